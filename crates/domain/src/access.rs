@@ -1,0 +1,49 @@
+//! The access rule, in one place: an actor sees and changes only what belongs to its own
+//! account and to the teams it is a member of. Everything else is "not found".
+
+use crate::model::{Membership, Role, TeamId, User};
+
+/// A signed-in user with their memberships as they are now.
+///
+/// Only the domain builds one (`Workspace::actor`), fresh for each request, so a removed
+/// membership stops giving access at once and no front end can invent access.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    user: User,
+    memberships: Vec<Membership>,
+}
+
+impl Actor {
+    pub(crate) fn new(user: User, memberships: Vec<Membership>) -> Self {
+        Actor { user, memberships }
+    }
+    pub fn user(&self) -> &User {
+        &self.user
+    }
+    pub fn id(&self) -> i64 {
+        self.user.id
+    }
+    pub fn is_admin(&self) -> bool {
+        self.user.is_admin
+    }
+    pub fn memberships(&self) -> &[Membership] {
+        &self.memberships
+    }
+    pub fn team_ids(&self) -> Vec<TeamId> {
+        self.memberships.iter().map(|m| m.team.id).collect()
+    }
+    /// The rule itself. Workspace admins manage users and teams but do not read every
+    /// team's work: they join a team to see it.
+    pub fn can_see_team(&self, team_id: TeamId) -> bool {
+        self.memberships.iter().any(|m| m.team.id == team_id)
+    }
+    pub fn can_see_any(&self, team_ids: &[TeamId]) -> bool {
+        team_ids.iter().any(|t| self.can_see_team(*t))
+    }
+    pub fn role_in(&self, team_id: TeamId) -> Option<Role> {
+        self.memberships.iter().find(|m| m.team.id == team_id).map(|m| m.role)
+    }
+    pub fn is_team_admin(&self, team_id: TeamId) -> bool {
+        self.role_in(team_id) == Some(Role::Admin) || (self.is_admin() && self.can_see_team(team_id))
+    }
+}

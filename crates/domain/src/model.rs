@@ -1,0 +1,411 @@
+//! The things Orgn keeps. Plain data: no I/O, no knowledge of how it is stored or shown.
+
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+
+pub type UserId = i64;
+pub type TeamId = i64;
+pub type TaskId = i64;
+pub type StatusId = i64;
+pub type LabelId = i64;
+pub type ProjectId = i64;
+pub type MilestoneId = i64;
+pub type CycleId = i64;
+pub type CommentId = i64;
+pub type DocId = i64;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: UserId,
+    pub email: String,
+    pub name: String,
+    pub is_admin: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// A short reference to a person, as shown next to the things they touched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRef {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Team {
+    pub id: TeamId,
+    pub key: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    Member,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Member => "member",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "member" => Some(Role::Member),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Membership {
+    pub team: Team,
+    pub role: Role,
+}
+
+/// The type of a workflow status. Ordered as a task moves through work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StatusKind {
+    Backlog,
+    Unstarted,
+    Started,
+    Completed,
+    Canceled,
+}
+
+impl StatusKind {
+    pub const ALL: [StatusKind; 5] = [
+        StatusKind::Backlog,
+        StatusKind::Unstarted,
+        StatusKind::Started,
+        StatusKind::Completed,
+        StatusKind::Canceled,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatusKind::Backlog => "backlog",
+            StatusKind::Unstarted => "unstarted",
+            StatusKind::Started => "started",
+            StatusKind::Completed => "completed",
+            StatusKind::Canceled => "canceled",
+        }
+    }
+    pub fn parse(s: &str) -> Option<StatusKind> {
+        StatusKind::ALL.into_iter().find(|k| k.as_str().eq_ignore_ascii_case(s))
+    }
+    /// Done or canceled: the task needs no more work.
+    pub fn is_closed(self) -> bool {
+        matches!(self, StatusKind::Completed | StatusKind::Canceled)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Status {
+    pub id: StatusId,
+    pub team_id: TeamId,
+    pub name: String,
+    pub kind: StatusKind,
+    pub position: i64,
+    pub color: String,
+}
+
+/// Linear's scale: 0 none, 1 urgent, 2 high, 3 medium, 4 low.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "i64", into = "i64")]
+pub struct Priority(u8);
+
+impl Priority {
+    pub const NONE: Priority = Priority(0);
+    pub const URGENT: Priority = Priority(1);
+    pub const HIGH: Priority = Priority(2);
+    pub const MEDIUM: Priority = Priority(3);
+    pub const LOW: Priority = Priority(4);
+    const NAMES: [&'static str; 5] = ["None", "Urgent", "High", "Medium", "Low"];
+
+    pub fn new(value: i64) -> Option<Priority> {
+        (0..=4).contains(&value).then(|| Priority(value as u8))
+    }
+    /// Accepts 0..4 or a name ("high", "Urgent", "none").
+    pub fn parse(s: &str) -> Option<Priority> {
+        let s = s.trim();
+        if let Ok(n) = s.parse::<i64>() {
+            return Priority::new(n);
+        }
+        Self::NAMES
+            .iter()
+            .position(|name| name.eq_ignore_ascii_case(s))
+            .map(|i| Priority(i as u8))
+    }
+    pub fn value(self) -> i64 {
+        self.0 as i64
+    }
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self.0 as usize]
+    }
+}
+
+impl TryFrom<i64> for Priority {
+    type Error = String;
+    fn try_from(v: i64) -> Result<Self, String> {
+        Priority::new(v).ok_or_else(|| format!("priority must be 0..4, got {v}"))
+    }
+}
+impl From<Priority> for i64 {
+    fn from(p: Priority) -> i64 {
+        p.value()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Label {
+    pub id: LabelId,
+    /// `None` for a workspace-wide label.
+    pub team_id: Option<TeamId>,
+    pub name: String,
+    pub color: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LabelRef {
+    pub id: LabelId,
+    pub name: String,
+    pub color: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamedRef {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusRef {
+    pub id: StatusId,
+    pub name: String,
+    pub kind: StatusKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Task {
+    pub id: TaskId,
+    pub team_id: TeamId,
+    pub team_key: String,
+    pub number: i64,
+    pub title: String,
+    pub description: String,
+    pub status: StatusRef,
+    pub priority: Priority,
+    pub assignee: Option<UserRef>,
+    pub creator: UserRef,
+    pub labels: Vec<LabelRef>,
+    pub project: Option<NamedRef>,
+    pub milestone: Option<NamedRef>,
+    pub cycle: Option<NamedRef>,
+    pub due_date: Option<Date>,
+    pub estimate: Option<i64>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub started_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub completed_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub canceled_at: Option<OffsetDateTime>,
+}
+
+impl Task {
+    /// `ENG-123`: the team key and the team's counter at creation. Never reused.
+    pub fn identifier(&self) -> String {
+        format!("{}-{}", self.team_key, self.number)
+    }
+}
+
+/// One recorded change of one field of a task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskEvent {
+    pub actor: UserRef,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub field: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProjectStatus {
+    Planned,
+    Started,
+    Paused,
+    Completed,
+    Canceled,
+}
+
+impl ProjectStatus {
+    pub const ALL: [ProjectStatus; 5] = [
+        ProjectStatus::Planned,
+        ProjectStatus::Started,
+        ProjectStatus::Paused,
+        ProjectStatus::Completed,
+        ProjectStatus::Canceled,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProjectStatus::Planned => "planned",
+            ProjectStatus::Started => "started",
+            ProjectStatus::Paused => "paused",
+            ProjectStatus::Completed => "completed",
+            ProjectStatus::Canceled => "canceled",
+        }
+    }
+    pub fn parse(s: &str) -> Option<ProjectStatus> {
+        ProjectStatus::ALL.into_iter().find(|k| k.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+}
+
+/// How far a set of tasks has come. Canceled tasks count neither way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    pub total: i64,
+    pub completed: i64,
+    pub canceled: i64,
+}
+
+impl Progress {
+    /// 0.0..=1.0 of the tasks that still count (not canceled).
+    pub fn ratio(&self) -> f64 {
+        let counted = self.total - self.canceled;
+        if counted <= 0 { 0.0 } else { self.completed as f64 / counted as f64 }
+    }
+    pub fn percent(&self) -> i64 {
+        (self.ratio() * 100.0).round() as i64
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Project {
+    pub id: ProjectId,
+    pub name: String,
+    pub description: String,
+    pub status: ProjectStatus,
+    pub lead: Option<UserRef>,
+    pub start_date: Option<Date>,
+    pub target_date: Option<Date>,
+    pub teams: Vec<Team>,
+    pub progress: Progress,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Milestone {
+    pub id: MilestoneId,
+    pub project_id: ProjectId,
+    pub name: String,
+    pub target_date: Option<Date>,
+    pub position: i64,
+    pub progress: Progress,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CycleState {
+    Past,
+    Current,
+    Upcoming,
+}
+
+impl CycleState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CycleState::Past => "past",
+            CycleState::Current => "current",
+            CycleState::Upcoming => "upcoming",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cycle {
+    pub id: CycleId,
+    pub team_id: TeamId,
+    pub number: i64,
+    pub name: Option<String>,
+    pub starts_on: Date,
+    pub ends_on: Date,
+    pub progress: Progress,
+}
+
+impl Cycle {
+    /// Derived from the dates: a cycle covers `starts_on..=ends_on`.
+    pub fn state(&self, today: Date) -> CycleState {
+        if today < self.starts_on {
+            CycleState::Upcoming
+        } else if today > self.ends_on {
+            CycleState::Past
+        } else {
+            CycleState::Current
+        }
+    }
+    pub fn display_name(&self) -> String {
+        match &self.name {
+            Some(n) if !n.is_empty() => format!("Cycle {} · {}", self.number, n),
+            _ => format!("Cycle {}", self.number),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comment {
+    pub id: CommentId,
+    pub task_id: TaskId,
+    pub author: UserRef,
+    pub body: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub edited_at: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Doc {
+    pub id: DocId,
+    /// Exactly one of `team_id` and `project_id` is set.
+    pub team_id: Option<TeamId>,
+    pub project_id: Option<ProjectId>,
+    pub title: String,
+    pub content: String,
+    pub creator: UserRef,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// What is known of a personal access token after it was shown: never the token itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenInfo {
+    pub hint: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_used_at: Option<OffsetDateTime>,
+}
+
+/// One tool call made over MCP, for the user's "recent activity".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolCallRecord {
+    pub tool: String,
+    pub target: Option<String>,
+    pub ok: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}

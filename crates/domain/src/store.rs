@@ -1,0 +1,268 @@
+//! What the domain needs from storage: the port that a storage backend implements.
+//!
+//! The store knows nothing of actors. The domain decides what an actor may see and passes
+//! the result down as plain filters (`teams`), so the access rule lives in one place.
+//! Every method that writes more than one row does it in one transaction.
+
+use async_trait::async_trait;
+use time::{Date, OffsetDateTime};
+
+use crate::cursor::SeekKey;
+use crate::error::Result;
+use crate::model::*;
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub is_admin: bool,
+    pub now: OffsetDateTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewStatus {
+    pub name: String,
+    pub kind: StatusKind,
+    pub color: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewTask {
+    pub team_id: TeamId,
+    pub title: String,
+    pub description: String,
+    pub status_id: StatusId,
+    pub priority: Priority,
+    pub assignee_id: Option<UserId>,
+    pub creator_id: UserId,
+    pub label_ids: Vec<LabelId>,
+    pub project_id: Option<ProjectId>,
+    pub milestone_id: Option<MilestoneId>,
+    pub cycle_id: Option<CycleId>,
+    pub due_date: Option<Date>,
+    pub estimate: Option<i64>,
+    pub times: Lifecycle,
+    pub now: OffsetDateTime,
+}
+
+/// When a task was started, completed and canceled; derived from its status changes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Lifecycle {
+    pub started_at: Option<OffsetDateTime>,
+    pub completed_at: Option<OffsetDateTime>,
+    pub canceled_at: Option<OffsetDateTime>,
+}
+
+/// Field changes for one task. `None`: leave as is. `Some(None)`: clear.
+#[derive(Debug, Clone, Default)]
+pub struct TaskChanges {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// A new status comes with the lifecycle times it implies.
+    pub status: Option<(StatusId, Lifecycle)>,
+    pub priority: Option<Priority>,
+    pub assignee_id: Option<Option<UserId>>,
+    pub label_ids: Option<Vec<LabelId>>,
+    pub project_id: Option<Option<ProjectId>>,
+    pub milestone_id: Option<Option<MilestoneId>>,
+    pub cycle_id: Option<Option<CycleId>>,
+    pub due_date: Option<Option<Date>>,
+    pub estimate: Option<Option<i64>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub field: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+/// A change to one task with the history entries that describe it.
+#[derive(Debug, Clone)]
+pub struct TaskUpdate {
+    pub task_id: TaskId,
+    pub changes: TaskChanges,
+    pub events: Vec<NewEvent>,
+}
+
+/// A query over tasks, with references already resolved and access already applied.
+#[derive(Debug, Clone, Default)]
+pub struct TaskQuery {
+    /// The teams to search. Never empty: the domain answers "nothing" itself then.
+    pub teams: Vec<TeamId>,
+    pub text: Option<String>,
+    pub status_ids: Vec<StatusId>,
+    pub status_kinds: Vec<StatusKind>,
+    /// `Some(None)`: unassigned tasks only.
+    pub assignee: Option<Option<UserId>>,
+    /// Tasks with any of these labels.
+    pub label_ids: Vec<LabelId>,
+    pub priorities: Vec<Priority>,
+    pub project_id: Option<ProjectId>,
+    pub milestone_id: Option<MilestoneId>,
+    pub cycle_id: Option<CycleId>,
+    pub updated_since: Option<OffsetDateTime>,
+    pub after: Option<SeekKey>,
+    /// The store returns at most this many.
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewProject {
+    pub name: String,
+    pub description: String,
+    pub status: ProjectStatus,
+    pub lead_id: Option<UserId>,
+    pub start_date: Option<Date>,
+    pub target_date: Option<Date>,
+    pub team_ids: Vec<TeamId>,
+    pub now: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ProjectChanges {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub status: Option<ProjectStatus>,
+    pub lead_id: Option<Option<UserId>>,
+    pub start_date: Option<Option<Date>>,
+    pub target_date: Option<Option<Date>>,
+    pub team_ids: Option<Vec<TeamId>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MilestoneChanges {
+    pub name: Option<String>,
+    pub target_date: Option<Option<Date>>,
+    pub position: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CycleChanges {
+    pub name: Option<Option<String>>,
+    pub starts_on: Option<Date>,
+    pub ends_on: Option<Date>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewDoc {
+    pub team_id: Option<TeamId>,
+    pub project_id: Option<ProjectId>,
+    pub title: String,
+    pub content: String,
+    pub creator_id: UserId,
+    pub now: OffsetDateTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct DocQuery {
+    pub teams: Vec<TeamId>,
+    pub projects: Vec<ProjectId>,
+    pub text: Option<String>,
+    pub after: Option<SeekKey>,
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoredToken {
+    pub user_id: UserId,
+    pub info: TokenInfo,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoredSession {
+    pub user_id: UserId,
+    pub csrf_token: String,
+    pub expires_at: OffsetDateTime,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    // Users and teams.
+    async fn create_user(&self, user: NewUser) -> Result<User>;
+    async fn user(&self, id: UserId) -> Result<Option<User>>;
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>>;
+    async fn users(&self) -> Result<Vec<User>>;
+    async fn count_users(&self) -> Result<i64>;
+    async fn password_hash(&self, id: UserId) -> Result<Option<String>>;
+    async fn set_password_hash(&self, id: UserId, hash: &str) -> Result<()>;
+    async fn set_user_name(&self, id: UserId, name: &str) -> Result<()>;
+    /// Creates the team with its workflow statuses, in order.
+    async fn create_team(&self, key: &str, name: &str, statuses: &[NewStatus], now: OffsetDateTime) -> Result<Team>;
+    async fn team(&self, id: TeamId) -> Result<Option<Team>>;
+    async fn team_by_key(&self, key: &str) -> Result<Option<Team>>;
+    async fn teams(&self) -> Result<Vec<Team>>;
+    async fn memberships(&self, user: UserId) -> Result<Vec<Membership>>;
+    async fn team_members(&self, team: TeamId) -> Result<Vec<(User, Role)>>;
+    async fn set_membership(&self, team: TeamId, user: UserId, role: Role) -> Result<()>;
+    /// False when there was no such membership.
+    async fn remove_membership(&self, team: TeamId, user: UserId) -> Result<bool>;
+    async fn statuses(&self, team: TeamId) -> Result<Vec<Status>>;
+
+    // Tasks.
+    /// Takes the next number of the task's team and inserts the task, its labels and its
+    /// "created" history entry, atomically. Numbers are never reused.
+    async fn insert_task(&self, task: NewTask) -> Result<TaskId>;
+    async fn task(&self, id: TaskId) -> Result<Option<Task>>;
+    async fn task_id_by_number(&self, team: TeamId, number: i64) -> Result<Option<TaskId>>;
+    /// Applies every update and its history in one transaction: all or nothing.
+    async fn update_tasks(&self, updates: &[TaskUpdate], actor: UserId, now: OffsetDateTime) -> Result<()>;
+    async fn delete_task(&self, id: TaskId, now: OffsetDateTime) -> Result<()>;
+    async fn task_history(&self, id: TaskId) -> Result<Vec<TaskEvent>>;
+    /// Up to `limit` tasks with their seek keys: by relevance then id when there is text,
+    /// newest first otherwise.
+    async fn search_tasks(&self, query: &TaskQuery) -> Result<Vec<(Task, SeekKey)>>;
+
+    // Labels.
+    /// Workspace-wide labels and those of the given teams.
+    async fn labels(&self, teams: &[TeamId]) -> Result<Vec<Label>>;
+    async fn label(&self, id: LabelId) -> Result<Option<Label>>;
+    async fn create_label(&self, team: Option<TeamId>, name: &str, color: &str) -> Result<Label>;
+    async fn update_label(&self, id: LabelId, name: Option<&str>, color: Option<&str>) -> Result<()>;
+
+    // Projects and milestones.
+    async fn create_project(&self, project: NewProject) -> Result<ProjectId>;
+    async fn project(&self, id: ProjectId) -> Result<Option<Project>>;
+    /// Projects that involve any of the given teams.
+    async fn projects(&self, teams: &[TeamId]) -> Result<Vec<Project>>;
+    async fn update_project(&self, id: ProjectId, changes: &ProjectChanges, now: OffsetDateTime) -> Result<()>;
+    async fn create_milestone(&self, project: ProjectId, name: &str, target: Option<Date>) -> Result<MilestoneId>;
+    async fn milestone(&self, id: MilestoneId) -> Result<Option<Milestone>>;
+    async fn milestones(&self, project: ProjectId) -> Result<Vec<Milestone>>;
+    async fn update_milestone(&self, id: MilestoneId, changes: &MilestoneChanges) -> Result<()>;
+
+    // Cycles.
+    /// Numbers the cycle after the team's last one.
+    async fn create_cycle(&self, team: TeamId, name: Option<&str>, starts_on: Date, ends_on: Date) -> Result<CycleId>;
+    async fn cycle(&self, id: CycleId) -> Result<Option<Cycle>>;
+    async fn cycles(&self, teams: &[TeamId]) -> Result<Vec<Cycle>>;
+    async fn update_cycle(&self, id: CycleId, changes: &CycleChanges) -> Result<()>;
+
+    // Comments.
+    async fn create_comment(&self, task: TaskId, author: UserId, body: &str, now: OffsetDateTime) -> Result<CommentId>;
+    async fn comment(&self, id: CommentId) -> Result<Option<Comment>>;
+    async fn comments(&self, task: TaskId) -> Result<Vec<Comment>>;
+    async fn update_comment(&self, id: CommentId, body: &str, now: OffsetDateTime) -> Result<()>;
+
+    // Docs.
+    async fn create_doc(&self, doc: NewDoc) -> Result<DocId>;
+    async fn doc(&self, id: DocId) -> Result<Option<Doc>>;
+    async fn update_doc(&self, id: DocId, title: Option<&str>, content: Option<&str>, now: OffsetDateTime) -> Result<()>;
+    async fn delete_doc(&self, id: DocId, now: OffsetDateTime) -> Result<()>;
+    async fn search_docs(&self, query: &DocQuery) -> Result<Vec<(Doc, SeekKey)>>;
+
+    // Personal access tokens: one per user.
+    /// Replaces the user's token, if any, in one transaction.
+    async fn replace_token(&self, user: UserId, digest: &str, info: &TokenInfo) -> Result<()>;
+    async fn token_by_digest(&self, digest: &str) -> Result<Option<StoredToken>>;
+    async fn token_info(&self, user: UserId) -> Result<Option<TokenInfo>>;
+    async fn touch_token(&self, digest: &str, now: OffsetDateTime) -> Result<()>;
+    async fn record_tool_call(&self, user: UserId, call: &ToolCallRecord) -> Result<()>;
+    async fn recent_tool_calls(&self, user: UserId, limit: i64) -> Result<Vec<ToolCallRecord>>;
+
+    // Web sessions.
+    async fn create_session(&self, digest: &str, session: &StoredSession) -> Result<()>;
+    async fn session(&self, digest: &str) -> Result<Option<StoredSession>>;
+    async fn delete_session(&self, digest: &str) -> Result<()>;
+}

@@ -1,0 +1,320 @@
+//! Users, teams and memberships; passwords, web sessions and personal access tokens.
+
+use time::{Duration, OffsetDateTime};
+
+use super::{Caller, Workspace, required_text};
+use crate::access::Actor;
+use crate::error::{Error, Result, not_found, unknown_choice};
+use crate::model::*;
+use crate::secrets;
+use crate::store::{NewStatus, NewUser, StoredSession};
+
+/// How long a personal access token lives.
+pub const TOKEN_LIFETIME: Duration = Duration::days(30);
+/// How long a web session lives.
+pub const SESSION_LIFETIME: Duration = Duration::days(14);
+/// `whoami` warns when the token has less than this left.
+pub const TOKEN_WARNING: Duration = Duration::days(7);
+
+/// A new web session: the id goes into the cookie, the CSRF token into every form.
+pub struct NewSession {
+    pub id: String,
+    pub csrf_token: String,
+}
+
+/// Why a bearer token was refused, with the words the client should show its user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenRejection {
+    Missing,
+    Malformed,
+    /// Never issued, or replaced by a newer one: we cannot and need not tell which.
+    Unknown,
+    Expired(OffsetDateTime),
+}
+
+impl TokenRejection {
+    pub fn message(&self) -> String {
+        const WHERE: &str = "generate a new token in Settings → MCP Access";
+        match self {
+            TokenRejection::Missing => format!("an Authorization: Bearer token is required; {WHERE}"),
+            TokenRejection::Malformed => format!("the token is not an Orgn personal access token; {WHERE}"),
+            TokenRejection::Unknown => format!("the token is not valid (it may have been replaced); {WHERE}"),
+            TokenRejection::Expired(at) => format!("the token expired on {}; {WHERE}", rfc3339(*at)),
+        }
+    }
+}
+
+pub fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+const DEFAULT_STATUSES: [(&str, StatusKind, &str); 5] = [
+    ("Backlog", StatusKind::Backlog, "#9ca3af"),
+    ("Todo", StatusKind::Unstarted, "#6b7280"),
+    ("In Progress", StatusKind::Started, "#f59e0b"),
+    ("Done", StatusKind::Completed, "#5e6ad2"),
+    ("Canceled", StatusKind::Canceled, "#9ca3af"),
+];
+
+fn normalize_email(email: &str) -> Result<String> {
+    let e = email.trim().to_lowercase();
+    let valid = e.len() <= 254
+        && e.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && (domain.contains('.') || domain == "localhost"))
+        && !e.contains(char::is_whitespace);
+    if valid { Ok(e) } else { Err(Error::Invalid(format!("\"{}\" is not an email address", email.trim()))) }
+}
+
+fn check_password(password: &str) -> Result<()> {
+    if password.chars().count() < 8 {
+        return Err(Error::Invalid("password must have at least 8 characters".into()));
+    }
+    Ok(())
+}
+
+/// A team key: 1 to 7 upper-case letters or digits, starting with a letter (`ENG`, `DES2`).
+pub fn parse_team_key(key: &str) -> Result<String> {
+    let k = key.trim().to_ascii_uppercase();
+    let ok = (1..=7).contains(&k.len())
+        && k.starts_with(|c: char| c.is_ascii_alphabetic())
+        && k.chars().all(|c| c.is_ascii_alphanumeric());
+    if ok { Ok(k) } else { Err(Error::Invalid(format!("team key \"{}\" must be 1 to 7 letters or digits, starting with a letter (like ENG)", key.trim()))) }
+}
+
+impl Workspace {
+    // --- Users -------------------------------------------------------------------------
+
+    pub async fn create_user(&self, by: Caller<'_>, email: &str, name: &str, password: &str, admin: bool) -> Result<User> {
+        by.require_admin()?;
+        let email = normalize_email(email)?;
+        let name = required_text("name", name, 100)?;
+        check_password(password)?;
+        let hash = secrets::hash_password(password);
+        self.store
+            .create_user(NewUser { email, name, password_hash: hash, is_admin: admin, now: self.now() })
+            .await
+    }
+
+    pub async fn has_users(&self) -> Result<bool> {
+        Ok(self.store.count_users().await? > 0)
+    }
+
+    /// Users the actor works with: everyone in its teams, and itself. Admins see everyone.
+    pub async fn users(&self, actor: &Actor) -> Result<Vec<User>> {
+        let all = self.store.users().await?;
+        if actor.is_admin() {
+            return Ok(all);
+        }
+        let mut visible = vec![actor.user().clone()];
+        for team in actor.team_ids() {
+            for (user, _) in self.store.team_members(team).await? {
+                if !visible.iter().any(|u| u.id == user.id) {
+                    visible.push(user);
+                }
+            }
+        }
+        visible.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+        Ok(visible)
+    }
+
+    pub async fn user_by_email(&self, by: Caller<'_>, email: &str) -> Result<User> {
+        by.require_admin()?;
+        self.store
+            .user_by_email(&email.trim().to_lowercase())
+            .await?
+            .ok_or_else(|| not_found(format!("user {}", email.trim())))
+    }
+
+    pub async fn rename_self(&self, actor: &Actor, name: &str) -> Result<()> {
+        let name = required_text("name", name, 100)?;
+        self.store.set_user_name(actor.id(), &name).await
+    }
+
+    pub async fn change_password(&self, actor: &Actor, current: &str, new: &str) -> Result<()> {
+        let stored = self.store.password_hash(actor.id()).await?.unwrap_or_default();
+        if !secrets::verify_password(current, &stored) {
+            return Err(Error::Invalid("the current password is wrong".into()));
+        }
+        check_password(new)?;
+        self.store.set_password_hash(actor.id(), &secrets::hash_password(new)).await
+    }
+
+    /// The same answer for an unknown email and a wrong password.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Result<User> {
+        let wrong = || Error::Unauthenticated("email or password is wrong".into());
+        let Some(user) = self.store.user_by_email(&email.trim().to_lowercase()).await? else {
+            // Spend the same time as a real check, so timing does not reveal who has an account.
+            secrets::verify_password(password, DUMMY_HASH);
+            return Err(wrong());
+        };
+        let stored = self.store.password_hash(user.id).await?.unwrap_or_default();
+        if secrets::verify_password(password, &stored) { Ok(user) } else { Err(wrong()) }
+    }
+
+    // --- Teams -------------------------------------------------------------------------
+
+    pub async fn create_team(&self, by: Caller<'_>, key: &str, name: &str) -> Result<Team> {
+        by.require_admin()?;
+        let key = parse_team_key(key)?;
+        let name = required_text("team name", name, 100)?;
+        if self.store.team_by_key(&key).await?.is_some() {
+            return Err(Error::Conflict(format!("a team with key {key} already exists")));
+        }
+        let statuses: Vec<NewStatus> = DEFAULT_STATUSES
+            .iter()
+            .map(|(n, k, c)| NewStatus { name: n.to_string(), kind: *k, color: c.to_string() })
+            .collect();
+        let team = self.store.create_team(&key, &name, &statuses, self.now()).await?;
+        if let Caller::User(actor) = by {
+            self.store.set_membership(team.id, actor.id(), Role::Admin).await?;
+        }
+        Ok(team)
+    }
+
+    /// Every team, for administration. Members use `actor.memberships()`.
+    pub async fn all_teams(&self, by: Caller<'_>) -> Result<Vec<Team>> {
+        by.require_admin()?;
+        self.store.teams().await
+    }
+
+    /// A team the actor belongs to, by key. Any other key is "not found", listing the valid ones.
+    pub fn visible_team(&self, actor: &Actor, key: &str) -> Result<Team> {
+        let wanted = key.trim().to_ascii_uppercase();
+        actor
+            .memberships()
+            .iter()
+            .find(|m| m.team.key == wanted)
+            .map(|m| m.team.clone())
+            .ok_or_else(|| {
+                let keys: Vec<&str> = actor.memberships().iter().map(|m| m.team.key.as_str()).collect();
+                unknown_choice("Team", key.trim(), "", &keys)
+            })
+    }
+
+    pub async fn team_members(&self, actor: &Actor, key: &str) -> Result<Vec<(User, Role)>> {
+        let team = self.visible_team(actor, key)?;
+        self.store.team_members(team.id).await
+    }
+
+    pub async fn statuses(&self, actor: &Actor, key: &str) -> Result<Vec<Status>> {
+        let team = self.visible_team(actor, key)?;
+        self.store.statuses(team.id).await
+    }
+
+    /// Adds a member or changes their role. Workspace admins and the team's admins may.
+    pub async fn add_member(&self, by: Caller<'_>, key: &str, email: &str, role: Role) -> Result<()> {
+        let (team, user) = self.membership_target(by, key, email).await?;
+        self.store.set_membership(team.id, user.id, role).await
+    }
+
+    /// Takes effect at once: the next request of that user no longer sees the team.
+    pub async fn remove_member(&self, by: Caller<'_>, key: &str, email: &str) -> Result<()> {
+        let (team, user) = self.membership_target(by, key, email).await?;
+        if !self.store.remove_membership(team.id, user.id).await? {
+            return Err(not_found(format!("{} in team {}", user.email, team.key)));
+        }
+        Ok(())
+    }
+
+    async fn membership_target(&self, by: Caller<'_>, key: &str, email: &str) -> Result<(Team, User)> {
+        let key = parse_team_key(key)?;
+        let team = match by {
+            Caller::User(actor) if !actor.is_admin() => {
+                let team = self.visible_team(actor, &key)?;
+                if !actor.is_team_admin(team.id) {
+                    return Err(Error::Forbidden(format!("only admins of {key} can manage its members")));
+                }
+                team
+            }
+            _ => self.store.team_by_key(&key).await?.ok_or_else(|| not_found(format!("team {key}")))?,
+        };
+        let user = self
+            .store
+            .user_by_email(&email.trim().to_lowercase())
+            .await?
+            .ok_or_else(|| not_found(format!("user {}", email.trim())))?;
+        Ok((team, user))
+    }
+
+    // --- Web sessions ------------------------------------------------------------------
+
+    pub async fn start_session(&self, user: &User) -> Result<NewSession> {
+        let id = secrets::random_base62(43);
+        let csrf_token = secrets::random_base62(43);
+        let session = StoredSession {
+            user_id: user.id,
+            csrf_token: csrf_token.clone(),
+            expires_at: self.now() + SESSION_LIFETIME,
+        };
+        self.store.create_session(&secrets::digest(&id), &session).await?;
+        Ok(NewSession { id, csrf_token })
+    }
+
+    /// The actor behind a session cookie, and the session's CSRF token.
+    pub async fn session_actor(&self, session_id: &str) -> Result<(Actor, String)> {
+        let expired = || Error::Unauthenticated("please sign in".into());
+        let session = self.store.session(&secrets::digest(session_id)).await?.ok_or_else(expired)?;
+        if session.expires_at <= self.now() {
+            return Err(expired());
+        }
+        Ok((self.actor(session.user_id).await?, session.csrf_token))
+    }
+
+    pub async fn end_session(&self, session_id: &str) -> Result<()> {
+        self.store.delete_session(&secrets::digest(session_id)).await
+    }
+
+    // --- Personal access tokens --------------------------------------------------------
+
+    /// A new token for the actor, replacing the previous one at once. The returned token is
+    /// the only copy there will ever be.
+    pub async fn generate_token(&self, actor: &Actor) -> Result<(String, TokenInfo)> {
+        let token = secrets::new_token();
+        let now = self.now();
+        let info = TokenInfo {
+            hint: secrets::token_hint(&token),
+            created_at: now,
+            expires_at: now + TOKEN_LIFETIME,
+            last_used_at: None,
+        };
+        self.store.replace_token(actor.id(), &secrets::digest(&token), &info).await?;
+        Ok((token, info))
+    }
+
+    pub async fn token_info(&self, actor: &Actor) -> Result<Option<TokenInfo>> {
+        self.store.token_info(actor.id()).await
+    }
+
+    /// The actor a bearer token stands for. A malformed token is refused before any lookup.
+    pub async fn authenticate_token(&self, token: &str) -> Result<Result<(Actor, TokenInfo), TokenRejection>> {
+        if !secrets::token_well_formed(token) {
+            return Ok(Err(TokenRejection::Malformed));
+        }
+        let digest = secrets::digest(token);
+        let Some(stored) = self.store.token_by_digest(&digest).await? else {
+            return Ok(Err(TokenRejection::Unknown));
+        };
+        let now = self.now();
+        if stored.info.expires_at <= now {
+            return Ok(Err(TokenRejection::Expired(stored.info.expires_at)));
+        }
+        self.store.touch_token(&digest, now).await?;
+        let actor = match self.actor(stored.user_id).await {
+            Ok(actor) => actor,
+            Err(Error::Unauthenticated(_)) => return Ok(Err(TokenRejection::Unknown)),
+            Err(e) => return Err(e),
+        };
+        Ok(Ok((actor, TokenInfo { last_used_at: Some(now), ..stored.info })))
+    }
+
+    pub async fn record_tool_call(&self, actor: &Actor, tool: &str, target: Option<String>, ok: bool) -> Result<()> {
+        let record = ToolCallRecord { tool: tool.to_string(), target, ok, at: self.now() };
+        self.store.record_tool_call(actor.id(), &record).await
+    }
+
+    pub async fn recent_tool_calls(&self, actor: &Actor, limit: i64) -> Result<Vec<ToolCallRecord>> {
+        self.store.recent_tool_calls(actor.id(), limit.clamp(1, 100)).await
+    }
+}
+
+/// An argon2id hash of a random password, checked against when the email is unknown.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0nJ8uLsS6rW8Mg7Yw7kqv1Kx3m1eQ6m0f8vZ3yQm4rE";

@@ -1,0 +1,125 @@
+//! Comments on tasks, and docs.
+
+use super::{MAX_BODY, MAX_TITLE, Workspace, bounded_text, required_text};
+use crate::access::Actor;
+use crate::cursor::{self, Page};
+use crate::error::{Error, Result, not_found};
+use crate::model::*;
+use crate::store::{DocQuery, NewDoc};
+
+/// A new doc: for a team (key) or for a project (name or id), not both.
+#[derive(Debug, Clone, Default)]
+pub struct DocDraft {
+    pub team: Option<String>,
+    pub project: Option<String>,
+    pub title: String,
+    pub content: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DocFilter {
+    pub query: Option<String>,
+    pub team: Option<String>,
+    pub project: Option<String>,
+    pub limit: Option<usize>,
+    pub cursor: Option<String>,
+}
+
+impl Workspace {
+    // --- Comments ----------------------------------------------------------------------
+
+    pub async fn comments(&self, actor: &Actor, task: &str) -> Result<Vec<Comment>> {
+        let task = self.visible_task(actor, task).await?;
+        self.store.comments(task.id).await
+    }
+
+    pub async fn create_comment(&self, actor: &Actor, task: &str, body: &str) -> Result<Comment> {
+        let task = self.visible_task(actor, task).await?;
+        let body = required_text("body", body, MAX_BODY)?;
+        let id = self.store.create_comment(task.id, actor.id(), &body, self.now()).await?;
+        self.store.comment(id).await?.ok_or_else(|| Error::Internal("comment vanished after insert".into()))
+    }
+
+    /// Only the author edits a comment.
+    pub async fn update_comment(&self, actor: &Actor, comment_id: i64, body: &str) -> Result<Comment> {
+        let missing = || not_found(format!("Comment {comment_id}"));
+        let comment = self.store.comment(comment_id).await?.ok_or_else(missing)?;
+        let task = self.store.task(comment.task_id).await?.ok_or_else(missing)?;
+        if !actor.can_see_team(task.team_id) {
+            return Err(missing());
+        }
+        if comment.author.id != actor.id() {
+            return Err(Error::Forbidden("you can only edit your own comments".into()));
+        }
+        let body = required_text("body", body, MAX_BODY)?;
+        self.store.update_comment(comment.id, &body, self.now()).await?;
+        self.store.comment(comment.id).await?.ok_or_else(missing)
+    }
+
+    // --- Docs --------------------------------------------------------------------------
+
+    /// A doc the actor may see: its team's, or a visible project's.
+    pub async fn doc(&self, actor: &Actor, id: i64) -> Result<Doc> {
+        let missing = || not_found(format!("Doc {id}"));
+        let doc = self.store.doc(id).await?.ok_or_else(missing)?;
+        let visible = match (doc.team_id, doc.project_id) {
+            (Some(team), _) => actor.can_see_team(team),
+            (None, Some(project)) => match self.store.project(project).await? {
+                Some(p) => actor.can_see_any(&p.teams.iter().map(|t| t.id).collect::<Vec<_>>()),
+                None => false,
+            },
+            (None, None) => false,
+        };
+        if visible { Ok(doc) } else { Err(missing()) }
+    }
+
+    pub async fn create_doc(&self, actor: &Actor, draft: DocDraft) -> Result<Doc> {
+        let title = required_text("title", &draft.title, MAX_TITLE)?;
+        let content = bounded_text("content", &draft.content, MAX_BODY)?;
+        let team = draft.team.as_deref().filter(|t| !t.trim().is_empty());
+        let project = draft.project.as_deref().filter(|p| !p.trim().is_empty());
+        let (team_id, project_id) = match (team, project) {
+            (Some(key), None) => (Some(self.visible_team(actor, key)?.id), None),
+            (None, Some(p)) => (None, Some(self.visible_project(actor, p).await?.id)),
+            _ => return Err(Error::Invalid("a doc belongs to a team or to a project: give exactly one".into())),
+        };
+        let id = self
+            .store
+            .create_doc(NewDoc { team_id, project_id, title, content, creator_id: actor.id(), now: self.now() })
+            .await?;
+        self.store.doc(id).await?.ok_or_else(|| Error::Internal("doc vanished after insert".into()))
+    }
+
+    pub async fn update_doc(&self, actor: &Actor, id: i64, title: Option<&str>, content: Option<&str>) -> Result<Doc> {
+        let doc = self.doc(actor, id).await?;
+        let title = title.map(|t| required_text("title", t, MAX_TITLE)).transpose()?;
+        let content = content.map(|c| bounded_text("content", c, MAX_BODY)).transpose()?;
+        self.store.update_doc(doc.id, title.as_deref(), content.as_deref(), self.now()).await?;
+        self.doc(actor, id).await
+    }
+
+    /// Web only: not offered over MCP.
+    pub async fn delete_doc(&self, actor: &Actor, id: i64) -> Result<()> {
+        let doc = self.doc(actor, id).await?;
+        self.store.delete_doc(doc.id, self.now()).await
+    }
+
+    pub async fn search_docs(&self, actor: &Actor, filter: DocFilter) -> Result<Page<Doc>> {
+        let limit = cursor::clamp_limit(filter.limit)?;
+        let after = filter.cursor.as_deref().filter(|c| !c.is_empty()).map(cursor::decode).transpose()?;
+        let (teams, projects) = match (filter.team.as_deref().filter(|t| !t.trim().is_empty()), filter.project.as_deref().filter(|p| !p.trim().is_empty())) {
+            (Some(key), _) => (vec![self.visible_team(actor, key)?.id], vec![]),
+            (None, Some(p)) => (vec![], vec![self.visible_project(actor, p).await?.id]),
+            (None, None) => (actor.team_ids(), self.projects(actor).await?.iter().map(|p| p.id).collect()),
+        };
+        if teams.is_empty() && projects.is_empty() {
+            return Ok(Page { items: vec![], next_cursor: None });
+        }
+        let text = filter.query.map(|q| q.trim().to_string()).filter(|q| !q.is_empty());
+        if let Some(t) = &text {
+            bounded_text("query", t, 500)?;
+        }
+        let hits = self.store.search_docs(&DocQuery { teams, projects, text, after, limit: limit + 1 }).await?;
+        Ok(cursor::page_from(hits, limit))
+    }
+}

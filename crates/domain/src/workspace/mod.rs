@@ -1,0 +1,106 @@
+//! The service that every front end calls. Each operation takes the acting user and applies
+//! the access rule before anything else.
+
+mod accounts;
+mod content;
+mod planning;
+mod refs;
+mod tasks;
+
+use std::sync::Arc;
+
+use time::{Date, OffsetDateTime};
+
+use crate::access::Actor;
+use crate::clock::Clock;
+use crate::error::{Error, Result};
+use crate::store::Store;
+
+pub use accounts::{NewSession, SESSION_LIFETIME, TOKEN_LIFETIME, TOKEN_WARNING, TokenRejection, parse_team_key, rfc3339};
+pub use refs::parse_identifier;
+pub use content::{DocDraft, DocFilter};
+pub use planning::{CycleDraft, CyclePatch, MilestonePatch, ProjectDraft, ProjectPatch};
+pub use tasks::{TaskDraft, TaskFilter, TaskPatch};
+
+/// Who asks for an administrative operation: the operator at the machine (the CLI, who owns
+/// the database anyway) or a signed-in user, who must be a workspace admin.
+#[derive(Clone, Copy)]
+pub enum Caller<'a> {
+    Operator,
+    User(&'a Actor),
+}
+
+impl Caller<'_> {
+    fn require_admin(&self) -> Result<()> {
+        match self {
+            Caller::Operator => Ok(()),
+            Caller::User(a) if a.is_admin() => Ok(()),
+            Caller::User(_) => Err(Error::Forbidden("only workspace admins can do this".into())),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Workspace {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Workspace {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+        Workspace { store, clock }
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+
+    pub fn today(&self) -> Date {
+        self.clock.now().date()
+    }
+
+    /// The user with their memberships as stored now. Fails when the user is gone.
+    pub async fn actor(&self, user_id: i64) -> Result<Actor> {
+        let user = self
+            .store
+            .user(user_id)
+            .await?
+            .ok_or_else(|| Error::Unauthenticated("this account no longer exists".into()))?;
+        let memberships = self.store.memberships(user_id).await?;
+        Ok(Actor::new(user, memberships))
+    }
+}
+
+/// Trims a required text field and checks its length.
+fn required_text(field: &str, value: &str, max: usize) -> Result<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(Error::Invalid(format!("{field} must not be empty")));
+    }
+    bounded_text(field, v, max)
+}
+
+fn bounded_text(field: &str, value: &str, max: usize) -> Result<String> {
+    if value.chars().count() > max {
+        return Err(Error::Invalid(format!("{field} is longer than {max} characters")));
+    }
+    Ok(value.to_string())
+}
+
+/// `YYYY-MM-DD`; an empty string or "none" clears.
+pub fn parse_optional_date(field: &str, value: &str) -> Result<Option<Date>> {
+    let v = value.trim();
+    if v.is_empty() || v.eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    parse_date(field, v).map(Some)
+}
+
+pub fn parse_date(field: &str, value: &str) -> Result<Date> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    Date::parse(value.trim(), &format)
+        .map_err(|_| Error::Invalid(format!("{field} must be a date like 2026-12-31, got \"{value}\"")))
+}
+
+pub const MAX_TITLE: usize = 300;
+pub const MAX_BODY: usize = 100_000;

@@ -1,0 +1,318 @@
+//! Projects and their milestones, cycles, and labels.
+
+use time::Date;
+
+use super::refs::is_clear;
+use super::{MAX_BODY, Workspace, bounded_text, parse_date, parse_optional_date, required_text};
+use crate::access::Actor;
+use crate::error::{Error, Result, not_found, unknown_choice};
+use crate::model::*;
+use crate::store::{CycleChanges, MilestoneChanges, NewProject, ProjectChanges};
+
+#[derive(Debug, Clone, Default)]
+pub struct ProjectDraft {
+    pub name: String,
+    pub description: Option<String>,
+    /// Team keys; at least one, all the actor's.
+    pub teams: Vec<String>,
+    pub status: Option<String>,
+    pub lead: Option<String>,
+    pub start_date: Option<String>,
+    pub target_date: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ProjectPatch {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub teams: Option<Vec<String>>,
+    pub status: Option<String>,
+    pub lead: Option<String>,
+    pub start_date: Option<String>,
+    pub target_date: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MilestonePatch {
+    pub name: Option<String>,
+    pub target_date: Option<String>,
+    pub position: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CycleDraft {
+    pub team: String,
+    pub name: Option<String>,
+    pub starts_on: String,
+    pub ends_on: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CyclePatch {
+    pub name: Option<String>,
+    pub starts_on: Option<String>,
+    pub ends_on: Option<String>,
+}
+
+fn parse_project_status(s: &str) -> Result<ProjectStatus> {
+    ProjectStatus::parse(s).ok_or_else(|| {
+        let valid: Vec<&str> = ProjectStatus::ALL.iter().map(|s| s.as_str()).collect();
+        unknown_choice("Project status", s.trim(), "", &valid)
+    })
+}
+
+fn check_range(start: Option<Date>, end: Option<Date>, what: &str) -> Result<()> {
+    match (start, end) {
+        (Some(s), Some(e)) if e < s => Err(Error::Invalid(format!("{what} ends before it starts"))),
+        _ => Ok(()),
+    }
+}
+
+/// `#rrggbb`.
+fn parse_color(color: &str) -> Result<String> {
+    let c = color.trim();
+    let ok = c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|ch| ch.is_ascii_hexdigit());
+    if ok { Ok(c.to_ascii_lowercase()) } else { Err(Error::Invalid(format!("color must look like #5e6ad2, got \"{c}\""))) }
+}
+
+const DEFAULT_LABEL_COLOR: &str = "#6b7280";
+
+impl Workspace {
+    // --- Projects ----------------------------------------------------------------------
+
+    pub async fn projects(&self, actor: &Actor) -> Result<Vec<Project>> {
+        let teams = actor.team_ids();
+        if teams.is_empty() {
+            return Ok(vec![]);
+        }
+        self.store.projects(&teams).await
+    }
+
+    pub async fn project(&self, actor: &Actor, reference: &str) -> Result<Project> {
+        self.visible_project(actor, reference).await
+    }
+
+    async fn team_ids_of(&self, actor: &Actor, keys: &[String]) -> Result<Vec<TeamId>> {
+        let mut ids = Vec::new();
+        for key in keys.iter().filter(|k| !k.trim().is_empty()) {
+            let id = self.visible_team(actor, key)?.id;
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        if ids.is_empty() {
+            return Err(Error::Invalid("a project needs at least one team".into()));
+        }
+        Ok(ids)
+    }
+
+    pub async fn create_project(&self, actor: &Actor, draft: ProjectDraft) -> Result<Project> {
+        let name = required_text("name", &draft.name, 200)?;
+        let team_ids = self.team_ids_of(actor, &draft.teams).await?;
+        if self.store.projects(&actor.team_ids()).await?.iter().any(|p| p.name.eq_ignore_ascii_case(&name)) {
+            return Err(Error::Conflict(format!("a project named \"{name}\" already exists")));
+        }
+        let status = match draft.status.as_deref() {
+            Some(s) if !is_clear(s) => parse_project_status(s)?,
+            _ => ProjectStatus::Planned,
+        };
+        let lead = match draft.lead.as_deref() {
+            Some(l) => self.resolve_user(actor, l).await?,
+            None => None,
+        };
+        let start_date = parse_optional_date("start_date", draft.start_date.as_deref().unwrap_or(""))?;
+        let target_date = parse_optional_date("target_date", draft.target_date.as_deref().unwrap_or(""))?;
+        check_range(start_date, target_date, "the project")?;
+        let description = bounded_text("description", draft.description.as_deref().unwrap_or(""), MAX_BODY)?;
+        let id = self
+            .store
+            .create_project(NewProject { name, description, status, lead_id: lead.map(|l| l.id), start_date, target_date, team_ids, now: self.now() })
+            .await?;
+        self.store.project(id).await?.ok_or_else(|| Error::Internal("project vanished after insert".into()))
+    }
+
+    pub async fn update_project(&self, actor: &Actor, reference: &str, patch: ProjectPatch) -> Result<Project> {
+        let project = self.visible_project(actor, reference).await?;
+        let mut changes = ProjectChanges::default();
+        if let Some(name) = patch.name {
+            changes.name = Some(required_text("name", &name, 200)?);
+        }
+        if let Some(description) = patch.description {
+            changes.description = Some(bounded_text("description", &description, MAX_BODY)?);
+        }
+        if let Some(teams) = patch.teams {
+            let mut ids = self.team_ids_of(actor, &teams).await?;
+            // Teams the actor cannot see stay on the project: it may not remove what it cannot see.
+            ids.extend(project.teams.iter().map(|t| t.id).filter(|t| !actor.can_see_team(*t)));
+            changes.team_ids = Some(ids);
+        }
+        if let Some(status) = patch.status {
+            changes.status = Some(parse_project_status(&status)?);
+        }
+        if let Some(lead) = patch.lead {
+            changes.lead_id = Some(self.resolve_user(actor, &lead).await?.map(|u| u.id));
+        }
+        if let Some(d) = patch.start_date {
+            changes.start_date = Some(parse_optional_date("start_date", &d)?);
+        }
+        if let Some(d) = patch.target_date {
+            changes.target_date = Some(parse_optional_date("target_date", &d)?);
+        }
+        let start = changes.start_date.unwrap_or(project.start_date);
+        let target = changes.target_date.unwrap_or(project.target_date);
+        check_range(start, target, "the project")?;
+        self.store.update_project(project.id, &changes, self.now()).await?;
+        self.store.project(project.id).await?.ok_or_else(|| not_found("project"))
+    }
+
+    // --- Milestones --------------------------------------------------------------------
+
+    pub async fn milestones(&self, actor: &Actor, project: &str) -> Result<Vec<Milestone>> {
+        let project = self.visible_project(actor, project).await?;
+        self.store.milestones(project.id).await
+    }
+
+    pub async fn create_milestone(&self, actor: &Actor, project: &str, name: &str, target_date: Option<&str>) -> Result<Milestone> {
+        let project = self.visible_project(actor, project).await?;
+        let name = required_text("name", name, 200)?;
+        if self.store.milestones(project.id).await?.iter().any(|m| m.name.eq_ignore_ascii_case(&name)) {
+            return Err(Error::Conflict(format!("project \"{}\" already has a milestone \"{name}\"", project.name)));
+        }
+        let target = parse_optional_date("target_date", target_date.unwrap_or(""))?;
+        let id = self.store.create_milestone(project.id, &name, target).await?;
+        self.store.milestone(id).await?.ok_or_else(|| Error::Internal("milestone vanished after insert".into()))
+    }
+
+    /// A milestone by id or name within a project.
+    pub async fn update_milestone(&self, actor: &Actor, project: &str, milestone: &str, patch: MilestonePatch) -> Result<Milestone> {
+        let project = self.visible_project(actor, project).await?;
+        let milestone = self.resolve_milestone(&project, milestone).await?;
+        let mut changes = MilestoneChanges::default();
+        if let Some(name) = patch.name {
+            changes.name = Some(required_text("name", &name, 200)?);
+        }
+        if let Some(d) = patch.target_date {
+            changes.target_date = Some(parse_optional_date("target_date", &d)?);
+        }
+        changes.position = patch.position;
+        self.store.update_milestone(milestone.id, &changes).await?;
+        self.store.milestone(milestone.id).await?.ok_or_else(|| not_found("milestone"))
+    }
+
+    // --- Cycles ------------------------------------------------------------------------
+
+    /// The cycles of one team, or of all the actor's teams, oldest first.
+    pub async fn cycles(&self, actor: &Actor, team: Option<&str>) -> Result<Vec<Cycle>> {
+        let teams = match team.filter(|t| !t.trim().is_empty()) {
+            Some(key) => vec![self.visible_team(actor, key)?.id],
+            None => actor.team_ids(),
+        };
+        if teams.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut cycles = self.store.cycles(&teams).await?;
+        cycles.sort_by_key(|c| (c.team_id, c.starts_on));
+        Ok(cycles)
+    }
+
+    pub async fn cycle(&self, actor: &Actor, team: &str, reference: &str) -> Result<Cycle> {
+        let team = self.visible_team(actor, team)?;
+        self.resolve_cycle(&team, reference).await
+    }
+
+    pub async fn create_cycle(&self, actor: &Actor, draft: CycleDraft) -> Result<Cycle> {
+        let team = self.visible_team(actor, &draft.team)?;
+        let starts_on = parse_date("starts_on", &draft.starts_on)?;
+        let ends_on = parse_date("ends_on", &draft.ends_on)?;
+        check_range(Some(starts_on), Some(ends_on), "the cycle")?;
+        self.check_no_overlap(&team, None, starts_on, ends_on).await?;
+        let name = draft.name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+        let id = self.store.create_cycle(team.id, name.as_deref(), starts_on, ends_on).await?;
+        self.store.cycle(id).await?.ok_or_else(|| Error::Internal("cycle vanished after insert".into()))
+    }
+
+    pub async fn update_cycle(&self, actor: &Actor, team: &str, reference: &str, patch: CyclePatch) -> Result<Cycle> {
+        let team = self.visible_team(actor, team)?;
+        let cycle = self.resolve_cycle(&team, reference).await?;
+        let mut changes = CycleChanges::default();
+        if let Some(name) = patch.name {
+            changes.name = Some(Some(name.trim().to_string()).filter(|n| !n.is_empty()));
+        }
+        if let Some(d) = patch.starts_on {
+            changes.starts_on = Some(parse_date("starts_on", &d)?);
+        }
+        if let Some(d) = patch.ends_on {
+            changes.ends_on = Some(parse_date("ends_on", &d)?);
+        }
+        let (start, end) = (changes.starts_on.unwrap_or(cycle.starts_on), changes.ends_on.unwrap_or(cycle.ends_on));
+        check_range(Some(start), Some(end), "the cycle")?;
+        self.check_no_overlap(&team, Some(cycle.id), start, end).await?;
+        self.store.update_cycle(cycle.id, &changes).await?;
+        self.store.cycle(cycle.id).await?.ok_or_else(|| not_found("cycle"))
+    }
+
+    /// A team works in one cycle at a time, so its cycles may not overlap.
+    async fn check_no_overlap(&self, team: &Team, except: Option<CycleId>, start: Date, end: Date) -> Result<()> {
+        for other in self.store.cycles(&[team.id]).await? {
+            if Some(other.id) != except && other.starts_on <= end && start <= other.ends_on {
+                return Err(Error::Conflict(format!(
+                    "{} of {} already covers {} to {}",
+                    other.display_name(),
+                    team.key,
+                    other.starts_on,
+                    other.ends_on
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    // --- Labels ------------------------------------------------------------------------
+
+    /// Workspace-wide labels and those of the actor's teams (or of one team).
+    pub async fn labels(&self, actor: &Actor, team: Option<&str>) -> Result<Vec<Label>> {
+        let teams = match team.filter(|t| !t.trim().is_empty()) {
+            Some(key) => vec![self.visible_team(actor, key)?.id],
+            None => actor.team_ids(),
+        };
+        self.store.labels(&teams).await
+    }
+
+    /// A label for one team, or workspace-wide when `team` is `None`.
+    pub async fn create_label(&self, actor: &Actor, team: Option<&str>, name: &str, color: Option<&str>) -> Result<Label> {
+        let team_id = match team.filter(|t| !t.trim().is_empty()) {
+            Some(key) => Some(self.visible_team(actor, key)?.id),
+            None => None,
+        };
+        let name = required_text("name", name, 60)?;
+        let color = parse_color(color.unwrap_or(DEFAULT_LABEL_COLOR))?;
+        // A team label may not shadow a workspace label, nor the reverse: names must resolve.
+        let clash = self.store.labels(&actor.team_ids()).await?.into_iter().find(|l| {
+            l.name.eq_ignore_ascii_case(&name) && (l.team_id.is_none() || team_id.is_none() || l.team_id == team_id)
+        });
+        if clash.is_some() {
+            return Err(Error::Conflict(format!("a label named \"{name}\" already exists")));
+        }
+        self.store.create_label(team_id, &name, &color).await
+    }
+
+    /// A visible label by name (or id), then its new name and color.
+    pub async fn update_label(&self, actor: &Actor, label: &str, name: Option<&str>, color: Option<&str>) -> Result<Label> {
+        let labels = self.store.labels(&actor.team_ids()).await?;
+        let wanted = label.trim();
+        let found = wanted
+            .parse::<i64>()
+            .ok()
+            .and_then(|id| labels.iter().find(|l| l.id == id))
+            .or_else(|| labels.iter().find(|l| l.name.eq_ignore_ascii_case(wanted)))
+            .cloned()
+            .ok_or_else(|| {
+                let names: Vec<&str> = labels.iter().map(|l| l.name.as_str()).collect();
+                unknown_choice("Label", wanted, "", &names)
+            })?;
+        let name = name.map(|n| required_text("name", n, 60)).transpose()?;
+        let color = color.map(parse_color).transpose()?;
+        self.store.update_label(found.id, name.as_deref(), color.as_deref()).await?;
+        self.store.label(found.id).await?.ok_or_else(|| not_found("label"))
+    }
+}

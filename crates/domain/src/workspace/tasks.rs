@@ -1,0 +1,419 @@
+//! Tasks: create, change (with history), search, and the web-only powers (delete, bulk status).
+
+use time::OffsetDateTime;
+
+use super::refs::is_clear;
+use super::{MAX_BODY, MAX_TITLE, Workspace, bounded_text, parse_optional_date, required_text};
+use crate::access::Actor;
+use crate::cursor::{self, Page};
+use crate::error::{Error, Result, not_found};
+use crate::model::*;
+use crate::store::{Lifecycle, NewEvent, NewTask, TaskChanges, TaskQuery, TaskUpdate};
+
+/// A new task, in human references: team key, status name, assignee email or `me`, ...
+#[derive(Debug, Clone, Default)]
+pub struct TaskDraft {
+    pub team: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub status: Option<String>,
+    pub priority: Option<String>,
+    pub assignee: Option<String>,
+    pub labels: Vec<String>,
+    pub project: Option<String>,
+    pub milestone: Option<String>,
+    pub cycle: Option<String>,
+    pub due_date: Option<String>,
+    pub estimate: Option<i64>,
+}
+
+/// Changes to a task. `None` leaves a field alone; for optional fields an empty string or
+/// "none" clears it.
+#[derive(Debug, Clone, Default)]
+pub struct TaskPatch {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub status: Option<String>,
+    pub priority: Option<String>,
+    pub assignee: Option<String>,
+    pub labels: Option<Vec<String>>,
+    pub project: Option<String>,
+    pub milestone: Option<String>,
+    pub cycle: Option<String>,
+    pub due_date: Option<String>,
+    /// `Some(None)` clears the estimate.
+    pub estimate: Option<Option<i64>>,
+}
+
+/// A search over the tasks the actor may see. All filters combine with AND.
+#[derive(Debug, Clone, Default)]
+pub struct TaskFilter {
+    pub query: Option<String>,
+    pub team: Option<String>,
+    /// Status names or types (`started`); a task matches any of them.
+    pub statuses: Vec<String>,
+    /// `me`, an email, a name, or `none` for unassigned.
+    pub assignee: Option<String>,
+    /// A task matches when it has any of these labels.
+    pub labels: Vec<String>,
+    pub priority: Option<String>,
+    pub project: Option<String>,
+    pub milestone: Option<String>,
+    /// `current`, `next`, a number; needs `team` when the actor has several teams.
+    pub cycle: Option<String>,
+    pub updated_since: Option<OffsetDateTime>,
+    pub limit: Option<usize>,
+    pub cursor: Option<String>,
+}
+
+fn lifecycle_for(kind: StatusKind, current: Lifecycle, now: OffsetDateTime) -> Lifecycle {
+    Lifecycle {
+        started_at: match kind {
+            StatusKind::Backlog | StatusKind::Unstarted => None,
+            _ => current.started_at.or(Some(now)),
+        },
+        completed_at: (kind == StatusKind::Completed).then(|| current.completed_at.unwrap_or(now)),
+        canceled_at: (kind == StatusKind::Canceled).then(|| current.canceled_at.unwrap_or(now)),
+    }
+}
+
+fn parse_priority(p: &str) -> Result<Priority> {
+    Priority::parse(p).ok_or_else(|| {
+        Error::Invalid(format!("Priority \"{}\" not valid; valid: 0 none, 1 urgent, 2 high, 3 medium, 4 low", p.trim()))
+    })
+}
+
+fn check_estimate(e: Option<i64>) -> Result<Option<i64>> {
+    match e {
+        Some(v) if !(0..=1000).contains(&v) => Err(Error::Invalid("estimate must be between 0 and 1000".into())),
+        other => Ok(other),
+    }
+}
+
+fn label_names(labels: &[LabelRef]) -> String {
+    labels.iter().map(|l| l.name.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+fn date_text(d: Option<time::Date>) -> Option<String> {
+    d.map(|d| d.to_string())
+}
+
+impl Workspace {
+    pub async fn create_task(&self, actor: &Actor, draft: TaskDraft) -> Result<Task> {
+        let team = self.visible_team(actor, &draft.team)?;
+        let title = required_text("title", &draft.title, MAX_TITLE)?;
+        let description = bounded_text("description", draft.description.as_deref().unwrap_or(""), MAX_BODY)?;
+        let status = match draft.status.as_deref() {
+            Some(s) if !is_clear(s) => self.resolve_status(&team, s).await?,
+            // A new task starts in the team's first unstarted status ("Todo"), as in Linear.
+            _ => self.default_status(&team).await?,
+        };
+        let priority = match draft.priority.as_deref() {
+            Some(p) if !is_clear(p) => parse_priority(p)?,
+            _ => Priority::NONE,
+        };
+        let assignee = match draft.assignee.as_deref() {
+            Some(a) => self.resolve_member(actor, &team, a).await?,
+            None => None,
+        };
+        let labels = self.resolve_labels(&[team.id], &draft.labels, &team.key).await?;
+        let project = match draft.project.as_deref() {
+            Some(p) if !is_clear(p) => Some(self.project_for_team(actor, p, &team).await?),
+            _ => None,
+        };
+        let milestone = match (draft.milestone.as_deref(), &project) {
+            (Some(m), Some(p)) if !is_clear(m) => Some(self.resolve_milestone(p, m).await?),
+            (Some(m), None) if !is_clear(m) => return Err(Error::Invalid("a milestone needs a project; set project too".into())),
+            _ => None,
+        };
+        let cycle = match draft.cycle.as_deref() {
+            Some(c) if !is_clear(c) => Some(self.resolve_cycle(&team, c).await?),
+            _ => None,
+        };
+        let due_date = parse_optional_date("due_date", draft.due_date.as_deref().unwrap_or(""))?;
+        let estimate = check_estimate(draft.estimate)?;
+        let now = self.now();
+        let id = self
+            .store
+            .insert_task(NewTask {
+                team_id: team.id,
+                title,
+                description,
+                status_id: status.id,
+                priority,
+                assignee_id: assignee.map(|a| a.id),
+                creator_id: actor.id(),
+                label_ids: labels.iter().map(|l| l.id).collect(),
+                project_id: project.map(|p| p.id),
+                milestone_id: milestone.map(|m| m.id),
+                cycle_id: cycle.map(|c| c.id),
+                due_date,
+                estimate,
+                times: lifecycle_for(status.kind, Lifecycle::default(), now),
+                now,
+            })
+            .await?;
+        self.store.task(id).await?.ok_or_else(|| Error::Internal("task vanished after insert".into()))
+    }
+
+    async fn default_status(&self, team: &Team) -> Result<Status> {
+        let statuses = self.store.statuses(team.id).await?;
+        statuses
+            .iter()
+            .find(|s| s.kind == StatusKind::Unstarted)
+            .or_else(|| statuses.first())
+            .cloned()
+            .ok_or_else(|| Error::Internal(format!("team {} has no statuses", team.key)))
+    }
+
+    /// A visible project that includes the task's team.
+    async fn project_for_team(&self, actor: &Actor, reference: &str, team: &Team) -> Result<Project> {
+        let project = self.visible_project(actor, reference).await?;
+        if !project.teams.iter().any(|t| t.id == team.id) {
+            return Err(Error::Invalid(format!("project \"{}\" does not include team {}", project.name, team.key)));
+        }
+        Ok(project)
+    }
+
+    pub async fn task(&self, actor: &Actor, id: &str) -> Result<Task> {
+        self.visible_task(actor, id).await
+    }
+
+    pub async fn update_task(&self, actor: &Actor, id: &str, patch: TaskPatch) -> Result<Task> {
+        let task = self.visible_task(actor, id).await?;
+        let update = self.plan_update(actor, &task, patch).await?;
+        if !update.events.is_empty() {
+            self.store.update_tasks(&[update], actor.id(), self.now()).await?;
+        }
+        self.store.task(task.id).await?.ok_or_else(|| not_found(format!("Task {}", task.identifier())))
+    }
+
+    /// Works out the changes and their history entries, resolving every reference first,
+    /// so that nothing is written when any part of the patch is wrong.
+    async fn plan_update(&self, actor: &Actor, task: &Task, patch: TaskPatch) -> Result<TaskUpdate> {
+        let team = Team { id: task.team_id, key: task.team_key.clone(), name: String::new() };
+        let mut changes = TaskChanges::default();
+        let mut events = Vec::new();
+        let mut record = |field: &str, old: Option<String>, new: Option<String>| {
+            if old != new {
+                events.push(NewEvent { field: field.into(), old, new });
+                true
+            } else {
+                false
+            }
+        };
+        if let Some(title) = patch.title {
+            let title = required_text("title", &title, MAX_TITLE)?;
+            if record("title", Some(task.title.clone()), Some(title.clone())) {
+                changes.title = Some(title);
+            }
+        }
+        if let Some(description) = patch.description {
+            let description = bounded_text("description", &description, MAX_BODY)?;
+            if description != task.description {
+                // The whole text is in the task; history notes that it changed, not the text twice.
+                record("description", None, Some("edited".into()));
+                changes.description = Some(description);
+            }
+        }
+        if let Some(status) = patch.status {
+            let status = self.resolve_status(&team, &status).await?;
+            if record("status", Some(task.status.name.clone()), Some(status.name.clone())) {
+                let now = self.now();
+                let current = Lifecycle { started_at: task.started_at, completed_at: task.completed_at, canceled_at: task.canceled_at };
+                changes.status = Some((status.id, lifecycle_for(status.kind, current, now)));
+            }
+        }
+        if let Some(priority) = patch.priority {
+            let priority = if is_clear(&priority) { Priority::NONE } else { parse_priority(&priority)? };
+            if record("priority", Some(task.priority.name().into()), Some(priority.name().into())) {
+                changes.priority = Some(priority);
+            }
+        }
+        if let Some(assignee) = patch.assignee {
+            let assignee = self.resolve_member(actor, &team, &assignee).await?;
+            let old = task.assignee.as_ref().map(|u| u.name.clone());
+            if record("assignee", old, assignee.as_ref().map(|u| u.name.clone())) {
+                changes.assignee_id = Some(assignee.map(|u| u.id));
+            }
+        }
+        if let Some(labels) = patch.labels {
+            let labels = self.resolve_labels(&[team.id], &labels, &team.key).await?;
+            let refs: Vec<LabelRef> = labels.iter().map(|l| LabelRef { id: l.id, name: l.name.clone(), color: l.color.clone() }).collect();
+            let mut old_ids: Vec<i64> = task.labels.iter().map(|l| l.id).collect();
+            let mut new_ids: Vec<i64> = refs.iter().map(|l| l.id).collect();
+            old_ids.sort();
+            new_ids.sort();
+            if old_ids != new_ids {
+                record("labels", Some(label_names(&task.labels)), Some(label_names(&refs)));
+                changes.label_ids = Some(new_ids);
+            }
+        }
+        let mut project_now = task.project.clone();
+        if let Some(project) = patch.project {
+            let project = if is_clear(&project) { None } else { Some(self.project_for_team(actor, &project, &team).await?) };
+            let new = project.as_ref().map(|p| NamedRef { id: p.id, name: p.name.clone() });
+            if record("project", task.project.as_ref().map(|p| p.name.clone()), new.as_ref().map(|p| p.name.clone())) {
+                changes.project_id = Some(new.as_ref().map(|p| p.id));
+                // A milestone belongs to its project: leaving the project leaves the milestone.
+                if task.milestone.is_some() && patch.milestone.is_none() {
+                    record("milestone", task.milestone.as_ref().map(|m| m.name.clone()), None);
+                    changes.milestone_id = Some(None);
+                }
+            }
+            project_now = new;
+        }
+        if let Some(milestone) = patch.milestone {
+            let new = if is_clear(&milestone) {
+                None
+            } else {
+                let project_ref = project_now.ok_or_else(|| Error::Invalid("a milestone needs a project; set project too".into()))?;
+                let project = self.visible_project(actor, &project_ref.id.to_string()).await?;
+                let m = self.resolve_milestone(&project, &milestone).await?;
+                Some(NamedRef { id: m.id, name: m.name })
+            };
+            if record("milestone", task.milestone.as_ref().map(|m| m.name.clone()), new.as_ref().map(|m| m.name.clone())) {
+                changes.milestone_id = Some(new.map(|m| m.id));
+            }
+        }
+        if let Some(cycle) = patch.cycle {
+            let new = if is_clear(&cycle) { None } else { Some(self.resolve_cycle(&team, &cycle).await?) };
+            let new_ref = new.as_ref().map(|c| NamedRef { id: c.id, name: c.display_name() });
+            if record("cycle", task.cycle.as_ref().map(|c| c.name.clone()), new_ref.as_ref().map(|c| c.name.clone())) {
+                changes.cycle_id = Some(new_ref.map(|c| c.id));
+            }
+        }
+        if let Some(due) = patch.due_date {
+            let due = parse_optional_date("due_date", &due)?;
+            if record("due_date", date_text(task.due_date), date_text(due)) {
+                changes.due_date = Some(due);
+            }
+        }
+        if let Some(estimate) = patch.estimate {
+            let estimate = check_estimate(estimate)?;
+            if record("estimate", task.estimate.map(|e| e.to_string()), estimate.map(|e| e.to_string())) {
+                changes.estimate = Some(estimate);
+            }
+        }
+        Ok(TaskUpdate { task_id: task.id, changes, events })
+    }
+
+    pub async fn task_history(&self, actor: &Actor, id: &str) -> Result<Vec<TaskEvent>> {
+        let task = self.visible_task(actor, id).await?;
+        self.store.task_history(task.id).await
+    }
+
+    pub async fn search_tasks(&self, actor: &Actor, filter: TaskFilter) -> Result<Page<Task>> {
+        let limit = cursor::clamp_limit(filter.limit)?;
+        let after = filter.cursor.as_deref().filter(|c| !c.is_empty()).map(cursor::decode).transpose()?;
+        let Some(query) = self.task_query(actor, filter, limit, after).await? else {
+            return Ok(Page { items: vec![], next_cursor: None });
+        };
+        let hits = self.store.search_tasks(&query).await?;
+        Ok(cursor::page_from(hits, limit))
+    }
+
+    /// Resolves a filter into a store query over the actor's teams; `None` when the actor
+    /// has no team, so nothing can match.
+    async fn task_query(&self, actor: &Actor, f: TaskFilter, limit: usize, after: Option<cursor::SeekKey>) -> Result<Option<TaskQuery>> {
+        let teams: Vec<Team> = match f.team.as_deref().filter(|t| !t.trim().is_empty()) {
+            Some(key) => vec![self.visible_team(actor, key)?],
+            None => actor.memberships().iter().map(|m| m.team.clone()).collect(),
+        };
+        if teams.is_empty() {
+            return Ok(None);
+        }
+        let team_ids: Vec<TeamId> = teams.iter().map(|t| t.id).collect();
+        let mut q = TaskQuery { teams: team_ids.clone(), limit: limit + 1, after, updated_since: f.updated_since, ..Default::default() };
+        q.text = f.query.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+        if let Some(text) = &q.text {
+            bounded_text("query", text, 500)?;
+        }
+        for wanted in f.statuses.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+            if let Some(kind) = StatusKind::parse(wanted) {
+                q.status_kinds.push(kind);
+                continue;
+            }
+            let mut matched = false;
+            let mut names = Vec::new();
+            for team in &teams {
+                for s in self.store.statuses(team.id).await? {
+                    if s.name.eq_ignore_ascii_case(wanted) {
+                        q.status_ids.push(s.id);
+                        matched = true;
+                    }
+                    if !names.contains(&s.name) {
+                        names.push(s.name.clone());
+                    }
+                }
+            }
+            if !matched {
+                let scope = if teams.len() == 1 { teams[0].key.clone() } else { String::new() };
+                let mut valid = names;
+                valid.extend(StatusKind::ALL.iter().map(|k| k.as_str().to_string()));
+                return Err(crate::error::unknown_choice("Status", wanted, &scope, &valid));
+            }
+        }
+        if let Some(who) = f.assignee.as_deref().filter(|a| !a.trim().is_empty()) {
+            q.assignee = Some(self.resolve_user(actor, who).await?.map(|u| u.id));
+        }
+        if !f.labels.is_empty() {
+            let scope = if teams.len() == 1 { teams[0].key.clone() } else { String::new() };
+            q.label_ids = self.resolve_labels(&team_ids, &f.labels, &scope).await?.iter().map(|l| l.id).collect();
+        }
+        if let Some(p) = f.priority.as_deref().filter(|p| !p.trim().is_empty()) {
+            q.priorities.push(parse_priority(p)?);
+        }
+        let project = match f.project.as_deref().filter(|p| !p.trim().is_empty()) {
+            Some(p) => Some(self.visible_project(actor, p).await?),
+            None => None,
+        };
+        q.project_id = project.as_ref().map(|p| p.id);
+        if let Some(m) = f.milestone.as_deref().filter(|m| !m.trim().is_empty()) {
+            let project = project.as_ref().ok_or_else(|| Error::Invalid("filtering by milestone needs project too".into()))?;
+            q.milestone_id = Some(self.resolve_milestone(project, m).await?.id);
+        }
+        if let Some(c) = f.cycle.as_deref().filter(|c| !c.trim().is_empty()) {
+            if teams.len() != 1 {
+                return Err(Error::Invalid("filtering by cycle needs team too (cycles belong to a team)".into()));
+            }
+            q.cycle_id = Some(self.resolve_cycle(&teams[0], c).await?.id);
+        }
+        Ok(Some(q))
+    }
+
+    // --- Web-only powers: not offered over MCP ------------------------------------------
+
+    /// Moves a task out of sight. Its identifier is never reused.
+    pub async fn delete_task(&self, actor: &Actor, id: &str) -> Result<()> {
+        let task = self.visible_task(actor, id).await?;
+        self.store.delete_task(task.id, self.now()).await
+    }
+
+    /// Sets the status of several tasks in one transaction, one history entry per task.
+    /// Every identifier must be visible and the status valid in every task's team, or
+    /// nothing changes.
+    pub async fn set_status_many(&self, actor: &Actor, ids: &[String], status: &str) -> Result<Vec<Task>> {
+        if ids.is_empty() {
+            return Err(Error::Invalid("no tasks given".into()));
+        }
+        let mut updates = Vec::with_capacity(ids.len());
+        let mut tasks = Vec::with_capacity(ids.len());
+        for id in ids {
+            let task = self.visible_task(actor, id).await?;
+            let patch = TaskPatch { status: Some(status.to_string()), ..Default::default() };
+            let update = self.plan_update(actor, &task, patch).await?;
+            if !update.events.is_empty() {
+                updates.push(update);
+            }
+            tasks.push(task.id);
+        }
+        self.store.update_tasks(&updates, actor.id(), self.now()).await?;
+        let mut out = Vec::with_capacity(tasks.len());
+        for id in tasks {
+            out.extend(self.store.task(id).await?);
+        }
+        Ok(out)
+    }
+}
+

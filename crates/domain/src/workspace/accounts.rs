@@ -297,7 +297,10 @@ impl Workspace {
         if stored.info.expires_at <= now {
             return Ok(Err(TokenRejection::Expired(stored.info.expires_at)));
         }
-        self.store.touch_token(&digest, now).await?;
+        // Last use is shown to the minute; writing it on every call would make each read a write.
+        if stored.info.last_used_at.is_none_or(|t| now - t >= Duration::minutes(1)) {
+            self.store.touch_token(&digest, now).await?;
+        }
         let actor = match self.actor(stored.user_id).await {
             Ok(actor) => actor,
             Err(Error::Unauthenticated(_)) => return Ok(Err(TokenRejection::Unknown)),

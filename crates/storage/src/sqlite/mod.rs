@@ -1,0 +1,75 @@
+//! The embedded backend: one SQLite file in WAL mode. Writes go through a single
+//! connection, so they never contend for SQLite's one write lock; reads use a small pool.
+
+mod migrate;
+mod rows;
+mod store;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use orgn_domain::Error;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+pub use migrate::MIGRATIONS;
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+}
+
+pub const DATABASE_FILE: &str = "orgn.db";
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database in `data_dir` and applies pending migrations.
+    pub async fn open(data_dir: &Path) -> Result<SqliteStore, Error> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| Error::Invalid(format!("cannot create data dir {}: {e}", data_dir.display())))?;
+        let path = data_dir.join(DATABASE_FILE);
+        let options = SqliteConnectOptions::from_str("sqlite:")
+            .map_err(internal)?
+            .filename(&path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // Every acknowledged write is durable.
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await
+            .map_err(|e| Error::Invalid(format!("cannot open database {}: {e}", path.display())))?;
+        migrate::run(&writer).await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.read_only(true))
+            .await
+            .map_err(internal)?;
+        Ok(SqliteStore { writer, reader })
+    }
+
+    pub async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+}
+
+pub(crate) fn internal(e: impl std::fmt::Display) -> Error {
+    Error::Internal(e.to_string())
+}
+
+/// A database error as the domain sees it: a broken unique rule is a conflict.
+pub(crate) fn db_error(e: sqlx::Error) -> Error {
+    if let Some(db) = e.as_database_error() {
+        if db.is_unique_violation() {
+            return Error::Conflict("that already exists".into());
+        }
+        if db.is_foreign_key_violation() {
+            return Error::Invalid("that refers to something that does not exist".into());
+        }
+    }
+    Error::Internal(e.to_string())
+}

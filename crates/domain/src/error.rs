@@ -6,7 +6,8 @@ use thiserror::Error;
 /// teams: the caller must not be able to tell the two apart.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum Error {
-    #[error("{0} not found")]
+    /// The whole message, e.g. `Task ENG-9 not found`.
+    #[error("{0}")]
     NotFound(String),
     /// The input is wrong; the message says how, and lists valid choices where there are some.
     #[error("{0}")]
@@ -25,8 +26,8 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-pub fn not_found(what: impl Into<String>) -> Error {
-    Error::NotFound(what.into())
+pub fn not_found(what: impl std::fmt::Display) -> Error {
+    Error::NotFound(format!("{what} not found"))
 }
 
 pub fn invalid(msg: impl Into<String>) -> Error {
@@ -38,8 +39,8 @@ pub fn unknown_choice<S: AsRef<str>>(kind: &str, given: &str, scope: &str, valid
     let list: Vec<&str> = valid.iter().map(|s| s.as_ref()).collect();
     let scope = if scope.is_empty() { String::new() } else { format!(" in {scope}") };
     if list.is_empty() {
-        Error::Invalid(format!("{kind} \"{given}\" not found{scope}; there are none"))
+        Error::NotFound(format!("{kind} \"{given}\" not found{scope}; there are none"))
     } else {
-        Error::Invalid(format!("{kind} \"{given}\" not found{scope}; valid: {}", list.join(", ")))
+        Error::NotFound(format!("{kind} \"{given}\" not found{scope}; valid: {}", list.join(", ")))
     }
 }

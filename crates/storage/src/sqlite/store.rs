@@ -233,7 +233,7 @@ async fn apply_task_update(conn: &mut SqliteConnection, u: &TaskUpdate, actor: U
     b.push(" WHERE id = ").push_bind(u.task_id).push(" AND deleted_at IS NULL");
     let done = b.build().execute(&mut *conn).await.map_err(db_error)?;
     if done.rows_affected() != 1 {
-        return Err(Error::NotFound(format!("task {}", u.task_id)));
+        return Err(Error::NotFound(format!("task {} not found", u.task_id)));
     }
     if let Some(labels) = &c.label_ids {
         set_task_labels(conn, u.task_id, labels).await?;
@@ -424,7 +424,7 @@ impl Store for SqliteStore {
             .fetch_optional(&mut *tx)
             .await
             .map_err(db_error)?
-            .ok_or_else(|| Error::NotFound("team".into()))?;
+            .ok_or_else(|| Error::NotFound("team not found".into()))?;
         let number: i64 = counter.get(0);
         let key: String = counter.get(1);
         let now = millis(t.now);

@@ -1,0 +1,76 @@
+//! One way to start Orgn, shared by `orgn serve` and the tests: open the store, build the
+//! workspace, bind the port, mount the web app and `/mcp`, serve.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::get;
+use orgn_domain::Workspace;
+use orgn_domain::clock::Clock;
+use orgn_storage::SqliteStore;
+use tokio::net::TcpListener;
+
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub addr: String,
+    pub data_dir: PathBuf,
+    /// The URL people and clients use to reach this server; defaults to `http://ADDR`.
+    pub public_url: Option<String>,
+    pub demo: bool,
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    workspace: Workspace,
+    store: SqliteStore,
+    public_url: String,
+}
+
+impl Application {
+    /// Opens the database (migrating it), seeds the demo if asked and empty, and binds.
+    pub async fn build(config: &ServeConfig, clock: Arc<dyn Clock>) -> Result<Application, String> {
+        let store = SqliteStore::open(&config.data_dir).await.map_err(|e| e.to_string())?;
+        let workspace = Workspace::new(Arc::new(store.clone()), clock);
+        if config.demo {
+            crate::demo::seed_if_empty(&workspace).await.map_err(|e| format!("seeding the demo failed: {e}"))?;
+        }
+        let listener = TcpListener::bind(&config.addr).await.map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let public_url = config
+            .public_url
+            .clone()
+            .map(|u| u.trim_end_matches('/').to_string())
+            .unwrap_or_else(|| format!("http://{addr}"));
+        let router = routes(workspace.clone(), &public_url);
+        Ok(Application { listener, router, workspace, store, public_url })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    pub fn workspace(&self) -> &Workspace {
+        &self.workspace
+    }
+
+    /// Serves until `shutdown` resolves, then closes the database cleanly.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let result = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await;
+        self.store.close().await;
+        result
+    }
+}
+
+fn routes(workspace: Workspace, public_url: &str) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .merge(orgn_mcp::router(workspace.clone(), orgn_mcp::McpConfig { public_url: public_url.to_string() }))
+        .merge(orgn_web::router(workspace, orgn_web::WebConfig { public_url: public_url.to_string() }))
+}

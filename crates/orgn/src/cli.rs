@@ -1,0 +1,268 @@
+//! `orgn` on the command line. Every flag can also come from an `ORGN_*` variable.
+//! Failures print one line on stderr and exit non-zero.
+
+use std::io::{IsTerminal, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use orgn_domain::clock::SystemClock;
+use orgn_domain::model::Role;
+use orgn_domain::{Caller, Workspace, rfc3339};
+use orgn_storage::SqliteStore;
+
+use crate::app::{Application, ServeConfig};
+
+#[derive(Parser)]
+#[command(name = "orgn", version, about = "A self-hosted project-management workspace with an MCP server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct DataDir {
+    /// Where the database lives.
+    #[arg(long, env = "ORGN_DATA_DIR", default_value = "./orgn-data")]
+    data_dir: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web app and the MCP endpoint.
+    Serve {
+        #[arg(long, env = "ORGN_ADDR", default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// The URL people and MCP clients use to reach this server (e.g. https://orgn.example.com).
+        #[arg(long, env = "ORGN_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// Seed a demo workspace when the database is empty.
+        #[arg(long, env = "ORGN_DEMO")]
+        demo: bool,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage teams and their members.
+    Team {
+        #[command(subcommand)]
+        command: TeamCommand,
+    },
+    /// Personal access tokens for MCP clients.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Exit 0 when a server answers on ADDR.
+    Healthcheck {
+        #[arg(long, env = "ORGN_ADDR", default_value = "127.0.0.1:8080")]
+        addr: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user. The password comes from ORGN_PASSWORD, or is asked for on a terminal.
+    Create {
+        #[arg(long, env = "ORGN_EMAIL")]
+        email: String,
+        #[arg(long, env = "ORGN_NAME")]
+        name: String,
+        #[arg(long, env = "ORGN_ADMIN")]
+        admin: bool,
+        #[command(flatten)]
+        data: DataDir,
+    },
+}
+
+#[derive(Subcommand)]
+enum TeamCommand {
+    /// Create a team with the default workflow.
+    Create {
+        #[arg(long, env = "ORGN_TEAM_KEY")]
+        key: String,
+        #[arg(long, env = "ORGN_TEAM_NAME")]
+        name: String,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Add a member to a team (or change their role).
+    AddMember {
+        #[arg(long, env = "ORGN_TEAM")]
+        team: String,
+        #[arg(long, env = "ORGN_EMAIL")]
+        email: String,
+        #[arg(long, env = "ORGN_ROLE", default_value = "member", value_parser = ["admin", "member"])]
+        role: String,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Remove a member from a team; their access ends at once.
+    RemoveMember {
+        #[arg(long, env = "ORGN_TEAM")]
+        team: String,
+        #[arg(long, env = "ORGN_EMAIL")]
+        email: String,
+        #[command(flatten)]
+        data: DataDir,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Print a new token for the user, once; it replaces their previous one.
+    Generate {
+        #[arg(long, env = "ORGN_EMAIL")]
+        email: String,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Show the user's token hint, creation, expiry and last use (never the token).
+    Show {
+        #[arg(long, env = "ORGN_EMAIL")]
+        email: String,
+        #[command(flatten)]
+        data: DataDir,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt().with_writer(std::io::stderr).with_target(false).init();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime starts");
+    match runtime.block_on(run(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("orgn: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<(), String> {
+    match command {
+        Command::Serve { addr, public_url, demo, data } => serve(ServeConfig { addr, data_dir: data.data_dir, public_url, demo }).await,
+        Command::Healthcheck { addr } => healthcheck(&addr),
+        Command::User { command: UserCommand::Create { email, name, admin, data } } => {
+            let password = read_password()?;
+            let ws = open(&data.data_dir).await?;
+            let user = ws.create_user(Caller::Operator, &email, &name, &password, admin).await.map_err(|e| e.to_string())?;
+            println!("created user {} ({}){}", user.email, user.name, if admin { " as workspace admin" } else { "" });
+            Ok(())
+        }
+        Command::Team { command } => team(command).await,
+        Command::Token { command } => token(command).await,
+    }
+}
+
+async fn team(command: TeamCommand) -> Result<(), String> {
+    match command {
+        TeamCommand::Create { key, name, data } => {
+            let ws = open(&data.data_dir).await?;
+            let team = ws.create_team(Caller::Operator, &key, &name).await.map_err(|e| e.to_string())?;
+            println!("created team {} ({})", team.key, team.name);
+        }
+        TeamCommand::AddMember { team, email, role, data } => {
+            let ws = open(&data.data_dir).await?;
+            let role = Role::parse(&role).unwrap_or(Role::Member);
+            ws.add_member(Caller::Operator, &team, &email, role).await.map_err(|e| e.to_string())?;
+            println!("{} is now {} of {}", email.trim(), role.as_str(), team.trim().to_uppercase());
+        }
+        TeamCommand::RemoveMember { team, email, data } => {
+            let ws = open(&data.data_dir).await?;
+            ws.remove_member(Caller::Operator, &team, &email).await.map_err(|e| e.to_string())?;
+            println!("removed {} from {}", email.trim(), team.trim().to_uppercase());
+        }
+    }
+    Ok(())
+}
+
+async fn token(command: TokenCommand) -> Result<(), String> {
+    match command {
+        TokenCommand::Generate { email, data } => {
+            let ws = open(&data.data_dir).await?;
+            let actor = actor_by_email(&ws, &email).await?;
+            let (token, info) = ws.generate_token(&actor).await.map_err(|e| e.to_string())?;
+            println!("{token}");
+            eprintln!("expires {}; it will not be shown again, and it replaces any previous token", rfc3339(info.expires_at));
+        }
+        TokenCommand::Show { email, data } => {
+            let ws = open(&data.data_dir).await?;
+            let actor = actor_by_email(&ws, &email).await?;
+            match ws.token_info(&actor).await.map_err(|e| e.to_string())? {
+                None => println!("{} has no token", actor.user().email),
+                Some(info) => {
+                    println!("hint:      {}", info.hint);
+                    println!("created:   {}", rfc3339(info.created_at));
+                    println!("expires:   {}", rfc3339(info.expires_at));
+                    println!("last used: {}", info.last_used_at.map(rfc3339).unwrap_or_else(|| "never".into()));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn actor_by_email(ws: &Workspace, email: &str) -> Result<orgn_domain::Actor, String> {
+    let user = ws.user_by_email(Caller::Operator, email).await.map_err(|e| e.to_string())?;
+    ws.actor(user.id).await.map_err(|e| e.to_string())
+}
+
+/// The workspace on the data dir, for one-off commands.
+async fn open(data_dir: &Path) -> Result<Workspace, String> {
+    let store = SqliteStore::open(data_dir).await.map_err(|e| e.to_string())?;
+    Ok(Workspace::new(Arc::new(store), Arc::new(SystemClock)))
+}
+
+fn read_password() -> Result<String, String> {
+    if let Ok(p) = std::env::var("ORGN_PASSWORD") {
+        return Ok(p);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err("set ORGN_PASSWORD, or run on a terminal to be asked for the password".into());
+    }
+    let first = rpassword::prompt_password("Password: ").map_err(|e| e.to_string())?;
+    let again = rpassword::prompt_password("Again: ").map_err(|e| e.to_string())?;
+    if first != again {
+        return Err("the passwords differ".into());
+    }
+    Ok(first)
+}
+
+async fn serve(config: ServeConfig) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    let app = Application::build(&config, Arc::new(SystemClock)).await?;
+    let url = app.public_url().to_string();
+    println!("Orgn is running at {url} (ready in {} ms)", started.elapsed().as_millis());
+    if config.demo {
+        println!("Sign in as {} with password {}", crate::demo::ADMIN_EMAIL, crate::demo::PASSWORD);
+    }
+    println!("MCP endpoint: {url}/mcp  (tokens in Settings → MCP Access)");
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    app.run_until(shutdown).await.map_err(|e| e.to_string())
+}
+
+/// A plain HTTP/1.1 GET of /healthz: no client library needed for one request.
+fn healthcheck(addr: &str) -> Result<(), String> {
+    let sock = addr.parse().map_err(|_| format!("\"{addr}\" is not an address like 127.0.0.1:8080"))?;
+    let mut stream = TcpStream::connect_timeout(&sock, Duration::from_secs(3)).map_err(|e| format!("no server at {addr}: {e}"))?;
+    stream.set_read_timeout(Some(Duration::from_secs(3))).map_err(|e| e.to_string())?;
+    write!(stream, "GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").map_err(|e| e.to_string())?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).map_err(|e| e.to_string())?;
+    if response.starts_with("HTTP/1.1 200") {
+        println!("ok");
+        Ok(())
+    } else {
+        Err(format!("the server at {addr} is not healthy: {}", response.lines().next().unwrap_or("no answer")))
+    }
+}

@@ -1,0 +1,156 @@
+//! The test harness: a real Orgn server in-process on a free port, on a fresh data dir,
+//! with a clock the test can move. Every integration test starts here.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use orgn::{Application, ServeConfig};
+use orgn_domain::clock::ManualClock;
+use orgn_domain::model::Role;
+use orgn_domain::{Actor, Caller, CycleDraft, DocDraft, ProjectDraft, TaskDraft, Workspace};
+use time::{Duration, OffsetDateTime};
+use tokio::sync::oneshot;
+
+pub const PASSWORD: &str = "password123";
+pub const ADMIN: &str = "admin@orgn.test";
+pub const ALICE: &str = "alice@orgn.test";
+pub const BOB: &str = "bob@orgn.test";
+pub const DANA: &str = "dana@orgn.test";
+
+/// 2026-11-24 12:00 UTC: tests see the same "today" on every run.
+pub fn start_time() -> OffsetDateTime {
+    time::macros::datetime!(2026-11-24 12:00 UTC)
+}
+
+pub struct TestApp {
+    pub base_url: String,
+    pub addr: std::net::SocketAddr,
+    pub workspace: Workspace,
+    pub clock: Arc<ManualClock>,
+    pub data_dir: TempDir,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl TestApp {
+    /// A server with the standard fixture (see `fixture`).
+    pub async fn spawn() -> TestApp {
+        let app = TestApp::spawn_empty().await;
+        fixture(&app.workspace).await;
+        app
+    }
+
+    /// A server on an empty database.
+    pub async fn spawn_empty() -> TestApp {
+        let data_dir = TempDir::new();
+        let clock = Arc::new(ManualClock::new(start_time()));
+        let config = ServeConfig { addr: "127.0.0.1:0".into(), data_dir: data_dir.path.clone(), public_url: None, demo: false };
+        let app = Application::build(&config, clock.clone()).await.expect("the app builds");
+        let addr = app.addr();
+        let base_url = app.public_url().to_string();
+        let workspace = app.workspace().clone();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(app.run_until(async move {
+            let _ = stopped.await;
+        }));
+        TestApp { base_url, addr, workspace, clock, data_dir, stop: Some(stop), server: Some(server) }
+    }
+
+    pub async fn actor(&self, email: &str) -> Actor {
+        let user = self.workspace.user_by_email(Caller::Operator, email).await.expect("fixture user exists");
+        self.workspace.actor(user.id).await.expect("actor loads")
+    }
+
+    /// A fresh personal access token for the user (replacing any previous one).
+    pub async fn token_for(&self, email: &str) -> String {
+        let actor = self.actor(email).await;
+        self.workspace.generate_token(&actor).await.expect("token generates").0
+    }
+
+    /// Stops the server and waits until it has closed the database.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+}
+
+/// The standard fixture:
+/// - admin@orgn.test (workspace admin; ENG admin, DES admin), alice@ and bob@ (ENG), dana@ (DES only);
+/// - labels Bug (workspace-wide), Frontend (ENG), Brand (DES);
+/// - projects Website (ENG) and Rebrand (DES only, milestone Kickoff);
+/// - a current cycle in each team;
+/// - tasks ENG-1 "Fix login redirect", ENG-2 "Add search to the docs page", ENG-3 "Paginate the board";
+///   DES-1 "Secret rebrand moodboard", DES-2 "Pick the new palette";
+/// - docs "Onboarding" (ENG) and "Rebrand brief" (DES).
+pub async fn fixture(ws: &Workspace) {
+    let op = Caller::Operator;
+    ws.create_user(op, ADMIN, "Ada Admin", PASSWORD, true).await.unwrap();
+    ws.create_user(op, ALICE, "Alice", PASSWORD, false).await.unwrap();
+    ws.create_user(op, BOB, "Bob", PASSWORD, false).await.unwrap();
+    ws.create_user(op, DANA, "Dana", PASSWORD, false).await.unwrap();
+    ws.create_team(op, "ENG", "Engineering").await.unwrap();
+    ws.create_team(op, "DES", "Design").await.unwrap();
+    for (team, email, role) in [
+        ("ENG", ADMIN, Role::Admin),
+        ("DES", ADMIN, Role::Admin),
+        ("ENG", ALICE, Role::Member),
+        ("ENG", BOB, Role::Member),
+        ("DES", DANA, Role::Member),
+    ] {
+        ws.add_member(op, team, email, role).await.unwrap();
+    }
+    let admin = ws.actor(ws.user_by_email(op, ADMIN).await.unwrap().id).await.unwrap();
+    ws.create_label(&admin, None, "Bug", Some("#e5484d")).await.unwrap();
+    ws.create_label(&admin, Some("ENG"), "Frontend", None).await.unwrap();
+    ws.create_label(&admin, Some("DES"), "Brand", None).await.unwrap();
+    let project = |name: &str, team: &str| ProjectDraft { name: name.into(), teams: vec![team.into()], ..Default::default() };
+    ws.create_project(&admin, project("Website", "ENG")).await.unwrap();
+    ws.create_project(&admin, project("Rebrand", "DES")).await.unwrap();
+    ws.create_milestone(&admin, "Rebrand", "Kickoff", Some("2026-12-01")).await.unwrap();
+    let today = ws.today();
+    for team in ["ENG", "DES"] {
+        let draft = CycleDraft {
+            team: team.into(),
+            name: None,
+            starts_on: (today - Duration::days(3)).to_string(),
+            ends_on: (today + Duration::days(10)).to_string(),
+        };
+        ws.create_cycle(&admin, draft).await.unwrap();
+    }
+    let task = |team: &str, title: &str| TaskDraft { team: team.into(), title: title.into(), ..Default::default() };
+    ws.create_task(&admin, TaskDraft { assignee: Some(ALICE.into()), labels: vec!["Bug".into()], project: Some("Website".into()), ..task("ENG", "Fix login redirect") }).await.unwrap();
+    ws.create_task(&admin, TaskDraft { description: Some("Docs need full-text search.".into()), ..task("ENG", "Add search to the docs page") }).await.unwrap();
+    ws.create_task(&admin, TaskDraft { cycle: Some("current".into()), ..task("ENG", "Paginate the board") }).await.unwrap();
+    ws.create_task(&admin, TaskDraft { labels: vec!["Brand".into()], project: Some("Rebrand".into()), milestone: Some("Kickoff".into()), ..task("DES", "Secret rebrand moodboard") }).await.unwrap();
+    ws.create_task(&admin, TaskDraft { cycle: Some("current".into()), ..task("DES", "Pick the new palette") }).await.unwrap();
+    ws.create_doc(&admin, DocDraft { team: Some("ENG".into()), title: "Onboarding".into(), content: "Read the README first.".into(), ..Default::default() }).await.unwrap();
+    ws.create_doc(&admin, DocDraft { team: Some("DES".into()), title: "Rebrand brief".into(), content: "Confidential direction for the new brand.".into(), ..Default::default() }).await.unwrap();
+}
+
+/// A directory removed when dropped; no crate needed for that.
+pub struct TempDir {
+    pub path: PathBuf,
+}
+
+impl TempDir {
+    pub fn new() -> TempDir {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("orgn-test-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("temp dir");
+        TempDir { path }
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}

@@ -28,9 +28,8 @@ const TASK_JOINS: &str = " JOIN teams tm ON tm.id = t.team_id \
     LEFT JOIN milestones m ON m.id = t.milestone_id \
     LEFT JOIN cycles cy ON cy.id = t.cycle_id";
 
-const DOC_SELECT: &str = "SELECT d.id, d.team_id, d.project_id, d.title, d.content, d.creator_id, \
-    u.name AS creator_name, u.email AS creator_email, d.created_at, d.updated_at \
-    FROM docs d JOIN users u ON u.id = d.creator_id";
+const DOC_COLUMNS: &str = "d.id, d.team_id, d.project_id, d.title, d.content, d.creator_id, \
+    u.name AS creator_name, u.email AS creator_email, d.created_at, d.updated_at";
 
 /// Relevance weights of the task index columns: identifier, title, description, comments.
 const TASK_RANK: &str = "bm25(task_fts, 10.0, 5.0, 1.0, 0.5)";
@@ -72,6 +71,17 @@ fn push_ids(b: &mut QueryBuilder<Sqlite>, ids: &[i64]) {
         list.push_bind(*id);
     }
     b.push(")");
+}
+
+/// Continues a relevance-ordered page after `after`. bm25 scores shift whenever the index
+/// changes (its statistics are corpus-wide), so the anchor is the last item's score *now*,
+/// computed in the same statement; the score in the cursor is only the fallback for an item
+/// that no longer matches.
+fn push_after_score(b: &mut QueryBuilder<Sqlite>, alias: &str, after: SeekKey) {
+    let stored = after.rank.unwrap_or(f64::MIN);
+    b.push(" AND (f.score > coalesce((SELECT score FROM f WHERE fid = ").push_bind(after.id).push("), ").push_bind(stored).push(")");
+    b.push(" OR (f.score = coalesce((SELECT score FROM f WHERE fid = ").push_bind(after.id).push("), ").push_bind(stored).push(")");
+    b.push(format!(" AND {alias}.id > ")).push_bind(after.id).push("))");
 }
 
 impl SqliteStore {
@@ -538,16 +548,15 @@ impl Store for SqliteStore {
             },
             None => None,
         };
-        let mut b = QueryBuilder::<Sqlite>::new("SELECT ");
-        b.push(TASK_COLUMNS);
+        let mut b = QueryBuilder::<Sqlite>::new("");
         match &text {
             Some(fts) => {
-                b.push(format!(", f.rank AS rank FROM (SELECT rowid AS fid, {TASK_RANK} AS rank FROM task_fts WHERE task_fts MATCH "));
+                b.push(format!("WITH f AS (SELECT rowid AS fid, {TASK_RANK} AS score FROM task_fts WHERE task_fts MATCH "));
                 b.push_bind(fts.clone());
-                b.push(") f JOIN tasks t ON t.id = f.fid");
+                b.push(") SELECT ").push(TASK_COLUMNS).push(", f.score AS rank FROM f JOIN tasks t ON t.id = f.fid");
             }
             None => {
-                b.push(", NULL AS rank FROM tasks t");
+                b.push("SELECT ").push(TASK_COLUMNS).push(", NULL AS rank FROM tasks t");
             }
         }
         b.push(TASK_JOINS);
@@ -592,19 +601,13 @@ impl Store for SqliteStore {
             b.push(" AND t.updated_at >= ").push_bind(millis(since));
         }
         match (&text, q.after) {
-            (Some(_), Some(after)) => {
-                let rank = after.rank.unwrap_or(f64::MIN);
-                b.push(" AND (f.rank > ").push_bind(rank);
-                b.push(" OR (f.rank = ").push_bind(rank);
-                b.push(" AND t.id > ").push_bind(after.id);
-                b.push("))");
-            }
+            (Some(_), Some(after)) => push_after_score(&mut b, "t", after),
             (None, Some(after)) => {
                 b.push(" AND t.id < ").push_bind(after.id);
             }
             _ => {}
         }
-        b.push(if text.is_some() { " ORDER BY f.rank, t.id" } else { " ORDER BY t.id DESC" });
+        b.push(if text.is_some() { " ORDER BY f.score, t.id" } else { " ORDER BY t.id DESC" });
         b.push(" LIMIT ").push_bind(q.limit as i64);
         let rows = b.build().fetch_all(&self.reader).await.map_err(db_error)?;
         let mut keys = Vec::with_capacity(rows.len());
@@ -905,7 +908,7 @@ impl Store for SqliteStore {
     }
 
     async fn doc(&self, id: DocId) -> Result<Option<Doc>> {
-        let sql = format!("{DOC_SELECT} WHERE d.id = ? AND d.deleted_at IS NULL");
+        let sql = format!("SELECT {DOC_COLUMNS} FROM docs d JOIN users u ON u.id = d.creator_id WHERE d.id = ? AND d.deleted_at IS NULL");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.reader).await.map_err(db_error)?;
         row.as_ref().map(rows::doc).transpose()
     }
@@ -943,15 +946,15 @@ impl Store for SqliteStore {
             },
             None => None,
         };
-        let mut b = QueryBuilder::<Sqlite>::new(DOC_SELECT.replace(" FROM docs d", ""));
+        let mut b = QueryBuilder::<Sqlite>::new("");
         match &text {
             Some(fts) => {
-                b.push(format!(", f.rank AS rank FROM (SELECT rowid AS fid, {DOC_RANK} AS rank FROM doc_fts WHERE doc_fts MATCH "));
+                b.push(format!("WITH f AS (SELECT rowid AS fid, {DOC_RANK} AS score FROM doc_fts WHERE doc_fts MATCH "));
                 b.push_bind(fts.clone());
-                b.push(") f JOIN docs d ON d.id = f.fid");
+                b.push(") SELECT ").push(DOC_COLUMNS).push(", f.score AS rank FROM f JOIN docs d ON d.id = f.fid");
             }
             None => {
-                b.push(", NULL AS rank FROM docs d");
+                b.push("SELECT ").push(DOC_COLUMNS).push(", NULL AS rank FROM docs d");
             }
         }
         b.push(" JOIN users u ON u.id = d.creator_id WHERE d.deleted_at IS NULL AND (0");
@@ -965,19 +968,13 @@ impl Store for SqliteStore {
         }
         b.push(")");
         match (&text, q.after) {
-            (Some(_), Some(after)) => {
-                let rank = after.rank.unwrap_or(f64::MIN);
-                b.push(" AND (f.rank > ").push_bind(rank);
-                b.push(" OR (f.rank = ").push_bind(rank);
-                b.push(" AND d.id > ").push_bind(after.id);
-                b.push("))");
-            }
+            (Some(_), Some(after)) => push_after_score(&mut b, "d", after),
             (None, Some(after)) => {
                 b.push(" AND d.id < ").push_bind(after.id);
             }
             _ => {}
         }
-        b.push(if text.is_some() { " ORDER BY f.rank, d.id" } else { " ORDER BY d.id DESC" });
+        b.push(if text.is_some() { " ORDER BY f.score, d.id" } else { " ORDER BY d.id DESC" });
         b.push(" LIMIT ").push_bind(q.limit as i64);
         let rows = b.build().fetch_all(&self.reader).await.map_err(db_error)?;
         rows.iter()

@@ -179,6 +179,9 @@ pub struct StoredSession {
 
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
+    /// Finishes pending writes and closes connections; the store is unusable afterwards.
+    async fn close(&self) {}
+
     // Users and teams.
     async fn create_user(&self, user: NewUser) -> Result<User>;
     async fn user(&self, id: UserId) -> Result<Option<User>>;

@@ -9,6 +9,7 @@ use axum::Router;
 use axum::routing::get;
 use orgn_domain::Workspace;
 use orgn_domain::clock::Clock;
+use orgn_domain::store::Store;
 use orgn_storage::SqliteStore;
 use tokio::net::TcpListener;
 

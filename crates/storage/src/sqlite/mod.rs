@@ -51,7 +51,7 @@ impl SqliteStore {
         Ok(SqliteStore { writer, reader })
     }
 
-    pub async fn close(&self) {
+    pub(crate) async fn close_pools(&self) {
         self.reader.close().await;
         self.writer.close().await;
     }

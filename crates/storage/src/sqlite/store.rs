@@ -263,6 +263,10 @@ async fn apply_task_update(conn: &mut SqliteConnection, u: &TaskUpdate, actor: U
 
 #[async_trait]
 impl Store for SqliteStore {
+    async fn close(&self) {
+        self.close_pools().await;
+    }
+
     async fn create_user(&self, u: NewUser) -> Result<User> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (email, name, password_hash, is_admin, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",

@@ -41,9 +41,13 @@ impl Actor {
         team_ids.iter().any(|t| self.can_see_team(*t))
     }
     pub fn role_in(&self, team_id: TeamId) -> Option<Role> {
-        self.memberships.iter().find(|m| m.team.id == team_id).map(|m| m.role)
+        self.memberships
+            .iter()
+            .find(|m| m.team.id == team_id)
+            .map(|m| m.role)
     }
     pub fn is_team_admin(&self, team_id: TeamId) -> bool {
-        self.role_in(team_id) == Some(Role::Admin) || (self.is_admin() && self.can_see_team(team_id))
+        self.role_in(team_id) == Some(Role::Admin)
+            || (self.is_admin() && self.can_see_team(team_id))
     }
 }

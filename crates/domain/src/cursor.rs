@@ -20,7 +20,11 @@ pub fn encode(key: &SeekKey) -> String {
 }
 
 pub fn decode(cursor: &str) -> Result<SeekKey> {
-    let bad = || Error::Invalid("cursor is not valid; pass next_cursor from the previous page unchanged".into());
+    let bad = || {
+        Error::Invalid(
+            "cursor is not valid; pass next_cursor from the previous page unchanged".into(),
+        )
+    };
     let bytes = URL_SAFE_NO_PAD.decode(cursor.trim()).map_err(|_| bad())?;
     serde_json::from_slice(&bytes).map_err(|_| bad())
 }
@@ -39,7 +43,9 @@ pub fn clamp_limit(limit: Option<usize>) -> Result<usize> {
     match limit {
         None => Ok(DEFAULT_LIMIT),
         Some(0) => Err(Error::Invalid("limit must be at least 1".into())),
-        Some(n) if n > MAX_LIMIT => Err(Error::Invalid(format!("limit must be at most {MAX_LIMIT}"))),
+        Some(n) if n > MAX_LIMIT => {
+            Err(Error::Invalid(format!("limit must be at most {MAX_LIMIT}")))
+        }
         Some(n) => Ok(n),
     }
 }
@@ -48,6 +54,13 @@ pub fn clamp_limit(limit: Option<usize>) -> Result<usize> {
 pub fn page_from<T>(mut hits: Vec<(T, SeekKey)>, limit: usize) -> Page<T> {
     let more = hits.len() > limit;
     hits.truncate(limit);
-    let next_cursor = if more { hits.last().map(|(_, k)| encode(k)) } else { None };
-    Page { items: hits.into_iter().map(|(t, _)| t).collect(), next_cursor }
+    let next_cursor = if more {
+        hits.last().map(|(_, k)| encode(k))
+    } else {
+        None
+    };
+    Page {
+        items: hits.into_iter().map(|(t, _)| t).collect(),
+        next_cursor,
+    }
 }

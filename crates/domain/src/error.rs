@@ -37,10 +37,19 @@ pub fn invalid(msg: impl Into<String>) -> Error {
 /// "Status "Doing" not found in ENG; valid: Backlog, Todo" — an error that saves a round trip.
 pub fn unknown_choice<S: AsRef<str>>(kind: &str, given: &str, scope: &str, valid: &[S]) -> Error {
     let list: Vec<&str> = valid.iter().map(|s| s.as_ref()).collect();
-    let scope = if scope.is_empty() { String::new() } else { format!(" in {scope}") };
-    if list.is_empty() {
-        Error::NotFound(format!("{kind} \"{given}\" not found{scope}; there are none"))
+    let scope = if scope.is_empty() {
+        String::new()
     } else {
-        Error::NotFound(format!("{kind} \"{given}\" not found{scope}; valid: {}", list.join(", ")))
+        format!(" in {scope}")
+    };
+    if list.is_empty() {
+        Error::NotFound(format!(
+            "{kind} \"{given}\" not found{scope}; there are none"
+        ))
+    } else {
+        Error::NotFound(format!(
+            "{kind} \"{given}\" not found{scope}; valid: {}",
+            list.join(", ")
+        ))
     }
 }

@@ -97,7 +97,9 @@ impl StatusKind {
         }
     }
     pub fn parse(s: &str) -> Option<StatusKind> {
-        StatusKind::ALL.into_iter().find(|k| k.as_str().eq_ignore_ascii_case(s))
+        StatusKind::ALL
+            .into_iter()
+            .find(|k| k.as_str().eq_ignore_ascii_case(s))
     }
     /// Done or canceled: the task needs no more work.
     pub fn is_closed(self) -> bool {
@@ -267,7 +269,9 @@ impl ProjectStatus {
         }
     }
     pub fn parse(s: &str) -> Option<ProjectStatus> {
-        ProjectStatus::ALL.into_iter().find(|k| k.as_str().eq_ignore_ascii_case(s.trim()))
+        ProjectStatus::ALL
+            .into_iter()
+            .find(|k| k.as_str().eq_ignore_ascii_case(s.trim()))
     }
 }
 
@@ -283,7 +287,11 @@ impl Progress {
     /// 0.0..=1.0 of the tasks that still count (not canceled).
     pub fn ratio(&self) -> f64 {
         let counted = self.total - self.canceled;
-        if counted <= 0 { 0.0 } else { self.completed as f64 / counted as f64 }
+        if counted <= 0 {
+            0.0
+        } else {
+            self.completed as f64 / counted as f64
+        }
     }
     pub fn percent(&self) -> i64 {
         (self.ratio() * 100.0).round() as i64
@@ -406,6 +414,157 @@ pub struct ToolCallRecord {
     pub tool: String,
     pub target: Option<String>,
     pub ok: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// Something deleted, waiting in its team's Trash until restored or purged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrashItem {
+    pub kind: TrashKind,
+    pub id: i64,
+    /// `ENG-12` for a task, the title for a doc.
+    pub label: String,
+    pub title: String,
+    pub team_id: Option<TeamId>,
+    pub project_id: Option<ProjectId>,
+    pub deleted_by: Option<UserRef>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub deleted_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TrashKind {
+    Task,
+    Doc,
+}
+
+pub type JobId = i64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobKind {
+    Export,
+    Import,
+    Reindex,
+}
+
+impl JobKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::Export => "export",
+            JobKind::Import => "import",
+            JobKind::Reindex => "reindex",
+        }
+    }
+    pub fn parse(s: &str) -> Option<JobKind> {
+        [JobKind::Export, JobKind::Import, JobKind::Reindex]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobState {
+    Queued,
+    Running,
+    Done,
+    Failed,
+    Canceled,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Running => "running",
+            JobState::Done => "done",
+            JobState::Failed => "failed",
+            JobState::Canceled => "canceled",
+        }
+    }
+    pub fn parse(s: &str) -> Option<JobState> {
+        [
+            JobState::Queued,
+            JobState::Running,
+            JobState::Done,
+            JobState::Failed,
+            JobState::Canceled,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+    pub fn is_finished(self) -> bool {
+        matches!(self, JobState::Done | JobState::Failed | JobState::Canceled)
+    }
+}
+
+/// A long-running, workspace-wide operation, run in the background and kept in the
+/// database so that it survives a restart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Job {
+    pub id: JobId,
+    pub user_id: UserId,
+    pub kind: JobKind,
+    pub state: JobState,
+    /// The job's input, as the job kind defines it (JSON text).
+    pub input: String,
+    pub done: i64,
+    pub total: i64,
+    /// A short summary when finished (JSON text), e.g. counts.
+    pub result: Option<String>,
+    pub error: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub started_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub finished_at: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChatRole {
+    User,
+    Assistant,
+    Tool,
+}
+
+impl ChatRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChatRole::User => "user",
+            ChatRole::Assistant => "assistant",
+            ChatRole::Tool => "tool",
+        }
+    }
+    pub fn parse(s: &str) -> Option<ChatRole> {
+        [ChatRole::User, ChatRole::Assistant, ChatRole::Tool]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+pub type ConversationId = i64;
+
+/// An "Ask Orgn" conversation; it belongs to one user's account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conversation {
+    pub id: ConversationId,
+    pub title: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// One message of a conversation. `content` is JSON defined by the assistant (text, tool
+/// calls, tool results, a proposal waiting for confirmation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    pub id: i64,
+    pub role: ChatRole,
+    pub content: String,
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
 }

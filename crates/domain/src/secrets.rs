@@ -5,8 +5,8 @@
 //! mistyped one before touching the database. Only its SHA-256 digest is stored: 190 random
 //! bits need no slow hash, and a fast one allows an indexed lookup.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use sha2::{Digest, Sha256};
 
 pub const TOKEN_PREFIX: &str = "orgn_pat_";
@@ -45,7 +45,11 @@ fn crc32(data: &[u8]) -> u32 {
     for &byte in data {
         crc ^= byte as u32;
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -60,7 +64,9 @@ pub fn new_token() -> String {
 /// True when the token has our prefix, the right length and alphabet, and its checksum
 /// matches. Says nothing about whether it was ever issued.
 pub fn token_well_formed(token: &str) -> bool {
-    let Some(body) = token.strip_prefix(TOKEN_PREFIX) else { return false };
+    let Some(body) = token.strip_prefix(TOKEN_PREFIX) else {
+        return false;
+    };
     if body.len() != RANDOM_LEN + CHECKSUM_LEN || !body.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return false;
     }
@@ -91,7 +97,11 @@ pub fn hash_password(password: &str) -> String {
 
 pub fn verify_password(password: &str, stored_hash: &str) -> bool {
     PasswordHash::new(stored_hash)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 

@@ -170,6 +170,18 @@ pub struct StoredToken {
     pub info: TokenInfo,
 }
 
+/// One chunk of an import: the tasks to insert and the rows that failed, written in one
+/// transaction with the job's progress, so that a restart resumes exactly after it.
+#[derive(Debug, Clone)]
+pub struct ImportChunk {
+    pub job: JobId,
+    pub tasks: Vec<NewTask>,
+    /// (row number, message) of rows that could not be imported.
+    pub errors: Vec<(i64, String)>,
+    /// The job's `done` after this chunk.
+    pub done: i64,
+}
+
 #[derive(Debug, Clone)]
 pub struct StoredSession {
     pub user_id: UserId,
@@ -192,7 +204,13 @@ pub trait Store: Send + Sync + 'static {
     async fn set_password_hash(&self, id: UserId, hash: &str) -> Result<()>;
     async fn set_user_name(&self, id: UserId, name: &str) -> Result<()>;
     /// Creates the team with its workflow statuses, in order.
-    async fn create_team(&self, key: &str, name: &str, statuses: &[NewStatus], now: OffsetDateTime) -> Result<Team>;
+    async fn create_team(
+        &self,
+        key: &str,
+        name: &str,
+        statuses: &[NewStatus],
+        now: OffsetDateTime,
+    ) -> Result<Team>;
     async fn team(&self, id: TeamId) -> Result<Option<Team>>;
     async fn team_by_key(&self, key: &str) -> Result<Option<Team>>;
     async fn teams(&self) -> Result<Vec<Team>>;
@@ -210,7 +228,12 @@ pub trait Store: Send + Sync + 'static {
     async fn task(&self, id: TaskId) -> Result<Option<Task>>;
     async fn task_id_by_number(&self, team: TeamId, number: i64) -> Result<Option<TaskId>>;
     /// Applies every update and its history in one transaction: all or nothing.
-    async fn update_tasks(&self, updates: &[TaskUpdate], actor: UserId, now: OffsetDateTime) -> Result<()>;
+    async fn update_tasks(
+        &self,
+        updates: &[TaskUpdate],
+        actor: UserId,
+        now: OffsetDateTime,
+    ) -> Result<()>;
     async fn delete_task(&self, id: TaskId, now: OffsetDateTime) -> Result<()>;
     async fn task_history(&self, id: TaskId) -> Result<Vec<TaskEvent>>;
     /// Up to `limit` tasks with their seek keys: by relevance then id when there is text,
@@ -222,28 +245,55 @@ pub trait Store: Send + Sync + 'static {
     async fn labels(&self, teams: &[TeamId]) -> Result<Vec<Label>>;
     async fn label(&self, id: LabelId) -> Result<Option<Label>>;
     async fn create_label(&self, team: Option<TeamId>, name: &str, color: &str) -> Result<Label>;
-    async fn update_label(&self, id: LabelId, name: Option<&str>, color: Option<&str>) -> Result<()>;
+    async fn update_label(
+        &self,
+        id: LabelId,
+        name: Option<&str>,
+        color: Option<&str>,
+    ) -> Result<()>;
 
     // Projects and milestones.
     async fn create_project(&self, project: NewProject) -> Result<ProjectId>;
     async fn project(&self, id: ProjectId) -> Result<Option<Project>>;
     /// Projects that involve any of the given teams.
     async fn projects(&self, teams: &[TeamId]) -> Result<Vec<Project>>;
-    async fn update_project(&self, id: ProjectId, changes: &ProjectChanges, now: OffsetDateTime) -> Result<()>;
-    async fn create_milestone(&self, project: ProjectId, name: &str, target: Option<Date>) -> Result<MilestoneId>;
+    async fn update_project(
+        &self,
+        id: ProjectId,
+        changes: &ProjectChanges,
+        now: OffsetDateTime,
+    ) -> Result<()>;
+    async fn create_milestone(
+        &self,
+        project: ProjectId,
+        name: &str,
+        target: Option<Date>,
+    ) -> Result<MilestoneId>;
     async fn milestone(&self, id: MilestoneId) -> Result<Option<Milestone>>;
     async fn milestones(&self, project: ProjectId) -> Result<Vec<Milestone>>;
     async fn update_milestone(&self, id: MilestoneId, changes: &MilestoneChanges) -> Result<()>;
 
     // Cycles.
     /// Numbers the cycle after the team's last one.
-    async fn create_cycle(&self, team: TeamId, name: Option<&str>, starts_on: Date, ends_on: Date) -> Result<CycleId>;
+    async fn create_cycle(
+        &self,
+        team: TeamId,
+        name: Option<&str>,
+        starts_on: Date,
+        ends_on: Date,
+    ) -> Result<CycleId>;
     async fn cycle(&self, id: CycleId) -> Result<Option<Cycle>>;
     async fn cycles(&self, teams: &[TeamId]) -> Result<Vec<Cycle>>;
     async fn update_cycle(&self, id: CycleId, changes: &CycleChanges) -> Result<()>;
 
     // Comments.
-    async fn create_comment(&self, task: TaskId, author: UserId, body: &str, now: OffsetDateTime) -> Result<CommentId>;
+    async fn create_comment(
+        &self,
+        task: TaskId,
+        author: UserId,
+        body: &str,
+        now: OffsetDateTime,
+    ) -> Result<CommentId>;
     async fn comment(&self, id: CommentId) -> Result<Option<Comment>>;
     async fn comments(&self, task: TaskId) -> Result<Vec<Comment>>;
     async fn update_comment(&self, id: CommentId, body: &str, now: OffsetDateTime) -> Result<()>;
@@ -251,7 +301,13 @@ pub trait Store: Send + Sync + 'static {
     // Docs.
     async fn create_doc(&self, doc: NewDoc) -> Result<DocId>;
     async fn doc(&self, id: DocId) -> Result<Option<Doc>>;
-    async fn update_doc(&self, id: DocId, title: Option<&str>, content: Option<&str>, now: OffsetDateTime) -> Result<()>;
+    async fn update_doc(
+        &self,
+        id: DocId,
+        title: Option<&str>,
+        content: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<()>;
     async fn delete_doc(&self, id: DocId, now: OffsetDateTime) -> Result<()>;
     async fn search_docs(&self, query: &DocQuery) -> Result<Vec<(Doc, SeekKey)>>;
 
@@ -263,6 +319,88 @@ pub trait Store: Send + Sync + 'static {
     async fn touch_token(&self, digest: &str, now: OffsetDateTime) -> Result<()>;
     async fn record_tool_call(&self, user: UserId, call: &ToolCallRecord) -> Result<()>;
     async fn recent_tool_calls(&self, user: UserId, limit: i64) -> Result<Vec<ToolCallRecord>>;
+
+    // Bulk writes and the Trash.
+    /// Inserts many tasks in one transaction (each numbered and recorded as `insert_task` does).
+    async fn insert_tasks(&self, tasks: &[NewTask]) -> Result<Vec<TaskId>>;
+    /// The deleted tasks and docs of these teams (and of projects of these teams), newest first.
+    async fn trash(&self, teams: &[TeamId]) -> Result<Vec<TrashItem>>;
+    /// A deleted task by number, for restoring or purging it.
+    async fn deleted_task_id(&self, team: TeamId, number: i64) -> Result<Option<TaskId>>;
+    /// A deleted doc (any id), with its team or project, for restoring or purging it.
+    async fn deleted_doc(&self, id: DocId) -> Result<Option<TrashItem>>;
+    async fn restore_task(&self, id: TaskId, now: OffsetDateTime) -> Result<()>;
+    async fn restore_doc(&self, id: DocId, now: OffsetDateTime) -> Result<()>;
+    /// Deletes for good: the task with its labels, comments and history.
+    async fn purge_task(&self, id: TaskId) -> Result<()>;
+    async fn purge_doc(&self, id: DocId) -> Result<()>;
+    /// Purges everything deleted before `cutoff`; returns how many items went.
+    async fn purge_deleted_before(&self, cutoff: OffsetDateTime) -> Result<u64>;
+    /// Records who deleted a task or doc (the delete itself is `delete_task`/`delete_doc`).
+    async fn set_deleted_by(&self, kind: TrashKind, id: i64, user: UserId) -> Result<()>;
+
+    // Background jobs.
+    async fn create_job(
+        &self,
+        user: UserId,
+        kind: JobKind,
+        input: &str,
+        now: OffsetDateTime,
+    ) -> Result<JobId>;
+    async fn job(&self, id: JobId) -> Result<Option<Job>>;
+    async fn jobs(&self, user: UserId, limit: i64) -> Result<Vec<Job>>;
+    /// Takes the oldest queued job, or a running one whose owner stopped beating before
+    /// `stale_before`, for `owner`; exactly one caller gets each job.
+    async fn claim_job(
+        &self,
+        owner: &str,
+        now: OffsetDateTime,
+        stale_before: OffsetDateTime,
+    ) -> Result<Option<Job>>;
+    /// Progress and heartbeat; false when the job was canceled meanwhile (stop working on it).
+    async fn job_progress(
+        &self,
+        id: JobId,
+        done: i64,
+        total: i64,
+        now: OffsetDateTime,
+    ) -> Result<bool>;
+    async fn finish_job(
+        &self,
+        id: JobId,
+        state: JobState,
+        result: Option<&str>,
+        error: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<()>;
+    /// Cancels a queued or running job; false when it had already finished.
+    async fn cancel_job(&self, id: JobId, now: OffsetDateTime) -> Result<bool>;
+    async fn import_chunk(&self, chunk: &ImportChunk, now: OffsetDateTime) -> Result<()>;
+    async fn job_errors(&self, id: JobId) -> Result<Vec<(i64, String)>>;
+    async fn put_job_file(&self, id: JobId, name: &str, content: &[u8]) -> Result<()>;
+    async fn job_file(&self, id: JobId, name: &str) -> Result<Option<Vec<u8>>>;
+    /// Rebuilds the search index of tasks with ids after `after_id`, up to `limit` of them;
+    /// returns the last id done (None when there were none left).
+    async fn reindex_tasks(&self, after_id: i64, limit: i64) -> Result<Option<i64>>;
+    async fn count_tasks(&self) -> Result<i64>;
+
+    // Ask Orgn conversations.
+    async fn create_conversation(
+        &self,
+        user: UserId,
+        title: &str,
+        now: OffsetDateTime,
+    ) -> Result<ConversationId>;
+    async fn conversations(&self, user: UserId, limit: i64) -> Result<Vec<Conversation>>;
+    async fn conversation_owner(&self, id: ConversationId) -> Result<Option<UserId>>;
+    async fn append_message(
+        &self,
+        id: ConversationId,
+        role: ChatRole,
+        content: &str,
+        now: OffsetDateTime,
+    ) -> Result<i64>;
+    async fn messages(&self, id: ConversationId) -> Result<Vec<ChatMessage>>;
 
     // Web sessions.
     async fn create_session(&self, digest: &str, session: &StoredSession) -> Result<()>;

@@ -36,16 +36,25 @@ impl TokenRejection {
     pub fn message(&self) -> String {
         const WHERE: &str = "generate a new token in Settings → MCP Access";
         match self {
-            TokenRejection::Missing => format!("an Authorization: Bearer token is required; {WHERE}"),
-            TokenRejection::Malformed => format!("the token is not an Orgn personal access token; {WHERE}"),
-            TokenRejection::Unknown => format!("the token is not valid (it may have been replaced); {WHERE}"),
-            TokenRejection::Expired(at) => format!("the token expired on {}; {WHERE}", rfc3339(*at)),
+            TokenRejection::Missing => {
+                format!("an Authorization: Bearer token is required; {WHERE}")
+            }
+            TokenRejection::Malformed => {
+                format!("the token is not an Orgn personal access token; {WHERE}")
+            }
+            TokenRejection::Unknown => {
+                format!("the token is not valid (it may have been replaced); {WHERE}")
+            }
+            TokenRejection::Expired(at) => {
+                format!("the token expired on {}; {WHERE}", rfc3339(*at))
+            }
         }
     }
 }
 
 pub fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 const DEFAULT_STATUSES: [(&str, StatusKind, &str); 5] = [
@@ -59,14 +68,25 @@ const DEFAULT_STATUSES: [(&str, StatusKind, &str); 5] = [
 fn normalize_email(email: &str) -> Result<String> {
     let e = email.trim().to_lowercase();
     let valid = e.len() <= 254
-        && e.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && (domain.contains('.') || domain == "localhost"))
+        && e.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && (domain.contains('.') || domain == "localhost")
+        })
         && !e.contains(char::is_whitespace);
-    if valid { Ok(e) } else { Err(Error::Invalid(format!("\"{}\" is not an email address", email.trim()))) }
+    if valid {
+        Ok(e)
+    } else {
+        Err(Error::Invalid(format!(
+            "\"{}\" is not an email address",
+            email.trim()
+        )))
+    }
 }
 
 fn check_password(password: &str) -> Result<()> {
     if password.chars().count() < 8 {
-        return Err(Error::Invalid("password must have at least 8 characters".into()));
+        return Err(Error::Invalid(
+            "password must have at least 8 characters".into(),
+        ));
     }
     Ok(())
 }
@@ -77,20 +97,40 @@ pub fn parse_team_key(key: &str) -> Result<String> {
     let ok = (1..=7).contains(&k.len())
         && k.starts_with(|c: char| c.is_ascii_alphabetic())
         && k.chars().all(|c| c.is_ascii_alphanumeric());
-    if ok { Ok(k) } else { Err(Error::Invalid(format!("team key \"{}\" must be 1 to 7 letters or digits, starting with a letter (like ENG)", key.trim()))) }
+    if ok {
+        Ok(k)
+    } else {
+        Err(Error::Invalid(format!(
+            "team key \"{}\" must be 1 to 7 letters or digits, starting with a letter (like ENG)",
+            key.trim()
+        )))
+    }
 }
 
 impl Workspace {
     // --- Users -------------------------------------------------------------------------
 
-    pub async fn create_user(&self, by: Caller<'_>, email: &str, name: &str, password: &str, admin: bool) -> Result<User> {
+    pub async fn create_user(
+        &self,
+        by: Caller<'_>,
+        email: &str,
+        name: &str,
+        password: &str,
+        admin: bool,
+    ) -> Result<User> {
         by.require_admin()?;
         let email = normalize_email(email)?;
         let name = required_text("name", name, 100)?;
         check_password(password)?;
         let hash = secrets::hash_password(password);
         self.store
-            .create_user(NewUser { email, name, password_hash: hash, is_admin: admin, now: self.now() })
+            .create_user(NewUser {
+                email,
+                name,
+                password_hash: hash,
+                is_admin: admin,
+                now: self.now(),
+            })
             .await
     }
 
@@ -130,24 +170,38 @@ impl Workspace {
     }
 
     pub async fn change_password(&self, actor: &Actor, current: &str, new: &str) -> Result<()> {
-        let stored = self.store.password_hash(actor.id()).await?.unwrap_or_default();
+        let stored = self
+            .store
+            .password_hash(actor.id())
+            .await?
+            .unwrap_or_default();
         if !secrets::verify_password(current, &stored) {
             return Err(Error::Invalid("the current password is wrong".into()));
         }
         check_password(new)?;
-        self.store.set_password_hash(actor.id(), &secrets::hash_password(new)).await
+        self.store
+            .set_password_hash(actor.id(), &secrets::hash_password(new))
+            .await
     }
 
     /// The same answer for an unknown email and a wrong password.
     pub async fn sign_in(&self, email: &str, password: &str) -> Result<User> {
         let wrong = || Error::Unauthenticated("email or password is wrong".into());
-        let Some(user) = self.store.user_by_email(&email.trim().to_lowercase()).await? else {
+        let Some(user) = self
+            .store
+            .user_by_email(&email.trim().to_lowercase())
+            .await?
+        else {
             // Spend the same time as a real check, so timing does not reveal who has an account.
             secrets::verify_password(password, DUMMY_HASH);
             return Err(wrong());
         };
         let stored = self.store.password_hash(user.id).await?.unwrap_or_default();
-        if secrets::verify_password(password, &stored) { Ok(user) } else { Err(wrong()) }
+        if secrets::verify_password(password, &stored) {
+            Ok(user)
+        } else {
+            Err(wrong())
+        }
     }
 
     // --- Teams -------------------------------------------------------------------------
@@ -157,15 +211,26 @@ impl Workspace {
         let key = parse_team_key(key)?;
         let name = required_text("team name", name, 100)?;
         if self.store.team_by_key(&key).await?.is_some() {
-            return Err(Error::Conflict(format!("a team with key {key} already exists")));
+            return Err(Error::Conflict(format!(
+                "a team with key {key} already exists"
+            )));
         }
         let statuses: Vec<NewStatus> = DEFAULT_STATUSES
             .iter()
-            .map(|(n, k, c)| NewStatus { name: n.to_string(), kind: *k, color: c.to_string() })
+            .map(|(n, k, c)| NewStatus {
+                name: n.to_string(),
+                kind: *k,
+                color: c.to_string(),
+            })
             .collect();
-        let team = self.store.create_team(&key, &name, &statuses, self.now()).await?;
+        let team = self
+            .store
+            .create_team(&key, &name, &statuses, self.now())
+            .await?;
         if let Caller::User(actor) = by {
-            self.store.set_membership(team.id, actor.id(), Role::Admin).await?;
+            self.store
+                .set_membership(team.id, actor.id(), Role::Admin)
+                .await?;
         }
         Ok(team)
     }
@@ -185,7 +250,11 @@ impl Workspace {
             .find(|m| m.team.key == wanted)
             .map(|m| m.team.clone())
             .ok_or_else(|| {
-                let keys: Vec<&str> = actor.memberships().iter().map(|m| m.team.key.as_str()).collect();
+                let keys: Vec<&str> = actor
+                    .memberships()
+                    .iter()
+                    .map(|m| m.team.key.as_str())
+                    .collect();
                 unknown_choice("Team", key.trim(), "", &keys)
             })
     }
@@ -201,7 +270,13 @@ impl Workspace {
     }
 
     /// Adds a member or changes their role. Workspace admins and the team's admins may.
-    pub async fn add_member(&self, by: Caller<'_>, key: &str, email: &str, role: Role) -> Result<()> {
+    pub async fn add_member(
+        &self,
+        by: Caller<'_>,
+        key: &str,
+        email: &str,
+        role: Role,
+    ) -> Result<()> {
         let (team, user) = self.membership_target(by, key, email).await?;
         self.store.set_membership(team.id, user.id, role).await
     }
@@ -215,17 +290,28 @@ impl Workspace {
         Ok(())
     }
 
-    async fn membership_target(&self, by: Caller<'_>, key: &str, email: &str) -> Result<(Team, User)> {
+    async fn membership_target(
+        &self,
+        by: Caller<'_>,
+        key: &str,
+        email: &str,
+    ) -> Result<(Team, User)> {
         let key = parse_team_key(key)?;
         let team = match by {
             Caller::User(actor) if !actor.is_admin() => {
                 let team = self.visible_team(actor, &key)?;
                 if !actor.is_team_admin(team.id) {
-                    return Err(Error::Forbidden(format!("only admins of {key} can manage its members")));
+                    return Err(Error::Forbidden(format!(
+                        "only admins of {key} can manage its members"
+                    )));
                 }
                 team
             }
-            _ => self.store.team_by_key(&key).await?.ok_or_else(|| not_found(format!("team {key}")))?,
+            _ => self
+                .store
+                .team_by_key(&key)
+                .await?
+                .ok_or_else(|| not_found(format!("team {key}")))?,
         };
         let user = self
             .store
@@ -245,14 +331,20 @@ impl Workspace {
             csrf_token: csrf_token.clone(),
             expires_at: self.now() + SESSION_LIFETIME,
         };
-        self.store.create_session(&secrets::digest(&id), &session).await?;
+        self.store
+            .create_session(&secrets::digest(&id), &session)
+            .await?;
         Ok(NewSession { id, csrf_token })
     }
 
     /// The actor behind a session cookie, and the session's CSRF token.
     pub async fn session_actor(&self, session_id: &str) -> Result<(Actor, String)> {
         let expired = || Error::Unauthenticated("please sign in".into());
-        let session = self.store.session(&secrets::digest(session_id)).await?.ok_or_else(expired)?;
+        let session = self
+            .store
+            .session(&secrets::digest(session_id))
+            .await?
+            .ok_or_else(expired)?;
         if session.expires_at <= self.now() {
             return Err(expired());
         }
@@ -260,7 +352,9 @@ impl Workspace {
     }
 
     pub async fn end_session(&self, session_id: &str) -> Result<()> {
-        self.store.delete_session(&secrets::digest(session_id)).await
+        self.store
+            .delete_session(&secrets::digest(session_id))
+            .await
     }
 
     // --- Personal access tokens --------------------------------------------------------
@@ -276,7 +370,9 @@ impl Workspace {
             expires_at: now + TOKEN_LIFETIME,
             last_used_at: None,
         };
-        self.store.replace_token(actor.id(), &secrets::digest(&token), &info).await?;
+        self.store
+            .replace_token(actor.id(), &secrets::digest(&token), &info)
+            .await?;
         Ok((token, info))
     }
 
@@ -285,7 +381,10 @@ impl Workspace {
     }
 
     /// The actor a bearer token stands for. A malformed token is refused before any lookup.
-    pub async fn authenticate_token(&self, token: &str) -> Result<Result<(Actor, TokenInfo), TokenRejection>> {
+    pub async fn authenticate_token(
+        &self,
+        token: &str,
+    ) -> Result<Result<(Actor, TokenInfo), TokenRejection>> {
         if !secrets::token_well_formed(token) {
             return Ok(Err(TokenRejection::Malformed));
         }
@@ -298,7 +397,11 @@ impl Workspace {
             return Ok(Err(TokenRejection::Expired(stored.info.expires_at)));
         }
         // Last use is shown to the minute; writing it on every call would make each read a write.
-        if stored.info.last_used_at.is_none_or(|t| now - t >= Duration::minutes(1)) {
+        if stored
+            .info
+            .last_used_at
+            .is_none_or(|t| now - t >= Duration::minutes(1))
+        {
             self.store.touch_token(&digest, now).await?;
         }
         let actor = match self.actor(stored.user_id).await {
@@ -306,16 +409,39 @@ impl Workspace {
             Err(Error::Unauthenticated(_)) => return Ok(Err(TokenRejection::Unknown)),
             Err(e) => return Err(e),
         };
-        Ok(Ok((actor, TokenInfo { last_used_at: Some(now), ..stored.info })))
+        Ok(Ok((
+            actor,
+            TokenInfo {
+                last_used_at: Some(now),
+                ..stored.info
+            },
+        )))
     }
 
-    pub async fn record_tool_call(&self, actor: &Actor, tool: &str, target: Option<String>, ok: bool) -> Result<()> {
-        let record = ToolCallRecord { tool: tool.to_string(), target, ok, at: self.now() };
+    pub async fn record_tool_call(
+        &self,
+        actor: &Actor,
+        tool: &str,
+        target: Option<String>,
+        ok: bool,
+    ) -> Result<()> {
+        let record = ToolCallRecord {
+            tool: tool.to_string(),
+            target,
+            ok,
+            at: self.now(),
+        };
         self.store.record_tool_call(actor.id(), &record).await
     }
 
-    pub async fn recent_tool_calls(&self, actor: &Actor, limit: i64) -> Result<Vec<ToolCallRecord>> {
-        self.store.recent_tool_calls(actor.id(), limit.clamp(1, 100)).await
+    pub async fn recent_tool_calls(
+        &self,
+        actor: &Actor,
+        limit: i64,
+    ) -> Result<Vec<ToolCallRecord>> {
+        self.store
+            .recent_tool_calls(actor.id(), limit.clamp(1, 100))
+            .await
     }
 }
 

@@ -36,23 +36,42 @@ impl Workspace {
     pub async fn create_comment(&self, actor: &Actor, task: &str, body: &str) -> Result<Comment> {
         let task = self.visible_task(actor, task).await?;
         let body = required_text("body", body, MAX_BODY)?;
-        let id = self.store.create_comment(task.id, actor.id(), &body, self.now()).await?;
-        self.store.comment(id).await?.ok_or_else(|| Error::Internal("comment vanished after insert".into()))
+        let id = self
+            .store
+            .create_comment(task.id, actor.id(), &body, self.now())
+            .await?;
+        self.store
+            .comment(id)
+            .await?
+            .ok_or_else(|| Error::Internal("comment vanished after insert".into()))
     }
 
     /// Only the author edits a comment.
-    pub async fn update_comment(&self, actor: &Actor, comment_id: i64, body: &str) -> Result<Comment> {
+    pub async fn update_comment(
+        &self,
+        actor: &Actor,
+        comment_id: i64,
+        body: &str,
+    ) -> Result<Comment> {
         let missing = || not_found(format!("Comment {comment_id}"));
         let comment = self.store.comment(comment_id).await?.ok_or_else(missing)?;
-        let task = self.store.task(comment.task_id).await?.ok_or_else(missing)?;
+        let task = self
+            .store
+            .task(comment.task_id)
+            .await?
+            .ok_or_else(missing)?;
         if !actor.can_see_team(task.team_id) {
             return Err(missing());
         }
         if comment.author.id != actor.id() {
-            return Err(Error::Forbidden("you can only edit your own comments".into()));
+            return Err(Error::Forbidden(
+                "you can only edit your own comments".into(),
+            ));
         }
         let body = required_text("body", body, MAX_BODY)?;
-        self.store.update_comment(comment.id, &body, self.now()).await?;
+        self.store
+            .update_comment(comment.id, &body, self.now())
+            .await?;
         self.store.comment(comment.id).await?.ok_or_else(missing)
     }
 
@@ -81,45 +100,100 @@ impl Workspace {
         let (team_id, project_id) = match (team, project) {
             (Some(key), None) => (Some(self.visible_team(actor, key)?.id), None),
             (None, Some(p)) => (None, Some(self.visible_project(actor, p).await?.id)),
-            _ => return Err(Error::Invalid("a doc belongs to a team or to a project: give exactly one".into())),
+            _ => {
+                return Err(Error::Invalid(
+                    "a doc belongs to a team or to a project: give exactly one".into(),
+                ));
+            }
         };
         let id = self
             .store
-            .create_doc(NewDoc { team_id, project_id, title, content, creator_id: actor.id(), now: self.now() })
+            .create_doc(NewDoc {
+                team_id,
+                project_id,
+                title,
+                content,
+                creator_id: actor.id(),
+                now: self.now(),
+            })
             .await?;
-        self.store.doc(id).await?.ok_or_else(|| Error::Internal("doc vanished after insert".into()))
+        self.store
+            .doc(id)
+            .await?
+            .ok_or_else(|| Error::Internal("doc vanished after insert".into()))
     }
 
-    pub async fn update_doc(&self, actor: &Actor, id: i64, title: Option<&str>, content: Option<&str>) -> Result<Doc> {
+    pub async fn update_doc(
+        &self,
+        actor: &Actor,
+        id: i64,
+        title: Option<&str>,
+        content: Option<&str>,
+    ) -> Result<Doc> {
         let doc = self.doc(actor, id).await?;
-        let title = title.map(|t| required_text("title", t, MAX_TITLE)).transpose()?;
-        let content = content.map(|c| bounded_text("content", c, MAX_BODY)).transpose()?;
-        self.store.update_doc(doc.id, title.as_deref(), content.as_deref(), self.now()).await?;
+        let title = title
+            .map(|t| required_text("title", t, MAX_TITLE))
+            .transpose()?;
+        let content = content
+            .map(|c| bounded_text("content", c, MAX_BODY))
+            .transpose()?;
+        self.store
+            .update_doc(doc.id, title.as_deref(), content.as_deref(), self.now())
+            .await?;
         self.doc(actor, id).await
     }
 
-    /// Web only: not offered over MCP.
+    /// Moves a doc to the Trash. Web only: not offered over MCP.
     pub async fn delete_doc(&self, actor: &Actor, id: i64) -> Result<()> {
         let doc = self.doc(actor, id).await?;
-        self.store.delete_doc(doc.id, self.now()).await
+        self.store.delete_doc(doc.id, self.now()).await?;
+        self.store
+            .set_deleted_by(TrashKind::Doc, doc.id, actor.id())
+            .await
     }
 
     pub async fn search_docs(&self, actor: &Actor, filter: DocFilter) -> Result<Page<Doc>> {
         let limit = cursor::clamp_limit(filter.limit)?;
-        let after = filter.cursor.as_deref().filter(|c| !c.is_empty()).map(cursor::decode).transpose()?;
-        let (teams, projects) = match (filter.team.as_deref().filter(|t| !t.trim().is_empty()), filter.project.as_deref().filter(|p| !p.trim().is_empty())) {
+        let after = filter
+            .cursor
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .map(cursor::decode)
+            .transpose()?;
+        let (teams, projects) = match (
+            filter.team.as_deref().filter(|t| !t.trim().is_empty()),
+            filter.project.as_deref().filter(|p| !p.trim().is_empty()),
+        ) {
             (Some(key), _) => (vec![self.visible_team(actor, key)?.id], vec![]),
             (None, Some(p)) => (vec![], vec![self.visible_project(actor, p).await?.id]),
-            (None, None) => (actor.team_ids(), self.projects(actor).await?.iter().map(|p| p.id).collect()),
+            (None, None) => (
+                actor.team_ids(),
+                self.projects(actor).await?.iter().map(|p| p.id).collect(),
+            ),
         };
         if teams.is_empty() && projects.is_empty() {
-            return Ok(Page { items: vec![], next_cursor: None });
+            return Ok(Page {
+                items: vec![],
+                next_cursor: None,
+            });
         }
-        let text = filter.query.map(|q| q.trim().to_string()).filter(|q| !q.is_empty());
+        let text = filter
+            .query
+            .map(|q| q.trim().to_string())
+            .filter(|q| !q.is_empty());
         if let Some(t) = &text {
             bounded_text("query", t, 500)?;
         }
-        let hits = self.store.search_docs(&DocQuery { teams, projects, text, after, limit: limit + 1 }).await?;
+        let hits = self
+            .store
+            .search_docs(&DocQuery {
+                teams,
+                projects,
+                text,
+                after,
+                limit: limit + 1,
+            })
+            .await?;
         Ok(cursor::page_from(hits, limit))
     }
 }

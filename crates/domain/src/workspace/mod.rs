@@ -3,9 +3,12 @@
 
 mod accounts;
 mod content;
+mod conversations;
+mod jobs;
 mod planning;
 mod refs;
 mod tasks;
+mod trash;
 
 use std::sync::Arc;
 
@@ -16,11 +19,16 @@ use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::store::Store;
 
-pub use accounts::{NewSession, SESSION_LIFETIME, TOKEN_LIFETIME, TOKEN_WARNING, TokenRejection, parse_team_key, rfc3339};
-pub use refs::parse_identifier;
+pub use accounts::{
+    NewSession, SESSION_LIFETIME, TOKEN_LIFETIME, TOKEN_WARNING, TokenRejection, parse_team_key,
+    rfc3339,
+};
 pub use content::{DocDraft, DocFilter};
+pub use jobs::JOB_STALE_AFTER;
 pub use planning::{CycleDraft, CyclePatch, MilestonePatch, ProjectDraft, ProjectPatch};
+pub use refs::parse_identifier;
 pub use tasks::{TaskDraft, TaskFilter, TaskPatch};
+pub use trash::TRASH_RETENTION;
 
 /// Who asks for an administrative operation: the operator at the machine (the CLI, who owns
 /// the database anyway) or a signed-in user, who must be a workspace admin.
@@ -82,7 +90,9 @@ fn required_text(field: &str, value: &str, max: usize) -> Result<String> {
 
 fn bounded_text(field: &str, value: &str, max: usize) -> Result<String> {
     if value.chars().count() > max {
-        return Err(Error::Invalid(format!("{field} is longer than {max} characters")));
+        return Err(Error::Invalid(format!(
+            "{field} is longer than {max} characters"
+        )));
     }
     Ok(value.to_string())
 }
@@ -98,8 +108,11 @@ pub fn parse_optional_date(field: &str, value: &str) -> Result<Option<Date>> {
 
 pub fn parse_date(field: &str, value: &str) -> Result<Date> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(value.trim(), &format)
-        .map_err(|_| Error::Invalid(format!("{field} must be a date like 2026-12-31, got \"{value}\"")))
+    Date::parse(value.trim(), &format).map_err(|_| {
+        Error::Invalid(format!(
+            "{field} must be a date like 2026-12-31, got \"{value}\""
+        ))
+    })
 }
 
 pub const MAX_TITLE: usize = 300;

@@ -72,7 +72,13 @@ fn check_range(start: Option<Date>, end: Option<Date>, what: &str) -> Result<()>
 fn parse_color(color: &str) -> Result<String> {
     let c = color.trim();
     let ok = c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|ch| ch.is_ascii_hexdigit());
-    if ok { Ok(c.to_ascii_lowercase()) } else { Err(Error::Invalid(format!("color must look like #5e6ad2, got \"{c}\""))) }
+    if ok {
+        Ok(c.to_ascii_lowercase())
+    } else {
+        Err(Error::Invalid(format!(
+            "color must look like #5e6ad2, got \"{c}\""
+        )))
+    }
 }
 
 const DEFAULT_LABEL_COLOR: &str = "#6b7280";
@@ -109,8 +115,16 @@ impl Workspace {
     pub async fn create_project(&self, actor: &Actor, draft: ProjectDraft) -> Result<Project> {
         let name = required_text("name", &draft.name, 200)?;
         let team_ids = self.team_ids_of(actor, &draft.teams).await?;
-        if self.store.projects(&actor.team_ids()).await?.iter().any(|p| p.name.eq_ignore_ascii_case(&name)) {
-            return Err(Error::Conflict(format!("a project named \"{name}\" already exists")));
+        if self
+            .store
+            .projects(&actor.team_ids())
+            .await?
+            .iter()
+            .any(|p| p.name.eq_ignore_ascii_case(&name))
+        {
+            return Err(Error::Conflict(format!(
+                "a project named \"{name}\" already exists"
+            )));
         }
         let status = match draft.status.as_deref() {
             Some(s) if !is_clear(s) => parse_project_status(s)?,
@@ -120,18 +134,41 @@ impl Workspace {
             Some(l) => self.resolve_user(actor, l).await?,
             None => None,
         };
-        let start_date = parse_optional_date("start_date", draft.start_date.as_deref().unwrap_or(""))?;
-        let target_date = parse_optional_date("target_date", draft.target_date.as_deref().unwrap_or(""))?;
+        let start_date =
+            parse_optional_date("start_date", draft.start_date.as_deref().unwrap_or(""))?;
+        let target_date =
+            parse_optional_date("target_date", draft.target_date.as_deref().unwrap_or(""))?;
         check_range(start_date, target_date, "the project")?;
-        let description = bounded_text("description", draft.description.as_deref().unwrap_or(""), MAX_BODY)?;
+        let description = bounded_text(
+            "description",
+            draft.description.as_deref().unwrap_or(""),
+            MAX_BODY,
+        )?;
         let id = self
             .store
-            .create_project(NewProject { name, description, status, lead_id: lead.map(|l| l.id), start_date, target_date, team_ids, now: self.now() })
+            .create_project(NewProject {
+                name,
+                description,
+                status,
+                lead_id: lead.map(|l| l.id),
+                start_date,
+                target_date,
+                team_ids,
+                now: self.now(),
+            })
             .await?;
-        self.store.project(id).await?.ok_or_else(|| Error::Internal("project vanished after insert".into()))
+        self.store
+            .project(id)
+            .await?
+            .ok_or_else(|| Error::Internal("project vanished after insert".into()))
     }
 
-    pub async fn update_project(&self, actor: &Actor, reference: &str, patch: ProjectPatch) -> Result<Project> {
+    pub async fn update_project(
+        &self,
+        actor: &Actor,
+        reference: &str,
+        patch: ProjectPatch,
+    ) -> Result<Project> {
         let project = self.visible_project(actor, reference).await?;
         let mut changes = ProjectChanges::default();
         if let Some(name) = patch.name {
@@ -143,7 +180,13 @@ impl Workspace {
         if let Some(teams) = patch.teams {
             let mut ids = self.team_ids_of(actor, &teams).await?;
             // Teams the actor cannot see stay on the project: it may not remove what it cannot see.
-            ids.extend(project.teams.iter().map(|t| t.id).filter(|t| !actor.can_see_team(*t)));
+            ids.extend(
+                project
+                    .teams
+                    .iter()
+                    .map(|t| t.id)
+                    .filter(|t| !actor.can_see_team(*t)),
+            );
             changes.team_ids = Some(ids);
         }
         if let Some(status) = patch.status {
@@ -161,8 +204,13 @@ impl Workspace {
         let start = changes.start_date.unwrap_or(project.start_date);
         let target = changes.target_date.unwrap_or(project.target_date);
         check_range(start, target, "the project")?;
-        self.store.update_project(project.id, &changes, self.now()).await?;
-        self.store.project(project.id).await?.ok_or_else(|| not_found("project"))
+        self.store
+            .update_project(project.id, &changes, self.now())
+            .await?;
+        self.store
+            .project(project.id)
+            .await?
+            .ok_or_else(|| not_found("project"))
     }
 
     // --- Milestones --------------------------------------------------------------------
@@ -172,19 +220,46 @@ impl Workspace {
         self.store.milestones(project.id).await
     }
 
-    pub async fn create_milestone(&self, actor: &Actor, project: &str, name: &str, target_date: Option<&str>) -> Result<Milestone> {
+    pub async fn create_milestone(
+        &self,
+        actor: &Actor,
+        project: &str,
+        name: &str,
+        target_date: Option<&str>,
+    ) -> Result<Milestone> {
         let project = self.visible_project(actor, project).await?;
         let name = required_text("name", name, 200)?;
-        if self.store.milestones(project.id).await?.iter().any(|m| m.name.eq_ignore_ascii_case(&name)) {
-            return Err(Error::Conflict(format!("project \"{}\" already has a milestone \"{name}\"", project.name)));
+        if self
+            .store
+            .milestones(project.id)
+            .await?
+            .iter()
+            .any(|m| m.name.eq_ignore_ascii_case(&name))
+        {
+            return Err(Error::Conflict(format!(
+                "project \"{}\" already has a milestone \"{name}\"",
+                project.name
+            )));
         }
         let target = parse_optional_date("target_date", target_date.unwrap_or(""))?;
-        let id = self.store.create_milestone(project.id, &name, target).await?;
-        self.store.milestone(id).await?.ok_or_else(|| Error::Internal("milestone vanished after insert".into()))
+        let id = self
+            .store
+            .create_milestone(project.id, &name, target)
+            .await?;
+        self.store
+            .milestone(id)
+            .await?
+            .ok_or_else(|| Error::Internal("milestone vanished after insert".into()))
     }
 
     /// A milestone by id or name within a project.
-    pub async fn update_milestone(&self, actor: &Actor, project: &str, milestone: &str, patch: MilestonePatch) -> Result<Milestone> {
+    pub async fn update_milestone(
+        &self,
+        actor: &Actor,
+        project: &str,
+        milestone: &str,
+        patch: MilestonePatch,
+    ) -> Result<Milestone> {
         let project = self.visible_project(actor, project).await?;
         let milestone = self.resolve_milestone(&project, milestone).await?;
         let mut changes = MilestoneChanges::default();
@@ -196,7 +271,10 @@ impl Workspace {
         }
         changes.position = patch.position;
         self.store.update_milestone(milestone.id, &changes).await?;
-        self.store.milestone(milestone.id).await?.ok_or_else(|| not_found("milestone"))
+        self.store
+            .milestone(milestone.id)
+            .await?
+            .ok_or_else(|| not_found("milestone"))
     }
 
     // --- Cycles ------------------------------------------------------------------------
@@ -225,13 +303,29 @@ impl Workspace {
         let starts_on = parse_date("starts_on", &draft.starts_on)?;
         let ends_on = parse_date("ends_on", &draft.ends_on)?;
         check_range(Some(starts_on), Some(ends_on), "the cycle")?;
-        self.check_no_overlap(&team, None, starts_on, ends_on).await?;
-        let name = draft.name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
-        let id = self.store.create_cycle(team.id, name.as_deref(), starts_on, ends_on).await?;
-        self.store.cycle(id).await?.ok_or_else(|| Error::Internal("cycle vanished after insert".into()))
+        self.check_no_overlap(&team, None, starts_on, ends_on)
+            .await?;
+        let name = draft
+            .name
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty());
+        let id = self
+            .store
+            .create_cycle(team.id, name.as_deref(), starts_on, ends_on)
+            .await?;
+        self.store
+            .cycle(id)
+            .await?
+            .ok_or_else(|| Error::Internal("cycle vanished after insert".into()))
     }
 
-    pub async fn update_cycle(&self, actor: &Actor, team: &str, reference: &str, patch: CyclePatch) -> Result<Cycle> {
+    pub async fn update_cycle(
+        &self,
+        actor: &Actor,
+        team: &str,
+        reference: &str,
+        patch: CyclePatch,
+    ) -> Result<Cycle> {
         let team = self.visible_team(actor, team)?;
         let cycle = self.resolve_cycle(&team, reference).await?;
         let mut changes = CycleChanges::default();
@@ -244,15 +338,28 @@ impl Workspace {
         if let Some(d) = patch.ends_on {
             changes.ends_on = Some(parse_date("ends_on", &d)?);
         }
-        let (start, end) = (changes.starts_on.unwrap_or(cycle.starts_on), changes.ends_on.unwrap_or(cycle.ends_on));
+        let (start, end) = (
+            changes.starts_on.unwrap_or(cycle.starts_on),
+            changes.ends_on.unwrap_or(cycle.ends_on),
+        );
         check_range(Some(start), Some(end), "the cycle")?;
-        self.check_no_overlap(&team, Some(cycle.id), start, end).await?;
+        self.check_no_overlap(&team, Some(cycle.id), start, end)
+            .await?;
         self.store.update_cycle(cycle.id, &changes).await?;
-        self.store.cycle(cycle.id).await?.ok_or_else(|| not_found("cycle"))
+        self.store
+            .cycle(cycle.id)
+            .await?
+            .ok_or_else(|| not_found("cycle"))
     }
 
     /// A team works in one cycle at a time, so its cycles may not overlap.
-    async fn check_no_overlap(&self, team: &Team, except: Option<CycleId>, start: Date, end: Date) -> Result<()> {
+    async fn check_no_overlap(
+        &self,
+        team: &Team,
+        except: Option<CycleId>,
+        start: Date,
+        end: Date,
+    ) -> Result<()> {
         for other in self.store.cycles(&[team.id]).await? {
             if Some(other.id) != except && other.starts_on <= end && start <= other.ends_on {
                 return Err(Error::Conflict(format!(
@@ -279,7 +386,13 @@ impl Workspace {
     }
 
     /// A label for one team, or workspace-wide when `team` is `None`.
-    pub async fn create_label(&self, actor: &Actor, team: Option<&str>, name: &str, color: Option<&str>) -> Result<Label> {
+    pub async fn create_label(
+        &self,
+        actor: &Actor,
+        team: Option<&str>,
+        name: &str,
+        color: Option<&str>,
+    ) -> Result<Label> {
         let team_id = match team.filter(|t| !t.trim().is_empty()) {
             Some(key) => Some(self.visible_team(actor, key)?.id),
             None => None,
@@ -287,17 +400,31 @@ impl Workspace {
         let name = required_text("name", name, 60)?;
         let color = parse_color(color.unwrap_or(DEFAULT_LABEL_COLOR))?;
         // A team label may not shadow a workspace label, nor the reverse: names must resolve.
-        let clash = self.store.labels(&actor.team_ids()).await?.into_iter().find(|l| {
-            l.name.eq_ignore_ascii_case(&name) && (l.team_id.is_none() || team_id.is_none() || l.team_id == team_id)
-        });
+        let clash = self
+            .store
+            .labels(&actor.team_ids())
+            .await?
+            .into_iter()
+            .find(|l| {
+                l.name.eq_ignore_ascii_case(&name)
+                    && (l.team_id.is_none() || team_id.is_none() || l.team_id == team_id)
+            });
         if clash.is_some() {
-            return Err(Error::Conflict(format!("a label named \"{name}\" already exists")));
+            return Err(Error::Conflict(format!(
+                "a label named \"{name}\" already exists"
+            )));
         }
         self.store.create_label(team_id, &name, &color).await
     }
 
     /// A visible label by name (or id), then its new name and color.
-    pub async fn update_label(&self, actor: &Actor, label: &str, name: Option<&str>, color: Option<&str>) -> Result<Label> {
+    pub async fn update_label(
+        &self,
+        actor: &Actor,
+        label: &str,
+        name: Option<&str>,
+        color: Option<&str>,
+    ) -> Result<Label> {
         let labels = self.store.labels(&actor.team_ids()).await?;
         let wanted = label.trim();
         let found = wanted
@@ -312,7 +439,12 @@ impl Workspace {
             })?;
         let name = name.map(|n| required_text("name", n, 60)).transpose()?;
         let color = color.map(parse_color).transpose()?;
-        self.store.update_label(found.id, name.as_deref(), color.as_deref()).await?;
-        self.store.label(found.id).await?.ok_or_else(|| not_found("label"))
+        self.store
+            .update_label(found.id, name.as_deref(), color.as_deref())
+            .await?;
+        self.store
+            .label(found.id)
+            .await?
+            .ok_or_else(|| not_found("label"))
     }
 }

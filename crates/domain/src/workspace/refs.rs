@@ -25,19 +25,33 @@ impl Workspace {
     pub async fn visible_task(&self, actor: &Actor, id: &str) -> Result<Task> {
         let missing = || not_found(format!("Task {}", id.trim()));
         let (key, number) = parse_identifier(id).ok_or_else(|| {
-            Error::Invalid(format!("\"{}\" is not a task identifier; expected one like ENG-123", id.trim()))
+            Error::Invalid(format!(
+                "\"{}\" is not a task identifier; expected one like ENG-123",
+                id.trim()
+            ))
         })?;
-        let team = actor.memberships().iter().find(|m| m.team.key == key).ok_or_else(missing)?;
-        let task_id = self.store.task_id_by_number(team.team.id, number).await?.ok_or_else(missing)?;
+        let team = actor
+            .memberships()
+            .iter()
+            .find(|m| m.team.key == key)
+            .ok_or_else(missing)?;
+        let task_id = self
+            .store
+            .task_id_by_number(team.team.id, number)
+            .await?
+            .ok_or_else(missing)?;
         self.store.task(task_id).await?.ok_or_else(missing)
     }
 
     pub(super) async fn resolve_status(&self, team: &Team, name: &str) -> Result<Status> {
         let statuses = self.store.statuses(team.id).await?;
         let wanted = name.trim();
-        let by_name = statuses.iter().find(|s| s.name.eq_ignore_ascii_case(wanted));
+        let by_name = statuses
+            .iter()
+            .find(|s| s.name.eq_ignore_ascii_case(wanted));
         // A status type ("started") picks the first status of that type.
-        let by_kind = || StatusKind::parse(wanted).and_then(|k| statuses.iter().find(|s| s.kind == k));
+        let by_kind =
+            || StatusKind::parse(wanted).and_then(|k| statuses.iter().find(|s| s.kind == k));
         by_name.or_else(by_kind).cloned().ok_or_else(|| {
             let names: Vec<&str> = statuses.iter().map(|s| s.name.as_str()).collect();
             unknown_choice("Status", wanted, &team.key, &names)
@@ -45,7 +59,12 @@ impl Workspace {
     }
 
     /// A person in the given team: `me`, an email, or a name. `none` gives `None`.
-    pub(super) async fn resolve_member(&self, actor: &Actor, team: &Team, who: &str) -> Result<Option<UserRef>> {
+    pub(super) async fn resolve_member(
+        &self,
+        actor: &Actor,
+        team: &Team,
+        who: &str,
+    ) -> Result<Option<UserRef>> {
         if is_none_word(who) {
             return Ok(None);
         }
@@ -57,7 +76,11 @@ impl Workspace {
             members
                 .iter()
                 .find(|(u, _)| u.email.eq_ignore_ascii_case(wanted))
-                .or_else(|| members.iter().find(|(u, _)| u.name.eq_ignore_ascii_case(wanted)))
+                .or_else(|| {
+                    members
+                        .iter()
+                        .find(|(u, _)| u.name.eq_ignore_ascii_case(wanted))
+                })
         };
         found.map(|(u, _)| Some(user_ref(u))).ok_or_else(|| {
             let emails: Vec<&str> = members.iter().map(|(u, _)| u.email.as_str()).collect();
@@ -87,14 +110,22 @@ impl Workspace {
     }
 
     /// Labels by name, among the team's and the workspace-wide ones.
-    pub(super) async fn resolve_labels(&self, team_ids: &[TeamId], names: &[String], scope: &str) -> Result<Vec<Label>> {
+    pub(super) async fn resolve_labels(
+        &self,
+        team_ids: &[TeamId],
+        names: &[String],
+        scope: &str,
+    ) -> Result<Vec<Label>> {
         let available = self.store.labels(team_ids).await?;
         let mut out: Vec<Label> = Vec::new();
         for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
-            let label = available.iter().find(|l| l.name.eq_ignore_ascii_case(name)).ok_or_else(|| {
-                let valid: Vec<&str> = available.iter().map(|l| l.name.as_str()).collect();
-                unknown_choice("Label", name, scope, &valid)
-            })?;
+            let label = available
+                .iter()
+                .find(|l| l.name.eq_ignore_ascii_case(name))
+                .ok_or_else(|| {
+                    let valid: Vec<&str> = available.iter().map(|l| l.name.as_str()).collect();
+                    unknown_choice("Label", name, scope, &valid)
+                })?;
             if !out.iter().any(|l| l.id == label.id) {
                 out.push(label.clone());
             }
@@ -106,9 +137,16 @@ impl Workspace {
     pub async fn visible_project(&self, actor: &Actor, reference: &str) -> Result<Project> {
         let wanted = reference.trim();
         let projects = self.store.projects(&actor.team_ids()).await?;
-        let by_id = wanted.parse::<i64>().ok().and_then(|id| projects.iter().find(|p| p.id == id));
+        let by_id = wanted
+            .parse::<i64>()
+            .ok()
+            .and_then(|id| projects.iter().find(|p| p.id == id));
         by_id
-            .or_else(|| projects.iter().find(|p| p.name.eq_ignore_ascii_case(wanted)))
+            .or_else(|| {
+                projects
+                    .iter()
+                    .find(|p| p.name.eq_ignore_ascii_case(wanted))
+            })
             .cloned()
             .ok_or_else(|| {
                 let names: Vec<&str> = projects.iter().map(|p| p.name.as_str()).collect();
@@ -116,12 +154,23 @@ impl Workspace {
             })
     }
 
-    pub(super) async fn resolve_milestone(&self, project: &Project, reference: &str) -> Result<Milestone> {
+    pub(super) async fn resolve_milestone(
+        &self,
+        project: &Project,
+        reference: &str,
+    ) -> Result<Milestone> {
         let wanted = reference.trim();
         let milestones = self.store.milestones(project.id).await?;
-        let by_id = wanted.parse::<i64>().ok().and_then(|id| milestones.iter().find(|m| m.id == id));
+        let by_id = wanted
+            .parse::<i64>()
+            .ok()
+            .and_then(|id| milestones.iter().find(|m| m.id == id));
         by_id
-            .or_else(|| milestones.iter().find(|m| m.name.eq_ignore_ascii_case(wanted)))
+            .or_else(|| {
+                milestones
+                    .iter()
+                    .find(|m| m.name.eq_ignore_ascii_case(wanted))
+            })
             .cloned()
             .ok_or_else(|| {
                 let names: Vec<&str> = milestones.iter().map(|m| m.name.as_str()).collect();
@@ -136,15 +185,28 @@ impl Workspace {
         cycles.sort_by_key(|c| c.starts_on);
         let today = self.today();
         let found = match wanted.to_ascii_lowercase().as_str() {
-            "current" | "active" => cycles.iter().find(|c| c.state(today) == CycleState::Current),
-            "next" | "upcoming" => cycles.iter().find(|c| c.state(today) == CycleState::Upcoming),
-            "previous" | "last" => cycles.iter().rev().find(|c| c.state(today) == CycleState::Past),
+            "current" | "active" => cycles
+                .iter()
+                .find(|c| c.state(today) == CycleState::Current),
+            "next" | "upcoming" => cycles
+                .iter()
+                .find(|c| c.state(today) == CycleState::Upcoming),
+            "previous" | "last" => cycles
+                .iter()
+                .rev()
+                .find(|c| c.state(today) == CycleState::Past),
             other => {
                 let number = other.trim_start_matches("cycle").trim().parse::<i64>().ok();
                 cycles
                     .iter()
                     .find(|c| Some(c.number) == number)
-                    .or_else(|| cycles.iter().find(|c| c.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(wanted))))
+                    .or_else(|| {
+                        cycles.iter().find(|c| {
+                            c.name
+                                .as_deref()
+                                .is_some_and(|n| n.eq_ignore_ascii_case(wanted))
+                        })
+                    })
             }
         };
         found.cloned().ok_or_else(|| {
@@ -156,7 +218,11 @@ impl Workspace {
 }
 
 pub(super) fn user_ref(u: &User) -> UserRef {
-    UserRef { id: u.id, name: u.name.clone(), email: u.email.clone() }
+    UserRef {
+        id: u.id,
+        name: u.name.clone(),
+        email: u.email.clone(),
+    }
 }
 
 pub(super) fn is_clear(s: &str) -> bool {

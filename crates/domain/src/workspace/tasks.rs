@@ -79,19 +79,28 @@ fn lifecycle_for(kind: StatusKind, current: Lifecycle, now: OffsetDateTime) -> L
 
 fn parse_priority(p: &str) -> Result<Priority> {
     Priority::parse(p).ok_or_else(|| {
-        Error::Invalid(format!("Priority \"{}\" not valid; valid: 0 none, 1 urgent, 2 high, 3 medium, 4 low", p.trim()))
+        Error::Invalid(format!(
+            "Priority \"{}\" not valid; valid: 0 none, 1 urgent, 2 high, 3 medium, 4 low",
+            p.trim()
+        ))
     })
 }
 
 fn check_estimate(e: Option<i64>) -> Result<Option<i64>> {
     match e {
-        Some(v) if !(0..=1000).contains(&v) => Err(Error::Invalid("estimate must be between 0 and 1000".into())),
+        Some(v) if !(0..=1000).contains(&v) => {
+            Err(Error::Invalid("estimate must be between 0 and 1000".into()))
+        }
         other => Ok(other),
     }
 }
 
 fn label_names(labels: &[LabelRef]) -> String {
-    labels.iter().map(|l| l.name.as_str()).collect::<Vec<_>>().join(", ")
+    labels
+        .iter()
+        .map(|l| l.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn date_text(d: Option<time::Date>) -> Option<String> {
@@ -100,9 +109,24 @@ fn date_text(d: Option<time::Date>) -> Option<String> {
 
 impl Workspace {
     pub async fn create_task(&self, actor: &Actor, draft: TaskDraft) -> Result<Task> {
+        let task = self.prepare_task(actor, draft).await?;
+        let id = self.store.insert_task(task).await?;
+        self.store
+            .task(id)
+            .await?
+            .ok_or_else(|| Error::Internal("task vanished after insert".into()))
+    }
+
+    /// Resolves and checks a draft into a task ready to insert, writing nothing: used by
+    /// `create_task` and by imports, which insert many at once.
+    pub async fn prepare_task(&self, actor: &Actor, draft: TaskDraft) -> Result<NewTask> {
         let team = self.visible_team(actor, &draft.team)?;
         let title = required_text("title", &draft.title, MAX_TITLE)?;
-        let description = bounded_text("description", draft.description.as_deref().unwrap_or(""), MAX_BODY)?;
+        let description = bounded_text(
+            "description",
+            draft.description.as_deref().unwrap_or(""),
+            MAX_BODY,
+        )?;
         let status = match draft.status.as_deref() {
             Some(s) if !is_clear(s) => self.resolve_status(&team, s).await?,
             // A new task starts in the team's first unstarted status ("Todo"), as in Linear.
@@ -116,14 +140,20 @@ impl Workspace {
             Some(a) => self.resolve_member(actor, &team, a).await?,
             None => None,
         };
-        let labels = self.resolve_labels(&[team.id], &draft.labels, &team.key).await?;
+        let labels = self
+            .resolve_labels(&[team.id], &draft.labels, &team.key)
+            .await?;
         let project = match draft.project.as_deref() {
             Some(p) if !is_clear(p) => Some(self.project_for_team(actor, p, &team).await?),
             _ => None,
         };
         let milestone = match (draft.milestone.as_deref(), &project) {
             (Some(m), Some(p)) if !is_clear(m) => Some(self.resolve_milestone(p, m).await?),
-            (Some(m), None) if !is_clear(m) => return Err(Error::Invalid("a milestone needs a project; set project too".into())),
+            (Some(m), None) if !is_clear(m) => {
+                return Err(Error::Invalid(
+                    "a milestone needs a project; set project too".into(),
+                ));
+            }
             _ => None,
         };
         let cycle = match draft.cycle.as_deref() {
@@ -133,27 +163,23 @@ impl Workspace {
         let due_date = parse_optional_date("due_date", draft.due_date.as_deref().unwrap_or(""))?;
         let estimate = check_estimate(draft.estimate)?;
         let now = self.now();
-        let id = self
-            .store
-            .insert_task(NewTask {
-                team_id: team.id,
-                title,
-                description,
-                status_id: status.id,
-                priority,
-                assignee_id: assignee.map(|a| a.id),
-                creator_id: actor.id(),
-                label_ids: labels.iter().map(|l| l.id).collect(),
-                project_id: project.map(|p| p.id),
-                milestone_id: milestone.map(|m| m.id),
-                cycle_id: cycle.map(|c| c.id),
-                due_date,
-                estimate,
-                times: lifecycle_for(status.kind, Lifecycle::default(), now),
-                now,
-            })
-            .await?;
-        self.store.task(id).await?.ok_or_else(|| Error::Internal("task vanished after insert".into()))
+        Ok(NewTask {
+            team_id: team.id,
+            title,
+            description,
+            status_id: status.id,
+            priority,
+            assignee_id: assignee.map(|a| a.id),
+            creator_id: actor.id(),
+            label_ids: labels.iter().map(|l| l.id).collect(),
+            project_id: project.map(|p| p.id),
+            milestone_id: milestone.map(|m| m.id),
+            cycle_id: cycle.map(|c| c.id),
+            due_date,
+            estimate,
+            times: lifecycle_for(status.kind, Lifecycle::default(), now),
+            now,
+        })
     }
 
     async fn default_status(&self, team: &Team) -> Result<Status> {
@@ -167,10 +193,18 @@ impl Workspace {
     }
 
     /// A visible project that includes the task's team.
-    async fn project_for_team(&self, actor: &Actor, reference: &str, team: &Team) -> Result<Project> {
+    async fn project_for_team(
+        &self,
+        actor: &Actor,
+        reference: &str,
+        team: &Team,
+    ) -> Result<Project> {
         let project = self.visible_project(actor, reference).await?;
         if !project.teams.iter().any(|t| t.id == team.id) {
-            return Err(Error::Invalid(format!("project \"{}\" does not include team {}", project.name, team.key)));
+            return Err(Error::Invalid(format!(
+                "project \"{}\" does not include team {}",
+                project.name, team.key
+            )));
         }
         Ok(project)
     }
@@ -183,20 +217,38 @@ impl Workspace {
         let task = self.visible_task(actor, id).await?;
         let update = self.plan_update(actor, &task, patch).await?;
         if !update.events.is_empty() {
-            self.store.update_tasks(&[update], actor.id(), self.now()).await?;
+            self.store
+                .update_tasks(&[update], actor.id(), self.now())
+                .await?;
         }
-        self.store.task(task.id).await?.ok_or_else(|| not_found(format!("Task {}", task.identifier())))
+        self.store
+            .task(task.id)
+            .await?
+            .ok_or_else(|| not_found(format!("Task {}", task.identifier())))
     }
 
     /// Works out the changes and their history entries, resolving every reference first,
     /// so that nothing is written when any part of the patch is wrong.
-    async fn plan_update(&self, actor: &Actor, task: &Task, patch: TaskPatch) -> Result<TaskUpdate> {
-        let team = Team { id: task.team_id, key: task.team_key.clone(), name: String::new() };
+    async fn plan_update(
+        &self,
+        actor: &Actor,
+        task: &Task,
+        patch: TaskPatch,
+    ) -> Result<TaskUpdate> {
+        let team = Team {
+            id: task.team_id,
+            key: task.team_key.clone(),
+            name: String::new(),
+        };
         let mut changes = TaskChanges::default();
         let mut events = Vec::new();
         let mut record = |field: &str, old: Option<String>, new: Option<String>| {
             if old != new {
-                events.push(NewEvent { field: field.into(), old, new });
+                events.push(NewEvent {
+                    field: field.into(),
+                    old,
+                    new,
+                });
                 true
             } else {
                 false
@@ -218,15 +270,31 @@ impl Workspace {
         }
         if let Some(status) = patch.status {
             let status = self.resolve_status(&team, &status).await?;
-            if record("status", Some(task.status.name.clone()), Some(status.name.clone())) {
+            if record(
+                "status",
+                Some(task.status.name.clone()),
+                Some(status.name.clone()),
+            ) {
                 let now = self.now();
-                let current = Lifecycle { started_at: task.started_at, completed_at: task.completed_at, canceled_at: task.canceled_at };
+                let current = Lifecycle {
+                    started_at: task.started_at,
+                    completed_at: task.completed_at,
+                    canceled_at: task.canceled_at,
+                };
                 changes.status = Some((status.id, lifecycle_for(status.kind, current, now)));
             }
         }
         if let Some(priority) = patch.priority {
-            let priority = if is_clear(&priority) { Priority::NONE } else { parse_priority(&priority)? };
-            if record("priority", Some(task.priority.name().into()), Some(priority.name().into())) {
+            let priority = if is_clear(&priority) {
+                Priority::NONE
+            } else {
+                parse_priority(&priority)?
+            };
+            if record(
+                "priority",
+                Some(task.priority.name().into()),
+                Some(priority.name().into()),
+            ) {
                 changes.priority = Some(priority);
             }
         }
@@ -239,25 +307,51 @@ impl Workspace {
         }
         if let Some(labels) = patch.labels {
             let labels = self.resolve_labels(&[team.id], &labels, &team.key).await?;
-            let refs: Vec<LabelRef> = labels.iter().map(|l| LabelRef { id: l.id, name: l.name.clone(), color: l.color.clone() }).collect();
+            let refs: Vec<LabelRef> = labels
+                .iter()
+                .map(|l| LabelRef {
+                    id: l.id,
+                    name: l.name.clone(),
+                    color: l.color.clone(),
+                })
+                .collect();
             let mut old_ids: Vec<i64> = task.labels.iter().map(|l| l.id).collect();
             let mut new_ids: Vec<i64> = refs.iter().map(|l| l.id).collect();
             old_ids.sort();
             new_ids.sort();
             if old_ids != new_ids {
-                record("labels", Some(label_names(&task.labels)), Some(label_names(&refs)));
+                record(
+                    "labels",
+                    Some(label_names(&task.labels)),
+                    Some(label_names(&refs)),
+                );
                 changes.label_ids = Some(new_ids);
             }
         }
         let mut project_now = task.project.clone();
         if let Some(project) = patch.project {
-            let project = if is_clear(&project) { None } else { Some(self.project_for_team(actor, &project, &team).await?) };
-            let new = project.as_ref().map(|p| NamedRef { id: p.id, name: p.name.clone() });
-            if record("project", task.project.as_ref().map(|p| p.name.clone()), new.as_ref().map(|p| p.name.clone())) {
+            let project = if is_clear(&project) {
+                None
+            } else {
+                Some(self.project_for_team(actor, &project, &team).await?)
+            };
+            let new = project.as_ref().map(|p| NamedRef {
+                id: p.id,
+                name: p.name.clone(),
+            });
+            if record(
+                "project",
+                task.project.as_ref().map(|p| p.name.clone()),
+                new.as_ref().map(|p| p.name.clone()),
+            ) {
                 changes.project_id = Some(new.as_ref().map(|p| p.id));
                 // A milestone belongs to its project: leaving the project leaves the milestone.
                 if task.milestone.is_some() && patch.milestone.is_none() {
-                    record("milestone", task.milestone.as_ref().map(|m| m.name.clone()), None);
+                    record(
+                        "milestone",
+                        task.milestone.as_ref().map(|m| m.name.clone()),
+                        None,
+                    );
                     changes.milestone_id = Some(None);
                 }
             }
@@ -267,19 +361,41 @@ impl Workspace {
             let new = if is_clear(&milestone) {
                 None
             } else {
-                let project_ref = project_now.ok_or_else(|| Error::Invalid("a milestone needs a project; set project too".into()))?;
-                let project = self.visible_project(actor, &project_ref.id.to_string()).await?;
+                let project_ref = project_now.ok_or_else(|| {
+                    Error::Invalid("a milestone needs a project; set project too".into())
+                })?;
+                let project = self
+                    .visible_project(actor, &project_ref.id.to_string())
+                    .await?;
                 let m = self.resolve_milestone(&project, &milestone).await?;
-                Some(NamedRef { id: m.id, name: m.name })
+                Some(NamedRef {
+                    id: m.id,
+                    name: m.name,
+                })
             };
-            if record("milestone", task.milestone.as_ref().map(|m| m.name.clone()), new.as_ref().map(|m| m.name.clone())) {
+            if record(
+                "milestone",
+                task.milestone.as_ref().map(|m| m.name.clone()),
+                new.as_ref().map(|m| m.name.clone()),
+            ) {
                 changes.milestone_id = Some(new.map(|m| m.id));
             }
         }
         if let Some(cycle) = patch.cycle {
-            let new = if is_clear(&cycle) { None } else { Some(self.resolve_cycle(&team, &cycle).await?) };
-            let new_ref = new.as_ref().map(|c| NamedRef { id: c.id, name: c.display_name() });
-            if record("cycle", task.cycle.as_ref().map(|c| c.name.clone()), new_ref.as_ref().map(|c| c.name.clone())) {
+            let new = if is_clear(&cycle) {
+                None
+            } else {
+                Some(self.resolve_cycle(&team, &cycle).await?)
+            };
+            let new_ref = new.as_ref().map(|c| NamedRef {
+                id: c.id,
+                name: c.display_name(),
+            });
+            if record(
+                "cycle",
+                task.cycle.as_ref().map(|c| c.name.clone()),
+                new_ref.as_ref().map(|c| c.name.clone()),
+            ) {
                 changes.cycle_id = Some(new_ref.map(|c| c.id));
             }
         }
@@ -291,11 +407,19 @@ impl Workspace {
         }
         if let Some(estimate) = patch.estimate {
             let estimate = check_estimate(estimate)?;
-            if record("estimate", task.estimate.map(|e| e.to_string()), estimate.map(|e| e.to_string())) {
+            if record(
+                "estimate",
+                task.estimate.map(|e| e.to_string()),
+                estimate.map(|e| e.to_string()),
+            ) {
                 changes.estimate = Some(estimate);
             }
         }
-        Ok(TaskUpdate { task_id: task.id, changes, events })
+        Ok(TaskUpdate {
+            task_id: task.id,
+            changes,
+            events,
+        })
     }
 
     pub async fn task_history(&self, actor: &Actor, id: &str) -> Result<Vec<TaskEvent>> {
@@ -305,9 +429,17 @@ impl Workspace {
 
     pub async fn search_tasks(&self, actor: &Actor, filter: TaskFilter) -> Result<Page<Task>> {
         let limit = cursor::clamp_limit(filter.limit)?;
-        let after = filter.cursor.as_deref().filter(|c| !c.is_empty()).map(cursor::decode).transpose()?;
+        let after = filter
+            .cursor
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .map(cursor::decode)
+            .transpose()?;
         let Some(query) = self.task_query(actor, filter, limit, after).await? else {
-            return Ok(Page { items: vec![], next_cursor: None });
+            return Ok(Page {
+                items: vec![],
+                next_cursor: None,
+            });
         };
         let hits = self.store.search_tasks(&query).await?;
         Ok(cursor::page_from(hits, limit))
@@ -315,7 +447,13 @@ impl Workspace {
 
     /// Resolves a filter into a store query over the actor's teams; `None` when the actor
     /// has no team, so nothing can match.
-    async fn task_query(&self, actor: &Actor, f: TaskFilter, limit: usize, after: Option<cursor::SeekKey>) -> Result<Option<TaskQuery>> {
+    async fn task_query(
+        &self,
+        actor: &Actor,
+        f: TaskFilter,
+        limit: usize,
+        after: Option<cursor::SeekKey>,
+    ) -> Result<Option<TaskQuery>> {
         let teams: Vec<Team> = match f.team.as_deref().filter(|t| !t.trim().is_empty()) {
             Some(key) => vec![self.visible_team(actor, key)?],
             None => actor.memberships().iter().map(|m| m.team.clone()).collect(),
@@ -324,12 +462,26 @@ impl Workspace {
             return Ok(None);
         }
         let team_ids: Vec<TeamId> = teams.iter().map(|t| t.id).collect();
-        let mut q = TaskQuery { teams: team_ids.clone(), limit: limit + 1, after, updated_since: f.updated_since, ..Default::default() };
-        q.text = f.query.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+        let mut q = TaskQuery {
+            teams: team_ids.clone(),
+            limit: limit + 1,
+            after,
+            updated_since: f.updated_since,
+            ..Default::default()
+        };
+        q.text = f
+            .query
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty());
         if let Some(text) = &q.text {
             bounded_text("query", text, 500)?;
         }
-        for wanted in f.statuses.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        for wanted in f
+            .statuses
+            .iter()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+        {
             if let Some(kind) = StatusKind::parse(wanted) {
                 q.status_kinds.push(kind);
                 continue;
@@ -348,18 +500,33 @@ impl Workspace {
                 }
             }
             if !matched {
-                let scope = if teams.len() == 1 { teams[0].key.clone() } else { String::new() };
+                let scope = if teams.len() == 1 {
+                    teams[0].key.clone()
+                } else {
+                    String::new()
+                };
                 let mut valid = names;
                 valid.extend(StatusKind::ALL.iter().map(|k| k.as_str().to_string()));
-                return Err(crate::error::unknown_choice("Status", wanted, &scope, &valid));
+                return Err(crate::error::unknown_choice(
+                    "Status", wanted, &scope, &valid,
+                ));
             }
         }
         if let Some(who) = f.assignee.as_deref().filter(|a| !a.trim().is_empty()) {
             q.assignee = Some(self.resolve_user(actor, who).await?.map(|u| u.id));
         }
         if !f.labels.is_empty() {
-            let scope = if teams.len() == 1 { teams[0].key.clone() } else { String::new() };
-            q.label_ids = self.resolve_labels(&team_ids, &f.labels, &scope).await?.iter().map(|l| l.id).collect();
+            let scope = if teams.len() == 1 {
+                teams[0].key.clone()
+            } else {
+                String::new()
+            };
+            q.label_ids = self
+                .resolve_labels(&team_ids, &f.labels, &scope)
+                .await?
+                .iter()
+                .map(|l| l.id)
+                .collect();
         }
         if let Some(p) = f.priority.as_deref().filter(|p| !p.trim().is_empty()) {
             q.priorities.push(parse_priority(p)?);
@@ -370,12 +537,16 @@ impl Workspace {
         };
         q.project_id = project.as_ref().map(|p| p.id);
         if let Some(m) = f.milestone.as_deref().filter(|m| !m.trim().is_empty()) {
-            let project = project.as_ref().ok_or_else(|| Error::Invalid("filtering by milestone needs project too".into()))?;
+            let project = project
+                .as_ref()
+                .ok_or_else(|| Error::Invalid("filtering by milestone needs project too".into()))?;
             q.milestone_id = Some(self.resolve_milestone(project, m).await?.id);
         }
         if let Some(c) = f.cycle.as_deref().filter(|c| !c.trim().is_empty()) {
             if teams.len() != 1 {
-                return Err(Error::Invalid("filtering by cycle needs team too (cycles belong to a team)".into()));
+                return Err(Error::Invalid(
+                    "filtering by cycle needs team too (cycles belong to a team)".into(),
+                ));
             }
             q.cycle_id = Some(self.resolve_cycle(&teams[0], c).await?.id);
         }
@@ -384,16 +555,24 @@ impl Workspace {
 
     // --- Web-only powers: not offered over MCP ------------------------------------------
 
-    /// Moves a task out of sight. Its identifier is never reused.
+    /// Moves a task to its team's Trash. Its identifier is never reused.
     pub async fn delete_task(&self, actor: &Actor, id: &str) -> Result<()> {
         let task = self.visible_task(actor, id).await?;
-        self.store.delete_task(task.id, self.now()).await
+        self.store.delete_task(task.id, self.now()).await?;
+        self.store
+            .set_deleted_by(TrashKind::Task, task.id, actor.id())
+            .await
     }
 
     /// Sets the status of several tasks in one transaction, one history entry per task.
     /// Every identifier must be visible and the status valid in every task's team, or
     /// nothing changes.
-    pub async fn set_status_many(&self, actor: &Actor, ids: &[String], status: &str) -> Result<Vec<Task>> {
+    pub async fn set_status_many(
+        &self,
+        actor: &Actor,
+        ids: &[String],
+        status: &str,
+    ) -> Result<Vec<Task>> {
         if ids.is_empty() {
             return Err(Error::Invalid("no tasks given".into()));
         }
@@ -401,14 +580,19 @@ impl Workspace {
         let mut tasks = Vec::with_capacity(ids.len());
         for id in ids {
             let task = self.visible_task(actor, id).await?;
-            let patch = TaskPatch { status: Some(status.to_string()), ..Default::default() };
+            let patch = TaskPatch {
+                status: Some(status.to_string()),
+                ..Default::default()
+            };
             let update = self.plan_update(actor, &task, patch).await?;
             if !update.events.is_empty() {
                 updates.push(update);
             }
             tasks.push(task.id);
         }
-        self.store.update_tasks(&updates, actor.id(), self.now()).await?;
+        self.store
+            .update_tasks(&updates, actor.id(), self.now())
+            .await?;
         let mut out = Vec::with_capacity(tasks.len());
         for id in tasks {
             out.extend(self.store.task(id).await?);
@@ -416,4 +600,3 @@ impl Workspace {
         Ok(out)
     }
 }
-

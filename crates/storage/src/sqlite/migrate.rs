@@ -7,17 +7,29 @@ use sqlx::SqlitePool;
 
 use super::db_error;
 
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "initial", include_str!("../../migrations/sqlite/0001_initial.sql"))];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial",
+        include_str!("../../migrations/sqlite/0001_initial.sql"),
+    ),
+    (
+        2,
+        "trash_jobs_conversations",
+        include_str!("../../migrations/sqlite/0002_trash_jobs_conversations.sql"),
+    ),
+];
 
 pub async fn run(pool: &SqlitePool) -> Result<(), Error> {
     sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)")
         .execute(pool)
         .await
         .map_err(db_error)?;
-    let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations ORDER BY version")
-        .fetch_all(pool)
-        .await
-        .map_err(db_error)?;
+    let applied: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM schema_migrations ORDER BY version")
+            .fetch_all(pool)
+            .await
+            .map_err(db_error)?;
     let known = MIGRATIONS.last().map(|m| m.0).unwrap_or(0);
     if let Some(newest) = applied.iter().max().filter(|v| **v > known) {
         return Err(Error::Invalid(format!(
@@ -26,7 +38,10 @@ pub async fn run(pool: &SqlitePool) -> Result<(), Error> {
     }
     for (version, name, sql) in MIGRATIONS.iter().filter(|m| !applied.contains(&m.0)) {
         let mut tx = pool.begin().await.map_err(db_error)?;
-        sqlx::raw_sql(*sql).execute(&mut *tx).await.map_err(db_error)?;
+        sqlx::raw_sql(*sql)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
         sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, strftime('%s','now') * 1000)")
             .bind(version)
             .bind(name)

@@ -1,6 +1,7 @@
 //! The embedded backend: one SQLite file in WAL mode. Writes go through a single
 //! connection, so they never contend for SQLite's one write lock; reads use a small pool.
 
+mod extras;
 mod migrate;
 mod rows;
 mod store;
@@ -10,7 +11,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use orgn_domain::Error;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 pub use migrate::MIGRATIONS;
 
@@ -25,8 +28,12 @@ pub const DATABASE_FILE: &str = "orgn.db";
 impl SqliteStore {
     /// Opens (creating if needed) the database in `data_dir` and applies pending migrations.
     pub async fn open(data_dir: &Path) -> Result<SqliteStore, Error> {
-        std::fs::create_dir_all(data_dir)
-            .map_err(|e| Error::Invalid(format!("cannot create data dir {}: {e}", data_dir.display())))?;
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            Error::Invalid(format!(
+                "cannot create data dir {}: {e}",
+                data_dir.display()
+            ))
+        })?;
         let path = data_dir.join(DATABASE_FILE);
         let options = SqliteConnectOptions::from_str("sqlite:")
             .map_err(internal)?

@@ -11,7 +11,8 @@ pub fn millis(t: OffsetDateTime) -> i64 {
 }
 
 pub fn from_millis(ms: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 pub fn opt_from_millis(ms: Option<i64>) -> Option<OffsetDateTime> {
@@ -31,8 +32,12 @@ pub fn opt_date(s: Option<String>) -> Result<Option<Date>> {
     s.as_deref().map(parse_date).transpose()
 }
 
-fn get<'r, T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>>(row: &'r SqliteRow, col: &str) -> Result<T> {
-    row.try_get(col).map_err(|e| Error::Internal(format!("column {col}: {e}")))
+fn get<'r, T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>>(
+    row: &'r SqliteRow,
+    col: &str,
+) -> Result<T> {
+    row.try_get(col)
+        .map_err(|e| Error::Internal(format!("column {col}: {e}")))
 }
 
 pub fn user(row: &SqliteRow) -> Result<User> {
@@ -46,7 +51,11 @@ pub fn user(row: &SqliteRow) -> Result<User> {
 }
 
 pub fn team(row: &SqliteRow) -> Result<Team> {
-    Ok(Team { id: get(row, "id")?, key: get(row, "key")?, name: get(row, "name")? })
+    Ok(Team {
+        id: get(row, "id")?,
+        key: get(row, "key")?,
+        name: get(row, "name")?,
+    })
 }
 
 pub fn status_kind(s: &str) -> Result<StatusKind> {
@@ -65,7 +74,12 @@ pub fn status(row: &SqliteRow) -> Result<Status> {
 }
 
 pub fn label(row: &SqliteRow) -> Result<Label> {
-    Ok(Label { id: get(row, "id")?, team_id: get(row, "team_id")?, name: get(row, "name")?, color: get(row, "color")? })
+    Ok(Label {
+        id: get(row, "id")?,
+        team_id: get(row, "team_id")?,
+        name: get(row, "name")?,
+        color: get(row, "color")?,
+    })
 }
 
 pub fn progress(row: &SqliteRow) -> Result<Progress> {
@@ -103,7 +117,11 @@ pub fn comment(row: &SqliteRow) -> Result<Comment> {
     Ok(Comment {
         id: get(row, "id")?,
         task_id: get(row, "task_id")?,
-        author: UserRef { id: get(row, "author_id")?, name: get(row, "author_name")?, email: get(row, "author_email")? },
+        author: UserRef {
+            id: get(row, "author_id")?,
+            name: get(row, "author_name")?,
+            email: get(row, "author_email")?,
+        },
         body: get(row, "body")?,
         created_at: from_millis(get(row, "created_at")?),
         edited_at: opt_from_millis(get(row, "edited_at")?),
@@ -117,7 +135,11 @@ pub fn doc(row: &SqliteRow) -> Result<Doc> {
         project_id: get(row, "project_id")?,
         title: get(row, "title")?,
         content: get(row, "content")?,
-        creator: UserRef { id: get(row, "creator_id")?, name: get(row, "creator_name")?, email: get(row, "creator_email")? },
+        creator: UserRef {
+            id: get(row, "creator_id")?,
+            name: get(row, "creator_name")?,
+            email: get(row, "creator_email")?,
+        },
         created_at: from_millis(get(row, "created_at")?),
         updated_at: from_millis(get(row, "updated_at")?),
     })
@@ -135,19 +157,39 @@ pub fn token_info(row: &SqliteRow) -> Result<TokenInfo> {
 /// The task columns selected by `TASK_SELECT`, without labels (loaded separately).
 pub fn task(row: &SqliteRow) -> Result<Task> {
     let opt_ref = |id: &str, name: &str| -> Result<Option<NamedRef>> {
-        Ok(get::<Option<i64>>(row, id)?.map(|id| NamedRef { id, name: row.try_get::<Option<String>, _>(name).ok().flatten().unwrap_or_default() }))
+        Ok(get::<Option<i64>>(row, id)?.map(|id| NamedRef {
+            id,
+            name: row
+                .try_get::<Option<String>, _>(name)
+                .ok()
+                .flatten()
+                .unwrap_or_default(),
+        }))
     };
     let cycle = match get::<Option<i64>>(row, "cycle_id")? {
         Some(id) => {
             let number: i64 = get(row, "cycle_number")?;
             let name: Option<String> = get(row, "cycle_name")?;
-            let display = Cycle { id, team_id: 0, number, name, starts_on: Date::MIN, ends_on: Date::MIN, progress: Progress::default() }.display_name();
+            let display = Cycle {
+                id,
+                team_id: 0,
+                number,
+                name,
+                starts_on: Date::MIN,
+                ends_on: Date::MIN,
+                progress: Progress::default(),
+            }
+            .display_name();
             Some(NamedRef { id, name: display })
         }
         None => None,
     };
     let assignee = match get::<Option<i64>>(row, "assignee_id")? {
-        Some(id) => Some(UserRef { id, name: get(row, "assignee_name")?, email: get(row, "assignee_email")? }),
+        Some(id) => Some(UserRef {
+            id,
+            name: get(row, "assignee_name")?,
+            email: get(row, "assignee_email")?,
+        }),
         None => None,
     };
     Ok(Task {
@@ -157,10 +199,18 @@ pub fn task(row: &SqliteRow) -> Result<Task> {
         number: get(row, "number")?,
         title: get(row, "title")?,
         description: get(row, "description")?,
-        status: StatusRef { id: get(row, "status_id")?, name: get(row, "status_name")?, kind: status_kind(&get::<String>(row, "status_kind")?)? },
+        status: StatusRef {
+            id: get(row, "status_id")?,
+            name: get(row, "status_name")?,
+            kind: status_kind(&get::<String>(row, "status_kind")?)?,
+        },
         priority: Priority::new(get(row, "priority")?).unwrap_or(Priority::NONE),
         assignee,
-        creator: UserRef { id: get(row, "creator_id")?, name: get(row, "creator_name")?, email: get(row, "creator_email")? },
+        creator: UserRef {
+            id: get(row, "creator_id")?,
+            name: get(row, "creator_name")?,
+            email: get(row, "creator_email")?,
+        },
         labels: Vec::new(),
         project: opt_ref("project_id", "project_name")?,
         milestone: opt_ref("milestone_id", "milestone_name")?,

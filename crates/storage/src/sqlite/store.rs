@@ -64,7 +64,7 @@ fn fts_query(text: &str) -> Option<String> {
     (!terms.is_empty()).then(|| terms.join(" "))
 }
 
-fn push_ids(b: &mut QueryBuilder<Sqlite>, ids: &[i64]) {
+pub(super) fn push_ids(b: &mut QueryBuilder<Sqlite>, ids: &[i64]) {
     b.push("(");
     let mut list = b.separated(", ");
     for id in ids {
@@ -79,9 +79,19 @@ fn push_ids(b: &mut QueryBuilder<Sqlite>, ids: &[i64]) {
 /// that no longer matches.
 fn push_after_score(b: &mut QueryBuilder<Sqlite>, alias: &str, after: SeekKey) {
     let stored = after.rank.unwrap_or(f64::MIN);
-    b.push(" AND (f.score > coalesce((SELECT score FROM f WHERE fid = ").push_bind(after.id).push("), ").push_bind(stored).push(")");
-    b.push(" OR (f.score = coalesce((SELECT score FROM f WHERE fid = ").push_bind(after.id).push("), ").push_bind(stored).push(")");
-    b.push(format!(" AND {alias}.id > ")).push_bind(after.id).push("))");
+    b.push(" AND (f.score > coalesce((SELECT score FROM f WHERE fid = ")
+        .push_bind(after.id)
+        .push("), ")
+        .push_bind(stored)
+        .push(")");
+    b.push(" OR (f.score = coalesce((SELECT score FROM f WHERE fid = ")
+        .push_bind(after.id)
+        .push("), ")
+        .push_bind(stored)
+        .push(")");
+    b.push(format!(" AND {alias}.id > "))
+        .push_bind(after.id)
+        .push("))");
 }
 
 impl SqliteStore {
@@ -99,7 +109,11 @@ impl SqliteStore {
         for row in rows {
             let task_id: i64 = row.get(0);
             if let Some(task) = tasks.iter_mut().find(|t| t.id == task_id) {
-                task.labels.push(LabelRef { id: row.get(1), name: row.get(2), color: row.get(3) });
+                task.labels.push(LabelRef {
+                    id: row.get(1),
+                    name: row.get(2),
+                    color: row.get(3),
+                });
             }
         }
         Ok(tasks)
@@ -115,7 +129,19 @@ impl SqliteStore {
         push_ids(&mut b, project_ids);
         b.push(" ORDER BY tm.key");
         let rows = b.build().fetch_all(&self.reader).await.map_err(db_error)?;
-        Ok(rows.iter().map(|r| (r.get(0), Team { id: r.get(1), key: r.get(2), name: r.get(3) })).collect())
+        Ok(rows
+            .iter()
+            .map(|r| {
+                (
+                    r.get(0),
+                    Team {
+                        id: r.get(1),
+                        key: r.get(2),
+                        name: r.get(3),
+                    },
+                )
+            })
+            .collect())
     }
 
     async fn load_projects(&self, rows: Vec<SqliteRow>) -> Result<Vec<Project>> {
@@ -124,18 +150,25 @@ impl SqliteStore {
         rows.iter()
             .map(|row| {
                 let id: i64 = row.get("id");
-                let lead = row
-                    .get::<Option<i64>, _>("lead_id")
-                    .map(|lid| UserRef { id: lid, name: row.get("lead_name"), email: row.get("lead_email") });
+                let lead = row.get::<Option<i64>, _>("lead_id").map(|lid| UserRef {
+                    id: lid,
+                    name: row.get("lead_name"),
+                    email: row.get("lead_email"),
+                });
                 Ok(Project {
                     id,
                     name: row.get("name"),
                     description: row.get("description"),
-                    status: ProjectStatus::parse(row.get("status")).unwrap_or(ProjectStatus::Planned),
+                    status: ProjectStatus::parse(row.get("status"))
+                        .unwrap_or(ProjectStatus::Planned),
                     lead,
                     start_date: rows::opt_date(row.get("start_date"))?,
                     target_date: rows::opt_date(row.get("target_date"))?,
-                    teams: teams.iter().filter(|(p, _)| *p == id).map(|(_, t)| t.clone()).collect(),
+                    teams: teams
+                        .iter()
+                        .filter(|(p, _)| *p == id)
+                        .map(|(_, t)| t.clone())
+                        .collect(),
                     progress: rows::progress(row)?,
                 })
             })
@@ -176,7 +209,13 @@ async fn refresh_task_comments(conn: &mut SqliteConnection, task: TaskId) -> Res
     Ok(())
 }
 
-async fn insert_event(conn: &mut SqliteConnection, task: TaskId, actor: UserId, at: OffsetDateTime, e: &NewEvent) -> Result<()> {
+async fn insert_event(
+    conn: &mut SqliteConnection,
+    task: TaskId,
+    actor: UserId,
+    at: OffsetDateTime,
+    e: &NewEvent,
+) -> Result<()> {
     sqlx::query("INSERT INTO task_events (task_id, actor_id, at, field, old, new) VALUES (?, ?, ?, ?, ?, ?)")
         .bind(task)
         .bind(actor)
@@ -190,8 +229,16 @@ async fn insert_event(conn: &mut SqliteConnection, task: TaskId, actor: UserId, 
     Ok(())
 }
 
-async fn set_task_labels(conn: &mut SqliteConnection, task: TaskId, labels: &[LabelId]) -> Result<()> {
-    sqlx::query("DELETE FROM task_labels WHERE task_id = ?").bind(task).execute(&mut *conn).await.map_err(db_error)?;
+async fn set_task_labels(
+    conn: &mut SqliteConnection,
+    task: TaskId,
+    labels: &[LabelId],
+) -> Result<()> {
+    sqlx::query("DELETE FROM task_labels WHERE task_id = ?")
+        .bind(task)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)?;
     for label in labels {
         sqlx::query("INSERT INTO task_labels (task_id, label_id) VALUES (?, ?)")
             .bind(task)
@@ -203,7 +250,12 @@ async fn set_task_labels(conn: &mut SqliteConnection, task: TaskId, labels: &[La
     Ok(())
 }
 
-async fn apply_task_update(conn: &mut SqliteConnection, u: &TaskUpdate, actor: UserId, now: OffsetDateTime) -> Result<()> {
+async fn apply_task_update(
+    conn: &mut SqliteConnection,
+    u: &TaskUpdate,
+    actor: UserId,
+    now: OffsetDateTime,
+) -> Result<()> {
     let c = &u.changes;
     let mut b = QueryBuilder::<Sqlite>::new("UPDATE tasks SET updated_at = ");
     b.push_bind(millis(now));
@@ -215,9 +267,12 @@ async fn apply_task_update(conn: &mut SqliteConnection, u: &TaskUpdate, actor: U
     }
     if let Some((status, times)) = &c.status {
         b.push(", status_id = ").push_bind(*status);
-        b.push(", started_at = ").push_bind(times.started_at.map(millis));
-        b.push(", completed_at = ").push_bind(times.completed_at.map(millis));
-        b.push(", canceled_at = ").push_bind(times.canceled_at.map(millis));
+        b.push(", started_at = ")
+            .push_bind(times.started_at.map(millis));
+        b.push(", completed_at = ")
+            .push_bind(times.completed_at.map(millis));
+        b.push(", canceled_at = ")
+            .push_bind(times.canceled_at.map(millis));
     }
     if let Some(v) = c.priority {
         b.push(", priority = ").push_bind(v.value());
@@ -240,7 +295,9 @@ async fn apply_task_update(conn: &mut SqliteConnection, u: &TaskUpdate, actor: U
     if let Some(v) = c.estimate {
         b.push(", estimate = ").push_bind(v);
     }
-    b.push(" WHERE id = ").push_bind(u.task_id).push(" AND deleted_at IS NULL");
+    b.push(" WHERE id = ")
+        .push_bind(u.task_id)
+        .push(" AND deleted_at IS NULL");
     let done = b.build().execute(&mut *conn).await.map_err(db_error)?;
     if done.rows_affected() != 1 {
         return Err(Error::NotFound(format!("task {} not found", u.task_id)));
@@ -259,6 +316,65 @@ async fn apply_task_update(conn: &mut SqliteConnection, u: &TaskUpdate, actor: U
         insert_event(conn, u.task_id, actor, now, e).await?;
     }
     Ok(())
+}
+
+/// Numbers and inserts one task with its labels, "created" entry and index row, inside the
+/// caller's transaction.
+pub(super) async fn insert_task_in(tx: &mut SqliteConnection, t: &NewTask) -> Result<TaskId> {
+    let counter = sqlx::query(
+        "UPDATE teams SET task_counter = task_counter + 1 WHERE id = ? RETURNING task_counter, key",
+    )
+    .bind(t.team_id)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(db_error)?
+    .ok_or_else(|| Error::NotFound("team not found".into()))?;
+    let number: i64 = counter.get(0);
+    let key: String = counter.get(1);
+    let now = millis(t.now);
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO tasks (team_id, number, title, description, status_id, priority, assignee_id, creator_id, project_id, \
+         milestone_id, cycle_id, due_date, estimate, created_at, updated_at, started_at, completed_at, canceled_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(t.team_id)
+    .bind(number)
+    .bind(&t.title)
+    .bind(&t.description)
+    .bind(t.status_id)
+    .bind(t.priority.value())
+    .bind(t.assignee_id)
+    .bind(t.creator_id)
+    .bind(t.project_id)
+    .bind(t.milestone_id)
+    .bind(t.cycle_id)
+    .bind(t.due_date.map(date_text))
+    .bind(t.estimate)
+    .bind(now)
+    .bind(now)
+    .bind(t.times.started_at.map(millis))
+    .bind(t.times.completed_at.map(millis))
+    .bind(t.times.canceled_at.map(millis))
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    set_task_labels(tx, id, &t.label_ids).await?;
+    let identifier = format!("{key}-{number}");
+    let created = NewEvent {
+        field: "created".into(),
+        old: None,
+        new: Some(identifier.clone()),
+    };
+    insert_event(tx, id, t.creator_id, t.now, &created).await?;
+    sqlx::query("INSERT INTO task_fts (rowid, identifier, title, description, comments) VALUES (?, ?, ?, ?, '')")
+        .bind(id)
+        .bind(format!("{identifier} {key}{number}"))
+        .bind(&t.title)
+        .bind(&t.description)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    Ok(id)
 }
 
 #[async_trait]
@@ -282,37 +398,46 @@ impl Store for SqliteStore {
             Error::Conflict(_) => Error::Conflict(format!("a user with email {} already exists", u.email)),
             other => other,
         })?;
-        self.user(id).await?.ok_or_else(|| Error::Internal("user vanished".into()))
+        self.user(id)
+            .await?
+            .ok_or_else(|| Error::Internal("user vanished".into()))
     }
 
     async fn user(&self, id: UserId) -> Result<Option<User>> {
-        let row = sqlx::query("SELECT id, email, name, is_admin, created_at FROM users WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.writer)
-            .await
-            .map_err(db_error)?;
+        let row =
+            sqlx::query("SELECT id, email, name, is_admin, created_at FROM users WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&self.writer)
+                .await
+                .map_err(db_error)?;
         row.as_ref().map(rows::user).transpose()
     }
 
     async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
-        let row = sqlx::query("SELECT id, email, name, is_admin, created_at FROM users WHERE email = ?")
-            .bind(email)
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(db_error)?;
+        let row =
+            sqlx::query("SELECT id, email, name, is_admin, created_at FROM users WHERE email = ?")
+                .bind(email)
+                .fetch_optional(&self.reader)
+                .await
+                .map_err(db_error)?;
         row.as_ref().map(rows::user).transpose()
     }
 
     async fn users(&self) -> Result<Vec<User>> {
-        let rows = sqlx::query("SELECT id, email, name, is_admin, created_at FROM users ORDER BY lower(name)")
-            .fetch_all(&self.reader)
-            .await
-            .map_err(db_error)?;
+        let rows = sqlx::query(
+            "SELECT id, email, name, is_admin, created_at FROM users ORDER BY lower(name)",
+        )
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db_error)?;
         rows.iter().map(rows::user).collect()
     }
 
     async fn count_users(&self) -> Result<i64> {
-        sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(&self.reader).await.map_err(db_error)
+        sqlx::query_scalar("SELECT count(*) FROM users")
+            .fetch_one(&self.reader)
+            .await
+            .map_err(db_error)
     }
 
     async fn password_hash(&self, id: UserId) -> Result<Option<String>> {
@@ -324,27 +449,45 @@ impl Store for SqliteStore {
     }
 
     async fn set_password_hash(&self, id: UserId, hash: &str) -> Result<()> {
-        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?").bind(hash).bind(id).execute(&self.writer).await.map_err(db_error)?;
+        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+            .bind(hash)
+            .bind(id)
+            .execute(&self.writer)
+            .await
+            .map_err(db_error)?;
         Ok(())
     }
 
     async fn set_user_name(&self, id: UserId, name: &str) -> Result<()> {
-        sqlx::query("UPDATE users SET name = ? WHERE id = ?").bind(name).bind(id).execute(&self.writer).await.map_err(db_error)?;
+        sqlx::query("UPDATE users SET name = ? WHERE id = ?")
+            .bind(name)
+            .bind(id)
+            .execute(&self.writer)
+            .await
+            .map_err(db_error)?;
         Ok(())
     }
 
-    async fn create_team(&self, key: &str, name: &str, statuses: &[NewStatus], now: OffsetDateTime) -> Result<Team> {
+    async fn create_team(
+        &self,
+        key: &str,
+        name: &str,
+        statuses: &[NewStatus],
+        now: OffsetDateTime,
+    ) -> Result<Team> {
         let mut tx = self.writer.begin().await.map_err(db_error)?;
-        let id: i64 = sqlx::query_scalar("INSERT INTO teams (key, name, created_at) VALUES (?, ?, ?) RETURNING id")
-            .bind(key)
-            .bind(name)
-            .bind(millis(now))
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(|e| match db_error(e) {
-                Error::Conflict(_) => Error::Conflict(format!("a team with key {key} already exists")),
-                other => other,
-            })?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO teams (key, name, created_at) VALUES (?, ?, ?) RETURNING id",
+        )
+        .bind(key)
+        .bind(name)
+        .bind(millis(now))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| match db_error(e) {
+            Error::Conflict(_) => Error::Conflict(format!("a team with key {key} already exists")),
+            other => other,
+        })?;
         for (position, s) in statuses.iter().enumerate() {
             sqlx::query("INSERT INTO statuses (team_id, name, kind, position, color) VALUES (?, ?, ?, ?, ?)")
                 .bind(id)
@@ -357,21 +500,36 @@ impl Store for SqliteStore {
                 .map_err(db_error)?;
         }
         tx.commit().await.map_err(db_error)?;
-        Ok(Team { id, key: key.to_string(), name: name.to_string() })
+        Ok(Team {
+            id,
+            key: key.to_string(),
+            name: name.to_string(),
+        })
     }
 
     async fn team(&self, id: TeamId) -> Result<Option<Team>> {
-        let row = sqlx::query("SELECT id, key, name FROM teams WHERE id = ?").bind(id).fetch_optional(&self.reader).await.map_err(db_error)?;
+        let row = sqlx::query("SELECT id, key, name FROM teams WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(db_error)?;
         row.as_ref().map(rows::team).transpose()
     }
 
     async fn team_by_key(&self, key: &str) -> Result<Option<Team>> {
-        let row = sqlx::query("SELECT id, key, name FROM teams WHERE key = ?").bind(key).fetch_optional(&self.writer).await.map_err(db_error)?;
+        let row = sqlx::query("SELECT id, key, name FROM teams WHERE key = ?")
+            .bind(key)
+            .fetch_optional(&self.writer)
+            .await
+            .map_err(db_error)?;
         row.as_ref().map(rows::team).transpose()
     }
 
     async fn teams(&self) -> Result<Vec<Team>> {
-        let rows = sqlx::query("SELECT id, key, name FROM teams ORDER BY key").fetch_all(&self.reader).await.map_err(db_error)?;
+        let rows = sqlx::query("SELECT id, key, name FROM teams ORDER BY key")
+            .fetch_all(&self.reader)
+            .await
+            .map_err(db_error)?;
         rows.iter().map(rows::team).collect()
     }
 
@@ -385,7 +543,12 @@ impl Store for SqliteStore {
         .await
         .map_err(db_error)?;
         rows.iter()
-            .map(|r| Ok(Membership { team: rows::team(r)?, role: Role::parse(r.get("role")).unwrap_or(Role::Member) }))
+            .map(|r| {
+                Ok(Membership {
+                    team: rows::team(r)?,
+                    role: Role::parse(r.get("role")).unwrap_or(Role::Member),
+                })
+            })
             .collect()
     }
 
@@ -398,7 +561,14 @@ impl Store for SqliteStore {
         .fetch_all(&self.reader)
         .await
         .map_err(db_error)?;
-        rows.iter().map(|r| Ok((rows::user(r)?, Role::parse(r.get("role")).unwrap_or(Role::Member)))).collect()
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    rows::user(r)?,
+                    Role::parse(r.get("role")).unwrap_or(Role::Member),
+                ))
+            })
+            .collect()
     }
 
     async fn set_membership(&self, team: TeamId, user: UserId, role: Role) -> Result<()> {
@@ -433,74 +603,41 @@ impl Store for SqliteStore {
 
     async fn insert_task(&self, t: NewTask) -> Result<TaskId> {
         let mut tx = self.writer.begin().await.map_err(db_error)?;
-        let counter = sqlx::query("UPDATE teams SET task_counter = task_counter + 1 WHERE id = ? RETURNING task_counter, key")
-            .bind(t.team_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_error)?
-            .ok_or_else(|| Error::NotFound("team not found".into()))?;
-        let number: i64 = counter.get(0);
-        let key: String = counter.get(1);
-        let now = millis(t.now);
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO tasks (team_id, number, title, description, status_id, priority, assignee_id, creator_id, project_id, \
-             milestone_id, cycle_id, due_date, estimate, created_at, updated_at, started_at, completed_at, canceled_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(t.team_id)
-        .bind(number)
-        .bind(&t.title)
-        .bind(&t.description)
-        .bind(t.status_id)
-        .bind(t.priority.value())
-        .bind(t.assignee_id)
-        .bind(t.creator_id)
-        .bind(t.project_id)
-        .bind(t.milestone_id)
-        .bind(t.cycle_id)
-        .bind(t.due_date.map(date_text))
-        .bind(t.estimate)
-        .bind(now)
-        .bind(now)
-        .bind(t.times.started_at.map(millis))
-        .bind(t.times.completed_at.map(millis))
-        .bind(t.times.canceled_at.map(millis))
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_error)?;
-        set_task_labels(&mut tx, id, &t.label_ids).await?;
-        let identifier = format!("{key}-{number}");
-        let created = NewEvent { field: "created".into(), old: None, new: Some(identifier.clone()) };
-        insert_event(&mut tx, id, t.creator_id, t.now, &created).await?;
-        sqlx::query("INSERT INTO task_fts (rowid, identifier, title, description, comments) VALUES (?, ?, ?, ?, '')")
-            .bind(id)
-            .bind(format!("{identifier} {key}{number}"))
-            .bind(&t.title)
-            .bind(&t.description)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
+        let id = insert_task_in(&mut tx, &t).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(id)
     }
 
     async fn task(&self, id: TaskId) -> Result<Option<Task>> {
-        let sql = format!("SELECT {TASK_COLUMNS} FROM tasks t{TASK_JOINS} WHERE t.id = ? AND t.deleted_at IS NULL");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.reader).await.map_err(db_error)?;
+        let sql = format!(
+            "SELECT {TASK_COLUMNS} FROM tasks t{TASK_JOINS} WHERE t.id = ? AND t.deleted_at IS NULL"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(db_error)?;
         let Some(row) = row else { return Ok(None) };
         Ok(self.with_labels(vec![rows::task(&row)?]).await?.pop())
     }
 
     async fn task_id_by_number(&self, team: TeamId, number: i64) -> Result<Option<TaskId>> {
-        sqlx::query_scalar("SELECT id FROM tasks WHERE team_id = ? AND number = ? AND deleted_at IS NULL")
-            .bind(team)
-            .bind(number)
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(db_error)
+        sqlx::query_scalar(
+            "SELECT id FROM tasks WHERE team_id = ? AND number = ? AND deleted_at IS NULL",
+        )
+        .bind(team)
+        .bind(number)
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(db_error)
     }
 
-    async fn update_tasks(&self, updates: &[TaskUpdate], actor: UserId, now: OffsetDateTime) -> Result<()> {
+    async fn update_tasks(
+        &self,
+        updates: &[TaskUpdate],
+        actor: UserId,
+        now: OffsetDateTime,
+    ) -> Result<()> {
         let mut tx = self.writer.begin().await.map_err(db_error)?;
         for u in updates {
             apply_task_update(&mut tx, u, actor, now).await?;
@@ -516,7 +653,11 @@ impl Store for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
-        sqlx::query("DELETE FROM task_fts WHERE rowid = ?").bind(id).execute(&mut *tx).await.map_err(db_error)?;
+        sqlx::query("DELETE FROM task_fts WHERE rowid = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
         tx.commit().await.map_err(db_error)
     }
 
@@ -532,7 +673,11 @@ impl Store for SqliteStore {
         Ok(rows
             .iter()
             .map(|r| TaskEvent {
-                actor: UserRef { id: r.get(4), name: r.get(5), email: r.get(6) },
+                actor: UserRef {
+                    id: r.get(4),
+                    name: r.get(5),
+                    email: r.get(6),
+                },
                 at: rows::from_millis(r.get(0)),
                 field: r.get(1),
                 old: r.get(2),
@@ -557,10 +702,14 @@ impl Store for SqliteStore {
             Some(fts) => {
                 b.push(format!("WITH f AS (SELECT rowid AS fid, {TASK_RANK} AS score FROM task_fts WHERE task_fts MATCH "));
                 b.push_bind(fts.clone());
-                b.push(") SELECT ").push(TASK_COLUMNS).push(", f.score AS rank FROM f JOIN tasks t ON t.id = f.fid");
+                b.push(") SELECT ")
+                    .push(TASK_COLUMNS)
+                    .push(", f.score AS rank FROM f JOIN tasks t ON t.id = f.fid");
             }
             None => {
-                b.push("SELECT ").push(TASK_COLUMNS).push(", NULL AS rank FROM tasks t");
+                b.push("SELECT ")
+                    .push(TASK_COLUMNS)
+                    .push(", NULL AS rank FROM tasks t");
             }
         }
         b.push(TASK_JOINS);
@@ -596,7 +745,11 @@ impl Store for SqliteStore {
             b.push(" AND t.priority IN ");
             push_ids(&mut b, &values);
         }
-        for (column, value) in [("project_id", q.project_id), ("milestone_id", q.milestone_id), ("cycle_id", q.cycle_id)] {
+        for (column, value) in [
+            ("project_id", q.project_id),
+            ("milestone_id", q.milestone_id),
+            ("cycle_id", q.cycle_id),
+        ] {
             if let Some(v) = value {
                 b.push(format!(" AND t.{column} = ")).push_bind(v);
             }
@@ -611,14 +764,21 @@ impl Store for SqliteStore {
             }
             _ => {}
         }
-        b.push(if text.is_some() { " ORDER BY f.score, t.id" } else { " ORDER BY t.id DESC" });
+        b.push(if text.is_some() {
+            " ORDER BY f.score, t.id"
+        } else {
+            " ORDER BY t.id DESC"
+        });
         b.push(" LIMIT ").push_bind(q.limit as i64);
         let rows = b.build().fetch_all(&self.reader).await.map_err(db_error)?;
         let mut keys = Vec::with_capacity(rows.len());
         let mut tasks = Vec::with_capacity(rows.len());
         for row in &rows {
             let task = rows::task(row)?;
-            keys.push(SeekKey { rank: row.get::<Option<f64>, _>("rank"), id: task.id });
+            keys.push(SeekKey {
+                rank: row.get::<Option<f64>, _>("rank"),
+                id: task.id,
+            });
             tasks.push(task);
         }
         let tasks = self.with_labels(tasks).await?;
@@ -626,7 +786,9 @@ impl Store for SqliteStore {
     }
 
     async fn labels(&self, teams: &[TeamId]) -> Result<Vec<Label>> {
-        let mut b = QueryBuilder::<Sqlite>::new("SELECT id, team_id, name, color FROM labels WHERE team_id IS NULL");
+        let mut b = QueryBuilder::<Sqlite>::new(
+            "SELECT id, team_id, name, color FROM labels WHERE team_id IS NULL",
+        );
         if !teams.is_empty() {
             b.push(" OR team_id IN ");
             push_ids(&mut b, teams);
@@ -637,29 +799,47 @@ impl Store for SqliteStore {
     }
 
     async fn label(&self, id: LabelId) -> Result<Option<Label>> {
-        let row = sqlx::query("SELECT id, team_id, name, color FROM labels WHERE id = ?").bind(id).fetch_optional(&self.reader).await.map_err(db_error)?;
+        let row = sqlx::query("SELECT id, team_id, name, color FROM labels WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(db_error)?;
         row.as_ref().map(rows::label).transpose()
     }
 
     async fn create_label(&self, team: Option<TeamId>, name: &str, color: &str) -> Result<Label> {
-        let id: i64 = sqlx::query_scalar("INSERT INTO labels (team_id, name, color) VALUES (?, ?, ?) RETURNING id")
-            .bind(team)
-            .bind(name)
-            .bind(color)
-            .fetch_one(&self.writer)
-            .await
-            .map_err(db_error)?;
-        Ok(Label { id, team_id: team, name: name.to_string(), color: color.to_string() })
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO labels (team_id, name, color) VALUES (?, ?, ?) RETURNING id",
+        )
+        .bind(team)
+        .bind(name)
+        .bind(color)
+        .fetch_one(&self.writer)
+        .await
+        .map_err(db_error)?;
+        Ok(Label {
+            id,
+            team_id: team,
+            name: name.to_string(),
+            color: color.to_string(),
+        })
     }
 
-    async fn update_label(&self, id: LabelId, name: Option<&str>, color: Option<&str>) -> Result<()> {
-        sqlx::query("UPDATE labels SET name = coalesce(?, name), color = coalesce(?, color) WHERE id = ?")
-            .bind(name)
-            .bind(color)
-            .bind(id)
-            .execute(&self.writer)
-            .await
-            .map_err(db_error)?;
+    async fn update_label(
+        &self,
+        id: LabelId,
+        name: Option<&str>,
+        color: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE labels SET name = coalesce(?, name), color = coalesce(?, color) WHERE id = ?",
+        )
+        .bind(name)
+        .bind(color)
+        .bind(id)
+        .execute(&self.writer)
+        .await
+        .map_err(db_error)?;
         Ok(())
     }
 
@@ -681,7 +861,12 @@ impl Store for SqliteStore {
         .await
         .map_err(db_error)?;
         for team in &p.team_ids {
-            sqlx::query("INSERT INTO project_teams (project_id, team_id) VALUES (?, ?)").bind(id).bind(team).execute(&mut *tx).await.map_err(db_error)?;
+            sqlx::query("INSERT INTO project_teams (project_id, team_id) VALUES (?, ?)")
+                .bind(id)
+                .bind(team)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
         }
         tx.commit().await.map_err(db_error)?;
         Ok(id)
@@ -689,7 +874,11 @@ impl Store for SqliteStore {
 
     async fn project(&self, id: ProjectId) -> Result<Option<Project>> {
         let sql = format!("{} WHERE pr.id = ?", Self::project_select());
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_all(&self.reader).await.map_err(db_error)?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_all(&self.reader)
+            .await
+            .map_err(db_error)?;
         Ok(self.load_projects(rows).await?.pop())
     }
 
@@ -705,7 +894,12 @@ impl Store for SqliteStore {
         self.load_projects(rows).await
     }
 
-    async fn update_project(&self, id: ProjectId, c: &ProjectChanges, now: OffsetDateTime) -> Result<()> {
+    async fn update_project(
+        &self,
+        id: ProjectId,
+        c: &ProjectChanges,
+        now: OffsetDateTime,
+    ) -> Result<()> {
         let mut tx = self.writer.begin().await.map_err(db_error)?;
         let mut b = QueryBuilder::<Sqlite>::new("UPDATE projects SET updated_at = ");
         b.push_bind(millis(now));
@@ -730,15 +924,29 @@ impl Store for SqliteStore {
         b.push(" WHERE id = ").push_bind(id);
         b.build().execute(&mut *tx).await.map_err(db_error)?;
         if let Some(teams) = &c.team_ids {
-            sqlx::query("DELETE FROM project_teams WHERE project_id = ?").bind(id).execute(&mut *tx).await.map_err(db_error)?;
+            sqlx::query("DELETE FROM project_teams WHERE project_id = ?")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
             for team in teams {
-                sqlx::query("INSERT INTO project_teams (project_id, team_id) VALUES (?, ?)").bind(id).bind(team).execute(&mut *tx).await.map_err(db_error)?;
+                sqlx::query("INSERT INTO project_teams (project_id, team_id) VALUES (?, ?)")
+                    .bind(id)
+                    .bind(team)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
             }
         }
         tx.commit().await.map_err(db_error)
     }
 
-    async fn create_milestone(&self, project: ProjectId, name: &str, target: Option<Date>) -> Result<MilestoneId> {
+    async fn create_milestone(
+        &self,
+        project: ProjectId,
+        name: &str,
+        target: Option<Date>,
+    ) -> Result<MilestoneId> {
         sqlx::query_scalar(
             "INSERT INTO milestones (project_id, name, target_date, position) \
              VALUES (?1, ?2, ?3, (SELECT coalesce(max(position), 0) + 1 FROM milestones WHERE project_id = ?1)) RETURNING id",
@@ -753,13 +961,24 @@ impl Store for SqliteStore {
 
     async fn milestone(&self, id: MilestoneId) -> Result<Option<Milestone>> {
         let sql = format!("{} WHERE ms.id = ?", Self::milestone_select());
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.reader).await.map_err(db_error)?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(db_error)?;
         row.as_ref().map(rows::milestone).transpose()
     }
 
     async fn milestones(&self, project: ProjectId) -> Result<Vec<Milestone>> {
-        let sql = format!("{} WHERE ms.project_id = ? ORDER BY ms.position, ms.id", Self::milestone_select());
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(project).fetch_all(&self.reader).await.map_err(db_error)?;
+        let sql = format!(
+            "{} WHERE ms.project_id = ? ORDER BY ms.position, ms.id",
+            Self::milestone_select()
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(project)
+            .fetch_all(&self.reader)
+            .await
+            .map_err(db_error)?;
         rows.iter().map(rows::milestone).collect()
     }
 
@@ -779,7 +998,13 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn create_cycle(&self, team: TeamId, name: Option<&str>, starts_on: Date, ends_on: Date) -> Result<CycleId> {
+    async fn create_cycle(
+        &self,
+        team: TeamId,
+        name: Option<&str>,
+        starts_on: Date,
+        ends_on: Date,
+    ) -> Result<CycleId> {
         let mut tx = self.writer.begin().await.map_err(db_error)?;
         let number: i64 = sqlx::query_scalar("UPDATE teams SET cycle_counter = cycle_counter + 1 WHERE id = ? RETURNING cycle_counter")
             .bind(team)
@@ -801,7 +1026,11 @@ impl Store for SqliteStore {
 
     async fn cycle(&self, id: CycleId) -> Result<Option<Cycle>> {
         let sql = format!("{} WHERE cy.id = ?", Self::cycle_select());
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.reader).await.map_err(db_error)?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(db_error)?;
         row.as_ref().map(rows::cycle).transpose()
     }
 
@@ -833,7 +1062,13 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn create_comment(&self, task: TaskId, author: UserId, body: &str, now: OffsetDateTime) -> Result<CommentId> {
+    async fn create_comment(
+        &self,
+        task: TaskId,
+        author: UserId,
+        body: &str,
+        now: OffsetDateTime,
+    ) -> Result<CommentId> {
         let mut tx = self.writer.begin().await.map_err(db_error)?;
         let id: i64 = sqlx::query_scalar("INSERT INTO comments (task_id, author_id, body, created_at) VALUES (?, ?, ?, ?) RETURNING id")
             .bind(task)
@@ -874,13 +1109,15 @@ impl Store for SqliteStore {
 
     async fn update_comment(&self, id: CommentId, body: &str, now: OffsetDateTime) -> Result<()> {
         let mut tx = self.writer.begin().await.map_err(db_error)?;
-        let task: i64 = sqlx::query_scalar("UPDATE comments SET body = ?, edited_at = ? WHERE id = ? RETURNING task_id")
-            .bind(body)
-            .bind(millis(now))
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_error)?;
+        let task: i64 = sqlx::query_scalar(
+            "UPDATE comments SET body = ?, edited_at = ? WHERE id = ? RETURNING task_id",
+        )
+        .bind(body)
+        .bind(millis(now))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error)?;
         refresh_task_comments(&mut tx, task).await?;
         tx.commit().await.map_err(db_error)
     }
@@ -912,12 +1149,24 @@ impl Store for SqliteStore {
     }
 
     async fn doc(&self, id: DocId) -> Result<Option<Doc>> {
-        let sql = format!("SELECT {DOC_COLUMNS} FROM docs d JOIN users u ON u.id = d.creator_id WHERE d.id = ? AND d.deleted_at IS NULL");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.reader).await.map_err(db_error)?;
+        let sql = format!(
+            "SELECT {DOC_COLUMNS} FROM docs d JOIN users u ON u.id = d.creator_id WHERE d.id = ? AND d.deleted_at IS NULL"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(db_error)?;
         row.as_ref().map(rows::doc).transpose()
     }
 
-    async fn update_doc(&self, id: DocId, title: Option<&str>, content: Option<&str>, now: OffsetDateTime) -> Result<()> {
+    async fn update_doc(
+        &self,
+        id: DocId,
+        title: Option<&str>,
+        content: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<()> {
         let mut tx = self.writer.begin().await.map_err(db_error)?;
         sqlx::query("UPDATE docs SET title = coalesce(?, title), content = coalesce(?, content), updated_at = ? WHERE id = ?")
             .bind(title)
@@ -937,8 +1186,17 @@ impl Store for SqliteStore {
 
     async fn delete_doc(&self, id: DocId, now: OffsetDateTime) -> Result<()> {
         let mut tx = self.writer.begin().await.map_err(db_error)?;
-        sqlx::query("UPDATE docs SET deleted_at = ? WHERE id = ?").bind(millis(now)).bind(id).execute(&mut *tx).await.map_err(db_error)?;
-        sqlx::query("DELETE FROM doc_fts WHERE rowid = ?").bind(id).execute(&mut *tx).await.map_err(db_error)?;
+        sqlx::query("UPDATE docs SET deleted_at = ? WHERE id = ?")
+            .bind(millis(now))
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        sqlx::query("DELETE FROM doc_fts WHERE rowid = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
         tx.commit().await.map_err(db_error)
     }
 
@@ -955,10 +1213,14 @@ impl Store for SqliteStore {
             Some(fts) => {
                 b.push(format!("WITH f AS (SELECT rowid AS fid, {DOC_RANK} AS score FROM doc_fts WHERE doc_fts MATCH "));
                 b.push_bind(fts.clone());
-                b.push(") SELECT ").push(DOC_COLUMNS).push(", f.score AS rank FROM f JOIN docs d ON d.id = f.fid");
+                b.push(") SELECT ")
+                    .push(DOC_COLUMNS)
+                    .push(", f.score AS rank FROM f JOIN docs d ON d.id = f.fid");
             }
             None => {
-                b.push("SELECT ").push(DOC_COLUMNS).push(", NULL AS rank FROM docs d");
+                b.push("SELECT ")
+                    .push(DOC_COLUMNS)
+                    .push(", NULL AS rank FROM docs d");
             }
         }
         b.push(" JOIN users u ON u.id = d.creator_id WHERE d.deleted_at IS NULL AND (0");
@@ -978,13 +1240,20 @@ impl Store for SqliteStore {
             }
             _ => {}
         }
-        b.push(if text.is_some() { " ORDER BY f.score, d.id" } else { " ORDER BY d.id DESC" });
+        b.push(if text.is_some() {
+            " ORDER BY f.score, d.id"
+        } else {
+            " ORDER BY d.id DESC"
+        });
         b.push(" LIMIT ").push_bind(q.limit as i64);
         let rows = b.build().fetch_all(&self.reader).await.map_err(db_error)?;
         rows.iter()
             .map(|row| {
                 let doc = rows::doc(row)?;
-                let key = SeekKey { rank: row.get::<Option<f64>, _>("rank"), id: doc.id };
+                let key = SeekKey {
+                    rank: row.get::<Option<f64>, _>("rank"),
+                    id: doc.id,
+                };
                 Ok((doc, key))
             })
             .collect()
@@ -1015,7 +1284,13 @@ impl Store for SqliteStore {
             .fetch_optional(&self.writer)
             .await
             .map_err(db_error)?;
-        row.map(|r| Ok(StoredToken { user_id: r.get("user_id"), info: rows::token_info(&r)? })).transpose()
+        row.map(|r| {
+            Ok(StoredToken {
+                user_id: r.get("user_id"),
+                info: rows::token_info(&r)?,
+            })
+        })
+        .transpose()
     }
 
     async fn token_info(&self, user: UserId) -> Result<Option<TokenInfo>> {
@@ -1028,20 +1303,27 @@ impl Store for SqliteStore {
     }
 
     async fn touch_token(&self, digest: &str, now: OffsetDateTime) -> Result<()> {
-        sqlx::query("UPDATE personal_tokens SET last_used_at = ? WHERE digest = ?").bind(millis(now)).bind(digest).execute(&self.writer).await.map_err(db_error)?;
+        sqlx::query("UPDATE personal_tokens SET last_used_at = ? WHERE digest = ?")
+            .bind(millis(now))
+            .bind(digest)
+            .execute(&self.writer)
+            .await
+            .map_err(db_error)?;
         Ok(())
     }
 
     async fn record_tool_call(&self, user: UserId, call: &ToolCallRecord) -> Result<()> {
-        sqlx::query("INSERT INTO tool_calls (user_id, tool, target, ok, at) VALUES (?, ?, ?, ?, ?)")
-            .bind(user)
-            .bind(&call.tool)
-            .bind(&call.target)
-            .bind(call.ok as i64)
-            .bind(millis(call.at))
-            .execute(&self.writer)
-            .await
-            .map_err(db_error)?;
+        sqlx::query(
+            "INSERT INTO tool_calls (user_id, tool, target, ok, at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(user)
+        .bind(&call.tool)
+        .bind(&call.target)
+        .bind(call.ok as i64)
+        .bind(millis(call.at))
+        .execute(&self.writer)
+        .await
+        .map_err(db_error)?;
         Ok(())
     }
 
@@ -1054,33 +1336,176 @@ impl Store for SqliteStore {
             .map_err(db_error)?;
         Ok(rows
             .iter()
-            .map(|r| ToolCallRecord { tool: r.get(0), target: r.get(1), ok: r.get::<i64, _>(2) != 0, at: rows::from_millis(r.get(3)) })
+            .map(|r| ToolCallRecord {
+                tool: r.get(0),
+                target: r.get(1),
+                ok: r.get::<i64, _>(2) != 0,
+                at: rows::from_millis(r.get(3)),
+            })
             .collect())
     }
 
+    async fn insert_tasks(&self, tasks: &[NewTask]) -> Result<Vec<TaskId>> {
+        self.insert_many(tasks).await
+    }
+    async fn trash(&self, teams: &[TeamId]) -> Result<Vec<TrashItem>> {
+        self.trash_items(teams).await
+    }
+    async fn deleted_task_id(&self, team: TeamId, number: i64) -> Result<Option<TaskId>> {
+        sqlx::query_scalar(
+            "SELECT id FROM tasks WHERE team_id = ? AND number = ? AND deleted_at IS NOT NULL",
+        )
+        .bind(team)
+        .bind(number)
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(db_error)
+    }
+    async fn deleted_doc(&self, id: DocId) -> Result<Option<TrashItem>> {
+        self.deleted_doc_item(id).await
+    }
+    async fn restore_task(&self, id: TaskId, now: OffsetDateTime) -> Result<()> {
+        self.restore(TrashKind::Task, id, now).await
+    }
+    async fn restore_doc(&self, id: DocId, now: OffsetDateTime) -> Result<()> {
+        self.restore(TrashKind::Doc, id, now).await
+    }
+    async fn purge_task(&self, id: TaskId) -> Result<()> {
+        self.purge(TrashKind::Task, id).await
+    }
+    async fn purge_doc(&self, id: DocId) -> Result<()> {
+        self.purge(TrashKind::Doc, id).await
+    }
+    async fn purge_deleted_before(&self, cutoff: OffsetDateTime) -> Result<u64> {
+        self.purge_before(cutoff).await
+    }
+    async fn set_deleted_by(&self, kind: TrashKind, id: i64, user: UserId) -> Result<()> {
+        self.mark_deleted_by(kind, id, user).await
+    }
+    async fn create_job(
+        &self,
+        user: UserId,
+        kind: JobKind,
+        input: &str,
+        now: OffsetDateTime,
+    ) -> Result<JobId> {
+        self.new_job(user, kind, input, now).await
+    }
+    async fn job(&self, id: JobId) -> Result<Option<Job>> {
+        self.get_job(id).await
+    }
+    async fn jobs(&self, user: UserId, limit: i64) -> Result<Vec<Job>> {
+        self.user_jobs(user, limit).await
+    }
+    async fn claim_job(
+        &self,
+        owner: &str,
+        now: OffsetDateTime,
+        stale_before: OffsetDateTime,
+    ) -> Result<Option<Job>> {
+        self.claim(owner, now, stale_before).await
+    }
+    async fn job_progress(
+        &self,
+        id: JobId,
+        done: i64,
+        total: i64,
+        now: OffsetDateTime,
+    ) -> Result<bool> {
+        self.progress(id, done, total, now).await
+    }
+    async fn finish_job(
+        &self,
+        id: JobId,
+        state: JobState,
+        result: Option<&str>,
+        error: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        self.finish(id, state, result, error, now).await
+    }
+    async fn cancel_job(&self, id: JobId, now: OffsetDateTime) -> Result<bool> {
+        self.cancel(id, now).await
+    }
+    async fn import_chunk(&self, chunk: &ImportChunk, now: OffsetDateTime) -> Result<()> {
+        self.write_import_chunk(chunk, now).await
+    }
+    async fn job_errors(&self, id: JobId) -> Result<Vec<(i64, String)>> {
+        self.errors_of(id).await
+    }
+    async fn put_job_file(&self, id: JobId, name: &str, content: &[u8]) -> Result<()> {
+        self.save_job_file(id, name, content).await
+    }
+    async fn job_file(&self, id: JobId, name: &str) -> Result<Option<Vec<u8>>> {
+        self.load_job_file(id, name).await
+    }
+    async fn reindex_tasks(&self, after_id: i64, limit: i64) -> Result<Option<i64>> {
+        self.reindex_batch(after_id, limit).await
+    }
+    async fn count_tasks(&self) -> Result<i64> {
+        self.live_task_count().await
+    }
+    async fn create_conversation(
+        &self,
+        user: UserId,
+        title: &str,
+        now: OffsetDateTime,
+    ) -> Result<ConversationId> {
+        self.new_conversation(user, title, now).await
+    }
+    async fn conversations(&self, user: UserId, limit: i64) -> Result<Vec<Conversation>> {
+        self.user_conversations(user, limit).await
+    }
+    async fn conversation_owner(&self, id: ConversationId) -> Result<Option<UserId>> {
+        self.owner_of_conversation(id).await
+    }
+    async fn append_message(
+        &self,
+        id: ConversationId,
+        role: ChatRole,
+        content: &str,
+        now: OffsetDateTime,
+    ) -> Result<i64> {
+        self.add_message(id, role, content, now).await
+    }
+    async fn messages(&self, id: ConversationId) -> Result<Vec<ChatMessage>> {
+        self.conversation_messages(id).await
+    }
+
     async fn create_session(&self, digest: &str, s: &StoredSession) -> Result<()> {
-        sqlx::query("INSERT INTO sessions (digest, user_id, csrf_token, expires_at) VALUES (?, ?, ?, ?)")
-            .bind(digest)
-            .bind(s.user_id)
-            .bind(&s.csrf_token)
-            .bind(millis(s.expires_at))
-            .execute(&self.writer)
-            .await
-            .map_err(db_error)?;
+        sqlx::query(
+            "INSERT INTO sessions (digest, user_id, csrf_token, expires_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(digest)
+        .bind(s.user_id)
+        .bind(&s.csrf_token)
+        .bind(millis(s.expires_at))
+        .execute(&self.writer)
+        .await
+        .map_err(db_error)?;
         Ok(())
     }
 
     async fn session(&self, digest: &str) -> Result<Option<StoredSession>> {
-        let row = sqlx::query("SELECT user_id, csrf_token, expires_at FROM sessions WHERE digest = ?")
-            .bind(digest)
-            .fetch_optional(&self.writer)
-            .await
-            .map_err(db_error)?;
-        Ok(row.map(|r| StoredSession { user_id: r.get(0), csrf_token: r.get(1), expires_at: rows::from_millis(r.get(2)) }))
+        let row =
+            sqlx::query("SELECT user_id, csrf_token, expires_at FROM sessions WHERE digest = ?")
+                .bind(digest)
+                .fetch_optional(&self.writer)
+                .await
+                .map_err(db_error)?;
+        Ok(row.map(|r| StoredSession {
+            user_id: r.get(0),
+            csrf_token: r.get(1),
+            expires_at: rows::from_millis(r.get(2)),
+        }))
     }
 
     async fn delete_session(&self, digest: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE digest = ?").bind(digest).execute(&self.writer).await.map_err(db_error)?;
+        sqlx::query("DELETE FROM sessions WHERE digest = ?")
+            .bind(digest)
+            .execute(&self.writer)
+            .await
+            .map_err(db_error)?;
         Ok(())
     }
 }

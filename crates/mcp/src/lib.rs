@@ -21,11 +21,14 @@ use orgn_domain::model::TokenInfo;
 use orgn_domain::{Actor, TokenRejection, Workspace};
 use orgn_tools::{CallContext, Channel, ToolError, registry, target_of};
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation, ListToolsResult,
-    PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+    ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+    ToolAnnotations,
 };
 use rmcp::service::RequestContext;
-use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService, session::never::NeverSessionManager};
+use rmcp::transport::streamable_http_server::{
+    StreamableHttpServerConfig, StreamableHttpService, session::never::NeverSessionManager,
+};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::{Value, json};
 
@@ -41,7 +44,10 @@ pub struct McpConfig {
 /// `/mcp` and `/mcp/readonly`, guarded. Merge it into the app's router.
 pub fn router(workspace: Workspace, config: McpConfig) -> Router {
     let site = Site::from_public_url(&config.public_url);
-    let guard = Arc::new(Guard { workspace: workspace.clone(), site: site.clone() });
+    let guard = Arc::new(Guard {
+        workspace: workspace.clone(),
+        site: site.clone(),
+    });
     Router::new()
         .nest_service("/mcp/readonly", service(workspace.clone(), &site, true))
         .nest_service("/mcp", service(workspace, &site, false))
@@ -83,14 +89,22 @@ fn default_port(scheme: &str) -> u16 {
 
 /// `[::1]` and `::1` alike, lower case.
 fn normalize_host(h: &str) -> String {
-    h.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase()
+    h.trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_ascii_lowercase()
 }
 
 impl Site {
     fn from_public_url(url: &str) -> Site {
-        let uri: Uri = url.trim().parse().unwrap_or_else(|_| Uri::from_static("http://localhost"));
+        let uri: Uri = url
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| Uri::from_static("http://localhost"));
         let scheme = uri.scheme_str().unwrap_or("http").to_ascii_lowercase();
-        let host = uri.host().map(normalize_host).unwrap_or_else(|| "localhost".into());
+        let host = uri
+            .host()
+            .map(normalize_host)
+            .unwrap_or_else(|| "localhost".into());
         let port = uri.port_u16().unwrap_or_else(|| default_port(&scheme));
         let mut hosts = vec![host.clone()];
         for local in ["localhost", "127.0.0.1", "::1"] {
@@ -98,18 +112,27 @@ impl Site {
                 hosts.push(local.to_string());
             }
         }
-        Site { hosts, origin: (scheme, host, port) }
+        Site {
+            hosts,
+            origin: (scheme, host, port),
+        }
     }
 
     fn host_allowed(&self, host: &str) -> bool {
-        let Ok(authority) = host.parse::<axum::http::uri::Authority>() else { return false };
+        let Ok(authority) = host.parse::<axum::http::uri::Authority>() else {
+            return false;
+        };
         let h = normalize_host(authority.host());
         self.hosts.contains(&h)
     }
 
     fn origin_allowed(&self, origin: &str) -> bool {
-        let Ok(uri) = origin.trim().parse::<Uri>() else { return false };
-        let (Some(scheme), Some(host)) = (uri.scheme_str(), uri.host()) else { return false };
+        let Ok(uri) = origin.trim().parse::<Uri>() else {
+            return false;
+        };
+        let (Some(scheme), Some(host)) = (uri.scheme_str(), uri.host()) else {
+            return false;
+        };
         let scheme = scheme.to_ascii_lowercase();
         let port = uri.port_u16().unwrap_or_else(|| default_port(&scheme));
         (scheme, normalize_host(host), port) == self.origin
@@ -117,19 +140,41 @@ impl Site {
 
     fn rmcp_config(&self) -> StreamableHttpServerConfig {
         let (scheme, host, port) = &self.origin;
-        let host = if host.contains(':') { format!("[{host}]") } else { host.clone() };
+        let host = if host.contains(':') {
+            format!("[{host}]")
+        } else {
+            host.clone()
+        };
         StreamableHttpServerConfig::default()
             .with_legacy_session_mode(false)
             .with_json_response(true)
-            .with_allowed_hosts(self.hosts.iter().map(|h| if h.contains(':') { format!("[{h}]") } else { h.clone() }))
+            .with_allowed_hosts(self.hosts.iter().map(|h| {
+                if h.contains(':') {
+                    format!("[{h}]")
+                } else {
+                    h.clone()
+                }
+            }))
             .with_allowed_origins([format!("{scheme}://{host}:{port}")])
             .with_max_request_body_bytes(MAX_BODY_BYTES)
     }
 }
 
-fn service(workspace: Workspace, site: &Site, read_only: bool) -> StreamableHttpService<Handler, NeverSessionManager> {
-    let handler = Handler { workspace, read_only, tools: Arc::new(tools(read_only)) };
-    StreamableHttpService::new(move || Ok(handler.clone()), Arc::new(NeverSessionManager::default()), site.rmcp_config())
+fn service(
+    workspace: Workspace,
+    site: &Site,
+    read_only: bool,
+) -> StreamableHttpService<Handler, NeverSessionManager> {
+    let handler = Handler {
+        workspace,
+        read_only,
+        tools: Arc::new(tools(read_only)),
+    };
+    StreamableHttpService::new(
+        move || Ok(handler.clone()),
+        Arc::new(NeverSessionManager::default()),
+        site.rmcp_config(),
+    )
 }
 
 // --- The guard: Host, Origin, token --------------------------------------------------------
@@ -147,17 +192,27 @@ struct Authenticated {
 }
 
 fn json_error(status: StatusCode, error: &str, message: &str) -> Response {
-    (status, axum::Json(json!({"error": error, "message": message}))).into_response()
+    (
+        status,
+        axum::Json(json!({"error": error, "message": message})),
+    )
+        .into_response()
 }
 
 /// Header values are visible ASCII: `→` becomes `->`, quotes are dropped.
 fn header_text(s: &str) -> String {
-    s.replace('→', "->").chars().filter(|c| c.is_ascii() && !c.is_ascii_control() && *c != '"' && *c != '\\').collect()
+    s.replace('→', "->")
+        .chars()
+        .filter(|c| c.is_ascii() && !c.is_ascii_control() && *c != '"' && *c != '\\')
+        .collect()
 }
 
 fn unauthorized(error: &str, message: &str) -> Response {
     let mut response = json_error(StatusCode::UNAUTHORIZED, error, message);
-    let challenge = format!("Bearer error=\"{error}\", error_description=\"{}\"", header_text(message));
+    let challenge = format!(
+        "Bearer error=\"{error}\", error_description=\"{}\"",
+        header_text(message)
+    );
     if let Ok(v) = HeaderValue::from_str(&challenge) {
         response.headers_mut().insert(WWW_AUTHENTICATE, v);
     }
@@ -168,15 +223,23 @@ fn token_in_query(uri: &Uri) -> bool {
     uri.query().is_some_and(|q| {
         q.split('&').any(|pair| {
             let key = pair.split('=').next().unwrap_or("").to_ascii_lowercase();
-            matches!(key.as_str(), "token" | "access_token" | "auth" | "authorization" | "api_key" | "key")
+            matches!(
+                key.as_str(),
+                "token" | "access_token" | "auth" | "authorization" | "api_key" | "key"
+            )
         })
     })
 }
 
 /// The bearer token of the request, if the header is one.
 fn bearer(req: &Request) -> Result<&str, TokenRejection> {
-    let Some(value) = req.headers().get(AUTHORIZATION) else { return Err(TokenRejection::Missing) };
-    let value = value.to_str().map_err(|_| TokenRejection::Malformed)?.trim();
+    let Some(value) = req.headers().get(AUTHORIZATION) else {
+        return Err(TokenRejection::Missing);
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| TokenRejection::Malformed)?
+        .trim();
     let (scheme, token) = value.split_once(' ').ok_or(TokenRejection::Missing)?;
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(TokenRejection::Missing);
@@ -185,14 +248,27 @@ fn bearer(req: &Request) -> Result<&str, TokenRejection> {
 }
 
 async fn guard_layer(State(guard): State<Arc<Guard>>, mut req: Request, next: Next) -> Response {
-    let host = req.headers().get(HOST).and_then(|h| h.to_str().ok()).map(str::to_owned).or_else(|| req.uri().authority().map(|a| a.to_string()));
+    let host = req
+        .headers()
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| req.uri().authority().map(|a| a.to_string()));
     if host.is_some_and(|h| !guard.site.host_allowed(&h)) {
-        return json_error(StatusCode::FORBIDDEN, "forbidden", "this Host is not served here");
+        return json_error(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "this Host is not served here",
+        );
     }
     if let Some(origin) = req.headers().get(ORIGIN) {
         let ok = origin.to_str().is_ok_and(|o| guard.site.origin_allowed(o));
         if !ok {
-            return json_error(StatusCode::FORBIDDEN, "forbidden", "requests from other web origins are not allowed");
+            return json_error(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "requests from other web origins are not allowed",
+            );
         }
     }
     if token_in_query(req.uri()) {
@@ -201,7 +277,10 @@ async fn guard_layer(State(guard): State<Arc<Guard>>, mut req: Request, next: Ne
             "invalid_request",
             "tokens are never accepted in the URL; send the header Authorization: Bearer <token>, and generate a new token in Settings → MCP Access since this one may have been logged",
         );
-        response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer error=\"invalid_request\""));
+        response.headers_mut().insert(
+            WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer error=\"invalid_request\""),
+        );
         return response;
     }
     let token = match bearer(&req) {
@@ -210,13 +289,18 @@ async fn guard_layer(State(guard): State<Arc<Guard>>, mut req: Request, next: Ne
     };
     match guard.workspace.authenticate_token(&token).await {
         Ok(Ok((actor, info))) => {
-            req.extensions_mut().insert(Authenticated { actor, token: info });
+            req.extensions_mut()
+                .insert(Authenticated { actor, token: info });
             next.run(req).await
         }
         Ok(Err(rejection)) => unauthorized("invalid_token", &rejection.message()),
         Err(e) => {
             tracing::error!(error = %e, "token check failed");
-            json_error(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the server could not check the token; try again shortly")
+            json_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the server could not check the token; try again shortly",
+            )
         }
     }
 }
@@ -234,11 +318,18 @@ const INSTRUCTIONS: &str = "Orgn project management. Refer to tasks by identifie
 
 impl Handler {
     fn authenticated(ctx: &RequestContext<RoleServer>) -> Option<Authenticated> {
-        ctx.extensions.get::<Parts>().and_then(|p| p.extensions.get::<Authenticated>()).cloned()
+        ctx.extensions
+            .get::<Parts>()
+            .and_then(|p| p.extensions.get::<Authenticated>())
+            .cloned()
     }
 
     async fn record(&self, actor: &Actor, tool: &str, target: Option<String>, ok: bool) {
-        if let Err(e) = self.workspace.record_tool_call(actor, tool, target, ok).await {
+        if let Err(e) = self
+            .workspace
+            .record_tool_call(actor, tool, target, ok)
+            .await
+        {
             tracing::warn!(error = %e, tool, "could not record a tool call");
         }
     }
@@ -251,7 +342,11 @@ impl ServerHandler for Handler {
             .with_instructions(INSTRUCTIONS)
     }
 
-    async fn list_tools(&self, _request: Option<PaginatedRequestParams>, _ctx: RequestContext<RoleServer>) -> Result<ListToolsResult, ErrorData> {
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _ctx: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
         Ok(ListToolsResult::with_all_items((*self.tools).clone()))
     }
 
@@ -259,7 +354,11 @@ impl ServerHandler for Handler {
         self.tools.iter().find(|t| t.name == name).cloned()
     }
 
-    async fn call_tool(&self, request: CallToolRequestParams, ctx: RequestContext<RoleServer>) -> Result<CallToolResponse, ErrorData> {
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
         let Some(auth) = Self::authenticated(&ctx) else {
             return Err(ErrorData::internal_error("no authenticated user", None));
         };
@@ -268,19 +367,29 @@ impl ServerHandler for Handler {
         let registry = registry();
         if let Err(e) = registry.check(Channel::Mcp, &name) {
             if let ToolError::NotOnChannel { .. } = e {
-                self.record(&auth.actor, &name, target_of(&args), false).await;
+                self.record(&auth.actor, &name, target_of(&args), false)
+                    .await;
             }
             return Err(ErrorData::invalid_params(e.message(), None));
         }
         if self.read_only && !self.tools.iter().any(|t| t.name == name) {
-            self.record(&auth.actor, &name, target_of(&args), false).await;
-            return Err(ErrorData::invalid_params(format!("{name} changes data and is not available on /mcp/readonly; use /mcp"), None));
+            self.record(&auth.actor, &name, target_of(&args), false)
+                .await;
+            return Err(ErrorData::invalid_params(
+                format!("{name} changes data and is not available on /mcp/readonly; use /mcp"),
+                None,
+            ));
         }
-        let call = CallContext { workspace: &self.workspace, actor: &auth.actor, token: Some(&auth.token) };
+        let call = CallContext {
+            workspace: &self.workspace,
+            actor: &auth.actor,
+            token: Some(&auth.token),
+        };
         let target = target_of(&args);
         match registry.call(Channel::Mcp, &name, &call, args).await {
             Ok(output) => {
-                self.record(&auth.actor, &name, output.target.or(target), true).await;
+                self.record(&auth.actor, &name, output.target.or(target), true)
+                    .await;
                 let mut result = CallToolResult::structured(output.structured);
                 result.content = vec![ContentBlock::text(output.text)];
                 Ok(result.into())
@@ -296,7 +405,6 @@ impl ServerHandler for Handler {
         }
     }
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -324,7 +432,9 @@ mod tests {
     #[test]
     fn query_tokens_are_spotted() {
         assert!(token_in_query(&"/mcp?token=abc".parse().unwrap()));
-        assert!(token_in_query(&"/mcp?x=1&access_token=abc".parse().unwrap()));
+        assert!(token_in_query(
+            &"/mcp?x=1&access_token=abc".parse().unwrap()
+        ));
         assert!(!token_in_query(&"/mcp?x=1".parse().unwrap()));
         assert!(!token_in_query(&"/mcp".parse().unwrap()));
     }
@@ -341,10 +451,15 @@ mod tests {
         let all = tools(false);
         let ro = tools(true);
         assert!(ro.len() < all.len());
-        assert!(ro.iter().all(|t| t.annotations.as_ref().and_then(|a| a.read_only_hint) == Some(true)));
+        assert!(
+            ro.iter()
+                .all(|t| t.annotations.as_ref().and_then(|a| a.read_only_hint) == Some(true))
+        );
         assert!(all.iter().all(|t| {
             let a = t.annotations.as_ref().unwrap();
-            a.read_only_hint.is_some() && a.destructive_hint.is_some() && a.idempotent_hint.is_some()
+            a.read_only_hint.is_some()
+                && a.destructive_hint.is_some()
+                && a.idempotent_hint.is_some()
         }));
     }
 }

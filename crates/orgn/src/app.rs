@@ -33,12 +33,18 @@ pub struct Application {
 impl Application {
     /// Opens the database (migrating it), seeds the demo if asked and empty, and binds.
     pub async fn build(config: &ServeConfig, clock: Arc<dyn Clock>) -> Result<Application, String> {
-        let store = SqliteStore::open(&config.data_dir).await.map_err(|e| e.to_string())?;
+        let store = SqliteStore::open(&config.data_dir)
+            .await
+            .map_err(|e| e.to_string())?;
         let workspace = Workspace::new(Arc::new(store.clone()), clock);
         if config.demo {
-            crate::demo::seed_if_empty(&workspace).await.map_err(|e| format!("seeding the demo failed: {e}"))?;
+            crate::demo::seed_if_empty(&workspace)
+                .await
+                .map_err(|e| format!("seeding the demo failed: {e}"))?;
         }
-        let listener = TcpListener::bind(&config.addr).await.map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
+        let listener = TcpListener::bind(&config.addr)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         let public_url = config
             .public_url
@@ -46,11 +52,19 @@ impl Application {
             .map(|u| u.trim_end_matches('/').to_string())
             .unwrap_or_else(|| format!("http://{addr}"));
         let router = routes(workspace.clone(), &public_url);
-        Ok(Application { listener, router, workspace, store, public_url })
+        Ok(Application {
+            listener,
+            router,
+            workspace,
+            store,
+            public_url,
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {
-        self.listener.local_addr().expect("a bound listener has an address")
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
     }
 
     pub fn public_url(&self) -> &str {
@@ -62,8 +76,19 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves, then closes the database cleanly.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        let result = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await;
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        // Background jobs and the Trash sweep run beside the server, in every process.
+        let (stop_runner, stopped) = tokio::sync::watch::channel(false);
+        let runner_name = format!("{}-{}", std::process::id(), self.addr());
+        let runner = tokio::spawn(orgn_jobs::Runner::new(self.workspace.clone(), runner_name).run(stopped));
+        let result = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        let _ = stop_runner.send(true);
+        let _ = runner.await;
         self.store.close().await;
         result
     }
@@ -72,6 +97,16 @@ impl Application {
 fn routes(workspace: Workspace, public_url: &str) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .merge(orgn_mcp::router(workspace.clone(), orgn_mcp::McpConfig { public_url: public_url.to_string() }))
-        .merge(orgn_web::router(workspace, orgn_web::WebConfig { public_url: public_url.to_string() }))
+        .merge(orgn_mcp::router(
+            workspace.clone(),
+            orgn_mcp::McpConfig {
+                public_url: public_url.to_string(),
+            },
+        ))
+        .merge(orgn_web::router(
+            workspace,
+            orgn_web::WebConfig {
+                public_url: public_url.to_string(),
+            },
+        ))
 }

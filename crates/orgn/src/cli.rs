@@ -17,7 +17,11 @@ use orgn_storage::SqliteStore;
 use crate::app::{Application, ServeConfig};
 
 #[derive(Parser)]
-#[command(name = "orgn", version, about = "A self-hosted project-management workspace with an MCP server")]
+#[command(
+    name = "orgn",
+    version,
+    about = "A self-hosted project-management workspace with an MCP server"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -135,8 +139,14 @@ enum TokenCommand {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt().with_writer(std::io::stderr).with_target(false).init();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime starts");
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts");
     match runtime.block_on(run(cli.command)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
@@ -148,13 +158,42 @@ pub fn main() -> ExitCode {
 
 async fn run(command: Command) -> Result<(), String> {
     match command {
-        Command::Serve { addr, public_url, demo, data } => serve(ServeConfig { addr, data_dir: data.data_dir, public_url, demo }).await,
+        Command::Serve {
+            addr,
+            public_url,
+            demo,
+            data,
+        } => {
+            serve(ServeConfig {
+                addr,
+                data_dir: data.data_dir,
+                public_url,
+                demo,
+            })
+            .await
+        }
         Command::Healthcheck { addr } => healthcheck(&addr),
-        Command::User { command: UserCommand::Create { email, name, admin, data } } => {
+        Command::User {
+            command:
+                UserCommand::Create {
+                    email,
+                    name,
+                    admin,
+                    data,
+                },
+        } => {
             let password = read_password()?;
             let ws = open(&data.data_dir).await?;
-            let user = ws.create_user(Caller::Operator, &email, &name, &password, admin).await.map_err(|e| e.to_string())?;
-            println!("created user {} ({}){}", user.email, user.name, if admin { " as workspace admin" } else { "" });
+            let user = ws
+                .create_user(Caller::Operator, &email, &name, &password, admin)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "created user {} ({}){}",
+                user.email,
+                user.name,
+                if admin { " as workspace admin" } else { "" }
+            );
             Ok(())
         }
         Command::Team { command } => team(command).await,
@@ -166,19 +205,40 @@ async fn team(command: TeamCommand) -> Result<(), String> {
     match command {
         TeamCommand::Create { key, name, data } => {
             let ws = open(&data.data_dir).await?;
-            let team = ws.create_team(Caller::Operator, &key, &name).await.map_err(|e| e.to_string())?;
+            let team = ws
+                .create_team(Caller::Operator, &key, &name)
+                .await
+                .map_err(|e| e.to_string())?;
             println!("created team {} ({})", team.key, team.name);
         }
-        TeamCommand::AddMember { team, email, role, data } => {
+        TeamCommand::AddMember {
+            team,
+            email,
+            role,
+            data,
+        } => {
             let ws = open(&data.data_dir).await?;
             let role = Role::parse(&role).unwrap_or(Role::Member);
-            ws.add_member(Caller::Operator, &team, &email, role).await.map_err(|e| e.to_string())?;
-            println!("{} is now {} of {}", email.trim(), role.as_str(), team.trim().to_uppercase());
+            ws.add_member(Caller::Operator, &team, &email, role)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "{} is now {} of {}",
+                email.trim(),
+                role.as_str(),
+                team.trim().to_uppercase()
+            );
         }
         TeamCommand::RemoveMember { team, email, data } => {
             let ws = open(&data.data_dir).await?;
-            ws.remove_member(Caller::Operator, &team, &email).await.map_err(|e| e.to_string())?;
-            println!("removed {} from {}", email.trim(), team.trim().to_uppercase());
+            ws.remove_member(Caller::Operator, &team, &email)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "removed {} from {}",
+                email.trim(),
+                team.trim().to_uppercase()
+            );
         }
     }
     Ok(())
@@ -191,7 +251,10 @@ async fn token(command: TokenCommand) -> Result<(), String> {
             let actor = actor_by_email(&ws, &email).await?;
             let (token, info) = ws.generate_token(&actor).await.map_err(|e| e.to_string())?;
             println!("{token}");
-            eprintln!("expires {}; it will not be shown again, and it replaces any previous token", rfc3339(info.expires_at));
+            eprintln!(
+                "expires {}; it will not be shown again, and it replaces any previous token",
+                rfc3339(info.expires_at)
+            );
         }
         TokenCommand::Show { email, data } => {
             let ws = open(&data.data_dir).await?;
@@ -202,7 +265,12 @@ async fn token(command: TokenCommand) -> Result<(), String> {
                     println!("hint:      {}", info.hint);
                     println!("created:   {}", rfc3339(info.created_at));
                     println!("expires:   {}", rfc3339(info.expires_at));
-                    println!("last used: {}", info.last_used_at.map(rfc3339).unwrap_or_else(|| "never".into()));
+                    println!(
+                        "last used: {}",
+                        info.last_used_at
+                            .map(rfc3339)
+                            .unwrap_or_else(|| "never".into())
+                    );
                 }
             }
         }
@@ -211,13 +279,18 @@ async fn token(command: TokenCommand) -> Result<(), String> {
 }
 
 async fn actor_by_email(ws: &Workspace, email: &str) -> Result<orgn_domain::Actor, String> {
-    let user = ws.user_by_email(Caller::Operator, email).await.map_err(|e| e.to_string())?;
+    let user = ws
+        .user_by_email(Caller::Operator, email)
+        .await
+        .map_err(|e| e.to_string())?;
     ws.actor(user.id).await.map_err(|e| e.to_string())
 }
 
 /// The workspace on the data dir, for one-off commands.
 async fn open(data_dir: &Path) -> Result<Workspace, String> {
-    let store = SqliteStore::open(data_dir).await.map_err(|e| e.to_string())?;
+    let store = SqliteStore::open(data_dir)
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(Workspace::new(Arc::new(store), Arc::new(SystemClock)))
 }
 
@@ -240,9 +313,16 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
     let started = std::time::Instant::now();
     let app = Application::build(&config, Arc::new(SystemClock)).await?;
     let url = app.public_url().to_string();
-    println!("Orgn is running at {url} (ready in {} ms)", started.elapsed().as_millis());
+    println!(
+        "Orgn is running at {url} (ready in {} ms)",
+        started.elapsed().as_millis()
+    );
     if config.demo {
-        println!("Sign in as {} with password {}", crate::demo::ADMIN_EMAIL, crate::demo::PASSWORD);
+        println!(
+            "Sign in as {} with password {}",
+            crate::demo::ADMIN_EMAIL,
+            crate::demo::PASSWORD
+        );
     }
     println!("MCP endpoint: {url}/mcp  (tokens in Settings → MCP Access)");
     let shutdown = async {
@@ -253,16 +333,30 @@ async fn serve(config: ServeConfig) -> Result<(), String> {
 
 /// A plain HTTP/1.1 GET of /healthz: no client library needed for one request.
 fn healthcheck(addr: &str) -> Result<(), String> {
-    let sock = addr.parse().map_err(|_| format!("\"{addr}\" is not an address like 127.0.0.1:8080"))?;
-    let mut stream = TcpStream::connect_timeout(&sock, Duration::from_secs(3)).map_err(|e| format!("no server at {addr}: {e}"))?;
-    stream.set_read_timeout(Some(Duration::from_secs(3))).map_err(|e| e.to_string())?;
-    write!(stream, "GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").map_err(|e| e.to_string())?;
+    let sock = addr
+        .parse()
+        .map_err(|_| format!("\"{addr}\" is not an address like 127.0.0.1:8080"))?;
+    let mut stream = TcpStream::connect_timeout(&sock, Duration::from_secs(3))
+        .map_err(|e| format!("no server at {addr}: {e}"))?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(3)))
+        .map_err(|e| e.to_string())?;
+    write!(
+        stream,
+        "GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .map_err(|e| e.to_string())?;
     let mut response = String::new();
-    stream.read_to_string(&mut response).map_err(|e| e.to_string())?;
+    stream
+        .read_to_string(&mut response)
+        .map_err(|e| e.to_string())?;
     if response.starts_with("HTTP/1.1 200") {
         println!("ok");
         Ok(())
     } else {
-        Err(format!("the server at {addr} is not healthy: {}", response.lines().next().unwrap_or("no answer")))
+        Err(format!(
+            "the server at {addr} is not healthy: {}",
+            response.lines().next().unwrap_or("no answer")
+        ))
     }
 }

@@ -4,7 +4,9 @@
 //! relative to the day it is seeded).
 
 use orgn_domain::model::Role;
-use orgn_domain::{Caller, CycleDraft, DocDraft, ProjectDraft, Result, TaskDraft, TaskPatch, Workspace};
+use orgn_domain::{
+    Caller, CycleDraft, DocDraft, ProjectDraft, Result, TaskDraft, TaskPatch, Workspace,
+};
 use time::Duration;
 
 pub const ADMIN_EMAIL: &str = "demo@orgn.local";
@@ -122,53 +124,114 @@ async fn seed(ws: &Workspace) -> Result<()> {
             ws.add_member(op, team, PEOPLE[*who].0, role).await?;
         }
     }
-    let admin = ws.actor(ws.user_by_email(op, ADMIN_EMAIL).await?.id).await?;
+    let admin = ws
+        .actor(ws.user_by_email(op, ADMIN_EMAIL).await?.id)
+        .await?;
 
-    ws.create_label(&admin, None, "Bug", Some("#e5484d")).await?;
-    ws.create_label(&admin, None, "Feature", Some("#5e6ad2")).await?;
-    ws.create_label(&admin, None, "Improvement", Some("#30a46c")).await?;
-    ws.create_label(&admin, Some("ENG"), "Backend", Some("#f76b15")).await?;
-    ws.create_label(&admin, Some("ENG"), "Frontend", Some("#0090ff")).await?;
-    ws.create_label(&admin, Some("DES"), "Brand", Some("#d6409f")).await?;
-    ws.create_label(&admin, Some("DES"), "Research", Some("#8e4ec6")).await?;
+    ws.create_label(&admin, None, "Bug", Some("#e5484d"))
+        .await?;
+    ws.create_label(&admin, None, "Feature", Some("#5e6ad2"))
+        .await?;
+    ws.create_label(&admin, None, "Improvement", Some("#30a46c"))
+        .await?;
+    ws.create_label(&admin, Some("ENG"), "Backend", Some("#f76b15"))
+        .await?;
+    ws.create_label(&admin, Some("ENG"), "Frontend", Some("#0090ff"))
+        .await?;
+    ws.create_label(&admin, Some("DES"), "Brand", Some("#d6409f"))
+        .await?;
+    ws.create_label(&admin, Some("DES"), "Research", Some("#8e4ec6"))
+        .await?;
 
     let today = ws.today();
     let date = |days: i64| (today + Duration::days(days)).to_string();
-    ws.create_project(&admin, ProjectDraft {
-        name: "MCP launch".into(),
-        description: Some("Ship the MCP server so AI assistants can work with Orgn.".into()),
-        teams: vec!["ENG".into(), "DES".into()],
-        status: Some("started".into()),
-        lead: Some(PEOPLE[1].0.into()),
-        start_date: Some(date(-20)),
-        target_date: Some(date(25)),
-    })
+    ws.create_project(
+        &admin,
+        ProjectDraft {
+            name: "MCP launch".into(),
+            description: Some("Ship the MCP server so AI assistants can work with Orgn.".into()),
+            teams: vec!["ENG".into(), "DES".into()],
+            status: Some("started".into()),
+            lead: Some(PEOPLE[1].0.into()),
+            start_date: Some(date(-20)),
+            target_date: Some(date(25)),
+        },
+    )
     .await?;
-    ws.create_project(&admin, ProjectDraft {
-        name: "Brand refresh".into(),
-        description: Some("A new look for Orgn, from logo to product.".into()),
-        teams: vec!["DES".into()],
-        status: Some("planned".into()),
-        lead: Some(PEOPLE[3].0.into()),
-        start_date: Some(date(-5)),
-        target_date: Some(date(60)),
-    })
+    ws.create_project(
+        &admin,
+        ProjectDraft {
+            name: "Brand refresh".into(),
+            description: Some("A new look for Orgn, from logo to product.".into()),
+            teams: vec!["DES".into()],
+            status: Some("planned".into()),
+            lead: Some(PEOPLE[3].0.into()),
+            start_date: Some(date(-5)),
+            target_date: Some(date(60)),
+        },
+    )
     .await?;
-    for (project, milestones) in [("MCP launch", ["Alpha", "Beta", "GA"]), ("Brand refresh", ["Concepts", "Guidelines", "Rollout"])] {
+    for (project, milestones) in [
+        ("MCP launch", ["Alpha", "Beta", "GA"]),
+        ("Brand refresh", ["Concepts", "Guidelines", "Rollout"]),
+    ] {
         for (i, name) in milestones.iter().enumerate() {
-            ws.create_milestone(&admin, project, name, Some(&date(i as i64 * 15))).await?;
+            ws.create_milestone(&admin, project, name, Some(&date(i as i64 * 15)))
+                .await?;
         }
     }
     for team in ["ENG", "DES"] {
-        ws.create_cycle(&admin, CycleDraft { team: team.into(), name: None, starts_on: date(-7), ends_on: date(6) }).await?;
-        ws.create_cycle(&admin, CycleDraft { team: team.into(), name: None, starts_on: date(7), ends_on: date(20) }).await?;
+        ws.create_cycle(
+            &admin,
+            CycleDraft {
+                team: team.into(),
+                name: None,
+                starts_on: date(-7),
+                ends_on: date(6),
+            },
+        )
+        .await?;
+        ws.create_cycle(
+            &admin,
+            CycleDraft {
+                team: team.into(),
+                name: None,
+                starts_on: date(7),
+                ends_on: date(20),
+            },
+        )
+        .await?;
     }
 
     let mut dice = Dice(42);
-    let statuses = ["Backlog", "Todo", "Todo", "In Progress", "In Progress", "Done", "Done", "Canceled"];
+    let statuses = [
+        "Backlog",
+        "Todo",
+        "Todo",
+        "In Progress",
+        "In Progress",
+        "Done",
+        "Done",
+        "Canceled",
+    ];
     for (team, titles, members, labels, projects) in [
-        ("ENG", &ENG_TASKS[..], [0usize, 1, 2, 4], &["Bug", "Feature", "Improvement", "Backend", "Frontend"][..], &[("MCP launch", ["Alpha", "Beta", "GA"])][..]),
-        ("DES", &DES_TASKS[..], [0usize, 3, 4, 2], &["Bug", "Feature", "Brand", "Research"][..], &[("MCP launch", ["Alpha", "Beta", "GA"]), ("Brand refresh", ["Concepts", "Guidelines", "Rollout"])][..]),
+        (
+            "ENG",
+            &ENG_TASKS[..],
+            [0usize, 1, 2, 4],
+            &["Bug", "Feature", "Improvement", "Backend", "Frontend"][..],
+            &[("MCP launch", ["Alpha", "Beta", "GA"])][..],
+        ),
+        (
+            "DES",
+            &DES_TASKS[..],
+            [0usize, 3, 4, 2],
+            &["Bug", "Feature", "Brand", "Research"][..],
+            &[
+                ("MCP launch", ["Alpha", "Beta", "GA"]),
+                ("Brand refresh", ["Concepts", "Guidelines", "Rollout"]),
+            ][..],
+        ),
     ] {
         for (i, title) in titles.iter().enumerate() {
             let (project, milestone) = match dice.next() % 3 {
@@ -188,11 +251,19 @@ async fn seed(ws: &Workspace) -> Result<()> {
                 title: title.to_string(),
                 description: Some(format!(
                     "## Context\n\n{title}. Found while working on the {} roadmap.\n\n- [ ] Agree on the approach\n- [ ] Ship it behind a flag\n",
-                    if team == "ENG" { "engineering" } else { "design" }
+                    if team == "ENG" {
+                        "engineering"
+                    } else {
+                        "design"
+                    }
                 )),
                 status: Some(dice.pick(&statuses).to_string()),
                 priority: Some((dice.next() % 5).to_string()),
-                assignee: Some(if dice.next() % 5 == 0 { "none".to_string() } else { PEOPLE[*dice.pick(&members)].0.to_string() }),
+                assignee: Some(if dice.next() % 5 == 0 {
+                    "none".to_string()
+                } else {
+                    PEOPLE[*dice.pick(&members)].0.to_string()
+                }),
                 labels: vec![dice.pick(labels).to_string()],
                 project,
                 milestone,
@@ -200,14 +271,33 @@ async fn seed(ws: &Workspace) -> Result<()> {
                 due_date: (i % 4 == 0).then(|| date((dice.next() % 30) as i64)),
                 estimate: Some([1, 2, 3, 5, 8][(dice.next() % 5) as usize]),
             };
-            let author = ws.actor(ws.user_by_email(op, PEOPLE[*dice.pick(&members)].0).await?.id).await?;
+            let author = ws
+                .actor(
+                    ws.user_by_email(op, PEOPLE[*dice.pick(&members)].0)
+                        .await?
+                        .id,
+                )
+                .await?;
             let task = ws.create_task(&author, draft).await?;
             if i % 3 == 0 {
-                ws.create_comment(&author, &task.identifier(), "I can take this one. Any context I should know before starting?").await?;
-                ws.create_comment(&admin, &task.identifier(), "Check the linked doc first; happy to pair on it.").await?;
+                ws.create_comment(
+                    &author,
+                    &task.identifier(),
+                    "I can take this one. Any context I should know before starting?",
+                )
+                .await?;
+                ws.create_comment(
+                    &admin,
+                    &task.identifier(),
+                    "Check the linked doc first; happy to pair on it.",
+                )
+                .await?;
             }
             if i % 7 == 0 {
-                let patch = TaskPatch { priority: Some("high".into()), ..Default::default() };
+                let patch = TaskPatch {
+                    priority: Some("high".into()),
+                    ..Default::default()
+                };
                 ws.update_task(&admin, &task.identifier(), patch).await?;
             }
         }

@@ -10,7 +10,11 @@ use support::*;
 use time::Duration;
 
 fn draft(team: &str, title: &str) -> TaskDraft {
-    TaskDraft { team: team.into(), title: title.into(), ..Default::default() }
+    TaskDraft {
+        team: team.into(),
+        title: title.into(),
+        ..Default::default()
+    }
 }
 
 fn is_not_found<T: std::fmt::Debug>(r: Result<T, Error>) -> bool {
@@ -25,7 +29,12 @@ async fn concurrent_creates_get_distinct_consecutive_identifiers() {
     for i in 0..40 {
         let ws = app.workspace.clone();
         let alice = alice.clone();
-        handles.push(tokio::spawn(async move { ws.create_task(&alice, draft("ENG", &format!("Concurrent {i}"))).await.unwrap().number }));
+        handles.push(tokio::spawn(async move {
+            ws.create_task(&alice, draft("ENG", &format!("Concurrent {i}")))
+                .await
+                .unwrap()
+                .number
+        }));
     }
     let mut numbers = Vec::new();
     for h in handles {
@@ -41,11 +50,19 @@ async fn concurrent_creates_get_distinct_consecutive_identifiers() {
 async fn a_deleted_tasks_number_is_never_reused() {
     let app = TestApp::spawn().await;
     let alice = app.actor(ALICE).await;
-    let task = app.workspace.create_task(&alice, draft("ENG", "To be deleted")).await.unwrap();
+    let task = app
+        .workspace
+        .create_task(&alice, draft("ENG", "To be deleted"))
+        .await
+        .unwrap();
     assert_eq!(task.identifier(), "ENG-4");
     app.workspace.delete_task(&alice, "ENG-4").await.unwrap();
     assert!(is_not_found(app.workspace.task(&alice, "ENG-4").await));
-    let next = app.workspace.create_task(&alice, draft("ENG", "After the delete")).await.unwrap();
+    let next = app
+        .workspace
+        .create_task(&alice, draft("ENG", "After the delete"))
+        .await
+        .unwrap();
     assert_eq!(next.identifier(), "ENG-5");
 }
 
@@ -56,8 +73,20 @@ async fn an_eng_member_sees_nothing_of_des() {
     let alice = app.actor(ALICE).await;
     // Tasks: read, update, comment, history.
     assert!(is_not_found(ws.task(&alice, "DES-1").await));
-    assert!(is_not_found(ws.update_task(&alice, "DES-1", TaskPatch { title: Some("x".into()), ..Default::default() }).await));
-    assert!(is_not_found(ws.create_comment(&alice, "DES-1", "hello").await));
+    assert!(is_not_found(
+        ws.update_task(
+            &alice,
+            "DES-1",
+            TaskPatch {
+                title: Some("x".into()),
+                ..Default::default()
+            }
+        )
+        .await
+    ));
+    assert!(is_not_found(
+        ws.create_comment(&alice, "DES-1", "hello").await
+    ));
     assert!(is_not_found(ws.task_history(&alice, "DES-1").await));
     assert!(is_not_found(ws.comments(&alice, "DES-1").await));
     // A task that does not exist at all answers exactly the same way.
@@ -65,27 +94,103 @@ async fn an_eng_member_sees_nothing_of_des() {
     let hidden = ws.task(&alice, "DES-1").await.unwrap_err().to_string();
     assert_eq!(missing.replace("999", "1"), hidden);
     // Search: neither by text nor by team.
-    let found = ws.search_tasks(&alice, TaskFilter { query: Some("moodboard".into()), ..Default::default() }).await.unwrap();
+    let found = ws
+        .search_tasks(
+            &alice,
+            TaskFilter {
+                query: Some("moodboard".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     assert!(found.items.is_empty());
-    let all = ws.search_tasks(&alice, TaskFilter { limit: Some(100), ..Default::default() }).await.unwrap();
-    assert!(all.items.iter().all(|t| t.team_key == "ENG"), "only ENG tasks");
-    assert!(is_not_found(ws.search_tasks(&alice, TaskFilter { team: Some("DES".into()), ..Default::default() }).await));
+    let all = ws
+        .search_tasks(
+            &alice,
+            TaskFilter {
+                limit: Some(100),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        all.items.iter().all(|t| t.team_key == "ENG"),
+        "only ENG tasks"
+    );
+    assert!(is_not_found(
+        ws.search_tasks(
+            &alice,
+            TaskFilter {
+                team: Some("DES".into()),
+                ..Default::default()
+            }
+        )
+        .await
+    ));
     // Projects, cycles, labels, docs.
     assert!(is_not_found(ws.project(&alice, "Rebrand").await));
-    assert!(ws.projects(&alice).await.unwrap().iter().all(|p| p.name != "Rebrand"));
+    assert!(
+        ws.projects(&alice)
+            .await
+            .unwrap()
+            .iter()
+            .all(|p| p.name != "Rebrand")
+    );
     assert!(is_not_found(ws.milestones(&alice, "Rebrand").await));
     assert!(is_not_found(ws.cycles(&alice, Some("DES")).await));
     assert!(is_not_found(ws.cycle(&alice, "DES", "current").await));
-    assert!(ws.labels(&alice, None).await.unwrap().iter().all(|l| l.name != "Brand"));
-    assert!(is_not_found(ws.update_label(&alice, "Brand", Some("Mine"), None).await));
-    assert!(is_not_found(ws.create_task(&alice, TaskDraft { labels: vec!["Brand".into()], ..draft("ENG", "x") }).await));
+    assert!(
+        ws.labels(&alice, None)
+            .await
+            .unwrap()
+            .iter()
+            .all(|l| l.name != "Brand")
+    );
+    assert!(is_not_found(
+        ws.update_label(&alice, "Brand", Some("Mine"), None).await
+    ));
+    assert!(is_not_found(
+        ws.create_task(
+            &alice,
+            TaskDraft {
+                labels: vec!["Brand".into()],
+                ..draft("ENG", "x")
+            }
+        )
+        .await
+    ));
     let docs = ws.search_docs(&alice, Default::default()).await.unwrap();
-    assert_eq!(docs.items.iter().map(|d| d.title.as_str()).collect::<Vec<_>>(), ["Onboarding"]);
-    let des_doc = app.workspace.search_docs(&app.actor(DANA).await, Default::default()).await.unwrap().items[0].id;
+    assert_eq!(
+        docs.items
+            .iter()
+            .map(|d| d.title.as_str())
+            .collect::<Vec<_>>(),
+        ["Onboarding"]
+    );
+    let des_doc = app
+        .workspace
+        .search_docs(&app.actor(DANA).await, Default::default())
+        .await
+        .unwrap()
+        .items[0]
+        .id;
     assert!(is_not_found(ws.doc(&alice, des_doc).await));
-    assert!(is_not_found(ws.update_doc(&alice, des_doc, Some("mine"), None).await));
+    assert!(is_not_found(
+        ws.update_doc(&alice, des_doc, Some("mine"), None).await
+    ));
     // Nor can a task in ENG be pointed at a DES project.
-    assert!(is_not_found(ws.create_task(&alice, TaskDraft { project: Some("Rebrand".into()), ..draft("ENG", "x") }).await));
+    assert!(is_not_found(
+        ws.create_task(
+            &alice,
+            TaskDraft {
+                project: Some("Rebrand".into()),
+                ..draft("ENG", "x")
+            }
+        )
+        .await
+    ));
 }
 
 #[tokio::test]
@@ -93,8 +198,12 @@ async fn removing_a_member_ends_access_at_once() {
     let app = TestApp::spawn().await;
     let ws = &app.workspace;
     assert!(ws.task(&app.actor(ALICE).await, "ENG-1").await.is_ok());
-    ws.remove_member(Caller::Operator, "ENG", ALICE).await.unwrap();
-    assert!(is_not_found(ws.task(&app.actor(ALICE).await, "ENG-1").await));
+    ws.remove_member(Caller::Operator, "ENG", ALICE)
+        .await
+        .unwrap();
+    assert!(is_not_found(
+        ws.task(&app.actor(ALICE).await, "ENG-1").await
+    ));
 }
 
 #[tokio::test]
@@ -102,13 +211,30 @@ async fn every_change_is_recorded_in_the_history() {
     let app = TestApp::spawn().await;
     let ws = &app.workspace;
     let bob = app.actor(BOB).await;
-    let patch = TaskPatch { status: Some("In Progress".into()), assignee: Some("me".into()), priority: Some("urgent".into()), ..Default::default() };
+    let patch = TaskPatch {
+        status: Some("In Progress".into()),
+        assignee: Some("me".into()),
+        priority: Some("urgent".into()),
+        ..Default::default()
+    };
     let task = ws.update_task(&bob, "ENG-2", patch).await.unwrap();
     assert_eq!(task.status.name, "In Progress");
-    assert!(task.started_at.is_some(), "starting a task stamps started_at");
+    assert!(
+        task.started_at.is_some(),
+        "starting a task stamps started_at"
+    );
     let history = ws.task_history(&bob, "ENG-2").await.unwrap();
-    let fields: Vec<(&str, Option<&str>, Option<&str>, &str)> =
-        history.iter().map(|e| (e.field.as_str(), e.old.as_deref(), e.new.as_deref(), e.actor.email.as_str())).collect();
+    let fields: Vec<(&str, Option<&str>, Option<&str>, &str)> = history
+        .iter()
+        .map(|e| {
+            (
+                e.field.as_str(),
+                e.old.as_deref(),
+                e.new.as_deref(),
+                e.actor.email.as_str(),
+            )
+        })
+        .collect();
     assert_eq!(
         fields,
         [
@@ -119,7 +245,16 @@ async fn every_change_is_recorded_in_the_history() {
         ]
     );
     // An update that changes nothing records nothing.
-    ws.update_task(&bob, "ENG-2", TaskPatch { status: Some("in progress".into()), ..Default::default() }).await.unwrap();
+    ws.update_task(
+        &bob,
+        "ENG-2",
+        TaskPatch {
+            status: Some("in progress".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(ws.task_history(&bob, "ENG-2").await.unwrap().len(), 4);
 }
 
@@ -128,16 +263,44 @@ async fn a_wrong_reference_changes_nothing_and_lists_the_choices() {
     let app = TestApp::spawn().await;
     let ws = &app.workspace;
     let alice = app.actor(ALICE).await;
-    let patch = TaskPatch { title: Some("Renamed".into()), status: Some("Doing".into()), ..Default::default() };
-    let err = ws.update_task(&alice, "ENG-1", patch).await.unwrap_err().to_string();
-    assert_eq!(err, "Status \"Doing\" not found in ENG; valid: Backlog, Todo, In Progress, Done, Canceled");
+    let patch = TaskPatch {
+        title: Some("Renamed".into()),
+        status: Some("Doing".into()),
+        ..Default::default()
+    };
+    let err = ws
+        .update_task(&alice, "ENG-1", patch)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "Status \"Doing\" not found in ENG; valid: Backlog, Todo, In Progress, Done, Canceled"
+    );
     let task = ws.task(&alice, "ENG-1").await.unwrap();
-    assert_eq!(task.title, "Fix login redirect", "the valid part of a bad patch is not written");
+    assert_eq!(
+        task.title, "Fix login redirect",
+        "the valid part of a bad patch is not written"
+    );
     assert_eq!(ws.task_history(&alice, "ENG-1").await.unwrap().len(), 1);
-    let err = ws.create_task(&alice, TaskDraft { assignee: Some("dana@orgn.test".into()), ..draft("ENG", "x") }).await.unwrap_err();
+    let err = ws
+        .create_task(
+            &alice,
+            TaskDraft {
+                assignee: Some("dana@orgn.test".into()),
+                ..draft("ENG", "x")
+            },
+        )
+        .await
+        .unwrap_err();
     let message = err.to_string();
-    let (_, choices) = message.split_once("valid: ").expect("the error lists the valid choices");
-    assert_eq!(choices, "admin@orgn.test, alice@orgn.test, bob@orgn.test", "a DES-only person is not offered");
+    let (_, choices) = message
+        .split_once("valid: ")
+        .expect("the error lists the valid choices");
+    assert_eq!(
+        choices, "admin@orgn.test, alice@orgn.test, bob@orgn.test",
+        "a DES-only person is not offered"
+    );
 }
 
 #[tokio::test]
@@ -145,16 +308,65 @@ async fn search_ranks_title_matches_first_and_combines_filters() {
     let app = TestApp::spawn().await;
     let ws = &app.workspace;
     let alice = app.actor(ALICE).await;
-    ws.create_task(&alice, TaskDraft { description: Some("the billing page is slow".into()), ..draft("ENG", "Refactor the invoices module") }).await.unwrap();
-    ws.create_task(&alice, draft("ENG", "Billing page crashes on load")).await.unwrap();
-    ws.create_task(&alice, TaskDraft { priority: Some("high".into()), labels: vec!["Bug".into()], assignee: Some("me".into()), ..draft("ENG", "Billing totals are wrong") }).await.unwrap();
-    let search = |filter: TaskFilter| async { ws.search_tasks(&alice, filter).await.unwrap().items.into_iter().map(|t| t.title).collect::<Vec<_>>() };
-    let ranked = search(TaskFilter { query: Some("billing".into()), ..Default::default() }).await;
+    ws.create_task(
+        &alice,
+        TaskDraft {
+            description: Some("the billing page is slow".into()),
+            ..draft("ENG", "Refactor the invoices module")
+        },
+    )
+    .await
+    .unwrap();
+    ws.create_task(&alice, draft("ENG", "Billing page crashes on load"))
+        .await
+        .unwrap();
+    ws.create_task(
+        &alice,
+        TaskDraft {
+            priority: Some("high".into()),
+            labels: vec!["Bug".into()],
+            assignee: Some("me".into()),
+            ..draft("ENG", "Billing totals are wrong")
+        },
+    )
+    .await
+    .unwrap();
+    let search = |filter: TaskFilter| async {
+        ws.search_tasks(&alice, filter)
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|t| t.title)
+            .collect::<Vec<_>>()
+    };
+    let ranked = search(TaskFilter {
+        query: Some("billing".into()),
+        ..Default::default()
+    })
+    .await;
     assert_eq!(ranked.len(), 3);
-    assert_eq!(ranked[2], "Refactor the invoices module", "a description-only match ranks last: {ranked:?}");
+    assert_eq!(
+        ranked[2], "Refactor the invoices module",
+        "a description-only match ranks last: {ranked:?}"
+    );
     // Prefix match, stemming, and identifiers.
-    assert_eq!(search(TaskFilter { query: Some("crash".into()), ..Default::default() }).await, ["Billing page crashes on load"]);
-    assert_eq!(search(TaskFilter { query: Some("ENG-1".into()), ..Default::default() }).await[0], "Fix login redirect");
+    assert_eq!(
+        search(TaskFilter {
+            query: Some("crash".into()),
+            ..Default::default()
+        })
+        .await,
+        ["Billing page crashes on load"]
+    );
+    assert_eq!(
+        search(TaskFilter {
+            query: Some("ENG-1".into()),
+            ..Default::default()
+        })
+        .await[0],
+        "Fix login redirect"
+    );
     // Filters combine with AND.
     let filtered = TaskFilter {
         query: Some("billing".into()),
@@ -165,11 +377,43 @@ async fn search_ranks_title_matches_first_and_combines_filters() {
         ..Default::default()
     };
     assert_eq!(search(filtered).await, ["Billing totals are wrong"]);
-    assert_eq!(search(TaskFilter { project: Some("Website".into()), ..Default::default() }).await, ["Fix login redirect"]);
-    assert_eq!(search(TaskFilter { team: Some("ENG".into()), cycle: Some("current".into()), ..Default::default() }).await, ["Paginate the board"]);
-    assert_eq!(search(TaskFilter { assignee: Some("none".into()), query: Some("billing".into()), ..Default::default() }).await.len(), 2);
+    assert_eq!(
+        search(TaskFilter {
+            project: Some("Website".into()),
+            ..Default::default()
+        })
+        .await,
+        ["Fix login redirect"]
+    );
+    assert_eq!(
+        search(TaskFilter {
+            team: Some("ENG".into()),
+            cycle: Some("current".into()),
+            ..Default::default()
+        })
+        .await,
+        ["Paginate the board"]
+    );
+    assert_eq!(
+        search(TaskFilter {
+            assignee: Some("none".into()),
+            query: Some("billing".into()),
+            ..Default::default()
+        })
+        .await
+        .len(),
+        2
+    );
     // FTS syntax in the input is text, not an operator.
-    assert!(search(TaskFilter { query: Some("\"billing\" OR * NEAR(".into()), ..Default::default() }).await.len() <= 3);
+    assert!(
+        search(TaskFilter {
+            query: Some("\"billing\" OR * NEAR(".into()),
+            ..Default::default()
+        })
+        .await
+        .len()
+            <= 3
+    );
 }
 
 #[tokio::test]
@@ -178,19 +422,29 @@ async fn pages_lose_and_repeat_nothing_while_tasks_are_added() {
     let ws = &app.workspace;
     let alice = app.actor(ALICE).await;
     for i in 0..30 {
-        ws.create_task(&alice, draft("ENG", &format!("Paging item {i}"))).await.unwrap();
+        ws.create_task(&alice, draft("ENG", &format!("Paging item {i}")))
+            .await
+            .unwrap();
     }
     for query in [None, Some("paging item".to_string())] {
         let mut seen = Vec::new();
         let mut cursor = None;
         let mut pages = 0;
         loop {
-            let filter = TaskFilter { query: query.clone(), team: Some("ENG".into()), limit: Some(7), cursor: cursor.clone(), ..Default::default() };
+            let filter = TaskFilter {
+                query: query.clone(),
+                team: Some("ENG".into()),
+                limit: Some(7),
+                cursor: cursor.clone(),
+                ..Default::default()
+            };
             let page = ws.search_tasks(&alice, filter).await.unwrap();
             pages += 1;
             seen.extend(page.items.iter().map(|t| t.identifier()));
             // Someone adds a task while we page: it must not disturb what we see.
-            ws.create_task(&alice, draft("ENG", &format!("Added meanwhile {pages}"))).await.unwrap();
+            ws.create_task(&alice, draft("ENG", &format!("Added meanwhile {pages}")))
+                .await
+                .unwrap();
             match page.next_cursor {
                 Some(c) => {
                     assert_eq!(page.items.len(), 7, "a page before the last is full");
@@ -202,11 +456,31 @@ async fn pages_lose_and_repeat_nothing_while_tasks_are_added() {
         let unique: HashSet<&String> = seen.iter().collect();
         assert_eq!(unique.len(), seen.len(), "no task repeated: {seen:?}");
         let expected = if query.is_some() { 30 } else { 33 };
-        assert_eq!(seen.len(), expected, "every task that existed when paging began was seen once");
+        assert_eq!(
+            seen.len(),
+            expected,
+            "every task that existed when paging began was seen once"
+        );
     }
-    let bad = ws.search_tasks(&alice, TaskFilter { cursor: Some("not-a-cursor".into()), ..Default::default() }).await;
+    let bad = ws
+        .search_tasks(
+            &alice,
+            TaskFilter {
+                cursor: Some("not-a-cursor".into()),
+                ..Default::default()
+            },
+        )
+        .await;
     assert!(matches!(bad, Err(Error::Invalid(_))));
-    let too_many = ws.search_tasks(&alice, TaskFilter { limit: Some(101), ..Default::default() }).await;
+    let too_many = ws
+        .search_tasks(
+            &alice,
+            TaskFilter {
+                limit: Some(101),
+                ..Default::default()
+            },
+        )
+        .await;
     assert!(matches!(too_many, Err(Error::Invalid(_))));
 }
 
@@ -219,7 +493,10 @@ async fn tokens_are_replaced_at_once_and_expire_after_30_days() {
     assert_eq!(info.expires_at - info.created_at, Duration::days(30));
     assert!(ws.authenticate_token(&first).await.unwrap().is_ok());
     let (second, _) = ws.generate_token(&alice).await.unwrap();
-    assert_eq!(ws.authenticate_token(&first).await.unwrap().unwrap_err(), TokenRejection::Unknown);
+    assert_eq!(
+        ws.authenticate_token(&first).await.unwrap().unwrap_err(),
+        TokenRejection::Unknown
+    );
     let (actor, _) = ws.authenticate_token(&second).await.unwrap().unwrap();
     assert_eq!(actor.user().email, ALICE);
     // The stored hint shows the token's last four characters, never the token.
@@ -228,8 +505,17 @@ async fn tokens_are_replaced_at_once_and_expire_after_30_days() {
     app.clock.advance(Duration::days(30) - Duration::seconds(1));
     assert!(ws.authenticate_token(&second).await.unwrap().is_ok());
     app.clock.advance(Duration::seconds(1));
-    assert!(matches!(ws.authenticate_token(&second).await.unwrap(), Err(TokenRejection::Expired(_))));
-    assert_eq!(ws.authenticate_token("orgn_pat_nope").await.unwrap().unwrap_err(), TokenRejection::Malformed);
+    assert!(matches!(
+        ws.authenticate_token(&second).await.unwrap(),
+        Err(TokenRejection::Expired(_))
+    ));
+    assert_eq!(
+        ws.authenticate_token("orgn_pat_nope")
+            .await
+            .unwrap()
+            .unwrap_err(),
+        TokenRejection::Malformed
+    );
 }
 
 #[tokio::test]
@@ -237,13 +523,26 @@ async fn bulk_status_change_is_all_or_nothing() {
     let app = TestApp::spawn().await;
     let ws = &app.workspace;
     let admin = app.actor(ADMIN).await;
-    let ids = vec!["ENG-1".to_string(), "ENG-2".to_string(), "DES-1".to_string()];
+    let ids = vec![
+        "ENG-1".to_string(),
+        "ENG-2".to_string(),
+        "DES-1".to_string(),
+    ];
     // "Done" exists in both teams: all three change, one history entry each.
     let done = ws.set_status_many(&admin, &ids, "Done").await.unwrap();
-    assert!(done.iter().all(|t| t.status.name == "Done" && t.completed_at.is_some()));
+    assert!(
+        done.iter()
+            .all(|t| t.status.name == "Done" && t.completed_at.is_some())
+    );
     // One invisible identifier: nothing changes.
     let alice = app.actor(ALICE).await;
-    let err = ws.set_status_many(&alice, &["ENG-3".to_string(), "DES-2".to_string()], "Canceled").await;
+    let err = ws
+        .set_status_many(
+            &alice,
+            &["ENG-3".to_string(), "DES-2".to_string()],
+            "Canceled",
+        )
+        .await;
     assert!(is_not_found(err));
     assert_eq!(ws.task(&alice, "ENG-3").await.unwrap().status.name, "Todo");
 }

@@ -10,10 +10,10 @@ use std::path::PathBuf;
 use std::time::Duration as StdDuration;
 
 use serde_json::{Value, json};
-use support::*;
-use time::Duration;
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use support::*;
+use time::Duration;
 
 // --- A minimal HTTP/1.1 client ---------------------------------------------------------------
 
@@ -25,18 +25,25 @@ struct Resp {
 
 impl Resp {
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
     fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", self.status, self.body))
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", self.status, self.body))
     }
 }
 
 fn dechunk(mut body: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     loop {
-        let Some(end) = body.windows(2).position(|w| w == b"\r\n") else { break };
-        let size = usize::from_str_radix(std::str::from_utf8(&body[..end]).unwrap().trim(), 16).unwrap_or(0);
+        let Some(end) = body.windows(2).position(|w| w == b"\r\n") else {
+            break;
+        };
+        let size = usize::from_str_radix(std::str::from_utf8(&body[..end]).unwrap().trim(), 16)
+            .unwrap_or(0);
         if size == 0 {
             break;
         }
@@ -46,8 +53,17 @@ fn dechunk(mut body: &[u8]) -> Vec<u8> {
     out
 }
 
-async fn http(app: &TestApp, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Resp {
-    let mut req = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+async fn http(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Resp {
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
     if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
         req.push_str(&format!("Host: {}\r\n", app.addr));
     }
@@ -61,7 +77,9 @@ async fn http(app: &TestApp, method: &str, path: &str, headers: &[(&str, &str)],
     // Blocking I/O on a blocking thread: no extra tokio features or HTTP crates needed.
     let raw = tokio::task::spawn_blocking(move || {
         let mut stream = TcpStream::connect(addr).expect("connects");
-        stream.set_read_timeout(Some(StdDuration::from_secs(30))).unwrap();
+        stream
+            .set_read_timeout(Some(StdDuration::from_secs(30)))
+            .unwrap();
         // The server may answer (413) before reading all of a big body; a failed write is fine then.
         let _ = stream.write_all(&bytes);
         let mut raw = Vec::new();
@@ -70,24 +88,49 @@ async fn http(app: &TestApp, method: &str, path: &str, headers: &[(&str, &str)],
     })
     .await
     .unwrap();
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a full HTTP response");
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a full HTTP response");
     let head = String::from_utf8_lossy(&raw[..split]).to_string();
     let mut lines = head.lines();
-    let status: u16 = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
-    let headers: Vec<(String, String)> =
-        lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect();
+    let status: u16 = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
     let mut body = raw[split + 4..].to_vec();
-    if headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked")) {
+    if headers
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"))
+    {
         body = dechunk(&body);
     }
-    Resp { status, headers, body: String::from_utf8_lossy(&body).to_string() }
+    Resp {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&body).to_string(),
+    }
 }
 
 const ACCEPT: (&str, &str) = ("Accept", "application/json, text/event-stream");
 const JSON_TYPE: (&str, &str) = ("Content-Type", "application/json");
 const VERSION: (&str, &str) = ("MCP-Protocol-Version", "2025-06-18");
 
-async fn post(app: &TestApp, path: &str, token: Option<&str>, extra: &[(&str, &str)], body: &str) -> Resp {
+async fn post(
+    app: &TestApp,
+    path: &str,
+    token: Option<&str>,
+    extra: &[(&str, &str)],
+    body: &str,
+) -> Resp {
     let auth = token.map(|t| format!("Bearer {t}"));
     let mut headers = vec![ACCEPT, JSON_TYPE, VERSION];
     if let Some(a) = &auth {
@@ -106,45 +149,72 @@ struct Mcp<'a> {
 
 impl<'a> Mcp<'a> {
     async fn new(app: &'a TestApp, email: &str) -> Mcp<'a> {
-        Mcp { app, token: app.token_for(email).await, path: "/mcp" }
+        Mcp {
+            app,
+            token: app.token_for(email).await,
+            path: "/mcp",
+        }
     }
     /// A JSON-RPC request; the whole response object.
     async fn rpc(&self, method: &str, params: Value) -> Value {
-        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
+        let body =
+            json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
         let r = post(self.app, self.path, Some(&self.token), &[], &body).await;
         assert_eq!(r.status, 200, "{method}: {}", r.body);
         r.json()
     }
     async fn tools(&self) -> Vec<Value> {
-        self.rpc("tools/list", json!({})).await["result"]["tools"].as_array().unwrap().clone()
+        self.rpc("tools/list", json!({})).await["result"]["tools"]
+            .as_array()
+            .unwrap()
+            .clone()
     }
     /// A tool call that must succeed: its result.
     async fn ok(&self, tool: &str, args: Value) -> Value {
-        let r = self.rpc("tools/call", json!({"name": tool, "arguments": args})).await;
-        let result = r.get("result").unwrap_or_else(|| panic!("{tool}: {r}")).clone();
+        let r = self
+            .rpc("tools/call", json!({"name": tool, "arguments": args}))
+            .await;
+        let result = r
+            .get("result")
+            .unwrap_or_else(|| panic!("{tool}: {r}"))
+            .clone();
         assert_ne!(result["isError"], true, "{tool} {args}: {result}");
         result
     }
     /// A tool call that the tool refuses: its message.
     async fn refused(&self, tool: &str, args: Value) -> String {
-        let r = self.rpc("tools/call", json!({"name": tool, "arguments": args})).await;
+        let r = self
+            .rpc("tools/call", json!({"name": tool, "arguments": args}))
+            .await;
         let result = &r["result"];
         assert_eq!(result["isError"], true, "{tool} {args} should fail: {r}");
         result["content"][0]["text"].as_str().unwrap().to_string()
     }
     /// A call that fails at the protocol level: the JSON-RPC error.
     async fn rpc_error(&self, tool: &str, args: Value) -> Value {
-        let r = self.rpc("tools/call", json!({"name": tool, "arguments": args})).await;
-        r.get("error").unwrap_or_else(|| panic!("{tool} should be a JSON-RPC error: {r}")).clone()
+        let r = self
+            .rpc("tools/call", json!({"name": tool, "arguments": args}))
+            .await;
+        r.get("error")
+            .unwrap_or_else(|| panic!("{tool} should be a JSON-RPC error: {r}"))
+            .clone()
     }
 }
 
 fn text(result: &Value) -> String {
-    result["content"][0]["text"].as_str().unwrap_or_default().to_string()
+    result["content"][0]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn names(list: &Value, key: &str, field: &str) -> Vec<String> {
-    list["structuredContent"][key].as_array().unwrap().iter().map(|v| v[field].as_str().unwrap_or_default().to_string()).collect()
+    list["structuredContent"][key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v[field].as_str().unwrap_or_default().to_string())
+        .collect()
 }
 
 // --- Authentication ------------------------------------------------------------------------------
@@ -152,7 +222,10 @@ fn names(list: &Value, key: &str, field: &str) -> Vec<String> {
 fn assert_401(r: &Resp, words: &str) {
     assert_eq!(r.status, 401, "{}", r.body);
     let challenge = r.header("www-authenticate").expect("WWW-Authenticate");
-    assert!(challenge.starts_with("Bearer error=\"invalid_token\""), "{challenge}");
+    assert!(
+        challenge.starts_with("Bearer error=\"invalid_token\""),
+        "{challenge}"
+    );
     assert!(challenge.contains("error_description=\""), "{challenge}");
     let body = r.json();
     let message = body["message"].as_str().unwrap();
@@ -165,11 +238,31 @@ const LIST: &str = r#"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}
 #[tokio::test]
 async fn bad_tokens_get_401_with_a_bearer_challenge() {
     let app = TestApp::spawn().await;
-    assert_401(&post(&app, "/mcp", None, &[], LIST).await, "Authorization: Bearer token is required");
-    assert_401(&post(&app, "/mcp", Some("nope"), &[], LIST).await, "not an Orgn personal access token");
-    assert_401(&post(&app, "/mcp/readonly", None, &[], LIST).await, "required");
+    assert_401(
+        &post(&app, "/mcp", None, &[], LIST).await,
+        "Authorization: Bearer token is required",
+    );
+    assert_401(
+        &post(&app, "/mcp", Some("nope"), &[], LIST).await,
+        "not an Orgn personal access token",
+    );
+    assert_401(
+        &post(&app, "/mcp/readonly", None, &[], LIST).await,
+        "required",
+    );
     // Another scheme is no bearer token.
-    let r = http(&app, "POST", "/mcp", &[ACCEPT, JSON_TYPE, ("Authorization", "Basic YWxpY2U6cGFzc3dvcmQxMjM=")], LIST.as_bytes()).await;
+    let r = http(
+        &app,
+        "POST",
+        "/mcp",
+        &[
+            ACCEPT,
+            JSON_TYPE,
+            ("Authorization", "Basic YWxpY2U6cGFzc3dvcmQxMjM="),
+        ],
+        LIST.as_bytes(),
+    )
+    .await;
     assert_401(&r, "required");
     // A well-formed token with a wrong checksum is refused before any lookup.
     let good = app.token_for(ALICE).await;
@@ -177,9 +270,23 @@ async fn bad_tokens_get_401_with_a_bearer_challenge() {
     let i = 12;
     tampered[i] = if tampered[i] == 'a' { 'b' } else { 'a' };
     let tampered: String = tampered.into_iter().collect();
-    assert_401(&post(&app, "/mcp", Some(&tampered), &[], LIST).await, "not an Orgn personal access token");
+    assert_401(
+        &post(&app, "/mcp", Some(&tampered), &[], LIST).await,
+        "not an Orgn personal access token",
+    );
     // The web session cookie never authorizes /mcp.
-    let r = http(&app, "POST", "/mcp", &[ACCEPT, JSON_TYPE, ("Cookie", &format!("orgn_session={good}; session={good}"))], LIST.as_bytes()).await;
+    let r = http(
+        &app,
+        "POST",
+        "/mcp",
+        &[
+            ACCEPT,
+            JSON_TYPE,
+            ("Cookie", &format!("orgn_session={good}; session={good}")),
+        ],
+        LIST.as_bytes(),
+    )
+    .await;
     assert_401(&r, "required");
     app.stop().await;
 }
@@ -201,12 +308,20 @@ async fn an_expired_token_gets_401_with_its_expiry_date_and_whoami_warns_before(
     let mcp = Mcp::new(&app, ALICE).await;
     let who = mcp.ok("whoami", json!({})).await;
     assert_eq!(who["structuredContent"]["user"]["email"], ALICE);
-    assert_eq!(who["structuredContent"]["token_expires_at"], "2026-12-24T12:00:00Z");
+    assert_eq!(
+        who["structuredContent"]["token_expires_at"],
+        "2026-12-24T12:00:00Z"
+    );
     assert!(who["structuredContent"].get("warning").is_none());
     app.clock.advance(Duration::days(25));
     let who = mcp.ok("whoami", json!({})).await;
-    let warning = who["structuredContent"]["warning"].as_str().expect("a warning under 7 days");
-    assert!(warning.contains("expires in 5 days") && warning.contains("Settings → MCP Access"), "{warning}");
+    let warning = who["structuredContent"]["warning"]
+        .as_str()
+        .expect("a warning under 7 days");
+    assert!(
+        warning.contains("expires in 5 days") && warning.contains("Settings → MCP Access"),
+        "{warning}"
+    );
     assert!(text(&who).contains("warning"));
     app.clock.advance(Duration::days(6));
     let r = post(&app, "/mcp", Some(&mcp.token), &[], LIST).await;
@@ -218,10 +333,19 @@ async fn an_expired_token_gets_401_with_its_expiry_date_and_whoami_warns_before(
 async fn tokens_in_the_url_are_refused_even_when_valid() {
     let app = TestApp::spawn().await;
     let token = app.token_for(ALICE).await;
-    for path in [format!("/mcp?token={token}"), format!("/mcp?access_token={token}"), format!("/mcp/readonly?token={token}")] {
+    for path in [
+        format!("/mcp?token={token}"),
+        format!("/mcp?access_token={token}"),
+        format!("/mcp/readonly?token={token}"),
+    ] {
         let r = post(&app, &path, None, &[], LIST).await;
         assert!(r.status == 400 || r.status == 401, "{path}: {}", r.status);
-        assert!(r.json()["message"].as_str().unwrap().contains("never accepted in the URL"));
+        assert!(
+            r.json()["message"]
+                .as_str()
+                .unwrap()
+                .contains("never accepted in the URL")
+        );
         // Even together with a good header.
         let r = post(&app, &path, Some(&token), &[], LIST).await;
         assert!(r.status == 400 || r.status == 401, "{path}: {}", r.status);
@@ -233,7 +357,12 @@ async fn tokens_in_the_url_are_refused_even_when_valid() {
 async fn foreign_origins_and_hosts_get_403() {
     let app = TestApp::spawn().await;
     let token = app.token_for(ALICE).await;
-    for origin in ["http://evil.example", "https://evil.example", "null", "http://localhost:1"] {
+    for origin in [
+        "http://evil.example",
+        "https://evil.example",
+        "null",
+        "http://localhost:1",
+    ] {
         let r = post(&app, "/mcp", Some(&token), &[("Origin", origin)], LIST).await;
         assert_eq!(r.status, 403, "{origin}: {}", r.body);
         // Before the token is looked at: a browser page learns nothing.
@@ -241,12 +370,29 @@ async fn foreign_origins_and_hosts_get_403() {
         assert_eq!(r.status, 403, "{origin}");
     }
     let own = app.base_url.trim_end_matches('/').to_string();
-    assert_eq!(post(&app, "/mcp", Some(&token), &[("Origin", &own)], LIST).await.status, 200);
-    let r = post(&app, "/mcp", Some(&token), &[("Host", "evil.example")], LIST).await;
+    assert_eq!(
+        post(&app, "/mcp", Some(&token), &[("Origin", &own)], LIST)
+            .await
+            .status,
+        200
+    );
+    let r = post(
+        &app,
+        "/mcp",
+        Some(&token),
+        &[("Host", "evil.example")],
+        LIST,
+    )
+    .await;
     assert_eq!(r.status, 403, "{}", r.body);
     let port = app.addr.port().to_string();
     let localhost = format!("localhost:{port}");
-    assert_eq!(post(&app, "/mcp", Some(&token), &[("Host", &localhost)], LIST).await.status, 200);
+    assert_eq!(
+        post(&app, "/mcp", Some(&token), &[("Host", &localhost)], LIST)
+            .await
+            .status,
+        200
+    );
     app.stop().await;
 }
 
@@ -258,8 +404,18 @@ async fn an_eng_member_sees_nothing_of_des_through_any_tool() {
     let mcp = Mcp::new(&app, ALICE).await;
     let dana = Mcp::new(&app, DANA).await;
     let brief = dana.ok("search_docs", json!({"query": "Rebrand"})).await;
-    let brief_id = brief["structuredContent"]["docs"][0]["id"].as_i64().expect("dana sees the brief");
-    let secret = ["DES-", "Secret rebrand", "Rebrand", "Brand", "Design", "dana@", "Confidential"];
+    let brief_id = brief["structuredContent"]["docs"][0]["id"]
+        .as_i64()
+        .expect("dana sees the brief");
+    let secret = [
+        "DES-",
+        "Secret rebrand",
+        "Rebrand",
+        "Brand",
+        "Design",
+        "dana@",
+        "Confidential",
+    ];
     let mut answers = Vec::new();
 
     // Reads: DES things are absent.
@@ -269,7 +425,10 @@ async fn an_eng_member_sees_nothing_of_des_through_any_tool() {
         ("list_users", json!({})),
         ("list_statuses", json!({})),
         ("search_tasks", json!({})),
-        ("search_tasks", json!({"query": "rebrand moodboard palette"})),
+        (
+            "search_tasks",
+            json!({"query": "rebrand moodboard palette"}),
+        ),
         ("search_tasks", json!({"limit": 100})),
         ("list_projects", json!({})),
         ("list_cycles", json!({})),
@@ -302,11 +461,23 @@ async fn an_eng_member_sees_nothing_of_des_through_any_tool() {
         ("get_project", json!({"id": "Rebrand"})),
         ("update_project", json!({"id": "Rebrand", "name": "Mine"})),
         ("list_milestones", json!({"project": "Rebrand"})),
-        ("create_milestone", json!({"project": "Rebrand", "name": "Sneaky"})),
-        ("update_milestone", json!({"project": "Rebrand", "id": "Kickoff", "name": "x"})),
+        (
+            "create_milestone",
+            json!({"project": "Rebrand", "name": "Sneaky"}),
+        ),
+        (
+            "update_milestone",
+            json!({"project": "Rebrand", "id": "Kickoff", "name": "x"}),
+        ),
         ("list_cycles", json!({"team": "DES"})),
-        ("create_cycle", json!({"team": "DES", "starts_on": "2027-01-01", "ends_on": "2027-01-14"})),
-        ("update_cycle", json!({"team": "DES", "id": "current", "name": "x"})),
+        (
+            "create_cycle",
+            json!({"team": "DES", "starts_on": "2027-01-01", "ends_on": "2027-01-14"}),
+        ),
+        (
+            "update_cycle",
+            json!({"team": "DES", "id": "current", "name": "x"}),
+        ),
         ("list_labels", json!({"team": "DES"})),
         ("create_label", json!({"team": "DES", "name": "Sneaky"})),
         ("update_label", json!({"id": "Brand", "name": "x"})),
@@ -318,13 +489,22 @@ async fn an_eng_member_sees_nothing_of_des_through_any_tool() {
         ("create_doc", json!({"team": "DES", "title": "x"})),
     ] {
         let message = mcp.refused(tool, args.clone()).await;
-        for s in ["Secret rebrand", "Confidential", "Kickoff", "dana@", "Design"] {
+        for s in [
+            "Secret rebrand",
+            "Confidential",
+            "Kickoff",
+            "dana@",
+            "Design",
+        ] {
             assert!(!message.contains(s), "{tool} {args} leaks {s}: {message}");
         }
     }
     // And nothing changed on the DES side.
     let des1 = dana.ok("get_task", json!({"id": "DES-1"})).await;
-    assert_eq!(des1["structuredContent"]["task"]["title"], "Secret rebrand moodboard");
+    assert_eq!(
+        des1["structuredContent"]["task"]["title"],
+        "Secret rebrand moodboard"
+    );
     assert_eq!(des1["structuredContent"]["comments"], 0);
     app.stop().await;
 }
@@ -342,39 +522,106 @@ async fn tasks_are_created_searched_updated_and_commented_with_human_references(
     assert_eq!(task["id"], "ENG-4");
     assert_eq!(task["assignee"], ALICE);
     assert_eq!(task["priority"], "High");
-    assert_eq!(text(&created), "Created ENG-4 [Todo] (High) Write MCP docs — @alice");
+    assert_eq!(
+        text(&created),
+        "Created ENG-4 [Todo] (High) Write MCP docs — @alice"
+    );
 
-    let wrong = mcp.refused("update_task", json!({"id": "ENG-4", "status": "Doing"})).await;
-    assert!(wrong.contains("Status \"Doing\" not found in ENG; valid: Backlog, Todo, In Progress, Done, Canceled"), "{wrong}");
-    let updated = mcp.ok("update_task", json!({"id": "ENG-4", "status": "In Progress", "estimate": null})).await;
-    assert_eq!(updated["structuredContent"]["task"]["status"], "In Progress");
-    assert_eq!(updated["structuredContent"]["task"]["estimate"], Value::Null);
+    let wrong = mcp
+        .refused("update_task", json!({"id": "ENG-4", "status": "Doing"}))
+        .await;
+    assert!(
+        wrong.contains(
+            "Status \"Doing\" not found in ENG; valid: Backlog, Todo, In Progress, Done, Canceled"
+        ),
+        "{wrong}"
+    );
+    let updated = mcp
+        .ok(
+            "update_task",
+            json!({"id": "ENG-4", "status": "In Progress", "estimate": null}),
+        )
+        .await;
+    assert_eq!(
+        updated["structuredContent"]["task"]["status"],
+        "In Progress"
+    );
+    assert_eq!(
+        updated["structuredContent"]["task"]["estimate"],
+        Value::Null
+    );
 
-    let mine = mcp.ok("search_tasks", json!({"assignee": "me", "status": "started"})).await;
+    let mine = mcp
+        .ok(
+            "search_tasks",
+            json!({"assignee": "me", "status": "started"}),
+        )
+        .await;
     assert_eq!(names(&mine, "tasks", "id"), ["ENG-4"]);
-    let current = mcp.ok("search_tasks", json!({"team": "ENG", "cycle": "current"})).await;
+    let current = mcp
+        .ok("search_tasks", json!({"team": "ENG", "cycle": "current"}))
+        .await;
     let ids = names(&current, "tasks", "id");
-    assert!(ids.contains(&"ENG-4".into()) && ids.contains(&"ENG-3".into()), "{ids:?}");
+    assert!(
+        ids.contains(&"ENG-4".into()) && ids.contains(&"ENG-3".into()),
+        "{ids:?}"
+    );
     let found = mcp.ok("search_tasks", json!({"query": "MCP docs"})).await;
     assert_eq!(names(&found, "tasks", "id")[0], "ENG-4");
 
-    let comment = mcp.ok("create_comment", json!({"id": "ENG-4", "body": "Started on it."})).await;
-    let comment_id = comment["structuredContent"]["comment"]["id"].as_i64().unwrap();
-    mcp.ok("update_comment", json!({"id": comment_id, "body": "Started on it today."})).await;
+    let comment = mcp
+        .ok(
+            "create_comment",
+            json!({"id": "ENG-4", "body": "Started on it."}),
+        )
+        .await;
+    let comment_id = comment["structuredContent"]["comment"]["id"]
+        .as_i64()
+        .unwrap();
+    mcp.ok(
+        "update_comment",
+        json!({"id": comment_id, "body": "Started on it today."}),
+    )
+    .await;
     let bob = Mcp::new(&app, BOB).await;
-    let not_bobs = bob.refused("update_comment", json!({"id": comment_id, "body": "hijack"})).await;
+    let not_bobs = bob
+        .refused(
+            "update_comment",
+            json!({"id": comment_id, "body": "hijack"}),
+        )
+        .await;
     assert!(not_bobs.contains("your own comments"), "{not_bobs}");
     let comments = mcp.ok("list_comments", json!({"id": "ENG-4"})).await;
-    assert_eq!(names(&comments, "comments", "body"), ["Started on it today."]);
-    let full = mcp.ok("get_task", json!({"id": "ENG-4", "history": true})).await;
+    assert_eq!(
+        names(&comments, "comments", "body"),
+        ["Started on it today."]
+    );
+    let full = mcp
+        .ok("get_task", json!({"id": "ENG-4", "history": true}))
+        .await;
     assert_eq!(full["structuredContent"]["comments"], 1);
-    assert!(full["structuredContent"]["history"].as_array().unwrap().iter().any(|e| e["field"] == "status"));
+    assert!(
+        full["structuredContent"]["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["field"] == "status")
+    );
 
     // Every call is in the user's activity, with its target.
     let alice = app.actor(ALICE).await;
     let calls = app.workspace.recent_tool_calls(&alice, 100).await.unwrap();
-    assert!(calls.iter().any(|c| c.tool == "create_task" && c.target.as_deref() == Some("ENG-4") && c.ok), "{calls:?}");
-    assert!(calls.iter().any(|c| c.tool == "update_task" && c.target.as_deref() == Some("ENG-4") && !c.ok));
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.tool == "create_task" && c.target.as_deref() == Some("ENG-4") && c.ok),
+        "{calls:?}"
+    );
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.tool == "update_task" && c.target.as_deref() == Some("ENG-4") && !c.ok)
+    );
     assert!(calls.iter().any(|c| c.tool == "search_tasks" && c.ok));
     app.stop().await;
 }
@@ -383,37 +630,90 @@ async fn tasks_are_created_searched_updated_and_commented_with_human_references(
 async fn projects_milestones_cycles_labels_and_docs_are_managed() {
     let app = TestApp::spawn().await;
     let mcp = Mcp::new(&app, ALICE).await;
-    let p = mcp.ok("create_project", json!({"name": "API", "teams": ["ENG"], "lead": "me", "status": "started"})).await;
+    let p = mcp
+        .ok(
+            "create_project",
+            json!({"name": "API", "teams": ["ENG"], "lead": "me", "status": "started"}),
+        )
+        .await;
     assert_eq!(p["structuredContent"]["project"]["lead"], ALICE);
-    mcp.ok("update_project", json!({"id": "API", "target_date": "2027-02-01"})).await;
-    mcp.ok("create_milestone", json!({"project": "API", "name": "Beta", "target_date": "2027-01-10"})).await;
-    mcp.ok("update_milestone", json!({"project": "API", "id": "Beta", "name": "Public beta"})).await;
+    mcp.ok(
+        "update_project",
+        json!({"id": "API", "target_date": "2027-02-01"}),
+    )
+    .await;
+    mcp.ok(
+        "create_milestone",
+        json!({"project": "API", "name": "Beta", "target_date": "2027-01-10"}),
+    )
+    .await;
+    mcp.ok(
+        "update_milestone",
+        json!({"project": "API", "id": "Beta", "name": "Public beta"}),
+    )
+    .await;
     let got = mcp.ok("get_project", json!({"id": "api"})).await;
-    assert_eq!(got["structuredContent"]["milestones"][0]["name"], "Public beta");
-    assert_eq!(got["structuredContent"]["project"]["target_date"], "2027-02-01");
+    assert_eq!(
+        got["structuredContent"]["milestones"][0]["name"],
+        "Public beta"
+    );
+    assert_eq!(
+        got["structuredContent"]["project"]["target_date"],
+        "2027-02-01"
+    );
     let ms = mcp.ok("list_milestones", json!({"project": "API"})).await;
     assert_eq!(names(&ms, "milestones", "name"), ["Public beta"]);
 
     let c = mcp.ok("create_cycle", json!({"team": "ENG", "name": "Next", "starts_on": "2026-12-10", "ends_on": "2026-12-20"})).await;
     assert_eq!(c["structuredContent"]["cycle"]["state"], "upcoming");
-    let clash = mcp.refused("create_cycle", json!({"team": "ENG", "starts_on": "2026-12-15", "ends_on": "2026-12-25"})).await;
+    let clash = mcp
+        .refused(
+            "create_cycle",
+            json!({"team": "ENG", "starts_on": "2026-12-15", "ends_on": "2026-12-25"}),
+        )
+        .await;
     assert!(clash.contains("already covers"), "{clash}");
-    mcp.ok("update_cycle", json!({"team": "ENG", "id": "next", "name": "Holidays"})).await;
+    mcp.ok(
+        "update_cycle",
+        json!({"team": "ENG", "id": "next", "name": "Holidays"}),
+    )
+    .await;
     let cycles = mcp.ok("list_cycles", json!({"team": "ENG"})).await;
     assert_eq!(names(&cycles, "cycles", "state"), ["current", "upcoming"]);
 
-    mcp.ok("create_label", json!({"team": "ENG", "name": "Backend", "color": "#00ff00"})).await;
-    mcp.ok("update_label", json!({"id": "Backend", "color": "#0000ff"})).await;
+    mcp.ok(
+        "create_label",
+        json!({"team": "ENG", "name": "Backend", "color": "#00ff00"}),
+    )
+    .await;
+    mcp.ok("update_label", json!({"id": "Backend", "color": "#0000ff"}))
+        .await;
     let labels = mcp.ok("list_labels", json!({"team": "ENG"})).await;
     assert!(labels.to_string().contains("#0000ff"));
 
-    let doc = mcp.ok("create_doc", json!({"project": "API", "title": "API design", "content": "# Endpoints"})).await;
+    let doc = mcp
+        .ok(
+            "create_doc",
+            json!({"project": "API", "title": "API design", "content": "# Endpoints"}),
+        )
+        .await;
     let id = doc["structuredContent"]["doc"]["id"].as_i64().unwrap();
-    mcp.ok("update_doc", json!({"id": id, "content": "# Endpoints\nGET /tasks"})).await;
+    mcp.ok(
+        "update_doc",
+        json!({"id": id, "content": "# Endpoints\nGET /tasks"}),
+    )
+    .await;
     let got = mcp.ok("get_doc", json!({"id": id})).await;
-    assert_eq!(got["structuredContent"]["doc"]["content"], "# Endpoints\nGET /tasks");
+    assert_eq!(
+        got["structuredContent"]["doc"]["content"],
+        "# Endpoints\nGET /tasks"
+    );
     assert_eq!(got["structuredContent"]["doc"]["in"], "project API");
-    assert!(text(&got).contains("<data content>\n# Endpoints\nGET /tasks\n</data>"), "{}", text(&got));
+    assert!(
+        text(&got).contains("<data content>\n# Endpoints\nGET /tasks\n</data>"),
+        "{}",
+        text(&got)
+    );
     let docs = mcp.ok("search_docs", json!({"query": "Endpoints"})).await;
     assert_eq!(names(&docs, "docs", "title"), ["API design"]);
     app.stop().await;
@@ -424,7 +724,11 @@ async fn pages_have_a_cursor_if_and_only_if_more_follow_and_big_answers_are_trim
     let app = TestApp::spawn().await;
     let alice = app.actor(ALICE).await;
     for i in 0..120 {
-        let draft = orgn_domain::TaskDraft { team: "ENG".into(), title: format!("Bulk task number {i} with a reasonably long title to take room"), ..Default::default() };
+        let draft = orgn_domain::TaskDraft {
+            team: "ENG".into(),
+            title: format!("Bulk task number {i} with a reasonably long title to take room"),
+            ..Default::default()
+        };
         app.workspace.create_task(&alice, draft).await.unwrap();
     }
     let mcp = Mcp::new(&app, ALICE).await;
@@ -448,20 +752,32 @@ async fn pages_have_a_cursor_if_and_only_if_more_follow_and_big_answers_are_trim
     assert_eq!(unique.len(), 123);
 
     // 100 tasks do not fit: the answer says so and its cursor continues right after.
-    let big = mcp.ok("search_tasks", json!({"team": "ENG", "limit": 100})).await;
+    let big = mcp
+        .ok("search_tasks", json!({"team": "ENG", "limit": 100}))
+        .await;
     let shown = names(&big, "tasks", "id");
     let size = big["structuredContent"].to_string().len();
-    println!("search_tasks limit 100: {} tasks shown, structured {size} bytes, text {} bytes", shown.len(), text(&big).len());
+    println!(
+        "search_tasks limit 100: {} tasks shown, structured {size} bytes, text {} bytes",
+        shown.len(),
+        text(&big).len()
+    );
     assert_eq!(big["structuredContent"]["trimmed"], true);
     assert!(shown.len() < 100);
     assert!(size <= 24 * 1024 && text(&big).len() <= 24 * 1024);
-    let next = mcp.ok("search_tasks", json!({"team": "ENG", "limit": 100, "cursor": big["structuredContent"]["next_cursor"]})).await;
+    let next = mcp
+        .ok(
+            "search_tasks",
+            json!({"team": "ENG", "limit": 100, "cursor": big["structuredContent"]["next_cursor"]}),
+        )
+        .await;
     let after = names(&next, "tasks", "id");
     assert!(!after.iter().any(|id| shown.contains(id)));
 
     // A huge description is cut in the answer, and the answer says so.
     let long = "word ".repeat(20_000);
-    mcp.ok("update_task", json!({"id": "ENG-1", "description": long})).await;
+    mcp.ok("update_task", json!({"id": "ENG-1", "description": long}))
+        .await;
     let got = mcp.ok("get_task", json!({"id": "ENG-1"})).await;
     assert_eq!(got["structuredContent"]["trimmed"], true);
     assert!(got["structuredContent"].to_string().len() <= 24 * 1024);
@@ -474,8 +790,18 @@ async fn invisible_characters_in_peoples_text_are_stripped_from_answers() {
     let app = TestApp::spawn().await;
     let mcp = Mcp::new(&app, ALICE).await;
     let title = "Fix\u{202E}nigol\u{202C} now\u{200B}\u{E0041}";
-    let created = mcp.ok("create_task", json!({"team": "ENG", "title": title, "description": "ok\u{2066}hidden\u{2069}"})).await;
-    let got = mcp.ok("get_task", json!({"id": created["structuredContent"]["task"]["id"]})).await;
+    let created = mcp
+        .ok(
+            "create_task",
+            json!({"team": "ENG", "title": title, "description": "ok\u{2066}hidden\u{2069}"}),
+        )
+        .await;
+    let got = mcp
+        .ok(
+            "get_task",
+            json!({"id": created["structuredContent"]["task"]["id"]}),
+        )
+        .await;
     assert_eq!(got["structuredContent"]["task"]["title"], "Fixnigol now");
     assert_eq!(got["structuredContent"]["task"]["description"], "okhidden");
     for c in ['\u{202E}', '\u{200B}', '\u{2066}', '\u{E0041}'] {
@@ -486,7 +812,12 @@ async fn invisible_characters_in_peoples_text_are_stripped_from_answers() {
 
 // --- The tool surface -------------------------------------------------------------------------------
 
-const WEB_ONLY: [&str; 4] = ["delete_task", "delete_doc", "set_status_many", "export_workspace"];
+const WEB_ONLY: [&str; 4] = [
+    "delete_task",
+    "delete_doc",
+    "set_status_many",
+    "export_workspace",
+];
 
 #[tokio::test]
 async fn web_only_operations_are_not_listed_and_refused_by_name() {
@@ -499,11 +830,20 @@ async fn web_only_operations_are_not_listed_and_refused_by_name() {
     for (name, args) in [
         ("delete_task", json!({"id": "ENG-1"})),
         ("delete_doc", json!({"id": 1})),
-        ("set_status_many", json!({"ids": ["ENG-1", "ENG-2"], "status": "Done"})),
+        (
+            "set_status_many",
+            json!({"ids": ["ENG-1", "ENG-2"], "status": "Done"}),
+        ),
         ("export_workspace", json!({})),
     ] {
         let error = mcp.rpc_error(name, args).await;
-        assert!(error["message"].as_str().unwrap().contains("use the web app"), "{name}: {error}");
+        assert!(
+            error["message"]
+                .as_str()
+                .unwrap()
+                .contains("use the web app"),
+            "{name}: {error}"
+        );
     }
     let still = mcp.ok("get_task", json!({"id": "ENG-1"})).await;
     assert_eq!(still["structuredContent"]["task"]["status"], "Todo");
@@ -521,19 +861,32 @@ async fn every_tool_sets_all_three_annotations_and_readonly_serves_only_reads() 
         for hint in ["readOnlyHint", "destructiveHint", "idempotentHint"] {
             assert!(a[hint].is_boolean(), "{} lacks {hint}: {a}", t["name"]);
         }
-        assert!(t["outputSchema"].is_object() && t["inputSchema"]["type"] == "object", "{}", t["name"]);
+        assert!(
+            t["outputSchema"].is_object() && t["inputSchema"]["type"] == "object",
+            "{}",
+            t["name"]
+        );
     }
     mcp.path = "/mcp/readonly";
     let reads = mcp.tools().await;
     assert!(!reads.is_empty() && reads.len() < all.len());
     for t in &reads {
-        assert_eq!(t["annotations"]["readOnlyHint"], true, "{} on /mcp/readonly", t["name"]);
+        assert_eq!(
+            t["annotations"]["readOnlyHint"], true,
+            "{} on /mcp/readonly",
+            t["name"]
+        );
     }
     let names: Vec<&str> = reads.iter().map(|t| t["name"].as_str().unwrap()).collect();
     assert!(names.contains(&"search_tasks") && !names.contains(&"create_task"));
     mcp.ok("search_tasks", json!({})).await;
-    let error = mcp.rpc_error("create_task", json!({"team": "ENG", "title": "x"})).await;
-    assert!(error["message"].as_str().unwrap().contains("/mcp/readonly"), "{error}");
+    let error = mcp
+        .rpc_error("create_task", json!({"team": "ENG", "title": "x"}))
+        .await;
+    assert!(
+        error["message"].as_str().unwrap().contains("/mcp/readonly"),
+        "{error}"
+    );
     app.stop().await;
 }
 
@@ -544,7 +897,10 @@ async fn tools_list_is_small_and_matches_the_snapshot() {
     let r = post(&app, "/mcp", Some(&mcp.token), &[], LIST).await;
     let size = r.body.len();
     let tools = r.json()["result"]["tools"].clone();
-    println!("tools/list: {} tools, {size} bytes", tools.as_array().unwrap().len());
+    println!(
+        "tools/list: {} tools, {size} bytes",
+        tools.as_array().unwrap().len()
+    );
     assert!(size < 24 * 1024, "tools/list is {size} bytes");
 
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../mcp/tools.snapshot.json");
@@ -553,8 +909,12 @@ async fn tools_list_is_small_and_matches_the_snapshot() {
         std::fs::write(&path, &current).unwrap();
         println!("wrote {}", path.display());
     } else {
-        let saved = std::fs::read_to_string(&path)
-            .unwrap_or_else(|_| panic!("{} is missing; run: UPDATE_SNAPSHOTS=1 cargo test -p orgn --test mcp", path.display()));
+        let saved = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+            panic!(
+                "{} is missing; run: UPDATE_SNAPSHOTS=1 cargo test -p orgn --test mcp",
+                path.display()
+            )
+        });
         let saved: Value = serde_json::from_str(&saved).unwrap();
         assert!(
             saved == tools,
@@ -571,28 +931,81 @@ async fn bad_requests_get_4xx_or_json_rpc_errors_never_5xx() {
     let app = TestApp::spawn().await;
     let mcp = Mcp::new(&app, ALICE).await;
     let token = mcp.token.clone();
-    let call = |name: Value, args: Value| json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": name, "arguments": args}}).to_string();
-    let huge = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"create_task","arguments":{{"team":"ENG","title":"{}"}}}}}}"#, "x".repeat(2 * 1024 * 1024));
+    let call = |name: Value, args: Value| {
+        json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": name, "arguments": args}}).to_string()
+    };
+    let huge = format!(
+        r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"create_task","arguments":{{"team":"ENG","title":"{}"}}}}}}"#,
+        "x".repeat(2 * 1024 * 1024)
+    );
     let cases: Vec<(&str, String)> = vec![
-        ("malformed JSON", "{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": ".into()),
+        (
+            "malformed JSON",
+            "{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": ".into(),
+        ),
         ("not JSON-RPC", "[1, 2, 3]".into()),
         ("empty body", String::new()),
         ("no method", r#"{"jsonrpc":"2.0","id":1}"#.into()),
-        ("unknown method", r#"{"jsonrpc":"2.0","id":1,"method":"tasks/destroy","params":{}}"#.into()),
+        (
+            "unknown method",
+            r#"{"jsonrpc":"2.0","id":1,"method":"tasks/destroy","params":{}}"#.into(),
+        ),
         ("unknown tool", call(json!("drop_database"), json!({}))),
         ("tool name not a string", call(json!(5), json!({}))),
-        ("arguments not an object", call(json!("get_task"), json!("ENG-1"))),
-        ("id of the wrong type", call(json!("get_task"), json!({"id": 5}))),
-        ("limit of the wrong type", call(json!("search_tasks"), json!({"limit": "many"}))),
-        ("limit out of range", call(json!("search_tasks"), json!({"limit": 100000}))),
-        ("negative limit", call(json!("search_tasks"), json!({"limit": -1}))),
-        ("missing required", call(json!("create_task"), json!({"team": "ENG"}))),
-        ("unknown argument", call(json!("get_task"), json!({"id": "ENG-1", "verbose": true}))),
-        ("labels not a list", call(json!("create_task"), json!({"team": "ENG", "title": "x", "labels": "Bug"}))),
-        ("doc id as text", call(json!("get_doc"), json!({"id": "one"}))),
-        ("bad cursor", call(json!("search_tasks"), json!({"cursor": "%%%"}))),
-        ("bad date", call(json!("create_task"), json!({"team": "ENG", "title": "x", "due_date": "tomorrow"}))),
-        ("huge number", call(json!("update_comment"), json!({"id": 1e300, "body": "x"}))),
+        (
+            "arguments not an object",
+            call(json!("get_task"), json!("ENG-1")),
+        ),
+        (
+            "id of the wrong type",
+            call(json!("get_task"), json!({"id": 5})),
+        ),
+        (
+            "limit of the wrong type",
+            call(json!("search_tasks"), json!({"limit": "many"})),
+        ),
+        (
+            "limit out of range",
+            call(json!("search_tasks"), json!({"limit": 100000})),
+        ),
+        (
+            "negative limit",
+            call(json!("search_tasks"), json!({"limit": -1})),
+        ),
+        (
+            "missing required",
+            call(json!("create_task"), json!({"team": "ENG"})),
+        ),
+        (
+            "unknown argument",
+            call(json!("get_task"), json!({"id": "ENG-1", "verbose": true})),
+        ),
+        (
+            "labels not a list",
+            call(
+                json!("create_task"),
+                json!({"team": "ENG", "title": "x", "labels": "Bug"}),
+            ),
+        ),
+        (
+            "doc id as text",
+            call(json!("get_doc"), json!({"id": "one"})),
+        ),
+        (
+            "bad cursor",
+            call(json!("search_tasks"), json!({"cursor": "%%%"})),
+        ),
+        (
+            "bad date",
+            call(
+                json!("create_task"),
+                json!({"team": "ENG", "title": "x", "due_date": "tomorrow"}),
+            ),
+        ),
+        (
+            "huge number",
+            call(json!("update_comment"), json!({"id": 1e300, "body": "x"})),
+        ),
         ("oversized body", huge),
     ];
     for (what, body) in cases {
@@ -602,7 +1015,11 @@ async fn bad_requests_get_4xx_or_json_rpc_errors_never_5xx() {
             let v = r.json();
             let is_error = v.get("error").is_some() || v["result"]["isError"] == true;
             assert!(is_error, "{what} should be an error: {v}");
-            let message = v["error"]["message"].as_str().or(v["result"]["content"][0]["text"].as_str()).unwrap_or_default().to_string();
+            let message = v["error"]["message"]
+                .as_str()
+                .or(v["result"]["content"][0]["text"].as_str())
+                .unwrap_or_default()
+                .to_string();
             assert!(!message.is_empty(), "{what}: {v}");
             println!("{what}: {message}");
         } else {
@@ -617,11 +1034,36 @@ async fn bad_requests_get_4xx_or_json_rpc_errors_never_5xx() {
     }
     // Wrong HTTP shapes.
     let auth = format!("Bearer {token}");
-    let r = http(&app, "GET", "/mcp", &[("Authorization", &auth), ACCEPT], b"").await;
+    let r = http(
+        &app,
+        "GET",
+        "/mcp",
+        &[("Authorization", &auth), ACCEPT],
+        b"",
+    )
+    .await;
     assert!((400..500).contains(&r.status), "GET: {}", r.status);
-    let r = http(&app, "POST", "/mcp", &[("Authorization", &auth), JSON_TYPE], LIST.as_bytes()).await;
+    let r = http(
+        &app,
+        "POST",
+        "/mcp",
+        &[("Authorization", &auth), JSON_TYPE],
+        LIST.as_bytes(),
+    )
+    .await;
     assert!(r.status < 500, "no Accept: {}", r.status);
-    let r = http(&app, "POST", "/mcp", &[("Authorization", &auth), ACCEPT, ("Content-Type", "text/plain")], LIST.as_bytes()).await;
+    let r = http(
+        &app,
+        "POST",
+        "/mcp",
+        &[
+            ("Authorization", &auth),
+            ACCEPT,
+            ("Content-Type", "text/plain"),
+        ],
+        LIST.as_bytes(),
+    )
+    .await;
     assert!(r.status < 500, "text/plain: {}", r.status);
     // And the server is still fine.
     mcp.ok("whoami", json!({})).await;
@@ -631,18 +1073,28 @@ async fn bad_requests_get_4xx_or_json_rpc_errors_never_5xx() {
 // --- Real third-party clients ----------------------------------------------------------------------
 
 fn clients_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/mcp-clients").canonicalize().expect("tests/mcp-clients exists")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/mcp-clients")
+        .canonicalize()
+        .expect("tests/mcp-clients exists")
 }
 
 async fn run_client(app: &TestApp, mode: &str, token: &str) -> Value {
     let dir = clients_dir();
     assert!(
-        dir.join("node_modules/@modelcontextprotocol/sdk").is_dir() && dir.join("node_modules/mcp-remote").is_dir(),
+        dir.join("node_modules/@modelcontextprotocol/sdk").is_dir()
+            && dir.join("node_modules/mcp-remote").is_dir(),
         "the MCP test clients are not installed; run: npm ci --prefix tests/mcp-clients (Node.js 18+)"
     );
     let (base_url, token, mode_owned) = (app.base_url.clone(), token.to_string(), mode.to_string());
     let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("node").arg("client.mjs").arg(&mode_owned).arg(&base_url).arg(&token).current_dir(&dir).output()
+        std::process::Command::new("node")
+            .arg("client.mjs")
+            .arg(&mode_owned)
+            .arg(&base_url)
+            .arg(&token)
+            .current_dir(&dir)
+            .output()
     })
     .await
     .unwrap()
@@ -650,29 +1102,65 @@ async fn run_client(app: &TestApp, mode: &str, token: &str) -> Value {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     let last = stdout.lines().last().unwrap_or_default();
-    let summary: Value = serde_json::from_str(last).unwrap_or_else(|_| panic!("{mode}: no summary.\nstdout: {stdout}\nstderr: {stderr}"));
+    let summary: Value = serde_json::from_str(last)
+        .unwrap_or_else(|_| panic!("{mode}: no summary.\nstdout: {stdout}\nstderr: {stderr}"));
     println!("{mode}: {summary}");
-    assert_eq!(summary["ok"], true, "{mode} failed: {summary}\nstderr: {stderr}");
+    assert_eq!(
+        summary["ok"], true,
+        "{mode} failed: {summary}\nstderr: {stderr}"
+    );
     summary
 }
 
 fn check_client_summary(s: &Value, created: &str) {
-    let tools: Vec<&str> = s["tools"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
-    assert!(tools.contains(&"create_task") && !tools.contains(&"delete_task"), "{tools:?}");
+    let tools: Vec<&str> = s["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert!(
+        tools.contains(&"create_task") && !tools.contains(&"delete_task"),
+        "{tools:?}"
+    );
     assert_eq!(s["server"], "orgn");
     assert_eq!(s["whoami"], ALICE);
     assert_eq!(s["created"], created);
-    assert!(s["created_text"].as_str().unwrap().contains(&format!("{created} [Todo] (High)")));
-    assert!(s["found"].as_array().unwrap().iter().any(|id| id == created), "{s}");
+    assert!(
+        s["created_text"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("{created} [Todo] (High)"))
+    );
+    assert!(
+        s["found"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|id| id == created),
+        "{s}"
+    );
     assert_eq!(s["updated_status"], "In Progress");
     assert_eq!(s["comments"].as_array().unwrap().len(), 1);
     assert_eq!(s["projects"], json!(["Website"]));
     assert_eq!(s["project"], "Website");
     assert_eq!(s["cycles"], json!(["current"]));
-    assert!(s["in_current_cycle"].as_array().unwrap().iter().any(|id| id == "ENG-3"));
+    assert!(
+        s["in_current_cycle"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|id| id == "ENG-3")
+    );
     assert_eq!(s["docs"], json!(["Onboarding"]));
     assert_eq!(s["doc_content"], "Read the README first.");
-    assert!(s["delete_refused"].as_str().unwrap().contains("use the web app"), "{s}");
+    assert!(
+        s["delete_refused"]
+            .as_str()
+            .unwrap()
+            .contains("use the web app"),
+        "{s}"
+    );
 }
 
 #[tokio::test]
@@ -692,7 +1180,10 @@ async fn mcp_remote_works_with_the_claude_desktop_command_line() {
     check_client_summary(&summary, "ENG-4");
     let alice = app.actor(ALICE).await;
     let calls = app.workspace.recent_tool_calls(&alice, 100).await.unwrap();
-    assert!(calls.iter().any(|c| c.tool == "create_task" && c.target.as_deref() == Some("ENG-4")));
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.tool == "create_task" && c.target.as_deref() == Some("ENG-4"))
+    );
     app.stop().await;
 }
-

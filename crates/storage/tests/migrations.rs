@@ -16,7 +16,11 @@ fn temp_dir(name: &str) -> PathBuf {
 
 async fn raw(dir: &std::path::Path) -> sqlx::SqlitePool {
     let url = format!("sqlite://{}", dir.join(DATABASE_FILE).display());
-    SqlitePoolOptions::new().max_connections(1).connect(&url).await.unwrap()
+    SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect(&url)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -25,7 +29,11 @@ async fn an_empty_directory_gets_every_migration_once() {
     SqliteStore::open(&dir).await.unwrap().close().await;
     SqliteStore::open(&dir).await.unwrap().close().await;
     let pool = raw(&dir).await;
-    let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations ORDER BY version").fetch_all(&pool).await.unwrap();
+    let versions: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM schema_migrations ORDER BY version")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
     assert_eq!(versions, MIGRATIONS.iter().map(|m| m.0).collect::<Vec<_>>());
     let tables: i64 = sqlx::query_scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('tasks', 'task_fts', 'personal_tokens')")
         .fetch_one(&pool)
@@ -40,11 +48,17 @@ async fn an_existing_database_keeps_its_data() {
     let dir = temp_dir("existing");
     SqliteStore::open(&dir).await.unwrap().close().await;
     let pool = raw(&dir).await;
-    sqlx::query("INSERT INTO teams (key, name, created_at) VALUES ('ENG', 'Engineering', 0)").execute(&pool).await.unwrap();
+    sqlx::query("INSERT INTO teams (key, name, created_at) VALUES ('ENG', 'Engineering', 0)")
+        .execute(&pool)
+        .await
+        .unwrap();
     pool.close().await;
     SqliteStore::open(&dir).await.unwrap().close().await;
     let pool = raw(&dir).await;
-    let name: String = sqlx::query_scalar("SELECT name FROM teams WHERE key = 'ENG'").fetch_one(&pool).await.unwrap();
+    let name: String = sqlx::query_scalar("SELECT name FROM teams WHERE key = 'ENG'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(name, "Engineering");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -54,7 +68,12 @@ async fn a_database_from_a_newer_orgn_is_refused() {
     let dir = temp_dir("newer");
     SqliteStore::open(&dir).await.unwrap().close().await;
     let pool = raw(&dir).await;
-    sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'future', 0)").execute(&pool).await.unwrap();
+    sqlx::query(
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'future', 0)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
     pool.close().await;
     match SqliteStore::open(&dir).await {
         Err(Error::Invalid(msg)) => assert!(msg.contains("newer than this orgn knows"), "{msg}"),

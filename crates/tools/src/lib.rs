@@ -48,9 +48,17 @@ pub struct Channels {
 
 impl Channels {
     /// Normal tools: everywhere, no confirmation.
-    pub const ALL: Channels = Channels { mcp: true, assistant: true, confirm: false };
+    pub const ALL: Channels = Channels {
+        mcp: true,
+        assistant: true,
+        confirm: false,
+    };
     /// Web-only powers: never over MCP; the assistant asks first.
-    pub const WEB_ONLY: Channels = Channels { mcp: false, assistant: true, confirm: true };
+    pub const WEB_ONLY: Channels = Channels {
+        mcp: false,
+        assistant: true,
+        confirm: true,
+    };
 
     pub fn allows(&self, channel: Channel) -> bool {
         match channel {
@@ -74,7 +82,12 @@ pub struct ToolSpec {
 /// Operations that exist only in the web app and have no tool at all (long workspace-wide
 /// scans). Calls of these names, and of tools whose policy excludes the channel, are told to
 /// use the web app.
-pub const WEB_APP_ONLY_NAMES: [&str; 4] = ["export_workspace", "import_workspace", "reindex_workspace", "delete_project"];
+pub const WEB_APP_ONLY_NAMES: [&str; 4] = [
+    "export_workspace",
+    "import_workspace",
+    "reindex_workspace",
+    "delete_project",
+];
 
 /// Who calls, on what.
 pub struct CallContext<'a> {
@@ -120,7 +133,10 @@ impl ToolError {
     /// Protocol-level errors (the call itself is wrong) as opposed to tool execution errors
     /// (the tool ran and refused), which a model can read and correct.
     pub fn is_protocol_error(&self) -> bool {
-        matches!(self, ToolError::UnknownTool(_) | ToolError::NotOnChannel { .. })
+        matches!(
+            self,
+            ToolError::UnknownTool(_) | ToolError::NotOnChannel { .. }
+        )
     }
 }
 
@@ -138,7 +154,9 @@ pub struct Registry {
 /// The one registry, built once.
 pub fn registry() -> &'static Registry {
     static REGISTRY: OnceLock<Registry> = OnceLock::new();
-    REGISTRY.get_or_init(|| Registry { tools: tools::specs() })
+    REGISTRY.get_or_init(|| Registry {
+        tools: tools::specs(),
+    })
 }
 
 impl Registry {
@@ -152,7 +170,9 @@ impl Registry {
 
     /// The tools a channel may list and call, in registry order.
     pub fn for_channel(&self, channel: Channel) -> impl Iterator<Item = &ToolSpec> {
-        self.tools.iter().filter(move |t| t.channels.allows(channel))
+        self.tools
+            .iter()
+            .filter(move |t| t.channels.allows(channel))
     }
 
     /// Checks that `name` may be called on `channel`; the error says what to do instead.
@@ -170,7 +190,13 @@ impl Registry {
     }
 
     /// Calls a tool. `args` is the JSON object of arguments (`null` counts as `{}`).
-    pub async fn call(&self, channel: Channel, name: &str, ctx: &CallContext<'_>, args: Value) -> Result<ToolOutput, ToolError> {
+    pub async fn call(
+        &self,
+        channel: Channel,
+        name: &str,
+        ctx: &CallContext<'_>,
+        args: Value,
+    ) -> Result<ToolOutput, ToolError> {
         let spec = self.check(channel, name)?;
         let mut out = tools::dispatch(spec.name, ctx, args).await?;
         out.structured = sanitize_value(out.structured);

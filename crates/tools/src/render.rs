@@ -34,7 +34,11 @@ fn invisible(c: char) -> bool {
 }
 
 pub fn sanitize(s: &str) -> String {
-    if s.chars().any(invisible) { s.chars().filter(|c| !invisible(*c)).collect() } else { s.to_string() }
+    if s.chars().any(invisible) {
+        s.chars().filter(|c| !invisible(*c)).collect()
+    } else {
+        s.to_string()
+    }
 }
 
 /// Sanitizes every string (and key) in a JSON value.
@@ -42,7 +46,11 @@ pub fn sanitize_value(v: Value) -> Value {
     match v {
         Value::String(s) => Value::String(sanitize(&s)),
         Value::Array(items) => Value::Array(items.into_iter().map(sanitize_value).collect()),
-        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (sanitize(&k), sanitize_value(v))).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (sanitize(&k), sanitize_value(v)))
+                .collect(),
+        ),
         other => other,
     }
 }
@@ -93,7 +101,6 @@ pub fn handle(email: &str) -> String {
     format!("@{}", email.split('@').next().unwrap_or(email))
 }
 
-
 fn progress(p: &Progress) -> Value {
     json!({"total": p.total, "completed": p.completed, "canceled": p.canceled, "percent": p.percent()})
 }
@@ -126,7 +133,11 @@ pub fn task_full(t: &Task) -> (Value, bool) {
     m.insert("status_type".into(), json!(t.status.kind.as_str()));
     m.insert("creator".into(), json!(t.creator.email));
     m.insert("created_at".into(), json!(time(t.created_at)));
-    for (k, at) in [("started_at", t.started_at), ("completed_at", t.completed_at), ("canceled_at", t.canceled_at)] {
+    for (k, at) in [
+        ("started_at", t.started_at),
+        ("completed_at", t.completed_at),
+        ("canceled_at", t.canceled_at),
+    ] {
         if let Some(at) = at {
             m.insert(k.into(), json!(time(at)));
         }
@@ -158,7 +169,14 @@ pub fn task_details(t: &Task, description: &str, comments: Option<usize>) -> Str
     let mut out = vec![task_line(t)];
     let mut facts = Vec::new();
     if !t.labels.is_empty() {
-        facts.push(format!("labels: {}", t.labels.iter().map(|l| l.name.as_str()).collect::<Vec<_>>().join(", ")));
+        facts.push(format!(
+            "labels: {}",
+            t.labels
+                .iter()
+                .map(|l| l.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     if let Some(p) = &t.project {
         match &t.milestone {
@@ -188,7 +206,14 @@ pub fn task_details(t: &Task, description: &str, comments: Option<usize>) -> Str
 
 pub fn event_line(e: &TaskEvent) -> String {
     let show = |v: &Option<String>| v.as_deref().map(one_line).unwrap_or_else(|| "—".into());
-    format!("{} {} {}: {} → {}", time(e.at), handle(&e.actor.email), e.field, show(&e.old), show(&e.new))
+    format!(
+        "{} {} {}: {} → {}",
+        time(e.at),
+        handle(&e.actor.email),
+        e.field,
+        show(&e.old),
+        show(&e.new)
+    )
 }
 
 pub fn event_view(e: &TaskEvent) -> Value {
@@ -206,8 +231,18 @@ pub fn comment_view(c: &Comment, body: &str) -> Value {
 }
 
 pub fn comment_text(c: &Comment, body: &str) -> String {
-    let edited = if c.edited_at.is_some() { " (edited)" } else { "" };
-    format!("comment {} by {} at {}{edited}\n{}", c.id, handle(&c.author.email), time(c.created_at), fenced("comment", body))
+    let edited = if c.edited_at.is_some() {
+        " (edited)"
+    } else {
+        ""
+    };
+    format!(
+        "comment {} by {} at {}{edited}\n{}",
+        c.id,
+        handle(&c.author.email),
+        time(c.created_at),
+        fenced("comment", body)
+    )
 }
 
 pub fn project_view(p: &Project) -> Value {
@@ -225,7 +260,14 @@ pub fn project_view(p: &Project) -> Value {
 
 pub fn project_line(p: &Project) -> String {
     let teams: Vec<&str> = p.teams.iter().map(|t| t.key.as_str()).collect();
-    let mut line = format!("{} (id {}) [{}] {}% — {}", one_line(&p.name), p.id, p.status.as_str(), p.progress.percent(), teams.join(", "));
+    let mut line = format!(
+        "{} (id {}) [{}] {}% — {}",
+        one_line(&p.name),
+        p.id,
+        p.status.as_str(),
+        p.progress.percent(),
+        teams.join(", ")
+    );
     if let Some(l) = &p.lead {
         line.push_str(&format!(" — lead {}", handle(&l.email)));
     }
@@ -240,8 +282,16 @@ pub fn milestone_view(m: &Milestone) -> Value {
 }
 
 pub fn milestone_line(m: &Milestone) -> String {
-    let target = m.target_date.map(|d| format!(" — target {d}")).unwrap_or_default();
-    format!("{} (id {}) {}%{target}", one_line(&m.name), m.id, m.progress.percent())
+    let target = m
+        .target_date
+        .map(|d| format!(" — target {d}"))
+        .unwrap_or_default();
+    format!(
+        "{} (id {}) {}%{target}",
+        one_line(&m.name),
+        m.id,
+        m.progress.percent()
+    )
 }
 
 pub fn cycle_view(c: &Cycle, team: &str, today: Date) -> Value {
@@ -257,7 +307,14 @@ pub fn cycle_view(c: &Cycle, team: &str, today: Date) -> Value {
 }
 
 pub fn cycle_line(c: &Cycle, team: &str, today: Date) -> String {
-    format!("{team} {} [{}] {} to {} {}%", one_line(&c.display_name()), c.state(today).as_str(), c.starts_on, c.ends_on, c.progress.percent())
+    format!(
+        "{team} {} [{}] {} to {} {}%",
+        one_line(&c.display_name()),
+        c.state(today).as_str(),
+        c.starts_on,
+        c.ends_on,
+        c.progress.percent()
+    )
 }
 
 pub fn label_view(l: &Label, team: Option<&str>) -> Value {
@@ -265,7 +322,13 @@ pub fn label_view(l: &Label, team: Option<&str>) -> Value {
 }
 
 pub fn label_line(l: &Label, team: Option<&str>) -> String {
-    format!("{} (id {}) {} {}", one_line(&l.name), l.id, team.unwrap_or("workspace"), l.color)
+    format!(
+        "{} (id {}) {} {}",
+        one_line(&l.name),
+        l.id,
+        team.unwrap_or("workspace"),
+        l.color
+    )
 }
 
 /// A doc without its content.
@@ -274,5 +337,10 @@ pub fn doc_summary(d: &Doc, owner: &str) -> Value {
 }
 
 pub fn doc_line(d: &Doc, owner: &str) -> String {
-    format!("doc {} {} ({owner}) updated {}", d.id, one_line(&d.title), time(d.updated_at))
+    format!(
+        "doc {} {} ({owner}) updated {}",
+        d.id,
+        one_line(&d.title),
+        time(d.updated_at)
+    )
 }

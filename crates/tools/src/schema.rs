@@ -40,14 +40,22 @@ pub fn clean(value: &mut Value, root: bool) {
             let nullable = map.remove("x-nullable").is_some();
             if !nullable {
                 if let Some(Value::Array(types)) = map.get("type") {
-                    let rest: Vec<Value> = types.iter().filter(|t| t.as_str() != Some("null")).cloned().collect();
+                    let rest: Vec<Value> = types
+                        .iter()
+                        .filter(|t| t.as_str() != Some("null"))
+                        .cloned()
+                        .collect();
                     if rest.len() == 1 {
                         map.insert("type".into(), rest[0].clone());
                     }
                 }
                 // `Option<T>` of a non-primitive comes as anyOf [T, null].
                 if let Some(Value::Array(any)) = map.get("anyOf") {
-                    let rest: Vec<Value> = any.iter().filter(|s| s.get("type").and_then(Value::as_str) != Some("null")).cloned().collect();
+                    let rest: Vec<Value> = any
+                        .iter()
+                        .filter(|s| s.get("type").and_then(Value::as_str) != Some("null"))
+                        .cloned()
+                        .collect();
                     if rest.len() == 1 {
                         map.remove("anyOf");
                         if let Value::Object(inner) = &rest[0] {
@@ -82,7 +90,10 @@ pub fn clean(value: &mut Value, root: bool) {
 /// Output: `{ key: [objects], next_cursor?, trimmed? }`.
 pub fn list(key: &str, paginated: bool) -> Map<String, Value> {
     let mut props = Map::new();
-    props.insert(key.into(), json!({"type": "array", "items": {"type": "object"}}));
+    props.insert(
+        key.into(),
+        json!({"type": "array", "items": {"type": "object"}}),
+    );
     if paginated {
         props.insert("next_cursor".into(), json!({"type": "string"}));
     }

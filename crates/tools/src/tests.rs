@@ -6,7 +6,11 @@ use crate::render::*;
 use crate::*;
 
 fn user(name: &str, email: &str) -> UserRef {
-    UserRef { id: 1, name: name.into(), email: email.into() }
+    UserRef {
+        id: 1,
+        name: name.into(),
+        email: email.into(),
+    }
 }
 
 fn task(title: &str, priority: Priority, assignee: Option<UserRef>) -> Task {
@@ -18,11 +22,19 @@ fn task(title: &str, priority: Priority, assignee: Option<UserRef>) -> Task {
         number: 12,
         title: title.into(),
         description: "Steps:\n1. open".into(),
-        status: StatusRef { id: 3, name: "In Progress".into(), kind: StatusKind::Started },
+        status: StatusRef {
+            id: 3,
+            name: "In Progress".into(),
+            kind: StatusKind::Started,
+        },
         priority,
         assignee,
         creator: user("Bob", "bob@orgn.test"),
-        labels: vec![LabelRef { id: 1, name: "Bug".into(), color: "#ff0000".into() }],
+        labels: vec![LabelRef {
+            id: 1,
+            name: "Bug".into(),
+            color: "#ff0000".into(),
+        }],
         project: None,
         milestone: None,
         cycle: None,
@@ -38,22 +50,36 @@ fn task(title: &str, priority: Priority, assignee: Option<UserRef>) -> Task {
 
 #[test]
 fn a_task_renders_on_one_line() {
-    let t = task("Fix login", Priority::HIGH, Some(user("Alice", "alice@orgn.test")));
-    assert_eq!(task_line(&t), "ENG-12 [In Progress] (High) Fix login — @alice");
+    let t = task(
+        "Fix login",
+        Priority::HIGH,
+        Some(user("Alice", "alice@orgn.test")),
+    );
+    assert_eq!(
+        task_line(&t),
+        "ENG-12 [In Progress] (High) Fix login — @alice"
+    );
     let t = task("Fix\nlogin", Priority::NONE, None);
     assert_eq!(task_line(&t), "ENG-12 [In Progress] Fix login");
 }
 
 #[test]
 fn task_views_use_human_references() {
-    let t = task("Fix login", Priority::URGENT, Some(user("Alice", "alice@orgn.test")));
+    let t = task(
+        "Fix login",
+        Priority::URGENT,
+        Some(user("Alice", "alice@orgn.test")),
+    );
     let v = task_summary(&t);
     assert_eq!(v["id"], "ENG-12");
     assert_eq!(v["status"], "In Progress");
     assert_eq!(v["priority"], "Urgent");
     assert_eq!(v["assignee"], "alice@orgn.test");
     assert_eq!(v["labels"], json!(["Bug"]));
-    assert!(v.get("description").is_none(), "lists leave descriptions out");
+    assert!(
+        v.get("description").is_none(),
+        "lists leave descriptions out"
+    );
     let (full, trimmed) = task_full(&t);
     assert_eq!(full["description"], "Steps:\n1. open");
     assert!(!trimmed);
@@ -95,14 +121,23 @@ fn fit_count_stops_before_the_budget() {
 
 fn page_of(n: usize, size: usize, limit: Option<usize>, cursor: Option<&str>) -> ToolOutput {
     let items: Vec<usize> = (0..n).collect();
-    crate::tools::local_page("items", items, limit, cursor, |i| (json!({"i": i, "pad": "x".repeat(size)}), format!("item {i}"))).unwrap()
+    crate::tools::local_page("items", items, limit, cursor, |i| {
+        (
+            json!({"i": i, "pad": "x".repeat(size)}),
+            format!("item {i}"),
+        )
+    })
+    .unwrap()
 }
 
 #[test]
 fn local_pages_have_a_cursor_if_and_only_if_more_follow() {
     let first = page_of(30, 10, None, None);
     assert_eq!(first.structured["items"].as_array().unwrap().len(), 25);
-    let next = first.structured["next_cursor"].as_str().unwrap().to_string();
+    let next = first.structured["next_cursor"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(first.text.contains(&next));
     let second = page_of(30, 10, None, Some(&next));
     assert_eq!(second.structured["items"].as_array().unwrap().len(), 5);
@@ -122,16 +157,27 @@ fn oversized_pages_are_trimmed_and_say_so() {
     assert!(page.structured.to_string().len() <= BUDGET);
     assert!(page.text.contains("trimmed"));
     // The cursor continues right after the last item shown.
-    let next = page_of(100, 2000, Some(100), page.structured["next_cursor"].as_str());
+    let next = page_of(
+        100,
+        2000,
+        Some(100),
+        page.structured["next_cursor"].as_str(),
+    );
     assert_eq!(next.structured["items"][0]["i"], items.len());
 }
 
 #[test]
 fn bad_cursor_and_limit_are_clear_errors() {
     let items: Vec<usize> = vec![1];
-    let err = crate::tools::local_page("items", items.clone(), None, Some("garbage!"), |i| (json!(i), String::new())).unwrap_err();
+    let err = crate::tools::local_page("items", items.clone(), None, Some("garbage!"), |i| {
+        (json!(i), String::new())
+    })
+    .unwrap_err();
     assert!(err.message().contains("cursor"), "{}", err.message());
-    let err = crate::tools::local_page("items", items, Some(500), None, |i| (json!(i), String::new())).unwrap_err();
+    let err = crate::tools::local_page("items", items, Some(500), None, |i| {
+        (json!(i), String::new())
+    })
+    .unwrap_err();
     assert!(err.message().contains("at most 100"), "{}", err.message());
 }
 
@@ -144,16 +190,47 @@ fn web_only_tools_are_never_on_mcp() {
         let spec = r.get(name).unwrap();
         assert!(spec.channels.assistant && spec.channels.confirm);
         let err = r.check(Channel::Mcp, name).unwrap_err();
-        assert!(err.message().contains("use the web app"), "{}", err.message());
+        assert!(
+            err.message().contains("use the web app"),
+            "{}",
+            err.message()
+        );
     }
     let err = r.check(Channel::Mcp, "export_workspace").unwrap_err();
     assert!(err.message().contains("use the web app"));
-    assert!(matches!(r.check(Channel::Mcp, "nope"), Err(ToolError::UnknownTool(_))));
+    assert!(matches!(
+        r.check(Channel::Mcp, "nope"),
+        Err(ToolError::UnknownTool(_))
+    ));
     for name in [
-        "whoami", "list_teams", "list_users", "list_statuses", "search_tasks", "get_task", "create_task", "update_task",
-        "list_comments", "create_comment", "update_comment", "list_projects", "get_project", "create_project",
-        "update_project", "list_milestones", "create_milestone", "update_milestone", "list_cycles", "create_cycle",
-        "update_cycle", "list_labels", "create_label", "update_label", "search_docs", "get_doc", "create_doc", "update_doc",
+        "whoami",
+        "list_teams",
+        "list_users",
+        "list_statuses",
+        "search_tasks",
+        "get_task",
+        "create_task",
+        "update_task",
+        "list_comments",
+        "create_comment",
+        "update_comment",
+        "list_projects",
+        "get_project",
+        "create_project",
+        "update_project",
+        "list_milestones",
+        "create_milestone",
+        "update_milestone",
+        "list_cycles",
+        "create_cycle",
+        "update_cycle",
+        "list_labels",
+        "create_label",
+        "update_label",
+        "search_docs",
+        "get_doc",
+        "create_doc",
+        "update_doc",
     ] {
         assert!(mcp.contains(&name), "{name} missing on MCP");
     }
@@ -162,10 +239,17 @@ fn web_only_tools_are_never_on_mcp() {
 #[test]
 fn read_only_tools_are_the_reads() {
     for t in registry().tools() {
-        let reads = t.name.starts_with("list_") || t.name.starts_with("get_") || t.name.starts_with("search_") || t.name == "whoami";
+        let reads = t.name.starts_with("list_")
+            || t.name.starts_with("get_")
+            || t.name.starts_with("search_")
+            || t.name == "whoami";
         assert_eq!(t.annotations.read_only, reads, "{}", t.name);
         if t.annotations.read_only {
-            assert!(!t.annotations.destructive && t.annotations.idempotent, "{}", t.name);
+            assert!(
+                !t.annotations.destructive && t.annotations.idempotent,
+                "{}",
+                t.name
+            );
         }
     }
 }
@@ -182,9 +266,17 @@ fn schemas_are_small_and_clean() {
             }
             assert!(!input.contains(noise), "{}: {noise} in {input}", t.name);
         }
-        assert!(input.starts_with('{') && t.input_schema["type"] == "object", "{}", t.name);
+        assert!(
+            input.starts_with('{') && t.input_schema["type"] == "object",
+            "{}",
+            t.name
+        );
         assert!(t.output_schema["type"] == "object", "{}", t.name);
-        assert!(t.description.len() <= 60 && !t.description.contains('\n'), "{}", t.name);
+        assert!(
+            t.description.len() <= 60 && !t.description.contains('\n'),
+            "{}",
+            t.name
+        );
         total += input.len() + output.len() + t.description.len() + t.name.len() + 120;
     }
     println!("approximate tools/list size: {total} bytes");
@@ -194,7 +286,10 @@ fn schemas_are_small_and_clean() {
 #[test]
 fn update_task_estimate_can_be_cleared_with_null() {
     let t = registry().get("update_task").unwrap();
-    assert_eq!(t.input_schema["properties"]["estimate"]["type"], json!(["integer", "null"]));
+    assert_eq!(
+        t.input_schema["properties"]["estimate"]["type"],
+        json!(["integer", "null"])
+    );
     assert_eq!(t.input_schema["required"], json!(["id"]));
     assert_eq!(t.input_schema["additionalProperties"], json!(false));
 }

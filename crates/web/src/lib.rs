@@ -1,0 +1,132 @@
+//! Orgn's web app: server-rendered HTML over the domain's [`Workspace`].
+//!
+//! Every page is a plain async handler: it takes the signed-in user (a [`session::Me`], or a
+//! [`session::Posted`] form whose CSRF token has been checked), calls the workspace, which
+//! applies the access rule, and renders an askama template. Forms work without JavaScript;
+//! `assets/app.js` only adds shortcuts, copy buttons and the create dialog.
+
+mod assets;
+mod burnup;
+mod error;
+mod markdown;
+mod pages;
+mod session;
+mod view;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use orgn_domain::Workspace;
+
+/// How the web app is reached from outside.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// `https://orgn.example.com` (no trailing slash needed): used for the MCP client
+    /// snippets, and to mark the session cookie `Secure` when it is https.
+    pub public_url: String,
+}
+
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub workspace: Workspace,
+    pub public_url: String,
+    pub secure_cookies: bool,
+    pub throttle: Arc<session::SignInThrottle>,
+}
+
+/// The web app's routes. The binary merges them with `/mcp` and `/healthz`.
+pub fn router(workspace: Workspace, config: WebConfig) -> Router {
+    let public_url = config.public_url.trim_end_matches('/').to_string();
+    let state = AppState {
+        workspace,
+        secure_cookies: public_url.starts_with("https://"),
+        public_url,
+        throttle: Arc::new(session::SignInThrottle::default()),
+    };
+    use pages::*;
+    Router::new()
+        .route("/", get(home))
+        .route("/signin", get(auth::sign_in_page).post(auth::sign_in))
+        .route("/signout", post(auth::sign_out))
+        .route("/my", get(tasks::my_tasks))
+        .route("/team/{key}/tasks", get(tasks::team_tasks))
+        .route("/team/{key}/board", get(tasks::board))
+        .route("/team/{key}/cycles", get(cycles::list).post(cycles::create))
+        .route("/team/{key}/cycles/{number}", get(cycles::show))
+        .route(
+            "/team/{key}/labels",
+            get(labels::team_labels).post(labels::create_team_label),
+        )
+        .route(
+            "/labels",
+            get(labels::workspace_labels).post(labels::create_workspace_label),
+        )
+        .route("/labels/{id}", post(labels::update))
+        .route("/tasks", post(tasks::create))
+        .route("/tasks/new", get(tasks::new_form))
+        .route("/tasks/{id}", get(tasks::show).post(tasks::update))
+        .route("/tasks/{id}/comments", post(tasks::add_comment))
+        .route("/comments/{id}", post(tasks::edit_comment))
+        .route("/projects", get(projects::list).post(projects::create))
+        .route("/projects/{id}", get(projects::show).post(projects::update))
+        .route("/projects/{id}/milestones", post(projects::add_milestone))
+        .route("/docs", get(docs::list).post(docs::create))
+        .route("/docs/new", get(docs::new_form))
+        .route("/docs/{id}", get(docs::show).post(docs::update))
+        .route("/docs/{id}/edit", get(docs::edit_form))
+        .route("/settings", get(settings::index))
+        .route("/settings/profile", get(settings::profile))
+        .route("/settings/profile/name", post(settings::rename))
+        .route(
+            "/settings/profile/password",
+            post(settings::change_password),
+        )
+        .route("/settings/members", get(settings::members))
+        .route("/settings/members/users", post(settings::create_user))
+        .route("/settings/members/teams", post(settings::create_team))
+        .route(
+            "/settings/members/memberships",
+            post(settings::set_membership),
+        )
+        .route(
+            "/settings/mcp",
+            get(mcp_access::page).post(mcp_access::generate),
+        )
+        .route("/assets/app.css", get(assets::css))
+        .route("/assets/app.js", get(assets::js))
+        .fallback(not_found)
+        .layer(middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+/// Headers every answer of the web app carries. No inline script or style is allowed: all
+/// behaviour comes from `/assets/app.js`, all styling from `/assets/app.css` and attributes.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+             form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        ),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}

@@ -45,8 +45,15 @@ impl TestApp {
     pub async fn spawn_empty() -> TestApp {
         let data_dir = TempDir::new();
         let clock = Arc::new(ManualClock::new(start_time()));
-        let config = ServeConfig { addr: "127.0.0.1:0".into(), data_dir: data_dir.path.clone(), public_url: None, demo: false };
-        let app = Application::build(&config, clock.clone()).await.expect("the app builds");
+        let config = ServeConfig {
+            addr: "127.0.0.1:0".into(),
+            data_dir: data_dir.path.clone(),
+            public_url: None,
+            demo: false,
+        };
+        let app = Application::build(&config, clock.clone())
+            .await
+            .expect("the app builds");
         let addr = app.addr();
         let base_url = app.public_url().to_string();
         let workspace = app.workspace().clone();
@@ -54,18 +61,34 @@ impl TestApp {
         let server = tokio::spawn(app.run_until(async move {
             let _ = stopped.await;
         }));
-        TestApp { base_url, addr, workspace, clock, data_dir, stop: Some(stop), server: Some(server) }
+        TestApp {
+            base_url,
+            addr,
+            workspace,
+            clock,
+            data_dir,
+            stop: Some(stop),
+            server: Some(server),
+        }
     }
 
     pub async fn actor(&self, email: &str) -> Actor {
-        let user = self.workspace.user_by_email(Caller::Operator, email).await.expect("fixture user exists");
+        let user = self
+            .workspace
+            .user_by_email(Caller::Operator, email)
+            .await
+            .expect("fixture user exists");
         self.workspace.actor(user.id).await.expect("actor loads")
     }
 
     /// A fresh personal access token for the user (replacing any previous one).
     pub async fn token_for(&self, email: &str) -> String {
         let actor = self.actor(email).await;
-        self.workspace.generate_token(&actor).await.expect("token generates").0
+        self.workspace
+            .generate_token(&actor)
+            .await
+            .expect("token generates")
+            .0
     }
 
     /// Stops the server and waits until it has closed the database.
@@ -89,10 +112,18 @@ impl TestApp {
 /// - docs "Onboarding" (ENG) and "Rebrand brief" (DES).
 pub async fn fixture(ws: &Workspace) {
     let op = Caller::Operator;
-    ws.create_user(op, ADMIN, "Ada Admin", PASSWORD, true).await.unwrap();
-    ws.create_user(op, ALICE, "Alice", PASSWORD, false).await.unwrap();
-    ws.create_user(op, BOB, "Bob", PASSWORD, false).await.unwrap();
-    ws.create_user(op, DANA, "Dana", PASSWORD, false).await.unwrap();
+    ws.create_user(op, ADMIN, "Ada Admin", PASSWORD, true)
+        .await
+        .unwrap();
+    ws.create_user(op, ALICE, "Alice", PASSWORD, false)
+        .await
+        .unwrap();
+    ws.create_user(op, BOB, "Bob", PASSWORD, false)
+        .await
+        .unwrap();
+    ws.create_user(op, DANA, "Dana", PASSWORD, false)
+        .await
+        .unwrap();
     ws.create_team(op, "ENG", "Engineering").await.unwrap();
     ws.create_team(op, "DES", "Design").await.unwrap();
     for (team, email, role) in [
@@ -104,14 +135,33 @@ pub async fn fixture(ws: &Workspace) {
     ] {
         ws.add_member(op, team, email, role).await.unwrap();
     }
-    let admin = ws.actor(ws.user_by_email(op, ADMIN).await.unwrap().id).await.unwrap();
-    ws.create_label(&admin, None, "Bug", Some("#e5484d")).await.unwrap();
-    ws.create_label(&admin, Some("ENG"), "Frontend", None).await.unwrap();
-    ws.create_label(&admin, Some("DES"), "Brand", None).await.unwrap();
-    let project = |name: &str, team: &str| ProjectDraft { name: name.into(), teams: vec![team.into()], ..Default::default() };
-    ws.create_project(&admin, project("Website", "ENG")).await.unwrap();
-    ws.create_project(&admin, project("Rebrand", "DES")).await.unwrap();
-    ws.create_milestone(&admin, "Rebrand", "Kickoff", Some("2026-12-01")).await.unwrap();
+    let admin = ws
+        .actor(ws.user_by_email(op, ADMIN).await.unwrap().id)
+        .await
+        .unwrap();
+    ws.create_label(&admin, None, "Bug", Some("#e5484d"))
+        .await
+        .unwrap();
+    ws.create_label(&admin, Some("ENG"), "Frontend", None)
+        .await
+        .unwrap();
+    ws.create_label(&admin, Some("DES"), "Brand", None)
+        .await
+        .unwrap();
+    let project = |name: &str, team: &str| ProjectDraft {
+        name: name.into(),
+        teams: vec![team.into()],
+        ..Default::default()
+    };
+    ws.create_project(&admin, project("Website", "ENG"))
+        .await
+        .unwrap();
+    ws.create_project(&admin, project("Rebrand", "DES"))
+        .await
+        .unwrap();
+    ws.create_milestone(&admin, "Rebrand", "Kickoff", Some("2026-12-01"))
+        .await
+        .unwrap();
     let today = ws.today();
     for team in ["ENG", "DES"] {
         let draft = CycleDraft {
@@ -122,14 +172,82 @@ pub async fn fixture(ws: &Workspace) {
         };
         ws.create_cycle(&admin, draft).await.unwrap();
     }
-    let task = |team: &str, title: &str| TaskDraft { team: team.into(), title: title.into(), ..Default::default() };
-    ws.create_task(&admin, TaskDraft { assignee: Some(ALICE.into()), labels: vec!["Bug".into()], project: Some("Website".into()), ..task("ENG", "Fix login redirect") }).await.unwrap();
-    ws.create_task(&admin, TaskDraft { description: Some("Docs need full-text search.".into()), ..task("ENG", "Add search to the docs page") }).await.unwrap();
-    ws.create_task(&admin, TaskDraft { cycle: Some("current".into()), ..task("ENG", "Paginate the board") }).await.unwrap();
-    ws.create_task(&admin, TaskDraft { labels: vec!["Brand".into()], project: Some("Rebrand".into()), milestone: Some("Kickoff".into()), ..task("DES", "Secret rebrand moodboard") }).await.unwrap();
-    ws.create_task(&admin, TaskDraft { cycle: Some("current".into()), ..task("DES", "Pick the new palette") }).await.unwrap();
-    ws.create_doc(&admin, DocDraft { team: Some("ENG".into()), title: "Onboarding".into(), content: "Read the README first.".into(), ..Default::default() }).await.unwrap();
-    ws.create_doc(&admin, DocDraft { team: Some("DES".into()), title: "Rebrand brief".into(), content: "Confidential direction for the new brand.".into(), ..Default::default() }).await.unwrap();
+    let task = |team: &str, title: &str| TaskDraft {
+        team: team.into(),
+        title: title.into(),
+        ..Default::default()
+    };
+    ws.create_task(
+        &admin,
+        TaskDraft {
+            assignee: Some(ALICE.into()),
+            labels: vec!["Bug".into()],
+            project: Some("Website".into()),
+            ..task("ENG", "Fix login redirect")
+        },
+    )
+    .await
+    .unwrap();
+    ws.create_task(
+        &admin,
+        TaskDraft {
+            description: Some("Docs need full-text search.".into()),
+            ..task("ENG", "Add search to the docs page")
+        },
+    )
+    .await
+    .unwrap();
+    ws.create_task(
+        &admin,
+        TaskDraft {
+            cycle: Some("current".into()),
+            ..task("ENG", "Paginate the board")
+        },
+    )
+    .await
+    .unwrap();
+    ws.create_task(
+        &admin,
+        TaskDraft {
+            labels: vec!["Brand".into()],
+            project: Some("Rebrand".into()),
+            milestone: Some("Kickoff".into()),
+            ..task("DES", "Secret rebrand moodboard")
+        },
+    )
+    .await
+    .unwrap();
+    ws.create_task(
+        &admin,
+        TaskDraft {
+            cycle: Some("current".into()),
+            ..task("DES", "Pick the new palette")
+        },
+    )
+    .await
+    .unwrap();
+    ws.create_doc(
+        &admin,
+        DocDraft {
+            team: Some("ENG".into()),
+            title: "Onboarding".into(),
+            content: "Read the README first.".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    ws.create_doc(
+        &admin,
+        DocDraft {
+            team: Some("DES".into()),
+            title: "Rebrand brief".into(),
+            content: "Confidential direction for the new brand.".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
 }
 
 /// A directory removed when dropped; no crate needed for that.

@@ -1,0 +1,100 @@
+//! Export: every team the user may see, as JSON (full fidelity) and CSV (one row per task).
+
+use orgn_domain::model::Job;
+use orgn_domain::{Actor, DocFilter, Error, TaskFilter, Workspace};
+use serde_json::{Value, json};
+
+use crate::Outcome;
+
+pub const EXPORT_JSON: &str = "orgn-export.json";
+pub const EXPORT_CSV: &str = "orgn-export.csv";
+
+fn internal(e: impl std::fmt::Display) -> Error {
+    Error::Internal(e.to_string())
+}
+
+pub(crate) async fn run(ws: &Workspace, actor: &Actor, job: &Job) -> Result<Outcome, Error> {
+    let teams: Vec<_> = actor.memberships().iter().map(|m| m.team.clone()).collect();
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    csv.write_record([
+        "ID", "Team", "Title", "Description", "Status", "Priority", "Assignee", "Labels", "Project", "Milestone", "Cycle", "Due Date", "Estimate",
+        "Created", "Updated",
+    ])
+    .map_err(internal)?;
+    let mut done = 0i64;
+    let mut team_values = Vec::new();
+    for team in &teams {
+        let mut tasks = Vec::new();
+        let mut cursor = None;
+        loop {
+            let filter = TaskFilter { team: Some(team.key.clone()), limit: Some(100), cursor: cursor.clone(), ..Default::default() };
+            let page = ws.search_tasks(actor, filter).await?;
+            for task in page.items {
+                let id = task.identifier();
+                let comments = ws.comments(actor, &id).await?;
+                let history = ws.task_history(actor, &id).await?;
+                let labels: Vec<&str> = task.labels.iter().map(|l| l.name.as_str()).collect();
+                csv.write_record([
+                    id.as_str(),
+                    &task.team_key,
+                    &task.title,
+                    &task.description,
+                    &task.status.name,
+                    task.priority.name(),
+                    task.assignee.as_ref().map(|a| a.email.as_str()).unwrap_or(""),
+                    &labels.join(", "),
+                    task.project.as_ref().map(|p| p.name.as_str()).unwrap_or(""),
+                    task.milestone.as_ref().map(|m| m.name.as_str()).unwrap_or(""),
+                    task.cycle.as_ref().map(|c| c.name.as_str()).unwrap_or(""),
+                    &task.due_date.map(|d| d.to_string()).unwrap_or_default(),
+                    &task.estimate.map(|e| e.to_string()).unwrap_or_default(),
+                    &orgn_domain::rfc3339(task.created_at),
+                    &orgn_domain::rfc3339(task.updated_at),
+                ])
+                .map_err(internal)?;
+                tasks.push(json!({ "task": task, "comments": comments, "history": history }));
+                done += 1;
+            }
+            if !ws.report_job(job.id, done, 0).await? {
+                return Ok(Outcome::Canceled);
+            }
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        let statuses = ws.statuses(actor, &team.key).await?;
+        let labels = ws.labels(actor, Some(&team.key)).await?;
+        let cycles = ws.cycles(actor, Some(&team.key)).await?;
+        team_values.push(json!({ "team": team, "statuses": statuses, "labels": labels, "cycles": cycles, "tasks": tasks }));
+    }
+    let mut projects = Vec::new();
+    for project in ws.projects(actor).await? {
+        let milestones = ws.milestones(actor, &project.id.to_string()).await?;
+        projects.push(json!({ "project": project, "milestones": milestones }));
+    }
+    let mut docs = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = ws.search_docs(actor, DocFilter { limit: Some(100), cursor: cursor.clone(), ..Default::default() }).await?;
+        docs.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    let export: Value = json!({
+        "format": "orgn-export/1",
+        "exported_at": orgn_domain::rfc3339(ws.now()),
+        "exported_by": actor.user().email,
+        "teams": team_values,
+        "projects": projects,
+        "docs": docs,
+    });
+    let json_bytes = serde_json::to_vec_pretty(&export).map_err(internal)?;
+    let csv_bytes = csv.into_inner().map_err(internal)?;
+    ws.save_job_file(job.id, EXPORT_JSON, &json_bytes).await?;
+    ws.save_job_file(job.id, EXPORT_CSV, &csv_bytes).await?;
+    ws.report_job(job.id, done, done).await?;
+    Ok(Outcome::Done(json!({ "tasks": done, "teams": teams.len(), "docs": docs.len() }).to_string()))
+}

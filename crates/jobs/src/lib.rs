@@ -1,0 +1,140 @@
+//! Long-running, workspace-wide jobs and the runner that does them in the background.
+//!
+//! A user starts a job through the domain (`Workspace::start_job`); the job is a row in the
+//! database. Every server process runs a [`Runner`] that claims queued jobs (exactly one
+//! runner gets each), does them in chunks, reports progress after each chunk, and stops when
+//! the job is canceled. A job whose runner died is taken over after `JOB_STALE_AFTER`: an
+//! import resumes after its last committed chunk, the others start again (they are
+//! idempotent).
+
+mod export;
+mod import;
+
+use std::time::Duration;
+
+use orgn_domain::model::{Job, JobKind, JobState};
+use orgn_domain::{Actor, Error, Workspace};
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+
+pub use export::{EXPORT_CSV, EXPORT_JSON};
+pub use import::{ImportPreview, preview_import};
+
+/// What an import job is given.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ImportInput {
+    pub team: String,
+    pub csv: String,
+}
+
+/// Starts an export of every team the actor may see.
+pub async fn start_export(ws: &Workspace, actor: &Actor) -> Result<Job, Error> {
+    ws.start_job(actor, JobKind::Export, "{}").await
+}
+
+/// Checks the file and starts the import; nothing is written until the job runs.
+pub async fn start_import(ws: &Workspace, actor: &Actor, team: &str, csv: &str) -> Result<Job, Error> {
+    ws.visible_team(actor, team)?;
+    import::parse(csv)?;
+    let input = serde_json::to_string(&ImportInput { team: team.to_string(), csv: csv.to_string() }).map_err(|e| Error::Internal(e.to_string()))?;
+    ws.start_job(actor, JobKind::Import, &input).await
+}
+
+pub async fn start_reindex(ws: &Workspace, actor: &Actor) -> Result<Job, Error> {
+    ws.start_job(actor, JobKind::Reindex, "{}").await
+}
+
+/// How a job ended, as the runner saw it.
+enum Outcome {
+    Done(String),
+    Canceled,
+}
+
+/// The background worker of one server process.
+pub struct Runner {
+    workspace: Workspace,
+    name: String,
+    idle: Duration,
+}
+
+impl Runner {
+    pub fn new(workspace: Workspace, name: impl Into<String>) -> Runner {
+        Runner { workspace, name: name.into(), idle: Duration::from_millis(300) }
+    }
+
+    /// Runs until `stop` turns true: jobs as they come, and the Trash sweep now and then.
+    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        let mut last_sweep: Option<tokio::time::Instant> = None;
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            if last_sweep.is_none_or(|t| t.elapsed() > Duration::from_secs(3600)) {
+                match self.workspace.sweep_trash().await {
+                    Ok(n) if n > 0 => tracing::info!(purged = n, "swept the Trash"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "sweeping the Trash failed"),
+                }
+                last_sweep = Some(tokio::time::Instant::now());
+            }
+            let worked = match self.workspace.claim_job(&self.name).await {
+                Ok(Some(job)) => {
+                    self.run_job(job).await;
+                    true
+                }
+                Ok(None) => false,
+                Err(e) => {
+                    tracing::warn!(error = %e, "claiming a job failed");
+                    false
+                }
+            };
+            if !worked {
+                tokio::select! {
+                    _ = tokio::time::sleep(self.idle) => {}
+                    _ = stop.changed() => {}
+                }
+            }
+        }
+    }
+
+    async fn run_job(&self, job: Job) {
+        tracing::info!(job = job.id, kind = job.kind.as_str(), "job started");
+        let result = match self.workspace.actor(job.user_id).await {
+            Ok(actor) => match job.kind {
+                JobKind::Export => export::run(&self.workspace, &actor, &job).await,
+                JobKind::Import => import::run(&self.workspace, &actor, &job).await,
+                JobKind::Reindex => reindex(&self.workspace, &job).await,
+            },
+            Err(e) => Err(e),
+        };
+        let finished = match &result {
+            Ok(Outcome::Done(summary)) => self.workspace.finish_job(job.id, JobState::Done, Some(summary), None).await,
+            Ok(Outcome::Canceled) => Ok(()),
+            Err(e) => self.workspace.finish_job(job.id, JobState::Failed, None, Some(&e.to_string())).await,
+        };
+        match (result, finished) {
+            (_, Err(e)) => tracing::warn!(job = job.id, error = %e, "recording the end of a job failed"),
+            (Err(e), _) => tracing::warn!(job = job.id, error = %e, "job failed"),
+            (Ok(_), _) => tracing::info!(job = job.id, "job ended"),
+        }
+    }
+}
+
+async fn reindex(ws: &Workspace, job: &Job) -> Result<Outcome, Error> {
+    const BATCH: i64 = 2_000;
+    let total = ws.count_tasks().await?;
+    let mut done = 0;
+    let mut after = 0;
+    if !ws.report_job(job.id, 0, total).await? {
+        return Ok(Outcome::Canceled);
+    }
+    while let Some(last) = ws.reindex_tasks(after, BATCH).await? {
+        after = last;
+        done = (done + BATCH).min(total);
+        if !ws.report_job(job.id, done, total).await? {
+            return Ok(Outcome::Canceled);
+        }
+    }
+    ws.report_job(job.id, total, total).await?;
+    Ok(Outcome::Done(serde_json::json!({ "tasks": total }).to_string()))
+}

@@ -1,0 +1,782 @@
+//! The web app end to end: the real server (in-process, on a free port) driven by Debian's
+//! headless Chromium through chromedriver. Screenshots of the main pages go to
+//! `target/screenshots/`.
+//!
+//! Needs `chromium` and `chromedriver` on PATH (`apt-get install chromium chromium-driver`);
+//! `scripts/test` installs them.
+
+mod support;
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use support::*;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+// --- The browser ------------------------------------------------------------------------------
+
+struct Browser {
+    client: Client,
+    driver: Child,
+    _profile: TempDir,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn chromium_binary() -> String {
+    [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .into_iter()
+    .find(|p| std::path::Path::new(p).exists())
+    .unwrap_or("chromium")
+    .to_string()
+}
+
+impl Browser {
+    async fn start() -> Browser {
+        let port = free_port();
+        // Its own process group, so that a failed test can end chromedriver and the Chromium
+        // it started together (see `Drop`).
+        use std::os::unix::process::CommandExt;
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .process_group(0)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver runs (apt-get install chromium chromium-driver)");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not start listening"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let profile = TempDir::new();
+        let args = vec![
+            "--headless".to_string(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-dev-shm-usage".into(),
+            "--disable-quic".into(),
+            "--no-first-run".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--window-size=1360,900".into(),
+            format!("--user-data-dir={}", profile.path.display()),
+        ];
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("chrome"));
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({ "binary": chromium_binary(), "args": args }),
+        );
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector)
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a Chromium session starts");
+        Browser {
+            client,
+            driver,
+            _profile: profile,
+        }
+    }
+
+    async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Drop for Browser {
+    /// After a panic the session was not closed: end the whole process group.
+    fn drop(&mut self) {
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).stderr(Stdio::null()).status();
+        let _ = self.driver.wait();
+    }
+}
+
+/// `target/screenshots`, next to the test binary's `target/debug/deps`.
+fn screenshot_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let target = exe.ancestors().nth(3).expect("target dir").to_path_buf();
+    let dir = target.join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn screenshot(c: &Client, name: &str) {
+    let png = c.screenshot().await.expect("screenshot");
+    std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
+}
+
+async fn css(c: &Client, selector: &str) -> Element {
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(selector))
+        .await
+        .unwrap_or_else(|e| panic!("{selector}: {e}"))
+}
+
+async fn text(c: &Client, selector: &str) -> String {
+    css(c, selector).await.text().await.unwrap()
+}
+
+/// The text of an element even when it is hidden (an inactive tab).
+async fn content(c: &Client, selector: &str) -> String {
+    css(c, selector)
+        .await
+        .prop("textContent")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
+async fn exists(c: &Client, selector: &str) -> bool {
+    !c.find_all(Locator::Css(selector)).await.unwrap().is_empty()
+}
+
+async fn page_text(c: &Client) -> String {
+    text(c, "body").await
+}
+
+/// Waits until the page's text contains `needle`.
+async fn wait_text(c: &Client, needle: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let body = page_text(c).await;
+        if body.contains(needle) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "page never showed {needle:?}; it shows:\n{body}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn wait_path(c: &Client, path: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let url = c.current_url().await.unwrap();
+        if url.path() == path {
+            return;
+        }
+        assert!(Instant::now() < deadline, "still at {url}, expected {path}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn press(c: &Client, key: char) {
+    let keys = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down { value: key })
+        .then(KeyAction::Up { value: key });
+    c.perform_actions(keys).await.unwrap();
+}
+
+async fn sign_in(c: &Client, base: &str, email: &str) {
+    c.goto(&format!("{base}/signin")).await.unwrap();
+    css(c, "input[name=email]")
+        .await
+        .send_keys(email)
+        .await
+        .unwrap();
+    css(c, "input[name=password]")
+        .await
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    css(c, "form.signin button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_path(c, "/my").await;
+}
+
+async fn session_cookie(c: &Client) -> String {
+    let cookies = c.get_all_cookies().await.unwrap();
+    let s = cookies
+        .iter()
+        .find(|k| k.name() == "orgn_session")
+        .expect("a session cookie");
+    format!("orgn_session={}", s.value())
+}
+
+// --- Plain HTTP, for what a browser would not do ----------------------------------------------
+
+struct Answer {
+    status: u16,
+    head: String,
+    body: String,
+}
+
+/// One HTTP/1.1 request on a fresh connection, read to the end.
+async fn http(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Answer {
+    let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        app.addr,
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    stream.write_all(req.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    let raw = String::from_utf8_lossy(&raw).to_string();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    Answer {
+        status,
+        head: head.to_string(),
+        body: body.to_string(),
+    }
+}
+
+async fn mcp_tools_list(app: &TestApp, token: &str) -> Answer {
+    let auth = format!("Bearer {token}");
+    let body = r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#;
+    http(
+        app,
+        "POST",
+        "/mcp",
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+            ("Accept", "application/json, text/event-stream"),
+            ("MCP-Protocol-Version", "2025-06-18"),
+        ],
+        body,
+    )
+    .await
+}
+
+// --- Scenarios ---------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_with_the_c_shortcut_then_list_board_status_history_and_comments() {
+    let app = TestApp::spawn().await;
+    let b = Browser::start().await;
+    let c = &b.client;
+    sign_in(c, &app.base_url, ALICE).await;
+
+    // `c` opens the create dialog anywhere; the new task opens on its own page.
+    c.goto(&format!("{}/team/ENG/tasks", app.base_url))
+        .await
+        .unwrap();
+    css(c, "#task-list").await;
+    press(c, 'c').await;
+    let title = css(c, "#create-dialog[open] input[name=title]").await;
+    title
+        .send_keys("Write the onboarding checklist")
+        .await
+        .unwrap();
+    css(c, "#create-dialog textarea[name=description]")
+        .await
+        .send_keys("Steps for **new** people")
+        .await
+        .unwrap();
+    css(c, "#create-dialog button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_path(c, "/tasks/ENG-4").await;
+    assert_eq!(
+        text(c, "#task-title").await,
+        "Write the onboarding checklist"
+    );
+    assert_eq!(
+        css(c, "#task-description strong")
+            .await
+            .text()
+            .await
+            .unwrap(),
+        "new"
+    );
+
+    // In the list, under its status, and on the board.
+    c.goto(&format!("{}/team/ENG/tasks", app.base_url))
+        .await
+        .unwrap();
+    let row = css(c, "section.group[data-status=Todo] a.row[data-task=ENG-4]").await;
+    assert!(
+        row.text()
+            .await
+            .unwrap()
+            .contains("Write the onboarding checklist")
+    );
+    screenshot(c, "task-list").await;
+    c.goto(&format!("{}/team/ENG/board", app.base_url))
+        .await
+        .unwrap();
+    css(
+        c,
+        "section.column[data-status=Todo] a.card-task[data-task=ENG-4]",
+    )
+    .await;
+    screenshot(c, "board").await;
+
+    // Changing the status (the select submits itself) shows in the history.
+    c.goto(&format!("{}/tasks/ENG-4", app.base_url))
+        .await
+        .unwrap();
+    css(c, "#task-props select[name=status]")
+        .await
+        .select_by_value("In Progress")
+        .await
+        .unwrap();
+    wait_text(c, "changed status from Todo to In Progress").await;
+    let selected = css(c, "#task-props select[name=status] option[selected]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(selected, "In Progress");
+
+    // A comment, and one whose markup shows as text and runs nothing.
+    let comment = css(c, "#comment-form textarea[name=body]").await;
+    comment
+        .send_keys("Looks good, starting now.")
+        .await
+        .unwrap();
+    css(c, "#comment-form button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_text(c, "Looks good, starting now.").await;
+    let evil = "<script>window.__pwned = 1</script> <img src=x onerror=\"window.__pwned = 2\">";
+    css(c, "#comment-form textarea[name=body]")
+        .await
+        .send_keys(evil)
+        .await
+        .unwrap();
+    css(c, "#comment-form button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_text(c, "<script>window.__pwned = 1</script>").await;
+    assert!(!exists(c, "#comments script").await && !exists(c, "#comments img").await);
+    let pwned = c
+        .execute("return window.__pwned === undefined", vec![])
+        .await
+        .unwrap();
+    assert_eq!(pwned, json!(true), "no script from a comment may run");
+
+    // The author edits their own comment.
+    let first = css(c, "#comments .comment").await;
+    first
+        .find(Locator::Css("details.edit-comment summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let area = first
+        .find(Locator::Css("textarea[name=body]"))
+        .await
+        .unwrap();
+    area.clear().await.unwrap();
+    area.send_keys("Looks good, started.").await.unwrap();
+    first
+        .find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(c, "Looks good, started.").await;
+    wait_text(c, "edited").await;
+    screenshot(c, "task-page").await;
+
+    b.close().await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn project_milestone_progress_and_cycle_burn_up() {
+    let app = TestApp::spawn().await;
+    // Kickoff holds DES-1; completing it completes the milestone.
+    let admin = app.actor(ADMIN).await;
+    let done = orgn_domain::TaskPatch {
+        status: Some("Done".into()),
+        ..Default::default()
+    };
+    app.workspace
+        .update_task(&admin, "DES-1", done)
+        .await
+        .unwrap();
+    // Two more tasks in ENG's current cycle, one of them done: the chart has something to draw.
+    for title in ["Cycle task A", "Cycle task B"] {
+        let draft = orgn_domain::TaskDraft {
+            team: "ENG".into(),
+            title: title.into(),
+            cycle: Some("current".into()),
+            ..Default::default()
+        };
+        app.workspace.create_task(&admin, draft).await.unwrap();
+    }
+    let done = orgn_domain::TaskPatch {
+        status: Some("Done".into()),
+        ..Default::default()
+    };
+    app.workspace
+        .update_task(&admin, "ENG-4", done)
+        .await
+        .unwrap();
+
+    let b = Browser::start().await;
+    let c = &b.client;
+    sign_in(c, &app.base_url, ADMIN).await;
+
+    c.goto(&format!("{}/projects", app.base_url)).await.unwrap();
+    let rebrand = css(c, "a.trow[data-project=Rebrand]").await;
+    assert!(rebrand.text().await.unwrap().contains("100%"));
+    rebrand.click().await.unwrap();
+    wait_text(c, "Milestones").await;
+    let kickoff = css(c, ".milestone[data-milestone=Kickoff]").await;
+    assert!(kickoff.text().await.unwrap().contains("Kickoff"));
+    assert_eq!(
+        css(c, ".milestone[data-milestone=Kickoff] .pct")
+            .await
+            .attr("data-percent")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("100")
+    );
+    assert!(exists(c, ".milestone[data-milestone=Kickoff] svg.progress").await);
+    assert!(page_text(c).await.contains("Secret rebrand moodboard"));
+    screenshot(c, "project").await;
+
+    c.goto(&format!("{}/team/ENG/cycles", app.base_url))
+        .await
+        .unwrap();
+    css(c, "a.trow[data-cycle='1']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_path(c, "/team/ENG/cycles/1").await;
+    let chart = css(c, "#burnup svg.burnup").await;
+    assert!(
+        chart
+            .attr("aria-label")
+            .await
+            .unwrap()
+            .unwrap()
+            .contains("1 of 3 tasks completed")
+    );
+    // The cycle started three days ago: four days are drawn, as two lines.
+    assert_eq!(chart.attr("data-days").await.unwrap().as_deref(), Some("4"));
+    assert!(
+        exists(c, "#burnup polyline.burnup-scope").await
+            && exists(c, "#burnup polyline.burnup-completed").await
+    );
+    assert_eq!(text(c, "#cycle-scope").await, "3");
+    assert_eq!(text(c, "#cycle-completed").await, "1");
+    screenshot(c, "cycle").await;
+
+    b.close().await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mcp_access_generate_copy_reload_use_and_replace() {
+    let app = TestApp::spawn().await;
+    let b = Browser::start().await;
+    let c = &b.client;
+    sign_in(c, &app.base_url, ALICE).await;
+
+    c.goto(&format!("{}/settings/mcp", app.base_url))
+        .await
+        .unwrap();
+    assert!(
+        content(c, "#config-cursor")
+            .await
+            .contains("Bearer <your-token>")
+    );
+    assert!(exists(c, "#no-token").await);
+    css(c, "#generate-token").await.click().await.unwrap();
+
+    // The token, once; the orange notice with the exact expiry, 30 days ahead; the toast.
+    let token = text(c, "#new-token").await;
+    assert!(token.starts_with("orgn_pat_"), "{token}");
+    let notice = css(c, "#token-notice").await;
+    let notice_text = notice.text().await.unwrap();
+    assert!(
+        notice_text.contains("Copy your token now: it will not be shown again."),
+        "{notice_text}"
+    );
+    let expiry = start_time() + time::Duration::days(30);
+    assert_eq!(expiry.date(), time::macros::date!(2026 - 12 - 24));
+    assert!(
+        notice_text.contains("December 24, 2026 at 12:00 UTC"),
+        "{notice_text}"
+    );
+    assert_eq!(
+        css(c, "#token-expiry")
+            .await
+            .attr("datetime")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(orgn_domain::rfc3339(expiry).as_str())
+    );
+    let color = notice.css_value("background-color").await.unwrap();
+    assert_eq!(color, "rgba(255, 244, 229, 1)", "the notice is orange");
+    let border = notice.css_value("border-left-color").await.unwrap();
+    assert_eq!(border, "rgba(242, 153, 74, 1)");
+    let toast = css(c, "#toast").await;
+    assert!(toast.text().await.unwrap().contains("Token created"));
+    let (x, y, w, h) = toast.rectangle().await.unwrap();
+    assert!(
+        x + w > 1000.0 && y + h > 500.0,
+        "the toast sits bottom right: {x},{y} {w}x{h}"
+    );
+
+    // Every client snippet carries the token; the copy button copies it.
+    for id in ["claude-desktop", "cursor", "vscode", "claude-code"] {
+        let snippet = content(c, &format!("#config-{id}")).await;
+        assert!(
+            snippet.contains(&format!("Bearer {token}")),
+            "{id}: {snippet}"
+        );
+    }
+    let cursor_json = text(c, "#config-claude-desktop").await;
+    let parsed: serde_json::Value =
+        serde_json::from_str(&cursor_json).expect("the snippet is JSON");
+    assert_eq!(
+        parsed["mcpServers"]["orgn"]["env"]["AUTH_HEADER"],
+        json!(format!("Bearer {token}"))
+    );
+    assert_eq!(
+        parsed["mcpServers"]["orgn"]["args"][2],
+        json!(format!("{}/mcp", app.base_url))
+    );
+    css(c, "#panel-claude-desktop button[data-copy]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_text(c, "Copied").await;
+    screenshot(c, "mcp-access").await;
+
+    // The toast fades by itself.
+    let deadline = Instant::now() + Duration::from_secs(8);
+    while exists(c, "#toast").await && css(c, "#toast").await.is_displayed().await.unwrap_or(false)
+    {
+        assert!(Instant::now() < deadline, "the toast did not fade");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+
+    // Reload: the token is gone for good, its hint remains, and no new token was made.
+    c.refresh().await.unwrap();
+    css(c, "#token-info").await;
+    assert!(!exists(c, "#new-token").await);
+    assert!(!page_text(c).await.contains(&token));
+    assert_eq!(
+        text(c, "#token-hint").await,
+        format!("orgn_pat_…{}", &token[token.len() - 4..])
+    );
+    assert!(
+        content(c, "#config-cursor")
+            .await
+            .contains("Bearer <your-token>")
+    );
+    let source = c.source().await.unwrap();
+    assert!(!source.contains(&token));
+
+    // The copied token works against /mcp; the web session does not, and the token does not
+    // open the web app.
+    let answer = mcp_tools_list(&app, &token).await;
+    assert_eq!(answer.status, 200, "{}\n{}", answer.head, answer.body);
+    assert!(answer.body.contains("\"tools\""), "{}", answer.body);
+    let cookie = session_cookie(c).await;
+    let with_session = http(
+        &app,
+        "POST",
+        "/mcp",
+        &[("Cookie", &cookie), ("Content-Type", "application/json")],
+        "{}",
+    )
+    .await;
+    assert_eq!(with_session.status, 401);
+    let bearer = format!("Bearer {token}");
+    let web_with_token = http(&app, "GET", "/my", &[("Authorization", &bearer)], "").await;
+    assert_eq!(web_with_token.status, 303);
+    assert!(
+        web_with_token.head.contains("location: /signin"),
+        "{}",
+        web_with_token.head
+    );
+
+    // Generating again asks for confirmation, replaces the token, and the old one is refused.
+    assert!(
+        text(c, "#generate-form")
+            .await
+            .contains("stops working at once")
+    );
+    css(c, "#confirm-replace").await.click().await.unwrap();
+    css(c, "#generate-token").await.click().await.unwrap();
+    let second = text(c, "#new-token").await;
+    assert_ne!(second, token);
+    let old = mcp_tools_list(&app, &token).await;
+    assert_eq!(old.status, 401, "{}", old.head);
+    assert!(
+        old.head
+            .to_ascii_lowercase()
+            .contains("www-authenticate: bearer"),
+        "{}",
+        old.head
+    );
+    assert_eq!(mcp_tools_list(&app, &second).await.status, 200);
+
+    // Without the confirmation the server refuses to replace (the checkbox is also required
+    // in the browser).
+    c.goto(&format!("{}/settings/mcp", app.base_url))
+        .await
+        .unwrap();
+    c.execute(
+        "document.getElementById('confirm-replace').removeAttribute('required')",
+        vec![],
+    )
+    .await
+    .unwrap();
+    css(c, "#generate-token").await.click().await.unwrap();
+    wait_text(c, "Tick the box to confirm").await;
+    assert_eq!(
+        mcp_tools_list(&app, &second).await.status,
+        200,
+        "an unconfirmed form replaced nothing"
+    );
+
+    b.close().await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_teams_tasks_are_404_and_cross_site_posts_are_refused() {
+    let app = TestApp::spawn().await;
+    let b = Browser::start().await;
+    let c = &b.client;
+    sign_in(c, &app.base_url, ALICE).await;
+
+    // Alice is in ENG only: DES-1 does not exist for her.
+    c.goto(&format!("{}/tasks/DES-1", app.base_url))
+        .await
+        .unwrap();
+    wait_text(c, "Not found").await;
+    assert!(!page_text(c).await.contains("Secret rebrand moodboard"));
+    let cookie = session_cookie(c).await;
+    let des = http(&app, "GET", "/tasks/DES-1", &[("Cookie", &cookie)], "").await;
+    assert_eq!(des.status, 404);
+    assert!(!des.body.contains("Secret rebrand"));
+    assert_eq!(
+        http(&app, "GET", "/tasks/ENG-1", &[("Cookie", &cookie)], "")
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        http(&app, "GET", "/team/DES/board", &[("Cookie", &cookie)], "")
+            .await
+            .status,
+        404
+    );
+
+    // A form posted from elsewhere carries no CSRF token: 403, and nothing is created.
+    let form = [
+        ("Cookie", cookie.as_str()),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    let forged = http(&app, "POST", "/tasks", &form, "team=ENG&title=Forged").await;
+    assert_eq!(forged.status, 403);
+    let wrong = http(
+        &app,
+        "POST",
+        "/tasks",
+        &form,
+        "team=ENG&title=Forged&_csrf=not-the-token",
+    )
+    .await;
+    assert_eq!(wrong.status, 403);
+    // The same from a page on another origin, in the browser.
+    let page = format!(
+        "data:text/html,<form method=post action='{}/tasks'><input name=team value=ENG><input name=title value=Forged></form><script>document.forms[0].submit()</script>",
+        app.base_url
+    );
+    c.goto(&page).await.unwrap();
+    wait_text(c, "Not allowed").await;
+    let alice = app.actor(ALICE).await;
+    let forged_tasks = app
+        .workspace
+        .search_tasks(
+            &alice,
+            orgn_domain::TaskFilter {
+                query: Some("Forged".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(forged_tasks.items.is_empty());
+
+    // No state change on GET, and the security headers on every page.
+    let signin = http(&app, "GET", "/signin", &[], "").await;
+    let head = signin.head.to_ascii_lowercase();
+    assert!(
+        head.contains("content-security-policy:")
+            && head.contains("script-src 'self'")
+            && head.contains("frame-ancestors 'none'")
+    );
+    assert!(!head.contains("unsafe-inline"));
+    assert!(head.contains("httponly") && head.contains("samesite=lax"));
+    assert_eq!(
+        http(&app, "GET", "/signout", &[("Cookie", &cookie)], "")
+            .await
+            .status,
+        405
+    );
+
+    b.close().await;
+    app.stop().await;
+}

@@ -1,0 +1,140 @@
+//! The server backend: PostgreSQL (and what speaks its protocol). Several `orgn serve`
+//! processes may share one database: task and cycle numbers come from a row-locked counter
+//! in the inserting transaction, jobs are claimed with `FOR UPDATE SKIP LOCKED`, and
+//! sessions and tokens live in the database, so any process can serve any request.
+
+pub mod copy;
+mod extras;
+mod migrate;
+pub mod rows;
+mod store;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use orgn_domain::Error;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection};
+
+pub use migrate::{MIGRATIONS, check_not_newer, known_version};
+
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+/// True for a `postgres://` or `postgresql://` URL.
+pub fn is_url(s: &str) -> bool {
+    s.starts_with("postgres://") || s.starts_with("postgresql://")
+}
+
+fn options(url: &str) -> Result<PgConnectOptions, Error> {
+    PgConnectOptions::from_str(url)
+        .map(|o| o.application_name("orgn"))
+        .map_err(|e| Error::Invalid(format!("not a usable PostgreSQL URL: {e}")))
+}
+
+/// Where a URL points, without its password: for messages.
+pub fn describe(url: &str) -> String {
+    match PgConnectOptions::from_str(url) {
+        Ok(o) => format!("postgres://{}@{}:{}/{}", o.get_username(), o.get_host(), o.get_port(), o.get_database().unwrap_or("")),
+        Err(_) => "the PostgreSQL URL".into(),
+    }
+}
+
+impl PgStore {
+    /// Connects and applies pending migrations (refusing a newer schema).
+    pub async fn open(url: &str) -> Result<PgStore, Error> {
+        let store = PgStore::connect(url).await?;
+        migrate::run(&store.pool).await?;
+        Ok(store)
+    }
+
+    /// Connects without touching the schema.
+    pub async fn connect(url: &str) -> Result<PgStore, Error> {
+        let options = options(url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(10)
+            .min_connections(0)
+            .acquire_timeout(Duration::from_secs(30))
+            .idle_timeout(Duration::from_secs(60))
+            .connect_with(options)
+            .await
+            .map_err(|e| Error::Invalid(format!("cannot connect to {}: {e}", describe(url))))?;
+        Ok(PgStore { pool })
+    }
+
+    /// Applies pending migrations; the versions applied.
+    pub async fn migrate(&self) -> Result<Vec<i64>, Error> {
+        migrate::run(&self.pool).await
+    }
+
+    /// The schema versions applied to the database.
+    pub async fn schema_versions(&self) -> Result<Vec<i64>, Error> {
+        migrate::applied(&self.pool).await
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+/// `url` with its database name replaced by `database`.
+pub fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let host_part = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{host_part}/{database}?{q}"),
+        None => format!("{host_part}/{database}"),
+    }
+}
+
+fn quote_ident(name: &str) -> Result<String, Error> {
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(Error::Invalid(format!("{name:?} is not a plain database name")));
+    }
+    Ok(format!("\"{name}\""))
+}
+
+/// Creates the database `name` on the server of `url` (connecting to `url`'s database) and
+/// returns the URL of the new database. For tests and set-up scripts.
+pub async fn create_database(url: &str, name: &str) -> Result<String, Error> {
+    let mut conn = options(url)?.connect().await.map_err(|e| Error::Invalid(format!("cannot connect to {}: {e}", describe(url))))?;
+    let sql = format!("CREATE DATABASE {}", quote_ident(name)?);
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await.map_err(db_error)?;
+    let _ = conn.close().await;
+    Ok(with_database(url, name))
+}
+
+/// Drops the database `name` (closing other connections to it) if it exists.
+pub async fn drop_database(url: &str, name: &str) -> Result<(), Error> {
+    let mut conn = options(url)?.connect().await.map_err(|e| Error::Invalid(format!("cannot connect to {}: {e}", describe(url))))?;
+    let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(name)?);
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await.map_err(db_error)?;
+    let _ = conn.close().await;
+    Ok(())
+}
+
+pub(crate) fn internal(e: impl std::fmt::Display) -> Error {
+    Error::Internal(e.to_string())
+}
+
+/// A database error as the domain sees it: a broken unique rule is a conflict.
+pub(crate) fn db_error(e: sqlx::Error) -> Error {
+    if let Some(db) = e.as_database_error() {
+        if db.is_unique_violation() {
+            return Error::Conflict("that already exists".into());
+        }
+        if db.is_foreign_key_violation() {
+            return Error::Invalid("that refers to something that does not exist".into());
+        }
+    }
+    Error::Internal(e.to_string())
+}

@@ -1,0 +1,253 @@
+//! Converting between rows and domain values, written once over `RowExt` rather than over
+//! one backend's row type: the columns the queries select are named and typed alike on both
+//! backends (integers are 64-bit, times unix millis, dates ISO text); only flags differ
+//! (`BOOLEAN` here, `INTEGER` 0/1 in SQLite), which `RowExt::flag` hides. `sqlite/rows.rs`
+//! could use these as they are with a six-line `RowExt` for `SqliteRow`.
+
+use orgn_domain::model::*;
+use orgn_domain::{Error, Result};
+use sqlx::Row;
+use sqlx::postgres::PgRow;
+use time::{Date, OffsetDateTime};
+
+pub fn millis(t: OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+pub fn from_millis(ms: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+pub fn opt_from_millis(ms: Option<i64>) -> Option<OffsetDateTime> {
+    ms.map(from_millis)
+}
+
+pub fn date_text(d: Date) -> String {
+    d.to_string()
+}
+
+pub fn parse_date(s: &str) -> Result<Date> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    Date::parse(s, &format).map_err(|e| Error::Internal(format!("bad date {s:?} in database: {e}")))
+}
+
+pub fn opt_date(s: Option<String>) -> Result<Option<Date>> {
+    s.as_deref().map(parse_date).transpose()
+}
+
+/// Typed access to a row's columns by name, with a column's name in every error.
+pub trait RowExt {
+    fn int(&self, col: &str) -> Result<i64>;
+    fn opt_int(&self, col: &str) -> Result<Option<i64>>;
+    fn text(&self, col: &str) -> Result<String>;
+    fn opt_text(&self, col: &str) -> Result<Option<String>>;
+    fn flag(&self, col: &str) -> Result<bool>;
+    fn opt_float(&self, col: &str) -> Result<Option<f64>>;
+}
+
+fn column_error(col: &str, e: sqlx::Error) -> Error {
+    Error::Internal(format!("column {col}: {e}"))
+}
+
+impl RowExt for PgRow {
+    fn int(&self, col: &str) -> Result<i64> {
+        self.try_get(col).map_err(|e| column_error(col, e))
+    }
+    fn opt_int(&self, col: &str) -> Result<Option<i64>> {
+        self.try_get(col).map_err(|e| column_error(col, e))
+    }
+    fn text(&self, col: &str) -> Result<String> {
+        self.try_get(col).map_err(|e| column_error(col, e))
+    }
+    fn opt_text(&self, col: &str) -> Result<Option<String>> {
+        self.try_get(col).map_err(|e| column_error(col, e))
+    }
+    fn flag(&self, col: &str) -> Result<bool> {
+        self.try_get(col).map_err(|e| column_error(col, e))
+    }
+    fn opt_float(&self, col: &str) -> Result<Option<f64>> {
+        self.try_get(col).map_err(|e| column_error(col, e))
+    }
+}
+
+pub fn user(row: &impl RowExt) -> Result<User> {
+    Ok(User {
+        id: row.int("id")?,
+        email: row.text("email")?,
+        name: row.text("name")?,
+        is_admin: row.flag("is_admin")?,
+        created_at: from_millis(row.int("created_at")?),
+    })
+}
+
+pub fn team(row: &impl RowExt) -> Result<Team> {
+    Ok(Team { id: row.int("id")?, key: row.text("key")?, name: row.text("name")? })
+}
+
+pub fn role(row: &impl RowExt) -> Result<Role> {
+    Ok(Role::parse(&row.text("role")?).unwrap_or(Role::Member))
+}
+
+pub fn status_kind(s: &str) -> Result<StatusKind> {
+    StatusKind::parse(s).ok_or_else(|| Error::Internal(format!("unknown status kind {s:?}")))
+}
+
+pub fn status(row: &impl RowExt) -> Result<Status> {
+    Ok(Status {
+        id: row.int("id")?,
+        team_id: row.int("team_id")?,
+        name: row.text("name")?,
+        kind: status_kind(&row.text("kind")?)?,
+        position: row.int("position")?,
+        color: row.text("color")?,
+    })
+}
+
+pub fn label(row: &impl RowExt) -> Result<Label> {
+    Ok(Label { id: row.int("id")?, team_id: row.opt_int("team_id")?, name: row.text("name")?, color: row.text("color")? })
+}
+
+pub fn progress(row: &impl RowExt) -> Result<Progress> {
+    Ok(Progress {
+        total: row.opt_int("p_total")?.unwrap_or(0),
+        completed: row.opt_int("p_completed")?.unwrap_or(0),
+        canceled: row.opt_int("p_canceled")?.unwrap_or(0),
+    })
+}
+
+pub fn milestone(row: &impl RowExt) -> Result<Milestone> {
+    Ok(Milestone {
+        id: row.int("id")?,
+        project_id: row.int("project_id")?,
+        name: row.text("name")?,
+        target_date: opt_date(row.opt_text("target_date")?)?,
+        position: row.int("position")?,
+        progress: progress(row)?,
+    })
+}
+
+pub fn cycle(row: &impl RowExt) -> Result<Cycle> {
+    Ok(Cycle {
+        id: row.int("id")?,
+        team_id: row.int("team_id")?,
+        number: row.int("number")?,
+        name: row.opt_text("name")?,
+        starts_on: parse_date(&row.text("starts_on")?)?,
+        ends_on: parse_date(&row.text("ends_on")?)?,
+        progress: progress(row)?,
+    })
+}
+
+/// A project without its teams (loaded separately).
+pub fn project(row: &impl RowExt) -> Result<Project> {
+    let lead = match row.opt_int("lead_id")? {
+        Some(id) => Some(UserRef { id, name: row.text("lead_name")?, email: row.text("lead_email")? }),
+        None => None,
+    };
+    Ok(Project {
+        id: row.int("id")?,
+        name: row.text("name")?,
+        description: row.text("description")?,
+        status: ProjectStatus::parse(&row.text("status")?).unwrap_or(ProjectStatus::Planned),
+        lead,
+        start_date: opt_date(row.opt_text("start_date")?)?,
+        target_date: opt_date(row.opt_text("target_date")?)?,
+        teams: Vec::new(),
+        progress: progress(row)?,
+    })
+}
+
+pub fn comment(row: &impl RowExt) -> Result<Comment> {
+    Ok(Comment {
+        id: row.int("id")?,
+        task_id: row.int("task_id")?,
+        author: UserRef { id: row.int("author_id")?, name: row.text("author_name")?, email: row.text("author_email")? },
+        body: row.text("body")?,
+        created_at: from_millis(row.int("created_at")?),
+        edited_at: opt_from_millis(row.opt_int("edited_at")?),
+    })
+}
+
+pub fn doc(row: &impl RowExt) -> Result<Doc> {
+    Ok(Doc {
+        id: row.int("id")?,
+        team_id: row.opt_int("team_id")?,
+        project_id: row.opt_int("project_id")?,
+        title: row.text("title")?,
+        content: row.text("content")?,
+        creator: UserRef { id: row.int("creator_id")?, name: row.text("creator_name")?, email: row.text("creator_email")? },
+        created_at: from_millis(row.int("created_at")?),
+        updated_at: from_millis(row.int("updated_at")?),
+    })
+}
+
+pub fn token_info(row: &impl RowExt) -> Result<TokenInfo> {
+    Ok(TokenInfo {
+        hint: row.text("hint")?,
+        created_at: from_millis(row.int("created_at")?),
+        expires_at: from_millis(row.int("expires_at")?),
+        last_used_at: opt_from_millis(row.opt_int("last_used_at")?),
+    })
+}
+
+pub fn task_event(row: &impl RowExt) -> Result<TaskEvent> {
+    Ok(TaskEvent {
+        actor: UserRef { id: row.int("actor_id")?, name: row.text("actor_name")?, email: row.text("actor_email")? },
+        at: from_millis(row.int("at")?),
+        field: row.text("field")?,
+        old: row.opt_text("old")?,
+        new: row.opt_text("new")?,
+    })
+}
+
+pub fn tool_call(row: &impl RowExt) -> Result<ToolCallRecord> {
+    Ok(ToolCallRecord {
+        tool: row.text("tool")?,
+        target: row.opt_text("target")?,
+        ok: row.flag("ok")?,
+        at: from_millis(row.int("at")?),
+    })
+}
+
+/// The task columns selected by `TASK_COLUMNS`, without labels (loaded separately).
+pub fn task(row: &impl RowExt) -> Result<Task> {
+    let opt_ref = |id: &str, name: &str| -> Result<Option<NamedRef>> {
+        Ok(row.opt_int(id)?.map(|id| NamedRef { id, name: row.opt_text(name).ok().flatten().unwrap_or_default() }))
+    };
+    let cycle = match row.opt_int("cycle_id")? {
+        Some(id) => {
+            let number = row.int("cycle_number")?;
+            let name = row.opt_text("cycle_name")?;
+            let display = Cycle { id, team_id: 0, number, name, starts_on: Date::MIN, ends_on: Date::MIN, progress: Progress::default() }.display_name();
+            Some(NamedRef { id, name: display })
+        }
+        None => None,
+    };
+    let assignee = match row.opt_int("assignee_id")? {
+        Some(id) => Some(UserRef { id, name: row.text("assignee_name")?, email: row.text("assignee_email")? }),
+        None => None,
+    };
+    Ok(Task {
+        id: row.int("id")?,
+        team_id: row.int("team_id")?,
+        team_key: row.text("team_key")?,
+        number: row.int("number")?,
+        title: row.text("title")?,
+        description: row.text("description")?,
+        status: StatusRef { id: row.int("status_id")?, name: row.text("status_name")?, kind: status_kind(&row.text("status_kind")?)? },
+        priority: Priority::new(row.int("priority")?).unwrap_or(Priority::NONE),
+        assignee,
+        creator: UserRef { id: row.int("creator_id")?, name: row.text("creator_name")?, email: row.text("creator_email")? },
+        labels: Vec::new(),
+        project: opt_ref("project_id", "project_name")?,
+        milestone: opt_ref("milestone_id", "milestone_name")?,
+        cycle,
+        due_date: opt_date(row.opt_text("due_date")?)?,
+        estimate: row.opt_int("estimate")?,
+        created_at: from_millis(row.int("created_at")?),
+        updated_at: from_millis(row.int("updated_at")?),
+        started_at: opt_from_millis(row.opt_int("started_at")?),
+        completed_at: opt_from_millis(row.opt_int("completed_at")?),
+        canceled_at: opt_from_millis(row.opt_int("canceled_at")?),
+    })
+}

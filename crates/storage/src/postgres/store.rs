@@ -1,0 +1,1132 @@
+//! `Store` on PostgreSQL: the SQLite store's semantics in PostgreSQL's dialect.
+//! Search uses the `search_vector` columns (GIN-indexed), kept in step by this store.
+
+use async_trait::async_trait;
+use orgn_domain::cursor::SeekKey;
+use orgn_domain::model::*;
+use orgn_domain::store::*;
+use orgn_domain::{Error, Result};
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
+use time::{Date, OffsetDateTime};
+
+use super::rows::{self, date_text, millis};
+use super::{PgStore, db_error};
+
+pub(super) const TASK_COLUMNS: &str = "t.id, t.team_id, tm.key AS team_key, t.number, t.title, t.description, \
+    t.status_id, s.name AS status_name, s.kind AS status_kind, t.priority, \
+    t.assignee_id, a.name AS assignee_name, a.email AS assignee_email, \
+    t.creator_id, c.name AS creator_name, c.email AS creator_email, \
+    t.project_id, p.name AS project_name, t.milestone_id, m.name AS milestone_name, \
+    t.cycle_id, cy.number AS cycle_number, cy.name AS cycle_name, \
+    t.due_date, t.estimate, t.created_at, t.updated_at, t.started_at, t.completed_at, t.canceled_at";
+
+pub(super) const TASK_JOINS: &str = " JOIN teams tm ON tm.id = t.team_id \
+    JOIN statuses s ON s.id = t.status_id \
+    JOIN users c ON c.id = t.creator_id \
+    LEFT JOIN users a ON a.id = t.assignee_id \
+    LEFT JOIN projects p ON p.id = t.project_id \
+    LEFT JOIN milestones m ON m.id = t.milestone_id \
+    LEFT JOIN cycles cy ON cy.id = t.cycle_id";
+
+const DOC_COLUMNS: &str = "d.id, d.team_id, d.project_id, d.title, d.content, d.creator_id, \
+    u.name AS creator_name, u.email AS creator_email, d.created_at, d.updated_at";
+
+/// The search vector of task `t` (joined with its team `tm`): identifier (A), title (B),
+/// description (C), comments (D). `ENG-12` is indexed as `ENG`, `12` and `ENG12`.
+pub(super) const TASK_VECTOR: &str = "setweight(to_tsvector('orgn_search', orgn_words(tm.key || '-' || t.number || ' ' || tm.key || t.number)), 'A') \
+    || setweight(to_tsvector('orgn_search', orgn_words(t.title)), 'B') \
+    || setweight(to_tsvector('orgn_search', orgn_words(t.description)), 'C') \
+    || setweight(to_tsvector('orgn_search', orgn_words(coalesce((SELECT string_agg(cm.body, ' ' ORDER BY cm.id) FROM comments cm WHERE cm.task_id = t.id), ''))), 'D')";
+
+/// The search vector of doc `d`: title (A), content (C).
+pub(super) const DOC_VECTOR: &str =
+    "setweight(to_tsvector('orgn_search', orgn_words(d.title)), 'A') || setweight(to_tsvector('orgn_search', orgn_words(d.content)), 'C')";
+
+/// Progress columns (`p_total`, `p_completed`, `p_canceled`) of the live tasks whose
+/// `column` equals `outer`.
+fn progress_columns(column: &str, outer: &str) -> String {
+    let count = |extra: &str| {
+        format!(
+            "(SELECT count(*) FROM tasks pt JOIN statuses ps ON ps.id = pt.status_id \
+             WHERE pt.{column} = {outer} AND pt.deleted_at IS NULL{extra})"
+        )
+    };
+    format!(
+        "{} AS p_total, {} AS p_completed, {} AS p_canceled",
+        count(""),
+        count(" AND ps.kind = 'completed'"),
+        count(" AND ps.kind = 'canceled'")
+    )
+}
+
+/// A user's words as a `to_tsquery` text: every term must match, as a prefix. Only
+/// alphanumeric runs get through, so no query syntax in the input is interpreted.
+pub fn ts_query(text: &str) -> Option<String> {
+    let terms: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .take(16)
+        .map(|t| format!("{}:*", t.to_lowercase()))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" & "))
+}
+
+/// Continues a relevance-ordered page after `after`, anchored on the last item's score
+/// *now* (computed in the same statement), exactly as the SQLite store does; the score in
+/// the cursor is only the fallback for an item that no longer matches. Scores are stored
+/// negated, so ascending order is best first.
+fn push_after_score(b: &mut QueryBuilder<Postgres>, alias: &str, after: SeekKey) {
+    let stored = after.rank.unwrap_or(f64::MIN);
+    b.push(" AND (f.score > coalesce((SELECT score FROM f WHERE fid = ").push_bind(after.id).push("), ").push_bind(stored).push(")");
+    b.push(" OR (f.score = coalesce((SELECT score FROM f WHERE fid = ").push_bind(after.id).push("), ").push_bind(stored).push(")");
+    b.push(format!(" AND {alias}.id > ")).push_bind(after.id).push("))");
+}
+
+impl PgStore {
+    async fn with_labels(&self, mut tasks: Vec<Task>) -> Result<Vec<Task>> {
+        if tasks.is_empty() {
+            return Ok(tasks);
+        }
+        let ids: Vec<i64> = tasks.iter().map(|t| t.id).collect();
+        let rows = sqlx::query(
+            "SELECT tl.task_id, l.id, l.name, l.color FROM task_labels tl JOIN labels l ON l.id = tl.label_id \
+             WHERE tl.task_id = ANY($1) ORDER BY l.name, l.id",
+        )
+        .bind(&ids)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        for row in rows {
+            let task_id: i64 = row.get(0);
+            if let Some(task) = tasks.iter_mut().find(|t| t.id == task_id) {
+                task.labels.push(LabelRef { id: row.get(1), name: row.get(2), color: row.get(3) });
+            }
+        }
+        Ok(tasks)
+    }
+
+    async fn load_projects(&self, rows: Vec<PgRow>) -> Result<Vec<Project>> {
+        let mut projects: Vec<Project> = rows.iter().map(rows::project).collect::<Result<_>>()?;
+        if projects.is_empty() {
+            return Ok(projects);
+        }
+        let ids: Vec<i64> = projects.iter().map(|p| p.id).collect();
+        let teams = sqlx::query(
+            "SELECT pt.project_id, tm.id, tm.key, tm.name FROM project_teams pt JOIN teams tm ON tm.id = pt.team_id \
+             WHERE pt.project_id = ANY($1) ORDER BY tm.key",
+        )
+        .bind(&ids)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        for row in &teams {
+            let project: i64 = row.get(0);
+            if let Some(p) = projects.iter_mut().find(|p| p.id == project) {
+                p.teams.push(Team { id: row.get(1), key: row.get(2), name: row.get(3) });
+            }
+        }
+        Ok(projects)
+    }
+
+    fn project_select() -> String {
+        format!(
+            "SELECT pr.id, pr.name, pr.description, pr.status, pr.lead_id, u.name AS lead_name, u.email AS lead_email, \
+             pr.start_date, pr.target_date, {} FROM projects pr LEFT JOIN users u ON u.id = pr.lead_id",
+            progress_columns("project_id", "pr.id")
+        )
+    }
+
+    fn milestone_select() -> String {
+        format!("SELECT ms.id, ms.project_id, ms.name, ms.target_date, ms.position, {} FROM milestones ms", progress_columns("milestone_id", "ms.id"))
+    }
+
+    fn cycle_select() -> String {
+        format!(
+            "SELECT cy.id, cy.team_id, cy.number, cy.name, cy.starts_on, cy.ends_on, {} FROM cycles cy",
+            progress_columns("cycle_id", "cy.id")
+        )
+    }
+}
+
+/// Recomputes the search vector of one task.
+pub(super) async fn refresh_task_vector(conn: &mut PgConnection, task: TaskId) -> Result<()> {
+    let sql = format!("UPDATE tasks t SET search_vector = {TASK_VECTOR} FROM teams tm WHERE tm.id = t.team_id AND t.id = $1");
+    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(task).execute(conn).await.map_err(db_error)?;
+    Ok(())
+}
+
+pub(super) async fn refresh_doc_vector(conn: &mut PgConnection, doc: DocId) -> Result<()> {
+    let sql = format!("UPDATE docs d SET search_vector = {DOC_VECTOR} WHERE d.id = $1");
+    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(doc).execute(conn).await.map_err(db_error)?;
+    Ok(())
+}
+
+async fn insert_event(conn: &mut PgConnection, task: TaskId, actor: UserId, at: OffsetDateTime, e: &NewEvent) -> Result<()> {
+    sqlx::query("INSERT INTO task_events (task_id, actor_id, at, field, old, new) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(task)
+        .bind(actor)
+        .bind(millis(at))
+        .bind(&e.field)
+        .bind(&e.old)
+        .bind(&e.new)
+        .execute(conn)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}
+
+async fn set_task_labels(conn: &mut PgConnection, task: TaskId, labels: &[LabelId]) -> Result<()> {
+    sqlx::query("DELETE FROM task_labels WHERE task_id = $1").bind(task).execute(&mut *conn).await.map_err(db_error)?;
+    if !labels.is_empty() {
+        sqlx::query("INSERT INTO task_labels (task_id, label_id) SELECT $1, l FROM unnest($2::bigint[]) AS l")
+            .bind(task)
+            .bind(labels)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?;
+    }
+    Ok(())
+}
+
+async fn apply_task_update(conn: &mut PgConnection, u: &TaskUpdate, actor: UserId, now: OffsetDateTime) -> Result<()> {
+    let c = &u.changes;
+    let mut b = QueryBuilder::<Postgres>::new("UPDATE tasks SET updated_at = ");
+    b.push_bind(millis(now));
+    if let Some(v) = &c.title {
+        b.push(", title = ").push_bind(v.clone());
+    }
+    if let Some(v) = &c.description {
+        b.push(", description = ").push_bind(v.clone());
+    }
+    if let Some((status, times)) = &c.status {
+        b.push(", status_id = ").push_bind(*status);
+        b.push(", started_at = ").push_bind(times.started_at.map(millis));
+        b.push(", completed_at = ").push_bind(times.completed_at.map(millis));
+        b.push(", canceled_at = ").push_bind(times.canceled_at.map(millis));
+    }
+    if let Some(v) = c.priority {
+        b.push(", priority = ").push_bind(v.value());
+    }
+    if let Some(v) = c.assignee_id {
+        b.push(", assignee_id = ").push_bind(v);
+    }
+    if let Some(v) = c.project_id {
+        b.push(", project_id = ").push_bind(v);
+    }
+    if let Some(v) = c.milestone_id {
+        b.push(", milestone_id = ").push_bind(v);
+    }
+    if let Some(v) = c.cycle_id {
+        b.push(", cycle_id = ").push_bind(v);
+    }
+    if let Some(v) = c.due_date {
+        b.push(", due_date = ").push_bind(v.map(date_text));
+    }
+    if let Some(v) = c.estimate {
+        b.push(", estimate = ").push_bind(v);
+    }
+    b.push(" WHERE id = ").push_bind(u.task_id).push(" AND deleted_at IS NULL");
+    let done = b.build().execute(&mut *conn).await.map_err(db_error)?;
+    if done.rows_affected() != 1 {
+        return Err(Error::NotFound(format!("task {} not found", u.task_id)));
+    }
+    if let Some(labels) = &c.label_ids {
+        set_task_labels(conn, u.task_id, labels).await?;
+    }
+    if c.title.is_some() || c.description.is_some() {
+        refresh_task_vector(conn, u.task_id).await?;
+    }
+    for e in &u.events {
+        insert_event(conn, u.task_id, actor, now, e).await?;
+    }
+    Ok(())
+}
+
+/// Numbers and inserts one task with its labels, "created" entry and search vector, inside
+/// the caller's transaction. The counter's row lock is held until that transaction ends, so
+/// two processes never hand out the same number.
+pub(super) async fn insert_task_in(tx: &mut PgConnection, t: &NewTask) -> Result<TaskId> {
+    let counter = sqlx::query("UPDATE teams SET task_counter = task_counter + 1 WHERE id = $1 RETURNING task_counter, key")
+        .bind(t.team_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(|| Error::NotFound("team not found".into()))?;
+    let number: i64 = counter.get(0);
+    let key: String = counter.get(1);
+    let now = millis(t.now);
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO tasks (team_id, number, title, description, status_id, priority, assignee_id, creator_id, project_id, \
+         milestone_id, cycle_id, due_date, estimate, created_at, updated_at, started_at, completed_at, canceled_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id",
+    )
+    .bind(t.team_id)
+    .bind(number)
+    .bind(&t.title)
+    .bind(&t.description)
+    .bind(t.status_id)
+    .bind(t.priority.value())
+    .bind(t.assignee_id)
+    .bind(t.creator_id)
+    .bind(t.project_id)
+    .bind(t.milestone_id)
+    .bind(t.cycle_id)
+    .bind(t.due_date.map(date_text))
+    .bind(t.estimate)
+    .bind(now)
+    .bind(now)
+    .bind(t.times.started_at.map(millis))
+    .bind(t.times.completed_at.map(millis))
+    .bind(t.times.canceled_at.map(millis))
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    set_task_labels(tx, id, &t.label_ids).await?;
+    let created = NewEvent { field: "created".into(), old: None, new: Some(format!("{key}-{number}")) };
+    insert_event(tx, id, t.creator_id, t.now, &created).await?;
+    refresh_task_vector(tx, id).await?;
+    Ok(id)
+}
+
+/// `UPDATE table SET a = $1, b = $2 WHERE id = $n` for the assignments given; nothing when
+/// there are none.
+async fn update_columns(pool: &sqlx::PgPool, table: &str, id: i64, sets: Vec<(&str, Option<String>)>) -> Result<()> {
+    if sets.is_empty() {
+        return Ok(());
+    }
+    let mut b = QueryBuilder::<Postgres>::new(format!("UPDATE {table} SET "));
+    let mut first = true;
+    for (column, value) in sets {
+        if !first {
+            b.push(", ");
+        }
+        first = false;
+        b.push(format!("{column} = ")).push_bind(value);
+    }
+    b.push(" WHERE id = ").push_bind(id);
+    b.build().execute(pool).await.map_err(db_error)?;
+    Ok(())
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn create_user(&self, u: NewUser) -> Result<User> {
+        let id: i64 =
+            sqlx::query_scalar("INSERT INTO users (email, name, password_hash, is_admin, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+                .bind(&u.email)
+                .bind(&u.name)
+                .bind(&u.password_hash)
+                .bind(u.is_admin)
+                .bind(millis(u.now))
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|e| match db_error(e) {
+                    Error::Conflict(_) => Error::Conflict(format!("a user with email {} already exists", u.email)),
+                    other => other,
+                })?;
+        self.user(id).await?.ok_or_else(|| Error::Internal("user vanished".into()))
+    }
+
+    async fn user(&self, id: UserId) -> Result<Option<User>> {
+        let row = sqlx::query("SELECT id, email, name, is_admin, created_at FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        row.as_ref().map(rows::user).transpose()
+    }
+
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
+        let row = sqlx::query("SELECT id, email, name, is_admin, created_at FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        row.as_ref().map(rows::user).transpose()
+    }
+
+    async fn users(&self) -> Result<Vec<User>> {
+        let rows = sqlx::query("SELECT id, email, name, is_admin, created_at FROM users ORDER BY lower(name), id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        rows.iter().map(rows::user).collect()
+    }
+
+    async fn count_users(&self) -> Result<i64> {
+        sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(&self.pool).await.map_err(db_error)
+    }
+
+    async fn password_hash(&self, id: UserId) -> Result<Option<String>> {
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1").bind(id).fetch_optional(&self.pool).await.map_err(db_error)
+    }
+
+    async fn set_password_hash(&self, id: UserId, hash: &str) -> Result<()> {
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(id).execute(&self.pool).await.map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn set_user_name(&self, id: UserId, name: &str) -> Result<()> {
+        sqlx::query("UPDATE users SET name = $1 WHERE id = $2").bind(name).bind(id).execute(&self.pool).await.map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn create_team(&self, key: &str, name: &str, statuses: &[NewStatus], now: OffsetDateTime) -> Result<Team> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let id: i64 = sqlx::query_scalar("INSERT INTO teams (key, name, created_at) VALUES ($1, $2, $3) RETURNING id")
+            .bind(key)
+            .bind(name)
+            .bind(millis(now))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| match db_error(e) {
+                Error::Conflict(_) => Error::Conflict(format!("a team with key {key} already exists")),
+                other => other,
+            })?;
+        for (position, s) in statuses.iter().enumerate() {
+            sqlx::query("INSERT INTO statuses (team_id, name, kind, position, color) VALUES ($1, $2, $3, $4, $5)")
+                .bind(id)
+                .bind(&s.name)
+                .bind(s.kind.as_str())
+                .bind(position as i64)
+                .bind(&s.color)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)?;
+        Ok(Team { id, key: key.to_string(), name: name.to_string() })
+    }
+
+    async fn team(&self, id: TeamId) -> Result<Option<Team>> {
+        let row = sqlx::query("SELECT id, key, name FROM teams WHERE id = $1").bind(id).fetch_optional(&self.pool).await.map_err(db_error)?;
+        row.as_ref().map(rows::team).transpose()
+    }
+
+    async fn team_by_key(&self, key: &str) -> Result<Option<Team>> {
+        let row = sqlx::query("SELECT id, key, name FROM teams WHERE key = $1").bind(key).fetch_optional(&self.pool).await.map_err(db_error)?;
+        row.as_ref().map(rows::team).transpose()
+    }
+
+    async fn teams(&self) -> Result<Vec<Team>> {
+        let rows = sqlx::query("SELECT id, key, name FROM teams ORDER BY key").fetch_all(&self.pool).await.map_err(db_error)?;
+        rows.iter().map(rows::team).collect()
+    }
+
+    async fn memberships(&self, user: UserId) -> Result<Vec<Membership>> {
+        let rows = sqlx::query(
+            "SELECT tm.id, tm.key, tm.name, ms.role FROM memberships ms JOIN teams tm ON tm.id = ms.team_id WHERE ms.user_id = $1 ORDER BY tm.key",
+        )
+        .bind(user)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(|r| Ok(Membership { team: rows::team(r)?, role: rows::role(r)? })).collect()
+    }
+
+    async fn team_members(&self, team: TeamId) -> Result<Vec<(User, Role)>> {
+        let rows = sqlx::query(
+            "SELECT u.id, u.email, u.name, u.is_admin, u.created_at, ms.role FROM memberships ms JOIN users u ON u.id = ms.user_id \
+             WHERE ms.team_id = $1 ORDER BY lower(u.name), u.id",
+        )
+        .bind(team)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(|r| Ok((rows::user(r)?, rows::role(r)?))).collect()
+    }
+
+    async fn set_membership(&self, team: TeamId, user: UserId, role: Role) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO memberships (team_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT (team_id, user_id) DO UPDATE SET role = excluded.role",
+        )
+        .bind(team)
+        .bind(user)
+        .bind(role.as_str())
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn remove_membership(&self, team: TeamId, user: UserId) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM memberships WHERE team_id = $1 AND user_id = $2")
+            .bind(team)
+            .bind(user)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn statuses(&self, team: TeamId) -> Result<Vec<Status>> {
+        let rows = sqlx::query("SELECT id, team_id, name, kind, position, color FROM statuses WHERE team_id = $1 ORDER BY position, id")
+            .bind(team)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        rows.iter().map(rows::status).collect()
+    }
+
+    async fn insert_task(&self, t: NewTask) -> Result<TaskId> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let id = insert_task_in(&mut tx, &t).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(id)
+    }
+
+    async fn task(&self, id: TaskId) -> Result<Option<Task>> {
+        let sql = format!("SELECT {TASK_COLUMNS} FROM tasks t{TASK_JOINS} WHERE t.id = $1 AND t.deleted_at IS NULL");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await.map_err(db_error)?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(self.with_labels(vec![rows::task(&row)?]).await?.pop())
+    }
+
+    async fn task_id_by_number(&self, team: TeamId, number: i64) -> Result<Option<TaskId>> {
+        sqlx::query_scalar("SELECT id FROM tasks WHERE team_id = $1 AND number = $2 AND deleted_at IS NULL")
+            .bind(team)
+            .bind(number)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)
+    }
+
+    async fn update_tasks(&self, updates: &[TaskUpdate], actor: UserId, now: OffsetDateTime) -> Result<()> {
+        // In ascending id order (stable for one task's several updates), so that two bulk
+        // changes from two processes lock rows in the same order and cannot deadlock.
+        let mut ordered: Vec<&TaskUpdate> = updates.iter().collect();
+        ordered.sort_by_key(|u| u.task_id);
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        for u in ordered {
+            apply_task_update(&mut tx, u, actor, now).await?;
+        }
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn delete_task(&self, id: TaskId, now: OffsetDateTime) -> Result<()> {
+        // The search vector stays: searches skip deleted tasks, and a restore needs no reindex.
+        sqlx::query("UPDATE tasks SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL")
+            .bind(millis(now))
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn task_history(&self, id: TaskId) -> Result<Vec<TaskEvent>> {
+        let rows = sqlx::query(
+            "SELECT e.at, e.field, e.old, e.new, u.id AS actor_id, u.name AS actor_name, u.email AS actor_email \
+             FROM task_events e JOIN users u ON u.id = e.actor_id WHERE e.task_id = $1 ORDER BY e.id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(rows::task_event).collect()
+    }
+
+    async fn search_tasks(&self, q: &TaskQuery) -> Result<Vec<(Task, SeekKey)>> {
+        if q.teams.is_empty() {
+            return Ok(vec![]);
+        }
+        let text = match q.text.as_deref() {
+            Some(t) => match ts_query(t) {
+                Some(tsq) => Some(tsq),
+                None => return Ok(vec![]),
+            },
+            None => None,
+        };
+        let mut b = QueryBuilder::<Postgres>::new("");
+        match &text {
+            Some(tsq) => {
+                b.push("WITH f AS (SELECT st.id AS fid, -ts_rank(st.search_vector, tq.q)::float8 AS score FROM tasks st, to_tsquery('orgn_search', ");
+                b.push_bind(tsq.clone());
+                b.push(") AS tq(q) WHERE st.search_vector @@ tq.q AND st.deleted_at IS NULL AND st.team_id = ANY(");
+                b.push_bind(q.teams.clone());
+                b.push(")) SELECT ").push(TASK_COLUMNS).push(", f.score AS rank FROM f JOIN tasks t ON t.id = f.fid");
+            }
+            None => {
+                b.push("SELECT ").push(TASK_COLUMNS).push(", NULL::float8 AS rank FROM tasks t");
+            }
+        }
+        b.push(TASK_JOINS);
+        b.push(" WHERE t.deleted_at IS NULL AND t.team_id = ANY(").push_bind(q.teams.clone()).push(")");
+        if !q.status_ids.is_empty() || !q.status_kinds.is_empty() {
+            let kinds: Vec<String> = q.status_kinds.iter().map(|k| k.as_str().to_string()).collect();
+            b.push(" AND (t.status_id = ANY(").push_bind(q.status_ids.clone()).push(") OR s.kind = ANY(").push_bind(kinds).push("))");
+        }
+        match q.assignee {
+            Some(Some(user)) => {
+                b.push(" AND t.assignee_id = ").push_bind(user);
+            }
+            Some(None) => {
+                b.push(" AND t.assignee_id IS NULL");
+            }
+            None => {}
+        }
+        if !q.label_ids.is_empty() {
+            b.push(" AND EXISTS (SELECT 1 FROM task_labels tl WHERE tl.task_id = t.id AND tl.label_id = ANY(").push_bind(q.label_ids.clone()).push("))");
+        }
+        if !q.priorities.is_empty() {
+            let values: Vec<i64> = q.priorities.iter().map(|p| p.value()).collect();
+            b.push(" AND t.priority = ANY(").push_bind(values).push(")");
+        }
+        for (column, value) in [("project_id", q.project_id), ("milestone_id", q.milestone_id), ("cycle_id", q.cycle_id)] {
+            if let Some(v) = value {
+                b.push(format!(" AND t.{column} = ")).push_bind(v);
+            }
+        }
+        if let Some(since) = q.updated_since {
+            b.push(" AND t.updated_at >= ").push_bind(millis(since));
+        }
+        match (&text, q.after) {
+            (Some(_), Some(after)) => push_after_score(&mut b, "t", after),
+            (None, Some(after)) => {
+                b.push(" AND t.id < ").push_bind(after.id);
+            }
+            _ => {}
+        }
+        b.push(if text.is_some() { " ORDER BY f.score, t.id" } else { " ORDER BY t.id DESC" });
+        b.push(" LIMIT ").push_bind(q.limit as i64);
+        let rows = b.build().fetch_all(&self.pool).await.map_err(db_error)?;
+        let mut keys = Vec::with_capacity(rows.len());
+        let mut tasks = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let task = rows::task(row)?;
+            keys.push(SeekKey { rank: rows::RowExt::opt_float(row, "rank")?, id: task.id });
+            tasks.push(task);
+        }
+        let tasks = self.with_labels(tasks).await?;
+        Ok(tasks.into_iter().zip(keys).collect())
+    }
+
+    async fn labels(&self, teams: &[TeamId]) -> Result<Vec<Label>> {
+        let rows = sqlx::query("SELECT id, team_id, name, color FROM labels WHERE team_id IS NULL OR team_id = ANY($1) ORDER BY lower(name), id")
+            .bind(teams)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        rows.iter().map(rows::label).collect()
+    }
+
+    async fn label(&self, id: LabelId) -> Result<Option<Label>> {
+        let row = sqlx::query("SELECT id, team_id, name, color FROM labels WHERE id = $1").bind(id).fetch_optional(&self.pool).await.map_err(db_error)?;
+        row.as_ref().map(rows::label).transpose()
+    }
+
+    async fn create_label(&self, team: Option<TeamId>, name: &str, color: &str) -> Result<Label> {
+        let id: i64 = sqlx::query_scalar("INSERT INTO labels (team_id, name, color) VALUES ($1, $2, $3) RETURNING id")
+            .bind(team)
+            .bind(name)
+            .bind(color)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(Label { id, team_id: team, name: name.to_string(), color: color.to_string() })
+    }
+
+    async fn update_label(&self, id: LabelId, name: Option<&str>, color: Option<&str>) -> Result<()> {
+        sqlx::query("UPDATE labels SET name = coalesce($1, name), color = coalesce($2, color) WHERE id = $3")
+            .bind(name)
+            .bind(color)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn create_project(&self, p: NewProject) -> Result<ProjectId> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO projects (name, description, status, lead_id, start_date, target_date, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(&p.name)
+        .bind(&p.description)
+        .bind(p.status.as_str())
+        .bind(p.lead_id)
+        .bind(p.start_date.map(date_text))
+        .bind(p.target_date.map(date_text))
+        .bind(millis(p.now))
+        .bind(millis(p.now))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        for team in &p.team_ids {
+            sqlx::query("INSERT INTO project_teams (project_id, team_id) VALUES ($1, $2)").bind(id).bind(team).execute(&mut *tx).await.map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)?;
+        Ok(id)
+    }
+
+    async fn project(&self, id: ProjectId) -> Result<Option<Project>> {
+        let sql = format!("{} WHERE pr.id = $1", Self::project_select());
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_all(&self.pool).await.map_err(db_error)?;
+        Ok(self.load_projects(rows).await?.pop())
+    }
+
+    async fn projects(&self, teams: &[TeamId]) -> Result<Vec<Project>> {
+        if teams.is_empty() {
+            return Ok(vec![]);
+        }
+        let sql = format!(
+            "{} WHERE pr.id IN (SELECT project_id FROM project_teams WHERE team_id = ANY($1)) ORDER BY lower(pr.name), pr.id",
+            Self::project_select()
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(teams).fetch_all(&self.pool).await.map_err(db_error)?;
+        self.load_projects(rows).await
+    }
+
+    async fn update_project(&self, id: ProjectId, c: &ProjectChanges, now: OffsetDateTime) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let mut b = QueryBuilder::<Postgres>::new("UPDATE projects SET updated_at = ");
+        b.push_bind(millis(now));
+        if let Some(v) = &c.name {
+            b.push(", name = ").push_bind(v.clone());
+        }
+        if let Some(v) = &c.description {
+            b.push(", description = ").push_bind(v.clone());
+        }
+        if let Some(v) = c.status {
+            b.push(", status = ").push_bind(v.as_str());
+        }
+        if let Some(v) = c.lead_id {
+            b.push(", lead_id = ").push_bind(v);
+        }
+        if let Some(v) = c.start_date {
+            b.push(", start_date = ").push_bind(v.map(date_text));
+        }
+        if let Some(v) = c.target_date {
+            b.push(", target_date = ").push_bind(v.map(date_text));
+        }
+        b.push(" WHERE id = ").push_bind(id);
+        b.build().execute(&mut *tx).await.map_err(db_error)?;
+        if let Some(teams) = &c.team_ids {
+            sqlx::query("DELETE FROM project_teams WHERE project_id = $1").bind(id).execute(&mut *tx).await.map_err(db_error)?;
+            for team in teams {
+                sqlx::query("INSERT INTO project_teams (project_id, team_id) VALUES ($1, $2)").bind(id).bind(team).execute(&mut *tx).await.map_err(db_error)?;
+            }
+        }
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn create_milestone(&self, project: ProjectId, name: &str, target: Option<Date>) -> Result<MilestoneId> {
+        sqlx::query_scalar(
+            "INSERT INTO milestones (project_id, name, target_date, position) \
+             VALUES ($1, $2, $3, (SELECT coalesce(max(position), 0) + 1 FROM milestones WHERE project_id = $1)) RETURNING id",
+        )
+        .bind(project)
+        .bind(name)
+        .bind(target.map(date_text))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_error)
+    }
+
+    async fn milestone(&self, id: MilestoneId) -> Result<Option<Milestone>> {
+        let sql = format!("{} WHERE ms.id = $1", Self::milestone_select());
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await.map_err(db_error)?;
+        row.as_ref().map(rows::milestone).transpose()
+    }
+
+    async fn milestones(&self, project: ProjectId) -> Result<Vec<Milestone>> {
+        let sql = format!("{} WHERE ms.project_id = $1 ORDER BY ms.position, ms.id", Self::milestone_select());
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(project).fetch_all(&self.pool).await.map_err(db_error)?;
+        rows.iter().map(rows::milestone).collect()
+    }
+
+    async fn update_milestone(&self, id: MilestoneId, c: &MilestoneChanges) -> Result<()> {
+        let mut b = QueryBuilder::<Postgres>::new("UPDATE milestones SET position = position");
+        if let Some(v) = &c.name {
+            b.push(", name = ").push_bind(v.clone());
+        }
+        if let Some(v) = c.target_date {
+            b.push(", target_date = ").push_bind(v.map(date_text));
+        }
+        if let Some(v) = c.position {
+            b.push(", position = ").push_bind(v);
+        }
+        b.push(" WHERE id = ").push_bind(id);
+        b.build().execute(&self.pool).await.map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn create_cycle(&self, team: TeamId, name: Option<&str>, starts_on: Date, ends_on: Date) -> Result<CycleId> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let number: i64 = sqlx::query_scalar("UPDATE teams SET cycle_counter = cycle_counter + 1 WHERE id = $1 RETURNING cycle_counter")
+            .bind(team)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        let id: i64 = sqlx::query_scalar("INSERT INTO cycles (team_id, number, name, starts_on, ends_on) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+            .bind(team)
+            .bind(number)
+            .bind(name)
+            .bind(date_text(starts_on))
+            .bind(date_text(ends_on))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(id)
+    }
+
+    async fn cycle(&self, id: CycleId) -> Result<Option<Cycle>> {
+        let sql = format!("{} WHERE cy.id = $1", Self::cycle_select());
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await.map_err(db_error)?;
+        row.as_ref().map(rows::cycle).transpose()
+    }
+
+    async fn cycles(&self, teams: &[TeamId]) -> Result<Vec<Cycle>> {
+        if teams.is_empty() {
+            return Ok(vec![]);
+        }
+        let sql = format!("{} WHERE cy.team_id = ANY($1) ORDER BY cy.starts_on, cy.id", Self::cycle_select());
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(teams).fetch_all(&self.pool).await.map_err(db_error)?;
+        rows.iter().map(rows::cycle).collect()
+    }
+
+    async fn update_cycle(&self, id: CycleId, c: &CycleChanges) -> Result<()> {
+        let mut sets: Vec<(&str, Option<String>)> = Vec::new();
+        if let Some(v) = &c.name {
+            sets.push(("name", v.clone()));
+        }
+        if let Some(v) = c.starts_on {
+            sets.push(("starts_on", Some(date_text(v))));
+        }
+        if let Some(v) = c.ends_on {
+            sets.push(("ends_on", Some(date_text(v))));
+        }
+        update_columns(&self.pool, "cycles", id, sets).await
+    }
+
+    async fn create_comment(&self, task: TaskId, author: UserId, body: &str, now: OffsetDateTime) -> Result<CommentId> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let id: i64 = sqlx::query_scalar("INSERT INTO comments (task_id, author_id, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+            .bind(task)
+            .bind(author)
+            .bind(body)
+            .bind(millis(now))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        refresh_task_vector(&mut tx, task).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(id)
+    }
+
+    async fn comment(&self, id: CommentId) -> Result<Option<Comment>> {
+        let row = sqlx::query(
+            "SELECT cm.id, cm.task_id, cm.author_id, u.name AS author_name, u.email AS author_email, cm.body, cm.created_at, cm.edited_at \
+             FROM comments cm JOIN users u ON u.id = cm.author_id WHERE cm.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        row.as_ref().map(rows::comment).transpose()
+    }
+
+    async fn comments(&self, task: TaskId) -> Result<Vec<Comment>> {
+        let rows = sqlx::query(
+            "SELECT cm.id, cm.task_id, cm.author_id, u.name AS author_name, u.email AS author_email, cm.body, cm.created_at, cm.edited_at \
+             FROM comments cm JOIN users u ON u.id = cm.author_id WHERE cm.task_id = $1 ORDER BY cm.id",
+        )
+        .bind(task)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(rows::comment).collect()
+    }
+
+    async fn update_comment(&self, id: CommentId, body: &str, now: OffsetDateTime) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let task: i64 = sqlx::query_scalar("UPDATE comments SET body = $1, edited_at = $2 WHERE id = $3 RETURNING task_id")
+            .bind(body)
+            .bind(millis(now))
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        refresh_task_vector(&mut tx, task).await?;
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn create_doc(&self, d: NewDoc) -> Result<DocId> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO docs (team_id, project_id, title, content, creator_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(d.team_id)
+        .bind(d.project_id)
+        .bind(&d.title)
+        .bind(&d.content)
+        .bind(d.creator_id)
+        .bind(millis(d.now))
+        .bind(millis(d.now))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        refresh_doc_vector(&mut tx, id).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(id)
+    }
+
+    async fn doc(&self, id: DocId) -> Result<Option<Doc>> {
+        let sql = format!("SELECT {DOC_COLUMNS} FROM docs d JOIN users u ON u.id = d.creator_id WHERE d.id = $1 AND d.deleted_at IS NULL");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await.map_err(db_error)?;
+        row.as_ref().map(rows::doc).transpose()
+    }
+
+    async fn update_doc(&self, id: DocId, title: Option<&str>, content: Option<&str>, now: OffsetDateTime) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        sqlx::query("UPDATE docs SET title = coalesce($1, title), content = coalesce($2, content), updated_at = $3 WHERE id = $4")
+            .bind(title)
+            .bind(content)
+            .bind(millis(now))
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        refresh_doc_vector(&mut tx, id).await?;
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn delete_doc(&self, id: DocId, now: OffsetDateTime) -> Result<()> {
+        sqlx::query("UPDATE docs SET deleted_at = $1 WHERE id = $2").bind(millis(now)).bind(id).execute(&self.pool).await.map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn search_docs(&self, q: &DocQuery) -> Result<Vec<(Doc, SeekKey)>> {
+        let text = match q.text.as_deref() {
+            Some(t) => match ts_query(t) {
+                Some(tsq) => Some(tsq),
+                None => return Ok(vec![]),
+            },
+            None => None,
+        };
+        let mut b = QueryBuilder::<Postgres>::new("");
+        match &text {
+            Some(tsq) => {
+                b.push("WITH f AS (SELECT sd.id AS fid, -ts_rank(sd.search_vector, tq.q)::float8 AS score FROM docs sd, to_tsquery('orgn_search', ");
+                b.push_bind(tsq.clone());
+                b.push(") AS tq(q) WHERE sd.search_vector @@ tq.q AND sd.deleted_at IS NULL) SELECT ")
+                    .push(DOC_COLUMNS)
+                    .push(", f.score AS rank FROM f JOIN docs d ON d.id = f.fid");
+            }
+            None => {
+                b.push("SELECT ").push(DOC_COLUMNS).push(", NULL::float8 AS rank FROM docs d");
+            }
+        }
+        b.push(" JOIN users u ON u.id = d.creator_id WHERE d.deleted_at IS NULL AND (d.team_id = ANY(")
+            .push_bind(q.teams.clone())
+            .push(") OR d.project_id = ANY(")
+            .push_bind(q.projects.clone())
+            .push("))");
+        match (&text, q.after) {
+            (Some(_), Some(after)) => push_after_score(&mut b, "d", after),
+            (None, Some(after)) => {
+                b.push(" AND d.id < ").push_bind(after.id);
+            }
+            _ => {}
+        }
+        b.push(if text.is_some() { " ORDER BY f.score, d.id" } else { " ORDER BY d.id DESC" });
+        b.push(" LIMIT ").push_bind(q.limit as i64);
+        let rows = b.build().fetch_all(&self.pool).await.map_err(db_error)?;
+        rows.iter()
+            .map(|row| {
+                let doc = rows::doc(row)?;
+                let key = SeekKey { rank: rows::RowExt::opt_float(row, "rank")?, id: doc.id };
+                Ok((doc, key))
+            })
+            .collect()
+    }
+
+    async fn replace_token(&self, user: UserId, digest: &str, info: &TokenInfo) -> Result<()> {
+        // One statement: the old digest is gone in the same instant the new one exists, for
+        // every process on this database.
+        sqlx::query(
+            "INSERT INTO personal_tokens (user_id, digest, hint, created_at, expires_at, last_used_at) VALUES ($1, $2, $3, $4, $5, NULL) \
+             ON CONFLICT (user_id) DO UPDATE SET digest = excluded.digest, hint = excluded.hint, created_at = excluded.created_at, \
+             expires_at = excluded.expires_at, last_used_at = NULL",
+        )
+        .bind(user)
+        .bind(digest)
+        .bind(&info.hint)
+        .bind(millis(info.created_at))
+        .bind(millis(info.expires_at))
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn token_by_digest(&self, digest: &str) -> Result<Option<StoredToken>> {
+        let row = sqlx::query("SELECT user_id, hint, created_at, expires_at, last_used_at FROM personal_tokens WHERE digest = $1")
+            .bind(digest)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        row.map(|r| Ok(StoredToken { user_id: rows::RowExt::int(&r, "user_id")?, info: rows::token_info(&r)? })).transpose()
+    }
+
+    async fn token_info(&self, user: UserId) -> Result<Option<TokenInfo>> {
+        let row = sqlx::query("SELECT hint, created_at, expires_at, last_used_at FROM personal_tokens WHERE user_id = $1")
+            .bind(user)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        row.as_ref().map(rows::token_info).transpose()
+    }
+
+    async fn touch_token(&self, digest: &str, now: OffsetDateTime) -> Result<()> {
+        sqlx::query("UPDATE personal_tokens SET last_used_at = $1 WHERE digest = $2").bind(millis(now)).bind(digest).execute(&self.pool).await.map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn record_tool_call(&self, user: UserId, call: &ToolCallRecord) -> Result<()> {
+        sqlx::query("INSERT INTO tool_calls (user_id, tool, target, ok, at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(user)
+            .bind(&call.tool)
+            .bind(&call.target)
+            .bind(call.ok)
+            .bind(millis(call.at))
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn recent_tool_calls(&self, user: UserId, limit: i64) -> Result<Vec<ToolCallRecord>> {
+        let rows = sqlx::query("SELECT tool, target, ok, at FROM tool_calls WHERE user_id = $1 ORDER BY id DESC LIMIT $2")
+            .bind(user)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        rows.iter().map(rows::tool_call).collect()
+    }
+
+    async fn insert_tasks(&self, tasks: &[NewTask]) -> Result<Vec<TaskId>> {
+        self.insert_many(tasks).await
+    }
+    async fn trash(&self, teams: &[TeamId]) -> Result<Vec<TrashItem>> {
+        self.trash_items(teams).await
+    }
+    async fn deleted_task_id(&self, team: TeamId, number: i64) -> Result<Option<TaskId>> {
+        sqlx::query_scalar("SELECT id FROM tasks WHERE team_id = $1 AND number = $2 AND deleted_at IS NOT NULL")
+            .bind(team)
+            .bind(number)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)
+    }
+    async fn deleted_doc(&self, id: DocId) -> Result<Option<TrashItem>> {
+        self.deleted_doc_item(id).await
+    }
+    async fn restore_task(&self, id: TaskId, now: OffsetDateTime) -> Result<()> {
+        self.restore(TrashKind::Task, id, now).await
+    }
+    async fn restore_doc(&self, id: DocId, now: OffsetDateTime) -> Result<()> {
+        self.restore(TrashKind::Doc, id, now).await
+    }
+    async fn purge_task(&self, id: TaskId) -> Result<()> {
+        self.purge(TrashKind::Task, id).await
+    }
+    async fn purge_doc(&self, id: DocId) -> Result<()> {
+        self.purge(TrashKind::Doc, id).await
+    }
+    async fn purge_deleted_before(&self, cutoff: OffsetDateTime) -> Result<u64> {
+        self.purge_before(cutoff).await
+    }
+    async fn set_deleted_by(&self, kind: TrashKind, id: i64, user: UserId) -> Result<()> {
+        self.mark_deleted_by(kind, id, user).await
+    }
+    async fn create_job(&self, user: UserId, kind: JobKind, input: &str, now: OffsetDateTime) -> Result<JobId> {
+        self.new_job(user, kind, input, now).await
+    }
+    async fn job(&self, id: JobId) -> Result<Option<Job>> {
+        self.get_job(id).await
+    }
+    async fn jobs(&self, user: UserId, limit: i64) -> Result<Vec<Job>> {
+        self.user_jobs(user, limit).await
+    }
+    async fn claim_job(&self, owner: &str, now: OffsetDateTime, stale_before: OffsetDateTime) -> Result<Option<Job>> {
+        self.claim(owner, now, stale_before).await
+    }
+    async fn job_progress(&self, id: JobId, done: i64, total: i64, now: OffsetDateTime) -> Result<bool> {
+        self.progress(id, done, total, now).await
+    }
+    async fn finish_job(&self, id: JobId, state: JobState, result: Option<&str>, error: Option<&str>, now: OffsetDateTime) -> Result<()> {
+        self.finish(id, state, result, error, now).await
+    }
+    async fn cancel_job(&self, id: JobId, now: OffsetDateTime) -> Result<bool> {
+        self.cancel(id, now).await
+    }
+    async fn import_chunk(&self, chunk: &ImportChunk, now: OffsetDateTime) -> Result<()> {
+        self.write_import_chunk(chunk, now).await
+    }
+    async fn job_errors(&self, id: JobId) -> Result<Vec<(i64, String)>> {
+        self.errors_of(id).await
+    }
+    async fn put_job_file(&self, id: JobId, name: &str, content: &[u8]) -> Result<()> {
+        self.save_job_file(id, name, content).await
+    }
+    async fn job_file(&self, id: JobId, name: &str) -> Result<Option<Vec<u8>>> {
+        self.load_job_file(id, name).await
+    }
+    async fn reindex_tasks(&self, after_id: i64, limit: i64) -> Result<Option<i64>> {
+        self.reindex_batch(after_id, limit).await
+    }
+    async fn count_tasks(&self) -> Result<i64> {
+        sqlx::query_scalar("SELECT count(*) FROM tasks WHERE deleted_at IS NULL").fetch_one(&self.pool).await.map_err(db_error)
+    }
+    async fn create_conversation(&self, user: UserId, title: &str, now: OffsetDateTime) -> Result<ConversationId> {
+        self.new_conversation(user, title, now).await
+    }
+    async fn conversations(&self, user: UserId, limit: i64) -> Result<Vec<Conversation>> {
+        self.user_conversations(user, limit).await
+    }
+    async fn conversation_owner(&self, id: ConversationId) -> Result<Option<UserId>> {
+        sqlx::query_scalar("SELECT user_id FROM conversations WHERE id = $1").bind(id).fetch_optional(&self.pool).await.map_err(db_error)
+    }
+    async fn append_message(&self, id: ConversationId, role: ChatRole, content: &str, now: OffsetDateTime) -> Result<i64> {
+        self.add_message(id, role, content, now).await
+    }
+    async fn messages(&self, id: ConversationId) -> Result<Vec<ChatMessage>> {
+        self.conversation_messages(id).await
+    }
+
+    async fn create_session(&self, digest: &str, s: &StoredSession) -> Result<()> {
+        sqlx::query("INSERT INTO sessions (digest, user_id, csrf_token, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(digest)
+            .bind(s.user_id)
+            .bind(&s.csrf_token)
+            .bind(millis(s.expires_at))
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn session(&self, digest: &str) -> Result<Option<StoredSession>> {
+        let row = sqlx::query("SELECT user_id, csrf_token, expires_at FROM sessions WHERE digest = $1")
+            .bind(digest)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(row.map(|r| StoredSession { user_id: r.get(0), csrf_token: r.get(1), expires_at: rows::from_millis(r.get(2)) }))
+    }
+
+    async fn delete_session(&self, digest: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE digest = $1").bind(digest).execute(&self.pool).await.map_err(db_error)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,185 @@
+//! Sign in and out.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use orgn_domain::Error;
+use serde::Deserialize;
+
+use super::{Empty, render_with};
+use crate::AppState;
+use crate::error::{WebError, WebResult};
+use crate::session::{
+    self, PRE_SESSION_COOKIE, Posted, SESSION_COOKIE, clear_cookie, cookie, same_secret, set_cookie,
+};
+
+#[derive(Template)]
+#[template(path = "signin.html")]
+struct SignInPage {
+    csrf: String,
+    next: String,
+    email: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// Only a path on this site: never `//evil.example` or `https://…`.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
+            n.to_string()
+        }
+        _ => "/my".to_string(),
+    }
+}
+
+fn sign_in_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    next: String,
+    email: String,
+    error: Option<String>,
+) -> WebResult {
+    // The sign-in form's CSRF token lives in a cookie until there is a session.
+    let existing = cookie(headers, PRE_SESSION_COOKIE);
+    let token = existing
+        .clone()
+        .unwrap_or_else(|| orgn_domain::secrets::random_base62(32));
+    let mut res = render_with(
+        status,
+        SignInPage {
+            csrf: token.clone(),
+            next,
+            email,
+            error,
+        },
+    )?;
+    if existing.is_none() {
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(PRE_SESSION_COOKIE, &token, Some(3600), state.secure_cookies)
+                .parse()
+                .unwrap(),
+        );
+    }
+    Ok(res)
+}
+
+pub async fn sign_in_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<NextQuery>,
+) -> WebResult {
+    if let Some(id) = cookie(&headers, SESSION_COOKIE)
+        && state.workspace.session_actor(&id).await.is_ok()
+    {
+        return Ok(Redirect::to(&safe_next(q.next.as_deref())).into_response());
+    }
+    sign_in_form(
+        &state,
+        &headers,
+        StatusCode::OK,
+        safe_next(q.next.as_deref()),
+        String::new(),
+        None,
+    )
+}
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: Option<String>,
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+}
+
+pub async fn sign_in(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<SignInForm>,
+) -> WebResult {
+    let expected = cookie(&headers, PRE_SESSION_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !same_secret(&f.csrf, &expected) {
+        return Err(WebError::Forbidden(
+            "The sign-in form expired. Reload the page and try again.".into(),
+        ));
+    }
+    let email = f.email.trim().to_lowercase();
+    let next = safe_next(f.next.as_deref());
+    let delay = state.throttle.delay(&email);
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let user = match state.workspace.sign_in(&email, &f.password).await {
+        Ok(user) => user,
+        Err(Error::Unauthenticated(m)) => {
+            state.throttle.failed(&email);
+            return sign_in_form(
+                &state,
+                &headers,
+                StatusCode::UNAUTHORIZED,
+                next,
+                f.email,
+                Some(m),
+            );
+        }
+        Err(e) => return Err(e.into()),
+    };
+    state.throttle.succeeded(&email);
+    // A fresh session id at every sign-in; the one the browser had before is ended.
+    if let Some(old) = cookie(&headers, SESSION_COOKIE) {
+        let _ = state.workspace.end_session(&old).await;
+    }
+    let session = state.workspace.start_session(&user).await?;
+    let max_age = orgn_domain::SESSION_LIFETIME.whole_seconds();
+    let mut res: Response = Redirect::to(&next).into_response();
+    let h = res.headers_mut();
+    h.append(
+        header::SET_COOKIE,
+        set_cookie(
+            SESSION_COOKIE,
+            &session.id,
+            Some(max_age),
+            state.secure_cookies,
+        )
+        .parse()
+        .unwrap(),
+    );
+    h.append(
+        header::SET_COOKIE,
+        clear_cookie(PRE_SESSION_COOKIE, state.secure_cookies)
+            .parse()
+            .unwrap(),
+    );
+    Ok(res)
+}
+
+pub async fn sign_out(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    posted: Posted<Empty>,
+) -> WebResult {
+    let _ = posted;
+    if let Some(id) = cookie(&headers, session::SESSION_COOKIE) {
+        state.workspace.end_session(&id).await?;
+    }
+    let mut res: Response = Redirect::to("/signin").into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        clear_cookie(SESSION_COOKIE, state.secure_cookies)
+            .parse()
+            .unwrap(),
+    );
+    Ok(res)
+}

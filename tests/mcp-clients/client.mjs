@@ -51,7 +51,7 @@ const client = new Client({ name: `orgn-test-${mode}`, version: "1.0.0" });
 const timer = setTimeout(() => {
   console.error("timed out");
   process.exit(3);
-}, 60_000);
+}, 180_000);
 try {
   await client.connect(transport());
   summary.server = client.getServerVersion()?.name;

@@ -3,7 +3,7 @@
 
 use std::io::{IsTerminal, Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,7 +12,6 @@ use clap::{Args, Parser, Subcommand};
 use orgn_domain::clock::SystemClock;
 use orgn_domain::model::Role;
 use orgn_domain::{Caller, Workspace, rfc3339};
-use orgn_storage::SqliteStore;
 
 use crate::app::{Application, ServeConfig};
 
@@ -32,6 +31,10 @@ struct DataDir {
     /// Where the database lives.
     #[arg(long, env = "ORGN_DATA_DIR", default_value = "./orgn-data")]
     data_dir: PathBuf,
+    /// Run on PostgreSQL (postgres://user:password@host:port/db) instead of the SQLite file
+    /// in the data dir.
+    #[arg(long, env = "ORGN_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -63,6 +66,42 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Apply pending database migrations (serve also applies them when it starts).
+    Migrate {
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Copy a workspace from its SQLite file into an empty PostgreSQL database, keeping
+    /// every id, and verify row counts and checksums of every table.
+    Copy {
+        /// The source: sqlite:PATH (a data dir, or the orgn.db file in it).
+        #[arg(long)]
+        from: String,
+        /// The target: postgres://… (an empty database).
+        #[arg(long)]
+        to: String,
+    },
+    /// Measure throughput and latency: seeds N tasks and drives the real server over MCP,
+    /// or drives an existing server with --url and --token.
+    Bench {
+        #[arg(long, default_value_t = 10_000)]
+        tasks: usize,
+        /// Seconds per workload.
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        /// An existing server to drive (read-only unless --writes).
+        #[arg(long, env = "ORGN_BENCH_URL")]
+        url: Option<String>,
+        #[arg(long, env = "ORGN_BENCH_TOKEN")]
+        token: Option<String>,
+        #[arg(long)]
+        writes: bool,
+        /// End with one line of JSON holding every figure.
+        #[arg(long)]
+        json: bool,
     },
     /// Exit 0 when a server answers on ADDR.
     Healthcheck {
@@ -167,12 +206,18 @@ async fn run(command: Command) -> Result<(), String> {
             serve(ServeConfig {
                 addr,
                 data_dir: data.data_dir,
+                database_url: data.database_url,
                 public_url,
                 demo,
             })
             .await
         }
         Command::Healthcheck { addr } => healthcheck(&addr),
+        Command::Bench { tasks, seconds, concurrency, url, token, writes, json } => {
+            crate::bench::run(crate::bench::BenchArgs { tasks, seconds, concurrency, url, token, writes, json }).await
+        }
+        Command::Migrate { data } => migrate(&data).await,
+        Command::Copy { from, to } => copy(&from, &to).await,
         Command::User {
             command:
                 UserCommand::Create {
@@ -183,7 +228,7 @@ async fn run(command: Command) -> Result<(), String> {
                 },
         } => {
             let password = read_password()?;
-            let ws = open(&data.data_dir).await?;
+            let ws = open(&data).await?;
             let user = ws
                 .create_user(Caller::Operator, &email, &name, &password, admin)
                 .await
@@ -204,7 +249,7 @@ async fn run(command: Command) -> Result<(), String> {
 async fn team(command: TeamCommand) -> Result<(), String> {
     match command {
         TeamCommand::Create { key, name, data } => {
-            let ws = open(&data.data_dir).await?;
+            let ws = open(&data).await?;
             let team = ws
                 .create_team(Caller::Operator, &key, &name)
                 .await
@@ -217,7 +262,7 @@ async fn team(command: TeamCommand) -> Result<(), String> {
             role,
             data,
         } => {
-            let ws = open(&data.data_dir).await?;
+            let ws = open(&data).await?;
             let role = Role::parse(&role).unwrap_or(Role::Member);
             ws.add_member(Caller::Operator, &team, &email, role)
                 .await
@@ -230,7 +275,7 @@ async fn team(command: TeamCommand) -> Result<(), String> {
             );
         }
         TeamCommand::RemoveMember { team, email, data } => {
-            let ws = open(&data.data_dir).await?;
+            let ws = open(&data).await?;
             ws.remove_member(Caller::Operator, &team, &email)
                 .await
                 .map_err(|e| e.to_string())?;
@@ -247,7 +292,7 @@ async fn team(command: TeamCommand) -> Result<(), String> {
 async fn token(command: TokenCommand) -> Result<(), String> {
     match command {
         TokenCommand::Generate { email, data } => {
-            let ws = open(&data.data_dir).await?;
+            let ws = open(&data).await?;
             let actor = actor_by_email(&ws, &email).await?;
             let (token, info) = ws.generate_token(&actor).await.map_err(|e| e.to_string())?;
             println!("{token}");
@@ -257,7 +302,7 @@ async fn token(command: TokenCommand) -> Result<(), String> {
             );
         }
         TokenCommand::Show { email, data } => {
-            let ws = open(&data.data_dir).await?;
+            let ws = open(&data).await?;
             let actor = actor_by_email(&ws, &email).await?;
             match ws.token_info(&actor).await.map_err(|e| e.to_string())? {
                 None => println!("{} has no token", actor.user().email),
@@ -287,11 +332,65 @@ async fn actor_by_email(ws: &Workspace, email: &str) -> Result<orgn_domain::Acto
 }
 
 /// The workspace on the data dir, for one-off commands.
-async fn open(data_dir: &Path) -> Result<Workspace, String> {
-    let store = SqliteStore::open(data_dir)
+async fn open(data: &DataDir) -> Result<Workspace, String> {
+    let store = crate::app::open_store(data.database_url.as_deref(), &data.data_dir).await?;
+    Ok(Workspace::new(store, Arc::new(SystemClock)))
+}
+
+/// `orgn migrate`: applies what is pending and says where the schema stands.
+async fn migrate(data: &DataDir) -> Result<(), String> {
+    match data.database_url.as_deref().filter(|u| !u.trim().is_empty()) {
+        Some(url) => {
+            if !orgn_storage::postgres::is_url(url) {
+                return Err("the database URL must start with postgres://".into());
+            }
+            let store = orgn_storage::PgStore::connect(url).await.map_err(|e| e.to_string())?;
+            let applied = store.migrate().await.map_err(|e| e.to_string());
+            let versions = store.schema_versions().await.map_err(|e| e.to_string());
+            orgn_domain::store::Store::close(&store).await;
+            let applied = applied?;
+            let version = versions?.last().copied().unwrap_or(0);
+            report_migrations(&orgn_storage::postgres::describe(url), &applied, version);
+        }
+        None => {
+            // The SQLite runner applies pending migrations when the store opens.
+            let store = orgn_storage::SqliteStore::open(&data.data_dir).await.map_err(|e| e.to_string())?;
+            orgn_domain::store::Store::close(&store).await;
+            let version = orgn_storage::sqlite::MIGRATIONS.last().map(|m| m.0).unwrap_or(0);
+            println!("{}: schema version {version} (up to date)", data.data_dir.display());
+        }
+    }
+    Ok(())
+}
+
+fn report_migrations(place: &str, applied: &[i64], version: i64) {
+    if applied.is_empty() {
+        println!("{place}: schema version {version}, nothing to apply");
+    } else {
+        let list: Vec<String> = applied.iter().map(|v| v.to_string()).collect();
+        println!("{place}: applied migration(s) {}; schema version {version}", list.join(", "));
+    }
+}
+
+/// `orgn copy --from sqlite:PATH --to postgres://…`.
+async fn copy(from: &str, to: &str) -> Result<(), String> {
+    let source = match orgn_storage::Location::parse(from) {
+        orgn_storage::Location::Sqlite(path) if from.starts_with("sqlite:") => path,
+        _ => return Err(format!("--from must be sqlite:PATH (a data dir or its orgn.db), got \"{from}\"")),
+    };
+    if !orgn_storage::postgres::is_url(to) {
+        return Err("--to must be a postgres:// URL".into());
+    }
+    println!("copying {} to {}", orgn_storage::postgres::copy::sqlite_file(&source).display(), orgn_storage::postgres::describe(to));
+    let report = orgn_storage::postgres::copy::copy(&source, to, &|line: &str| println!("  {line}"))
         .await
-        .map_err(|e| e.to_string())?;
-    Ok(Workspace::new(Arc::new(store), Arc::new(SystemClock)))
+        .map_err(|e| format!("copy failed: {e}"))?;
+    print!("{}", report.render());
+    if report.ok() {
+        Ok(())
+    } else {
+        Err("the copy does not match its source (see the table above); do not use the target".into())
+    }
 }
 
 fn read_password() -> Result<String, String> {

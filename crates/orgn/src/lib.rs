@@ -2,6 +2,7 @@
 //! storage, web app and MCP server together, and the demo workspace.
 
 pub mod app;
+pub mod bench;
 pub mod cli;
 pub mod demo;
 

@@ -3,7 +3,8 @@
 //! Every page is a plain async handler: it takes the signed-in user (a [`session::Me`], or a
 //! [`session::Posted`] form whose CSRF token has been checked), calls the workspace, which
 //! applies the access rule, and renders an askama template. Forms work without JavaScript;
-//! `assets/app.js` only adds shortcuts, copy buttons and the create dialog.
+//! `assets/app.js` only adds shortcuts, copy buttons, dialogs, shift-click selection and live
+//! job progress.
 
 mod assets;
 mod burnup;
@@ -13,10 +14,13 @@ mod pages;
 mod session;
 mod view;
 
+/// The name of the cookie that carries a web session (for tools such as `orgn bench`).
+pub use session::SESSION_COOKIE;
+
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::Request;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -37,6 +41,8 @@ pub(crate) struct AppState {
     pub public_url: String,
     pub secure_cookies: bool,
     pub throttle: Arc<session::SignInThrottle>,
+    /// The previous statuses of recent bulk changes, for their Undo button.
+    pub undo: Arc<pages::bulk::UndoLog>,
 }
 
 /// The web app's routes. The binary merges them with `/mcp` and `/healthz`.
@@ -47,7 +53,10 @@ pub fn router(workspace: Workspace, config: WebConfig) -> Router {
         secure_cookies: public_url.starts_with("https://"),
         public_url,
         throttle: Arc::new(session::SignInThrottle::default()),
+        undo: Arc::new(pages::bulk::UndoLog::default()),
     };
+    // A CSV import is posted as a form field: allow big files on those two routes only.
+    let big = || DefaultBodyLimit::max(pages::data::MAX_IMPORT_BYTES);
     use pages::*;
     Router::new()
         .route("/", get(home))
@@ -56,6 +65,11 @@ pub fn router(workspace: Workspace, config: WebConfig) -> Router {
         .route("/my", get(tasks::my_tasks))
         .route("/team/{key}/tasks", get(tasks::team_tasks))
         .route("/team/{key}/board", get(tasks::board))
+        .route("/team/{key}/trash", get(trash::page))
+        .route("/trash/restore", post(trash::restore))
+        .route("/trash/purge", post(trash::purge))
+        .route("/tasks/bulk", post(bulk::apply))
+        .route("/tasks/bulk/undo", post(bulk::undo))
         .route("/team/{key}/cycles", get(cycles::list).post(cycles::create))
         .route("/team/{key}/cycles/{number}", get(cycles::show))
         .route(
@@ -71,6 +85,10 @@ pub fn router(workspace: Workspace, config: WebConfig) -> Router {
         .route("/tasks/new", get(tasks::new_form))
         .route("/tasks/{id}", get(tasks::show).post(tasks::update))
         .route("/tasks/{id}/comments", post(tasks::add_comment))
+        .route(
+            "/tasks/{id}/delete",
+            get(trash::confirm_task).post(trash::delete_task),
+        )
         .route("/comments/{id}", post(tasks::edit_comment))
         .route("/projects", get(projects::list).post(projects::create))
         .route("/projects/{id}", get(projects::show).post(projects::update))
@@ -79,6 +97,10 @@ pub fn router(workspace: Workspace, config: WebConfig) -> Router {
         .route("/docs/new", get(docs::new_form))
         .route("/docs/{id}", get(docs::show).post(docs::update))
         .route("/docs/{id}/edit", get(docs::edit_form))
+        .route(
+            "/docs/{id}/delete",
+            get(trash::confirm_doc).post(trash::delete_doc),
+        )
         .route("/settings", get(settings::index))
         .route("/settings/profile", get(settings::profile))
         .route("/settings/profile/name", post(settings::rename))
@@ -86,6 +108,20 @@ pub fn router(workspace: Workspace, config: WebConfig) -> Router {
             "/settings/profile/password",
             post(settings::change_password),
         )
+        .route("/settings/data", get(data::page))
+        .route("/settings/data/export", post(data::export))
+        .route("/settings/data/reindex", post(data::reindex))
+        .route(
+            "/settings/data/import",
+            post(data::preview).layer(big()),
+        )
+        .route(
+            "/settings/data/import/start",
+            post(data::start_import).layer(big()),
+        )
+        .route("/jobs/{id}", get(data::job))
+        .route("/jobs/{id}/cancel", post(data::cancel))
+        .route("/jobs/{id}/files/{name}", get(data::file))
         .route("/settings/members", get(settings::members))
         .route("/settings/members/users", post(settings::create_user))
         .route("/settings/members/teams", post(settings::create_team))

@@ -1,6 +1,7 @@
 //! The embedded backend: one SQLite file in WAL mode. Writes go through a single
 //! connection, so they never contend for SQLite's one write lock; reads use a small pool.
 
+mod batch;
 mod extras;
 mod migrate;
 mod rows;
@@ -21,6 +22,8 @@ pub use migrate::MIGRATIONS;
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    inserts: tokio::sync::mpsc::Sender<batch::PendingInsert>,
+    activity: tokio::sync::mpsc::Sender<batch::Activity>,
 }
 
 pub const DATABASE_FILE: &str = "orgn.db";
@@ -55,10 +58,20 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await
             .map_err(internal)?;
-        Ok(SqliteStore { writer, reader })
+        let (inserts, activity) = batch::start(writer.clone());
+        Ok(SqliteStore { writer, reader, inserts, activity })
+    }
+
+    /// Writes what the activity queue holds.
+    pub(crate) async fn flush_activity(&self) {
+        let (done, flushed) = tokio::sync::oneshot::channel();
+        if self.activity.send(batch::Activity::Flush(done)).await.is_ok() {
+            let _ = flushed.await;
+        }
     }
 
     pub(crate) async fn close_pools(&self) {
+        self.flush_activity().await;
         self.reader.close().await;
         self.writer.close().await;
     }

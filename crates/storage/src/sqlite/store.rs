@@ -602,10 +602,13 @@ impl Store for SqliteStore {
     }
 
     async fn insert_task(&self, t: NewTask) -> Result<TaskId> {
-        let mut tx = self.writer.begin().await.map_err(db_error)?;
-        let id = insert_task_in(&mut tx, &t).await?;
-        tx.commit().await.map_err(db_error)?;
-        Ok(id)
+        // Through the group-commit queue: concurrent inserts share one durable commit.
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.inserts
+            .send(super::batch::PendingInsert { task: t, reply })
+            .await
+            .map_err(|_| Error::Internal("the store is closed".into()))?;
+        answer.await.map_err(|_| Error::Internal("the store is closed".into()))?
     }
 
     async fn task(&self, id: TaskId) -> Result<Option<Task>> {
@@ -1313,21 +1316,14 @@ impl Store for SqliteStore {
     }
 
     async fn record_tool_call(&self, user: UserId, call: &ToolCallRecord) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO tool_calls (user_id, tool, target, ok, at) VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(user)
-        .bind(&call.tool)
-        .bind(&call.target)
-        .bind(call.ok as i64)
-        .bind(millis(call.at))
-        .execute(&self.writer)
-        .await
-        .map_err(db_error)?;
-        Ok(())
+        self.activity
+            .send(super::batch::Activity::Record(user, call.clone()))
+            .await
+            .map_err(|_| Error::Internal("the store is closed".into()))
     }
 
     async fn recent_tool_calls(&self, user: UserId, limit: i64) -> Result<Vec<ToolCallRecord>> {
+        self.flush_activity().await;
         let rows = sqlx::query("SELECT tool, target, ok, at FROM tool_calls WHERE user_id = ? ORDER BY id DESC LIMIT ?")
             .bind(user)
             .bind(limit)

@@ -1,0 +1,439 @@
+//! `orgn bench`: seeds a workspace of N tasks, starts the real server on it, and drives it
+//! over real HTTP with C concurrent keep-alive clients speaking MCP as an AI client does.
+//! With `--url` and `--token` it drives an existing server instead (read-only unless
+//! `--writes`). Like pgbench, anyone can run it against their own installation.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use orgn_domain::clock::SystemClock;
+use orgn_domain::model::{Priority, StatusKind};
+use orgn_domain::store::{Lifecycle, NewTask};
+use orgn_domain::{Caller, CycleDraft, ProjectDraft, Workspace};
+use orgn_storage::SqliteStore;
+use serde_json::{Value, json};
+
+pub struct BenchArgs {
+    pub tasks: usize,
+    pub seconds: f64,
+    pub concurrency: usize,
+    pub url: Option<String>,
+    pub token: Option<String>,
+    pub writes: bool,
+    pub json: bool,
+}
+
+/// What one run measured. Field names are the keys of the `--json` line.
+#[derive(Default, serde::Serialize)]
+struct Report {
+    tasks: usize,
+    concurrency: usize,
+    ping_rps: f64,
+    get_task_rps: f64,
+    get_task_p50_ms: f64,
+    get_task_p99_ms: f64,
+    search_p50_ms: f64,
+    search_p99_ms: f64,
+    create_rps: Option<f64>,
+    create_p99_ms: Option<f64>,
+    seed_seconds: Option<f64>,
+    startup_ms: Option<f64>,
+    rss_mb: Option<f64>,
+    task_list_page_p50_ms: Option<f64>,
+    task_page_p50_ms: Option<f64>,
+}
+
+/// Real words for the head of the vocabulary; the long tail is made of syllables.
+const COMMON: [&str; 64] = [
+    "login", "billing", "search", "export", "import", "sync", "cache", "query", "index", "token", "session", "upload", "avatar", "webhook",
+    "invoice", "report", "dashboard", "filter", "sidebar", "shortcut", "timezone", "calendar", "cycle", "project", "milestone", "label",
+    "comment", "markdown", "editor", "mobile", "desktop", "offline", "latency", "timeout", "retry", "crash", "memory", "leak", "render",
+    "layout", "theme", "contrast", "keyboard", "focus", "modal", "toast", "email", "digest", "mention", "audit", "admin", "permission",
+    "onboarding", "pricing", "checkout", "payment", "refund", "backup", "restore", "migration", "schema", "replica", "queue", "worker",
+];
+const SYLLABLES: [&str; 16] = ["ka", "lo", "mi", "ne", "su", "ta", "ri", "po", "ve", "zu", "ba", "de", "fi", "go", "hu", "ja"];
+const VOCABULARY: usize = 4096;
+
+/// Word number `i` of the vocabulary: the 64 common words first, then syllable words.
+fn word(i: usize) -> String {
+    if i < COMMON.len() {
+        return COMMON[i].to_string();
+    }
+    let mut n = i;
+    let mut w = String::new();
+    for _ in 0..3 {
+        w.push_str(SYLLABLES[n % SYLLABLES.len()]);
+        n /= SYLLABLES.len();
+    }
+    w
+}
+
+/// A fixed-seed generator (SplitMix64): the same workspace on every run, so runs compare.
+struct Dice(u64);
+
+impl Dice {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    /// Zipf-like: word ranks are spread log-uniformly, so a few words are everywhere and
+    /// most are rare, as in real text.
+    fn word(&mut self) -> String {
+        let u = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
+        word(((VOCABULARY as f64).powf(u) as usize).saturating_sub(1).min(VOCABULARY - 1))
+    }
+    fn words(&mut self, n: usize) -> String {
+        (0..n).map(|_| self.word()).collect::<Vec<_>>().join(" ")
+    }
+    /// A word people would search for: neither everywhere nor nowhere (ranks 20 to 500).
+    fn search_word(&mut self) -> String {
+        word(20 + self.below(480))
+    }
+}
+
+const TEAMS: [&str; 4] = ["ENG", "DES", "OPS", "SUP"];
+const USER: &str = "bench@orgn.local";
+
+pub async fn run(args: BenchArgs) -> Result<(), String> {
+    let mut report = Report { tasks: args.tasks, concurrency: args.concurrency, ..Default::default() };
+    let mut server = None;
+    let (base, token, session, identifiers) = match (&args.url, &args.token) {
+        (Some(url), Some(token)) => {
+            let ids = discover_identifiers(url, token).await?;
+            (url.trim_end_matches('/').to_string(), token.clone(), None, ids)
+        }
+        (Some(_), None) | (None, Some(_)) => return Err("--url and --token go together".into()),
+        (None, None) => {
+            let dir = std::env::temp_dir().join(format!("orgn-bench-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            let (seed_seconds, token, session, ids) = seed(&dir, args.tasks).await?;
+            report.seed_seconds = Some(seed_seconds);
+            let (child, base, startup) = start_server(&dir)?;
+            report.startup_ms = Some(startup);
+            server = Some((child, dir));
+            (base, token, Some(session), ids)
+        }
+    };
+    let bench = Bench::new(&base, &token, args.concurrency, Duration::from_secs_f64(args.seconds));
+    let ping = bench.run(|_, _| json!({"jsonrpc": "2.0", "id": 1, "method": "ping"})).await?;
+    report.ping_rps = ping.rps();
+    let ids = Arc::new(identifiers);
+    let get = {
+        let ids = ids.clone();
+        bench.run(move |dice, _| tool("get_task", json!({"id": ids[dice.below(ids.len())]}))).await?
+    };
+    (report.get_task_rps, report.get_task_p50_ms, report.get_task_p99_ms) = (get.rps(), get.percentile(50.0), get.percentile(99.0));
+    let search = bench
+        .run(|dice, _| tool("search_tasks", json!({"query": dice.search_word(), "status": "started", "limit": 25})))
+        .await?;
+    (report.search_p50_ms, report.search_p99_ms) = (search.percentile(50.0), search.percentile(99.0));
+    if args.url.is_none() || args.writes {
+        let create = bench
+            .run(|dice, n| tool("create_task", json!({"team": TEAMS[n % TEAMS.len()], "title": format!("Bench {}", dice.words(5)), "priority": "high"})))
+            .await?;
+        report.create_rps = Some(create.rps());
+        report.create_p99_ms = Some(create.percentile(99.0));
+    }
+    if let Some(session) = &session {
+        let pages = Bench::new(&base, &token, 1, Duration::from_secs_f64(args.seconds.min(3.0)));
+        let list = pages.get_pages(session, |_| "/team/ENG/tasks".to_string()).await?;
+        report.task_list_page_p50_ms = Some(list.percentile(50.0));
+        let ids = ids.clone();
+        let page = pages.get_pages(session, move |dice| format!("/tasks/{}", ids[dice.below(ids.len())])).await?;
+        report.task_page_p50_ms = Some(page.percentile(50.0));
+    }
+    if let Some((mut child, dir)) = server {
+        report.rss_mb = peak_rss_mb(child.id());
+        let _ = child.kill();
+        let _ = child.wait();
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    print_table(&report, &args);
+    if args.json {
+        println!("{}", serde_json::to_string(&report).map_err(|e| e.to_string())?);
+    }
+    Ok(())
+}
+
+fn tool(name: &str, arguments: Value) -> Value {
+    json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": name, "arguments": arguments}})
+}
+
+/// Seeds the workspace: people, teams, labels, projects, cycles and `n` tasks with text
+/// from the fixed-seed generator. Returns the seconds it took, a token, a web session id,
+/// and a sample of task identifiers.
+async fn seed(dir: &Path, n: usize) -> Result<(f64, String, String, Vec<String>), String> {
+    let started = Instant::now();
+    let store = SqliteStore::open(dir).await.map_err(|e| e.to_string())?;
+    let ws = Workspace::new(Arc::new(store.clone()), Arc::new(SystemClock));
+    let e = |e: orgn_domain::Error| e.to_string();
+    let op = Caller::Operator;
+    let user = ws.create_user(op, USER, "Bench", "bench-password", true).await.map_err(e)?;
+    let mut people = vec![user.id];
+    for i in 0..9 {
+        people.push(ws.create_user(op, &format!("user{i}@orgn.local"), &format!("User {i}"), "bench-password", false).await.map_err(e)?.id);
+    }
+    for key in TEAMS {
+        ws.create_team(op, key, &format!("Team {key}")).await.map_err(e)?;
+        ws.add_member(op, key, USER, orgn_domain::model::Role::Admin).await.map_err(e)?;
+        for i in 0..9 {
+            ws.add_member(op, key, &format!("user{i}@orgn.local"), orgn_domain::model::Role::Member).await.map_err(e)?;
+        }
+    }
+    let actor = ws.actor(user.id).await.map_err(e)?;
+    let today = ws.today();
+    let mut plan = Vec::new();
+    for (t, key) in TEAMS.iter().enumerate() {
+        let statuses = ws.statuses(&actor, key).await.map_err(e)?;
+        let labels: Vec<i64> = {
+            let mut ids = Vec::new();
+            for name in ["bug", "feature", "chore", "frontend", "backend"] {
+                ids.push(ws.create_label(&actor, Some(key), &format!("{name}-{key}"), None).await.map_err(e)?.id);
+            }
+            ids
+        };
+        let project = ws
+            .create_project(&actor, ProjectDraft { name: format!("Project {key}"), teams: vec![key.to_string()], ..Default::default() })
+            .await
+            .map_err(e)?
+            .id;
+        let mut cycles = Vec::new();
+        for c in -1i64..=1 {
+            let start = today + time::Duration::days(c * 14 - 3);
+            let draft = CycleDraft { team: key.to_string(), name: None, starts_on: start.to_string(), ends_on: (start + time::Duration::days(13)).to_string() };
+            cycles.push(ws.create_cycle(&actor, draft).await.map_err(e)?.id);
+        }
+        let team_id = actor.memberships().iter().find(|m| m.team.key == *key).map(|m| m.team.id).ok_or("team missing")?;
+        plan.push((t, team_id, statuses, labels, project, cycles));
+    }
+    let mut dice = Dice(7);
+    let now = ws.now();
+    let batch = 10_000;
+    let mut made = 0;
+    while made < n {
+        let size = batch.min(n - made);
+        let mut tasks = Vec::with_capacity(size);
+        for i in 0..size {
+            let (_, team_id, statuses, labels, project, cycles) = &plan[(made + i) % plan.len()];
+            let status = &statuses[dice.below(statuses.len())];
+            let started = (status.kind >= StatusKind::Started).then_some(now);
+            let title_words = 4 + dice.below(5);
+            let description_words = 15 + dice.below(40);
+            tasks.push(NewTask {
+                team_id: *team_id,
+                title: dice.words(title_words),
+                description: dice.words(description_words),
+                status_id: status.id,
+                priority: Priority::new(dice.below(5) as i64).unwrap_or(Priority::NONE),
+                assignee_id: (dice.below(5) > 0).then(|| people[dice.below(people.len())]),
+                creator_id: people[dice.below(people.len())],
+                label_ids: vec![labels[dice.below(labels.len())]],
+                project_id: (dice.below(3) == 0).then_some(*project),
+                milestone_id: None,
+                cycle_id: (dice.below(3) == 0).then(|| cycles[dice.below(cycles.len())]),
+                due_date: None,
+                estimate: Some(1 + dice.below(8) as i64),
+                times: Lifecycle {
+                    started_at: started,
+                    completed_at: (status.kind == StatusKind::Completed).then_some(now),
+                    canceled_at: (status.kind == StatusKind::Canceled).then_some(now),
+                },
+                now,
+            });
+        }
+        ws.seed_tasks(op, &tasks).await.map_err(e)?;
+        made += size;
+    }
+    let (token, _) = ws.generate_token(&actor).await.map_err(e)?;
+    let session = ws.start_session(&user).await.map_err(e)?.id;
+    let mut ids = Vec::new();
+    for i in 0..1000.min(n) {
+        let key = TEAMS[i % TEAMS.len()];
+        let number = 1 + (i * 7919 % n.max(1)) / TEAMS.len();
+        ids.push(format!("{key}-{}", number.max(1)));
+    }
+    use orgn_domain::store::Store;
+    store.close().await;
+    Ok((started.elapsed().as_secs_f64(), token, session, ids))
+}
+
+async fn discover_identifiers(url: &str, token: &str) -> Result<Vec<String>, String> {
+    let bench = Bench::new(url, token, 1, Duration::ZERO);
+    let answer = bench.call(&tool("search_tasks", json!({"limit": 100}))).await?;
+    let ids: Vec<String> = answer["result"]["structuredContent"]["items"]
+        .as_array()
+        .map(|items| items.iter().filter_map(|t| t["id"].as_str().map(String::from)).collect())
+        .unwrap_or_default();
+    if ids.is_empty() { Err("the server returned no tasks to read".into()) } else { Ok(ids) }
+}
+
+fn free_port() -> Result<u16, String> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?.local_addr().map_err(|e| e.to_string())?.port())
+}
+
+/// Starts `orgn serve` on the seeded data and waits for /healthz: the cold start.
+fn start_server(dir: &PathBuf) -> Result<(Child, String, f64), String> {
+    let addr = format!("127.0.0.1:{}", free_port()?);
+    let started = Instant::now();
+    let child = Command::new(std::env::current_exe().map_err(|e| e.to_string())?)
+        .args(["serve", "--addr", &addr])
+        .env("ORGN_DATA_DIR", dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start orgn serve: {e}"))?;
+    while started.elapsed() < Duration::from_secs(60) {
+        if std::net::TcpStream::connect(&addr).is_ok() {
+            return Ok((child, format!("http://{addr}"), started.elapsed().as_secs_f64() * 1000.0));
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    Err("the server did not start within 60 s".into())
+}
+
+fn peak_rss_mb(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+struct Samples {
+    latencies_us: Vec<u64>,
+    elapsed: Duration,
+}
+
+impl Samples {
+    fn rps(&self) -> f64 {
+        self.latencies_us.len() as f64 / self.elapsed.as_secs_f64()
+    }
+    fn percentile(&self, p: f64) -> f64 {
+        if self.latencies_us.is_empty() {
+            return 0.0;
+        }
+        let i = ((p / 100.0) * (self.latencies_us.len() - 1) as f64).round() as usize;
+        self.latencies_us[i] as f64 / 1000.0
+    }
+}
+
+#[derive(Clone)]
+struct Bench {
+    client: Client<HttpConnector, Full<Bytes>>,
+    base: String,
+    token: String,
+    concurrency: usize,
+    duration: Duration,
+}
+
+impl Bench {
+    fn new(base: &str, token: &str, concurrency: usize, duration: Duration) -> Bench {
+        let client = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(concurrency.max(1)).build_http();
+        Bench { client, base: base.to_string(), token: token.to_string(), concurrency: concurrency.max(1), duration }
+    }
+
+    async fn call(&self, body: &Value) -> Result<Value, String> {
+        let request = hyper::Request::post(format!("{}/mcp", self.base))
+            .header("authorization", format!("Bearer {}", self.token))
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", "2025-06-18")
+            .body(Full::new(Bytes::from(body.to_string())))
+            .map_err(|e| e.to_string())?;
+        let response = self.client.request(request).await.map_err(|e| format!("request failed: {e}"))?;
+        let status = response.status();
+        let bytes = response.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
+        let value: Value = serde_json::from_slice(&bytes).map_err(|_| format!("HTTP {status}: {}", String::from_utf8_lossy(&bytes)))?;
+        if !status.is_success() || value.get("error").is_some() || value["result"]["isError"] == json!(true) {
+            return Err(format!("HTTP {status}: {value}"));
+        }
+        Ok(value)
+    }
+
+    /// Runs `make` in `concurrency` loops for the duration; every request must succeed.
+    async fn run<F>(&self, make: F) -> Result<Samples, String>
+    where
+        F: Fn(&mut Dice, usize) -> Value + Send + Sync + 'static,
+    {
+        let make = Arc::new(make);
+        let started = Instant::now();
+        let mut workers = Vec::new();
+        for w in 0..self.concurrency {
+            let bench = self.clone();
+            let make = make.clone();
+            workers.push(tokio::spawn(async move {
+                let mut dice = Dice(1000 + w as u64);
+                let mut latencies = Vec::new();
+                let mut n = w;
+                while started.elapsed() < bench.duration {
+                    let body = make(&mut dice, n);
+                    let t = Instant::now();
+                    bench.call(&body).await?;
+                    latencies.push(t.elapsed().as_micros() as u64);
+                    n += bench.concurrency;
+                }
+                Ok::<_, String>(latencies)
+            }));
+        }
+        let mut all = Vec::new();
+        for w in workers {
+            all.extend(w.await.map_err(|e| e.to_string())??);
+        }
+        let elapsed = started.elapsed();
+        all.sort_unstable();
+        Ok(Samples { latencies_us: all, elapsed })
+    }
+
+    /// Fetches web pages with a session cookie, one at a time: server time plus loopback.
+    async fn get_pages<F>(&self, session: &str, path: F) -> Result<Samples, String>
+    where
+        F: Fn(&mut Dice) -> String,
+    {
+        let mut dice = Dice(99);
+        let mut all = Vec::new();
+        let started = Instant::now();
+        while started.elapsed() < self.duration {
+            let request = hyper::Request::get(format!("{}{}", self.base, path(&mut dice)))
+                .header("cookie", format!("{}={session}", orgn_web::SESSION_COOKIE))
+                .body(Full::new(Bytes::new()))
+                .map_err(|e| e.to_string())?;
+            let t = Instant::now();
+            let response = self.client.request(request).await.map_err(|e| e.to_string())?;
+            let status = response.status();
+            response.into_body().collect().await.map_err(|e| e.to_string())?;
+            if status != 200 {
+                return Err(format!("page answered {status}"));
+            }
+            all.push(t.elapsed().as_micros() as u64);
+        }
+        let elapsed = started.elapsed();
+        all.sort_unstable();
+        Ok(Samples { latencies_us: all, elapsed })
+    }
+}
+
+fn print_table(r: &Report, args: &BenchArgs) {
+    let opt = |v: Option<f64>, unit: &str| v.map(|v| format!("{v:.2} {unit}")).unwrap_or_else(|| "-".into());
+    println!("orgn bench: {} tasks, {} clients, {} s per workload", r.tasks, r.concurrency, args.seconds);
+    println!("  seed                 {}", opt(r.seed_seconds, "s"));
+    println!("  cold start           {}", opt(r.startup_ms, "ms"));
+    println!("  ping                 {:.0} req/s", r.ping_rps);
+    println!("  get_task             {:.0} req/s   p50 {:.2} ms   p99 {:.2} ms", r.get_task_rps, r.get_task_p50_ms, r.get_task_p99_ms);
+    println!("  search_tasks         p50 {:.2} ms   p99 {:.2} ms", r.search_p50_ms, r.search_p99_ms);
+    println!("  create_task          {}   p99 {}", opt(r.create_rps, "req/s"), opt(r.create_p99_ms, "ms"));
+    println!("  task list page       p50 {}", opt(r.task_list_page_p50_ms, "ms"));
+    println!("  task page            p50 {}", opt(r.task_page_p50_ms, "ms"));
+    println!("  server peak RSS      {}", opt(r.rss_mb, "MB"));
+}

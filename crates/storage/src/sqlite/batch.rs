@@ -1,0 +1,124 @@
+//! Group commit. SQLite makes a write durable with one fsync per commit, and a disk does
+//! only so many fsyncs a second; so concurrent task inserts wait in a queue and one writer
+//! commits whatever has gathered in a single transaction, then answers each caller. Every
+//! acknowledged insert is durable (`synchronous=FULL`), and a failing insert is rolled back
+//! to its own savepoint without failing the others.
+//!
+//! The MCP activity log goes through a second queue, flushed in batches: it is a record of
+//! use, not user data, and one fsync per tool call would make every read a write.
+
+use orgn_domain::model::{TaskId, ToolCallRecord, UserId};
+use orgn_domain::store::NewTask;
+use orgn_domain::{Error, Result};
+use sqlx::SqlitePool;
+use tokio::sync::{mpsc, oneshot};
+
+use super::db_error;
+use super::rows::millis;
+use super::store::insert_task_in;
+
+/// At most this many inserts share one transaction.
+const MAX_BATCH: usize = 512;
+
+pub(crate) struct PendingInsert {
+    pub task: NewTask,
+    pub reply: oneshot::Sender<Result<TaskId>>,
+}
+
+pub(crate) enum Activity {
+    Record(UserId, ToolCallRecord),
+    /// Answered once everything queued before it is written.
+    Flush(oneshot::Sender<()>),
+}
+
+/// Starts the two writer tasks; they end when every sender is dropped.
+pub(crate) fn start(writer: SqlitePool) -> (mpsc::Sender<PendingInsert>, mpsc::Sender<Activity>) {
+    let (inserts, insert_queue) = mpsc::channel(4096);
+    let (activity, activity_queue) = mpsc::channel(4096);
+    tokio::spawn(insert_loop(writer.clone(), insert_queue));
+    tokio::spawn(activity_loop(writer, activity_queue));
+    (inserts, activity)
+}
+
+async fn insert_loop(writer: SqlitePool, mut queue: mpsc::Receiver<PendingInsert>) {
+    while let Some(first) = queue.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        let tasks: Vec<&NewTask> = batch.iter().map(|p| &p.task).collect();
+        let results = commit_inserts(&writer, &tasks).await;
+        for (pending, result) in batch.into_iter().zip(results) {
+            let _ = pending.reply.send(result);
+        }
+    }
+}
+
+async fn commit_inserts(writer: &SqlitePool, tasks: &[&NewTask]) -> Vec<Result<TaskId>> {
+    let all_fail = |e: Error| tasks.iter().map(|_| Err(e.clone())).collect();
+    let mut tx = match writer.begin().await {
+        Ok(tx) => tx,
+        Err(e) => return all_fail(db_error(e)),
+    };
+    let mut results = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        let result = match sqlx::Connection::begin(&mut *tx).await {
+            Ok(mut savepoint) => match insert_task_in(&mut savepoint, task).await {
+                Ok(id) => savepoint.commit().await.map(|_| id).map_err(db_error),
+                Err(e) => {
+                    let _ = savepoint.rollback().await;
+                    Err(e)
+                }
+            },
+            Err(e) => Err(db_error(e)),
+        };
+        results.push(result);
+    }
+    match tx.commit().await {
+        Ok(()) => results,
+        Err(e) => all_fail(db_error(e)),
+    }
+}
+
+async fn activity_loop(writer: SqlitePool, mut queue: mpsc::Receiver<Activity>) {
+    while let Some(first) = queue.recv().await {
+        let mut records = Vec::new();
+        let mut flushed = Vec::new();
+        let mut next = Some(first);
+        while let Some(item) = next {
+            match item {
+                Activity::Record(user, record) => records.push((user, record)),
+                Activity::Flush(done) => flushed.push(done),
+            }
+            next = if records.len() < MAX_BATCH { queue.try_recv().ok() } else { None };
+        }
+        if let Err(e) = write_activity(&writer, &records).await {
+            tracing::warn!(error = %e, lost = records.len(), "writing the MCP activity log failed");
+        }
+        for done in flushed {
+            let _ = done.send(());
+        }
+    }
+}
+
+async fn write_activity(writer: &SqlitePool, records: &[(UserId, ToolCallRecord)]) -> Result<()> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    let mut tx = writer.begin().await.map_err(db_error)?;
+    for (user, call) in records {
+        sqlx::query("INSERT INTO tool_calls (user_id, tool, target, ok, at) VALUES (?, ?, ?, ?, ?)")
+            .bind(user)
+            .bind(&call.tool)
+            .bind(&call.target)
+            .bind(call.ok as i64)
+            .bind(millis(call.at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+    }
+    tx.commit().await.map_err(db_error)
+}

@@ -10,13 +10,14 @@ use axum::routing::get;
 use orgn_domain::Workspace;
 use orgn_domain::clock::Clock;
 use orgn_domain::store::Store;
-use orgn_storage::SqliteStore;
 use tokio::net::TcpListener;
 
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
     pub addr: String,
     pub data_dir: PathBuf,
+    /// A `postgres://…` URL: run on PostgreSQL instead of the SQLite file in `data_dir`.
+    pub database_url: Option<String>,
     /// The URL people and clients use to reach this server; defaults to `http://ADDR`.
     pub public_url: Option<String>,
     pub demo: bool,
@@ -26,17 +27,15 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     workspace: Workspace,
-    store: SqliteStore,
+    store: Arc<dyn Store>,
     public_url: String,
 }
 
 impl Application {
     /// Opens the database (migrating it), seeds the demo if asked and empty, and binds.
     pub async fn build(config: &ServeConfig, clock: Arc<dyn Clock>) -> Result<Application, String> {
-        let store = SqliteStore::open(&config.data_dir)
-            .await
-            .map_err(|e| e.to_string())?;
-        let workspace = Workspace::new(Arc::new(store.clone()), clock);
+        let store = open_store(config.database_url.as_deref(), &config.data_dir).await?;
+        let workspace = Workspace::new(store.clone(), clock);
         if config.demo {
             crate::demo::seed_if_empty(&workspace)
                 .await
@@ -91,6 +90,16 @@ impl Application {
         let _ = runner.await;
         self.store.close().await;
         result
+    }
+}
+
+/// The store of a workspace: PostgreSQL when a database URL is given, else the SQLite file
+/// in the data dir. Pending migrations are applied; a newer schema is refused.
+pub async fn open_store(database_url: Option<&str>, data_dir: &std::path::Path) -> Result<Arc<dyn Store>, String> {
+    match database_url.filter(|u| !u.trim().is_empty()) {
+        Some(url) if orgn_storage::postgres::is_url(url) => orgn_storage::open(url).await.map_err(|e| e.to_string()),
+        Some(_) => Err("the database URL must start with postgres:// (without one, Orgn uses the SQLite file in the data dir)".into()),
+        None => Ok(Arc::new(orgn_storage::SqliteStore::open(data_dir).await.map_err(|e| e.to_string())?)),
     }
 }
 

@@ -275,6 +275,8 @@ impl TaskRow {
 
 /// Tasks under one status, in the team's order of statuses.
 pub struct StatusGroup {
+    /// Rows carry a checkbox for the bulk form (the task list only).
+    pub selectable: bool,
     pub name: String,
     pub icon: String,
     pub tasks: Vec<TaskRow>,
@@ -289,6 +291,7 @@ pub fn group_by_status(tasks: &[Task], order: &[Status], keep_empty: bool) -> Ve
             (
                 s.kind,
                 StatusGroup {
+                    selectable: false,
                     name: s.name.clone(),
                     icon: status_icon(s.kind),
                     tasks: vec![],
@@ -303,6 +306,7 @@ pub fn group_by_status(tasks: &[Task], order: &[Status], keep_empty: bool) -> Ve
                 groups.push((
                     t.status.kind,
                     StatusGroup {
+                        selectable: false,
                         name: t.status.name.clone(),
                         icon: status_icon(t.status.kind),
                         tasks: vec![],

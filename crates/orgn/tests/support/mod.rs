@@ -1,5 +1,9 @@
 //! The test harness: a real Orgn server in-process on a free port, on a fresh data dir,
 //! with a clock the test can move. Every integration test starts here.
+//!
+//! The backend is SQLite unless `ORGN_TEST_BACKEND=postgres`: then every `TestApp` runs on
+//! its own fresh database (`orgn_test_<pid>_<n>`) on the server of `ORGN_TEST_DATABASE_URL`,
+//! so tests stay independent and run in parallel. `scripts/test` runs the suite both ways.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
@@ -23,12 +27,70 @@ pub fn start_time() -> OffsetDateTime {
     time::macros::datetime!(2026-11-24 12:00 UTC)
 }
 
+/// True when the suite runs on PostgreSQL (`ORGN_TEST_BACKEND=postgres`).
+pub fn on_postgres() -> bool {
+    std::env::var("ORGN_TEST_BACKEND").is_ok_and(|v| v.eq_ignore_ascii_case("postgres"))
+}
+
+/// The PostgreSQL server for tests, if one is configured.
+pub fn test_database_url() -> Option<String> {
+    std::env::var("ORGN_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+}
+
+/// A fresh database of its own on the test server, dropped by `drop_now`.
+pub struct TestDatabase {
+    server_url: String,
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDatabase {
+    /// Fails the test with a clear message when no server is configured.
+    pub async fn create() -> TestDatabase {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let server_url = test_database_url().unwrap_or_else(|| {
+            panic!(
+                "ORGN_TEST_BACKEND=postgres needs ORGN_TEST_DATABASE_URL=postgres://user@host:port/db (a server where it may \
+                 create databases); scripts/test starts a throwaway one and sets both"
+            )
+        });
+        let name = format!(
+            "orgn_test_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let _ = orgn_storage::postgres::drop_database(&server_url, &name).await;
+        let url = orgn_storage::postgres::create_database(&server_url, &name)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot create the test database {name} on {}: {e}",
+                    orgn_storage::postgres::describe(&server_url)
+                )
+            });
+        TestDatabase {
+            server_url,
+            name,
+            url,
+        }
+    }
+
+    pub async fn drop_now(self) {
+        let _ = orgn_storage::postgres::drop_database(&self.server_url, &self.name).await;
+    }
+}
+
 pub struct TestApp {
     pub base_url: String,
     pub addr: std::net::SocketAddr,
     pub workspace: Workspace,
     pub clock: Arc<ManualClock>,
     pub data_dir: TempDir,
+    /// The PostgreSQL database, when the suite runs on PostgreSQL.
+    pub database: Option<TestDatabase>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -44,10 +106,16 @@ impl TestApp {
     /// A server on an empty database.
     pub async fn spawn_empty() -> TestApp {
         let data_dir = TempDir::new();
+        let database = if on_postgres() {
+            Some(TestDatabase::create().await)
+        } else {
+            None
+        };
         let clock = Arc::new(ManualClock::new(start_time()));
         let config = ServeConfig {
             addr: "127.0.0.1:0".into(),
             data_dir: data_dir.path.clone(),
+            database_url: database.as_ref().map(|d| d.url.clone()),
             public_url: None,
             demo: false,
         };
@@ -67,6 +135,7 @@ impl TestApp {
             workspace,
             clock,
             data_dir,
+            database,
             stop: Some(stop),
             server: Some(server),
         }
@@ -98,6 +167,9 @@ impl TestApp {
         }
         if let Some(server) = self.server.take() {
             let _ = server.await;
+        }
+        if let Some(database) = self.database.take() {
+            database.drop_now().await;
         }
     }
 }

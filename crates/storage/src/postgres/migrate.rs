@@ -51,10 +51,15 @@ pub async fn run(pool: &PgPool) -> Result<Vec<i64>, Error> {
 }
 
 async fn run_locked(conn: &mut sqlx::PgConnection) -> Result<Vec<i64>, Error> {
-    sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)")
-        .execute(&mut *conn)
-        .await
-        .map_err(db_error)?;
+    // Checked first rather than CREATE ... IF NOT EXISTS, whose notice would be logged.
+    let exists: bool =
+        sqlx::query_scalar("SELECT to_regclass('schema_migrations') IS NOT NULL").fetch_one(&mut *conn).await.map_err(db_error)?;
+    if !exists {
+        sqlx::query("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)")
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?;
+    }
     let applied: Vec<i64> =
         sqlx::query_scalar("SELECT version FROM schema_migrations ORDER BY version").fetch_all(&mut *conn).await.map_err(db_error)?;
     check_not_newer(&applied, known_version())?;

@@ -53,6 +53,10 @@ impl PgStore {
     /// Connects without touching the schema.
     pub async fn connect(url: &str) -> Result<PgStore, Error> {
         let options = options(url)?;
+        // One direct connection first: a wrong address or password fails at once with the
+        // server's reason, rather than after the pool's acquire timeout.
+        let probe = options.connect().await.map_err(|e| Error::Invalid(format!("cannot connect to {}: {e}", describe(url))))?;
+        let _ = probe.close().await;
         let pool = PgPoolOptions::new()
             .max_connections(10)
             .min_connections(0)
@@ -137,4 +141,21 @@ pub(crate) fn db_error(e: sqlx::Error) -> Error {
         }
     }
     Error::Internal(e.to_string())
+}
+
+/// For other crates' tests, which have no SQL of their own.
+pub mod testing {
+    use orgn_domain::Error;
+
+    use super::{PgStore, db_error};
+
+    /// Records `version` as applied, as a newer orgn would have.
+    pub async fn mark_schema_version(store: &PgStore, version: i64) -> Result<(), Error> {
+        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, 'from a newer orgn', 0)")
+            .bind(version)
+            .execute(store.pool())
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
 }

@@ -215,7 +215,7 @@ impl SqliteStore {
         let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id)
-            .fetch_optional(&self.writer)
+            .fetch_optional(&self.reader)
             .await
             .map_err(db_error)?;
         row.as_ref().map(job).transpose()
@@ -456,7 +456,7 @@ impl SqliteStore {
     pub(super) async fn owner_of_conversation(&self, id: ConversationId) -> Result<Option<UserId>> {
         sqlx::query_scalar("SELECT user_id FROM conversations WHERE id = ?")
             .bind(id)
-            .fetch_optional(&self.writer)
+            .fetch_optional(&self.reader)
             .await
             .map_err(db_error)
     }
@@ -493,7 +493,7 @@ impl SqliteStore {
     ) -> Result<Vec<ChatMessage>> {
         let rows = sqlx::query("SELECT id, role, content, at FROM conversation_messages WHERE conversation_id = ? ORDER BY id")
             .bind(id)
-            .fetch_all(&self.writer)
+            .fetch_all(&self.reader)
             .await
             .map_err(db_error)?;
         rows.iter()

@@ -1,5 +1,7 @@
 //! The embedded backend: one SQLite file in WAL mode. Writes go through a single
-//! connection, so they never contend for SQLite's one write lock; reads use a small pool.
+//! connection, so they never contend for SQLite's one write lock; reads use a pool of
+//! read-only connections. In WAL mode every read statement starts a fresh snapshot that
+//! includes every commit made before it, so reads are never stale.
 
 mod batch;
 mod extras;

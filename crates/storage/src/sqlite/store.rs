@@ -407,7 +407,7 @@ impl Store for SqliteStore {
         let row =
             sqlx::query("SELECT id, email, name, is_admin, created_at FROM users WHERE id = ?")
                 .bind(id)
-                .fetch_optional(&self.writer)
+                .fetch_optional(&self.reader)
                 .await
                 .map_err(db_error)?;
         row.as_ref().map(rows::user).transpose()
@@ -519,7 +519,7 @@ impl Store for SqliteStore {
     async fn team_by_key(&self, key: &str) -> Result<Option<Team>> {
         let row = sqlx::query("SELECT id, key, name FROM teams WHERE key = ?")
             .bind(key)
-            .fetch_optional(&self.writer)
+            .fetch_optional(&self.reader)
             .await
             .map_err(db_error)?;
         row.as_ref().map(rows::team).transpose()
@@ -534,12 +534,13 @@ impl Store for SqliteStore {
     }
 
     async fn memberships(&self, user: UserId) -> Result<Vec<Membership>> {
-        // From the writer: a membership just removed must stop counting at once.
+        // Each read is its own transaction in WAL mode: it sees every commit made before it,
+        // so a membership removed a moment ago no longer counts.
         let rows = sqlx::query(
             "SELECT tm.id, tm.key, tm.name, ms.role FROM memberships ms JOIN teams tm ON tm.id = ms.team_id WHERE ms.user_id = ? ORDER BY tm.key",
         )
         .bind(user)
-        .fetch_all(&self.writer)
+        .fetch_all(&self.reader)
         .await
         .map_err(db_error)?;
         rows.iter()
@@ -703,7 +704,7 @@ impl Store for SqliteStore {
         let mut b = QueryBuilder::<Sqlite>::new("");
         match &text {
             Some(fts) => {
-                b.push(format!("WITH f AS (SELECT rowid AS fid, {TASK_RANK} AS score FROM task_fts WHERE task_fts MATCH "));
+                b.push(format!("WITH f AS MATERIALIZED (SELECT rowid AS fid, {TASK_RANK} AS score FROM task_fts WHERE task_fts MATCH "));
                 b.push_bind(fts.clone());
                 b.push(") SELECT ")
                     .push(TASK_COLUMNS)
@@ -1214,7 +1215,7 @@ impl Store for SqliteStore {
         let mut b = QueryBuilder::<Sqlite>::new("");
         match &text {
             Some(fts) => {
-                b.push(format!("WITH f AS (SELECT rowid AS fid, {DOC_RANK} AS score FROM doc_fts WHERE doc_fts MATCH "));
+                b.push(format!("WITH f AS MATERIALIZED (SELECT rowid AS fid, {DOC_RANK} AS score FROM doc_fts WHERE doc_fts MATCH "));
                 b.push_bind(fts.clone());
                 b.push(") SELECT ")
                     .push(DOC_COLUMNS)
@@ -1281,10 +1282,10 @@ impl Store for SqliteStore {
     }
 
     async fn token_by_digest(&self, digest: &str) -> Result<Option<StoredToken>> {
-        // From the writer: a token replaced a moment ago must fail at once.
+        // A fresh read transaction sees the replacement committed before it: the old token fails at once.
         let row = sqlx::query("SELECT user_id, hint, created_at, expires_at, last_used_at FROM personal_tokens WHERE digest = ?")
             .bind(digest)
-            .fetch_optional(&self.writer)
+            .fetch_optional(&self.reader)
             .await
             .map_err(db_error)?;
         row.map(|r| {
@@ -1486,7 +1487,7 @@ impl Store for SqliteStore {
         let row =
             sqlx::query("SELECT user_id, csrf_token, expires_at FROM sessions WHERE digest = ?")
                 .bind(digest)
-                .fetch_optional(&self.writer)
+                .fetch_optional(&self.reader)
                 .await
                 .map_err(db_error)?;
         Ok(row.map(|r| StoredSession {

@@ -16,6 +16,8 @@ use crate::view::{self, Chrome};
 #[derive(Deserialize, Default)]
 pub struct DocsQuery {
     q: Option<String>,
+    /// A doc just moved to the Trash: the toast offers to restore it.
+    deleted: Option<i64>,
     project: Option<String>,
     team: Option<String>,
 }
@@ -26,6 +28,8 @@ struct DocsPage {
     chrome: Chrome,
     q: String,
     docs: Vec<DocLink>,
+    /// (doc id, title, team key) of a doc just deleted.
+    deleted: Option<(i64, String, String)>,
 }
 
 pub async fn list(State(state): State<AppState>, me: Me, Query(q): Query<DocsQuery>) -> WebResult {
@@ -39,7 +43,19 @@ pub async fn list(State(state): State<AppState>, me: Me, Query(q): Query<DocsQue
         Ok(page) => (page.items, None),
         Err(m) => (vec![], Some(m)),
     };
+    let mut deleted = None;
+    if let Some(id) = q.deleted {
+        let trash = ws.trash(&me.actor, None).await?;
+        if let Some(item) = trash
+            .into_iter()
+            .find(|i| i.kind == orgn_domain::model::TrashKind::Doc && i.id == id)
+        {
+            let key = super::trash::doc_team_key(ws, &me.actor, item.team_id, item.project_id).await;
+            deleted = Some((item.id, item.title, key));
+        }
+    }
     render(DocsPage {
+        deleted,
         chrome: Chrome::new(&me, "Docs", "docs").with_error(error),
         q: given(&q.q).unwrap_or_default(),
         docs: docs
@@ -63,6 +79,8 @@ struct DocPage {
     owner: String,
     owner_href: String,
     meta: String,
+    delete_action: String,
+    delete_what: &'static str,
 }
 
 pub async fn show(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -> WebResult {
@@ -100,6 +118,8 @@ pub async fn show(State(state): State<AppState>, me: Me, Path(id): Path<i64>) ->
         title: doc.title,
         owner,
         owner_href,
+        delete_action: format!("/docs/{id}/delete"),
+        delete_what: "doc",
     })
 }
 

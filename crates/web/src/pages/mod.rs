@@ -1,13 +1,16 @@
 //! The handlers, one module per area of the app.
 
 pub mod auth;
+pub mod bulk;
 pub mod cycles;
+pub mod data;
 pub mod docs;
 pub mod labels;
 pub mod mcp_access;
 pub mod projects;
 pub mod settings;
 pub mod tasks;
+pub mod trash;
 
 use askama::Template;
 use axum::http::StatusCode;

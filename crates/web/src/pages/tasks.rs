@@ -6,6 +6,7 @@ use orgn_domain::model::*;
 use orgn_domain::{Actor, TaskDraft, TaskFilter, TaskPatch, Workspace};
 use serde::Deserialize;
 
+use super::bulk::{self, ListNotice};
 use super::{bad_request, client_message, given, missing, render, see};
 use crate::AppState;
 use crate::error::{WebError, WebResult};
@@ -212,38 +213,66 @@ struct TaskListPage {
     groups: Vec<StatusGroup>,
     count: usize,
     truncated: bool,
+    /// The filter as a query string, for the bulk form's "all matching".
+    filter_qs: String,
+    /// The statuses a bulk change may set.
+    bulk_statuses: Vec<Opt>,
+    toast: Option<Toast>,
+    /// The list's URL without the toast's parameters, for the address bar.
+    clean_url: String,
+}
+
+/// A message in the bottom-right corner after an action, maybe with a button.
+pub struct Toast {
+    pub text: String,
+    /// The bulk change the Undo button reverts.
+    pub undo: Option<u64>,
+    /// The deleted task the Restore button brings back.
+    pub restore: Option<String>,
+}
+
+impl ListQuery {
+    /// The filter's non-empty fields as a query string.
+    pub fn query_string(&self) -> String {
+        let fields = [
+            ("q", &self.q),
+            ("status", &self.status),
+            ("assignee", &self.assignee),
+            ("label", &self.label),
+            ("priority", &self.priority),
+            ("project", &self.project),
+            ("cycle", &self.cycle),
+        ];
+        let pairs: Vec<(&str, String)> = fields
+            .iter()
+            .filter_map(|(k, v)| given(v).map(|v| (*k, v)))
+            .collect();
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
+}
+
+/// The filter of a team's list, or of My tasks (assigned to me unless chosen otherwise).
+pub fn scoped_filter(team: Option<&str>, q: &ListQuery) -> TaskFilter {
+    match team {
+        Some(key) => q.filter(Some(key)),
+        None => {
+            let mut q = q.clone();
+            if given(&q.assignee).is_none() {
+                q.assignee = Some("me".into());
+            }
+            q.filter(None)
+        }
+    }
 }
 
 pub async fn my_tasks(
     State(state): State<AppState>,
     me: Me,
     Query(q): Query<ListQuery>,
+    Query(notice): Query<ListNotice>,
 ) -> WebResult {
-    let ws = &state.workspace;
-    let mut query = q.clone();
-    if given(&query.assignee).is_none() {
-        query.assignee = Some("me".into());
-    }
-    let filters = filter_bar(ws, &me, None, &query, "/my".into()).await?;
-    let keys: Vec<String> = me
-        .actor
-        .memberships()
-        .iter()
-        .map(|m| m.team.key.clone())
-        .collect();
-    let order = merged_statuses(ws, &me.actor, &keys).await?;
-    let chrome = Chrome::new(&me, "My tasks", "my");
-    list_page(
-        ws,
-        &me,
-        chrome,
-        "My tasks".into(),
-        String::new(),
-        filters,
-        query.filter(None),
-        order,
-    )
-    .await
+    let toast = bulk::toast(&state, &me, &notice);
+    list_view(&state, &me, None, q, toast, None).await
 }
 
 pub async fn team_tasks(
@@ -251,70 +280,94 @@ pub async fn team_tasks(
     me: Me,
     Path(key): Path<String>,
     Query(q): Query<ListQuery>,
+    Query(notice): Query<ListNotice>,
 ) -> WebResult {
-    let ws = &state.workspace;
-    let team = ws.visible_team(&me.actor, &key).map_err(missing)?;
-    let filters = filter_bar(
-        ws,
-        &me,
-        Some(&team),
-        &q,
-        format!("/team/{}/tasks", team.key),
-    )
-    .await?;
-    let order = ws.statuses(&me.actor, &team.key).await?;
-    let chrome = Chrome::new(
-        &me,
-        format!("{} tasks", team.name),
-        format!("{}:tasks", team.key),
-    );
-    list_page(
-        ws,
-        &me,
-        chrome,
-        team.name.clone(),
-        team.key.clone(),
-        filters,
-        q.filter(Some(&team.key)),
-        order,
-    )
-    .await
+    let team = state
+        .workspace
+        .visible_team(&me.actor, &key)
+        .map_err(missing)?;
+    let toast = bulk::toast(&state, &me, &notice);
+    list_view(&state, &me, Some(&team.key), q, toast, None).await
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn list_page(
-    ws: &Workspace,
+/// A task list: a team's (`team` given) or My tasks, with the bulk bar and maybe a toast or
+/// a form's error.
+pub async fn list_view(
+    state: &AppState,
     me: &Me,
-    chrome: Chrome,
-    heading: String,
-    team_key: String,
-    filters: FilterBar,
-    filter: TaskFilter,
-    order: Vec<Status>,
+    team: Option<&str>,
+    q: ListQuery,
+    toast: Option<Toast>,
+    error: Option<String>,
 ) -> WebResult {
-    // A wrong filter value (an unknown label typed into the URL) is the user's to fix: say so.
-    match client_message(all_tasks(ws, &me.actor, filter).await)? {
-        Ok((tasks, truncated)) => {
-            let groups = group_by_status(&tasks, &order, false);
-            render(TaskListPage {
-                chrome,
-                heading,
-                team_key,
-                filters,
-                groups,
-                count: tasks.len(),
-                truncated,
-            })
+    let ws = &state.workspace;
+    let (chrome, heading, team_key, filters, order) = match team {
+        Some(key) => {
+            let team = ws.visible_team(&me.actor, key).map_err(missing)?;
+            let filters =
+                filter_bar(ws, me, Some(&team), &q, format!("/team/{}/tasks", team.key)).await?;
+            let order = ws.statuses(&me.actor, &team.key).await?;
+            let chrome = Chrome::new(
+                me,
+                format!("{} tasks", team.name),
+                format!("{}:tasks", team.key),
+            );
+            (chrome, team.name.clone(), team.key.clone(), filters, order)
         }
-        Err(msg) => bad_request(render(TaskListPage {
-            chrome: chrome.with_error(Some(msg)),
-            heading,
-            team_key,
-            filters,
-            groups: vec![],
-            count: 0,
-            truncated: false,
-        })),
+        None => {
+            let mut shown = q.clone();
+            if given(&shown.assignee).is_none() {
+                shown.assignee = Some("me".into());
+            }
+            let filters = filter_bar(ws, me, None, &shown, "/my".into()).await?;
+            let keys: Vec<String> = me
+                .actor
+                .memberships()
+                .iter()
+                .map(|m| m.team.key.clone())
+                .collect();
+            let order = merged_statuses(ws, &me.actor, &keys).await?;
+            let chrome = Chrome::new(me, "My tasks", "my");
+            (chrome, "My tasks".to_string(), String::new(), filters, order)
+        }
+    };
+    let bulk_statuses = order
+        .iter()
+        .map(|s| Opt {
+            value: s.name.clone(),
+            label: s.name.clone(),
+            selected: false,
+        })
+        .collect();
+    let filter_qs = q.query_string();
+    let clean_url = bulk::list_url(team, &q, "");
+    let filter = scoped_filter(team, &q);
+    // A wrong filter value (an unknown label typed into the URL) is the user's to fix: say so.
+    let (tasks, truncated, chrome) = match client_message(all_tasks(ws, &me.actor, filter).await)? {
+        Ok((tasks, truncated)) => (tasks, truncated, chrome.with_error(error)),
+        Err(msg) => (vec![], false, chrome.with_error(Some(msg))),
+    };
+    let mut groups = group_by_status(&tasks, &order, false);
+    for g in &mut groups {
+        g.selectable = true;
+    }
+    let page = TaskListPage {
+        chrome,
+        heading,
+        team_key,
+        filters,
+        groups,
+        count: tasks.len(),
+        truncated,
+        filter_qs,
+        bulk_statuses,
+        toast,
+        clean_url,
+    };
+    if page.chrome.error.is_some() {
+        bad_request(render(page))
+    } else {
+        render(page)
     }
 }
 
@@ -558,6 +611,8 @@ struct TaskPage {
     comments: Vec<CommentView>,
     history: Vec<EventView>,
     comment_draft: String,
+    delete_action: String,
+    delete_what: &'static str,
 }
 
 async fn task_page(
@@ -662,6 +717,8 @@ async fn task_page(
                 when: view::when(e.at),
             })
             .collect(),
+        delete_action: format!("/tasks/{ident}/delete"),
+        delete_what: "task",
         ident,
         task,
         comment_draft,

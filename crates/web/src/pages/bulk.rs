@@ -1,0 +1,303 @@
+//! Bulk status change from the task list: the checked tasks, or every task matching the
+//! list's filter (not only the ones shown), set to one status in one transaction. The
+//! previous statuses are kept in memory for a while so that the toast's Undo can put them
+//! back (also in one transaction).
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use orgn_domain::model::Task;
+use orgn_domain::{Actor, Error, TaskFilter, Workspace};
+use serde::Deserialize;
+
+use super::tasks::{ListQuery, Toast, list_view, scoped_filter};
+use super::{bad_request, client_message, see};
+use crate::AppState;
+use crate::error::WebResult;
+use crate::session::{Me, Posted};
+
+/// The domain's limit for one bulk change.
+pub const MAX_BULK: usize = 1000;
+/// How long an Undo stays possible.
+const UNDO_FOR: Duration = Duration::from_secs(30 * 60);
+/// Undo entries kept at most (the oldest go first).
+const UNDO_KEEP: usize = 500;
+
+struct UndoEntry {
+    id: u64,
+    user: i64,
+    /// (task, its status before the change)
+    previous: Vec<(String, String)>,
+    status: String,
+    at: Instant,
+}
+
+/// The previous statuses of recent bulk changes, per user.
+#[derive(Default)]
+pub struct UndoLog {
+    inner: Mutex<(u64, VecDeque<UndoEntry>)>,
+}
+
+impl UndoLog {
+    fn push(&self, user: i64, previous: Vec<(String, String)>, status: &str) -> u64 {
+        let mut guard = self.inner.lock().unwrap();
+        let (next, entries) = &mut *guard;
+        *next += 1;
+        entries.retain(|e| e.at.elapsed() < UNDO_FOR);
+        while entries.len() >= UNDO_KEEP {
+            entries.pop_front();
+        }
+        entries.push_back(UndoEntry {
+            id: *next,
+            user,
+            previous,
+            status: status.to_string(),
+            at: Instant::now(),
+        });
+        *next
+    }
+
+    /// How many tasks the change touched, and the status they were given.
+    pub fn peek(&self, id: u64, user: i64) -> Option<(usize, String)> {
+        let guard = self.inner.lock().unwrap();
+        guard
+            .1
+            .iter()
+            .find(|e| e.id == id && e.user == user && e.at.elapsed() < UNDO_FOR)
+            .map(|e| (e.previous.len(), e.status.clone()))
+    }
+
+    fn take(&self, id: u64, user: i64) -> Option<Vec<(String, String)>> {
+        let mut guard = self.inner.lock().unwrap();
+        let i = guard
+            .1
+            .iter()
+            .position(|e| e.id == id && e.user == user && e.at.elapsed() < UNDO_FOR)?;
+        guard.1.remove(i).map(|e| e.previous)
+    }
+
+    fn put_back(&self, id: u64, user: i64, previous: Vec<(String, String)>) {
+        let mut guard = self.inner.lock().unwrap();
+        guard.1.push_back(UndoEntry {
+            id,
+            user,
+            previous,
+            status: String::new(),
+            at: Instant::now(),
+        });
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct BulkForm {
+    /// The team key of a team's list; empty for My tasks.
+    #[serde(default)]
+    scope: String,
+    /// The list's filter, as a query string.
+    #[serde(default)]
+    filter: String,
+    #[serde(default)]
+    status: String,
+    /// "Select all matching the filter".
+    all: Option<String>,
+    #[serde(default)]
+    undo: u64,
+}
+
+/// The list the form came from: its team (checked), its filter, and its URL.
+fn origin(ws: &Workspace, actor: &Actor, f: &BulkForm) -> WebResult<(Option<String>, ListQuery)> {
+    let scope = match f.scope.trim() {
+        "" => None,
+        key => Some(ws.visible_team(actor, key).map_err(super::missing)?.key),
+    };
+    let q: ListQuery = serde_urlencoded::from_str(&f.filter).unwrap_or_default();
+    Ok((scope, q))
+}
+
+pub fn list_url(scope: Option<&str>, q: &ListQuery, extra: &str) -> String {
+    let path = match scope {
+        Some(key) => format!("/team/{key}/tasks"),
+        None => "/my".to_string(),
+    };
+    let mut qs = q.query_string();
+    if !extra.is_empty() {
+        if !qs.is_empty() {
+            qs.push('&');
+        }
+        qs.push_str(extra);
+    }
+    if qs.is_empty() {
+        path
+    } else {
+        format!("{path}?{qs}")
+    }
+}
+
+/// Every task matching the filter, up to one more than the limit (to tell "too many").
+async fn matching(
+    ws: &Workspace,
+    actor: &Actor,
+    mut filter: TaskFilter,
+) -> orgn_domain::Result<Vec<Task>> {
+    filter.limit = Some(100);
+    let mut out = Vec::new();
+    loop {
+        let page = ws.search_tasks(actor, filter.clone()).await?;
+        out.extend(page.items);
+        match page.next_cursor {
+            Some(c) if out.len() <= MAX_BULK => filter.cursor = Some(c),
+            _ => return Ok(out),
+        }
+    }
+}
+
+async fn targets(
+    ws: &Workspace,
+    me: &Me,
+    f: &BulkForm,
+    ids: &[String],
+    filter: TaskFilter,
+) -> orgn_domain::Result<Vec<Task>> {
+    if f.all.is_some() {
+        let tasks = matching(ws, &me.actor, filter).await?;
+        if tasks.len() > MAX_BULK {
+            return Err(Error::Invalid(format!(
+                "More than {MAX_BULK} tasks match this filter. A bulk change applies to at most {MAX_BULK} tasks at once: narrow the filter (by status, label, assignee…) and try again. Nothing was changed."
+            )));
+        }
+        return Ok(tasks);
+    }
+    if ids.len() > MAX_BULK {
+        return Err(Error::Invalid(format!(
+            "{} tasks are selected; a bulk change applies to at most {MAX_BULK} at once. Nothing was changed.",
+            ids.len()
+        )));
+    }
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if !out
+            .iter()
+            .any(|t: &Task| t.identifier().eq_ignore_ascii_case(id))
+        {
+            out.push(ws.task(&me.actor, id).await?);
+        }
+    }
+    Ok(out)
+}
+
+pub async fn apply(State(state): State<AppState>, posted: Posted<BulkForm>) -> WebResult {
+    let ws = &state.workspace;
+    let me = &posted.me;
+    let f = &posted.form;
+    let (scope, q) = origin(ws, &me.actor, f)?;
+    let ids: Vec<String> = posted
+        .all("ids")
+        .into_iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    let status = f.status.trim();
+    let outcome: orgn_domain::Result<(Vec<(String, String)>, usize)> = async {
+        if status.is_empty() {
+            return Err(Error::Invalid("Choose the status to set.".into()));
+        }
+        let tasks = targets(ws, me, f, &ids, scoped_filter(scope.as_deref(), &q)).await?;
+        if tasks.is_empty() {
+            return Err(Error::Invalid(if f.all.is_some() {
+                "No tasks match this filter.".into()
+            } else {
+                "Select the tasks to change first (or tick \u{201c}Select all matching the filter\u{201d}).".into()
+            }));
+        }
+        let previous: Vec<(String, String)> = tasks
+            .iter()
+            .map(|t| (t.identifier(), t.status.name.clone()))
+            .collect();
+        let idents: Vec<String> = previous.iter().map(|(i, _)| i.clone()).collect();
+        let changed = ws.set_status_many(&me.actor, &idents, status).await?;
+        Ok((previous, changed.len()))
+    }
+    .await;
+    match client_message(outcome)? {
+        Ok((previous, _)) => {
+            let id = state.undo.push(me.actor.id(), previous, status);
+            see(&list_url(scope.as_deref(), &q, &format!("undo={id}")))
+        }
+        Err(msg) => bad_request(list_view(&state, me, scope.as_deref(), q, None, Some(msg)).await),
+    }
+}
+
+/// Puts back the statuses a bulk change replaced, in one transaction.
+pub async fn undo(State(state): State<AppState>, posted: Posted<BulkForm>) -> WebResult {
+    let ws = &state.workspace;
+    let me = &posted.me;
+    let f = &posted.form;
+    let (scope, q) = origin(ws, &me.actor, f)?;
+    let Some(previous) = state.undo.take(f.undo, me.actor.id()) else {
+        let msg = "This change can no longer be undone (it was undone already, or is more than 30 minutes old).";
+        return bad_request(
+            list_view(&state, me, scope.as_deref(), q, None, Some(msg.into())).await,
+        );
+    };
+    match client_message(ws.set_statuses(&me.actor, &previous).await)? {
+        Ok(tasks) => see(&list_url(
+            scope.as_deref(),
+            &q,
+            &format!("undone={}", tasks.len()),
+        )),
+        Err(msg) => {
+            state.undo.put_back(f.undo, me.actor.id(), previous);
+            bad_request(list_view(&state, me, scope.as_deref(), q, None, Some(msg)).await)
+        }
+    }
+}
+
+/// The toast a list shows after a bulk change, an undo or a deletion.
+pub fn toast(state: &AppState, me: &Me, n: &ListNotice) -> Option<Toast> {
+    if let Some(id) = n.undo
+        && let Some((count, status)) = state.undo.peek(id, me.actor.id())
+    {
+        return Some(Toast {
+            text: format!(
+                "Status of {count} {} set to {status}",
+                if count == 1 { "task" } else { "tasks" }
+            ),
+            undo: Some(id),
+            restore: None,
+        });
+    }
+    if let Some(n) = n.undone {
+        return Some(Toast {
+            text: format!(
+                "Undone: {n} {} back to {} previous status",
+                if n == 1 { "task" } else { "tasks" },
+                if n == 1 { "its" } else { "their" }
+            ),
+            undo: None,
+            restore: None,
+        });
+    }
+    if let Some(ident) = n
+        .deleted
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        return Some(Toast {
+            text: format!("{ident} moved to the Trash"),
+            undo: None,
+            restore: Some(ident.to_string()),
+        });
+    }
+    None
+}
+
+/// What a list was redirected with after an action.
+#[derive(Deserialize, Default)]
+pub struct ListNotice {
+    pub undo: Option<u64>,
+    pub undone: Option<usize>,
+    pub deleted: Option<String>,
+}

@@ -21,6 +21,8 @@ pub struct ServeConfig {
     /// The URL people and clients use to reach this server; defaults to `http://ADDR`.
     pub public_url: Option<String>,
     pub demo: bool,
+    /// The model behind Ask Orgn; without it the panel says how to configure one.
+    pub assistant: Option<orgn_assistant::AssistantConfig>,
 }
 
 pub struct Application {
@@ -50,7 +52,8 @@ impl Application {
             .clone()
             .map(|u| u.trim_end_matches('/').to_string())
             .unwrap_or_else(|| format!("http://{addr}"));
-        let router = routes(workspace.clone(), &public_url);
+        let assistant = orgn_assistant::Assistant::new(workspace.clone(), config.assistant.clone());
+        let router = routes(workspace.clone(), assistant, &public_url);
         Ok(Application {
             listener,
             router,
@@ -103,7 +106,7 @@ pub async fn open_store(database_url: Option<&str>, data_dir: &std::path::Path) 
     }
 }
 
-fn routes(workspace: Workspace, public_url: &str) -> Router {
+fn routes(workspace: Workspace, assistant: orgn_assistant::Assistant, public_url: &str) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .merge(orgn_mcp::router(
@@ -116,6 +119,7 @@ fn routes(workspace: Workspace, public_url: &str) -> Router {
             workspace,
             orgn_web::WebConfig {
                 public_url: public_url.to_string(),
+                assistant,
             },
         ))
 }

@@ -37,6 +37,40 @@ struct DataDir {
     database_url: Option<String>,
 }
 
+/// The model behind Ask Orgn: any OpenAI-compatible Chat Completions endpoint (OpenAI,
+/// Ollama, llama.cpp, vLLM, LM Studio) or Anthropic's Messages API.
+#[derive(Args, Clone)]
+struct AssistantArgs {
+    /// e.g. http://localhost:11434/v1 (Ollama) or https://api.anthropic.com
+    #[arg(long, env = "ORGN_ASSISTANT_URL")]
+    assistant_url: Option<String>,
+    #[arg(long, env = "ORGN_ASSISTANT_MODEL")]
+    assistant_model: Option<String>,
+    /// Which wire format; detected from the URL when not given.
+    #[arg(long, env = "ORGN_ASSISTANT_API", value_parser = ["openai", "anthropic"])]
+    assistant_api: Option<String>,
+}
+
+impl AssistantArgs {
+    /// The key comes only from the environment (`ORGN_ASSISTANT_API_KEY`), never a flag,
+    /// so that it does not show in the process list.
+    fn config(self) -> Result<Option<orgn_assistant::AssistantConfig>, String> {
+        let key = std::env::var("ORGN_ASSISTANT_API_KEY").ok().filter(|k| !k.is_empty());
+        match (self.assistant_url, self.assistant_model) {
+            (None, None) => Ok(None),
+            (Some(url), Some(model)) => {
+                let mut config = orgn_assistant::AssistantConfig::new(url, model, key);
+                if let Some(api) = self.assistant_api.as_deref().and_then(orgn_assistant::Api::parse) {
+                    config = config.with_api(api);
+                }
+                config.validate()?;
+                Ok(Some(config))
+            }
+            _ => Err("--assistant-url and --assistant-model go together".into()),
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Serve the web app and the MCP endpoint.
@@ -51,6 +85,8 @@ enum Command {
         demo: bool,
         #[command(flatten)]
         data: DataDir,
+        #[command(flatten)]
+        assistant: AssistantArgs,
     },
     /// Manage users.
     User {
@@ -202,6 +238,7 @@ async fn run(command: Command) -> Result<(), String> {
             public_url,
             demo,
             data,
+            assistant,
         } => {
             serve(ServeConfig {
                 addr,
@@ -209,6 +246,7 @@ async fn run(command: Command) -> Result<(), String> {
                 database_url: data.database_url,
                 public_url,
                 demo,
+                assistant: assistant.config()?,
             })
             .await
         }

@@ -28,11 +28,13 @@ use axum::routing::{get, post};
 use orgn_domain::Workspace;
 
 /// How the web app is reached from outside.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct WebConfig {
     /// `https://orgn.example.com` (no trailing slash needed): used for the MCP client
     /// snippets, and to mark the session cookie `Secure` when it is https.
     pub public_url: String,
+    /// Ask Orgn, the in-app assistant (it says so itself when no model is configured).
+    pub assistant: orgn_assistant::Assistant,
 }
 
 #[derive(Clone)]

@@ -118,6 +118,7 @@ impl TestApp {
             database_url: database.as_ref().map(|d| d.url.clone()),
             public_url: None,
             demo: false,
+            assistant: None,
         };
         let app = Application::build(&config, clock.clone())
             .await

@@ -28,6 +28,8 @@ pub struct BenchArgs {
     pub token: Option<String>,
     pub writes: bool,
     pub json: bool,
+    /// Keep the seeded workspace here, and reuse it when it is already seeded.
+    pub data_dir: Option<PathBuf>,
 }
 
 /// What one run measured. Field names are the keys of the `--json` line.
@@ -117,13 +119,17 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
         }
         (Some(_), None) | (None, Some(_)) => return Err("--url and --token go together".into()),
         (None, None) => {
-            let dir = std::env::temp_dir().join(format!("orgn-bench-{}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&dir);
-            let (seed_seconds, token, session, ids) = seed(&dir, args.tasks).await?;
-            report.seed_seconds = Some(seed_seconds);
+            let keep = args.data_dir.is_some();
+            let dir = args.data_dir.clone().unwrap_or_else(|| std::env::temp_dir().join(format!("orgn-bench-{}", std::process::id())));
+            let seeded = keep && dir.join(orgn_storage::sqlite::DATABASE_FILE).exists();
+            if !keep {
+                let _ = std::fs::remove_dir_all(&dir);
+            }
+            let (seed_seconds, token, session, ids) = if seeded { reuse(&dir, args.tasks).await? } else { seed(&dir, args.tasks).await? };
+            report.seed_seconds = (!seeded).then_some(seed_seconds);
             let (child, base, startup) = start_server(&dir)?;
             report.startup_ms = Some(startup);
-            server = Some((child, dir));
+            server = Some((child, dir, keep));
             (base, token, Some(session), ids)
         }
     };
@@ -155,11 +161,13 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
         let page = pages.get_pages(session, move |dice| format!("/tasks/{}", ids[dice.below(ids.len())])).await?;
         report.task_page_p50_ms = Some(page.percentile(50.0));
     }
-    if let Some((mut child, dir)) = server {
+    if let Some((mut child, dir, keep)) = server {
         report.rss_mb = peak_rss_mb(child.id());
         let _ = child.kill();
         let _ = child.wait();
-        let _ = std::fs::remove_dir_all(dir);
+        if !keep {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
     print_table(&report, &args);
     if args.json {
@@ -257,17 +265,39 @@ async fn seed(dir: &Path, n: usize) -> Result<(f64, String, String, Vec<String>)
         ws.seed_tasks(op, &tasks).await.map_err(e)?;
         made += size;
     }
+    let elapsed = started.elapsed().as_secs_f64();
+    let (token, session) = credentials(&ws, &store).await?;
+    Ok((elapsed, token, session, sample_identifiers(n)))
+}
+
+/// A workspace seeded by an earlier run: new credentials, the same identifiers.
+async fn reuse(dir: &Path, n: usize) -> Result<(f64, String, String, Vec<String>), String> {
+    let store = SqliteStore::open(dir).await.map_err(|e| e.to_string())?;
+    let ws = Workspace::new(Arc::new(store.clone()), Arc::new(SystemClock));
+    let (token, session) = credentials(&ws, &store).await?;
+    Ok((0.0, token, session, sample_identifiers(n)))
+}
+
+async fn credentials(ws: &Workspace, store: &SqliteStore) -> Result<(String, String), String> {
+    use orgn_domain::store::Store;
+    let e = |e: orgn_domain::Error| e.to_string();
+    let user = ws.user_by_email(Caller::Operator, USER).await.map_err(e)?;
+    let actor = ws.actor(user.id).await.map_err(e)?;
     let (token, _) = ws.generate_token(&actor).await.map_err(e)?;
     let session = ws.start_session(&user).await.map_err(e)?.id;
-    let mut ids = Vec::new();
-    for i in 0..1000.min(n) {
-        let key = TEAMS[i % TEAMS.len()];
-        let number = 1 + (i * 7919 % n.max(1)) / TEAMS.len();
-        ids.push(format!("{key}-{}", number.max(1)));
-    }
-    use orgn_domain::store::Store;
     store.close().await;
-    Ok((started.elapsed().as_secs_f64(), token, session, ids))
+    Ok((token, session))
+}
+
+/// Identifiers spread over the seeded tasks (tasks go round-robin over the teams).
+fn sample_identifiers(n: usize) -> Vec<String> {
+    (0..1000.min(n))
+        .map(|i| {
+            let key = TEAMS[i % TEAMS.len()];
+            let per_team = (n / TEAMS.len()).max(1);
+            format!("{key}-{}", 1 + (i * 7919) % per_team)
+        })
+        .collect()
 }
 
 async fn discover_identifiers(url: &str, token: &str) -> Result<Vec<String>, String> {

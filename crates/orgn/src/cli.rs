@@ -138,6 +138,9 @@ enum Command {
         /// End with one line of JSON holding every figure.
         #[arg(long)]
         json: bool,
+        /// Keep the seeded workspace in DIR, and reuse it on the next run with the same --tasks.
+        #[arg(long)]
+        data_dir: Option<std::path::PathBuf>,
     },
     /// Exit 0 when a server answers on ADDR.
     Healthcheck {
@@ -251,8 +254,8 @@ async fn run(command: Command) -> Result<(), String> {
             .await
         }
         Command::Healthcheck { addr } => healthcheck(&addr),
-        Command::Bench { tasks, seconds, concurrency, url, token, writes, json } => {
-            crate::bench::run(crate::bench::BenchArgs { tasks, seconds, concurrency, url, token, writes, json }).await
+        Command::Bench { tasks, seconds, concurrency, url, token, writes, json, data_dir } => {
+            crate::bench::run(crate::bench::BenchArgs { tasks, seconds, concurrency, url, token, writes, json, data_dir }).await
         }
         Command::Migrate { data } => migrate(&data).await,
         Command::Copy { from, to } => copy(&from, &to).await,

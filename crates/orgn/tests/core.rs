@@ -546,3 +546,34 @@ async fn bulk_status_change_is_all_or_nothing() {
     assert!(is_not_found(err));
     assert_eq!(ws.task(&alice, "ENG-3").await.unwrap().status.name, "Todo");
 }
+
+#[tokio::test]
+async fn progress_follows_every_change_of_a_task() {
+    let app = TestApp::spawn().await;
+    let ws = &app.workspace;
+    let alice = app.actor(ALICE).await;
+    let alice = &alice;
+    let progress = |name: &'static str| async move { ws.project(alice, name).await.unwrap().progress };
+    let website = TaskDraft { project: Some("Website".into()), cycle: Some("current".into()), ..draft("ENG", "Counted") };
+    for _ in 0..3 {
+        ws.create_task(alice, website.clone()).await.unwrap();
+    }
+    // The fixture's ENG-1 is in Website too: 4 tasks, none done.
+    assert_eq!((progress("Website").await.total, progress("Website").await.completed), (4, 0));
+    ws.update_task(alice, "ENG-4", TaskPatch { status: Some("Done".into()), ..Default::default() }).await.unwrap();
+    ws.update_task(alice, "ENG-5", TaskPatch { status: Some("Canceled".into()), ..Default::default() }).await.unwrap();
+    let p = progress("Website").await;
+    assert_eq!((p.total, p.completed, p.canceled, p.percent()), (4, 1, 1, 33), "canceled tasks count neither way");
+    ws.update_task(alice, "ENG-4", TaskPatch { project: Some("none".into()), ..Default::default() }).await.unwrap();
+    assert_eq!((progress("Website").await.total, progress("Website").await.completed), (3, 0));
+    ws.delete_task(alice, "ENG-6").await.unwrap();
+    assert_eq!(progress("Website").await.total, 2);
+    ws.restore_task(alice, "ENG-6").await.unwrap();
+    assert_eq!(progress("Website").await.total, 3);
+    let cycle = ws.cycle(alice, "ENG", "current").await.unwrap().progress;
+    // ENG-3 (fixture) and ENG-4..6 are in the current cycle; ENG-4 is done, ENG-5 canceled.
+    assert_eq!((cycle.total, cycle.completed, cycle.canceled), (4, 1, 1));
+    ws.set_status_many(alice, &["ENG-3".to_string(), "ENG-6".to_string()], "Done").await.unwrap();
+    let cycle = ws.cycle(alice, "ENG", "current").await.unwrap().progress;
+    assert_eq!((cycle.completed, cycle.percent()), (3, 100));
+}

@@ -3,8 +3,8 @@
 //! computed from the source while reading it and from the target after the copy.
 //!
 //! The source is read in one read transaction (a consistent snapshot even while a server
-//! runs on it); the target is written in one transaction (nothing half-copied is left on
-//! failure). Identity sequences are moved past the copied ids and the search vectors are
+//! runs on it); the target is written and verified in one transaction, committed only when
+//! every table matches (nothing half-copied or mismatched is left behind). Identity sequences are moved past the copied ids and the search vectors are
 //! computed afterwards. A source table or column this code does not know stops the copy
 //! before anything is written, so nothing can be silently left behind.
 
@@ -234,25 +234,32 @@ pub async fn copy(source: &Path, target_url: &str, progress: &(dyn Fn(&str) + Sy
     sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await.map_err(db_error)?;
     let sql = format!("UPDATE docs d SET search_vector = {DOC_VECTOR}");
     sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await.map_err(db_error)?;
-    tx.commit().await.map_err(db_error)?;
     let _ = src.close().await;
     let copy_time = started.elapsed();
 
+    // Verified before the commit: a copy that does not match is rolled back, leaving the
+    // target empty for another try.
     progress("verifying");
     let started = Instant::now();
     let mut tables = Vec::new();
     for ((table, spec), (_, source)) in TABLES.iter().zip(sums) {
-        let target_sum = checksum_target(&target, table, &columns(spec)).await?;
+        let target_sum = checksum_target(&mut tx, table, &columns(spec)).await?;
         tables.push(TableReport { table, source, target: target_sum });
     }
     let unindexed: i64 = sqlx::query_scalar(
         "SELECT (SELECT count(*) FROM tasks WHERE search_vector = ''::tsvector) + (SELECT count(*) FROM docs WHERE search_vector = ''::tsvector)",
     )
-    .fetch_one(target.pool())
+    .fetch_one(&mut *tx)
     .await
     .map_err(db_error)?;
+    let report = CopyReport { tables, unindexed, copy_time, verify_time: started.elapsed() };
+    if report.ok() {
+        tx.commit().await.map_err(db_error)?;
+    } else {
+        tx.rollback().await.map_err(db_error)?;
+    }
     target.pool().close().await;
-    Ok(CopyReport { tables, unindexed, copy_time, verify_time: started.elapsed() })
+    Ok(report)
 }
 
 /// The source must be at the schema version this binary writes to PostgreSQL, and have no
@@ -379,14 +386,14 @@ async fn copy_table(src: &mut SqliteConnection, tx: &mut sqlx::PgConnection, tab
 }
 
 /// The checksum of a table as it is in PostgreSQL now, read page by page.
-async fn checksum_target(target: &PgStore, table: &str, cols: &[Column]) -> Result<Checksum, Error> {
+async fn checksum_target(tx: &mut sqlx::PgConnection, table: &str, cols: &[Column]) -> Result<Checksum, Error> {
     let list = cols.iter().map(|c| c.name).collect::<Vec<_>>().join(", ");
     let mut sum = Checksum::default();
     if cols[0].name == "id" {
         let select = format!("SELECT {list} FROM {table} WHERE id > $1 ORDER BY id LIMIT {PAGE}");
         let mut after = i64::MIN;
         loop {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(select.clone())).bind(after).fetch_all(target.pool()).await.map_err(db_error)?;
+            let rows = sqlx::query(sqlx::AssertSqlSafe(select.clone())).bind(after).fetch_all(&mut *tx).await.map_err(db_error)?;
             for row in &rows {
                 let v: Vec<Value> = cols.iter().enumerate().map(|(i, c)| pg_value(row, i, c.kind)).collect::<Result<_, _>>()?;
                 sum.add(&v);
@@ -398,11 +405,70 @@ async fn checksum_target(target: &PgStore, table: &str, cols: &[Column]) -> Resu
         }
     } else {
         let select = format!("SELECT {list} FROM {table}");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(select)).fetch_all(target.pool()).await.map_err(db_error)?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(select)).fetch_all(&mut *tx).await.map_err(db_error)?;
         for row in &rows {
             let v: Vec<Value> = cols.iter().enumerate().map(|(i, c)| pg_value(row, i, c.kind)).collect::<Result<_, _>>()?;
             sum.add(&v);
         }
     }
     Ok(sum)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sum(rows: &[Vec<Value>]) -> Checksum {
+        let mut c = Checksum::default();
+        for r in rows {
+            c.add(r);
+        }
+        c
+    }
+
+    #[test]
+    fn the_checksum_ignores_order_and_sees_every_value() {
+        let a = vec![Value::Int(1), Value::Text("x".into()), Value::Null];
+        let b = vec![Value::Int(2), Value::Text("".into()), Value::Bytes(vec![0, 255])];
+        assert!(sum(&[a.clone(), b.clone()]) == sum(&[b.clone(), a.clone()]));
+        for changed in [
+            vec![Value::Int(1), Value::Text("x".into()), Value::Text("".into())],
+            vec![Value::Int(1), Value::Text("x ".into()), Value::Null],
+            vec![Value::Text("1".into()), Value::Text("x".into()), Value::Null],
+        ] {
+            assert!(sum(&[a.clone(), b.clone()]) != sum(&[changed, b.clone()]));
+        }
+    }
+
+    #[test]
+    fn a_mismatch_is_reported_per_table_and_fails_the_copy() {
+        let one = sum(&[vec![Value::Int(1)]]);
+        let other = sum(&[vec![Value::Int(2)]]);
+        let report = CopyReport {
+            tables: vec![
+                TableReport { table: "users", source: one, target: one },
+                TableReport { table: "tasks", source: one, target: other },
+                TableReport { table: "docs", source: one, target: Checksum::default() },
+            ],
+            unindexed: 0,
+            copy_time: Duration::ZERO,
+            verify_time: Duration::ZERO,
+        };
+        assert!(!report.ok());
+        let text = report.render();
+        assert!(text.lines().any(|l| l.starts_with("users") && l.ends_with("ok")), "{text}");
+        assert!(text.lines().any(|l| l.starts_with("tasks") && l.contains("CHECKSUM DIFFERS")), "{text}");
+        assert!(text.lines().any(|l| l.starts_with("docs") && l.contains("ROW COUNT DIFFERS")), "{text}");
+        assert!(text.trim_end().ends_with("MISMATCH"), "{text}");
+    }
+
+    #[test]
+    fn every_table_is_parsed_with_known_kinds() {
+        for (table, spec) in TABLES {
+            let cols = columns(spec);
+            assert!(!cols.is_empty(), "{table}");
+            assert_eq!(cols.len(), spec.split_whitespace().count());
+        }
+        assert!(columns("a b:t c:b d:x").iter().map(|c| c.kind).eq([Kind::Int, Kind::Text, Kind::Flag, Kind::Bytes]));
+    }
 }

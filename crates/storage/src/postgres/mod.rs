@@ -159,3 +159,27 @@ pub mod testing {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::store::ts_query;
+    use super::*;
+
+    #[test]
+    fn search_text_becomes_prefix_terms_and_nothing_else() {
+        assert_eq!(ts_query("Fix login").as_deref(), Some("fix:* & login:*"));
+        assert_eq!(ts_query("ENG-12").as_deref(), Some("eng:* & 12:*"));
+        assert_eq!(ts_query("\"billing\" OR * NEAR( ' & | ! :* <->").as_deref(), Some("billing:* & or:* & near:*"));
+        assert_eq!(ts_query("café déjà").as_deref(), Some("café:* & déjà:*"));
+        assert_eq!(ts_query("&|!():*"), None);
+    }
+
+    #[test]
+    fn a_url_gets_another_database() {
+        assert_eq!(with_database("postgres://u@h:5432/postgres", "orgn_test_1"), "postgres://u@h:5432/orgn_test_1");
+        assert_eq!(with_database("postgres://u:p@h/db?sslmode=disable", "x"), "postgres://u:p@h/x?sslmode=disable");
+        assert_eq!(with_database("postgresql://h", "x"), "postgresql://h/x");
+        assert_eq!(describe("postgres://u:secret@h:6543/db"), "postgres://u@h:6543/db");
+        assert!(quote_ident("bad\"name").is_err());
+    }
+}

@@ -8,7 +8,7 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 use time::OffsetDateTime;
 
 use super::rows::{from_millis, millis, opt_from_millis};
-use super::store::{insert_task_in, push_ids};
+use super::store::{adjust_progress, insert_task_in, push_ids};
 use super::{SqliteStore, db_error};
 
 fn job(row: &sqlx::sqlite::SqliteRow) -> Result<Job> {
@@ -96,6 +96,7 @@ impl SqliteStore {
                     .execute(&mut *tx)
                     .await
                     .map_err(db_error)?;
+                adjust_progress(&mut tx, id, 1).await?;
                 sqlx::query(
                     "INSERT INTO task_fts (rowid, identifier, title, description, comments) \
                      SELECT t.id, tm.key || '-' || t.number || ' ' || tm.key || t.number, t.title, t.description, \

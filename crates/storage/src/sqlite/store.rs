@@ -35,21 +35,26 @@ const DOC_COLUMNS: &str = "d.id, d.team_id, d.project_id, d.title, d.content, d.
 const TASK_RANK: &str = "bm25(task_fts, 10.0, 5.0, 1.0, 0.5)";
 const DOC_RANK: &str = "bm25(doc_fts, 5.0, 1.0)";
 
-/// Progress columns (`p_total`, `p_completed`, `p_canceled`) of the live tasks whose
-/// `column` equals `outer`.
-fn progress_columns(column: &str, outer: &str) -> String {
-    let count = |extra: &str| {
-        format!(
-            "(SELECT count(*) FROM tasks pt JOIN statuses ps ON ps.id = pt.status_id \
-             WHERE pt.{column} = {outer} AND pt.deleted_at IS NULL{extra})"
-        )
-    };
-    format!(
-        "{} AS p_total, {} AS p_completed, {} AS p_canceled",
-        count(""),
-        count(" AND ps.kind = 'completed'"),
-        count(" AND ps.kind = 'canceled'")
-    )
+/// Progress columns (`p_total`, `p_completed`, `p_canceled`) from the counters of `alias`.
+fn progress_columns(alias: &str) -> String {
+    format!("{alias}.n_total AS p_total, {alias}.n_completed AS p_completed, {alias}.n_canceled AS p_canceled")
+}
+
+/// Adds `delta` (+1 or -1) to the progress counters of the task's project, milestone and
+/// cycle, by its current fields and status. Called inside the transaction of every change
+/// that moves a task in or out of a count: insert, delete, restore, and an update of its
+/// status, project, milestone or cycle (-1 before, +1 after).
+pub(super) async fn adjust_progress(conn: &mut SqliteConnection, task: TaskId, delta: i64) -> Result<()> {
+    for (table, column) in [("projects", "project_id"), ("milestones", "milestone_id"), ("cycles", "cycle_id")] {
+        let sql = format!(
+            "UPDATE {table} SET n_total = n_total + ?1, \
+             n_completed = n_completed + ?1 * (SELECT s.kind = 'completed' FROM tasks t JOIN statuses s ON s.id = t.status_id WHERE t.id = ?2), \
+             n_canceled = n_canceled + ?1 * (SELECT s.kind = 'canceled' FROM tasks t JOIN statuses s ON s.id = t.status_id WHERE t.id = ?2) \
+             WHERE id = (SELECT {column} FROM tasks WHERE id = ?2)"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(delta).bind(task).execute(&mut *conn).await.map_err(db_error)?;
+    }
+    Ok(())
 }
 
 /// A user's words as an FTS5 query: every term must match, as a prefix, quoted so that
@@ -179,21 +184,21 @@ impl SqliteStore {
         format!(
             "SELECT pr.id, pr.name, pr.description, pr.status, pr.lead_id, u.name AS lead_name, u.email AS lead_email, \
              pr.start_date, pr.target_date, {} FROM projects pr LEFT JOIN users u ON u.id = pr.lead_id",
-            progress_columns("project_id", "pr.id")
+            progress_columns("pr")
         )
     }
 
     fn milestone_select() -> String {
         format!(
             "SELECT ms.id, ms.project_id, ms.name, ms.target_date, ms.position, {} FROM milestones ms",
-            progress_columns("milestone_id", "ms.id")
+            progress_columns("ms")
         )
     }
 
     fn cycle_select() -> String {
         format!(
             "SELECT cy.id, cy.team_id, cy.number, cy.name, cy.starts_on, cy.ends_on, {} FROM cycles cy",
-            progress_columns("cycle_id", "cy.id")
+            progress_columns("cy")
         )
     }
 }
@@ -257,6 +262,11 @@ async fn apply_task_update(
     now: OffsetDateTime,
 ) -> Result<()> {
     let c = &u.changes;
+    // A task that changes status, project, milestone or cycle leaves one count and joins another.
+    let moves = c.status.is_some() || c.project_id.is_some() || c.milestone_id.is_some() || c.cycle_id.is_some();
+    if moves {
+        adjust_progress(conn, u.task_id, -1).await?;
+    }
     let mut b = QueryBuilder::<Sqlite>::new("UPDATE tasks SET updated_at = ");
     b.push_bind(millis(now));
     if let Some(v) = &c.title {
@@ -301,6 +311,9 @@ async fn apply_task_update(
     let done = b.build().execute(&mut *conn).await.map_err(db_error)?;
     if done.rows_affected() != 1 {
         return Err(Error::NotFound(format!("task {} not found", u.task_id)));
+    }
+    if moves {
+        adjust_progress(conn, u.task_id, 1).await?;
     }
     if let Some(labels) = &c.label_ids {
         set_task_labels(conn, u.task_id, labels).await?;
@@ -366,6 +379,9 @@ pub(super) async fn insert_task_in(tx: &mut SqliteConnection, t: &NewTask) -> Re
         new: Some(identifier.clone()),
     };
     insert_event(tx, id, t.creator_id, t.now, &created).await?;
+    if t.project_id.is_some() || t.milestone_id.is_some() || t.cycle_id.is_some() {
+        adjust_progress(tx, id, 1).await?;
+    }
     sqlx::query("INSERT INTO task_fts (rowid, identifier, title, description, comments) VALUES (?, ?, ?, ?, '')")
         .bind(id)
         .bind(format!("{identifier} {key}{number}"))
@@ -651,12 +667,15 @@ impl Store for SqliteStore {
 
     async fn delete_task(&self, id: TaskId, now: OffsetDateTime) -> Result<()> {
         let mut tx = self.writer.begin().await.map_err(db_error)?;
-        sqlx::query("UPDATE tasks SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL")
+        let deleted = sqlx::query("UPDATE tasks SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL")
             .bind(millis(now))
             .bind(id)
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
+        if deleted.rows_affected() == 1 {
+            adjust_progress(&mut tx, id, -1).await?;
+        }
         sqlx::query("DELETE FROM task_fts WHERE rowid = ?")
             .bind(id)
             .execute(&mut *tx)

@@ -577,3 +577,35 @@ async fn progress_follows_every_change_of_a_task() {
     let cycle = ws.cycle(alice, "ENG", "current").await.unwrap().progress;
     assert_eq!((cycle.completed, cycle.percent()), (3, 100));
 }
+
+#[tokio::test]
+async fn bulk_inserts_write_what_single_inserts_write() {
+    let app = TestApp::spawn().await;
+    let ws = &app.workspace;
+    let admin = app.actor(ADMIN).await;
+    // Prepared through the domain, inserted in one bulk transaction (600 crosses a chunk edge).
+    let mut tasks = Vec::new();
+    for i in 0..600 {
+        let team = if i % 2 == 0 { "ENG" } else { "DES" };
+        let draft = TaskDraft {
+            labels: vec!["Bug".into()],
+            project: (team == "ENG").then(|| "Website".to_string()),
+            status: Some(if i % 3 == 0 { "Done" } else { "Todo" }.into()),
+            ..draft(team, &format!("Bulk zebra {i}"))
+        };
+        tasks.push(ws.prepare_task(&admin, draft).await.unwrap());
+    }
+    ws.seed_tasks(Caller::Operator, &tasks).await.unwrap();
+    let eng = ws.task(&admin, "ENG-303").await.unwrap();
+    assert_eq!((eng.title.as_str(), eng.labels.len(), eng.project.as_ref().map(|p| p.name.as_str())), ("Bulk zebra 598", 1, Some("Website")));
+    assert!(ws.task(&admin, "ENG-304").await.is_err(), "300 ENG tasks after the fixture's 3");
+    assert_eq!(ws.task(&admin, "DES-302").await.unwrap().title, "Bulk zebra 599");
+    assert_eq!(ws.task_history(&admin, "DES-302").await.unwrap()[0].new.as_deref(), Some("DES-302"));
+    let found = ws.search_tasks(&admin, TaskFilter { query: Some("zebra".into()), limit: Some(100), ..Default::default() }).await.unwrap();
+    assert_eq!(found.items.len(), 100);
+    let website = ws.project(&admin, "Website").await.unwrap().progress;
+    // 300 ENG tasks in Website (every other one of 600), a third of all 600 done: i % 6 == 0.
+    assert_eq!((website.total, website.completed), (301, 100));
+    let next = ws.create_task(&admin, draft("ENG", "After the bulk")).await.unwrap();
+    assert_eq!(next.identifier(), "ENG-304");
+}

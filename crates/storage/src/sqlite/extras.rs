@@ -8,7 +8,7 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 use time::OffsetDateTime;
 
 use super::rows::{from_millis, millis, opt_from_millis};
-use super::store::{adjust_progress, insert_task_in, push_ids};
+use super::store::{adjust_progress, push_ids};
 use super::{SqliteStore, db_error};
 
 fn job(row: &sqlx::sqlite::SqliteRow) -> Result<Job> {
@@ -37,10 +37,7 @@ const JOB_COLUMNS: &str = "id, user_id, kind, state, input, done, total, result,
 impl SqliteStore {
     pub(super) async fn insert_many(&self, tasks: &[NewTask]) -> Result<Vec<TaskId>> {
         let mut tx = self.writer.begin().await.map_err(db_error)?;
-        let mut ids = Vec::with_capacity(tasks.len());
-        for t in tasks {
-            ids.push(insert_task_in(&mut tx, t).await?);
-        }
+        let ids = super::bulk::insert_bulk(&mut tx, tasks).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(ids)
     }
@@ -319,9 +316,7 @@ impl SqliteStore {
         if state.as_deref() != Some("running") {
             return Err(Error::Conflict("the job is no longer running".into()));
         }
-        for t in &chunk.tasks {
-            insert_task_in(&mut tx, t).await?;
-        }
+        super::bulk::insert_bulk(&mut tx, &chunk.tasks).await?;
         for (row, message) in &chunk.errors {
             sqlx::query(
                 "INSERT OR REPLACE INTO job_errors (job_id, row_number, message) VALUES (?, ?, ?)",

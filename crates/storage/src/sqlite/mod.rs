@@ -4,6 +4,7 @@
 //! includes every commit made before it, so reads are never stale.
 
 mod batch;
+mod bulk;
 mod extras;
 mod migrate;
 mod rows;

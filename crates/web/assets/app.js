@@ -1,6 +1,7 @@
 // Orgn: the little the pages need beyond HTML. Every form works without this file:
-// dialogs fall back to confirmation pages, the bulk form to plain checkboxes, and job pages
-// show their state as of the last reload.
+// dialogs fall back to confirmation pages, the bulk form to plain checkboxes, job pages
+// show their state as of the last reload, and Ask Orgn is a page of its own whose answers
+// appear once complete.
 (function () {
   "use strict";
 
@@ -51,6 +52,23 @@
   var pendingG = 0;
 
   document.addEventListener("keydown", function (e) {
+    if ((e.metaKey || e.ctrlKey) && !e.altKey && (e.key === "j" || e.key === "J")) {
+      // Cmd/Ctrl+J opens or closes Ask Orgn, even while typing.
+      e.preventDefault();
+      askToggle();
+      return;
+    }
+    if (e.key === "Escape" && askIsOpen() && !document.querySelector("dialog[open]")) {
+      e.preventDefault();
+      askClose();
+      return;
+    }
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.target.matches && e.target.matches("[data-ask-input]")) {
+      // Enter asks; Shift+Enter starts a new line.
+      e.preventDefault();
+      if (e.target.form) e.target.form.requestSubmit();
+      return;
+    }
     if (e.metaKey || e.ctrlKey || e.altKey) {
       // Cmd/Ctrl+Enter submits the form of the text area being written.
       if ((e.metaKey || e.ctrlKey) && e.key === "Enter" && e.target.form) {
@@ -69,6 +87,9 @@
     if (e.key === "c") {
       e.preventDefault();
       openCreate();
+    } else if (e.key === "a") {
+      e.preventDefault();
+      askToggle();
     } else if (e.key === "/") {
       var search = document.querySelector("[data-search]");
       if (search) { e.preventDefault(); search.focus(); search.select(); }
@@ -78,6 +99,24 @@
   });
 
   document.addEventListener("click", function (e) {
+    var askToggler = e.target.closest("[data-ask-toggle]");
+    if (askToggler && askPanel()) {
+      e.preventDefault();
+      askToggle();
+      return;
+    }
+    if (e.target.closest("[data-ask-close]")) {
+      askClose();
+      return;
+    }
+    var askNav = e.target.closest("[data-ask-open]");
+    if (askNav && askNav.closest("#ask-panel")) {
+      e.preventDefault();
+      var h = askNav.closest("details");
+      if (h) h.open = false;
+      askLoad(askNav.getAttribute("data-ask-open"));
+      return;
+    }
     var create = e.target.closest("[data-create-task]");
     if (create && document.getElementById("create-dialog")) {
       e.preventDefault();
@@ -179,6 +218,292 @@
     else count.textContent = "Tick tasks to change their status";
   }
 
+  // --- Ask Orgn: the panel beside any page, answers streamed as they arrive ----------------
+  //
+  // The panel's HTML comes from /assistant/panel; a question is posted to /assistant/ask,
+  // whose text/event-stream answer carries each event with the HTML to show (rendered and
+  // sanitized by the server). Without this script the sidebar link leads to /assistant,
+  // where the same forms work as plain posts.
+
+  var ASK_KEY = "orgn.ask.conversation";
+  var askLoaded = false;
+
+  function askPanel() { return document.getElementById("ask-panel"); }
+
+  function askIsOpen() {
+    var p = askPanel();
+    return !!(p && !p.hidden);
+  }
+
+  function askStored() {
+    try { return sessionStorage.getItem(ASK_KEY) || ""; } catch (err) { return ""; }
+  }
+
+  function askRemember(conv) {
+    try { sessionStorage.setItem(ASK_KEY, String(conv)); } catch (err) { /* private mode */ }
+  }
+
+  function askFocus(root) {
+    var input = root && root.querySelector("[data-ask-input]");
+    if (input) input.focus();
+  }
+
+  function askScroll(root, force) {
+    var log = root && root.querySelector("[data-ask-log]");
+    if (!log) return;
+    if (force || log.scrollHeight - log.scrollTop - log.clientHeight < 120) log.scrollTop = log.scrollHeight;
+  }
+
+  function askToggle() {
+    // On the assistant's own page, the shortcut goes to its question box.
+    var page = document.querySelector(".ask-page [data-ask-root]");
+    if (page) { askFocus(page); return; }
+    if (askIsOpen()) askClose(); else askOpen();
+  }
+
+  function askOpen() {
+    var panel = askPanel();
+    if (!panel) { window.location.href = "/assistant"; return; }
+    panel.hidden = false;
+    document.body.classList.add("ask-open");
+    var t = document.querySelector("[data-ask-toggle]");
+    if (t) t.setAttribute("aria-expanded", "true");
+    if (!askLoaded) askLoad(askStored());
+    else askFocus(panel);
+  }
+
+  function askClose() {
+    var panel = askPanel();
+    if (!panel) return;
+    panel.hidden = true;
+    document.body.classList.remove("ask-open");
+    var t = document.querySelector("[data-ask-toggle]");
+    if (t) t.setAttribute("aria-expanded", "false");
+  }
+
+  function askLoad(conv) {
+    var panel = askPanel();
+    if (!panel) return;
+    if (conv) askRemember(conv);
+    var url = "/assistant/panel" + (conv ? "?c=" + encodeURIComponent(conv) : "");
+    fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (r) {
+        if (r.redirected && r.url.indexOf("/signin") >= 0) { window.location.href = r.url; return null; }
+        if (r.status === 404 && conv) {
+          // A conversation that is gone: show the latest instead.
+          try { sessionStorage.removeItem(ASK_KEY); } catch (err) { /* ignore */ }
+          return fetch("/assistant/panel", { credentials: "same-origin" }).then(function (r2) { return r2.text(); });
+        }
+        return r.text();
+      })
+      .then(function (html) {
+        if (html === null) return;
+        panel.innerHTML = html;
+        askLoaded = true;
+        var root = panel.querySelector("[data-ask-root]");
+        askScroll(root, true);
+        askFocus(root);
+      })
+      .catch(function () {
+        panel.textContent = "Ask Orgn could not be loaded. Check the connection and try again.";
+      });
+  }
+
+  function askElement(tag, cls, text) {
+    var el = document.createElement(tag);
+    if (cls) el.className = cls;
+    if (text !== undefined) el.textContent = text;
+    return el;
+  }
+
+  function askFrames(buffer, onFrame) {
+    // Splits complete SSE frames off the buffer; returns what is left.
+    var parts = buffer.replace(/\r\n/g, "\n").split("\n\n");
+    var rest = parts.pop();
+    parts.forEach(function (frame) {
+      var name = "message", data = [];
+      frame.split("\n").forEach(function (line) {
+        if (line.indexOf("event:") === 0) name = line.slice(6).trim();
+        else if (line.indexOf("data:") === 0) data.push(line.slice(5).replace(/^ /, ""));
+      });
+      if (!data.length) return;
+      var value = null;
+      try { value = JSON.parse(data.join("\n")); } catch (err) { return; }
+      onFrame(name, value);
+    });
+    return rest;
+  }
+
+  function askSend(form) {
+    var root = form.closest("[data-ask-root]");
+    var input = form.querySelector("[data-ask-input]");
+    var log = root.querySelector("[data-ask-log]");
+    var send = form.querySelector("[data-ask-send]");
+    var question = input.value.trim();
+    if (!question || root.getAttribute("data-busy")) return;
+    var body = new URLSearchParams(new FormData(form)).toString();
+    var empty = log.querySelector("[data-ask-empty]");
+    if (empty) empty.remove();
+    var q = askElement("div", "ask-q");
+    q.setAttribute("data-entry", "question");
+    q.appendChild(askElement("span", "ask-q-text", question));
+    log.appendChild(q);
+    var thinking = askElement("div", "ask-thinking");
+    thinking.setAttribute("data-ask-thinking", "");
+    thinking.setAttribute("aria-label", "Ask Orgn is answering");
+    for (var i = 0; i < 3; i++) thinking.appendChild(askElement("span"));
+    log.appendChild(thinking);
+    input.value = "";
+    root.setAttribute("data-busy", "true");
+    if (send) send.disabled = true;
+    askScroll(root, true);
+
+    var current = null;
+    var finished = false;
+    var fresh = !root.getAttribute("data-conversation");
+    function place(html) {
+      thinking.insertAdjacentHTML("beforebegin", html);
+      askScroll(root);
+    }
+    function finish() {
+      if (finished) return;
+      finished = true;
+      thinking.remove();
+      root.removeAttribute("data-busy");
+      root.setAttribute("data-answered", String(Number(root.getAttribute("data-answered") || "0") + 1));
+      if (send) send.disabled = false;
+      askFocus(root);
+      if (fresh && root.getAttribute("data-conversation")) askHistory(root);
+    }
+    function failed(message) {
+      var n = askElement("div", "ask-notice error", message);
+      n.setAttribute("data-entry", "error");
+      thinking.parentNode.insertBefore(n, thinking);
+      finish();
+    }
+    function onFrame(name, d) {
+      if (name === "conversation") {
+        root.setAttribute("data-conversation", String(d.id));
+        var hidden = form.querySelector("[data-ask-conversation]");
+        if (hidden) hidden.value = String(d.id);
+        var title = root.querySelector("[data-ask-title]");
+        if (title) { title.textContent = d.title; title.title = d.title; }
+        if (root.closest("#ask-panel")) askRemember(d.id);
+      } else if (name === "text") {
+        if (!current) {
+          current = askElement("div", "ask-a markdown");
+          current.setAttribute("data-entry", "answer");
+          current.setAttribute("data-streaming", "");
+          thinking.parentNode.insertBefore(current, thinking);
+        }
+        current.innerHTML = d.html;
+        askScroll(root);
+      } else if (name === "tool_call" || name === "proposal" || name === "stopped") {
+        if (current) current.removeAttribute("data-streaming");
+        current = null;
+        place(d.html);
+      } else if (name === "done") {
+        if (current) current.removeAttribute("data-streaming");
+        finish();
+      } else if (name === "error") {
+        failed(d && d.message ? d.message : "The question could not be answered.");
+      }
+    }
+
+    fetch(form.action, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { Accept: "text/event-stream", "Content-Type": "application/x-www-form-urlencoded" },
+      body: body
+    }).then(function (res) {
+      if (!res.ok || !res.body || !window.TextDecoder) {
+        failed(res.status === 403 ? "This page has expired: reload it and ask again." : "The question could not be sent (" + res.status + ").");
+        return null;
+      }
+      var reader = res.body.getReader();
+      var decoder = new TextDecoder();
+      var buffer = "";
+      function pump() {
+        return reader.read().then(function (chunk) {
+          if (chunk.done) {
+            askFrames(buffer + decoder.decode() + "\n\n", onFrame);
+            if (!finished) failed("The answer was cut off.");
+            return null;
+          }
+          buffer = askFrames(buffer + decoder.decode(chunk.value, { stream: true }), onFrame);
+          return pump();
+        });
+      }
+      return pump();
+    }).catch(function () {
+      if (!finished) failed("The connection was lost before the answer was complete.");
+    });
+  }
+
+  // A new conversation joins the history list (taken from the panel as the server shows it).
+  function askHistory(root) {
+    var conv = root.getAttribute("data-conversation");
+    fetch("/assistant/panel?c=" + encodeURIComponent(conv), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        var t = document.createElement("template");
+        t.innerHTML = html;
+        var fresh = t.content.querySelector(".ask-history");
+        var head = root.querySelector(".ask-head");
+        if (!fresh || !head) return;
+        var old = head.querySelector(".ask-history");
+        if (old) old.replaceWith(fresh);
+        else head.insertBefore(fresh, head.querySelector("[data-ask-new]"));
+      })
+      .catch(function () { /* the list catches up on the next load */ });
+  }
+
+  function askResolve(form) {
+    var card = form.closest("[data-proposal]");
+    var confirming = /\/confirm$/.test(form.getAttribute("action"));
+    var buttons = card ? card.querySelectorAll("button") : [];
+    Array.prototype.forEach.call(buttons, function (b) { b.disabled = true; });
+    fetch(form.action, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { Accept: "application/json", "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(new FormData(form)).toString()
+    }).then(function (r) {
+      return r.json().catch(function () { return { ok: false, summary: "That did not work (" + r.status + ")." }; })
+        .then(function (j) { return { status: r.status, j: j }; });
+    }).then(function (res) {
+      if (!card) return;
+      var state = res.status >= 400 ? "failed" : confirming ? (res.j.ok ? "confirmed" : "failed") : "canceled";
+      card.setAttribute("data-state", state);
+      card.className = "ask-proposal " + state;
+      var pill = card.querySelector("[data-proposal-state]");
+      if (pill) {
+        pill.textContent = state;
+        pill.className = "pill" + (state === "confirmed" ? " ok" : state === "failed" ? " danger" : "");
+      }
+      var actions = card.querySelector(".ask-proposal-actions");
+      if (actions) actions.remove();
+      var out = askElement("p", "ask-proposal-outcome muted small", res.j.summary || "");
+      out.setAttribute("data-outcome", "");
+      card.appendChild(out);
+    }).catch(function () {
+      Array.prototype.forEach.call(buttons, function (b) { b.disabled = false; });
+    });
+  }
+
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!window.fetch || !window.ReadableStream) return;
+    if (form.matches("[data-ask-form]")) {
+      e.preventDefault();
+      askSend(form);
+    } else if (form.matches("[data-ask-resolve]")) {
+      e.preventDefault();
+      askResolve(form);
+    }
+  });
+
   // --- CSV import: read the chosen file into the form's text area ------------------------
 
   function readCsv(input) {
@@ -265,6 +590,8 @@
     var visible = document.querySelector("[data-pick-all]");
     if (visible) visible.hidden = false;
     updateBulk();
+    var askPage = document.querySelector(".ask-page [data-ask-root]");
+    if (askPage) askScroll(askPage, true);
     Array.prototype.forEach.call(document.querySelectorAll("[data-job]"), function (el) {
       var st = el.getAttribute("data-state");
       if (st === "queued" || st === "running") pollJob(el);

@@ -3,8 +3,8 @@
 //! Every page is a plain async handler: it takes the signed-in user (a [`session::Me`], or a
 //! [`session::Posted`] form whose CSRF token has been checked), calls the workspace, which
 //! applies the access rule, and renders an askama template. Forms work without JavaScript;
-//! `assets/app.js` only adds shortcuts, copy buttons, dialogs, shift-click selection and live
-//! job progress.
+//! `assets/app.js` only adds shortcuts, copy buttons, dialogs, shift-click selection, live
+//! job progress and the Ask Orgn panel with its streamed answers.
 
 mod assets;
 mod burnup;
@@ -45,6 +45,8 @@ pub(crate) struct AppState {
     pub throttle: Arc<session::SignInThrottle>,
     /// The previous statuses of recent bulk changes, for their Undo button.
     pub undo: Arc<pages::bulk::UndoLog>,
+    /// Ask Orgn (it answers "not configured" itself when no model is set).
+    pub assistant: orgn_assistant::Assistant,
 }
 
 /// The web app's routes. The binary merges them with `/mcp` and `/healthz`.
@@ -56,6 +58,7 @@ pub fn router(workspace: Workspace, config: WebConfig) -> Router {
         public_url,
         throttle: Arc::new(session::SignInThrottle::default()),
         undo: Arc::new(pages::bulk::UndoLog::default()),
+        assistant: config.assistant,
     };
     // A CSV import is posted as a form field: allow big files on those two routes only.
     let big = || DefaultBodyLimit::max(pages::data::MAX_IMPORT_BYTES);
@@ -134,6 +137,17 @@ pub fn router(workspace: Workspace, config: WebConfig) -> Router {
         .route(
             "/settings/mcp",
             get(mcp_access::page).post(mcp_access::generate),
+        )
+        .route("/assistant", get(assistant::show))
+        .route("/assistant/panel", get(assistant::fragment))
+        .route("/assistant/ask", post(assistant::ask))
+        .route(
+            "/assistant/{conversation}/proposals/{id}/confirm",
+            post(assistant::confirm),
+        )
+        .route(
+            "/assistant/{conversation}/proposals/{id}/cancel",
+            post(assistant::cancel),
         )
         .route("/assets/app.css", get(assets::css))
         .route("/assets/app.js", get(assets::js))

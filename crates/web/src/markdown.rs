@@ -4,14 +4,55 @@
 //! result is cleaned by ammonia (which also drops `javascript:` links and event attributes).
 //! No script from user content can run, whatever the content.
 
-use pulldown_cmark::{Event, Options, Parser, html};
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd, html};
 
 pub fn render(source: &str) -> String {
+    render_linked(source, &[])
+}
+
+/// The same, with the task identifiers of the given teams (`ENG-12` when `ENG` is among
+/// `team_keys`) turned into links to their pages, outside links and code blocks. For the
+/// assistant's answers, which name tasks by identifier.
+pub fn render_linked(source: &str, team_keys: &[String]) -> String {
     let options =
         Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
-    let events = Parser::new_ext(source, options).map(|event| match event {
-        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
-        other => other,
+    let mut in_link = 0usize;
+    let mut in_code_block = false;
+    let events = Parser::new_ext(source, options).flat_map(|event| match event {
+        Event::Html(raw) | Event::InlineHtml(raw) => vec![Event::Text(raw)],
+        Event::Start(tag) => {
+            match &tag {
+                Tag::Link { .. } | Tag::Image { .. } => in_link += 1,
+                Tag::CodeBlock(_) => in_code_block = true,
+                _ => {}
+            }
+            vec![Event::Start(tag)]
+        }
+        Event::End(tag) => {
+            match tag {
+                TagEnd::Link | TagEnd::Image => in_link = in_link.saturating_sub(1),
+                TagEnd::CodeBlock => in_code_block = false,
+                _ => {}
+            }
+            vec![Event::End(tag)]
+        }
+        Event::Text(text) if in_link == 0 && !in_code_block && !team_keys.is_empty() => {
+            identifiers(&text, team_keys)
+                .into_iter()
+                .map(|piece| match piece {
+                    Piece::Text(t) => Event::Text(t.to_string().into()),
+                    Piece::Ident(id) => {
+                        Event::InlineHtml(format!("<a href=\"/tasks/{id}\">{id}</a>").into())
+                    }
+                })
+                .collect()
+        }
+        Event::Code(code) if in_link == 0 && is_identifier(&code, team_keys) => {
+            vec![Event::InlineHtml(
+                format!("<a href=\"/tasks/{code}\"><code>{code}</code></a>").into(),
+            )]
+        }
+        other => vec![other],
     });
     let mut out = String::with_capacity(source.len() * 3 / 2);
     html::push_html(&mut out, events);
@@ -23,9 +64,92 @@ pub fn render(source: &str) -> String {
         .to_string()
 }
 
+/// Plain text (a tool's one-line summary) as escaped HTML, with task identifiers linked.
+pub fn linked_text(text: &str, team_keys: &[String]) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for piece in identifiers(text, team_keys) {
+        match piece {
+            Piece::Text(t) => escape_into(&mut out, t),
+            Piece::Ident(id) => out.push_str(&format!("<a href=\"/tasks/{id}\">{id}</a>")),
+        }
+    }
+    out
+}
+
+fn escape_into(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
+#[derive(Debug, PartialEq)]
+enum Piece<'a> {
+    Text(&'a str),
+    /// `ENG-12`: only ASCII letters, digits and one dash, safe in HTML as is.
+    Ident(&'a str),
+}
+
+fn is_identifier(s: &str, team_keys: &[String]) -> bool {
+    matches!(identifiers(s, team_keys).as_slice(), [Piece::Ident(id)] if *id == s)
+}
+
+/// Splits text around the task identifiers of the given teams: an uppercase team key, a
+/// dash and a number without leading zero, not glued to other letters or digits.
+fn identifiers<'a>(text: &'a str, team_keys: &[String]) -> Vec<Piece<'a>> {
+    let bytes = text.as_bytes();
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut out = Vec::new();
+    let mut start = 0; // of the pending text
+    let mut i = 0;
+    while i < bytes.len() {
+        let at_boundary = i == 0 || !(word(bytes[i - 1]) || bytes[i - 1] == b'-');
+        if at_boundary && bytes[i].is_ascii_uppercase() {
+            let mut j = i;
+            while j < bytes.len() && (bytes[j].is_ascii_uppercase() || bytes[j].is_ascii_digit()) {
+                j += 1;
+            }
+            if j < bytes.len() && bytes[j] == b'-' {
+                let mut k = j + 1;
+                while k < bytes.len() && bytes[k].is_ascii_digit() {
+                    k += 1;
+                }
+                let digits = k - j - 1;
+                let ends = k == bytes.len() || !(word(bytes[k]) || bytes[k] == b'-');
+                if (1..=9).contains(&digits)
+                    && bytes[j + 1] != b'0'
+                    && ends
+                    && team_keys.iter().any(|key| key.as_str() == &text[i..j])
+                {
+                    if start < i {
+                        out.push(Piece::Text(&text[start..i]));
+                    }
+                    out.push(Piece::Ident(&text[i..k]));
+                    start = k;
+                    i = k;
+                    continue;
+                }
+            }
+            i = j.max(i + 1);
+            continue;
+        }
+        i += 1;
+    }
+    if start < text.len() {
+        out.push(Piece::Text(&text[start..]));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::render;
+    use super::{linked_text, render, render_linked};
 
     #[test]
     fn renders_common_markdown() {
@@ -38,6 +162,34 @@ mod tests {
         assert!(html.contains("href=\"https://example.com\""));
         assert!(html.contains("rel=\"noopener noreferrer nofollow\""));
         assert!(html.contains("checked"), "{html}");
+    }
+
+    #[test]
+    fn task_identifiers_of_the_users_teams_become_links() {
+        let keys = vec!["ENG".to_string(), "DES".to_string()];
+        let html = render_linked(
+            "Moved **ENG-12** and ENG-3, see `DES-2`; not UTF-8, ENG-0, XENG-4, ENG-5a, [ENG-7](https://x.test) or\n\n```\nENG-9\n```",
+            &keys,
+        );
+        assert!(html.contains("<strong><a href=\"/tasks/ENG-12\" rel=\"noopener noreferrer nofollow\">ENG-12</a></strong>"), "{html}");
+        assert!(html.contains("<a href=\"/tasks/ENG-3\""), "{html}");
+        assert!(html.contains("<a href=\"/tasks/DES-2\" rel=\"noopener noreferrer nofollow\"><code>DES-2</code></a>"), "{html}");
+        for no in [
+            "UTF-8\"",
+            "ENG-0\"",
+            "XENG-4",
+            "ENG-5a\"",
+            "/tasks/ENG-7",
+            "/tasks/ENG-9",
+        ] {
+            assert!(!html.contains(&format!("/tasks/{no}")), "{no}: {html}");
+        }
+        assert!(html.contains("href=\"https://x.test\""));
+        assert_eq!(
+            linked_text("Found ENG-1 <b>“x”</b>", &keys),
+            "Found <a href=\"/tasks/ENG-1\">ENG-1</a> &lt;b&gt;“x”&lt;/b&gt;"
+        );
+        assert_eq!(render_linked("ENG-1", &[]), "<p>ENG-1</p>\n");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The handlers, one module per area of the app.
 
+pub mod assistant;
 pub mod auth;
 pub mod bulk;
 pub mod cycles;

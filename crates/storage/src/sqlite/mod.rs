@@ -49,7 +49,11 @@ impl SqliteStore {
             // Every acknowledged write is durable.
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // 16 MiB of page cache per connection (SQLite's default is 2 MiB): the search
+            // index and the task table's upper levels stay in memory.
+            .pragma("cache_size", "-16384")
+            .pragma("temp_store", "memory");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options.clone())

@@ -720,22 +720,24 @@ impl Store for SqliteStore {
             },
             None => None,
         };
+        // The page is chosen on ids and scores alone; only its rows are then joined to their
+        // names and texts, so sorting many matches never drags their descriptions along.
         let mut b = QueryBuilder::<Sqlite>::new("");
         match &text {
             Some(fts) => {
                 b.push(format!("WITH f AS MATERIALIZED (SELECT rowid AS fid, {TASK_RANK} AS score FROM task_fts WHERE task_fts MATCH "));
                 b.push_bind(fts.clone());
-                b.push(") SELECT ")
-                    .push(TASK_COLUMNS)
-                    .push(", f.score AS rank FROM f JOIN tasks t ON t.id = f.fid");
+                b.push(") SELECT ").push(TASK_COLUMNS);
+                b.push(", h.rank AS rank FROM (SELECT t.id AS hid, f.score AS rank FROM f JOIN tasks t ON t.id = f.fid");
             }
             None => {
-                b.push("SELECT ")
-                    .push(TASK_COLUMNS)
-                    .push(", NULL AS rank FROM tasks t");
+                b.push("SELECT ").push(TASK_COLUMNS);
+                b.push(", h.rank AS rank FROM (SELECT t.id AS hid, NULL AS rank FROM tasks t");
             }
         }
-        b.push(TASK_JOINS);
+        if !q.status_kinds.is_empty() {
+            b.push(" JOIN statuses s ON s.id = t.status_id");
+        }
         b.push(" WHERE t.deleted_at IS NULL AND t.team_id IN ");
         push_ids(&mut b, &q.teams);
         if !q.status_ids.is_empty() || !q.status_kinds.is_empty() {
@@ -787,12 +789,9 @@ impl Store for SqliteStore {
             }
             _ => {}
         }
-        b.push(if text.is_some() {
-            " ORDER BY f.score, t.id"
-        } else {
-            " ORDER BY t.id DESC"
-        });
-        b.push(" LIMIT ").push_bind(q.limit as i64);
+        let order = if text.is_some() { " ORDER BY rank, t.id" } else { " ORDER BY t.id DESC" };
+        b.push(order).push(" LIMIT ").push_bind(q.limit as i64);
+        b.push(") h JOIN tasks t ON t.id = h.hid").push(TASK_JOINS).push(order);
         let rows = b.build().fetch_all(&self.reader).await.map_err(db_error)?;
         let mut keys = Vec::with_capacity(rows.len());
         let mut tasks = Vec::with_capacity(rows.len());

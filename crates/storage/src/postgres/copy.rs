@@ -30,10 +30,10 @@ pub const TABLES: &[(&str, &str)] = &[
     ("memberships", "team_id user_id role:t"),
     ("statuses", "id team_id name:t kind:t position color:t"),
     ("labels", "id team_id name:t color:t"),
-    ("projects", "id name:t description:t status:t lead_id start_date:t target_date:t created_at updated_at"),
+    ("projects", "id name:t description:t status:t lead_id start_date:t target_date:t created_at updated_at n_total n_completed n_canceled"),
     ("project_teams", "project_id team_id"),
-    ("milestones", "id project_id name:t target_date:t position"),
-    ("cycles", "id team_id number name:t starts_on:t ends_on:t"),
+    ("milestones", "id project_id name:t target_date:t position n_total n_completed n_canceled"),
+    ("cycles", "id team_id number name:t starts_on:t ends_on:t n_total n_completed n_canceled"),
     (
         "tasks",
         "id team_id number title:t description:t status_id priority assignee_id creator_id project_id milestone_id cycle_id \

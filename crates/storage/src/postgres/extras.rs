@@ -9,7 +9,7 @@ use sqlx::postgres::PgRow;
 use time::OffsetDateTime;
 
 use super::rows::{RowExt, from_millis, millis, opt_from_millis};
-use super::store::{TASK_VECTOR, insert_task_in, refresh_doc_vector};
+use super::store::{TASK_VECTOR, adjust_progress, insert_task_in, refresh_doc_vector};
 use super::{PgStore, db_error};
 
 const JOB_COLUMNS: &str = "id, user_id, kind, state, input, done, total, result, error, created_at, started_at, finished_at";
@@ -97,13 +97,15 @@ impl PgStore {
     /// Deleted rows keep their search vectors, so restoring is a matter of clearing the mark.
     pub(super) async fn restore(&self, kind: TrashKind, id: i64, now: OffsetDateTime) -> Result<()> {
         let sql = match kind {
-            TrashKind::Task => "UPDATE tasks SET deleted_at = NULL, deleted_by = NULL, updated_at = $1 WHERE id = $2",
-            TrashKind::Doc => "UPDATE docs SET deleted_at = NULL, deleted_by = NULL, updated_at = $1 WHERE id = $2",
+            TrashKind::Task => "UPDATE tasks SET deleted_at = NULL, deleted_by = NULL, updated_at = $1 WHERE id = $2 AND deleted_at IS NOT NULL",
+            TrashKind::Doc => "UPDATE docs SET deleted_at = NULL, deleted_by = NULL, updated_at = $1 WHERE id = $2 AND deleted_at IS NOT NULL",
         };
         let mut tx = self.pool.begin().await.map_err(db_error)?;
-        sqlx::query(sql).bind(millis(now)).bind(id).execute(&mut *tx).await.map_err(db_error)?;
-        if kind == TrashKind::Doc {
-            refresh_doc_vector(&mut tx, id).await?;
+        let restored = sqlx::query(sql).bind(millis(now)).bind(id).execute(&mut *tx).await.map_err(db_error)?;
+        match kind {
+            TrashKind::Task if restored.rows_affected() == 1 => adjust_progress(&mut tx, id, 1).await?,
+            TrashKind::Doc => refresh_doc_vector(&mut tx, id).await?,
+            _ => {}
         }
         tx.commit().await.map_err(db_error)
     }

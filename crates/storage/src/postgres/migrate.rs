@@ -12,6 +12,7 @@ use super::db_error;
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("../../migrations/postgres/0001_initial.sql")),
     (2, "trash_jobs_conversations", include_str!("../../migrations/postgres/0002_trash_jobs_conversations.sql")),
+    (3, "progress_counters", include_str!("../../migrations/postgres/0003_progress_counters.sql")),
 ];
 
 /// The advisory lock key of migration runs ("orgn" in ASCII).

@@ -43,21 +43,28 @@ pub(super) const TASK_VECTOR: &str = "setweight(to_tsvector('orgn_search', orgn_
 pub(super) const DOC_VECTOR: &str =
     "setweight(to_tsvector('orgn_search', orgn_words(d.title)), 'A') || setweight(to_tsvector('orgn_search', orgn_words(d.content)), 'C')";
 
-/// Progress columns (`p_total`, `p_completed`, `p_canceled`) of the live tasks whose
-/// `column` equals `outer`.
-fn progress_columns(column: &str, outer: &str) -> String {
-    let count = |extra: &str| {
-        format!(
-            "(SELECT count(*) FROM tasks pt JOIN statuses ps ON ps.id = pt.status_id \
-             WHERE pt.{column} = {outer} AND pt.deleted_at IS NULL{extra})"
-        )
-    };
-    format!(
-        "{} AS p_total, {} AS p_completed, {} AS p_canceled",
-        count(""),
-        count(" AND ps.kind = 'completed'"),
-        count(" AND ps.kind = 'canceled'")
-    )
+/// Progress columns (`p_total`, `p_completed`, `p_canceled`) from the counters of `alias`.
+fn progress_columns(alias: &str) -> String {
+    format!("{alias}.n_total AS p_total, {alias}.n_completed AS p_completed, {alias}.n_canceled AS p_canceled")
+}
+
+/// Counts task `task` in (`delta` = 1) or out of (-1) the progress counters of its project,
+/// milestone and cycle, as it is now. Row-locked updates in the caller's transaction, in a
+/// fixed table order; the SQLite store's `adjust_progress`.
+pub(super) async fn adjust_progress(conn: &mut PgConnection, task: TaskId, delta: i64) -> Result<()> {
+    for (table, column) in [("projects", "project_id"), ("milestones", "milestone_id"), ("cycles", "cycle_id")] {
+        let kind = |k: &str| {
+            format!("(SELECT CASE WHEN s.kind = '{k}' THEN 1 ELSE 0 END FROM tasks t JOIN statuses s ON s.id = t.status_id WHERE t.id = $2)")
+        };
+        let sql = format!(
+            "UPDATE {table} SET n_total = n_total + $1, n_completed = n_completed + $1 * {}, n_canceled = n_canceled + $1 * {} \
+             WHERE id = (SELECT {column} FROM tasks WHERE id = $2)",
+            kind("completed"),
+            kind("canceled")
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(delta).bind(task).execute(&mut *conn).await.map_err(db_error)?;
+    }
+    Ok(())
 }
 
 /// A user's words as a `to_tsquery` text: every term must match, as a prefix. Only
@@ -133,18 +140,18 @@ impl PgStore {
         format!(
             "SELECT pr.id, pr.name, pr.description, pr.status, pr.lead_id, u.name AS lead_name, u.email AS lead_email, \
              pr.start_date, pr.target_date, {} FROM projects pr LEFT JOIN users u ON u.id = pr.lead_id",
-            progress_columns("project_id", "pr.id")
+            progress_columns("pr")
         )
     }
 
     fn milestone_select() -> String {
-        format!("SELECT ms.id, ms.project_id, ms.name, ms.target_date, ms.position, {} FROM milestones ms", progress_columns("milestone_id", "ms.id"))
+        format!("SELECT ms.id, ms.project_id, ms.name, ms.target_date, ms.position, {} FROM milestones ms", progress_columns("ms"))
     }
 
     fn cycle_select() -> String {
         format!(
             "SELECT cy.id, cy.team_id, cy.number, cy.name, cy.starts_on, cy.ends_on, {} FROM cycles cy",
-            progress_columns("cycle_id", "cy.id")
+            progress_columns("cy")
         )
     }
 }
@@ -191,6 +198,11 @@ async fn set_task_labels(conn: &mut PgConnection, task: TaskId, labels: &[LabelI
 
 async fn apply_task_update(conn: &mut PgConnection, u: &TaskUpdate, actor: UserId, now: OffsetDateTime) -> Result<()> {
     let c = &u.changes;
+    // A task that changes status, project, milestone or cycle leaves one count and joins another.
+    let moves = c.status.is_some() || c.project_id.is_some() || c.milestone_id.is_some() || c.cycle_id.is_some();
+    if moves {
+        adjust_progress(conn, u.task_id, -1).await?;
+    }
     let mut b = QueryBuilder::<Postgres>::new("UPDATE tasks SET updated_at = ");
     b.push_bind(millis(now));
     if let Some(v) = &c.title {
@@ -230,6 +242,9 @@ async fn apply_task_update(conn: &mut PgConnection, u: &TaskUpdate, actor: UserI
     let done = b.build().execute(&mut *conn).await.map_err(db_error)?;
     if done.rows_affected() != 1 {
         return Err(Error::NotFound(format!("task {} not found", u.task_id)));
+    }
+    if moves {
+        adjust_progress(conn, u.task_id, 1).await?;
     }
     if let Some(labels) = &c.label_ids {
         set_task_labels(conn, u.task_id, labels).await?;
@@ -285,6 +300,9 @@ pub(super) async fn insert_task_in(tx: &mut PgConnection, t: &NewTask) -> Result
     set_task_labels(tx, id, &t.label_ids).await?;
     let created = NewEvent { field: "created".into(), old: None, new: Some(format!("{key}-{number}")) };
     insert_event(tx, id, t.creator_id, t.now, &created).await?;
+    if t.project_id.is_some() || t.milestone_id.is_some() || t.cycle_id.is_some() {
+        adjust_progress(tx, id, 1).await?;
+    }
     refresh_task_vector(tx, id).await?;
     Ok(id)
 }
@@ -510,13 +528,17 @@ impl Store for PgStore {
 
     async fn delete_task(&self, id: TaskId, now: OffsetDateTime) -> Result<()> {
         // The search vector stays: searches skip deleted tasks, and a restore needs no reindex.
-        sqlx::query("UPDATE tasks SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL")
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let deleted = sqlx::query("UPDATE tasks SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL")
             .bind(millis(now))
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(db_error)?;
-        Ok(())
+        if deleted.rows_affected() == 1 {
+            adjust_progress(&mut tx, id, -1).await?;
+        }
+        tx.commit().await.map_err(db_error)
     }
 
     async fn task_history(&self, id: TaskId) -> Result<Vec<TaskEvent>> {

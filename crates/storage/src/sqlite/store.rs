@@ -99,6 +99,62 @@ fn push_after_score(b: &mut QueryBuilder<Sqlite>, alias: &str, after: SeekKey) {
         .push("))");
 }
 
+/// The joins and WHERE clause of a task search: live tasks of the query's teams (or of one
+/// team) that pass every filter.
+fn push_task_filters(b: &mut QueryBuilder<Sqlite>, q: &TaskQuery, team: Option<TeamId>) {
+    if !q.status_kinds.is_empty() {
+        b.push(" JOIN statuses s ON s.id = t.status_id");
+    }
+    b.push(" WHERE t.deleted_at IS NULL AND ");
+    match team {
+        Some(team) => {
+            b.push("t.team_id = ").push_bind(team);
+        }
+        None => {
+            b.push("t.team_id IN ");
+            push_ids(b, &q.teams);
+        }
+    }
+    if !q.status_ids.is_empty() || !q.status_kinds.is_empty() {
+        b.push(" AND (0");
+        if !q.status_ids.is_empty() {
+            b.push(" OR t.status_id IN ");
+            push_ids(b, &q.status_ids);
+        }
+        for kind in &q.status_kinds {
+            b.push(" OR s.kind = ").push_bind(kind.as_str());
+        }
+        b.push(")");
+    }
+    match q.assignee {
+        Some(Some(user)) => {
+            b.push(" AND t.assignee_id = ").push_bind(user);
+        }
+        Some(None) => {
+            b.push(" AND t.assignee_id IS NULL");
+        }
+        None => {}
+    }
+    if !q.label_ids.is_empty() {
+        b.push(" AND EXISTS (SELECT 1 FROM task_labels tl WHERE tl.task_id = t.id AND tl.label_id IN ");
+        push_ids(b, &q.label_ids);
+        b.push(")");
+    }
+    if !q.priorities.is_empty() {
+        let values: Vec<i64> = q.priorities.iter().map(|p| p.value()).collect();
+        b.push(" AND t.priority IN ");
+        push_ids(b, &values);
+    }
+    for (column, value) in [("project_id", q.project_id), ("milestone_id", q.milestone_id), ("cycle_id", q.cycle_id)] {
+        if let Some(v) = value {
+            b.push(format!(" AND t.{column} = ")).push_bind(v);
+        }
+    }
+    if let Some(since) = q.updated_since {
+        b.push(" AND t.updated_at >= ").push_bind(millis(since));
+    }
+}
+
 impl SqliteStore {
     async fn with_labels(&self, mut tasks: Vec<Task>) -> Result<Vec<Task>> {
         if tasks.is_empty() {
@@ -723,75 +779,40 @@ impl Store for SqliteStore {
         // The page is chosen on ids and scores alone; only its rows are then joined to their
         // names and texts, so sorting many matches never drags their descriptions along.
         let mut b = QueryBuilder::<Sqlite>::new("");
+        let limit = q.limit as i64;
         match &text {
             Some(fts) => {
+                // Relevance: the index finds the matches, the filters keep some, the best win.
                 b.push(format!("WITH f AS MATERIALIZED (SELECT rowid AS fid, {TASK_RANK} AS score FROM task_fts WHERE task_fts MATCH "));
                 b.push_bind(fts.clone());
                 b.push(") SELECT ").push(TASK_COLUMNS);
                 b.push(", h.rank AS rank FROM (SELECT t.id AS hid, f.score AS rank FROM f JOIN tasks t ON t.id = f.fid");
+                push_task_filters(&mut b, q, None);
+                if let Some(after) = q.after {
+                    push_after_score(&mut b, "t", after);
+                }
+                b.push(" ORDER BY rank, t.id LIMIT ").push_bind(limit);
+                b.push(") h JOIN tasks t ON t.id = h.hid").push(TASK_JOINS).push(" ORDER BY h.rank, t.id");
             }
             None => {
-                b.push("SELECT ").push(TASK_COLUMNS);
-                b.push(", h.rank AS rank FROM (SELECT t.id AS hid, NULL AS rank FROM tasks t");
+                // Newest first: each team's newest matches come straight off the (team, id)
+                // index, stopping at the page size; the page is the newest of those.
+                b.push("SELECT ").push(TASK_COLUMNS).push(", NULL AS rank FROM (SELECT hid FROM (");
+                for (i, team) in q.teams.iter().enumerate() {
+                    if i > 0 {
+                        b.push(" UNION ALL ");
+                    }
+                    b.push("SELECT * FROM (SELECT t.id AS hid FROM tasks t");
+                    push_task_filters(&mut b, q, Some(*team));
+                    if let Some(after) = q.after {
+                        b.push(" AND t.id < ").push_bind(after.id);
+                    }
+                    b.push(" ORDER BY t.id DESC LIMIT ").push_bind(limit).push(")");
+                }
+                b.push(") ORDER BY hid DESC LIMIT ").push_bind(limit);
+                b.push(") h JOIN tasks t ON t.id = h.hid").push(TASK_JOINS).push(" ORDER BY t.id DESC");
             }
         }
-        if !q.status_kinds.is_empty() {
-            b.push(" JOIN statuses s ON s.id = t.status_id");
-        }
-        b.push(" WHERE t.deleted_at IS NULL AND t.team_id IN ");
-        push_ids(&mut b, &q.teams);
-        if !q.status_ids.is_empty() || !q.status_kinds.is_empty() {
-            b.push(" AND (0");
-            if !q.status_ids.is_empty() {
-                b.push(" OR t.status_id IN ");
-                push_ids(&mut b, &q.status_ids);
-            }
-            for kind in &q.status_kinds {
-                b.push(" OR s.kind = ").push_bind(kind.as_str());
-            }
-            b.push(")");
-        }
-        match q.assignee {
-            Some(Some(user)) => {
-                b.push(" AND t.assignee_id = ").push_bind(user);
-            }
-            Some(None) => {
-                b.push(" AND t.assignee_id IS NULL");
-            }
-            None => {}
-        }
-        if !q.label_ids.is_empty() {
-            b.push(" AND EXISTS (SELECT 1 FROM task_labels tl WHERE tl.task_id = t.id AND tl.label_id IN ");
-            push_ids(&mut b, &q.label_ids);
-            b.push(")");
-        }
-        if !q.priorities.is_empty() {
-            let values: Vec<i64> = q.priorities.iter().map(|p| p.value()).collect();
-            b.push(" AND t.priority IN ");
-            push_ids(&mut b, &values);
-        }
-        for (column, value) in [
-            ("project_id", q.project_id),
-            ("milestone_id", q.milestone_id),
-            ("cycle_id", q.cycle_id),
-        ] {
-            if let Some(v) = value {
-                b.push(format!(" AND t.{column} = ")).push_bind(v);
-            }
-        }
-        if let Some(since) = q.updated_since {
-            b.push(" AND t.updated_at >= ").push_bind(millis(since));
-        }
-        match (&text, q.after) {
-            (Some(_), Some(after)) => push_after_score(&mut b, "t", after),
-            (None, Some(after)) => {
-                b.push(" AND t.id < ").push_bind(after.id);
-            }
-            _ => {}
-        }
-        let order = if text.is_some() { " ORDER BY rank, t.id" } else { " ORDER BY t.id DESC" };
-        b.push(order).push(" LIMIT ").push_bind(q.limit as i64);
-        b.push(") h JOIN tasks t ON t.id = h.hid").push(TASK_JOINS).push(order);
         let rows = b.build().fetch_all(&self.reader).await.map_err(db_error)?;
         let mut keys = Vec::with_capacity(rows.len());
         let mut tasks = Vec::with_capacity(rows.len());

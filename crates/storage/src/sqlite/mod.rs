@@ -60,6 +60,9 @@ impl SqliteStore {
             .await
             .map_err(|e| Error::Invalid(format!("cannot open database {}: {e}", path.display())))?;
         migrate::run(&writer).await?;
+        // Planner statistics, so that SQLite picks the selective index; bounded work.
+        sqlx::query("PRAGMA analysis_limit = 1000").execute(&writer).await.map_err(internal)?;
+        sqlx::query("PRAGMA optimize = 0x10002").execute(&writer).await.map_err(internal)?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options.read_only(true))

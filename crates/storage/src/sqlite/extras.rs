@@ -94,16 +94,7 @@ impl SqliteStore {
                     .await
                     .map_err(db_error)?;
                 adjust_progress(&mut tx, id, 1).await?;
-                sqlx::query(
-                    "INSERT INTO task_fts (rowid, identifier, title, description, comments) \
-                     SELECT t.id, tm.key || '-' || t.number || ' ' || tm.key || t.number, t.title, t.description, \
-                     coalesce((SELECT group_concat(body, ' ') FROM comments WHERE task_id = t.id), '') \
-                     FROM tasks t JOIN teams tm ON tm.id = t.team_id WHERE t.id = ?",
-                )
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+                index_tasks(&mut tx, id, id).await?;
             }
             TrashKind::Doc => {
                 sqlx::query("UPDATE docs SET deleted_at = NULL, deleted_by = NULL, updated_at = ? WHERE id = ?")
@@ -388,17 +379,7 @@ impl SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
-        sqlx::query(
-            "INSERT INTO task_fts (rowid, identifier, title, description, comments) \
-             SELECT t.id, tm.key || '-' || t.number || ' ' || tm.key || t.number, t.title, t.description, \
-             coalesce((SELECT group_concat(body, ' ') FROM comments WHERE task_id = t.id), '') \
-             FROM tasks t JOIN teams tm ON tm.id = t.team_id WHERE t.id BETWEEN ? AND ? AND t.deleted_at IS NULL",
-        )
-        .bind(first)
-        .bind(last)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
+        index_tasks(&mut tx, *first, *last).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(Some(*last))
     }
@@ -505,6 +486,22 @@ impl SqliteStore {
             })
             .collect()
     }
+}
+
+/// Writes the search index rows of the live tasks with ids from `first` to `last`.
+async fn index_tasks(conn: &mut sqlx::SqliteConnection, first: i64, last: i64) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO task_fts (rowid, identifier, title, description, comments) \
+         SELECT t.id, tm.key || '-' || t.number || ' ' || tm.key || t.number, t.title, t.description, \
+         coalesce((SELECT group_concat(body, ' ') FROM comments WHERE task_id = t.id), '') \
+         FROM tasks t JOIN teams tm ON tm.id = t.team_id WHERE t.id BETWEEN ? AND ? AND t.deleted_at IS NULL",
+    )
+    .bind(first)
+    .bind(last)
+    .execute(conn)
+    .await
+    .map_err(db_error)?;
+    Ok(())
 }
 
 fn trash_item(row: &sqlx::sqlite::SqliteRow) -> TrashItem {

@@ -430,7 +430,7 @@ async fn copy(from: &str, to: &str) -> Result<(), String> {
     if report.ok() {
         Ok(())
     } else {
-        Err("the copy does not match its source (see the table above); do not use the target".into())
+        Err("the copy does not match its source (see the table above); nothing was committed to the target".into())
     }
 }
 

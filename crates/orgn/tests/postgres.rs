@@ -6,9 +6,6 @@
 //! PostgreSQL (`ORGN_TEST_BACKEND=postgres`), where its absence is a failure. They always
 //! run on PostgreSQL, so `ORGN_TEST_BACKEND=sqlite` (scripts/test's SQLite pass) skips them.
 //!
-//! Not here yet: an export job started on one process surviving that process being killed
-//! (the other one taking it over). The job runner's claim (`FOR UPDATE SKIP LOCKED`) is in
-//! the store; the takeover test belongs with the export job itself.
 
 mod support;
 
@@ -337,7 +334,18 @@ async fn copy_round_trips_the_demo_workspace() {
     // Identity sequences moved past the copied ids, counters kept: new rows fit in.
     let ws = Workspace::new(Arc::new(pg.clone()), Arc::new(SystemClock));
     let admin = ws.actor(pg.user_by_email(orgn::demo::ADMIN_EMAIL).await.unwrap().unwrap().id).await.unwrap();
-    let created = ws.create_task(&admin, orgn_domain::TaskDraft { team: "ENG".into(), title: "After the move".into(), ..Default::default() }).await.unwrap();
+    let created = ws
+        .create_task(&admin, orgn_domain::TaskDraft { team: "ENG".into(), title: "After the move".into(), project: Some("MCP launch".into()), ..Default::default() })
+        .await
+        .unwrap();
+    // The progress counters, copied and then kept by PgStore, agree with a count of the tasks.
+    let all_teams: Vec<i64> = pg.teams().await.unwrap().iter().map(|t| t.id).collect();
+    for project in pg.projects(&all_teams).await.unwrap() {
+        let tasks = pg.search_tasks(&TaskQuery { teams: all_teams.clone(), project_id: Some(project.id), limit: 10_000, ..Default::default() }).await.unwrap();
+        assert_eq!(project.progress.total, tasks.len() as i64, "{}", project.name);
+        let completed = tasks.iter().filter(|(t, _)| t.status.kind == StatusKind::Completed).count() as i64;
+        assert_eq!(project.progress.completed, completed, "{}", project.name);
+    }
     let eng = pg.team_by_key("ENG").await.unwrap().unwrap();
     let highest = pg.search_tasks(&TaskQuery { teams: vec![eng.id], limit: 1, ..Default::default() }).await.unwrap();
     assert_eq!(highest[0].0.identifier(), created.identifier());
@@ -442,5 +450,79 @@ async fn copy_moves_a_100k_task_workspace_with_nothing_lost() {
     let commented = pg.search_tasks(&TaskQuery { teams: all_teams, text: Some("looks good".into()), limit: 10_000, ..Default::default() }).await.unwrap();
     assert_eq!(commented.len(), TASKS / 100);
     pg.close().await;
+    db.drop_now().await;
+}
+
+// --- Background jobs across processes -------------------------------------------------------
+
+fn import_csv(rows: usize) -> String {
+    let mut csv = String::from("Title,Description,Status,Priority\n");
+    for i in 1..=rows {
+        csv.push_str(&format!("Row {i},Imported row {i},Todo,High\n"));
+    }
+    csv
+}
+
+async fn wait_until_finished(ws: &Workspace, actor: &orgn_domain::Actor, id: i64) -> Job {
+    let started = Instant::now();
+    loop {
+        let job = ws.job(actor, id).await.unwrap();
+        if job.state.is_finished() {
+            return job;
+        }
+        assert!(started.elapsed() < Duration::from_secs(300), "job {id} did not finish: {job:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A job started while process A runs is claimed by A; A is killed (SIGKILL) mid-job; B,
+/// running beside it all along, takes the job over once A's heartbeat is stale and finishes
+/// it: every row imported exactly once. Then an export with two live processes runs once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_survives_its_process_being_killed_and_runs_once() {
+    let Some(_) = server() else { return };
+    let db = TestDatabase::create().await;
+    let store = PgStore::open(&db.url).await.unwrap();
+    let ws = Workspace::new(Arc::new(store.clone()), Arc::new(SystemClock));
+    fixture(&ws).await;
+    let alice = ws.actor(ws.user_by_email(Caller::Operator, ALICE).await.unwrap().id).await.unwrap();
+    let before = ws.count_tasks().await.unwrap();
+    let rows = 10_000;
+    let a = serve(&db.url);
+    let job = orgn_jobs::start_import(&ws, &alice, "ENG", &import_csv(rows)).await.unwrap();
+    let started = Instant::now();
+    loop {
+        let job = ws.job(&alice, job.id).await.unwrap();
+        if job.done >= 1_000 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(120), "A did not start the import: {job:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let b = serve(&db.url);
+    drop(a); // SIGKILL: no clean shutdown, the job stays "running" with A's last heartbeat.
+    let at_kill = ws.job(&alice, job.id).await.unwrap();
+    assert_eq!(at_kill.state, JobState::Running, "killed mid-job");
+    assert!(at_kill.done < rows as i64, "killed before the end");
+
+    let done = wait_until_finished(&ws, &alice, job.id).await;
+    assert_eq!(done.state, JobState::Done, "{done:?}");
+    assert_eq!(ws.count_tasks().await.unwrap(), before + rows as i64);
+    let eng = store.team_by_key("ENG").await.unwrap().unwrap();
+    let all = store.search_tasks(&TaskQuery { teams: vec![eng.id], limit: 1_000_000, ..Default::default() }).await.unwrap();
+    let titles: BTreeSet<&str> = all.iter().map(|(t, _)| t.title.as_str()).filter(|t| t.starts_with("Row ")).collect();
+    assert_eq!(titles.len(), rows, "every row once");
+
+    // An export with two processes running: done once, its files there.
+    let c = serve(&db.url);
+    let export = orgn_jobs::start_export(&ws, &alice).await.unwrap();
+    let finished = wait_until_finished(&ws, &alice, export.id).await;
+    assert_eq!(finished.state, JobState::Done, "{finished:?}");
+    for file in [orgn_jobs::EXPORT_JSON, orgn_jobs::EXPORT_CSV] {
+        assert!(store.job_file(export.id, file).await.unwrap().is_some_and(|f| !f.is_empty()), "{file}");
+    }
+    drop(b);
+    drop(c);
+    store.close().await;
     db.drop_now().await;
 }

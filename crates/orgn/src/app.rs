@@ -36,6 +36,9 @@ pub struct Application {
 impl Application {
     /// Opens the database (migrating it), seeds the demo if asked and empty, and binds.
     pub async fn build(config: &ServeConfig, clock: Arc<dyn Clock>) -> Result<Application, String> {
+        // Checked first: a wrong URL would put wrong snippets on the MCP Access page and
+        // refuse every client's Host and Origin.
+        let given_url = config.public_url.as_deref().map(check_public_url).transpose()?;
         let store = open_store(config.database_url.as_deref(), &config.data_dir).await?;
         let workspace = Workspace::new(store.clone(), clock);
         if config.demo {
@@ -47,11 +50,7 @@ impl Application {
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        let public_url = config
-            .public_url
-            .clone()
-            .map(|u| u.trim_end_matches('/').to_string())
-            .unwrap_or_else(|| format!("http://{addr}"));
+        let public_url = given_url.unwrap_or_else(|| format!("http://{addr}"));
         let assistant = orgn_assistant::Assistant::new(workspace.clone(), config.assistant.clone());
         let router = routes(workspace.clone(), assistant, &public_url);
         Ok(Application {
@@ -104,6 +103,20 @@ pub async fn open_store(database_url: Option<&str>, data_dir: &std::path::Path) 
         Some(_) => Err("the database URL must start with postgres:// (without one, Orgn uses the SQLite file in the data dir)".into()),
         None => Ok(Arc::new(orgn_storage::SqliteStore::open(data_dir).await.map_err(|e| e.to_string())?)),
     }
+}
+
+/// `https://orgn.example.com` or `http://host:port`: an origin, without a path, since Orgn
+/// serves from the root. Returned without a trailing slash.
+fn check_public_url(url: &str) -> Result<String, String> {
+    let trimmed = url.trim().trim_end_matches('/');
+    let bad = || format!("--public-url \"{url}\" must be an http(s) origin like https://orgn.example.com (no path)");
+    let uri: axum::http::Uri = trimmed.parse().map_err(|_| bad())?;
+    let scheme_ok = matches!(uri.scheme_str(), Some("http") | Some("https"));
+    let no_path = uri.path() == "/" || uri.path().is_empty();
+    if !scheme_ok || uri.host().is_none_or(str::is_empty) || !no_path || uri.query().is_some() {
+        return Err(bad());
+    }
+    Ok(trimmed.to_string())
 }
 
 fn routes(workspace: Workspace, assistant: orgn_assistant::Assistant, public_url: &str) -> Router {

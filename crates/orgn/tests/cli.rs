@@ -311,3 +311,12 @@ fn serve_demo_seeds_once_and_answers_healthz() {
     let token = ok(&data, &["token", "generate", "--email", "demo@orgn.local"]);
     assert!(token.starts_with("orgn_pat_"));
 }
+
+#[test]
+fn a_public_url_that_is_not_an_origin_is_refused() {
+    let data = TempDir::new();
+    for url in ["orgn.example.com", "ftp://orgn.example.com", "https://orgn.example.com/orgn"] {
+        let line = fails(&data, &["serve", "--addr", "127.0.0.1:0", "--public-url", url]);
+        assert!(line.contains("must be an http(s) origin"), "{url}: {line}");
+    }
+}

@@ -3,7 +3,7 @@
 //! With `--url` and `--token` it drives an existing server instead (read-only unless
 //! `--writes`). Like pgbench, anyone can run it against their own installation.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,7 +17,6 @@ use orgn_domain::clock::SystemClock;
 use orgn_domain::model::{Priority, StatusKind};
 use orgn_domain::store::{Lifecycle, NewTask};
 use orgn_domain::{Caller, CycleDraft, ProjectDraft, Workspace};
-use orgn_storage::SqliteStore;
 use serde_json::{Value, json};
 
 pub struct BenchArgs {
@@ -30,6 +29,8 @@ pub struct BenchArgs {
     pub json: bool,
     /// Keep the seeded workspace here, and reuse it when it is already seeded.
     pub data_dir: Option<PathBuf>,
+    /// Seed and serve on this PostgreSQL database instead of SQLite (reused when seeded).
+    pub database_url: Option<String>,
 }
 
 /// What one run measured. Field names are the keys of the `--json` line.
@@ -121,13 +122,20 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
         (None, None) => {
             let keep = args.data_dir.is_some();
             let dir = args.data_dir.clone().unwrap_or_else(|| std::env::temp_dir().join(format!("orgn-bench-{}", std::process::id())));
-            let seeded = keep && dir.join(orgn_storage::sqlite::DATABASE_FILE).exists();
-            if !keep {
+            if !keep && args.database_url.is_none() {
                 let _ = std::fs::remove_dir_all(&dir);
             }
-            let (seed_seconds, token, session, ids) = if seeded { reuse(&dir, args.tasks).await? } else { seed(&dir, args.tasks).await? };
-            report.seed_seconds = (!seeded).then_some(seed_seconds);
-            let (child, base, startup) = start_server(&dir)?;
+            let db = args.database_url.as_deref();
+            let store = crate::app::open_store(db, &dir).await?;
+            let ws = Workspace::new(store.clone(), Arc::new(SystemClock));
+            // A workspace seeded by an earlier run is reused: new credentials, same tasks.
+            let seeded = ws.has_users().await.map_err(|e| e.to_string())?;
+            let seed_seconds = if seeded { None } else { Some(seed(&ws, args.tasks).await?) };
+            report.seed_seconds = seed_seconds;
+            let (token, session) = credentials(&ws).await?;
+            let ids = sample_identifiers(args.tasks);
+            store.close().await;
+            let (child, base, startup) = start_server(&dir, db)?;
             report.startup_ms = Some(startup);
             server = Some((child, dir, keep));
             (base, token, Some(session), ids)
@@ -181,12 +189,9 @@ fn tool(name: &str, arguments: Value) -> Value {
 }
 
 /// Seeds the workspace: people, teams, labels, projects, cycles and `n` tasks with text
-/// from the fixed-seed generator. Returns the seconds it took, a token, a web session id,
-/// and a sample of task identifiers.
-async fn seed(dir: &Path, n: usize) -> Result<(f64, String, String, Vec<String>), String> {
+/// from the fixed-seed generator, through the bulk path. Returns the seconds it took.
+async fn seed(ws: &Workspace, n: usize) -> Result<f64, String> {
     let started = Instant::now();
-    let store = SqliteStore::open(dir).await.map_err(|e| e.to_string())?;
-    let ws = Workspace::new(Arc::new(store.clone()), Arc::new(SystemClock));
     let e = |e: orgn_domain::Error| e.to_string();
     let op = Caller::Operator;
     let user = ws.create_user(op, USER, "Bench", "bench-password", true).await.map_err(e)?;
@@ -265,27 +270,15 @@ async fn seed(dir: &Path, n: usize) -> Result<(f64, String, String, Vec<String>)
         ws.seed_tasks(op, &tasks).await.map_err(e)?;
         made += size;
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    let (token, session) = credentials(&ws, &store).await?;
-    Ok((elapsed, token, session, sample_identifiers(n)))
+    Ok(started.elapsed().as_secs_f64())
 }
 
-/// A workspace seeded by an earlier run: new credentials, the same identifiers.
-async fn reuse(dir: &Path, n: usize) -> Result<(f64, String, String, Vec<String>), String> {
-    let store = SqliteStore::open(dir).await.map_err(|e| e.to_string())?;
-    let ws = Workspace::new(Arc::new(store.clone()), Arc::new(SystemClock));
-    let (token, session) = credentials(&ws, &store).await?;
-    Ok((0.0, token, session, sample_identifiers(n)))
-}
-
-async fn credentials(ws: &Workspace, store: &SqliteStore) -> Result<(String, String), String> {
-    use orgn_domain::store::Store;
+async fn credentials(ws: &Workspace) -> Result<(String, String), String> {
     let e = |e: orgn_domain::Error| e.to_string();
     let user = ws.user_by_email(Caller::Operator, USER).await.map_err(e)?;
     let actor = ws.actor(user.id).await.map_err(e)?;
     let (token, _) = ws.generate_token(&actor).await.map_err(e)?;
     let session = ws.start_session(&user).await.map_err(e)?.id;
-    store.close().await;
     Ok((token, session))
 }
 
@@ -315,12 +308,13 @@ fn free_port() -> Result<u16, String> {
 }
 
 /// Starts `orgn serve` on the seeded data and waits for /healthz: the cold start.
-fn start_server(dir: &PathBuf) -> Result<(Child, String, f64), String> {
+fn start_server(dir: &PathBuf, database_url: Option<&str>) -> Result<(Child, String, f64), String> {
     let addr = format!("127.0.0.1:{}", free_port()?);
     let started = Instant::now();
     let child = Command::new(std::env::current_exe().map_err(|e| e.to_string())?)
         .args(["serve", "--addr", &addr])
         .env("ORGN_DATA_DIR", dir)
+        .envs(database_url.map(|url| ("ORGN_DATABASE_URL", url)))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -141,6 +141,9 @@ enum Command {
         /// Keep the seeded workspace in DIR, and reuse it on the next run with the same --tasks.
         #[arg(long)]
         data_dir: Option<std::path::PathBuf>,
+        /// Seed and serve on this PostgreSQL database instead (reused when already seeded).
+        #[arg(long, env = "ORGN_BENCH_DATABASE_URL", hide_env_values = true)]
+        database_url: Option<String>,
     },
     /// Exit 0 when a server answers on ADDR.
     Healthcheck {
@@ -254,8 +257,9 @@ async fn run(command: Command) -> Result<(), String> {
             .await
         }
         Command::Healthcheck { addr } => healthcheck(&addr),
-        Command::Bench { tasks, seconds, concurrency, url, token, writes, json, data_dir } => {
-            crate::bench::run(crate::bench::BenchArgs { tasks, seconds, concurrency, url, token, writes, json, data_dir }).await
+        Command::Bench { tasks, seconds, concurrency, url, token, writes, json, data_dir, database_url } => {
+            let args = crate::bench::BenchArgs { tasks, seconds, concurrency, url, token, writes, json, data_dir, database_url };
+            crate::bench::run(args).await
         }
         Command::Migrate { data } => migrate(&data).await,
         Command::Copy { from, to } => copy(&from, &to).await,

@@ -50,6 +50,14 @@ pub fn clamp_limit(limit: Option<usize>) -> Result<usize> {
     }
 }
 
+/// A page request as clients send it: the page size (default 25, at most 100) and where to
+/// continue (the previous page's `next_cursor`, empty or absent for the first page).
+pub fn page_request(limit: Option<usize>, cursor: Option<&str>) -> Result<(usize, Option<SeekKey>)> {
+    let limit = clamp_limit(limit)?;
+    let after = cursor.filter(|c| !c.is_empty()).map(decode).transpose()?;
+    Ok((limit, after))
+}
+
 /// Builds a page from up to `limit + 1` keyed items fetched by the store.
 pub fn page_from<T>(mut hits: Vec<(T, SeekKey)>, limit: usize) -> Page<T> {
     let more = hits.len() > limit;

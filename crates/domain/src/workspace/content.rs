@@ -153,13 +153,7 @@ impl Workspace {
     }
 
     pub async fn search_docs(&self, actor: &Actor, filter: DocFilter) -> Result<Page<Doc>> {
-        let limit = cursor::clamp_limit(filter.limit)?;
-        let after = filter
-            .cursor
-            .as_deref()
-            .filter(|c| !c.is_empty())
-            .map(cursor::decode)
-            .transpose()?;
+        let (limit, after) = cursor::page_request(filter.limit, filter.cursor.as_deref())?;
         let (teams, projects) = match (
             filter.team.as_deref().filter(|t| !t.trim().is_empty()),
             filter.project.as_deref().filter(|p| !p.trim().is_empty()),

@@ -435,13 +435,7 @@ impl Workspace {
     }
 
     pub async fn search_tasks(&self, actor: &Actor, filter: TaskFilter) -> Result<Page<Task>> {
-        let limit = cursor::clamp_limit(filter.limit)?;
-        let after = filter
-            .cursor
-            .as_deref()
-            .filter(|c| !c.is_empty())
-            .map(cursor::decode)
-            .transpose()?;
+        let (limit, after) = cursor::page_request(filter.limit, filter.cursor.as_deref())?;
         let Some(query) = self.task_query(actor, filter, limit, after).await? else {
             return Ok(Page {
                 items: vec![],

@@ -269,6 +269,18 @@ async fn refresh_task_comments(conn: &mut SqliteConnection, task: TaskId) -> Res
     Ok(())
 }
 
+async fn insert_project_teams(conn: &mut SqliteConnection, project: ProjectId, teams: &[TeamId]) -> Result<()> {
+    for team in teams {
+        sqlx::query("INSERT INTO project_teams (project_id, team_id) VALUES (?, ?)")
+            .bind(project)
+            .bind(team)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?;
+    }
+    Ok(())
+}
+
 async fn insert_event(
     conn: &mut SqliteConnection,
     task: TaskId,
@@ -902,14 +914,7 @@ impl Store for SqliteStore {
         .fetch_one(&mut *tx)
         .await
         .map_err(db_error)?;
-        for team in &p.team_ids {
-            sqlx::query("INSERT INTO project_teams (project_id, team_id) VALUES (?, ?)")
-                .bind(id)
-                .bind(team)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
-        }
+        insert_project_teams(&mut tx, id, &p.team_ids).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(id)
     }
@@ -971,14 +976,7 @@ impl Store for SqliteStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(db_error)?;
-            for team in teams {
-                sqlx::query("INSERT INTO project_teams (project_id, team_id) VALUES (?, ?)")
-                    .bind(id)
-                    .bind(team)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_error)?;
-            }
+            insert_project_teams(&mut tx, id, teams).await?;
         }
         tx.commit().await.map_err(db_error)
     }

@@ -9,7 +9,7 @@ use sqlx::postgres::PgRow;
 use time::OffsetDateTime;
 
 use super::rows::{RowExt, from_millis, millis, opt_from_millis};
-use super::store::{TASK_VECTOR, adjust_progress, insert_task_in, refresh_doc_vector};
+use super::store::{TASK_VECTOR, adjust_progress, refresh_doc_vector};
 use super::{PgStore, db_error};
 
 const JOB_COLUMNS: &str = "id, user_id, kind, state, input, done, total, result, error, created_at, started_at, finished_at";
@@ -53,10 +53,7 @@ fn trash_item(row: &PgRow) -> Result<TrashItem> {
 impl PgStore {
     pub(super) async fn insert_many(&self, tasks: &[NewTask]) -> Result<Vec<TaskId>> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
-        let mut ids = Vec::with_capacity(tasks.len());
-        for t in tasks {
-            ids.push(insert_task_in(&mut tx, t).await?);
-        }
+        let ids = super::bulk::insert_bulk(&mut tx, tasks).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(ids)
     }
@@ -248,9 +245,7 @@ impl PgStore {
         if state.as_deref() != Some("running") {
             return Err(Error::Conflict("the job is no longer running".into()));
         }
-        for t in &chunk.tasks {
-            insert_task_in(&mut tx, t).await?;
-        }
+        super::bulk::insert_bulk(&mut tx, &chunk.tasks).await?;
         for (row, message) in &chunk.errors {
             sqlx::query(
                 "INSERT INTO job_errors (job_id, row_number, message) VALUES ($1, $2, $3) \

@@ -3,6 +3,7 @@
 //! in the inserting transaction, jobs are claimed with `FOR UPDATE SKIP LOCKED`, and
 //! sessions and tokens live in the database, so any process can serve any request.
 
+mod bulk;
 pub mod copy;
 mod extras;
 mod migrate;

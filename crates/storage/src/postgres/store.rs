@@ -90,6 +90,57 @@ fn push_after_score(b: &mut QueryBuilder<Postgres>, alias: &str, after: SeekKey)
     b.push(format!(" AND {alias}.id > ")).push_bind(after.id).push("))");
 }
 
+/// The filters of a task search on `tasks t`, for one team or all of `q.teams`. Status
+/// filters compare `t.status_id + 0`, which no index serves: the planner then reads a team's
+/// tasks in id order off the (team_id, id) index and stops at the page size, rather than
+/// reading every task of a few statuses and sorting them (the SQLite store's `+t.status_id`).
+fn push_task_filters(b: &mut QueryBuilder<Postgres>, q: &TaskQuery, team: Option<TeamId>) {
+    b.push(" WHERE t.deleted_at IS NULL AND ");
+    match team {
+        Some(team) => {
+            b.push("t.team_id = ").push_bind(team);
+        }
+        None => {
+            b.push("t.team_id = ANY(").push_bind(q.teams.clone()).push(")");
+        }
+    }
+    if !q.status_ids.is_empty() || !q.status_kinds.is_empty() {
+        b.push(" AND (false");
+        if !q.status_ids.is_empty() {
+            b.push(" OR t.status_id + 0 = ANY(").push_bind(q.status_ids.clone()).push(")");
+        }
+        if !q.status_kinds.is_empty() {
+            let kinds: Vec<String> = q.status_kinds.iter().map(|k| k.as_str().to_string()).collect();
+            b.push(" OR t.status_id + 0 = ANY(ARRAY(SELECT id FROM statuses WHERE kind = ANY(").push_bind(kinds).push(")))");
+        }
+        b.push(")");
+    }
+    match q.assignee {
+        Some(Some(user)) => {
+            b.push(" AND t.assignee_id = ").push_bind(user);
+        }
+        Some(None) => {
+            b.push(" AND t.assignee_id IS NULL");
+        }
+        None => {}
+    }
+    if !q.label_ids.is_empty() {
+        b.push(" AND EXISTS (SELECT 1 FROM task_labels tl WHERE tl.task_id = t.id AND tl.label_id = ANY(").push_bind(q.label_ids.clone()).push("))");
+    }
+    if !q.priorities.is_empty() {
+        let values: Vec<i64> = q.priorities.iter().map(|p| p.value()).collect();
+        b.push(" AND t.priority = ANY(").push_bind(values).push(")");
+    }
+    for (column, value) in [("project_id", q.project_id), ("milestone_id", q.milestone_id), ("cycle_id", q.cycle_id)] {
+        if let Some(v) = value {
+            b.push(format!(" AND t.{column} = ")).push_bind(v);
+        }
+    }
+    if let Some(since) = q.updated_since {
+        b.push(" AND t.updated_at >= ").push_bind(millis(since));
+    }
+}
+
 impl PgStore {
     async fn with_labels(&self, mut tasks: Vec<Task>) -> Result<Vec<Task>> {
         if tasks.is_empty() {
@@ -564,58 +615,45 @@ impl Store for PgStore {
             },
             None => None,
         };
+        // The page is chosen on ids and scores alone; only its rows are then joined to their
+        // names and texts, so sorting many matches never drags their descriptions along.
+        let limit = q.limit as i64;
         let mut b = QueryBuilder::<Postgres>::new("");
         match &text {
             Some(tsq) => {
+                // Relevance: the GIN index finds the matches, the filters keep some, the best win.
                 b.push("WITH f AS (SELECT st.id AS fid, -ts_rank(st.search_vector, tq.q)::float8 AS score FROM tasks st, to_tsquery('orgn_search', ");
                 b.push_bind(tsq.clone());
                 b.push(") AS tq(q) WHERE st.search_vector @@ tq.q AND st.deleted_at IS NULL AND st.team_id = ANY(");
                 b.push_bind(q.teams.clone());
-                b.push(")) SELECT ").push(TASK_COLUMNS).push(", f.score AS rank FROM f JOIN tasks t ON t.id = f.fid");
+                b.push(")) SELECT ").push(TASK_COLUMNS);
+                b.push(", h.rank AS rank FROM (SELECT t.id AS hid, f.score AS rank FROM f JOIN tasks t ON t.id = f.fid");
+                push_task_filters(&mut b, q, None);
+                if let Some(after) = q.after {
+                    push_after_score(&mut b, "t", after);
+                }
+                b.push(" ORDER BY f.score, t.id LIMIT ").push_bind(limit);
+                b.push(") h JOIN tasks t ON t.id = h.hid").push(TASK_JOINS).push(" ORDER BY h.rank, t.id");
             }
             None => {
-                b.push("SELECT ").push(TASK_COLUMNS).push(", NULL::float8 AS rank FROM tasks t");
+                // Newest first: each team's newest matches come straight off the (team_id, id)
+                // index backwards, stopping at the page size; the page is the newest of those.
+                b.push("SELECT ").push(TASK_COLUMNS).push(", NULL::float8 AS rank FROM (SELECT u.hid FROM (");
+                for (i, team) in q.teams.iter().enumerate() {
+                    if i > 0 {
+                        b.push(" UNION ALL ");
+                    }
+                    b.push("(SELECT t.id AS hid FROM tasks t");
+                    push_task_filters(&mut b, q, Some(*team));
+                    if let Some(after) = q.after {
+                        b.push(" AND t.id < ").push_bind(after.id);
+                    }
+                    b.push(" ORDER BY t.id DESC LIMIT ").push_bind(limit).push(")");
+                }
+                b.push(") u ORDER BY u.hid DESC LIMIT ").push_bind(limit);
+                b.push(") h JOIN tasks t ON t.id = h.hid").push(TASK_JOINS).push(" ORDER BY t.id DESC");
             }
         }
-        b.push(TASK_JOINS);
-        b.push(" WHERE t.deleted_at IS NULL AND t.team_id = ANY(").push_bind(q.teams.clone()).push(")");
-        if !q.status_ids.is_empty() || !q.status_kinds.is_empty() {
-            let kinds: Vec<String> = q.status_kinds.iter().map(|k| k.as_str().to_string()).collect();
-            b.push(" AND (t.status_id = ANY(").push_bind(q.status_ids.clone()).push(") OR s.kind = ANY(").push_bind(kinds).push("))");
-        }
-        match q.assignee {
-            Some(Some(user)) => {
-                b.push(" AND t.assignee_id = ").push_bind(user);
-            }
-            Some(None) => {
-                b.push(" AND t.assignee_id IS NULL");
-            }
-            None => {}
-        }
-        if !q.label_ids.is_empty() {
-            b.push(" AND EXISTS (SELECT 1 FROM task_labels tl WHERE tl.task_id = t.id AND tl.label_id = ANY(").push_bind(q.label_ids.clone()).push("))");
-        }
-        if !q.priorities.is_empty() {
-            let values: Vec<i64> = q.priorities.iter().map(|p| p.value()).collect();
-            b.push(" AND t.priority = ANY(").push_bind(values).push(")");
-        }
-        for (column, value) in [("project_id", q.project_id), ("milestone_id", q.milestone_id), ("cycle_id", q.cycle_id)] {
-            if let Some(v) = value {
-                b.push(format!(" AND t.{column} = ")).push_bind(v);
-            }
-        }
-        if let Some(since) = q.updated_since {
-            b.push(" AND t.updated_at >= ").push_bind(millis(since));
-        }
-        match (&text, q.after) {
-            (Some(_), Some(after)) => push_after_score(&mut b, "t", after),
-            (None, Some(after)) => {
-                b.push(" AND t.id < ").push_bind(after.id);
-            }
-            _ => {}
-        }
-        b.push(if text.is_some() { " ORDER BY f.score, t.id" } else { " ORDER BY t.id DESC" });
-        b.push(" LIMIT ").push_bind(q.limit as i64);
         let rows = b.build().fetch_all(&self.pool).await.map_err(db_error)?;
         let mut keys = Vec::with_capacity(rows.len());
         let mut tasks = Vec::with_capacity(rows.len());

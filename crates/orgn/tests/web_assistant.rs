@@ -502,7 +502,7 @@ async fn without_a_model_the_panel_says_how_to_configure_it_and_the_app_works() 
     go(c, &app, "/team/ENG/tasks").await;
     css(c, "#task-list").await;
     press(c, 'a').await;
-    let message = text(c, "#ask-panel #ask-not-configured").await;
+    let message = shown_text(c, "#ask-panel #ask-not-configured").await;
     assert!(
         message.starts_with("Ask Orgn is not configured"),
         "{message}"

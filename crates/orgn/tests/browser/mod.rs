@@ -146,6 +146,19 @@ pub async fn text(c: &Client, selector: &str) -> String {
     css(c, selector).await.text().await.unwrap()
 }
 
+/// The visible text of an element once it has some: an element that a script is about to
+/// show (a panel opening on a key press) reads as empty until it is displayed.
+pub async fn shown_text(c: &Client, selector: &str) -> String {
+    let started = std::time::Instant::now();
+    loop {
+        let t = text(c, selector).await;
+        if !t.trim().is_empty() || started.elapsed() > std::time::Duration::from_secs(15) {
+            return t;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 /// The text of an element even when it is hidden (an inactive tab).
 pub async fn content(c: &Client, selector: &str) -> String {
     css(c, selector)

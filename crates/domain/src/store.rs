@@ -215,6 +215,14 @@ pub trait Store: Send + Sync + 'static {
     async fn team_by_key(&self, key: &str) -> Result<Option<Team>>;
     async fn teams(&self) -> Result<Vec<Team>>;
     async fn memberships(&self, user: UserId) -> Result<Vec<Membership>>;
+    /// A user with their memberships, as every request needs them. A backend may answer it
+    /// in one query.
+    async fn user_with_memberships(&self, user: UserId) -> Result<Option<(User, Vec<Membership>)>> {
+        match self.user(user).await? {
+            Some(u) => Ok(Some((u, self.memberships(user).await?))),
+            None => Ok(None),
+        }
+    }
     async fn team_members(&self, team: TeamId) -> Result<Vec<(User, Role)>>;
     async fn set_membership(&self, team: TeamId, user: UserId, role: Role) -> Result<()>;
     /// False when there was no such membership.
@@ -227,6 +235,13 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_task(&self, task: NewTask) -> Result<TaskId>;
     async fn task(&self, id: TaskId) -> Result<Option<Task>>;
     async fn task_id_by_number(&self, team: TeamId, number: i64) -> Result<Option<TaskId>>;
+    /// A live task by its team and number. A backend may answer it in one query.
+    async fn task_by_number(&self, team: TeamId, number: i64) -> Result<Option<Task>> {
+        match self.task_id_by_number(team, number).await? {
+            Some(id) => self.task(id).await,
+            None => Ok(None),
+        }
+    }
     /// Applies every update and its history in one transaction: all or nothing.
     async fn update_tasks(
         &self,

@@ -69,12 +69,11 @@ impl Workspace {
 
     /// The user with their memberships as stored now. Fails when the user is gone.
     pub async fn actor(&self, user_id: i64) -> Result<Actor> {
-        let user = self
+        let (user, memberships) = self
             .store
-            .user(user_id)
+            .user_with_memberships(user_id)
             .await?
             .ok_or_else(|| Error::Unauthenticated("this account no longer exists".into()))?;
-        let memberships = self.store.memberships(user_id).await?;
         Ok(Actor::new(user, memberships))
     }
 }

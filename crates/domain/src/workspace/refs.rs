@@ -35,12 +35,7 @@ impl Workspace {
             .iter()
             .find(|m| m.team.key == key)
             .ok_or_else(missing)?;
-        let task_id = self
-            .store
-            .task_id_by_number(team.team.id, number)
-            .await?
-            .ok_or_else(missing)?;
-        self.store.task(task_id).await?.ok_or_else(missing)
+        self.store.task_by_number(team.team.id, number).await?.ok_or_else(missing)
     }
 
     pub(super) async fn resolve_status(&self, team: &Team, name: &str) -> Result<Status> {

@@ -636,6 +636,30 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    async fn user_with_memberships(&self, user: UserId) -> Result<Option<(User, Vec<Membership>)>> {
+        let rows = sqlx::query(
+            "SELECT u.id, u.email, u.name, u.is_admin, u.created_at, tm.id AS team_id, tm.key, tm.name AS team_name, ms.role \
+             FROM users u LEFT JOIN memberships ms ON ms.user_id = u.id LEFT JOIN teams tm ON tm.id = ms.team_id \
+             WHERE u.id = ? ORDER BY tm.key",
+        )
+        .bind(user)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db_error)?;
+        let Some(first) = rows.first() else { return Ok(None) };
+        let memberships = rows
+            .iter()
+            .filter_map(|r| {
+                let id: Option<i64> = r.get("team_id");
+                id.map(|id| Membership {
+                    team: Team { id, key: r.get("key"), name: r.get("team_name") },
+                    role: Role::parse(r.get("role")).unwrap_or(Role::Member),
+                })
+            })
+            .collect();
+        Ok(Some((rows::user(first)?, memberships)))
+    }
+
     async fn team_members(&self, team: TeamId) -> Result<Vec<(User, Role)>> {
         let rows = sqlx::query(
             "SELECT u.id, u.email, u.name, u.is_admin, u.created_at, ms.role FROM memberships ms JOIN users u ON u.id = ms.user_id \
@@ -704,6 +728,13 @@ impl Store for SqliteStore {
             .fetch_optional(&self.reader)
             .await
             .map_err(db_error)?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(self.with_labels(vec![rows::task(&row)?]).await?.pop())
+    }
+
+    async fn task_by_number(&self, team: TeamId, number: i64) -> Result<Option<Task>> {
+        let sql = format!("SELECT {TASK_COLUMNS} FROM tasks t{TASK_JOINS} WHERE t.team_id = ? AND t.number = ? AND t.deleted_at IS NULL");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(team).bind(number).fetch_optional(&self.reader).await.map_err(db_error)?;
         let Some(row) = row else { return Ok(None) };
         Ok(self.with_labels(vec![rows::task(&row)?]).await?.pop())
     }

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-/// Where a page ended: the relevance rank (for text search) and the id, which breaks ties.
+/// Where a page ended: the rank (for text search, the tier of the match) and the id, which
+/// orders items within a rank.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SeekKey {
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -52,7 +53,10 @@ pub fn clamp_limit(limit: Option<usize>) -> Result<usize> {
 
 /// A page request as clients send it: the page size (default 25, at most 100) and where to
 /// continue (the previous page's `next_cursor`, empty or absent for the first page).
-pub fn page_request(limit: Option<usize>, cursor: Option<&str>) -> Result<(usize, Option<SeekKey>)> {
+pub fn page_request(
+    limit: Option<usize>,
+    cursor: Option<&str>,
+) -> Result<(usize, Option<SeekKey>)> {
     let limit = clamp_limit(limit)?;
     let after = cursor.filter(|c| !c.is_empty()).map(decode).transpose()?;
     Ok((limit, after))

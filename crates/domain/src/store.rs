@@ -251,8 +251,9 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<()>;
     async fn delete_task(&self, id: TaskId, now: OffsetDateTime) -> Result<()>;
     async fn task_history(&self, id: TaskId) -> Result<Vec<TaskEvent>>;
-    /// Up to `limit` tasks with their seek keys: by relevance then id when there is text,
-    /// newest first otherwise.
+    /// Up to `limit` tasks with their seek keys. With text: by tier (where all the words were
+    /// found: identifier, title, anywhere, then as word prefixes), newest first in a tier;
+    /// the seek key's rank is the tier. Without text: newest first.
     async fn search_tasks(&self, query: &TaskQuery) -> Result<Vec<(Task, SeekKey)>>;
 
     // Labels.

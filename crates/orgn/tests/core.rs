@@ -417,6 +417,66 @@ async fn search_ranks_title_matches_first_and_combines_filters() {
 }
 
 #[tokio::test]
+async fn text_search_pages_through_tiers_title_then_anywhere_then_prefix() {
+    let app = TestApp::spawn().await;
+    let ws = &app.workspace;
+    let alice = app.actor(ALICE).await;
+    let mut expected = Vec::new();
+    for i in 0..4 {
+        let title = format!("Quasar in the title {i}");
+        ws.create_task(&alice, draft("ENG", &title)).await.unwrap();
+        expected.insert(0, title);
+    }
+    let mut anywhere = Vec::new();
+    for i in 0..4 {
+        let title = format!("Described only {i}");
+        ws.create_task(
+            &alice,
+            TaskDraft {
+                description: Some("a quasar somewhere below".into()),
+                ..draft("ENG", &title)
+            },
+        )
+        .await
+        .unwrap();
+        anywhere.insert(0, title);
+    }
+    let mut prefixed = Vec::new();
+    for i in 0..3 {
+        let title = format!("Quasarlike glow {i}");
+        ws.create_task(&alice, draft("ENG", &title)).await.unwrap();
+        prefixed.insert(0, title);
+    }
+    expected.extend(anywhere);
+    expected.extend(prefixed);
+
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let filter = TaskFilter {
+            query: Some("quasar".into()),
+            limit: Some(3),
+            cursor: cursor.clone(),
+            ..Default::default()
+        };
+        let page = ws.search_tasks(&alice, filter).await.unwrap();
+        seen.extend(page.items.into_iter().map(|t| t.title));
+        // A new best match while paging belongs to a fresh search, not to this one.
+        ws.create_task(&alice, draft("ENG", "Quasar added meanwhile"))
+            .await
+            .unwrap();
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(
+        seen, expected,
+        "title matches, then matches anywhere, then prefixes; newest first in each"
+    );
+}
+
+#[tokio::test]
 async fn pages_lose_and_repeat_nothing_while_tasks_are_added() {
     let app = TestApp::spawn().await;
     let ws = &app.workspace;

@@ -290,10 +290,10 @@ async fn snapshot(store: &dyn Store) -> Vec<String> {
     out.push(format!("{docs:?}"));
     out.push(format!("{:?}", store.trash(&team_ids).await.unwrap()));
     out.push(format!("{:?}", store.count_tasks().await.unwrap()));
-    // Relevance differs between the engines (bm25 against ts_rank): compare what matches.
-    for words in ["login", "search", "the board", "ENG-1", "dark mode"] {
+    // Both engines order matches by the same tiers, so the order is compared too.
+    for words in ["login", "search", "the board", "ENG-1", "dark mode", "redir"] {
         let found = store.search_tasks(&TaskQuery { teams: team_ids.clone(), text: Some(words.into()), limit: 10_000, ..Default::default() }).await.unwrap();
-        let ids: BTreeSet<i64> = found.iter().map(|(t, _)| t.id).collect();
+        let ids: Vec<(i64, Option<f64>)> = found.iter().map(|(t, key)| (t.id, key.rank)).collect();
         out.push(format!("search {words}: {ids:?}"));
     }
     out

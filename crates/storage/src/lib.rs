@@ -3,6 +3,7 @@
 //! (PostgreSQL, for several server processes on one database). `open` picks one.
 
 pub mod postgres;
+mod search;
 pub mod sqlite;
 
 use std::path::Path;
@@ -27,7 +28,10 @@ impl Location {
         if postgres::is_url(target) {
             Location::Postgres(target.to_string())
         } else {
-            let path = target.strip_prefix("sqlite://").or_else(|| target.strip_prefix("sqlite:")).unwrap_or(target);
+            let path = target
+                .strip_prefix("sqlite://")
+                .or_else(|| target.strip_prefix("sqlite:"))
+                .unwrap_or(target);
             Location::Sqlite(Path::new(path).to_path_buf())
         }
     }

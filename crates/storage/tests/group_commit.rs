@@ -14,9 +14,21 @@ async fn a_failing_insert_does_not_fail_the_others_in_its_batch() {
     let _ = std::fs::remove_dir_all(&dir);
     let store = SqliteStore::open(&dir).await.unwrap();
     let ws = Workspace::new(Arc::new(store.clone()), Arc::new(SystemClock));
-    let user = ws.create_user(Caller::Operator, "a@example.com", "A", "password123", true).await.unwrap();
-    ws.create_team(Caller::Operator, "ENG", "Engineering").await.unwrap();
-    ws.add_member(Caller::Operator, "ENG", "a@example.com", orgn_domain::model::Role::Member).await.unwrap();
+    let user = ws
+        .create_user(Caller::Operator, "a@example.com", "A", "password123", true)
+        .await
+        .unwrap();
+    ws.create_team(Caller::Operator, "ENG", "Engineering")
+        .await
+        .unwrap();
+    ws.add_member(
+        Caller::Operator,
+        "ENG",
+        "a@example.com",
+        orgn_domain::model::Role::Member,
+    )
+    .await
+    .unwrap();
     let actor = ws.actor(user.id).await.unwrap();
     let team = actor.memberships()[0].team.id;
     let status = ws.statuses(&actor, "ENG").await.unwrap()[0].id;
@@ -41,7 +53,11 @@ async fn a_failing_insert_does_not_fail_the_others_in_its_batch() {
     for i in 0..200 {
         let store = store.clone();
         // Every tenth insert names a team that does not exist.
-        let t = if i % 10 == 0 { task(9999, format!("bad {i}")) } else { task(team, format!("good {i}")) };
+        let t = if i % 10 == 0 {
+            task(9999, format!("bad {i}"))
+        } else {
+            task(team, format!("good {i}"))
+        };
         handles.push(tokio::spawn(async move { store.insert_task(t).await }));
     }
     let mut ok = 0;
@@ -57,11 +73,21 @@ async fn a_failing_insert_does_not_fail_the_others_in_its_batch() {
     let numbers: Vec<i64> = {
         let mut n = Vec::new();
         for i in 1..=180 {
-            n.push(store.task_id_by_number(team, i).await.unwrap().map(|_| i).unwrap_or(0));
+            n.push(
+                store
+                    .task_id_by_number(team, i)
+                    .await
+                    .unwrap()
+                    .map(|_| i)
+                    .unwrap_or(0),
+            );
         }
         n
     };
-    assert!(numbers.iter().all(|n| *n > 0), "numbers 1..=180 all taken, no gap left by the failures");
+    assert!(
+        numbers.iter().all(|n| *n > 0),
+        "numbers 1..=180 all taken, no gap left by the failures"
+    );
     store.close().await;
     let _ = std::fs::remove_dir_all(&dir);
 }

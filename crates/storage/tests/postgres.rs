@@ -18,10 +18,14 @@ fn server() -> Option<String> {
         // scripts/test runs these once, in its PostgreSQL pass.
         return None;
     }
-    let url = std::env::var("ORGN_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty());
+    let url = std::env::var("ORGN_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
     if url.is_none() {
         if std::env::var("ORGN_TEST_BACKEND").is_ok_and(|b| b == "postgres") {
-            panic!("ORGN_TEST_BACKEND=postgres needs ORGN_TEST_DATABASE_URL (scripts/test sets it)");
+            panic!(
+                "ORGN_TEST_BACKEND=postgres needs ORGN_TEST_DATABASE_URL (scripts/test sets it)"
+            );
         }
         // Written to stderr directly, past the test harness's capture, so the skip is seen.
         let _ = std::io::Write::write_all(&mut std::io::stderr(), "NOTICE: PostgreSQL store tests skipped: set ORGN_TEST_DATABASE_URL=postgres://… (scripts/test does)\n".as_bytes());
@@ -44,7 +48,14 @@ async fn an_empty_database_gets_every_migration_once() {
     let store = PgStore::open(&url).await.unwrap();
     let versions = store.schema_versions().await.unwrap();
     assert_eq!(versions, MIGRATIONS.iter().map(|m| m.0).collect::<Vec<_>>());
-    assert_eq!(versions, orgn_storage::sqlite::MIGRATIONS.iter().map(|m| m.0).collect::<Vec<_>>(), "one for one with SQLite");
+    assert_eq!(
+        versions,
+        orgn_storage::sqlite::MIGRATIONS
+            .iter()
+            .map(|m| m.0)
+            .collect::<Vec<_>>(),
+        "one for one with SQLite"
+    );
     let indexes: Vec<String> = sqlx::query_scalar("SELECT indexname FROM pg_indexes WHERE indexdef LIKE '%USING gin (search_vector)%' ORDER BY 1")
         .fetch_all(store.pool())
         .await
@@ -58,15 +69,26 @@ async fn an_empty_database_gets_every_migration_once() {
 async fn several_processes_starting_at_once_migrate_once() {
     let Some(server) = server() else { return };
     let (url, name) = fresh(&server, "race").await;
-    let opens: Vec<_> = (0..6).map(|_| tokio::spawn({
-        let url = url.clone();
-        async move { PgStore::open(&url).await }
-    })).collect();
+    let opens: Vec<_> = (0..6)
+        .map(|_| {
+            tokio::spawn({
+                let url = url.clone();
+                async move { PgStore::open(&url).await }
+            })
+        })
+        .collect();
     for open in opens {
-        open.await.unwrap().expect("every process starts").close().await;
+        open.await
+            .unwrap()
+            .expect("every process starts")
+            .close()
+            .await;
     }
     let store = PgStore::connect(&url).await.unwrap();
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM schema_migrations").fetch_one(store.pool()).await.unwrap();
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM schema_migrations")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
     assert_eq!(count, MIGRATIONS.len() as i64);
     store.close().await;
     drop_database(&server, &name).await.unwrap();
@@ -77,11 +99,19 @@ async fn an_existing_database_keeps_its_data_and_a_newer_one_is_refused() {
     let Some(server) = server() else { return };
     let (url, name) = fresh(&server, "existing").await;
     let store = PgStore::open(&url).await.unwrap();
-    sqlx::query("INSERT INTO teams (key, name, created_at) VALUES ('ENG', 'Engineering', 0)").execute(store.pool()).await.unwrap();
+    sqlx::query("INSERT INTO teams (key, name, created_at) VALUES ('ENG', 'Engineering', 0)")
+        .execute(store.pool())
+        .await
+        .unwrap();
     store.close().await;
     let store = PgStore::open(&url).await.unwrap();
-    assert_eq!(store.team_by_key("ENG").await.unwrap().unwrap().name, "Engineering");
-    orgn_storage::postgres::testing::mark_schema_version(&store, 9999).await.unwrap();
+    assert_eq!(
+        store.team_by_key("ENG").await.unwrap().unwrap().name,
+        "Engineering"
+    );
+    orgn_storage::postgres::testing::mark_schema_version(&store, 9999)
+        .await
+        .unwrap();
     store.close().await;
     match PgStore::open(&url).await {
         Err(Error::Invalid(msg)) => assert!(msg.contains("newer than this orgn knows"), "{msg}"),
@@ -97,10 +127,21 @@ async fn an_existing_database_keeps_its_data_and_a_newer_one_is_refused() {
 
 #[tokio::test]
 async fn a_bad_url_or_an_unreachable_server_is_a_clear_error() {
-    let Err(Error::Invalid(msg)) = PgStore::open("postgres://nobody@127.0.0.1:1/none").await else { panic!("must fail") };
-    assert!(msg.starts_with("cannot connect to postgres://nobody@127.0.0.1:1/none"), "{msg}");
-    let Err(Error::Invalid(msg)) = PgStore::open("postgres://u:secret@127.0.0.1:1/none").await else { panic!("must fail") };
-    assert!(!msg.contains("secret"), "the password stays out of messages: {msg}");
+    let Err(Error::Invalid(msg)) = PgStore::open("postgres://nobody@127.0.0.1:1/none").await else {
+        panic!("must fail")
+    };
+    assert!(
+        msg.starts_with("cannot connect to postgres://nobody@127.0.0.1:1/none"),
+        "{msg}"
+    );
+    let Err(Error::Invalid(msg)) = PgStore::open("postgres://u:secret@127.0.0.1:1/none").await
+    else {
+        panic!("must fail")
+    };
+    assert!(
+        !msg.contains("secret"),
+        "the password stays out of messages: {msg}"
+    );
 }
 
 #[tokio::test]
@@ -111,12 +152,22 @@ async fn each_job_is_claimed_by_exactly_one_process() {
     let b = PgStore::open(&url).await.unwrap();
     let now = OffsetDateTime::now_utc();
     let user = a
-        .create_user(NewUser { email: "a@orgn.test".into(), name: "A".into(), password_hash: "x".into(), is_admin: false, now })
+        .create_user(NewUser {
+            email: "a@orgn.test".into(),
+            name: "A".into(),
+            password_hash: "x".into(),
+            is_admin: false,
+            now,
+        })
         .await
         .unwrap();
     let mut created = Vec::new();
     for _ in 0..40 {
-        created.push(a.create_job(user.id, JobKind::Export, "{}", now).await.unwrap());
+        created.push(
+            a.create_job(user.id, JobKind::Export, "{}", now)
+                .await
+                .unwrap(),
+        );
     }
     let stale = now - time::Duration::minutes(5);
     let workers: Vec<_> = (0..8)
@@ -124,7 +175,11 @@ async fn each_job_is_claimed_by_exactly_one_process() {
             let store = if w % 2 == 0 { a.clone() } else { b.clone() };
             tokio::spawn(async move {
                 let mut mine = Vec::new();
-                while let Some(job) = store.claim_job(&format!("worker-{w}"), now, stale).await.unwrap() {
+                while let Some(job) = store
+                    .claim_job(&format!("worker-{w}"), now, stale)
+                    .await
+                    .unwrap()
+                {
                     mine.push(job.id);
                 }
                 mine
@@ -141,8 +196,17 @@ async fn each_job_is_claimed_by_exactly_one_process() {
     assert!(claims.values().all(|n| *n == 1), "{claims:?}");
     // A job whose owner stopped beating is taken over by another process.
     let later = now + time::Duration::minutes(10);
-    let taken = b.claim_job("worker-b", later, later - time::Duration::minutes(1)).await.unwrap().expect("a stale job is taken over");
-    let owner: String = sqlx::query("SELECT owner FROM jobs WHERE id = $1").bind(taken.id).fetch_one(b.pool()).await.unwrap().get(0);
+    let taken = b
+        .claim_job("worker-b", later, later - time::Duration::minutes(1))
+        .await
+        .unwrap()
+        .expect("a stale job is taken over");
+    let owner: String = sqlx::query("SELECT owner FROM jobs WHERE id = $1")
+        .bind(taken.id)
+        .fetch_one(b.pool())
+        .await
+        .unwrap()
+        .get(0);
     assert_eq!(owner, "worker-b");
     a.close().await;
     b.close().await;

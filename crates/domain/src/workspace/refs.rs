@@ -35,7 +35,10 @@ impl Workspace {
             .iter()
             .find(|m| m.team.key == key)
             .ok_or_else(missing)?;
-        self.store.task_by_number(team.team.id, number).await?.ok_or_else(missing)
+        self.store
+            .task_by_number(team.team.id, number)
+            .await?
+            .ok_or_else(missing)
     }
 
     pub(super) async fn resolve_status(&self, team: &Team, name: &str) -> Result<Status> {

@@ -185,10 +185,16 @@ impl Workspace {
     /// Inserts tasks prepared by the operator at the machine (seeding a benchmark) in one
     /// transaction, without resolving references one by one. Their team ids are taken as
     /// given, so no signed-in user may call it, admin or not.
-    pub async fn seed_tasks(&self, by: super::Caller<'_>, tasks: &[NewTask]) -> Result<Vec<TaskId>> {
+    pub async fn seed_tasks(
+        &self,
+        by: super::Caller<'_>,
+        tasks: &[NewTask],
+    ) -> Result<Vec<TaskId>> {
         match by {
             super::Caller::Operator => self.store.insert_tasks(tasks).await,
-            super::Caller::User(_) => Err(Error::Forbidden("seeding is for the operator at the machine".into())),
+            super::Caller::User(_) => Err(Error::Forbidden(
+                "seeding is for the operator at the machine".into(),
+            )),
         }
     }
 
@@ -577,12 +583,19 @@ impl Workspace {
         ids: &[String],
         status: &str,
     ) -> Result<Vec<Task>> {
-        let changes: Vec<(String, String)> = ids.iter().map(|id| (id.clone(), status.to_string())).collect();
+        let changes: Vec<(String, String)> = ids
+            .iter()
+            .map(|id| (id.clone(), status.to_string()))
+            .collect();
         self.set_statuses(actor, &changes).await
     }
 
     /// Sets each task's own status, all in one transaction (the undo of a bulk change).
-    pub async fn set_statuses(&self, actor: &Actor, changes: &[(String, String)]) -> Result<Vec<Task>> {
+    pub async fn set_statuses(
+        &self,
+        actor: &Actor,
+        changes: &[(String, String)],
+    ) -> Result<Vec<Task>> {
         if changes.is_empty() {
             return Err(Error::Invalid("no tasks given".into()));
         }

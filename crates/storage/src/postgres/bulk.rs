@@ -47,11 +47,13 @@ pub(super) async fn insert_bulk(tx: &mut PgConnection, tasks: &[NewTask]) -> Res
         next.insert(*team, (last - *count + 1, row.get(1)));
     }
     // Ids: taken from the identity sequence, so other writers never collide with them.
-    let mut ids: Vec<i64> = sqlx::query_scalar("SELECT nextval(pg_get_serial_sequence('tasks', 'id')) FROM generate_series(1, $1)")
-        .bind(tasks.len() as i64)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(db_error)?;
+    let mut ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT nextval(pg_get_serial_sequence('tasks', 'id')) FROM generate_series(1, $1)",
+    )
+    .bind(tasks.len() as i64)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(db_error)?;
     ids.sort_unstable();
     let mut planned = Vec::with_capacity(tasks.len());
     for (t, id) in tasks.iter().zip(&ids) {
@@ -66,12 +68,17 @@ pub(super) async fn insert_bulk(tx: &mut PgConnection, tasks: &[NewTask]) -> Res
     Ok(ids)
 }
 
-async fn insert_chunk(tx: &mut PgConnection, tasks: &[NewTask], planned: &[(i64, i64, String)]) -> Result<()> {
+async fn insert_chunk(
+    tx: &mut PgConnection,
+    tasks: &[NewTask],
+    planned: &[(i64, i64, String)],
+) -> Result<()> {
     let ids: Vec<i64> = planned.iter().map(|p| p.0).collect();
     let numbers: Vec<i64> = planned.iter().map(|p| p.1).collect();
     let keys: Vec<String> = planned.iter().map(|p| p.2.clone()).collect();
     let col = |f: &dyn Fn(&NewTask) -> i64| tasks.iter().map(f).collect::<Vec<i64>>();
-    let opt = |f: &dyn Fn(&NewTask) -> Option<i64>| tasks.iter().map(f).collect::<Vec<Option<i64>>>();
+    let opt =
+        |f: &dyn Fn(&NewTask) -> Option<i64>| tasks.iter().map(f).collect::<Vec<Option<i64>>>();
     let sql = format!(
         "INSERT INTO tasks (id, team_id, number, title, description, status_id, priority, assignee_id, creator_id, project_id, \
          milestone_id, cycle_id, due_date, estimate, created_at, updated_at, started_at, completed_at, canceled_at, search_vector) \
@@ -87,8 +94,18 @@ async fn insert_chunk(tx: &mut PgConnection, tasks: &[NewTask], planned: &[(i64,
         .bind(&ids)
         .bind(col(&|t| t.team_id))
         .bind(&numbers)
-        .bind(tasks.iter().map(|t| t.title.clone()).collect::<Vec<String>>())
-        .bind(tasks.iter().map(|t| t.description.clone()).collect::<Vec<String>>())
+        .bind(
+            tasks
+                .iter()
+                .map(|t| t.title.clone())
+                .collect::<Vec<String>>(),
+        )
+        .bind(
+            tasks
+                .iter()
+                .map(|t| t.description.clone())
+                .collect::<Vec<String>>(),
+        )
         .bind(col(&|t| t.status_id))
         .bind(col(&|t| t.priority.value()))
         .bind(opt(&|t| t.assignee_id))
@@ -96,7 +113,12 @@ async fn insert_chunk(tx: &mut PgConnection, tasks: &[NewTask], planned: &[(i64,
         .bind(opt(&|t| t.project_id))
         .bind(opt(&|t| t.milestone_id))
         .bind(opt(&|t| t.cycle_id))
-        .bind(tasks.iter().map(|t| t.due_date.map(date_text)).collect::<Vec<Option<String>>>())
+        .bind(
+            tasks
+                .iter()
+                .map(|t| t.due_date.map(date_text))
+                .collect::<Vec<Option<String>>>(),
+        )
         .bind(opt(&|t| t.estimate))
         .bind(col(&|t| millis(t.now)))
         .bind(opt(&|t| t.times.started_at.map(millis)))
@@ -107,8 +129,11 @@ async fn insert_chunk(tx: &mut PgConnection, tasks: &[NewTask], planned: &[(i64,
         .await
         .map_err(db_error)?;
 
-    let (label_tasks, label_ids): (Vec<i64>, Vec<i64>) =
-        tasks.iter().zip(&ids).flat_map(|(t, id)| t.label_ids.iter().map(move |l| (*id, *l))).unzip();
+    let (label_tasks, label_ids): (Vec<i64>, Vec<i64>) = tasks
+        .iter()
+        .zip(&ids)
+        .flat_map(|(t, id)| t.label_ids.iter().map(move |l| (*id, *l)))
+        .unzip();
     if !label_tasks.is_empty() {
         sqlx::query("INSERT INTO task_labels (task_id, label_id) SELECT * FROM UNNEST($1::bigint[], $2::bigint[])")
             .bind(&label_tasks)
@@ -136,20 +161,24 @@ async fn insert_chunk(tx: &mut PgConnection, tasks: &[NewTask], planned: &[(i64,
 /// Adds the new tasks to the progress counters, one UPDATE per project, milestone and cycle,
 /// in `adjust_progress`'s table order and then id order, so concurrent writers lock alike.
 async fn add_progress(tx: &mut PgConnection, tasks: &[NewTask]) -> Result<()> {
-    if tasks.iter().all(|t| t.project_id.is_none() && t.milestone_id.is_none() && t.cycle_id.is_none()) {
+    if tasks
+        .iter()
+        .all(|t| t.project_id.is_none() && t.milestone_id.is_none() && t.cycle_id.is_none())
+    {
         return Ok(());
     }
     let mut status_ids: Vec<i64> = tasks.iter().map(|t| t.status_id).collect();
     status_ids.sort_unstable();
     status_ids.dedup();
-    let kinds: HashMap<i64, String> = sqlx::query("SELECT id, kind FROM statuses WHERE id = ANY($1)")
-        .bind(&status_ids)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(db_error)?
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
+    let kinds: HashMap<i64, String> =
+        sqlx::query("SELECT id, kind FROM statuses WHERE id = ANY($1)")
+            .bind(&status_ids)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_error)?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
     // (table order, id) -> (total, completed, canceled)
     let tables = ["projects", "milestones", "cycles"];
     let mut counts: BTreeMap<(usize, i64), (i64, i64, i64)> = BTreeMap::new();
@@ -157,7 +186,10 @@ async fn add_progress(tx: &mut PgConnection, tasks: &[NewTask]) -> Result<()> {
         let kind = kinds.get(&t.status_id).map(String::as_str);
         let done = (kind == Some(StatusKind::Completed.as_str())) as i64;
         let canceled = (kind == Some(StatusKind::Canceled.as_str())) as i64;
-        for (table, id) in [t.project_id, t.milestone_id, t.cycle_id].into_iter().enumerate() {
+        for (table, id) in [t.project_id, t.milestone_id, t.cycle_id]
+            .into_iter()
+            .enumerate()
+        {
             if let Some(id) = id {
                 let c = counts.entry((table, id)).or_default();
                 *c = (c.0 + 1, c.1 + done, c.2 + canceled);
@@ -169,7 +201,14 @@ async fn add_progress(tx: &mut PgConnection, tasks: &[NewTask]) -> Result<()> {
             "UPDATE {} SET n_total = n_total + $1, n_completed = n_completed + $2, n_canceled = n_canceled + $3 WHERE id = $4",
             tables[table]
         );
-        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(total).bind(completed).bind(canceled).bind(id).execute(&mut *tx).await.map_err(db_error)?;
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(total)
+            .bind(completed)
+            .bind(canceled)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
     }
     Ok(())
 }

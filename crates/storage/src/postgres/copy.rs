@@ -25,15 +25,30 @@ use super::{PgStore, db_error, known_version};
 /// integer, `name:t` text, `name:b` a flag (0/1 in SQLite, BOOLEAN here), `name:x` bytes.
 /// The first column is the key that pages are read by when it is `id`.
 pub const TABLES: &[(&str, &str)] = &[
-    ("users", "id email:t name:t password_hash:t is_admin:b created_at"),
-    ("teams", "id key:t name:t task_counter cycle_counter created_at"),
+    (
+        "users",
+        "id email:t name:t password_hash:t is_admin:b created_at",
+    ),
+    (
+        "teams",
+        "id key:t name:t task_counter cycle_counter created_at",
+    ),
     ("memberships", "team_id user_id role:t"),
     ("statuses", "id team_id name:t kind:t position color:t"),
     ("labels", "id team_id name:t color:t"),
-    ("projects", "id name:t description:t status:t lead_id start_date:t target_date:t created_at updated_at n_total n_completed n_canceled"),
+    (
+        "projects",
+        "id name:t description:t status:t lead_id start_date:t target_date:t created_at updated_at n_total n_completed n_canceled",
+    ),
     ("project_teams", "project_id team_id"),
-    ("milestones", "id project_id name:t target_date:t position n_total n_completed n_canceled"),
-    ("cycles", "id team_id number name:t starts_on:t ends_on:t n_total n_completed n_canceled"),
+    (
+        "milestones",
+        "id project_id name:t target_date:t position n_total n_completed n_canceled",
+    ),
+    (
+        "cycles",
+        "id team_id number name:t starts_on:t ends_on:t n_total n_completed n_canceled",
+    ),
     (
         "tasks",
         "id team_id number title:t description:t status_id priority assignee_id creator_id project_id milestone_id cycle_id \
@@ -41,21 +56,39 @@ pub const TABLES: &[(&str, &str)] = &[
     ),
     ("task_labels", "task_id label_id"),
     ("task_events", "id task_id actor_id at field:t old:t new:t"),
-    ("comments", "id task_id author_id body:t created_at edited_at"),
-    ("docs", "id team_id project_id title:t content:t creator_id created_at updated_at deleted_at deleted_by"),
-    ("personal_tokens", "user_id digest:t hint:t created_at expires_at last_used_at"),
+    (
+        "comments",
+        "id task_id author_id body:t created_at edited_at",
+    ),
+    (
+        "docs",
+        "id team_id project_id title:t content:t creator_id created_at updated_at deleted_at deleted_by",
+    ),
+    (
+        "personal_tokens",
+        "user_id digest:t hint:t created_at expires_at last_used_at",
+    ),
     ("tool_calls", "id user_id tool:t target:t ok:b at"),
     ("sessions", "digest:t user_id csrf_token:t expires_at"),
-    ("jobs", "id user_id kind:t state:t input:t done total result:t error:t owner:t heartbeat_at created_at started_at finished_at"),
+    (
+        "jobs",
+        "id user_id kind:t state:t input:t done total result:t error:t owner:t heartbeat_at created_at started_at finished_at",
+    ),
     ("job_errors", "job_id row_number message:t"),
     ("job_files", "job_id name:t content:x"),
     ("conversations", "id user_id title:t created_at updated_at"),
-    ("conversation_messages", "id conversation_id role:t content:t at"),
+    (
+        "conversation_messages",
+        "id conversation_id role:t content:t at",
+    ),
 ];
 
 /// SQLite tables that are derived (the FTS5 index) or the runner's own: not copied.
 fn derived(table: &str) -> bool {
-    table == "schema_migrations" || table.starts_with("task_fts") || table.starts_with("doc_fts") || table.starts_with("sqlite_")
+    table == "schema_migrations"
+        || table.starts_with("task_fts")
+        || table.starts_with("doc_fts")
+        || table.starts_with("sqlite_")
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -157,7 +190,10 @@ impl CopyReport {
 
     /// One line per table and a verdict.
     pub fn render(&self) -> String {
-        let mut out = format!("{:<22} {:>10} {:>10}  {:<32}  {}\n", "table", "source", "target", "checksum (source)", "");
+        let mut out = format!(
+            "{:<22} {:>10} {:>10}  {:<32}  {}\n",
+            "table", "source", "target", "checksum (source)", ""
+        );
         for t in &self.tables {
             let verdict = if t.ok() {
                 "ok".to_string()
@@ -166,10 +202,19 @@ impl CopyReport {
             } else {
                 format!("CHECKSUM DIFFERS (target {})", t.target.hex())
             };
-            out.push_str(&format!("{:<22} {:>10} {:>10}  {}  {verdict}\n", t.table, t.source.rows, t.target.rows, t.source.hex()));
+            out.push_str(&format!(
+                "{:<22} {:>10} {:>10}  {}  {verdict}\n",
+                t.table,
+                t.source.rows,
+                t.target.rows,
+                t.source.hex()
+            ));
         }
         if self.unindexed > 0 {
-            out.push_str(&format!("{} tasks or docs have no search vector\n", self.unindexed));
+            out.push_str(&format!(
+                "{} tasks or docs have no search vector\n",
+                self.unindexed
+            ));
         }
         let rows: u64 = self.tables.iter().map(|t| t.source.rows).sum();
         out.push_str(&format!(
@@ -178,7 +223,11 @@ impl CopyReport {
             self.tables.len(),
             self.copy_time.as_secs_f64(),
             self.verify_time.as_secs_f64(),
-            if self.ok() { "verified, nothing lost" } else { "MISMATCH" }
+            if self.ok() {
+                "verified, nothing lost"
+            } else {
+                "MISMATCH"
+            }
         ));
         out
     }
@@ -186,17 +235,28 @@ impl CopyReport {
 
 /// The database file of `sqlite:PATH`: PATH is a data dir (with `orgn.db`) or the file.
 pub fn sqlite_file(path: &Path) -> PathBuf {
-    if path.is_dir() { path.join(crate::sqlite::DATABASE_FILE) } else { path.to_path_buf() }
+    if path.is_dir() {
+        path.join(crate::sqlite::DATABASE_FILE)
+    } else {
+        path.to_path_buf()
+    }
 }
 
 const PAGE: i64 = 5000;
 
 /// Copies the SQLite workspace at `source` (data dir or file) into the empty PostgreSQL
 /// database at `target_url` and verifies it. `progress` hears one line per table.
-pub async fn copy(source: &Path, target_url: &str, progress: &(dyn Fn(&str) + Sync)) -> Result<CopyReport, Error> {
+pub async fn copy(
+    source: &Path,
+    target_url: &str,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<CopyReport, Error> {
     let file = sqlite_file(source);
     if !file.is_file() {
-        return Err(Error::Invalid(format!("no Orgn database at {}", file.display())));
+        return Err(Error::Invalid(format!(
+            "no Orgn database at {}",
+            file.display()
+        )));
     }
     let mut src = SqliteConnectOptions::from_str("sqlite:")
         .map_err(super::internal)?
@@ -213,7 +273,10 @@ pub async fn copy(source: &Path, target_url: &str, progress: &(dyn Fn(&str) + Sy
 
     let started = Instant::now();
     // One read transaction: every table from the same snapshot.
-    sqlx::query("BEGIN").execute(&mut src).await.map_err(db_error)?;
+    sqlx::query("BEGIN")
+        .execute(&mut src)
+        .await
+        .map_err(db_error)?;
     let mut tx = target.pool().begin().await.map_err(db_error)?;
     let mut sums = Vec::new();
     for (table, spec) in TABLES {
@@ -222,18 +285,34 @@ pub async fn copy(source: &Path, target_url: &str, progress: &(dyn Fn(&str) + Sy
         progress(&format!("copied {table}: {} rows", sum.rows));
         sums.push((*table, sum));
     }
-    sqlx::query("COMMIT").execute(&mut src).await.map_err(db_error)?;
+    sqlx::query("COMMIT")
+        .execute(&mut src)
+        .await
+        .map_err(db_error)?;
     for (table, spec) in TABLES {
         if spec.starts_with("id ") {
-            let sql = format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM {table}), false)");
-            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await.map_err(db_error)?;
+            let sql = format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
         }
     }
     progress("computing search vectors");
-    let sql = format!("UPDATE tasks t SET search_vector = {TASK_VECTOR} FROM teams tm WHERE tm.id = t.team_id");
-    sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await.map_err(db_error)?;
+    let sql = format!(
+        "UPDATE tasks t SET search_vector = {TASK_VECTOR} FROM teams tm WHERE tm.id = t.team_id"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
     let sql = format!("UPDATE docs d SET search_vector = {DOC_VECTOR}");
-    sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await.map_err(db_error)?;
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
     let _ = src.close().await;
     let copy_time = started.elapsed();
 
@@ -244,7 +323,11 @@ pub async fn copy(source: &Path, target_url: &str, progress: &(dyn Fn(&str) + Sy
     let mut tables = Vec::new();
     for ((table, spec), (_, source)) in TABLES.iter().zip(sums) {
         let target_sum = checksum_target(&mut tx, table, &columns(spec)).await?;
-        tables.push(TableReport { table, source, target: target_sum });
+        tables.push(TableReport {
+            table,
+            source,
+            target: target_sum,
+        });
     }
     let unindexed: i64 = sqlx::query_scalar(
         "SELECT (SELECT count(*) FROM tasks WHERE search_vector = ''::tsvector) + (SELECT count(*) FROM docs WHERE search_vector = ''::tsvector)",
@@ -252,7 +335,12 @@ pub async fn copy(source: &Path, target_url: &str, progress: &(dyn Fn(&str) + Sy
     .fetch_one(&mut *tx)
     .await
     .map_err(db_error)?;
-    let report = CopyReport { tables, unindexed, copy_time, verify_time: started.elapsed() };
+    let report = CopyReport {
+        tables,
+        unindexed,
+        copy_time,
+        verify_time: started.elapsed(),
+    };
     if report.ok() {
         tx.commit().await.map_err(db_error)?;
     } else {
@@ -265,38 +353,59 @@ pub async fn copy(source: &Path, target_url: &str, progress: &(dyn Fn(&str) + Sy
 /// The source must be at the schema version this binary writes to PostgreSQL, and have no
 /// table or column that the copy does not know.
 async fn check_source(src: &mut SqliteConnection, file: &Path) -> Result<(), Error> {
-    let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations ORDER BY version")
-        .fetch_all(&mut *src)
-        .await
-        .map_err(|e| Error::Invalid(format!("{} is not an Orgn database: {e}", file.display())))?;
+    let versions: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM schema_migrations ORDER BY version")
+            .fetch_all(&mut *src)
+            .await
+            .map_err(|e| {
+                Error::Invalid(format!("{} is not an Orgn database: {e}", file.display()))
+            })?;
     let version = versions.last().copied().unwrap_or(0);
     let known = known_version();
     if version != known {
         return Err(Error::Invalid(format!(
             "{} has schema version {version}, this orgn copies version {known}; {}",
             file.display(),
-            if version < known { "open it with this orgn first (orgn migrate --data-dir …)" } else { "upgrade orgn" }
+            if version < known {
+                "open it with this orgn first (orgn migrate --data-dir …)"
+            } else {
+                "upgrade orgn"
+            }
         )));
     }
     let tables: Vec<String> =
-        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").fetch_all(&mut *src).await.map_err(db_error)?;
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .fetch_all(&mut *src)
+            .await
+            .map_err(db_error)?;
     for table in tables.iter().filter(|t| !derived(t)) {
         let Some((_, spec)) = TABLES.iter().find(|(name, _)| name == table) else {
-            return Err(Error::Invalid(format!("the source has a table {table} that this orgn cannot copy; nothing was copied")));
+            return Err(Error::Invalid(format!(
+                "the source has a table {table} that this orgn cannot copy; nothing was copied"
+            )));
         };
         let known: Vec<&str> = columns(spec).iter().map(|c| c.name).collect();
-        let present: Vec<String> =
-            sqlx::query_scalar("SELECT name FROM pragma_table_info(?)").bind(table).fetch_all(&mut *src).await.map_err(db_error)?;
+        let present: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?)")
+            .bind(table)
+            .fetch_all(&mut *src)
+            .await
+            .map_err(db_error)?;
         if let Some(unknown) = present.iter().find(|c| !known.contains(&c.as_str())) {
-            return Err(Error::Invalid(format!("the source's table {table} has a column {unknown} that this orgn cannot copy; nothing was copied")));
+            return Err(Error::Invalid(format!(
+                "the source's table {table} has a column {unknown} that this orgn cannot copy; nothing was copied"
+            )));
         }
         if let Some(missing) = known.iter().find(|c| !present.iter().any(|p| p == *c)) {
-            return Err(Error::Invalid(format!("the source's table {table} lacks the column {missing}; nothing was copied")));
+            return Err(Error::Invalid(format!(
+                "the source's table {table} lacks the column {missing}; nothing was copied"
+            )));
         }
     }
     for (table, _) in TABLES {
         if !tables.iter().any(|t| t == table) {
-            return Err(Error::Invalid(format!("the source has no table {table}; is it an Orgn database?")));
+            return Err(Error::Invalid(format!(
+                "the source has no table {table}; is it an Orgn database?"
+            )));
         }
     }
     Ok(())
@@ -305,7 +414,10 @@ async fn check_source(src: &mut SqliteConnection, file: &Path) -> Result<(), Err
 async fn check_target_empty(target: &PgStore) -> Result<(), Error> {
     for (table, _) in TABLES {
         let sql = format!("SELECT count(*) FROM {table}");
-        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(target.pool()).await.map_err(db_error)?;
+        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_one(target.pool())
+            .await
+            .map_err(db_error)?;
         if n > 0 {
             return Err(Error::Invalid(format!(
                 "the target database is not empty ({table} has {n} rows); copy into a new, empty database"
@@ -318,19 +430,47 @@ async fn check_target_empty(target: &PgStore) -> Result<(), Error> {
 fn sqlite_value(row: &SqliteRow, i: usize, kind: Kind) -> Result<Value, Error> {
     let err = |e: sqlx::Error| Error::Internal(format!("reading column {i}: {e}"));
     Ok(match kind {
-        Kind::Int | Kind::Flag => row.try_get::<Option<i64>, _>(i).map_err(err)?.map(Value::Int).unwrap_or(Value::Null),
-        Kind::Text => row.try_get::<Option<String>, _>(i).map_err(err)?.map(Value::Text).unwrap_or(Value::Null),
-        Kind::Bytes => row.try_get::<Option<Vec<u8>>, _>(i).map_err(err)?.map(Value::Bytes).unwrap_or(Value::Null),
+        Kind::Int | Kind::Flag => row
+            .try_get::<Option<i64>, _>(i)
+            .map_err(err)?
+            .map(Value::Int)
+            .unwrap_or(Value::Null),
+        Kind::Text => row
+            .try_get::<Option<String>, _>(i)
+            .map_err(err)?
+            .map(Value::Text)
+            .unwrap_or(Value::Null),
+        Kind::Bytes => row
+            .try_get::<Option<Vec<u8>>, _>(i)
+            .map_err(err)?
+            .map(Value::Bytes)
+            .unwrap_or(Value::Null),
     })
 }
 
 fn pg_value(row: &PgRow, i: usize, kind: Kind) -> Result<Value, Error> {
     let err = |e: sqlx::Error| Error::Internal(format!("reading column {i}: {e}"));
     Ok(match kind {
-        Kind::Int => row.try_get::<Option<i64>, _>(i).map_err(err)?.map(Value::Int).unwrap_or(Value::Null),
-        Kind::Flag => row.try_get::<Option<bool>, _>(i).map_err(err)?.map(|b| Value::Int(b as i64)).unwrap_or(Value::Null),
-        Kind::Text => row.try_get::<Option<String>, _>(i).map_err(err)?.map(Value::Text).unwrap_or(Value::Null),
-        Kind::Bytes => row.try_get::<Option<Vec<u8>>, _>(i).map_err(err)?.map(Value::Bytes).unwrap_or(Value::Null),
+        Kind::Int => row
+            .try_get::<Option<i64>, _>(i)
+            .map_err(err)?
+            .map(Value::Int)
+            .unwrap_or(Value::Null),
+        Kind::Flag => row
+            .try_get::<Option<bool>, _>(i)
+            .map_err(err)?
+            .map(|b| Value::Int(b as i64))
+            .unwrap_or(Value::Null),
+        Kind::Text => row
+            .try_get::<Option<String>, _>(i)
+            .map_err(err)?
+            .map(Value::Text)
+            .unwrap_or(Value::Null),
+        Kind::Bytes => row
+            .try_get::<Option<Vec<u8>>, _>(i)
+            .map_err(err)?
+            .map(Value::Bytes)
+            .unwrap_or(Value::Null),
     })
 }
 
@@ -348,21 +488,35 @@ fn push_value(b: &mut sqlx::query_builder::Separated<'_, Postgres, &str>, v: &Va
 }
 
 /// Copies one table page by page (by rowid); the checksum of what was read.
-async fn copy_table(src: &mut SqliteConnection, tx: &mut sqlx::PgConnection, table: &str, cols: &[Column]) -> Result<Checksum, Error> {
+async fn copy_table(
+    src: &mut SqliteConnection,
+    tx: &mut sqlx::PgConnection,
+    table: &str,
+    cols: &[Column],
+) -> Result<Checksum, Error> {
     let names: Vec<&str> = cols.iter().map(|c| c.name).collect();
     let list = names.join(", ");
-    let select = format!("SELECT rowid, {list} FROM {table} WHERE rowid > ? ORDER BY rowid LIMIT {PAGE}");
+    let select =
+        format!("SELECT rowid, {list} FROM {table} WHERE rowid > ? ORDER BY rowid LIMIT {PAGE}");
     // PostgreSQL takes at most 65535 parameters in one statement.
     let per_insert = (60_000 / cols.len()).min(2_000);
     let mut sum = Checksum::default();
     let mut after = i64::MIN;
     loop {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(select.clone())).bind(after).fetch_all(&mut *src).await.map_err(db_error)?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(select.clone()))
+            .bind(after)
+            .fetch_all(&mut *src)
+            .await
+            .map_err(db_error)?;
         let Some(last) = rows.last() else { break };
         after = last.get(0);
         let mut values = Vec::with_capacity(rows.len());
         for row in &rows {
-            let v: Vec<Value> = cols.iter().enumerate().map(|(i, c)| sqlite_value(row, i + 1, c.kind)).collect::<Result<_, _>>()?;
+            let v: Vec<Value> = cols
+                .iter()
+                .enumerate()
+                .map(|(i, c)| sqlite_value(row, i + 1, c.kind))
+                .collect::<Result<_, _>>()?;
             sum.add(&v);
             values.push(v);
         }
@@ -373,10 +527,13 @@ async fn copy_table(src: &mut SqliteConnection, tx: &mut sqlx::PgConnection, tab
                     push_value(&mut sep, v, c.kind);
                 }
             });
-            b.build().execute(&mut *tx).await.map_err(|e| match db_error(e) {
-                Error::Internal(m) => Error::Internal(format!("copying {table}: {m}")),
-                other => Error::Invalid(format!("copying {table}: {other}")),
-            })?;
+            b.build()
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| match db_error(e) {
+                    Error::Internal(m) => Error::Internal(format!("copying {table}: {m}")),
+                    other => Error::Invalid(format!("copying {table}: {other}")),
+                })?;
         }
         if (rows.len() as i64) < PAGE {
             break;
@@ -386,16 +543,28 @@ async fn copy_table(src: &mut SqliteConnection, tx: &mut sqlx::PgConnection, tab
 }
 
 /// The checksum of a table as it is in PostgreSQL now, read page by page.
-async fn checksum_target(tx: &mut sqlx::PgConnection, table: &str, cols: &[Column]) -> Result<Checksum, Error> {
+async fn checksum_target(
+    tx: &mut sqlx::PgConnection,
+    table: &str,
+    cols: &[Column],
+) -> Result<Checksum, Error> {
     let list = cols.iter().map(|c| c.name).collect::<Vec<_>>().join(", ");
     let mut sum = Checksum::default();
     if cols[0].name == "id" {
         let select = format!("SELECT {list} FROM {table} WHERE id > $1 ORDER BY id LIMIT {PAGE}");
         let mut after = i64::MIN;
         loop {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(select.clone())).bind(after).fetch_all(&mut *tx).await.map_err(db_error)?;
+            let rows = sqlx::query(sqlx::AssertSqlSafe(select.clone()))
+                .bind(after)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db_error)?;
             for row in &rows {
-                let v: Vec<Value> = cols.iter().enumerate().map(|(i, c)| pg_value(row, i, c.kind)).collect::<Result<_, _>>()?;
+                let v: Vec<Value> = cols
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| pg_value(row, i, c.kind))
+                    .collect::<Result<_, _>>()?;
                 sum.add(&v);
             }
             match rows.last() {
@@ -405,9 +574,16 @@ async fn checksum_target(tx: &mut sqlx::PgConnection, table: &str, cols: &[Colum
         }
     } else {
         let select = format!("SELECT {list} FROM {table}");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(select)).fetch_all(&mut *tx).await.map_err(db_error)?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(select))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_error)?;
         for row in &rows {
-            let v: Vec<Value> = cols.iter().enumerate().map(|(i, c)| pg_value(row, i, c.kind)).collect::<Result<_, _>>()?;
+            let v: Vec<Value> = cols
+                .iter()
+                .enumerate()
+                .map(|(i, c)| pg_value(row, i, c.kind))
+                .collect::<Result<_, _>>()?;
             sum.add(&v);
         }
     }
@@ -429,12 +605,24 @@ mod tests {
     #[test]
     fn the_checksum_ignores_order_and_sees_every_value() {
         let a = vec![Value::Int(1), Value::Text("x".into()), Value::Null];
-        let b = vec![Value::Int(2), Value::Text("".into()), Value::Bytes(vec![0, 255])];
+        let b = vec![
+            Value::Int(2),
+            Value::Text("".into()),
+            Value::Bytes(vec![0, 255]),
+        ];
         assert!(sum(&[a.clone(), b.clone()]) == sum(&[b.clone(), a.clone()]));
         for changed in [
-            vec![Value::Int(1), Value::Text("x".into()), Value::Text("".into())],
+            vec![
+                Value::Int(1),
+                Value::Text("x".into()),
+                Value::Text("".into()),
+            ],
             vec![Value::Int(1), Value::Text("x ".into()), Value::Null],
-            vec![Value::Text("1".into()), Value::Text("x".into()), Value::Null],
+            vec![
+                Value::Text("1".into()),
+                Value::Text("x".into()),
+                Value::Null,
+            ],
         ] {
             assert!(sum(&[a.clone(), b.clone()]) != sum(&[changed, b.clone()]));
         }
@@ -446,9 +634,21 @@ mod tests {
         let other = sum(&[vec![Value::Int(2)]]);
         let report = CopyReport {
             tables: vec![
-                TableReport { table: "users", source: one, target: one },
-                TableReport { table: "tasks", source: one, target: other },
-                TableReport { table: "docs", source: one, target: Checksum::default() },
+                TableReport {
+                    table: "users",
+                    source: one,
+                    target: one,
+                },
+                TableReport {
+                    table: "tasks",
+                    source: one,
+                    target: other,
+                },
+                TableReport {
+                    table: "docs",
+                    source: one,
+                    target: Checksum::default(),
+                },
             ],
             unindexed: 0,
             copy_time: Duration::ZERO,
@@ -456,9 +656,21 @@ mod tests {
         };
         assert!(!report.ok());
         let text = report.render();
-        assert!(text.lines().any(|l| l.starts_with("users") && l.ends_with("ok")), "{text}");
-        assert!(text.lines().any(|l| l.starts_with("tasks") && l.contains("CHECKSUM DIFFERS")), "{text}");
-        assert!(text.lines().any(|l| l.starts_with("docs") && l.contains("ROW COUNT DIFFERS")), "{text}");
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("users") && l.ends_with("ok")),
+            "{text}"
+        );
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("tasks") && l.contains("CHECKSUM DIFFERS")),
+            "{text}"
+        );
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("docs") && l.contains("ROW COUNT DIFFERS")),
+            "{text}"
+        );
         assert!(text.trim_end().ends_with("MISMATCH"), "{text}");
     }
 
@@ -469,6 +681,11 @@ mod tests {
             assert!(!cols.is_empty(), "{table}");
             assert_eq!(cols.len(), spec.split_whitespace().count());
         }
-        assert!(columns("a b:t c:b d:x").iter().map(|c| c.kind).eq([Kind::Int, Kind::Text, Kind::Flag, Kind::Bytes]));
+        assert!(columns("a b:t c:b d:x").iter().map(|c| c.kind).eq([
+            Kind::Int,
+            Kind::Text,
+            Kind::Flag,
+            Kind::Bytes
+        ]));
     }
 }

@@ -20,8 +20,10 @@ fn job(row: &PgRow) -> Result<Job> {
     Ok(Job {
         id: row.int("id")?,
         user_id: row.int("user_id")?,
-        kind: JobKind::parse(&kind).ok_or_else(|| Error::Internal(format!("unknown job kind {kind}")))?,
-        state: JobState::parse(&state).ok_or_else(|| Error::Internal(format!("unknown job state {state}")))?,
+        kind: JobKind::parse(&kind)
+            .ok_or_else(|| Error::Internal(format!("unknown job kind {kind}")))?,
+        state: JobState::parse(&state)
+            .ok_or_else(|| Error::Internal(format!("unknown job state {state}")))?,
         input: row.text("input")?,
         done: row.int("done")?,
         total: row.int("total")?,
@@ -35,11 +37,19 @@ fn job(row: &PgRow) -> Result<Job> {
 
 fn trash_item(row: &PgRow) -> Result<TrashItem> {
     let deleted_by = match row.opt_int("uid")? {
-        Some(id) => Some(UserRef { id, name: row.text("uname")?, email: row.text("uemail")? }),
+        Some(id) => Some(UserRef {
+            id,
+            name: row.text("uname")?,
+            email: row.text("uemail")?,
+        }),
         None => None,
     };
     Ok(TrashItem {
-        kind: if row.text("kind")? == "task" { TrashKind::Task } else { TrashKind::Doc },
+        kind: if row.text("kind")? == "task" {
+            TrashKind::Task
+        } else {
+            TrashKind::Doc
+        },
         id: row.int("id")?,
         label: row.text("label")?,
         title: row.text("title")?,
@@ -92,15 +102,31 @@ impl PgStore {
     }
 
     /// Deleted rows keep their search vectors, so restoring is a matter of clearing the mark.
-    pub(super) async fn restore(&self, kind: TrashKind, id: i64, now: OffsetDateTime) -> Result<()> {
+    pub(super) async fn restore(
+        &self,
+        kind: TrashKind,
+        id: i64,
+        now: OffsetDateTime,
+    ) -> Result<()> {
         let sql = match kind {
-            TrashKind::Task => "UPDATE tasks SET deleted_at = NULL, deleted_by = NULL, updated_at = $1 WHERE id = $2 AND deleted_at IS NOT NULL",
-            TrashKind::Doc => "UPDATE docs SET deleted_at = NULL, deleted_by = NULL, updated_at = $1 WHERE id = $2 AND deleted_at IS NOT NULL",
+            TrashKind::Task => {
+                "UPDATE tasks SET deleted_at = NULL, deleted_by = NULL, updated_at = $1 WHERE id = $2 AND deleted_at IS NOT NULL"
+            }
+            TrashKind::Doc => {
+                "UPDATE docs SET deleted_at = NULL, deleted_by = NULL, updated_at = $1 WHERE id = $2 AND deleted_at IS NOT NULL"
+            }
         };
         let mut tx = self.pool.begin().await.map_err(db_error)?;
-        let restored = sqlx::query(sql).bind(millis(now)).bind(id).execute(&mut *tx).await.map_err(db_error)?;
+        let restored = sqlx::query(sql)
+            .bind(millis(now))
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
         match kind {
-            TrashKind::Task if restored.rows_affected() == 1 => adjust_progress(&mut tx, id, 1).await?,
+            TrashKind::Task if restored.rows_affected() == 1 => {
+                adjust_progress(&mut tx, id, 1).await?
+            }
             TrashKind::Doc => refresh_doc_vector(&mut tx, id).await?,
             _ => {}
         }
@@ -119,22 +145,30 @@ impl PgStore {
             TrashKind::Doc => &["DELETE FROM docs WHERE id = $1 AND deleted_at IS NOT NULL"],
         };
         for sql in statements {
-            sqlx::query(*sql).bind(id).execute(&mut *tx).await.map_err(db_error)?;
+            sqlx::query(*sql)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
         }
         tx.commit().await.map_err(db_error)
     }
 
     pub(super) async fn purge_before(&self, cutoff: OffsetDateTime) -> Result<u64> {
-        let tasks: Vec<i64> = sqlx::query_scalar("SELECT id FROM tasks WHERE deleted_at IS NOT NULL AND deleted_at < $1")
-            .bind(millis(cutoff))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)?;
-        let docs: Vec<i64> = sqlx::query_scalar("SELECT id FROM docs WHERE deleted_at IS NOT NULL AND deleted_at < $1")
-            .bind(millis(cutoff))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)?;
+        let tasks: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM tasks WHERE deleted_at IS NOT NULL AND deleted_at < $1",
+        )
+        .bind(millis(cutoff))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        let docs: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM docs WHERE deleted_at IS NOT NULL AND deleted_at < $1",
+        )
+        .bind(millis(cutoff))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
         for id in &tasks {
             self.purge(TrashKind::Task, *id).await?;
         }
@@ -144,18 +178,34 @@ impl PgStore {
         Ok((tasks.len() + docs.len()) as u64)
     }
 
-    pub(super) async fn mark_deleted_by(&self, kind: TrashKind, id: i64, user: UserId) -> Result<()> {
+    pub(super) async fn mark_deleted_by(
+        &self,
+        kind: TrashKind,
+        id: i64,
+        user: UserId,
+    ) -> Result<()> {
         let sql = match kind {
             TrashKind::Task => "UPDATE tasks SET deleted_by = $1 WHERE id = $2",
             TrashKind::Doc => "UPDATE docs SET deleted_by = $1 WHERE id = $2",
         };
-        sqlx::query(sql).bind(user).bind(id).execute(&self.pool).await.map_err(db_error)?;
+        sqlx::query(sql)
+            .bind(user)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
         Ok(())
     }
 
     // --- Jobs ----------------------------------------------------------------------------
 
-    pub(super) async fn new_job(&self, user: UserId, kind: JobKind, input: &str, now: OffsetDateTime) -> Result<JobId> {
+    pub(super) async fn new_job(
+        &self,
+        user: UserId,
+        kind: JobKind,
+        input: &str,
+        now: OffsetDateTime,
+    ) -> Result<JobId> {
         sqlx::query_scalar("INSERT INTO jobs (user_id, kind, state, input, created_at) VALUES ($1, $2, 'queued', $3, $4) RETURNING id")
             .bind(user)
             .bind(kind.as_str())
@@ -168,19 +218,34 @@ impl PgStore {
 
     pub(super) async fn get_job(&self, id: JobId) -> Result<Option<Job>> {
         let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await.map_err(db_error)?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
         row.as_ref().map(job).transpose()
     }
 
     pub(super) async fn user_jobs(&self, user: UserId, limit: i64) -> Result<Vec<Job>> {
-        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE user_id = $1 ORDER BY id DESC LIMIT $2");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(user).bind(limit).fetch_all(&self.pool).await.map_err(db_error)?;
+        let sql =
+            format!("SELECT {JOB_COLUMNS} FROM jobs WHERE user_id = $1 ORDER BY id DESC LIMIT $2");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(user)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
         rows.iter().map(job).collect()
     }
 
     /// Exactly one process gets each job: the candidate row is locked with `FOR UPDATE SKIP
     /// LOCKED`, so a concurrent claimer passes over it to the next one instead of waiting.
-    pub(super) async fn claim(&self, owner: &str, now: OffsetDateTime, stale_before: OffsetDateTime) -> Result<Option<Job>> {
+    pub(super) async fn claim(
+        &self,
+        owner: &str,
+        now: OffsetDateTime,
+        stale_before: OffsetDateTime,
+    ) -> Result<Option<Job>> {
         let sql = format!(
             "UPDATE jobs SET state = 'running', owner = $1, heartbeat_at = $2, started_at = coalesce(started_at, $2) \
              WHERE id = (SELECT id FROM jobs WHERE state = 'queued' OR (state = 'running' AND heartbeat_at < $3) \
@@ -196,7 +261,13 @@ impl PgStore {
         row.as_ref().map(job).transpose()
     }
 
-    pub(super) async fn progress(&self, id: JobId, done: i64, total: i64, now: OffsetDateTime) -> Result<bool> {
+    pub(super) async fn progress(
+        &self,
+        id: JobId,
+        done: i64,
+        total: i64,
+        now: OffsetDateTime,
+    ) -> Result<bool> {
         let updated = sqlx::query("UPDATE jobs SET done = $1, total = $2, heartbeat_at = $3 WHERE id = $4 AND state = 'running'")
             .bind(done)
             .bind(total)
@@ -208,7 +279,14 @@ impl PgStore {
         Ok(updated.rows_affected() == 1)
     }
 
-    pub(super) async fn finish(&self, id: JobId, state: JobState, result: Option<&str>, error: Option<&str>, now: OffsetDateTime) -> Result<()> {
+    pub(super) async fn finish(
+        &self,
+        id: JobId,
+        state: JobState,
+        result: Option<&str>,
+        error: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<()> {
         sqlx::query(
             "UPDATE jobs SET state = $1, result = $2, error = $3, finished_at = $4, owner = NULL WHERE id = $5 AND state IN ('queued', 'running')",
         )
@@ -233,15 +311,20 @@ impl PgStore {
         Ok(updated.rows_affected() == 1)
     }
 
-    pub(super) async fn write_import_chunk(&self, chunk: &ImportChunk, now: OffsetDateTime) -> Result<()> {
+    pub(super) async fn write_import_chunk(
+        &self,
+        chunk: &ImportChunk,
+        now: OffsetDateTime,
+    ) -> Result<()> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
         // Checked inside the transaction with the job's row locked: a cancel waits for this
         // chunk, and a canceled job writes nothing more.
-        let state: Option<String> = sqlx::query_scalar("SELECT state FROM jobs WHERE id = $1 FOR UPDATE")
-            .bind(chunk.job)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_error)?;
+        let state: Option<String> =
+            sqlx::query_scalar("SELECT state FROM jobs WHERE id = $1 FOR UPDATE")
+                .bind(chunk.job)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_error)?;
         if state.as_deref() != Some("running") {
             return Err(Error::Conflict("the job is no longer running".into()));
         }
@@ -269,11 +352,13 @@ impl PgStore {
     }
 
     pub(super) async fn errors_of(&self, id: JobId) -> Result<Vec<(i64, String)>> {
-        let rows = sqlx::query("SELECT row_number, message FROM job_errors WHERE job_id = $1 ORDER BY row_number")
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)?;
+        let rows = sqlx::query(
+            "SELECT row_number, message FROM job_errors WHERE job_id = $1 ORDER BY row_number",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
@@ -300,21 +385,36 @@ impl PgStore {
     }
 
     pub(super) async fn reindex_batch(&self, after_id: i64, limit: i64) -> Result<Option<i64>> {
-        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM tasks WHERE id > $1 AND deleted_at IS NULL ORDER BY id LIMIT $2")
-            .bind(after_id)
-            .bind(limit)
-            .fetch_all(&self.pool)
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM tasks WHERE id > $1 AND deleted_at IS NULL ORDER BY id LIMIT $2",
+        )
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        let Some(last) = ids.last().copied() else {
+            return Ok(None);
+        };
+        let sql = format!(
+            "UPDATE tasks t SET search_vector = {TASK_VECTOR} FROM teams tm WHERE tm.id = t.team_id AND t.id = ANY($1)"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(&ids)
+            .execute(&self.pool)
             .await
             .map_err(db_error)?;
-        let Some(last) = ids.last().copied() else { return Ok(None) };
-        let sql = format!("UPDATE tasks t SET search_vector = {TASK_VECTOR} FROM teams tm WHERE tm.id = t.team_id AND t.id = ANY($1)");
-        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&ids).execute(&self.pool).await.map_err(db_error)?;
         Ok(Some(last))
     }
 
     // --- Conversations -------------------------------------------------------------------
 
-    pub(super) async fn new_conversation(&self, user: UserId, title: &str, now: OffsetDateTime) -> Result<ConversationId> {
+    pub(super) async fn new_conversation(
+        &self,
+        user: UserId,
+        title: &str,
+        now: OffsetDateTime,
+    ) -> Result<ConversationId> {
         sqlx::query_scalar("INSERT INTO conversations (user_id, title, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING id")
             .bind(user)
             .bind(title)
@@ -324,17 +424,35 @@ impl PgStore {
             .map_err(db_error)
     }
 
-    pub(super) async fn user_conversations(&self, user: UserId, limit: i64) -> Result<Vec<Conversation>> {
+    pub(super) async fn user_conversations(
+        &self,
+        user: UserId,
+        limit: i64,
+    ) -> Result<Vec<Conversation>> {
         let rows = sqlx::query("SELECT id, title, updated_at FROM conversations WHERE user_id = $1 ORDER BY updated_at DESC, id DESC LIMIT $2")
             .bind(user)
             .bind(limit)
             .fetch_all(&self.pool)
             .await
             .map_err(db_error)?;
-        rows.iter().map(|r| Ok(Conversation { id: r.int("id")?, title: r.text("title")?, updated_at: from_millis(r.int("updated_at")?) })).collect()
+        rows.iter()
+            .map(|r| {
+                Ok(Conversation {
+                    id: r.int("id")?,
+                    title: r.text("title")?,
+                    updated_at: from_millis(r.int("updated_at")?),
+                })
+            })
+            .collect()
     }
 
-    pub(super) async fn add_message(&self, id: ConversationId, role: ChatRole, content: &str, now: OffsetDateTime) -> Result<i64> {
+    pub(super) async fn add_message(
+        &self,
+        id: ConversationId,
+        role: ChatRole,
+        content: &str,
+        now: OffsetDateTime,
+    ) -> Result<i64> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
         let message: i64 =
             sqlx::query_scalar("INSERT INTO conversation_messages (conversation_id, role, content, at) VALUES ($1, $2, $3, $4) RETURNING id")
@@ -345,12 +463,20 @@ impl PgStore {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(db_error)?;
-        sqlx::query("UPDATE conversations SET updated_at = $1 WHERE id = $2").bind(millis(now)).bind(id).execute(&mut *tx).await.map_err(db_error)?;
+        sqlx::query("UPDATE conversations SET updated_at = $1 WHERE id = $2")
+            .bind(millis(now))
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
         tx.commit().await.map_err(db_error)?;
         Ok(message)
     }
 
-    pub(super) async fn conversation_messages(&self, id: ConversationId) -> Result<Vec<ChatMessage>> {
+    pub(super) async fn conversation_messages(
+        &self,
+        id: ConversationId,
+    ) -> Result<Vec<ChatMessage>> {
         let rows = sqlx::query("SELECT id, role, content, at FROM conversation_messages WHERE conversation_id = $1 ORDER BY id")
             .bind(id)
             .fetch_all(&self.pool)
@@ -361,7 +487,8 @@ impl PgStore {
                 let role = r.text("role")?;
                 Ok(ChatMessage {
                     id: r.int("id")?,
-                    role: ChatRole::parse(&role).ok_or_else(|| Error::Internal(format!("unknown role {role}")))?,
+                    role: ChatRole::parse(&role)
+                        .ok_or_else(|| Error::Internal(format!("unknown role {role}")))?,
                     content: r.text("content")?,
                     at: from_millis(r.int("at")?),
                 })

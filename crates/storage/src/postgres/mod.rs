@@ -38,7 +38,13 @@ fn options(url: &str) -> Result<PgConnectOptions, Error> {
 /// Where a URL points, without its password: for messages.
 pub fn describe(url: &str) -> String {
     match PgConnectOptions::from_str(url) {
-        Ok(o) => format!("postgres://{}@{}:{}/{}", o.get_username(), o.get_host(), o.get_port(), o.get_database().unwrap_or("")),
+        Ok(o) => format!(
+            "postgres://{}@{}:{}/{}",
+            o.get_username(),
+            o.get_host(),
+            o.get_port(),
+            o.get_database().unwrap_or("")
+        ),
         Err(_) => "the PostgreSQL URL".into(),
     }
 }
@@ -56,7 +62,10 @@ impl PgStore {
         let options = options(url)?;
         // One direct connection first: a wrong address or password fails at once with the
         // server's reason, rather than after the pool's acquire timeout.
-        let probe = options.connect().await.map_err(|e| Error::Invalid(format!("cannot connect to {}: {e}", describe(url))))?;
+        let probe = options
+            .connect()
+            .await
+            .map_err(|e| Error::Invalid(format!("cannot connect to {}: {e}", describe(url))))?;
         let _ = probe.close().await;
         let pool = PgPoolOptions::new()
             .max_connections(10)
@@ -103,7 +112,9 @@ pub fn with_database(url: &str, database: &str) -> String {
 
 fn quote_ident(name: &str) -> Result<String, Error> {
     if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err(Error::Invalid(format!("{name:?} is not a plain database name")));
+        return Err(Error::Invalid(format!(
+            "{name:?} is not a plain database name"
+        )));
     }
     Ok(format!("\"{name}\""))
 }
@@ -111,18 +122,33 @@ fn quote_ident(name: &str) -> Result<String, Error> {
 /// Creates the database `name` on the server of `url` (connecting to `url`'s database) and
 /// returns the URL of the new database. For tests and set-up scripts.
 pub async fn create_database(url: &str, name: &str) -> Result<String, Error> {
-    let mut conn = options(url)?.connect().await.map_err(|e| Error::Invalid(format!("cannot connect to {}: {e}", describe(url))))?;
+    let mut conn = options(url)?
+        .connect()
+        .await
+        .map_err(|e| Error::Invalid(format!("cannot connect to {}: {e}", describe(url))))?;
     let sql = format!("CREATE DATABASE {}", quote_ident(name)?);
-    sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await.map_err(db_error)?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .execute(&mut conn)
+        .await
+        .map_err(db_error)?;
     let _ = conn.close().await;
     Ok(with_database(url, name))
 }
 
 /// Drops the database `name` (closing other connections to it) if it exists.
 pub async fn drop_database(url: &str, name: &str) -> Result<(), Error> {
-    let mut conn = options(url)?.connect().await.map_err(|e| Error::Invalid(format!("cannot connect to {}: {e}", describe(url))))?;
-    let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(name)?);
-    sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await.map_err(db_error)?;
+    let mut conn = options(url)?
+        .connect()
+        .await
+        .map_err(|e| Error::Invalid(format!("cannot connect to {}: {e}", describe(url))))?;
+    let sql = format!(
+        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+        quote_ident(name)?
+    );
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .execute(&mut conn)
+        .await
+        .map_err(db_error)?;
     let _ = conn.close().await;
     Ok(())
 }
@@ -163,24 +189,63 @@ pub mod testing {
 
 #[cfg(test)]
 mod tests {
-    use super::store::ts_query;
+    use super::store::ts_match;
     use super::*;
 
     #[test]
-    fn search_text_becomes_prefix_terms_and_nothing_else() {
-        assert_eq!(ts_query("Fix login").as_deref(), Some("fix:* & login:*"));
-        assert_eq!(ts_query("ENG-12").as_deref(), Some("eng:* & 12:*"));
-        assert_eq!(ts_query("\"billing\" OR * NEAR( ' & | ! :* <->").as_deref(), Some("billing:* & or:* & near:*"));
-        assert_eq!(ts_query("café déjà").as_deref(), Some("café:* & déjà:*"));
-        assert_eq!(ts_query("&|!():*"), None);
+    fn search_tiers_become_weighted_terms() {
+        use crate::search::Tier;
+        let words = ["eng".to_string(), "12".to_string()];
+        assert_eq!(
+            ts_match(
+                "ABCD",
+                &words,
+                Tier {
+                    columns: Some(2),
+                    prefix: false
+                }
+            ),
+            "eng:AB & 12:AB"
+        );
+        assert_eq!(
+            ts_match(
+                "ABCD",
+                &words,
+                Tier {
+                    columns: None,
+                    prefix: false
+                }
+            ),
+            "eng & 12"
+        );
+        assert_eq!(
+            ts_match(
+                "AC",
+                &words,
+                Tier {
+                    columns: None,
+                    prefix: true
+                }
+            ),
+            "eng:* & 12:*"
+        );
     }
 
     #[test]
     fn a_url_gets_another_database() {
-        assert_eq!(with_database("postgres://u@h:5432/postgres", "orgn_test_1"), "postgres://u@h:5432/orgn_test_1");
-        assert_eq!(with_database("postgres://u:p@h/db?sslmode=disable", "x"), "postgres://u:p@h/x?sslmode=disable");
+        assert_eq!(
+            with_database("postgres://u@h:5432/postgres", "orgn_test_1"),
+            "postgres://u@h:5432/orgn_test_1"
+        );
+        assert_eq!(
+            with_database("postgres://u:p@h/db?sslmode=disable", "x"),
+            "postgres://u:p@h/x?sslmode=disable"
+        );
         assert_eq!(with_database("postgresql://h", "x"), "postgresql://h/x");
-        assert_eq!(describe("postgres://u:secret@h:6543/db"), "postgres://u@h:6543/db");
+        assert_eq!(
+            describe("postgres://u:secret@h:6543/db"),
+            "postgres://u@h:6543/db"
+        );
         assert!(quote_ident("bad\"name").is_err());
     }
 }

@@ -15,7 +15,8 @@ pub fn millis(t: OffsetDateTime) -> i64 {
 }
 
 pub fn from_millis(ms: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 pub fn opt_from_millis(ms: Option<i64>) -> Option<OffsetDateTime> {
@@ -81,7 +82,11 @@ pub fn user(row: &impl RowExt) -> Result<User> {
 }
 
 pub fn team(row: &impl RowExt) -> Result<Team> {
-    Ok(Team { id: row.int("id")?, key: row.text("key")?, name: row.text("name")? })
+    Ok(Team {
+        id: row.int("id")?,
+        key: row.text("key")?,
+        name: row.text("name")?,
+    })
 }
 
 pub fn role(row: &impl RowExt) -> Result<Role> {
@@ -104,7 +109,12 @@ pub fn status(row: &impl RowExt) -> Result<Status> {
 }
 
 pub fn label(row: &impl RowExt) -> Result<Label> {
-    Ok(Label { id: row.int("id")?, team_id: row.opt_int("team_id")?, name: row.text("name")?, color: row.text("color")? })
+    Ok(Label {
+        id: row.int("id")?,
+        team_id: row.opt_int("team_id")?,
+        name: row.text("name")?,
+        color: row.text("color")?,
+    })
 }
 
 pub fn progress(row: &impl RowExt) -> Result<Progress> {
@@ -141,7 +151,11 @@ pub fn cycle(row: &impl RowExt) -> Result<Cycle> {
 /// A project without its teams (loaded separately).
 pub fn project(row: &impl RowExt) -> Result<Project> {
     let lead = match row.opt_int("lead_id")? {
-        Some(id) => Some(UserRef { id, name: row.text("lead_name")?, email: row.text("lead_email")? }),
+        Some(id) => Some(UserRef {
+            id,
+            name: row.text("lead_name")?,
+            email: row.text("lead_email")?,
+        }),
         None => None,
     };
     Ok(Project {
@@ -161,7 +175,11 @@ pub fn comment(row: &impl RowExt) -> Result<Comment> {
     Ok(Comment {
         id: row.int("id")?,
         task_id: row.int("task_id")?,
-        author: UserRef { id: row.int("author_id")?, name: row.text("author_name")?, email: row.text("author_email")? },
+        author: UserRef {
+            id: row.int("author_id")?,
+            name: row.text("author_name")?,
+            email: row.text("author_email")?,
+        },
         body: row.text("body")?,
         created_at: from_millis(row.int("created_at")?),
         edited_at: opt_from_millis(row.opt_int("edited_at")?),
@@ -175,7 +193,11 @@ pub fn doc(row: &impl RowExt) -> Result<Doc> {
         project_id: row.opt_int("project_id")?,
         title: row.text("title")?,
         content: row.text("content")?,
-        creator: UserRef { id: row.int("creator_id")?, name: row.text("creator_name")?, email: row.text("creator_email")? },
+        creator: UserRef {
+            id: row.int("creator_id")?,
+            name: row.text("creator_name")?,
+            email: row.text("creator_email")?,
+        },
         created_at: from_millis(row.int("created_at")?),
         updated_at: from_millis(row.int("updated_at")?),
     })
@@ -192,7 +214,11 @@ pub fn token_info(row: &impl RowExt) -> Result<TokenInfo> {
 
 pub fn task_event(row: &impl RowExt) -> Result<TaskEvent> {
     Ok(TaskEvent {
-        actor: UserRef { id: row.int("actor_id")?, name: row.text("actor_name")?, email: row.text("actor_email")? },
+        actor: UserRef {
+            id: row.int("actor_id")?,
+            name: row.text("actor_name")?,
+            email: row.text("actor_email")?,
+        },
         at: from_millis(row.int("at")?),
         field: row.text("field")?,
         old: row.opt_text("old")?,
@@ -212,19 +238,35 @@ pub fn tool_call(row: &impl RowExt) -> Result<ToolCallRecord> {
 /// The task columns selected by `TASK_COLUMNS`, without labels (loaded separately).
 pub fn task(row: &impl RowExt) -> Result<Task> {
     let opt_ref = |id: &str, name: &str| -> Result<Option<NamedRef>> {
-        Ok(row.opt_int(id)?.map(|id| NamedRef { id, name: row.opt_text(name).ok().flatten().unwrap_or_default() }))
+        Ok(row.opt_int(id)?.map(|id| NamedRef {
+            id,
+            name: row.opt_text(name).ok().flatten().unwrap_or_default(),
+        }))
     };
     let cycle = match row.opt_int("cycle_id")? {
         Some(id) => {
             let number = row.int("cycle_number")?;
             let name = row.opt_text("cycle_name")?;
-            let display = Cycle { id, team_id: 0, number, name, starts_on: Date::MIN, ends_on: Date::MIN, progress: Progress::default() }.display_name();
+            let display = Cycle {
+                id,
+                team_id: 0,
+                number,
+                name,
+                starts_on: Date::MIN,
+                ends_on: Date::MIN,
+                progress: Progress::default(),
+            }
+            .display_name();
             Some(NamedRef { id, name: display })
         }
         None => None,
     };
     let assignee = match row.opt_int("assignee_id")? {
-        Some(id) => Some(UserRef { id, name: row.text("assignee_name")?, email: row.text("assignee_email")? }),
+        Some(id) => Some(UserRef {
+            id,
+            name: row.text("assignee_name")?,
+            email: row.text("assignee_email")?,
+        }),
         None => None,
     };
     Ok(Task {
@@ -234,10 +276,18 @@ pub fn task(row: &impl RowExt) -> Result<Task> {
         number: row.int("number")?,
         title: row.text("title")?,
         description: row.text("description")?,
-        status: StatusRef { id: row.int("status_id")?, name: row.text("status_name")?, kind: status_kind(&row.text("status_kind")?)? },
+        status: StatusRef {
+            id: row.int("status_id")?,
+            name: row.text("status_name")?,
+            kind: status_kind(&row.text("status_kind")?)?,
+        },
         priority: Priority::new(row.int("priority")?).unwrap_or(Priority::NONE),
         assignee,
-        creator: UserRef { id: row.int("creator_id")?, name: row.text("creator_name")?, email: row.text("creator_email")? },
+        creator: UserRef {
+            id: row.int("creator_id")?,
+            name: row.text("creator_name")?,
+            email: row.text("creator_email")?,
+        },
         labels: Vec::new(),
         project: opt_ref("project_id", "project_name")?,
         milestone: opt_ref("milestone_id", "milestone_name")?,

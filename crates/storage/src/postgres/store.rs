@@ -12,6 +12,7 @@ use time::{Date, OffsetDateTime};
 
 use super::rows::{self, date_text, millis};
 use super::{PgStore, db_error};
+use crate::search::{self, Search, Tier};
 
 pub(super) const TASK_COLUMNS: &str = "t.id, t.team_id, tm.key AS team_key, t.number, t.title, t.description, \
     t.status_id, s.name AS status_name, s.kind AS status_kind, t.priority, \
@@ -40,21 +41,37 @@ pub(super) const TASK_VECTOR: &str = "setweight(to_tsvector('orgn_search', orgn_
     || setweight(to_tsvector('orgn_search', orgn_words(coalesce((SELECT string_agg(cm.body, ' ' ORDER BY cm.id) FROM comments cm WHERE cm.task_id = t.id), ''))), 'D')";
 
 /// The search vector of doc `d`: title (A), content (C).
-pub(super) const DOC_VECTOR: &str =
-    "setweight(to_tsvector('orgn_search', orgn_words(d.title)), 'A') || setweight(to_tsvector('orgn_search', orgn_words(d.content)), 'C')";
+pub(super) const DOC_VECTOR: &str = "setweight(to_tsvector('orgn_search', orgn_words(d.title)), 'A') || setweight(to_tsvector('orgn_search', orgn_words(d.content)), 'C')";
+
+/// The weight of each column of the search vectors, in the order `search::Tier::columns`
+/// counts them.
+const TASK_WEIGHTS: &str = "ABCD";
+const DOC_WEIGHTS: &str = "AC";
 
 /// Progress columns (`p_total`, `p_completed`, `p_canceled`) from the counters of `alias`.
 fn progress_columns(alias: &str) -> String {
-    format!("{alias}.n_total AS p_total, {alias}.n_completed AS p_completed, {alias}.n_canceled AS p_canceled")
+    format!(
+        "{alias}.n_total AS p_total, {alias}.n_completed AS p_completed, {alias}.n_canceled AS p_canceled"
+    )
 }
 
 /// Counts task `task` in (`delta` = 1) or out of (-1) the progress counters of its project,
 /// milestone and cycle, as it is now. Row-locked updates in the caller's transaction, in a
 /// fixed table order; the SQLite store's `adjust_progress`.
-pub(super) async fn adjust_progress(conn: &mut PgConnection, task: TaskId, delta: i64) -> Result<()> {
-    for (table, column) in [("projects", "project_id"), ("milestones", "milestone_id"), ("cycles", "cycle_id")] {
+pub(super) async fn adjust_progress(
+    conn: &mut PgConnection,
+    task: TaskId,
+    delta: i64,
+) -> Result<()> {
+    for (table, column) in [
+        ("projects", "project_id"),
+        ("milestones", "milestone_id"),
+        ("cycles", "cycle_id"),
+    ] {
         let kind = |k: &str| {
-            format!("(SELECT CASE WHEN s.kind = '{k}' THEN 1 ELSE 0 END FROM tasks t JOIN statuses s ON s.id = t.status_id WHERE t.id = $2)")
+            format!(
+                "(SELECT CASE WHEN s.kind = '{k}' THEN 1 ELSE 0 END FROM tasks t JOIN statuses s ON s.id = t.status_id WHERE t.id = $2)"
+            )
         };
         let sql = format!(
             "UPDATE {table} SET n_total = n_total + $1, n_completed = n_completed + $1 * {}, n_canceled = n_canceled + $1 * {} \
@@ -62,32 +79,86 @@ pub(super) async fn adjust_progress(conn: &mut PgConnection, task: TaskId, delta
             kind("completed"),
             kind("canceled")
         );
-        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(delta).bind(task).execute(&mut *conn).await.map_err(db_error)?;
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(delta)
+            .bind(task)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?;
     }
     Ok(())
 }
 
-/// A user's words as a `to_tsquery` text: every term must match, as a prefix. Only
-/// alphanumeric runs get through, so no query syntax in the input is interpreted.
-pub fn ts_query(text: &str) -> Option<String> {
-    let terms: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|t| !t.is_empty())
-        .take(16)
-        .map(|t| format!("{}:*", t.to_lowercase()))
+/// One search tier as a `to_tsquery` text: every word, as a prefix when the tier says so,
+/// restricted to the weights of the tier's leading columns. The words are alphanumeric, so
+/// no query syntax gets through.
+pub(crate) fn ts_match(weights: &str, words: &[String], tier: Tier) -> String {
+    let label = format!(
+        "{}{}",
+        if tier.prefix { "*" } else { "" },
+        tier.columns.map_or("", |n| &weights[..n])
+    );
+    let terms: Vec<String> = words
+        .iter()
+        .map(|w| {
+            if label.is_empty() {
+                w.clone()
+            } else {
+                format!("{w}:{label}")
+            }
+        })
         .collect();
-    (!terms.is_empty()).then(|| terms.join(" & "))
+    terms.join(" & ")
 }
 
-/// Continues a relevance-ordered page after `after`, anchored on the last item's score
-/// *now* (computed in the same statement), exactly as the SQLite store does; the score in
-/// the cursor is only the fallback for an item that no longer matches. Scores are stored
-/// negated, so ascending order is best first.
-fn push_after_score(b: &mut QueryBuilder<Postgres>, alias: &str, after: SeekKey) {
-    let stored = after.rank.unwrap_or(f64::MIN);
-    b.push(" AND (f.score > coalesce((SELECT score FROM f WHERE fid = ").push_bind(after.id).push("), ").push_bind(stored).push(")");
-    b.push(" OR (f.score = coalesce((SELECT score FROM f WHERE fid = ").push_bind(after.id).push("), ").push_bind(stored).push(")");
-    b.push(format!(" AND {alias}.id > ")).push_bind(after.id).push("))");
+/// The `(tier, hid)` rows of one page of a text search over `table alias` (with a
+/// `search_vector`), best first: one arm per tier from the cursor's on, newest first, all
+/// under one LIMIT, so that a later tier is read only when the earlier ones run out. The
+/// SQLite store's `push_tier_arms`.
+fn push_tier_arms(
+    b: &mut QueryBuilder<Postgres>,
+    search: &Search,
+    weights: &str,
+    (table, alias): (&str, &str),
+    after: Option<SeekKey>,
+    limit: i64,
+    push_filters: impl Fn(&mut QueryBuilder<Postgres>),
+) {
+    let (start, after_id) = search.start(after);
+    b.push("SELECT tier, hid FROM (");
+    for i in start..search.tiers.len() {
+        if i > start {
+            b.push(" UNION ALL ");
+        }
+        b.push(format!(
+            "(SELECT {i} AS tier, {alias}.id AS hid FROM {table} {alias}"
+        ));
+        push_filters(b);
+        b.push(format!(
+            " AND {alias}.search_vector @@ to_tsquery('orgn_search', "
+        ))
+        .push_bind(search.tier_expression(i, |words, tier| ts_match(weights, words, tier), " & !"))
+        .push(")");
+        if let (true, Some(id)) = (i == start, after_id) {
+            b.push(format!(" AND {alias}.id < ")).push_bind(id);
+        }
+        b.push(format!(" ORDER BY {alias}.id DESC LIMIT "))
+            .push_bind(limit)
+            .push(")");
+    }
+    if start >= search.tiers.len() {
+        b.push("SELECT 0 AS tier, 0::bigint AS hid WHERE false");
+    }
+    b.push(") arms LIMIT ").push_bind(limit);
+}
+
+/// The WHERE clause of a doc search on `docs d`: live docs of the query's teams or projects.
+fn push_doc_filters(b: &mut QueryBuilder<Postgres>, q: &DocQuery) {
+    b.push(" WHERE d.deleted_at IS NULL AND (d.team_id = ANY(")
+        .push_bind(q.teams.clone())
+        .push(") OR d.project_id = ANY(")
+        .push_bind(q.projects.clone())
+        .push("))");
 }
 
 /// The filters of a task search on `tasks t`, for one team or all of `q.teams`. Status
@@ -101,17 +172,27 @@ fn push_task_filters(b: &mut QueryBuilder<Postgres>, q: &TaskQuery, team: Option
             b.push("t.team_id = ").push_bind(team);
         }
         None => {
-            b.push("t.team_id = ANY(").push_bind(q.teams.clone()).push(")");
+            b.push("t.team_id = ANY(")
+                .push_bind(q.teams.clone())
+                .push(")");
         }
     }
     if !q.status_ids.is_empty() || !q.status_kinds.is_empty() {
         b.push(" AND (false");
         if !q.status_ids.is_empty() {
-            b.push(" OR t.status_id + 0 = ANY(").push_bind(q.status_ids.clone()).push(")");
+            b.push(" OR t.status_id + 0 = ANY(")
+                .push_bind(q.status_ids.clone())
+                .push(")");
         }
         if !q.status_kinds.is_empty() {
-            let kinds: Vec<String> = q.status_kinds.iter().map(|k| k.as_str().to_string()).collect();
-            b.push(" OR t.status_id + 0 = ANY(ARRAY(SELECT id FROM statuses WHERE kind = ANY(").push_bind(kinds).push(")))");
+            let kinds: Vec<String> = q
+                .status_kinds
+                .iter()
+                .map(|k| k.as_str().to_string())
+                .collect();
+            b.push(" OR t.status_id + 0 = ANY(ARRAY(SELECT id FROM statuses WHERE kind = ANY(")
+                .push_bind(kinds)
+                .push(")))");
         }
         b.push(")");
     }
@@ -131,7 +212,11 @@ fn push_task_filters(b: &mut QueryBuilder<Postgres>, q: &TaskQuery, team: Option
         let values: Vec<i64> = q.priorities.iter().map(|p| p.value()).collect();
         b.push(" AND t.priority = ANY(").push_bind(values).push(")");
     }
-    for (column, value) in [("project_id", q.project_id), ("milestone_id", q.milestone_id), ("cycle_id", q.cycle_id)] {
+    for (column, value) in [
+        ("project_id", q.project_id),
+        ("milestone_id", q.milestone_id),
+        ("cycle_id", q.cycle_id),
+    ] {
         if let Some(v) = value {
             b.push(format!(" AND t.{column} = ")).push_bind(v);
         }
@@ -158,7 +243,11 @@ impl PgStore {
         for row in rows {
             let task_id: i64 = row.get(0);
             if let Some(task) = tasks.iter_mut().find(|t| t.id == task_id) {
-                task.labels.push(LabelRef { id: row.get(1), name: row.get(2), color: row.get(3) });
+                task.labels.push(LabelRef {
+                    id: row.get(1),
+                    name: row.get(2),
+                    color: row.get(3),
+                });
             }
         }
         Ok(tasks)
@@ -181,7 +270,11 @@ impl PgStore {
         for row in &teams {
             let project: i64 = row.get(0);
             if let Some(p) = projects.iter_mut().find(|p| p.id == project) {
-                p.teams.push(Team { id: row.get(1), key: row.get(2), name: row.get(3) });
+                p.teams.push(Team {
+                    id: row.get(1),
+                    key: row.get(2),
+                    name: row.get(3),
+                });
             }
         }
         Ok(projects)
@@ -196,7 +289,10 @@ impl PgStore {
     }
 
     fn milestone_select() -> String {
-        format!("SELECT ms.id, ms.project_id, ms.name, ms.target_date, ms.position, {} FROM milestones ms", progress_columns("ms"))
+        format!(
+            "SELECT ms.id, ms.project_id, ms.name, ms.target_date, ms.position, {} FROM milestones ms",
+            progress_columns("ms")
+        )
     }
 
     fn cycle_select() -> String {
@@ -209,18 +305,34 @@ impl PgStore {
 
 /// Recomputes the search vector of one task.
 pub(super) async fn refresh_task_vector(conn: &mut PgConnection, task: TaskId) -> Result<()> {
-    let sql = format!("UPDATE tasks t SET search_vector = {TASK_VECTOR} FROM teams tm WHERE tm.id = t.team_id AND t.id = $1");
-    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(task).execute(conn).await.map_err(db_error)?;
+    let sql = format!(
+        "UPDATE tasks t SET search_vector = {TASK_VECTOR} FROM teams tm WHERE tm.id = t.team_id AND t.id = $1"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(task)
+        .execute(conn)
+        .await
+        .map_err(db_error)?;
     Ok(())
 }
 
 pub(super) async fn refresh_doc_vector(conn: &mut PgConnection, doc: DocId) -> Result<()> {
     let sql = format!("UPDATE docs d SET search_vector = {DOC_VECTOR} WHERE d.id = $1");
-    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(doc).execute(conn).await.map_err(db_error)?;
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(doc)
+        .execute(conn)
+        .await
+        .map_err(db_error)?;
     Ok(())
 }
 
-async fn insert_event(conn: &mut PgConnection, task: TaskId, actor: UserId, at: OffsetDateTime, e: &NewEvent) -> Result<()> {
+async fn insert_event(
+    conn: &mut PgConnection,
+    task: TaskId,
+    actor: UserId,
+    at: OffsetDateTime,
+    e: &NewEvent,
+) -> Result<()> {
     sqlx::query("INSERT INTO task_events (task_id, actor_id, at, field, old, new) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(task)
         .bind(actor)
@@ -235,7 +347,11 @@ async fn insert_event(conn: &mut PgConnection, task: TaskId, actor: UserId, at: 
 }
 
 async fn set_task_labels(conn: &mut PgConnection, task: TaskId, labels: &[LabelId]) -> Result<()> {
-    sqlx::query("DELETE FROM task_labels WHERE task_id = $1").bind(task).execute(&mut *conn).await.map_err(db_error)?;
+    sqlx::query("DELETE FROM task_labels WHERE task_id = $1")
+        .bind(task)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)?;
     if !labels.is_empty() {
         sqlx::query("INSERT INTO task_labels (task_id, label_id) SELECT $1, l FROM unnest($2::bigint[]) AS l")
             .bind(task)
@@ -247,10 +363,18 @@ async fn set_task_labels(conn: &mut PgConnection, task: TaskId, labels: &[LabelI
     Ok(())
 }
 
-async fn apply_task_update(conn: &mut PgConnection, u: &TaskUpdate, actor: UserId, now: OffsetDateTime) -> Result<()> {
+async fn apply_task_update(
+    conn: &mut PgConnection,
+    u: &TaskUpdate,
+    actor: UserId,
+    now: OffsetDateTime,
+) -> Result<()> {
     let c = &u.changes;
     // A task that changes status, project, milestone or cycle leaves one count and joins another.
-    let moves = c.status.is_some() || c.project_id.is_some() || c.milestone_id.is_some() || c.cycle_id.is_some();
+    let moves = c.status.is_some()
+        || c.project_id.is_some()
+        || c.milestone_id.is_some()
+        || c.cycle_id.is_some();
     if moves {
         adjust_progress(conn, u.task_id, -1).await?;
     }
@@ -264,9 +388,12 @@ async fn apply_task_update(conn: &mut PgConnection, u: &TaskUpdate, actor: UserI
     }
     if let Some((status, times)) = &c.status {
         b.push(", status_id = ").push_bind(*status);
-        b.push(", started_at = ").push_bind(times.started_at.map(millis));
-        b.push(", completed_at = ").push_bind(times.completed_at.map(millis));
-        b.push(", canceled_at = ").push_bind(times.canceled_at.map(millis));
+        b.push(", started_at = ")
+            .push_bind(times.started_at.map(millis));
+        b.push(", completed_at = ")
+            .push_bind(times.completed_at.map(millis));
+        b.push(", canceled_at = ")
+            .push_bind(times.canceled_at.map(millis));
     }
     if let Some(v) = c.priority {
         b.push(", priority = ").push_bind(v.value());
@@ -289,7 +416,9 @@ async fn apply_task_update(conn: &mut PgConnection, u: &TaskUpdate, actor: UserI
     if let Some(v) = c.estimate {
         b.push(", estimate = ").push_bind(v);
     }
-    b.push(" WHERE id = ").push_bind(u.task_id).push(" AND deleted_at IS NULL");
+    b.push(" WHERE id = ")
+        .push_bind(u.task_id)
+        .push(" AND deleted_at IS NULL");
     let done = b.build().execute(&mut *conn).await.map_err(db_error)?;
     if done.rows_affected() != 1 {
         return Err(Error::NotFound(format!("task {} not found", u.task_id)));
@@ -349,7 +478,11 @@ pub(super) async fn insert_task_in(tx: &mut PgConnection, t: &NewTask) -> Result
     .await
     .map_err(db_error)?;
     set_task_labels(tx, id, &t.label_ids).await?;
-    let created = NewEvent { field: "created".into(), old: None, new: Some(format!("{key}-{number}")) };
+    let created = NewEvent {
+        field: "created".into(),
+        old: None,
+        new: Some(format!("{key}-{number}")),
+    };
     insert_event(tx, id, t.creator_id, t.now, &created).await?;
     if t.project_id.is_some() || t.milestone_id.is_some() || t.cycle_id.is_some() {
         adjust_progress(tx, id, 1).await?;
@@ -360,7 +493,12 @@ pub(super) async fn insert_task_in(tx: &mut PgConnection, t: &NewTask) -> Result
 
 /// `UPDATE table SET a = $1, b = $2 WHERE id = $n` for the assignments given; nothing when
 /// there are none.
-async fn update_columns(pool: &sqlx::PgPool, table: &str, id: i64, sets: Vec<(&str, Option<String>)>) -> Result<()> {
+async fn update_columns(
+    pool: &sqlx::PgPool,
+    table: &str,
+    id: i64,
+    sets: Vec<(&str, Option<String>)>,
+) -> Result<()> {
     if sets.is_empty() {
         return Ok(());
     }
@@ -398,65 +536,96 @@ impl Store for PgStore {
                     Error::Conflict(_) => Error::Conflict(format!("a user with email {} already exists", u.email)),
                     other => other,
                 })?;
-        self.user(id).await?.ok_or_else(|| Error::Internal("user vanished".into()))
+        self.user(id)
+            .await?
+            .ok_or_else(|| Error::Internal("user vanished".into()))
     }
 
     async fn user(&self, id: UserId) -> Result<Option<User>> {
-        let row = sqlx::query("SELECT id, email, name, is_admin, created_at FROM users WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?;
+        let row =
+            sqlx::query("SELECT id, email, name, is_admin, created_at FROM users WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?;
         row.as_ref().map(rows::user).transpose()
     }
 
     async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
-        let row = sqlx::query("SELECT id, email, name, is_admin, created_at FROM users WHERE email = $1")
-            .bind(email)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?;
+        let row =
+            sqlx::query("SELECT id, email, name, is_admin, created_at FROM users WHERE email = $1")
+                .bind(email)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?;
         row.as_ref().map(rows::user).transpose()
     }
 
     async fn users(&self) -> Result<Vec<User>> {
-        let rows = sqlx::query("SELECT id, email, name, is_admin, created_at FROM users ORDER BY lower(name), id")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)?;
+        let rows = sqlx::query(
+            "SELECT id, email, name, is_admin, created_at FROM users ORDER BY lower(name), id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
         rows.iter().map(rows::user).collect()
     }
 
     async fn count_users(&self) -> Result<i64> {
-        sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(&self.pool).await.map_err(db_error)
+        sqlx::query_scalar("SELECT count(*) FROM users")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)
     }
 
     async fn password_hash(&self, id: UserId) -> Result<Option<String>> {
-        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1").bind(id).fetch_optional(&self.pool).await.map_err(db_error)
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)
     }
 
     async fn set_password_hash(&self, id: UserId, hash: &str) -> Result<()> {
-        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(id).execute(&self.pool).await.map_err(db_error)?;
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
         Ok(())
     }
 
     async fn set_user_name(&self, id: UserId, name: &str) -> Result<()> {
-        sqlx::query("UPDATE users SET name = $1 WHERE id = $2").bind(name).bind(id).execute(&self.pool).await.map_err(db_error)?;
+        sqlx::query("UPDATE users SET name = $1 WHERE id = $2")
+            .bind(name)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
         Ok(())
     }
 
-    async fn create_team(&self, key: &str, name: &str, statuses: &[NewStatus], now: OffsetDateTime) -> Result<Team> {
+    async fn create_team(
+        &self,
+        key: &str,
+        name: &str,
+        statuses: &[NewStatus],
+        now: OffsetDateTime,
+    ) -> Result<Team> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
-        let id: i64 = sqlx::query_scalar("INSERT INTO teams (key, name, created_at) VALUES ($1, $2, $3) RETURNING id")
-            .bind(key)
-            .bind(name)
-            .bind(millis(now))
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(|e| match db_error(e) {
-                Error::Conflict(_) => Error::Conflict(format!("a team with key {key} already exists")),
-                other => other,
-            })?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO teams (key, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(key)
+        .bind(name)
+        .bind(millis(now))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| match db_error(e) {
+            Error::Conflict(_) => Error::Conflict(format!("a team with key {key} already exists")),
+            other => other,
+        })?;
         for (position, s) in statuses.iter().enumerate() {
             sqlx::query("INSERT INTO statuses (team_id, name, kind, position, color) VALUES ($1, $2, $3, $4, $5)")
                 .bind(id)
@@ -469,21 +638,36 @@ impl Store for PgStore {
                 .map_err(db_error)?;
         }
         tx.commit().await.map_err(db_error)?;
-        Ok(Team { id, key: key.to_string(), name: name.to_string() })
+        Ok(Team {
+            id,
+            key: key.to_string(),
+            name: name.to_string(),
+        })
     }
 
     async fn team(&self, id: TeamId) -> Result<Option<Team>> {
-        let row = sqlx::query("SELECT id, key, name FROM teams WHERE id = $1").bind(id).fetch_optional(&self.pool).await.map_err(db_error)?;
+        let row = sqlx::query("SELECT id, key, name FROM teams WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
         row.as_ref().map(rows::team).transpose()
     }
 
     async fn team_by_key(&self, key: &str) -> Result<Option<Team>> {
-        let row = sqlx::query("SELECT id, key, name FROM teams WHERE key = $1").bind(key).fetch_optional(&self.pool).await.map_err(db_error)?;
+        let row = sqlx::query("SELECT id, key, name FROM teams WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
         row.as_ref().map(rows::team).transpose()
     }
 
     async fn teams(&self) -> Result<Vec<Team>> {
-        let rows = sqlx::query("SELECT id, key, name FROM teams ORDER BY key").fetch_all(&self.pool).await.map_err(db_error)?;
+        let rows = sqlx::query("SELECT id, key, name FROM teams ORDER BY key")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
         rows.iter().map(rows::team).collect()
     }
 
@@ -495,7 +679,14 @@ impl Store for PgStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db_error)?;
-        rows.iter().map(|r| Ok(Membership { team: rows::team(r)?, role: rows::role(r)? })).collect()
+        rows.iter()
+            .map(|r| {
+                Ok(Membership {
+                    team: rows::team(r)?,
+                    role: rows::role(r)?,
+                })
+            })
+            .collect()
     }
 
     async fn team_members(&self, team: TeamId) -> Result<Vec<(User, Role)>> {
@@ -507,7 +698,9 @@ impl Store for PgStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db_error)?;
-        rows.iter().map(|r| Ok((rows::user(r)?, rows::role(r)?))).collect()
+        rows.iter()
+            .map(|r| Ok((rows::user(r)?, rows::role(r)?)))
+            .collect()
     }
 
     async fn set_membership(&self, team: TeamId, user: UserId, role: Role) -> Result<()> {
@@ -550,22 +743,35 @@ impl Store for PgStore {
     }
 
     async fn task(&self, id: TaskId) -> Result<Option<Task>> {
-        let sql = format!("SELECT {TASK_COLUMNS} FROM tasks t{TASK_JOINS} WHERE t.id = $1 AND t.deleted_at IS NULL");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await.map_err(db_error)?;
+        let sql = format!(
+            "SELECT {TASK_COLUMNS} FROM tasks t{TASK_JOINS} WHERE t.id = $1 AND t.deleted_at IS NULL"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
         let Some(row) = row else { return Ok(None) };
         Ok(self.with_labels(vec![rows::task(&row)?]).await?.pop())
     }
 
     async fn task_id_by_number(&self, team: TeamId, number: i64) -> Result<Option<TaskId>> {
-        sqlx::query_scalar("SELECT id FROM tasks WHERE team_id = $1 AND number = $2 AND deleted_at IS NULL")
-            .bind(team)
-            .bind(number)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)
+        sqlx::query_scalar(
+            "SELECT id FROM tasks WHERE team_id = $1 AND number = $2 AND deleted_at IS NULL",
+        )
+        .bind(team)
+        .bind(number)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)
     }
 
-    async fn update_tasks(&self, updates: &[TaskUpdate], actor: UserId, now: OffsetDateTime) -> Result<()> {
+    async fn update_tasks(
+        &self,
+        updates: &[TaskUpdate],
+        actor: UserId,
+        now: OffsetDateTime,
+    ) -> Result<()> {
         // In ascending id order (stable for one task's several updates), so that two bulk
         // changes from two processes lock rows in the same order and cannot deadlock.
         let mut ordered: Vec<&TaskUpdate> = updates.iter().collect();
@@ -580,12 +786,13 @@ impl Store for PgStore {
     async fn delete_task(&self, id: TaskId, now: OffsetDateTime) -> Result<()> {
         // The search vector stays: searches skip deleted tasks, and a restore needs no reindex.
         let mut tx = self.pool.begin().await.map_err(db_error)?;
-        let deleted = sqlx::query("UPDATE tasks SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL")
-            .bind(millis(now))
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
+        let deleted =
+            sqlx::query("UPDATE tasks SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL")
+                .bind(millis(now))
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
         if deleted.rows_affected() == 1 {
             adjust_progress(&mut tx, id, -1).await?;
         }
@@ -609,36 +816,40 @@ impl Store for PgStore {
             return Ok(vec![]);
         }
         let text = match q.text.as_deref() {
-            Some(t) => match ts_query(t) {
-                Some(tsq) => Some(tsq),
+            Some(t) => match search::tasks(t) {
+                Some(search) => Some(search),
                 None => return Ok(vec![]),
             },
             None => None,
         };
-        // The page is chosen on ids and scores alone; only its rows are then joined to their
-        // names and texts, so sorting many matches never drags their descriptions along.
+        // The page is chosen on ids alone; only its rows are then joined to their names and
+        // texts.
         let limit = q.limit as i64;
         let mut b = QueryBuilder::<Postgres>::new("");
         match &text {
-            Some(tsq) => {
-                // Relevance: the GIN index finds the matches, the filters keep some, the best win.
-                b.push("WITH f AS (SELECT st.id AS fid, -ts_rank(st.search_vector, tq.q)::float8 AS score FROM tasks st, to_tsquery('orgn_search', ");
-                b.push_bind(tsq.clone());
-                b.push(") AS tq(q) WHERE st.search_vector @@ tq.q AND st.deleted_at IS NULL AND st.team_id = ANY(");
-                b.push_bind(q.teams.clone());
-                b.push(")) SELECT ").push(TASK_COLUMNS);
-                b.push(", h.rank AS rank FROM (SELECT t.id AS hid, f.score AS rank FROM f JOIN tasks t ON t.id = f.fid");
-                push_task_filters(&mut b, q, None);
-                if let Some(after) = q.after {
-                    push_after_score(&mut b, "t", after);
-                }
-                b.push(" ORDER BY f.score, t.id LIMIT ").push_bind(limit);
-                b.push(") h JOIN tasks t ON t.id = h.hid").push(TASK_JOINS).push(" ORDER BY h.rank, t.id");
+            Some(search) => {
+                b.push("SELECT ")
+                    .push(TASK_COLUMNS)
+                    .push(", h.tier::float8 AS rank FROM (");
+                push_tier_arms(
+                    &mut b,
+                    search,
+                    TASK_WEIGHTS,
+                    ("tasks", "t"),
+                    q.after,
+                    limit,
+                    |b| push_task_filters(b, q, None),
+                );
+                b.push(") h JOIN tasks t ON t.id = h.hid")
+                    .push(TASK_JOINS)
+                    .push(" ORDER BY h.tier, t.id DESC");
             }
             None => {
                 // Newest first: each team's newest matches come straight off the (team_id, id)
                 // index backwards, stopping at the page size; the page is the newest of those.
-                b.push("SELECT ").push(TASK_COLUMNS).push(", NULL::float8 AS rank FROM (SELECT u.hid FROM (");
+                b.push("SELECT ")
+                    .push(TASK_COLUMNS)
+                    .push(", NULL::float8 AS rank FROM (SELECT u.hid FROM (");
                 for (i, team) in q.teams.iter().enumerate() {
                     if i > 0 {
                         b.push(" UNION ALL ");
@@ -648,10 +859,14 @@ impl Store for PgStore {
                     if let Some(after) = q.after {
                         b.push(" AND t.id < ").push_bind(after.id);
                     }
-                    b.push(" ORDER BY t.id DESC LIMIT ").push_bind(limit).push(")");
+                    b.push(" ORDER BY t.id DESC LIMIT ")
+                        .push_bind(limit)
+                        .push(")");
                 }
                 b.push(") u ORDER BY u.hid DESC LIMIT ").push_bind(limit);
-                b.push(") h JOIN tasks t ON t.id = h.hid").push(TASK_JOINS).push(" ORDER BY t.id DESC");
+                b.push(") h JOIN tasks t ON t.id = h.hid")
+                    .push(TASK_JOINS)
+                    .push(" ORDER BY t.id DESC");
             }
         }
         let rows = b.build().fetch_all(&self.pool).await.map_err(db_error)?;
@@ -659,7 +874,10 @@ impl Store for PgStore {
         let mut tasks = Vec::with_capacity(rows.len());
         for row in &rows {
             let task = rows::task(row)?;
-            keys.push(SeekKey { rank: rows::RowExt::opt_float(row, "rank")?, id: task.id });
+            keys.push(SeekKey {
+                rank: rows::RowExt::opt_float(row, "rank")?,
+                id: task.id,
+            });
             tasks.push(task);
         }
         let tasks = self.with_labels(tasks).await?;
@@ -676,22 +894,38 @@ impl Store for PgStore {
     }
 
     async fn label(&self, id: LabelId) -> Result<Option<Label>> {
-        let row = sqlx::query("SELECT id, team_id, name, color FROM labels WHERE id = $1").bind(id).fetch_optional(&self.pool).await.map_err(db_error)?;
+        let row = sqlx::query("SELECT id, team_id, name, color FROM labels WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
         row.as_ref().map(rows::label).transpose()
     }
 
     async fn create_label(&self, team: Option<TeamId>, name: &str, color: &str) -> Result<Label> {
-        let id: i64 = sqlx::query_scalar("INSERT INTO labels (team_id, name, color) VALUES ($1, $2, $3) RETURNING id")
-            .bind(team)
-            .bind(name)
-            .bind(color)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(db_error)?;
-        Ok(Label { id, team_id: team, name: name.to_string(), color: color.to_string() })
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO labels (team_id, name, color) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(team)
+        .bind(name)
+        .bind(color)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(Label {
+            id,
+            team_id: team,
+            name: name.to_string(),
+            color: color.to_string(),
+        })
     }
 
-    async fn update_label(&self, id: LabelId, name: Option<&str>, color: Option<&str>) -> Result<()> {
+    async fn update_label(
+        &self,
+        id: LabelId,
+        name: Option<&str>,
+        color: Option<&str>,
+    ) -> Result<()> {
         sqlx::query("UPDATE labels SET name = coalesce($1, name), color = coalesce($2, color) WHERE id = $3")
             .bind(name)
             .bind(color)
@@ -720,7 +954,12 @@ impl Store for PgStore {
         .await
         .map_err(db_error)?;
         for team in &p.team_ids {
-            sqlx::query("INSERT INTO project_teams (project_id, team_id) VALUES ($1, $2)").bind(id).bind(team).execute(&mut *tx).await.map_err(db_error)?;
+            sqlx::query("INSERT INTO project_teams (project_id, team_id) VALUES ($1, $2)")
+                .bind(id)
+                .bind(team)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
         }
         tx.commit().await.map_err(db_error)?;
         Ok(id)
@@ -728,7 +967,11 @@ impl Store for PgStore {
 
     async fn project(&self, id: ProjectId) -> Result<Option<Project>> {
         let sql = format!("{} WHERE pr.id = $1", Self::project_select());
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_all(&self.pool).await.map_err(db_error)?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
         Ok(self.load_projects(rows).await?.pop())
     }
 
@@ -740,11 +983,20 @@ impl Store for PgStore {
             "{} WHERE pr.id IN (SELECT project_id FROM project_teams WHERE team_id = ANY($1)) ORDER BY lower(pr.name), pr.id",
             Self::project_select()
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(teams).fetch_all(&self.pool).await.map_err(db_error)?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(teams)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
         self.load_projects(rows).await
     }
 
-    async fn update_project(&self, id: ProjectId, c: &ProjectChanges, now: OffsetDateTime) -> Result<()> {
+    async fn update_project(
+        &self,
+        id: ProjectId,
+        c: &ProjectChanges,
+        now: OffsetDateTime,
+    ) -> Result<()> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
         let mut b = QueryBuilder::<Postgres>::new("UPDATE projects SET updated_at = ");
         b.push_bind(millis(now));
@@ -769,15 +1021,29 @@ impl Store for PgStore {
         b.push(" WHERE id = ").push_bind(id);
         b.build().execute(&mut *tx).await.map_err(db_error)?;
         if let Some(teams) = &c.team_ids {
-            sqlx::query("DELETE FROM project_teams WHERE project_id = $1").bind(id).execute(&mut *tx).await.map_err(db_error)?;
+            sqlx::query("DELETE FROM project_teams WHERE project_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
             for team in teams {
-                sqlx::query("INSERT INTO project_teams (project_id, team_id) VALUES ($1, $2)").bind(id).bind(team).execute(&mut *tx).await.map_err(db_error)?;
+                sqlx::query("INSERT INTO project_teams (project_id, team_id) VALUES ($1, $2)")
+                    .bind(id)
+                    .bind(team)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
             }
         }
         tx.commit().await.map_err(db_error)
     }
 
-    async fn create_milestone(&self, project: ProjectId, name: &str, target: Option<Date>) -> Result<MilestoneId> {
+    async fn create_milestone(
+        &self,
+        project: ProjectId,
+        name: &str,
+        target: Option<Date>,
+    ) -> Result<MilestoneId> {
         sqlx::query_scalar(
             "INSERT INTO milestones (project_id, name, target_date, position) \
              VALUES ($1, $2, $3, (SELECT coalesce(max(position), 0) + 1 FROM milestones WHERE project_id = $1)) RETURNING id",
@@ -792,13 +1058,24 @@ impl Store for PgStore {
 
     async fn milestone(&self, id: MilestoneId) -> Result<Option<Milestone>> {
         let sql = format!("{} WHERE ms.id = $1", Self::milestone_select());
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await.map_err(db_error)?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
         row.as_ref().map(rows::milestone).transpose()
     }
 
     async fn milestones(&self, project: ProjectId) -> Result<Vec<Milestone>> {
-        let sql = format!("{} WHERE ms.project_id = $1 ORDER BY ms.position, ms.id", Self::milestone_select());
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(project).fetch_all(&self.pool).await.map_err(db_error)?;
+        let sql = format!(
+            "{} WHERE ms.project_id = $1 ORDER BY ms.position, ms.id",
+            Self::milestone_select()
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(project)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
         rows.iter().map(rows::milestone).collect()
     }
 
@@ -818,7 +1095,13 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn create_cycle(&self, team: TeamId, name: Option<&str>, starts_on: Date, ends_on: Date) -> Result<CycleId> {
+    async fn create_cycle(
+        &self,
+        team: TeamId,
+        name: Option<&str>,
+        starts_on: Date,
+        ends_on: Date,
+    ) -> Result<CycleId> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
         let number: i64 = sqlx::query_scalar("UPDATE teams SET cycle_counter = cycle_counter + 1 WHERE id = $1 RETURNING cycle_counter")
             .bind(team)
@@ -840,7 +1123,11 @@ impl Store for PgStore {
 
     async fn cycle(&self, id: CycleId) -> Result<Option<Cycle>> {
         let sql = format!("{} WHERE cy.id = $1", Self::cycle_select());
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await.map_err(db_error)?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
         row.as_ref().map(rows::cycle).transpose()
     }
 
@@ -848,8 +1135,15 @@ impl Store for PgStore {
         if teams.is_empty() {
             return Ok(vec![]);
         }
-        let sql = format!("{} WHERE cy.team_id = ANY($1) ORDER BY cy.starts_on, cy.id", Self::cycle_select());
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(teams).fetch_all(&self.pool).await.map_err(db_error)?;
+        let sql = format!(
+            "{} WHERE cy.team_id = ANY($1) ORDER BY cy.starts_on, cy.id",
+            Self::cycle_select()
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(teams)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
         rows.iter().map(rows::cycle).collect()
     }
 
@@ -867,7 +1161,13 @@ impl Store for PgStore {
         update_columns(&self.pool, "cycles", id, sets).await
     }
 
-    async fn create_comment(&self, task: TaskId, author: UserId, body: &str, now: OffsetDateTime) -> Result<CommentId> {
+    async fn create_comment(
+        &self,
+        task: TaskId,
+        author: UserId,
+        body: &str,
+        now: OffsetDateTime,
+    ) -> Result<CommentId> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
         let id: i64 = sqlx::query_scalar("INSERT INTO comments (task_id, author_id, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
             .bind(task)
@@ -908,13 +1208,15 @@ impl Store for PgStore {
 
     async fn update_comment(&self, id: CommentId, body: &str, now: OffsetDateTime) -> Result<()> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
-        let task: i64 = sqlx::query_scalar("UPDATE comments SET body = $1, edited_at = $2 WHERE id = $3 RETURNING task_id")
-            .bind(body)
-            .bind(millis(now))
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_error)?;
+        let task: i64 = sqlx::query_scalar(
+            "UPDATE comments SET body = $1, edited_at = $2 WHERE id = $3 RETURNING task_id",
+        )
+        .bind(body)
+        .bind(millis(now))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error)?;
         refresh_task_vector(&mut tx, task).await?;
         tx.commit().await.map_err(db_error)
     }
@@ -940,12 +1242,24 @@ impl Store for PgStore {
     }
 
     async fn doc(&self, id: DocId) -> Result<Option<Doc>> {
-        let sql = format!("SELECT {DOC_COLUMNS} FROM docs d JOIN users u ON u.id = d.creator_id WHERE d.id = $1 AND d.deleted_at IS NULL");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await.map_err(db_error)?;
+        let sql = format!(
+            "SELECT {DOC_COLUMNS} FROM docs d JOIN users u ON u.id = d.creator_id WHERE d.id = $1 AND d.deleted_at IS NULL"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
         row.as_ref().map(rows::doc).transpose()
     }
 
-    async fn update_doc(&self, id: DocId, title: Option<&str>, content: Option<&str>, now: OffsetDateTime) -> Result<()> {
+    async fn update_doc(
+        &self,
+        id: DocId,
+        title: Option<&str>,
+        content: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<()> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
         sqlx::query("UPDATE docs SET title = coalesce($1, title), content = coalesce($2, content), updated_at = $3 WHERE id = $4")
             .bind(title)
@@ -960,50 +1274,57 @@ impl Store for PgStore {
     }
 
     async fn delete_doc(&self, id: DocId, now: OffsetDateTime) -> Result<()> {
-        sqlx::query("UPDATE docs SET deleted_at = $1 WHERE id = $2").bind(millis(now)).bind(id).execute(&self.pool).await.map_err(db_error)?;
+        sqlx::query("UPDATE docs SET deleted_at = $1 WHERE id = $2")
+            .bind(millis(now))
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
         Ok(())
     }
 
     async fn search_docs(&self, q: &DocQuery) -> Result<Vec<(Doc, SeekKey)>> {
         let text = match q.text.as_deref() {
-            Some(t) => match ts_query(t) {
-                Some(tsq) => Some(tsq),
+            Some(t) => match search::docs(t) {
+                Some(search) => Some(search),
                 None => return Ok(vec![]),
             },
             None => None,
         };
-        let mut b = QueryBuilder::<Postgres>::new("");
+        let limit = q.limit as i64;
+        let mut b = QueryBuilder::<Postgres>::new("SELECT ");
+        b.push(DOC_COLUMNS);
         match &text {
-            Some(tsq) => {
-                b.push("WITH f AS (SELECT sd.id AS fid, -ts_rank(sd.search_vector, tq.q)::float8 AS score FROM docs sd, to_tsquery('orgn_search', ");
-                b.push_bind(tsq.clone());
-                b.push(") AS tq(q) WHERE sd.search_vector @@ tq.q AND sd.deleted_at IS NULL) SELECT ")
-                    .push(DOC_COLUMNS)
-                    .push(", f.score AS rank FROM f JOIN docs d ON d.id = f.fid");
+            Some(search) => {
+                b.push(", h.tier::float8 AS rank FROM (");
+                push_tier_arms(
+                    &mut b,
+                    search,
+                    DOC_WEIGHTS,
+                    ("docs", "d"),
+                    q.after,
+                    limit,
+                    |b| push_doc_filters(b, q),
+                );
+                b.push(") h JOIN docs d ON d.id = h.hid JOIN users u ON u.id = d.creator_id ORDER BY h.tier, d.id DESC");
             }
             None => {
-                b.push("SELECT ").push(DOC_COLUMNS).push(", NULL::float8 AS rank FROM docs d");
+                b.push(", NULL::float8 AS rank FROM docs d JOIN users u ON u.id = d.creator_id");
+                push_doc_filters(&mut b, q);
+                if let Some(after) = q.after {
+                    b.push(" AND d.id < ").push_bind(after.id);
+                }
+                b.push(" ORDER BY d.id DESC LIMIT ").push_bind(limit);
             }
         }
-        b.push(" JOIN users u ON u.id = d.creator_id WHERE d.deleted_at IS NULL AND (d.team_id = ANY(")
-            .push_bind(q.teams.clone())
-            .push(") OR d.project_id = ANY(")
-            .push_bind(q.projects.clone())
-            .push("))");
-        match (&text, q.after) {
-            (Some(_), Some(after)) => push_after_score(&mut b, "d", after),
-            (None, Some(after)) => {
-                b.push(" AND d.id < ").push_bind(after.id);
-            }
-            _ => {}
-        }
-        b.push(if text.is_some() { " ORDER BY f.score, d.id" } else { " ORDER BY d.id DESC" });
-        b.push(" LIMIT ").push_bind(q.limit as i64);
         let rows = b.build().fetch_all(&self.pool).await.map_err(db_error)?;
         rows.iter()
             .map(|row| {
                 let doc = rows::doc(row)?;
-                let key = SeekKey { rank: rows::RowExt::opt_float(row, "rank")?, id: doc.id };
+                let key = SeekKey {
+                    rank: rows::RowExt::opt_float(row, "rank")?,
+                    id: doc.id,
+                };
                 Ok((doc, key))
             })
             .collect()
@@ -1034,7 +1355,13 @@ impl Store for PgStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(db_error)?;
-        row.map(|r| Ok(StoredToken { user_id: rows::RowExt::int(&r, "user_id")?, info: rows::token_info(&r)? })).transpose()
+        row.map(|r| {
+            Ok(StoredToken {
+                user_id: rows::RowExt::int(&r, "user_id")?,
+                info: rows::token_info(&r)?,
+            })
+        })
+        .transpose()
     }
 
     async fn token_info(&self, user: UserId) -> Result<Option<TokenInfo>> {
@@ -1047,20 +1374,27 @@ impl Store for PgStore {
     }
 
     async fn touch_token(&self, digest: &str, now: OffsetDateTime) -> Result<()> {
-        sqlx::query("UPDATE personal_tokens SET last_used_at = $1 WHERE digest = $2").bind(millis(now)).bind(digest).execute(&self.pool).await.map_err(db_error)?;
+        sqlx::query("UPDATE personal_tokens SET last_used_at = $1 WHERE digest = $2")
+            .bind(millis(now))
+            .bind(digest)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
         Ok(())
     }
 
     async fn record_tool_call(&self, user: UserId, call: &ToolCallRecord) -> Result<()> {
-        sqlx::query("INSERT INTO tool_calls (user_id, tool, target, ok, at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(user)
-            .bind(&call.tool)
-            .bind(&call.target)
-            .bind(call.ok)
-            .bind(millis(call.at))
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
+        sqlx::query(
+            "INSERT INTO tool_calls (user_id, tool, target, ok, at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(user)
+        .bind(&call.tool)
+        .bind(&call.target)
+        .bind(call.ok)
+        .bind(millis(call.at))
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
         Ok(())
     }
 
@@ -1081,12 +1415,14 @@ impl Store for PgStore {
         self.trash_items(teams).await
     }
     async fn deleted_task_id(&self, team: TeamId, number: i64) -> Result<Option<TaskId>> {
-        sqlx::query_scalar("SELECT id FROM tasks WHERE team_id = $1 AND number = $2 AND deleted_at IS NOT NULL")
-            .bind(team)
-            .bind(number)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)
+        sqlx::query_scalar(
+            "SELECT id FROM tasks WHERE team_id = $1 AND number = $2 AND deleted_at IS NOT NULL",
+        )
+        .bind(team)
+        .bind(number)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)
     }
     async fn deleted_doc(&self, id: DocId) -> Result<Option<TrashItem>> {
         self.deleted_doc_item(id).await
@@ -1109,7 +1445,13 @@ impl Store for PgStore {
     async fn set_deleted_by(&self, kind: TrashKind, id: i64, user: UserId) -> Result<()> {
         self.mark_deleted_by(kind, id, user).await
     }
-    async fn create_job(&self, user: UserId, kind: JobKind, input: &str, now: OffsetDateTime) -> Result<JobId> {
+    async fn create_job(
+        &self,
+        user: UserId,
+        kind: JobKind,
+        input: &str,
+        now: OffsetDateTime,
+    ) -> Result<JobId> {
         self.new_job(user, kind, input, now).await
     }
     async fn job(&self, id: JobId) -> Result<Option<Job>> {
@@ -1118,13 +1460,31 @@ impl Store for PgStore {
     async fn jobs(&self, user: UserId, limit: i64) -> Result<Vec<Job>> {
         self.user_jobs(user, limit).await
     }
-    async fn claim_job(&self, owner: &str, now: OffsetDateTime, stale_before: OffsetDateTime) -> Result<Option<Job>> {
+    async fn claim_job(
+        &self,
+        owner: &str,
+        now: OffsetDateTime,
+        stale_before: OffsetDateTime,
+    ) -> Result<Option<Job>> {
         self.claim(owner, now, stale_before).await
     }
-    async fn job_progress(&self, id: JobId, done: i64, total: i64, now: OffsetDateTime) -> Result<bool> {
+    async fn job_progress(
+        &self,
+        id: JobId,
+        done: i64,
+        total: i64,
+        now: OffsetDateTime,
+    ) -> Result<bool> {
         self.progress(id, done, total, now).await
     }
-    async fn finish_job(&self, id: JobId, state: JobState, result: Option<&str>, error: Option<&str>, now: OffsetDateTime) -> Result<()> {
+    async fn finish_job(
+        &self,
+        id: JobId,
+        state: JobState,
+        result: Option<&str>,
+        error: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<()> {
         self.finish(id, state, result, error, now).await
     }
     async fn cancel_job(&self, id: JobId, now: OffsetDateTime) -> Result<bool> {
@@ -1146,18 +1506,36 @@ impl Store for PgStore {
         self.reindex_batch(after_id, limit).await
     }
     async fn count_tasks(&self) -> Result<i64> {
-        sqlx::query_scalar("SELECT count(*) FROM tasks WHERE deleted_at IS NULL").fetch_one(&self.pool).await.map_err(db_error)
+        sqlx::query_scalar("SELECT count(*) FROM tasks WHERE deleted_at IS NULL")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)
     }
-    async fn create_conversation(&self, user: UserId, title: &str, now: OffsetDateTime) -> Result<ConversationId> {
+    async fn create_conversation(
+        &self,
+        user: UserId,
+        title: &str,
+        now: OffsetDateTime,
+    ) -> Result<ConversationId> {
         self.new_conversation(user, title, now).await
     }
     async fn conversations(&self, user: UserId, limit: i64) -> Result<Vec<Conversation>> {
         self.user_conversations(user, limit).await
     }
     async fn conversation_owner(&self, id: ConversationId) -> Result<Option<UserId>> {
-        sqlx::query_scalar("SELECT user_id FROM conversations WHERE id = $1").bind(id).fetch_optional(&self.pool).await.map_err(db_error)
+        sqlx::query_scalar("SELECT user_id FROM conversations WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)
     }
-    async fn append_message(&self, id: ConversationId, role: ChatRole, content: &str, now: OffsetDateTime) -> Result<i64> {
+    async fn append_message(
+        &self,
+        id: ConversationId,
+        role: ChatRole,
+        content: &str,
+        now: OffsetDateTime,
+    ) -> Result<i64> {
         self.add_message(id, role, content, now).await
     }
     async fn messages(&self, id: ConversationId) -> Result<Vec<ChatMessage>> {
@@ -1177,16 +1555,25 @@ impl Store for PgStore {
     }
 
     async fn session(&self, digest: &str) -> Result<Option<StoredSession>> {
-        let row = sqlx::query("SELECT user_id, csrf_token, expires_at FROM sessions WHERE digest = $1")
-            .bind(digest)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?;
-        Ok(row.map(|r| StoredSession { user_id: r.get(0), csrf_token: r.get(1), expires_at: rows::from_millis(r.get(2)) }))
+        let row =
+            sqlx::query("SELECT user_id, csrf_token, expires_at FROM sessions WHERE digest = $1")
+                .bind(digest)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?;
+        Ok(row.map(|r| StoredSession {
+            user_id: r.get(0),
+            csrf_token: r.get(1),
+            expires_at: rows::from_millis(r.get(2)),
+        }))
     }
 
     async fn delete_session(&self, digest: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE digest = $1").bind(digest).execute(&self.pool).await.map_err(db_error)?;
+        sqlx::query("DELETE FROM sessions WHERE digest = $1")
+            .bind(digest)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
         Ok(())
     }
 }

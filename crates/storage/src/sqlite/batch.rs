@@ -93,7 +93,11 @@ async fn activity_loop(writer: SqlitePool, mut queue: mpsc::Receiver<Activity>) 
                 Activity::Record(user, record) => records.push((user, record)),
                 Activity::Flush(done) => flushed.push(done),
             }
-            next = if records.len() < MAX_BATCH { queue.try_recv().ok() } else { None };
+            next = if records.len() < MAX_BATCH {
+                queue.try_recv().ok()
+            } else {
+                None
+            };
         }
         if let Err(e) = write_activity(&writer, &records).await {
             tracing::warn!(error = %e, lost = records.len(), "writing the MCP activity log failed");
@@ -110,15 +114,17 @@ async fn write_activity(writer: &SqlitePool, records: &[(UserId, ToolCallRecord)
     }
     let mut tx = writer.begin().await.map_err(db_error)?;
     for (user, call) in records {
-        sqlx::query("INSERT INTO tool_calls (user_id, tool, target, ok, at) VALUES (?, ?, ?, ?, ?)")
-            .bind(user)
-            .bind(&call.tool)
-            .bind(&call.target)
-            .bind(call.ok as i64)
-            .bind(millis(call.at))
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
+        sqlx::query(
+            "INSERT INTO tool_calls (user_id, tool, target, ok, at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(user)
+        .bind(&call.tool)
+        .bind(&call.target)
+        .bind(call.ok as i64)
+        .bind(millis(call.at))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
     }
     tx.commit().await.map_err(db_error)
 }

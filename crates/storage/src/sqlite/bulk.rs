@@ -16,7 +16,10 @@ use super::rows::{date_text, millis};
 const ROWS: usize = 500;
 
 /// Inserts `tasks` inside the caller's transaction; returns their ids in order.
-pub(super) async fn insert_bulk(tx: &mut SqliteConnection, tasks: &[NewTask]) -> Result<Vec<TaskId>> {
+pub(super) async fn insert_bulk(
+    tx: &mut SqliteConnection,
+    tasks: &[NewTask],
+) -> Result<Vec<TaskId>> {
     if tasks.is_empty() {
         return Ok(vec![]);
     }
@@ -38,7 +41,10 @@ pub(super) async fn insert_bulk(tx: &mut SqliteConnection, tasks: &[NewTask]) ->
         next.insert(*team, (last - *count as i64 + 1, row.get(1)));
     }
     // Ids: this is the only writer, so the ids after the current maximum are ours.
-    let first_id: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) + 1 FROM tasks").fetch_one(&mut *tx).await.map_err(db_error)?;
+    let first_id: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) + 1 FROM tasks")
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error)?;
     let mut planned = Vec::with_capacity(tasks.len());
     for (i, t) in tasks.iter().enumerate() {
         let (number, key) = next.get_mut(&t.team_id).expect("every team was counted");
@@ -52,7 +58,11 @@ pub(super) async fn insert_bulk(tx: &mut SqliteConnection, tasks: &[NewTask]) ->
     Ok(planned.iter().map(|(id, _, _)| *id).collect())
 }
 
-async fn insert_chunk(tx: &mut SqliteConnection, tasks: &[NewTask], ids: &[(i64, i64, String)]) -> Result<()> {
+async fn insert_chunk(
+    tx: &mut SqliteConnection,
+    tasks: &[NewTask],
+    ids: &[(i64, i64, String)],
+) -> Result<()> {
     let mut b = QueryBuilder::<Sqlite>::new(
         "INSERT INTO tasks (id, team_id, number, title, description, status_id, priority, assignee_id, creator_id, project_id, \
          milestone_id, cycle_id, due_date, estimate, created_at, updated_at, started_at, completed_at, canceled_at) ",
@@ -80,7 +90,11 @@ async fn insert_chunk(tx: &mut SqliteConnection, tasks: &[NewTask], ids: &[(i64,
     });
     b.build().execute(&mut *tx).await.map_err(db_error)?;
 
-    let labels: Vec<(i64, i64)> = tasks.iter().zip(ids).flat_map(|(t, (id, _, _))| t.label_ids.iter().map(move |l| (*id, *l))).collect();
+    let labels: Vec<(i64, i64)> = tasks
+        .iter()
+        .zip(ids)
+        .flat_map(|(t, (id, _, _))| t.label_ids.iter().map(move |l| (*id, *l)))
+        .collect();
     if !labels.is_empty() {
         let mut b = QueryBuilder::<Sqlite>::new("INSERT INTO task_labels (task_id, label_id) ");
         b.push_values(&labels, |mut row, (task, label)| {
@@ -89,7 +103,9 @@ async fn insert_chunk(tx: &mut SqliteConnection, tasks: &[NewTask], ids: &[(i64,
         b.build().execute(&mut *tx).await.map_err(db_error)?;
     }
 
-    let mut b = QueryBuilder::<Sqlite>::new("INSERT INTO task_events (task_id, actor_id, at, field, old, new) ");
+    let mut b = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO task_events (task_id, actor_id, at, field, old, new) ",
+    );
     b.push_values(tasks.iter().zip(ids), |mut row, (t, (id, number, key))| {
         row.push_bind(*id)
             .push_bind(t.creator_id)
@@ -100,7 +116,9 @@ async fn insert_chunk(tx: &mut SqliteConnection, tasks: &[NewTask], ids: &[(i64,
     });
     b.build().execute(&mut *tx).await.map_err(db_error)?;
 
-    let mut b = QueryBuilder::<Sqlite>::new("INSERT INTO task_fts (rowid, identifier, title, description, comments) ");
+    let mut b = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO task_fts (rowid, identifier, title, description, comments) ",
+    );
     b.push_values(tasks.iter().zip(ids), |mut row, (t, (id, number, key))| {
         row.push_bind(*id)
             .push_bind(format!("{key}-{number} {key}{number}"))
@@ -127,7 +145,11 @@ async fn add_progress(tx: &mut SqliteConnection, tasks: &[NewTask]) -> Result<()
         let kind = kinds.get(&t.status_id).map(String::as_str);
         let done = (kind == Some(StatusKind::Completed.as_str())) as i64;
         let canceled = (kind == Some(StatusKind::Canceled.as_str())) as i64;
-        for (table, id) in [("projects", t.project_id), ("milestones", t.milestone_id), ("cycles", t.cycle_id)] {
+        for (table, id) in [
+            ("projects", t.project_id),
+            ("milestones", t.milestone_id),
+            ("cycles", t.cycle_id),
+        ] {
             if let Some(id) = id {
                 let c = counts.entry((table, id)).or_default();
                 *c = (c.0 + 1, c.1 + done, c.2 + canceled);
@@ -135,8 +157,17 @@ async fn add_progress(tx: &mut SqliteConnection, tasks: &[NewTask]) -> Result<()
         }
     }
     for ((table, id), (total, completed, canceled)) in counts {
-        let sql = format!("UPDATE {table} SET n_total = n_total + ?, n_completed = n_completed + ?, n_canceled = n_canceled + ? WHERE id = ?");
-        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(total).bind(completed).bind(canceled).bind(id).execute(&mut *tx).await.map_err(db_error)?;
+        let sql = format!(
+            "UPDATE {table} SET n_total = n_total + ?, n_completed = n_completed + ?, n_canceled = n_canceled + ? WHERE id = ?"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(total)
+            .bind(completed)
+            .bind(canceled)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
     }
     Ok(())
 }

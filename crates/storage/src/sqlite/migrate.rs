@@ -18,7 +18,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "trash_jobs_conversations",
         include_str!("../../migrations/sqlite/0002_trash_jobs_conversations.sql"),
     ),
-    (3, "progress_counters", include_str!("../../migrations/sqlite/0003_progress_counters.sql")),
+    (
+        3,
+        "progress_counters",
+        include_str!("../../migrations/sqlite/0003_progress_counters.sql"),
+    ),
 ];
 
 pub async fn run(pool: &SqlitePool) -> Result<(), Error> {

@@ -61,21 +61,37 @@ impl SqliteStore {
             .map_err(|e| Error::Invalid(format!("cannot open database {}: {e}", path.display())))?;
         migrate::run(&writer).await?;
         // Planner statistics, so that SQLite picks the selective index; bounded work.
-        sqlx::query("PRAGMA analysis_limit = 1000").execute(&writer).await.map_err(internal)?;
-        sqlx::query("PRAGMA optimize = 0x10002").execute(&writer).await.map_err(internal)?;
+        sqlx::query("PRAGMA analysis_limit = 1000")
+            .execute(&writer)
+            .await
+            .map_err(internal)?;
+        sqlx::query("PRAGMA optimize = 0x10002")
+            .execute(&writer)
+            .await
+            .map_err(internal)?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options.read_only(true))
             .await
             .map_err(internal)?;
         let (inserts, activity) = batch::start(writer.clone());
-        Ok(SqliteStore { writer, reader, inserts, activity })
+        Ok(SqliteStore {
+            writer,
+            reader,
+            inserts,
+            activity,
+        })
     }
 
     /// Writes what the activity queue holds.
     pub(crate) async fn flush_activity(&self) {
         let (done, flushed) = tokio::sync::oneshot::channel();
-        if self.activity.send(batch::Activity::Flush(done)).await.is_ok() {
+        if self
+            .activity
+            .send(batch::Activity::Flush(done))
+            .await
+            .is_ok()
+        {
             let _ = flushed.await;
         }
     }

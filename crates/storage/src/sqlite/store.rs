@@ -11,6 +11,7 @@ use time::{Date, OffsetDateTime};
 
 use super::rows::{self, date_text, millis};
 use super::{SqliteStore, db_error};
+use crate::search::{self, Search, Tier};
 
 const TASK_COLUMNS: &str = "t.id, t.team_id, tm.key AS team_key, t.number, t.title, t.description, \
     t.status_id, s.name AS status_name, s.kind AS status_kind, t.priority, \
@@ -31,42 +32,106 @@ const TASK_JOINS: &str = " JOIN teams tm ON tm.id = t.team_id \
 const DOC_COLUMNS: &str = "d.id, d.team_id, d.project_id, d.title, d.content, d.creator_id, \
     u.name AS creator_name, u.email AS creator_email, d.created_at, d.updated_at";
 
-/// Relevance weights of the task index columns: identifier, title, description, comments.
-const TASK_RANK: &str = "bm25(task_fts, 10.0, 5.0, 1.0, 0.5)";
-const DOC_RANK: &str = "bm25(doc_fts, 5.0, 1.0)";
+/// The columns of the full-text indexes, in the order `search::Tier::columns` counts them.
+const TASK_FTS_COLUMNS: [&str; 4] = ["identifier", "title", "description", "comments"];
+const DOC_FTS_COLUMNS: [&str; 2] = ["title", "content"];
 
 /// Progress columns (`p_total`, `p_completed`, `p_canceled`) from the counters of `alias`.
 fn progress_columns(alias: &str) -> String {
-    format!("{alias}.n_total AS p_total, {alias}.n_completed AS p_completed, {alias}.n_canceled AS p_canceled")
+    format!(
+        "{alias}.n_total AS p_total, {alias}.n_completed AS p_completed, {alias}.n_canceled AS p_canceled"
+    )
 }
 
 /// Adds `delta` (+1 or -1) to the progress counters of the task's project, milestone and
 /// cycle, by its current fields and status. Called inside the transaction of every change
 /// that moves a task in or out of a count: insert, delete, restore, and an update of its
 /// status, project, milestone or cycle (-1 before, +1 after).
-pub(super) async fn adjust_progress(conn: &mut SqliteConnection, task: TaskId, delta: i64) -> Result<()> {
-    for (table, column) in [("projects", "project_id"), ("milestones", "milestone_id"), ("cycles", "cycle_id")] {
+pub(super) async fn adjust_progress(
+    conn: &mut SqliteConnection,
+    task: TaskId,
+    delta: i64,
+) -> Result<()> {
+    for (table, column) in [
+        ("projects", "project_id"),
+        ("milestones", "milestone_id"),
+        ("cycles", "cycle_id"),
+    ] {
         let sql = format!(
             "UPDATE {table} SET n_total = n_total + ?1, \
              n_completed = n_completed + ?1 * (SELECT s.kind = 'completed' FROM tasks t JOIN statuses s ON s.id = t.status_id WHERE t.id = ?2), \
              n_canceled = n_canceled + ?1 * (SELECT s.kind = 'canceled' FROM tasks t JOIN statuses s ON s.id = t.status_id WHERE t.id = ?2) \
              WHERE id = (SELECT {column} FROM tasks WHERE id = ?2)"
         );
-        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(delta).bind(task).execute(&mut *conn).await.map_err(db_error)?;
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(delta)
+            .bind(task)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?;
     }
     Ok(())
 }
 
-/// A user's words as an FTS5 query: every term must match, as a prefix, quoted so that
-/// no FTS5 syntax in the input is interpreted.
-fn fts_query(text: &str) -> Option<String> {
-    let terms: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|t| !t.is_empty())
-        .take(16)
-        .map(|t| format!("\"{t}\"*"))
+/// One search tier as an FTS5 match: each word quoted (so it can only be a word), as a prefix
+/// when the tier says so, within the tier's leading `columns`.
+fn fts_match(columns: &[&str], words: &[String], tier: Tier) -> String {
+    let phrase: Vec<String> = words
+        .iter()
+        .map(|w| {
+            if tier.prefix {
+                format!("\"{w}\"*")
+            } else {
+                format!("\"{w}\"")
+            }
+        })
         .collect();
-    (!terms.is_empty()).then(|| terms.join(" "))
+    let phrase = phrase.join(" ");
+    match tier.columns {
+        Some(n) => format!("{{{}}} : ({phrase})", columns[..n].join(" ")),
+        None => format!("({phrase})"),
+    }
+}
+
+/// The `(tier, hid)` rows of one page of a text search over `fts` (whose rowids are the ids
+/// of `table alias`), best first. One arm per tier from the cursor's on, each reading its
+/// matches newest first straight off the index, and `push_filters` (which starts the WHERE
+/// clause) keeping some; all under one LIMIT, so a later tier is read only when the earlier
+/// ones run out. CROSS JOIN keeps the index as the outer loop.
+fn push_tier_arms(
+    b: &mut QueryBuilder<Sqlite>,
+    search: &Search,
+    (fts, columns): (&str, &[&str]),
+    (table, alias): (&str, &str),
+    after: Option<SeekKey>,
+    limit: i64,
+    push_filters: impl Fn(&mut QueryBuilder<Sqlite>),
+) {
+    let (start, after_id) = search.start(after);
+    b.push("SELECT tier, hid FROM (");
+    for i in start..search.tiers.len() {
+        if i > start {
+            b.push(" UNION ALL ");
+        }
+        b.push(format!("SELECT * FROM (SELECT {i} AS tier, f.rowid AS hid FROM {fts} f CROSS JOIN {table} {alias} ON {alias}.id = f.rowid"));
+        push_filters(b);
+        b.push(format!(" AND {fts} MATCH "))
+            .push_bind(search.tier_expression(
+                i,
+                |words, tier| fts_match(columns, words, tier),
+                " NOT ",
+            ));
+        if let (true, Some(id)) = (i == start, after_id) {
+            b.push(" AND f.rowid < ").push_bind(id);
+        }
+        b.push(" ORDER BY f.rowid DESC LIMIT ")
+            .push_bind(limit)
+            .push(")");
+    }
+    if start >= search.tiers.len() {
+        b.push("SELECT 0 AS tier, 0 AS hid WHERE 0");
+    }
+    b.push(") LIMIT ").push_bind(limit);
 }
 
 pub(super) fn push_ids(b: &mut QueryBuilder<Sqlite>, ids: &[i64]) {
@@ -78,25 +143,18 @@ pub(super) fn push_ids(b: &mut QueryBuilder<Sqlite>, ids: &[i64]) {
     b.push(")");
 }
 
-/// Continues a relevance-ordered page after `after`. bm25 scores shift whenever the index
-/// changes (its statistics are corpus-wide), so the anchor is the last item's score *now*,
-/// computed in the same statement; the score in the cursor is only the fallback for an item
-/// that no longer matches.
-fn push_after_score(b: &mut QueryBuilder<Sqlite>, alias: &str, after: SeekKey) {
-    let stored = after.rank.unwrap_or(f64::MIN);
-    b.push(" AND (f.score > coalesce((SELECT score FROM f WHERE fid = ")
-        .push_bind(after.id)
-        .push("), ")
-        .push_bind(stored)
-        .push(")");
-    b.push(" OR (f.score = coalesce((SELECT score FROM f WHERE fid = ")
-        .push_bind(after.id)
-        .push("), ")
-        .push_bind(stored)
-        .push(")");
-    b.push(format!(" AND {alias}.id > "))
-        .push_bind(after.id)
-        .push("))");
+/// The WHERE clause of a doc search on `docs d`: live docs of the query's teams or projects.
+fn push_doc_filters(b: &mut QueryBuilder<Sqlite>, q: &DocQuery) {
+    b.push(" WHERE d.deleted_at IS NULL AND (0");
+    if !q.teams.is_empty() {
+        b.push(" OR d.team_id IN ");
+        push_ids(b, &q.teams);
+    }
+    if !q.projects.is_empty() {
+        b.push(" OR d.project_id IN ");
+        push_ids(b, &q.projects);
+    }
+    b.push(")");
 }
 
 /// The joins and WHERE clause of a task search: live tasks of the query's teams (or of one
@@ -121,7 +179,9 @@ fn push_task_filters(b: &mut QueryBuilder<Sqlite>, q: &TaskQuery, team: Option<T
             push_ids(b, &q.status_ids);
         }
         for kind in &q.status_kinds {
-            b.push(" OR +t.status_id IN (SELECT id FROM statuses WHERE kind = ").push_bind(kind.as_str()).push(")");
+            b.push(" OR +t.status_id IN (SELECT id FROM statuses WHERE kind = ")
+                .push_bind(kind.as_str())
+                .push(")");
         }
         b.push(")");
     }
@@ -135,7 +195,9 @@ fn push_task_filters(b: &mut QueryBuilder<Sqlite>, q: &TaskQuery, team: Option<T
         None => {}
     }
     if !q.label_ids.is_empty() {
-        b.push(" AND EXISTS (SELECT 1 FROM task_labels tl WHERE tl.task_id = t.id AND tl.label_id IN ");
+        b.push(
+            " AND EXISTS (SELECT 1 FROM task_labels tl WHERE tl.task_id = t.id AND tl.label_id IN ",
+        );
         push_ids(b, &q.label_ids);
         b.push(")");
     }
@@ -144,7 +206,11 @@ fn push_task_filters(b: &mut QueryBuilder<Sqlite>, q: &TaskQuery, team: Option<T
         b.push(" AND t.priority IN ");
         push_ids(b, &values);
     }
-    for (column, value) in [("project_id", q.project_id), ("milestone_id", q.milestone_id), ("cycle_id", q.cycle_id)] {
+    for (column, value) in [
+        ("project_id", q.project_id),
+        ("milestone_id", q.milestone_id),
+        ("cycle_id", q.cycle_id),
+    ] {
         if let Some(v) = value {
             b.push(format!(" AND t.{column} = ")).push_bind(v);
         }
@@ -269,7 +335,11 @@ async fn refresh_task_comments(conn: &mut SqliteConnection, task: TaskId) -> Res
     Ok(())
 }
 
-async fn insert_project_teams(conn: &mut SqliteConnection, project: ProjectId, teams: &[TeamId]) -> Result<()> {
+async fn insert_project_teams(
+    conn: &mut SqliteConnection,
+    project: ProjectId,
+    teams: &[TeamId],
+) -> Result<()> {
     for team in teams {
         sqlx::query("INSERT INTO project_teams (project_id, team_id) VALUES (?, ?)")
             .bind(project)
@@ -330,7 +400,10 @@ async fn apply_task_update(
 ) -> Result<()> {
     let c = &u.changes;
     // A task that changes status, project, milestone or cycle leaves one count and joins another.
-    let moves = c.status.is_some() || c.project_id.is_some() || c.milestone_id.is_some() || c.cycle_id.is_some();
+    let moves = c.status.is_some()
+        || c.project_id.is_some()
+        || c.milestone_id.is_some()
+        || c.cycle_id.is_some();
     if moves {
         adjust_progress(conn, u.task_id, -1).await?;
     }
@@ -646,13 +719,19 @@ impl Store for SqliteStore {
         .fetch_all(&self.reader)
         .await
         .map_err(db_error)?;
-        let Some(first) = rows.first() else { return Ok(None) };
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
         let memberships = rows
             .iter()
             .filter_map(|r| {
                 let id: Option<i64> = r.get("team_id");
                 id.map(|id| Membership {
-                    team: Team { id, key: r.get("key"), name: r.get("team_name") },
+                    team: Team {
+                        id,
+                        key: r.get("key"),
+                        name: r.get("team_name"),
+                    },
                     role: Role::parse(r.get("role")).unwrap_or(Role::Member),
                 })
             })
@@ -716,7 +795,9 @@ impl Store for SqliteStore {
             .send(super::batch::PendingInsert { task: t, reply })
             .await
             .map_err(|_| Error::Internal("the store is closed".into()))?;
-        answer.await.map_err(|_| Error::Internal("the store is closed".into()))?
+        answer
+            .await
+            .map_err(|_| Error::Internal("the store is closed".into()))?
     }
 
     async fn task(&self, id: TaskId) -> Result<Option<Task>> {
@@ -733,8 +814,15 @@ impl Store for SqliteStore {
     }
 
     async fn task_by_number(&self, team: TeamId, number: i64) -> Result<Option<Task>> {
-        let sql = format!("SELECT {TASK_COLUMNS} FROM tasks t{TASK_JOINS} WHERE t.team_id = ? AND t.number = ? AND t.deleted_at IS NULL");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(team).bind(number).fetch_optional(&self.reader).await.map_err(db_error)?;
+        let sql = format!(
+            "SELECT {TASK_COLUMNS} FROM tasks t{TASK_JOINS} WHERE t.team_id = ? AND t.number = ? AND t.deleted_at IS NULL"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(team)
+            .bind(number)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(db_error)?;
         let Some(row) = row else { return Ok(None) };
         Ok(self.with_labels(vec![rows::task(&row)?]).await?.pop())
     }
@@ -765,12 +853,13 @@ impl Store for SqliteStore {
 
     async fn delete_task(&self, id: TaskId, now: OffsetDateTime) -> Result<()> {
         let mut tx = self.writer.begin().await.map_err(db_error)?;
-        let deleted = sqlx::query("UPDATE tasks SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL")
-            .bind(millis(now))
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
+        let deleted =
+            sqlx::query("UPDATE tasks SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL")
+                .bind(millis(now))
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
         if deleted.rows_affected() == 1 {
             adjust_progress(&mut tx, id, -1).await?;
         }
@@ -812,34 +901,40 @@ impl Store for SqliteStore {
             return Ok(vec![]);
         }
         let text = match q.text.as_deref() {
-            Some(t) => match fts_query(t) {
-                Some(fts) => Some(fts),
+            Some(t) => match search::tasks(t) {
+                Some(search) => Some(search),
                 None => return Ok(vec![]),
             },
             None => None,
         };
-        // The page is chosen on ids and scores alone; only its rows are then joined to their
-        // names and texts, so sorting many matches never drags their descriptions along.
+        // The page is chosen on ids alone; only its rows are then joined to their names and
+        // texts.
         let mut b = QueryBuilder::<Sqlite>::new("");
         let limit = q.limit as i64;
         match &text {
-            Some(fts) => {
-                // Relevance: the index finds the matches, the filters keep some, the best win.
-                b.push(format!("WITH f AS MATERIALIZED (SELECT rowid AS fid, {TASK_RANK} AS score FROM task_fts WHERE task_fts MATCH "));
-                b.push_bind(fts.clone());
-                b.push(") SELECT ").push(TASK_COLUMNS);
-                b.push(", h.rank AS rank FROM (SELECT t.id AS hid, f.score AS rank FROM f JOIN tasks t ON t.id = f.fid");
-                push_task_filters(&mut b, q, None);
-                if let Some(after) = q.after {
-                    push_after_score(&mut b, "t", after);
-                }
-                b.push(" ORDER BY rank, t.id LIMIT ").push_bind(limit);
-                b.push(") h JOIN tasks t ON t.id = h.hid").push(TASK_JOINS).push(" ORDER BY h.rank, t.id");
+            Some(search) => {
+                b.push("SELECT ")
+                    .push(TASK_COLUMNS)
+                    .push(", h.tier AS rank FROM (");
+                push_tier_arms(
+                    &mut b,
+                    search,
+                    ("task_fts", &TASK_FTS_COLUMNS),
+                    ("tasks", "t"),
+                    q.after,
+                    limit,
+                    |b| push_task_filters(b, q, None),
+                );
+                b.push(") h JOIN tasks t ON t.id = h.hid")
+                    .push(TASK_JOINS)
+                    .push(" ORDER BY h.tier, t.id DESC");
             }
             None => {
                 // Newest first: each team's newest matches come straight off the (team, id)
                 // index, stopping at the page size; the page is the newest of those.
-                b.push("SELECT ").push(TASK_COLUMNS).push(", NULL AS rank FROM (SELECT hid FROM (");
+                b.push("SELECT ")
+                    .push(TASK_COLUMNS)
+                    .push(", NULL AS rank FROM (SELECT hid FROM (");
                 for (i, team) in q.teams.iter().enumerate() {
                     if i > 0 {
                         b.push(" UNION ALL ");
@@ -849,10 +944,14 @@ impl Store for SqliteStore {
                     if let Some(after) = q.after {
                         b.push(" AND t.id < ").push_bind(after.id);
                     }
-                    b.push(" ORDER BY t.id DESC LIMIT ").push_bind(limit).push(")");
+                    b.push(" ORDER BY t.id DESC LIMIT ")
+                        .push_bind(limit)
+                        .push(")");
                 }
                 b.push(") ORDER BY hid DESC LIMIT ").push_bind(limit);
-                b.push(") h JOIN tasks t ON t.id = h.hid").push(TASK_JOINS).push(" ORDER BY t.id DESC");
+                b.push(") h JOIN tasks t ON t.id = h.hid")
+                    .push(TASK_JOINS)
+                    .push(" ORDER BY t.id DESC");
             }
         }
         let rows = b.build().fetch_all(&self.reader).await.map_err(db_error)?;
@@ -861,7 +960,7 @@ impl Store for SqliteStore {
         for row in &rows {
             let task = rows::task(row)?;
             keys.push(SeekKey {
-                rank: row.get::<Option<f64>, _>("rank"),
+                rank: row.get::<Option<i64>, _>("rank").map(|tier| tier as f64),
                 id: task.id,
             });
             tasks.push(task);
@@ -1273,56 +1372,44 @@ impl Store for SqliteStore {
 
     async fn search_docs(&self, q: &DocQuery) -> Result<Vec<(Doc, SeekKey)>> {
         let text = match q.text.as_deref() {
-            Some(t) => match fts_query(t) {
-                Some(fts) => Some(fts),
+            Some(t) => match search::docs(t) {
+                Some(search) => Some(search),
                 None => return Ok(vec![]),
             },
             None => None,
         };
-        let mut b = QueryBuilder::<Sqlite>::new("");
+        let limit = q.limit as i64;
+        let mut b = QueryBuilder::<Sqlite>::new("SELECT ");
+        b.push(DOC_COLUMNS);
         match &text {
-            Some(fts) => {
-                b.push(format!("WITH f AS MATERIALIZED (SELECT rowid AS fid, {DOC_RANK} AS score FROM doc_fts WHERE doc_fts MATCH "));
-                b.push_bind(fts.clone());
-                b.push(") SELECT ")
-                    .push(DOC_COLUMNS)
-                    .push(", f.score AS rank FROM f JOIN docs d ON d.id = f.fid");
+            Some(search) => {
+                b.push(", h.tier AS rank FROM (");
+                push_tier_arms(
+                    &mut b,
+                    search,
+                    ("doc_fts", &DOC_FTS_COLUMNS),
+                    ("docs", "d"),
+                    q.after,
+                    limit,
+                    |b| push_doc_filters(b, q),
+                );
+                b.push(") h JOIN docs d ON d.id = h.hid JOIN users u ON u.id = d.creator_id ORDER BY h.tier, d.id DESC");
             }
             None => {
-                b.push("SELECT ")
-                    .push(DOC_COLUMNS)
-                    .push(", NULL AS rank FROM docs d");
+                b.push(", NULL AS rank FROM docs d JOIN users u ON u.id = d.creator_id");
+                push_doc_filters(&mut b, q);
+                if let Some(after) = q.after {
+                    b.push(" AND d.id < ").push_bind(after.id);
+                }
+                b.push(" ORDER BY d.id DESC LIMIT ").push_bind(limit);
             }
         }
-        b.push(" JOIN users u ON u.id = d.creator_id WHERE d.deleted_at IS NULL AND (0");
-        if !q.teams.is_empty() {
-            b.push(" OR d.team_id IN ");
-            push_ids(&mut b, &q.teams);
-        }
-        if !q.projects.is_empty() {
-            b.push(" OR d.project_id IN ");
-            push_ids(&mut b, &q.projects);
-        }
-        b.push(")");
-        match (&text, q.after) {
-            (Some(_), Some(after)) => push_after_score(&mut b, "d", after),
-            (None, Some(after)) => {
-                b.push(" AND d.id < ").push_bind(after.id);
-            }
-            _ => {}
-        }
-        b.push(if text.is_some() {
-            " ORDER BY f.score, d.id"
-        } else {
-            " ORDER BY d.id DESC"
-        });
-        b.push(" LIMIT ").push_bind(q.limit as i64);
         let rows = b.build().fetch_all(&self.reader).await.map_err(db_error)?;
         rows.iter()
             .map(|row| {
                 let doc = rows::doc(row)?;
                 let key = SeekKey {
-                    rank: row.get::<Option<f64>, _>("rank"),
+                    rank: row.get::<Option<i64>, _>("rank").map(|tier| tier as f64),
                     id: doc.id,
                 };
                 Ok((doc, key))

@@ -312,6 +312,7 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<CommentId>;
     async fn comment(&self, id: CommentId) -> Result<Option<Comment>>;
     async fn comments(&self, task: TaskId) -> Result<Vec<Comment>>;
+    async fn comment_count(&self, task: TaskId) -> Result<u64>;
     async fn update_comment(&self, id: CommentId, body: &str, now: OffsetDateTime) -> Result<()>;
 
     // Docs.
@@ -331,6 +332,20 @@ pub trait Store: Send + Sync + 'static {
     /// Replaces the user's token, if any, in one transaction.
     async fn replace_token(&self, user: UserId, digest: &str, info: &TokenInfo) -> Result<()>;
     async fn token_by_digest(&self, digest: &str) -> Result<Option<StoredToken>>;
+    /// A token with its user and the user's memberships, as every MCP request needs them. A
+    /// backend may answer it in one query.
+    async fn token_holder(
+        &self,
+        digest: &str,
+    ) -> Result<Option<(StoredToken, User, Vec<Membership>)>> {
+        let Some(token) = self.token_by_digest(digest).await? else {
+            return Ok(None);
+        };
+        Ok(self
+            .user_with_memberships(token.user_id)
+            .await?
+            .map(|(user, memberships)| (token, user, memberships)))
+    }
     async fn token_info(&self, user: UserId) -> Result<Option<TokenInfo>>;
     async fn touch_token(&self, digest: &str, now: OffsetDateTime) -> Result<()>;
     async fn record_tool_call(&self, user: UserId, call: &ToolCallRecord) -> Result<()>;

@@ -1194,6 +1194,15 @@ impl Store for PgStore {
         row.as_ref().map(rows::comment).transpose()
     }
 
+    async fn comment_count(&self, task: TaskId) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM comments WHERE task_id = $1")
+            .bind(task)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(n as u64)
+    }
+
     async fn comments(&self, task: TaskId) -> Result<Vec<Comment>> {
         let rows = sqlx::query(
             "SELECT cm.id, cm.task_id, cm.author_id, u.name AS author_name, u.email AS author_email, cm.body, cm.created_at, cm.edited_at \

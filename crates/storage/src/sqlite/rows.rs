@@ -41,12 +41,18 @@ fn get<'r, T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>>(
 }
 
 pub fn user(row: &SqliteRow) -> Result<User> {
+    user_created_in(row, "created_at")
+}
+
+/// A user whose creation time is in column `created_at`, for rows where another table's
+/// `created_at` has the plain name.
+pub fn user_created_in(row: &SqliteRow, created_at: &str) -> Result<User> {
     Ok(User {
         id: get(row, "id")?,
         email: get(row, "email")?,
         name: get(row, "name")?,
         is_admin: get::<i64>(row, "is_admin")? != 0,
-        created_at: from_millis(get(row, "created_at")?),
+        created_at: from_millis(get(row, created_at)?),
     })
 }
 
@@ -155,6 +161,16 @@ pub fn token_info(row: &SqliteRow) -> Result<TokenInfo> {
 }
 
 /// The task columns selected by `TASK_SELECT`, without labels (loaded separately).
+/// A task's labels from the `labels_json` column: `[[id, name, color], ...]`, by name.
+fn labels(json: &str) -> Result<Vec<LabelRef>> {
+    let labels: Vec<(LabelId, String, String)> = serde_json::from_str(json)
+        .map_err(|e| Error::Internal(format!("labels of a task: {e}")))?;
+    Ok(labels
+        .into_iter()
+        .map(|(id, name, color)| LabelRef { id, name, color })
+        .collect())
+}
+
 pub fn task(row: &SqliteRow) -> Result<Task> {
     let opt_ref = |id: &str, name: &str| -> Result<Option<NamedRef>> {
         Ok(get::<Option<i64>>(row, id)?.map(|id| NamedRef {
@@ -211,7 +227,7 @@ pub fn task(row: &SqliteRow) -> Result<Task> {
             name: get(row, "creator_name")?,
             email: get(row, "creator_email")?,
         },
-        labels: Vec::new(),
+        labels: labels(&get::<String>(row, "labels_json")?)?,
         project: opt_ref("project_id", "project_name")?,
         milestone: opt_ref("milestone_id", "milestone_name")?,
         cycle,

@@ -19,7 +19,9 @@ const TASK_COLUMNS: &str = "t.id, t.team_id, tm.key AS team_key, t.number, t.tit
     t.creator_id, c.name AS creator_name, c.email AS creator_email, \
     t.project_id, p.name AS project_name, t.milestone_id, m.name AS milestone_name, \
     t.cycle_id, cy.number AS cycle_number, cy.name AS cycle_name, \
-    t.due_date, t.estimate, t.created_at, t.updated_at, t.started_at, t.completed_at, t.canceled_at";
+    t.due_date, t.estimate, t.created_at, t.updated_at, t.started_at, t.completed_at, t.canceled_at, \
+    (SELECT json_group_array(json_array(l.id, l.name, l.color)) FROM \
+        (SELECT l.id, l.name, l.color FROM task_labels tl JOIN labels l ON l.id = tl.label_id WHERE tl.task_id = t.id ORDER BY l.name) l) AS labels_json";
 
 const TASK_JOINS: &str = " JOIN teams tm ON tm.id = t.team_id \
     JOIN statuses s ON s.id = t.status_id \
@@ -143,6 +145,24 @@ pub(super) fn push_ids(b: &mut QueryBuilder<Sqlite>, ids: &[i64]) {
     b.push(")");
 }
 
+/// The memberships in rows of a user LEFT JOINed with `memberships ms` and `teams tm`
+/// (`team_id`, `key`, `team_name`, `role`); a user without a team has one row of NULLs.
+fn memberships(rows: &[SqliteRow]) -> Vec<Membership> {
+    rows.iter()
+        .filter_map(|r| {
+            let id: Option<i64> = r.get("team_id");
+            id.map(|id| Membership {
+                team: Team {
+                    id,
+                    key: r.get("key"),
+                    name: r.get("team_name"),
+                },
+                role: Role::parse(r.get("role")).unwrap_or(Role::Member),
+            })
+        })
+        .collect()
+}
+
 /// The WHERE clause of a doc search on `docs d`: live docs of the query's teams or projects.
 fn push_doc_filters(b: &mut QueryBuilder<Sqlite>, q: &DocQuery) {
     b.push(" WHERE d.deleted_at IS NULL AND (0");
@@ -221,30 +241,6 @@ fn push_task_filters(b: &mut QueryBuilder<Sqlite>, q: &TaskQuery, team: Option<T
 }
 
 impl SqliteStore {
-    async fn with_labels(&self, mut tasks: Vec<Task>) -> Result<Vec<Task>> {
-        if tasks.is_empty() {
-            return Ok(tasks);
-        }
-        let ids: Vec<i64> = tasks.iter().map(|t| t.id).collect();
-        let mut b = QueryBuilder::<Sqlite>::new(
-            "SELECT tl.task_id, l.id, l.name, l.color FROM task_labels tl JOIN labels l ON l.id = tl.label_id WHERE tl.task_id IN ",
-        );
-        push_ids(&mut b, &ids);
-        b.push(" ORDER BY l.name");
-        let rows = b.build().fetch_all(&self.reader).await.map_err(db_error)?;
-        for row in rows {
-            let task_id: i64 = row.get(0);
-            if let Some(task) = tasks.iter_mut().find(|t| t.id == task_id) {
-                task.labels.push(LabelRef {
-                    id: row.get(1),
-                    name: row.get(2),
-                    color: row.get(3),
-                });
-            }
-        }
-        Ok(tasks)
-    }
-
     async fn project_teams(&self, project_ids: &[i64]) -> Result<Vec<(i64, Team)>> {
         if project_ids.is_empty() {
             return Ok(vec![]);
@@ -722,21 +718,7 @@ impl Store for SqliteStore {
         let Some(first) = rows.first() else {
             return Ok(None);
         };
-        let memberships = rows
-            .iter()
-            .filter_map(|r| {
-                let id: Option<i64> = r.get("team_id");
-                id.map(|id| Membership {
-                    team: Team {
-                        id,
-                        key: r.get("key"),
-                        name: r.get("team_name"),
-                    },
-                    role: Role::parse(r.get("role")).unwrap_or(Role::Member),
-                })
-            })
-            .collect();
-        Ok(Some((rows::user(first)?, memberships)))
+        Ok(Some((rows::user(first)?, memberships(&rows))))
     }
 
     async fn team_members(&self, team: TeamId) -> Result<Vec<(User, Role)>> {
@@ -810,7 +792,7 @@ impl Store for SqliteStore {
             .await
             .map_err(db_error)?;
         let Some(row) = row else { return Ok(None) };
-        Ok(self.with_labels(vec![rows::task(&row)?]).await?.pop())
+        Ok(Some(rows::task(&row)?))
     }
 
     async fn task_by_number(&self, team: TeamId, number: i64) -> Result<Option<Task>> {
@@ -824,7 +806,7 @@ impl Store for SqliteStore {
             .await
             .map_err(db_error)?;
         let Some(row) = row else { return Ok(None) };
-        Ok(self.with_labels(vec![rows::task(&row)?]).await?.pop())
+        Ok(Some(rows::task(&row)?))
     }
 
     async fn task_id_by_number(&self, team: TeamId, number: i64) -> Result<Option<TaskId>> {
@@ -965,7 +947,6 @@ impl Store for SqliteStore {
             });
             tasks.push(task);
         }
-        let tasks = self.with_labels(tasks).await?;
         Ok(tasks.into_iter().zip(keys).collect())
     }
 
@@ -1265,6 +1246,15 @@ impl Store for SqliteStore {
         row.as_ref().map(rows::comment).transpose()
     }
 
+    async fn comment_count(&self, task: TaskId) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM comments WHERE task_id = ?")
+            .bind(task)
+            .fetch_one(&self.reader)
+            .await
+            .map_err(db_error)?;
+        Ok(n as u64)
+    }
+
     async fn comments(&self, task: TaskId) -> Result<Vec<Comment>> {
         let rows = sqlx::query(
             "SELECT cm.id, cm.task_id, cm.author_id, u.name AS author_name, u.email AS author_email, cm.body, cm.created_at, cm.edited_at \
@@ -1449,6 +1439,36 @@ impl Store for SqliteStore {
             })
         })
         .transpose()
+    }
+
+    async fn token_holder(
+        &self,
+        digest: &str,
+    ) -> Result<Option<(StoredToken, User, Vec<Membership>)>> {
+        let rows = sqlx::query(
+            "SELECT pt.user_id, pt.hint, pt.created_at, pt.expires_at, pt.last_used_at, \
+             u.id, u.email, u.name, u.is_admin, u.created_at AS user_created_at, \
+             tm.id AS team_id, tm.key, tm.name AS team_name, ms.role \
+             FROM personal_tokens pt JOIN users u ON u.id = pt.user_id \
+             LEFT JOIN memberships ms ON ms.user_id = u.id LEFT JOIN teams tm ON tm.id = ms.team_id \
+             WHERE pt.digest = ? ORDER BY tm.key",
+        )
+        .bind(digest)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db_error)?;
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
+        let token = StoredToken {
+            user_id: first.get("user_id"),
+            info: rows::token_info(first)?,
+        };
+        Ok(Some((
+            token,
+            rows::user_created_in(first, "user_created_at")?,
+            memberships(&rows),
+        )))
     }
 
     async fn token_info(&self, user: UserId) -> Result<Option<TokenInfo>> {

@@ -296,7 +296,7 @@ fn sample_identifiers(n: usize) -> Vec<String> {
 async fn discover_identifiers(url: &str, token: &str) -> Result<Vec<String>, String> {
     let bench = Bench::new(url, token, 1, Duration::ZERO);
     let answer = bench.call(&tool("search_tasks", json!({"limit": 100}))).await?;
-    let ids: Vec<String> = answer["result"]["structuredContent"]["items"]
+    let ids: Vec<String> = answer["result"]["structuredContent"]["tasks"]
         .as_array()
         .map(|items| items.iter().filter_map(|t| t["id"].as_str().map(String::from)).collect())
         .unwrap_or_default();

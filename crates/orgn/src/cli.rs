@@ -219,10 +219,19 @@ enum TokenCommand {
 }
 
 pub fn main() -> ExitCode {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let cli = Cli::parse();
+    // rmcp logs every request of a stateless server at INFO (three lines each): warnings
+    // only from libraries, information from Orgn.
+    let filter = tracing_subscriber::filter::Targets::new()
+        .with_default(tracing::Level::WARN)
+        .with_target("orgn", tracing::Level::INFO);
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_target(false)
+        .finish()
+        .with(filter)
         .init();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -4,8 +4,9 @@
 //! acknowledged insert is durable (`synchronous=FULL`), and a failing insert is rolled back
 //! to its own savepoint without failing the others.
 //!
-//! The MCP activity log goes through a second queue, flushed in batches: it is a record of
-//! use, not user data, and one fsync per tool call would make every read a write.
+//! The MCP activity log goes through a second queue, written at most once a second (and
+//! whenever it is read): it is a record of use, not user data, and one commit per tool call
+//! would make every read a write. A crash loses at most the last second of it.
 
 use orgn_domain::model::{TaskId, ToolCallRecord, UserId};
 use orgn_domain::store::NewTask;
@@ -19,6 +20,11 @@ use super::store::insert_task_in;
 
 /// At most this many inserts share one transaction.
 const MAX_BATCH: usize = 512;
+
+/// How long the activity log gathers before it is written (unless someone reads it, or a
+/// batch fills). Every commit makes each reader connection drop its page cache (SQLite's WAL
+/// rule), so writing the log as fast as tools are called would make every read go to disk.
+const ACTIVITY_DELAY: std::time::Duration = std::time::Duration::from_secs(1);
 
 pub(crate) struct PendingInsert {
     pub task: NewTask,
@@ -87,17 +93,17 @@ async fn activity_loop(writer: SqlitePool, mut queue: mpsc::Receiver<Activity>) 
     while let Some(first) = queue.recv().await {
         let mut records = Vec::new();
         let mut flushed = Vec::new();
+        let deadline = tokio::time::Instant::now() + ACTIVITY_DELAY;
         let mut next = Some(first);
         while let Some(item) = next {
             match item {
                 Activity::Record(user, record) => records.push((user, record)),
                 Activity::Flush(done) => flushed.push(done),
             }
-            next = if records.len() < MAX_BATCH {
-                queue.try_recv().ok()
-            } else {
-                None
-            };
+            if records.len() >= MAX_BATCH || !flushed.is_empty() {
+                break;
+            }
+            next = tokio::time::timeout_at(deadline, queue.recv()).await.ok().flatten();
         }
         if let Err(e) = write_activity(&writer, &records).await {
             tracing::warn!(error = %e, lost = records.len(), "writing the MCP activity log failed");

@@ -69,9 +69,13 @@ impl SqliteStore {
             .execute(&writer)
             .await
             .map_err(internal)?;
+        // Readers map the file (up to 2 GiB, SQLite's ceiling) rather than copying each page
+        // into their own cache with a system call: a page the kernel already holds costs a
+        // memory access, and every commit (which empties a reader's page cache, by SQLite's
+        // WAL rule) no longer sends the next reads back to the kernel.
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(options.read_only(true))
+            .connect_with(options.read_only(true).pragma("mmap_size", "2147418112"))
             .await
             .map_err(internal)?;
         let (inserts, activity) = batch::start(writer.clone());

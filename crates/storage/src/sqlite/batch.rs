@@ -1,8 +1,9 @@
 //! Group commit. SQLite makes a write durable with one fsync per commit, and a disk does
 //! only so many fsyncs a second; so concurrent task inserts wait in a queue and one writer
-//! commits whatever has gathered in a single transaction, then answers each caller. Every
-//! acknowledged insert is durable (`synchronous=FULL`), and a failing insert is rolled back
-//! to its own savepoint without failing the others.
+//! commits whatever has gathered in a single transaction (written with the multi-row
+//! statements of the bulk path), then answers each caller. Every acknowledged insert is
+//! durable (`synchronous=FULL`), and a failing insert is rolled back to its own savepoint
+//! without failing the others.
 //!
 //! The MCP activity log goes through a second queue, written at most once a second (and
 //! whenever it is read): it is a record of use, not user data, and one commit per tool call
@@ -11,11 +12,12 @@
 use orgn_domain::model::{TaskId, ToolCallRecord, UserId};
 use orgn_domain::store::NewTask;
 use orgn_domain::{Error, Result};
-use sqlx::SqlitePool;
+use sqlx::{SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
 use super::db_error;
 use super::rows::millis;
+use super::bulk::insert_bulk;
 use super::store::insert_task_in;
 
 /// At most this many inserts share one transaction.
@@ -55,20 +57,46 @@ async fn insert_loop(writer: SqlitePool, mut queue: mpsc::Receiver<PendingInsert
                 Err(_) => break,
             }
         }
-        let tasks: Vec<&NewTask> = batch.iter().map(|p| &p.task).collect();
+        let (tasks, replies): (Vec<NewTask>, Vec<_>) = batch.into_iter().map(|p| (p.task, p.reply)).unzip();
         let results = commit_inserts(&writer, &tasks).await;
-        for (pending, result) in batch.into_iter().zip(results) {
-            let _ = pending.reply.send(result);
+        for (reply, result) in replies.into_iter().zip(results) {
+            let _ = reply.send(result);
         }
     }
 }
 
-async fn commit_inserts(writer: &SqlitePool, tasks: &[&NewTask]) -> Vec<Result<TaskId>> {
+async fn commit_inserts(writer: &SqlitePool, tasks: &[NewTask]) -> Vec<Result<TaskId>> {
     let all_fail = |e: Error| tasks.iter().map(|_| Err(e.clone())).collect();
     let mut tx = match writer.begin().await {
         Ok(tx) => tx,
         Err(e) => return all_fail(db_error(e)),
     };
+    // The whole batch in a few multi-row statements. Should that fail (say, a team deleted
+    // meanwhile), each task goes in again on its own, so that a bad insert fails alone.
+    let results = match insert_all(&mut tx, tasks).await {
+        Ok(ids) => ids.into_iter().map(Ok).collect(),
+        Err(_) => insert_each(&mut tx, tasks).await,
+    };
+    match tx.commit().await {
+        Ok(()) => results,
+        Err(e) => all_fail(db_error(e)),
+    }
+}
+
+/// All of `tasks` or none, in a savepoint of the caller's transaction.
+async fn insert_all(tx: &mut SqliteConnection, tasks: &[NewTask]) -> Result<Vec<TaskId>> {
+    let mut savepoint = sqlx::Connection::begin(&mut *tx).await.map_err(db_error)?;
+    match insert_bulk(&mut savepoint, tasks).await {
+        Ok(ids) => savepoint.commit().await.map(|_| ids).map_err(db_error),
+        Err(e) => {
+            let _ = savepoint.rollback().await;
+            Err(e)
+        }
+    }
+}
+
+/// Each of `tasks` in a savepoint of its own: one failing leaves the others in.
+async fn insert_each(tx: &mut SqliteConnection, tasks: &[NewTask]) -> Vec<Result<TaskId>> {
     let mut results = Vec::with_capacity(tasks.len());
     for task in tasks {
         let result = match sqlx::Connection::begin(&mut *tx).await {
@@ -83,10 +111,7 @@ async fn commit_inserts(writer: &SqlitePool, tasks: &[&NewTask]) -> Vec<Result<T
         };
         results.push(result);
     }
-    match tx.commit().await {
-        Ok(()) => results,
-        Err(e) => all_fail(db_error(e)),
-    }
+    results
 }
 
 async fn activity_loop(writer: SqlitePool, mut queue: mpsc::Receiver<Activity>) {

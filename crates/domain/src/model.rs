@@ -206,6 +206,9 @@ pub struct Task {
     pub assignee: Option<UserRef>,
     pub creator: UserRef,
     pub labels: Vec<LabelRef>,
+    /// How many comments the task has (the comments themselves are fetched on their own).
+    #[serde(default)]
+    pub comment_count: u64,
     pub project: Option<NamedRef>,
     pub milestone: Option<NamedRef>,
     pub cycle: Option<NamedRef>,

@@ -312,7 +312,6 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<CommentId>;
     async fn comment(&self, id: CommentId) -> Result<Option<Comment>>;
     async fn comments(&self, task: TaskId) -> Result<Vec<Comment>>;
-    async fn comment_count(&self, task: TaskId) -> Result<u64>;
     async fn update_comment(&self, id: CommentId, body: &str, now: OffsetDateTime) -> Result<()>;
 
     // Docs.

@@ -49,6 +49,9 @@ struct Report {
     seed_seconds: Option<f64>,
     startup_ms: Option<f64>,
     rss_mb: Option<f64>,
+    /// Peak of the server's private (anonymous) memory, sampled every 100 ms: `rss_mb` less
+    /// the pages of the database file that the readers map, which are the kernel's page cache.
+    rss_private_mb: Option<f64>,
     task_list_page_p50_ms: Option<f64>,
     task_page_p50_ms: Option<f64>,
 }
@@ -141,6 +144,7 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
             (base, token, Some(session), ids)
         }
     };
+    let private_memory = server.as_ref().map(|(child, _, _): &(Child, PathBuf, bool)| watch_private_memory(child.id()));
     let bench = Bench::new(&base, &token, args.concurrency, Duration::from_secs_f64(args.seconds));
     let ping = bench.run(|_, _| json!({"jsonrpc": "2.0", "id": 1, "method": "ping"})).await?;
     report.ping_rps = ping.rps();
@@ -170,7 +174,11 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
         report.task_page_p50_ms = Some(page.percentile(50.0));
     }
     if let Some((mut child, dir, keep)) = server {
-        report.rss_mb = peak_rss_mb(child.id());
+        report.rss_mb = memory_mb(child.id(), "VmHWM:");
+        if let Some((watcher, stop)) = private_memory {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            report.rss_private_mb = watcher.await.ok();
+        }
         let _ = child.kill();
         let _ = child.wait();
         if !keep {
@@ -328,11 +336,27 @@ fn start_server(dir: &PathBuf, database_url: Option<&str>) -> Result<(Child, Str
     Err("the server did not start within 60 s".into())
 }
 
-fn peak_rss_mb(pid: u32) -> Option<f64> {
+/// A memory figure of process `pid` from /proc (`VmHWM`, `RssAnon`, …), in MB.
+fn memory_mb(pid: u32, field: &str) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
+}
+
+/// Samples the private memory of process `pid` every 100 ms; the task's result is the peak.
+fn watch_private_memory(pid: u32) -> (tokio::task::JoinHandle<f64>, Arc<std::sync::atomic::AtomicBool>) {
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let done = stop.clone();
+    let watcher = tokio::spawn(async move {
+        let mut peak: f64 = 0.0;
+        while !done.load(std::sync::atomic::Ordering::Relaxed) {
+            peak = peak.max(memory_mb(pid, "RssAnon:").unwrap_or(0.0));
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        peak
+    });
+    (watcher, stop)
 }
 
 struct Samples {
@@ -459,5 +483,5 @@ fn print_table(r: &Report, args: &BenchArgs) {
     println!("  create_task          {}   p99 {}", opt(r.create_rps, "req/s"), opt(r.create_p99_ms, "ms"));
     println!("  task list page       p50 {}", opt(r.task_list_page_p50_ms, "ms"));
     println!("  task page            p50 {}", opt(r.task_page_p50_ms, "ms"));
-    println!("  server peak RSS      {}", opt(r.rss_mb, "MB"));
+    println!("  server peak RSS      {}   private {}", opt(r.rss_mb, "MB"), opt(r.rss_private_mb, "MB"));
 }

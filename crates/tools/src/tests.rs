@@ -35,6 +35,7 @@ fn task(title: &str, priority: Priority, assignee: Option<UserRef>) -> Task {
             name: "Bug".into(),
             color: "#ff0000".into(),
         }],
+        comment_count: 0,
         project: None,
         milestone: None,
         cycle: None,

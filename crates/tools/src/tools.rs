@@ -413,8 +413,8 @@ pub async fn dispatch(
         "search_tasks" => search_tasks(ctx, parse(args)?).await,
         "get_task" => {
             let a: GetTask = parse(args)?;
-            let (task, comments) = ws.task_with_comment_count(actor, &a.id).await?;
-            let comments = comments as usize;
+            let task = ws.task(actor, &a.id).await?;
+            let comments = task.comment_count as usize;
             let (mut view, trimmed) = task_full(&task);
             let description = view["description"].as_str().unwrap_or_default().to_string();
             let mut text = task_details(&task, &description, Some(comments));

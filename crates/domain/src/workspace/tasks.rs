@@ -229,13 +229,6 @@ impl Workspace {
         self.visible_task(actor, id).await
     }
 
-    /// A task with how many comments it has, for views that show the count but not the comments.
-    pub async fn task_with_comment_count(&self, actor: &Actor, id: &str) -> Result<(Task, u64)> {
-        let task = self.visible_task(actor, id).await?;
-        let comments = self.store.comment_count(task.id).await?;
-        Ok((task, comments))
-    }
-
     pub async fn update_task(&self, actor: &Actor, id: &str, patch: TaskPatch) -> Result<Task> {
         let task = self.visible_task(actor, id).await?;
         let update = self.plan_update(actor, &task, patch).await?;

@@ -25,6 +25,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "progress_counters",
         include_str!("../../migrations/postgres/0003_progress_counters.sql"),
     ),
+    (
+        4,
+        "search_index_memory",
+        include_str!("../../migrations/postgres/0004_search_index_memory.sql"),
+    ),
 ];
 
 /// The advisory lock key of migration runs ("orgn" in ASCII).

@@ -289,6 +289,7 @@ pub fn task(row: &impl RowExt) -> Result<Task> {
             email: row.text("creator_email")?,
         },
         labels: Vec::new(),
+        comment_count: row.int("comment_count")? as u64,
         project: opt_ref("project_id", "project_name")?,
         milestone: opt_ref("milestone_id", "milestone_name")?,
         cycle,

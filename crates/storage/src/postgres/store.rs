@@ -20,7 +20,8 @@ pub(super) const TASK_COLUMNS: &str = "t.id, t.team_id, tm.key AS team_key, t.nu
     t.creator_id, c.name AS creator_name, c.email AS creator_email, \
     t.project_id, p.name AS project_name, t.milestone_id, m.name AS milestone_name, \
     t.cycle_id, cy.number AS cycle_number, cy.name AS cycle_name, \
-    t.due_date, t.estimate, t.created_at, t.updated_at, t.started_at, t.completed_at, t.canceled_at";
+    t.due_date, t.estimate, t.created_at, t.updated_at, t.started_at, t.completed_at, t.canceled_at, \
+    (SELECT count(*) FROM comments cm WHERE cm.task_id = t.id) AS comment_count";
 
 pub(super) const TASK_JOINS: &str = " JOIN teams tm ON tm.id = t.team_id \
     JOIN statuses s ON s.id = t.status_id \
@@ -1192,15 +1193,6 @@ impl Store for PgStore {
         .await
         .map_err(db_error)?;
         row.as_ref().map(rows::comment).transpose()
-    }
-
-    async fn comment_count(&self, task: TaskId) -> Result<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM comments WHERE task_id = $1")
-            .bind(task)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(db_error)?;
-        Ok(n as u64)
     }
 
     async fn comments(&self, task: TaskId) -> Result<Vec<Comment>> {

@@ -23,6 +23,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "progress_counters",
         include_str!("../../migrations/sqlite/0003_progress_counters.sql"),
     ),
+    (
+        4,
+        "search_index_memory",
+        include_str!("../../migrations/sqlite/0004_search_index_memory.sql"),
+    ),
 ];
 
 pub async fn run(pool: &SqlitePool) -> Result<(), Error> {

@@ -53,7 +53,13 @@ impl SqliteStore {
             // 16 MiB of page cache per connection (SQLite's default is 2 MiB): the search
             // index and the task table's upper levels stay in memory.
             .pragma("cache_size", "-16384")
-            .pragma("temp_store", "memory");
+            .pragma("temp_store", "memory")
+            // Connections map the file (up to 2 GiB, SQLite's ceiling) rather than copying
+            // each page into their own cache with a system call: a page the kernel already
+            // holds costs a memory access, and every commit (which empties the other
+            // connections' page caches, by SQLite's WAL rule) no longer sends the next reads
+            // back to the kernel. Writes still go through the WAL.
+            .pragma("mmap_size", "2147418112");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options.clone())
@@ -69,13 +75,9 @@ impl SqliteStore {
             .execute(&writer)
             .await
             .map_err(internal)?;
-        // Readers map the file (up to 2 GiB, SQLite's ceiling) rather than copying each page
-        // into their own cache with a system call: a page the kernel already holds costs a
-        // memory access, and every commit (which empties a reader's page cache, by SQLite's
-        // WAL rule) no longer sends the next reads back to the kernel.
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(options.read_only(true).pragma("mmap_size", "2147418112"))
+            .connect_with(options.read_only(true))
             .await
             .map_err(internal)?;
         let (inserts, activity) = batch::start(writer.clone());

@@ -228,6 +228,7 @@ pub fn task(row: &SqliteRow) -> Result<Task> {
             email: get(row, "creator_email")?,
         },
         labels: labels(&get::<String>(row, "labels_json")?)?,
+        comment_count: get::<i64>(row, "comment_count")? as u64,
         project: opt_ref("project_id", "project_name")?,
         milestone: opt_ref("milestone_id", "milestone_name")?,
         cycle,

@@ -21,7 +21,8 @@ const TASK_COLUMNS: &str = "t.id, t.team_id, tm.key AS team_key, t.number, t.tit
     t.cycle_id, cy.number AS cycle_number, cy.name AS cycle_name, \
     t.due_date, t.estimate, t.created_at, t.updated_at, t.started_at, t.completed_at, t.canceled_at, \
     (SELECT json_group_array(json_array(l.id, l.name, l.color)) FROM \
-        (SELECT l.id, l.name, l.color FROM task_labels tl JOIN labels l ON l.id = tl.label_id WHERE tl.task_id = t.id ORDER BY l.name) l) AS labels_json";
+        (SELECT l.id, l.name, l.color FROM task_labels tl JOIN labels l ON l.id = tl.label_id WHERE tl.task_id = t.id ORDER BY l.name) l) AS labels_json, \
+    (SELECT count(*) FROM comments cm WHERE cm.task_id = t.id) AS comment_count";
 
 const TASK_JOINS: &str = " JOIN teams tm ON tm.id = t.team_id \
     JOIN statuses s ON s.id = t.status_id \
@@ -1244,15 +1245,6 @@ impl Store for SqliteStore {
         .await
         .map_err(db_error)?;
         row.as_ref().map(rows::comment).transpose()
-    }
-
-    async fn comment_count(&self, task: TaskId) -> Result<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM comments WHERE task_id = ?")
-            .bind(task)
-            .fetch_one(&self.reader)
-            .await
-            .map_err(db_error)?;
-        Ok(n as u64)
     }
 
     async fn comments(&self, task: TaskId) -> Result<Vec<Comment>> {

@@ -15,9 +15,9 @@ use orgn_domain::{Error, Result};
 use sqlx::{SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
+use super::bulk::insert_bulk;
 use super::db_error;
 use super::rows::millis;
-use super::bulk::insert_bulk;
 use super::store::insert_task_in;
 
 /// At most this many inserts share one transaction.
@@ -57,7 +57,8 @@ async fn insert_loop(writer: SqlitePool, mut queue: mpsc::Receiver<PendingInsert
                 Err(_) => break,
             }
         }
-        let (tasks, replies): (Vec<NewTask>, Vec<_>) = batch.into_iter().map(|p| (p.task, p.reply)).unzip();
+        let (tasks, replies): (Vec<NewTask>, Vec<_>) =
+            batch.into_iter().map(|p| (p.task, p.reply)).unzip();
         let results = commit_inserts(&writer, &tasks).await;
         for (reply, result) in replies.into_iter().zip(results) {
             let _ = reply.send(result);
@@ -128,7 +129,10 @@ async fn activity_loop(writer: SqlitePool, mut queue: mpsc::Receiver<Activity>) 
             if records.len() >= MAX_BATCH || !flushed.is_empty() {
                 break;
             }
-            next = tokio::time::timeout_at(deadline, queue.recv()).await.ok().flatten();
+            next = tokio::time::timeout_at(deadline, queue.recv())
+                .await
+                .ok()
+                .flatten();
         }
         if let Err(e) = write_activity(&writer, &records).await {
             tracing::warn!(error = %e, lost = records.len(), "writing the MCP activity log failed");

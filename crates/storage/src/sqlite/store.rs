@@ -241,6 +241,56 @@ fn push_task_filters(b: &mut QueryBuilder<Sqlite>, q: &TaskQuery, team: Option<T
     }
 }
 
+/// The statement of a task search, into `b`: the page is chosen on ids alone (each arm
+/// reading an index in the page's order and stopping when the page is full); only its rows
+/// are then joined to their names and texts.
+fn push_task_search(b: &mut QueryBuilder<Sqlite>, q: &TaskQuery, text: Option<&Search>) {
+    let limit = q.limit as i64;
+    match text {
+        Some(search) => {
+            b.push("SELECT ")
+                .push(TASK_COLUMNS)
+                .push(", h.tier AS rank FROM (");
+            push_tier_arms(
+                b,
+                search,
+                ("task_fts", &TASK_FTS_COLUMNS),
+                ("tasks", "t"),
+                q.after,
+                limit,
+                |b| push_task_filters(b, q, None),
+            );
+            b.push(") h JOIN tasks t ON t.id = h.hid")
+                .push(TASK_JOINS)
+                .push(" ORDER BY h.tier, t.id DESC");
+        }
+        None => {
+            // Newest first: each team's newest matches come straight off the (team, id)
+            // index, stopping at the page size; the page is the newest of those.
+            b.push("SELECT ")
+                .push(TASK_COLUMNS)
+                .push(", NULL AS rank FROM (SELECT hid FROM (");
+            for (i, team) in q.teams.iter().enumerate() {
+                if i > 0 {
+                    b.push(" UNION ALL ");
+                }
+                b.push("SELECT * FROM (SELECT t.id AS hid FROM tasks t");
+                push_task_filters(b, q, Some(*team));
+                if let Some(after) = q.after {
+                    b.push(" AND t.id < ").push_bind(after.id);
+                }
+                b.push(" ORDER BY t.id DESC LIMIT ")
+                    .push_bind(limit)
+                    .push(")");
+            }
+            b.push(") ORDER BY hid DESC LIMIT ").push_bind(limit);
+            b.push(") h JOIN tasks t ON t.id = h.hid")
+                .push(TASK_JOINS)
+                .push(" ORDER BY t.id DESC");
+        }
+    }
+}
+
 impl SqliteStore {
     async fn project_teams(&self, project_ids: &[i64]) -> Result<Vec<(i64, Team)>> {
         if project_ids.is_empty() {
@@ -890,53 +940,8 @@ impl Store for SqliteStore {
             },
             None => None,
         };
-        // The page is chosen on ids alone; only its rows are then joined to their names and
-        // texts.
         let mut b = QueryBuilder::<Sqlite>::new("");
-        let limit = q.limit as i64;
-        match &text {
-            Some(search) => {
-                b.push("SELECT ")
-                    .push(TASK_COLUMNS)
-                    .push(", h.tier AS rank FROM (");
-                push_tier_arms(
-                    &mut b,
-                    search,
-                    ("task_fts", &TASK_FTS_COLUMNS),
-                    ("tasks", "t"),
-                    q.after,
-                    limit,
-                    |b| push_task_filters(b, q, None),
-                );
-                b.push(") h JOIN tasks t ON t.id = h.hid")
-                    .push(TASK_JOINS)
-                    .push(" ORDER BY h.tier, t.id DESC");
-            }
-            None => {
-                // Newest first: each team's newest matches come straight off the (team, id)
-                // index, stopping at the page size; the page is the newest of those.
-                b.push("SELECT ")
-                    .push(TASK_COLUMNS)
-                    .push(", NULL AS rank FROM (SELECT hid FROM (");
-                for (i, team) in q.teams.iter().enumerate() {
-                    if i > 0 {
-                        b.push(" UNION ALL ");
-                    }
-                    b.push("SELECT * FROM (SELECT t.id AS hid FROM tasks t");
-                    push_task_filters(&mut b, q, Some(*team));
-                    if let Some(after) = q.after {
-                        b.push(" AND t.id < ").push_bind(after.id);
-                    }
-                    b.push(" ORDER BY t.id DESC LIMIT ")
-                        .push_bind(limit)
-                        .push(")");
-                }
-                b.push(") ORDER BY hid DESC LIMIT ").push_bind(limit);
-                b.push(") h JOIN tasks t ON t.id = h.hid")
-                    .push(TASK_JOINS)
-                    .push(" ORDER BY t.id DESC");
-            }
-        }
+        push_task_search(&mut b, q, text.as_ref());
         let rows = b.build().fetch_all(&self.reader).await.map_err(db_error)?;
         let mut keys = Vec::with_capacity(rows.len());
         let mut tasks = Vec::with_capacity(rows.len());
@@ -1670,5 +1675,65 @@ impl Store for SqliteStore {
             .await
             .map_err(db_error)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The plan of a task search: (id, parent, detail) per row of EXPLAIN QUERY PLAN.
+    async fn plan(store: &SqliteStore, q: &TaskQuery) -> Vec<(i64, i64, String)> {
+        let mut b = QueryBuilder::<Sqlite>::new("EXPLAIN QUERY PLAN ");
+        let text = q.text.as_deref().and_then(search::tasks);
+        push_task_search(&mut b, q, text.as_ref());
+        let rows = b.build().fetch_all(&store.reader).await.unwrap();
+        rows.iter()
+            .map(|r| (r.get(0), r.get(1), r.get(3)))
+            .collect()
+    }
+
+    /// How many arms of the plan start with `arm`, checking that none of them sorts: a sort
+    /// would read every match before the first row came out, which is what made search cost
+    /// grow with the workspace.
+    fn streaming_arms(plan: &[(i64, i64, String)], arm: &str) -> usize {
+        let arms: Vec<i64> = plan
+            .iter()
+            .filter(|(_, _, d)| d.starts_with(arm))
+            .map(|(_, parent, _)| *parent)
+            .collect();
+        for parent in &arms {
+            let sorts = plan
+                .iter()
+                .any(|(_, p, d)| p == parent && d.contains("TEMP B-TREE"));
+            assert!(!sorts, "an arm sorts its matches: {plan:#?}");
+        }
+        arms.len()
+    }
+
+    #[tokio::test]
+    async fn each_search_arm_reads_its_index_in_page_order() {
+        let dir = std::env::temp_dir().join(format!("orgn-search-plan-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = SqliteStore::open(&dir).await.unwrap();
+        let with_text = TaskQuery {
+            teams: vec![1, 2],
+            status_kinds: vec![StatusKind::Started],
+            text: Some("billing".into()),
+            limit: 26,
+            ..Default::default()
+        };
+        let p = plan(&store, &with_text).await;
+        // Title, anywhere, prefixes: one full-text arm each, in rowid order off the index.
+        assert_eq!(streaming_arms(&p, "SCAN f VIRTUAL TABLE"), 3, "{p:#?}");
+        let newest_first = TaskQuery {
+            text: None,
+            ..with_text
+        };
+        let p = plan(&store, &newest_first).await;
+        // One arm per team, each reading the (team, id) index backwards.
+        assert_eq!(streaming_arms(&p, "SEARCH t USING INDEX"), 2, "{p:#?}");
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -54,7 +54,28 @@ impl PgStore {
     pub async fn open(url: &str) -> Result<PgStore, Error> {
         let store = PgStore::connect(url).await?;
         migrate::run(&store.pool).await?;
+        store.analyze_changed_tables().await?;
         Ok(store)
+    }
+
+    /// Planner statistics for every table that changed by more than a tenth since it was
+    /// last analyzed (a bulk load, an import, `orgn copy`), as the SQLite store's
+    /// `PRAGMA optimize` at open. Autovacuum would get there, but not before the first
+    /// searches: with a team's task count taken from the statistics of an empty table, a
+    /// search at 100k tasks read every task of the team (50 ms instead of 3 ms).
+    async fn analyze_changed_tables(&self) -> Result<(), Error> {
+        let stale: Vec<String> = sqlx::query_scalar(
+            "SELECT relname::text FROM pg_stat_user_tables \
+             WHERE schemaname = current_schema() AND n_mod_since_analyze > greatest(n_live_tup, 1000) / 10",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        for table in stale {
+            let sql = format!("ANALYZE {}", quote_ident(&table)?);
+            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&self.pool).await.map_err(db_error)?;
+        }
+        Ok(())
     }
 
     /// Connects without touching the schema.

@@ -232,7 +232,8 @@ pub trait Store: Send + Sync + 'static {
     // Tasks.
     /// Takes the next number of the task's team and inserts the task, its labels and its
     /// "created" history entry, atomically. Numbers are never reused.
-    async fn insert_task(&self, task: NewTask) -> Result<TaskId>;
+    /// The task as inserted, read back in the same transaction.
+    async fn insert_task(&self, task: NewTask) -> Result<Task>;
     async fn task(&self, id: TaskId) -> Result<Option<Task>>;
     async fn task_id_by_number(&self, team: TeamId, number: i64) -> Result<Option<TaskId>>;
     /// A live task by its team and number. A backend may answer it in one query.

@@ -110,11 +110,7 @@ fn date_text(d: Option<time::Date>) -> Option<String> {
 impl Workspace {
     pub async fn create_task(&self, actor: &Actor, draft: TaskDraft) -> Result<Task> {
         let task = self.prepare_task(actor, draft).await?;
-        let id = self.store.insert_task(task).await?;
-        self.store
-            .task(id)
-            .await?
-            .ok_or_else(|| Error::Internal("task vanished after insert".into()))
+        self.store.insert_task(task).await
     }
 
     /// Resolves and checks a draft into a task ready to insert, writing nothing: used by

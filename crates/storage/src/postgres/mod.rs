@@ -73,7 +73,10 @@ impl PgStore {
         .map_err(db_error)?;
         for table in stale {
             let sql = format!("ANALYZE {}", quote_ident(&table)?);
-            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&self.pool).await.map_err(db_error)?;
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&self.pool)
+                .await
+                .map_err(db_error)?;
         }
         Ok(())
     }

@@ -736,11 +736,13 @@ impl Store for PgStore {
         rows.iter().map(rows::status).collect()
     }
 
-    async fn insert_task(&self, t: NewTask) -> Result<TaskId> {
+    async fn insert_task(&self, t: NewTask) -> Result<Task> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
         let id = insert_task_in(&mut tx, &t).await?;
         tx.commit().await.map_err(db_error)?;
-        Ok(id)
+        self.task(id)
+            .await?
+            .ok_or_else(|| Error::Internal("task vanished after insert".into()))
     }
 
     async fn task(&self, id: TaskId) -> Result<Option<Task>> {

@@ -9,16 +9,19 @@
 //! whenever it is read): it is a record of use, not user data, and one commit per tool call
 //! would make every read a write. A crash loses at most the last second of it.
 
-use orgn_domain::model::{TaskId, ToolCallRecord, UserId};
+use std::collections::HashMap;
+
+use orgn_domain::model::{Task, TaskId, ToolCallRecord, UserId};
 use orgn_domain::store::NewTask;
 use orgn_domain::{Error, Result};
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
 use super::bulk::insert_bulk;
 use super::db_error;
+use super::rows;
 use super::rows::millis;
-use super::store::insert_task_in;
+use super::store::{TASK_COLUMNS, TASK_JOINS, insert_task_in, push_ids};
 
 /// At most this many inserts share one transaction.
 const MAX_BATCH: usize = 512;
@@ -30,7 +33,7 @@ const ACTIVITY_DELAY: std::time::Duration = std::time::Duration::from_secs(1);
 
 pub(crate) struct PendingInsert {
     pub task: NewTask,
-    pub reply: oneshot::Sender<Result<TaskId>>,
+    pub reply: oneshot::Sender<Result<Task>>,
 }
 
 pub(crate) enum Activity {
@@ -66,7 +69,7 @@ async fn insert_loop(writer: SqlitePool, mut queue: mpsc::Receiver<PendingInsert
     }
 }
 
-async fn commit_inserts(writer: &SqlitePool, tasks: &[NewTask]) -> Vec<Result<TaskId>> {
+async fn commit_inserts(writer: &SqlitePool, tasks: &[NewTask]) -> Vec<Result<Task>> {
     let all_fail = |e: Error| tasks.iter().map(|_| Err(e.clone())).collect();
     let mut tx = match writer.begin().await {
         Ok(tx) => tx,
@@ -74,14 +77,49 @@ async fn commit_inserts(writer: &SqlitePool, tasks: &[NewTask]) -> Vec<Result<Ta
     };
     // The whole batch in a few multi-row statements. Should that fail (say, a team deleted
     // meanwhile), each task goes in again on its own, so that a bad insert fails alone.
-    let results = match insert_all(&mut tx, tasks).await {
+    let ids = match insert_all(&mut tx, tasks).await {
         Ok(ids) => ids.into_iter().map(Ok).collect(),
         Err(_) => insert_each(&mut tx, tasks).await,
     };
+    // Each caller gets its task as written, read in the same transaction: no second trip
+    // through a reader connection.
+    let written: Vec<TaskId> = ids
+        .iter()
+        .filter_map(|r| r.as_ref().ok().copied())
+        .collect();
+    let mut tasks = match read_tasks(&mut tx, &written).await {
+        Ok(tasks) => tasks,
+        Err(e) => return all_fail(e),
+    };
+    let results = ids
+        .into_iter()
+        .map(|r| {
+            r.and_then(|id| {
+                tasks
+                    .remove(&id)
+                    .ok_or_else(|| Error::Internal("task vanished after insert".into()))
+            })
+        })
+        .collect();
     match tx.commit().await {
         Ok(()) => results,
         Err(e) => all_fail(db_error(e)),
     }
+}
+
+/// The tasks with these ids, by id.
+async fn read_tasks(tx: &mut SqliteConnection, ids: &[TaskId]) -> Result<HashMap<TaskId, Task>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut b = QueryBuilder::<Sqlite>::new(format!(
+        "SELECT {TASK_COLUMNS} FROM tasks t{TASK_JOINS} WHERE t.id IN "
+    ));
+    push_ids(&mut b, ids);
+    let rows = b.build().fetch_all(&mut *tx).await.map_err(db_error)?;
+    rows.iter()
+        .map(|row| rows::task(row).map(|task| (task.id, task)))
+        .collect()
 }
 
 /// All of `tasks` or none, in a savepoint of the caller's transaction.

@@ -13,7 +13,7 @@ use super::rows::{self, date_text, millis};
 use super::{SqliteStore, db_error};
 use crate::search::{self, Search, Tier};
 
-const TASK_COLUMNS: &str = "t.id, t.team_id, tm.key AS team_key, t.number, t.title, t.description, \
+pub(super) const TASK_COLUMNS: &str = "t.id, t.team_id, tm.key AS team_key, t.number, t.title, t.description, \
     t.status_id, s.name AS status_name, s.kind AS status_kind, t.priority, \
     t.assignee_id, a.name AS assignee_name, a.email AS assignee_email, \
     t.creator_id, c.name AS creator_name, c.email AS creator_email, \
@@ -24,7 +24,7 @@ const TASK_COLUMNS: &str = "t.id, t.team_id, tm.key AS team_key, t.number, t.tit
         (SELECT l.id, l.name, l.color FROM task_labels tl JOIN labels l ON l.id = tl.label_id WHERE tl.task_id = t.id ORDER BY l.name) l) AS labels_json, \
     (SELECT count(*) FROM comments cm WHERE cm.task_id = t.id) AS comment_count";
 
-const TASK_JOINS: &str = " JOIN teams tm ON tm.id = t.team_id \
+pub(super) const TASK_JOINS: &str = " JOIN teams tm ON tm.id = t.team_id \
     JOIN statuses s ON s.id = t.status_id \
     JOIN users c ON c.id = t.creator_id \
     LEFT JOIN users a ON a.id = t.assignee_id \
@@ -821,7 +821,7 @@ impl Store for SqliteStore {
         rows.iter().map(rows::status).collect()
     }
 
-    async fn insert_task(&self, t: NewTask) -> Result<TaskId> {
+    async fn insert_task(&self, t: NewTask) -> Result<Task> {
         // Through the group-commit queue: concurrent inserts share one durable commit.
         let (reply, answer) = tokio::sync::oneshot::channel();
         self.inserts

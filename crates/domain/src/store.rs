@@ -262,6 +262,10 @@ pub trait Store: Send + Sync + 'static {
     async fn labels(&self, teams: &[TeamId]) -> Result<Vec<Label>>;
     async fn label(&self, id: LabelId) -> Result<Option<Label>>;
     async fn create_label(&self, team: Option<TeamId>, name: &str, color: &str) -> Result<Label>;
+    /// How many tasks (live or in the Trash) carry the label.
+    async fn label_task_count(&self, id: LabelId) -> Result<u64>;
+    /// Takes the label off every task and deletes it, in one transaction.
+    async fn delete_label(&self, id: LabelId) -> Result<()>;
     async fn update_label(
         &self,
         id: LabelId,

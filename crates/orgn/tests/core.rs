@@ -669,3 +669,53 @@ async fn bulk_inserts_write_what_single_inserts_write() {
     let next = ws.create_task(&admin, draft("ENG", "After the bulk")).await.unwrap();
     assert_eq!(next.identifier(), "ENG-304");
 }
+
+#[tokio::test]
+async fn only_admins_delete_labels_and_a_deleted_label_leaves_every_task() {
+    let app = TestApp::spawn().await;
+    let ws = &app.workspace;
+    let alice = app.actor(ALICE).await;
+    let admin = app.actor(ADMIN).await;
+    ws.create_label(&alice, Some("ENG"), "Flaky", None).await.unwrap();
+    let task = ws
+        .create_task(
+            &alice,
+            TaskDraft {
+                labels: vec!["Flaky".into(), "Bug".into()],
+                ..draft("ENG", "Retry the sync")
+            },
+        )
+        .await
+        .unwrap();
+    let (label, tasks) = ws.label_with_task_count(&admin, "flaky").await.unwrap();
+    assert_eq!((label.name.as_str(), tasks), ("Flaky", 1));
+
+    // A member of the team may not; nothing changes.
+    let refused = ws.delete_label(&alice, "Flaky").await;
+    assert!(matches!(refused, Err(Error::Forbidden(_))), "{refused:?}");
+    assert!(ws.visible_label(&alice, "Flaky").await.is_ok());
+    // Nor may a team admin delete a workspace-wide label, unless a workspace admin.
+    ws.create_label(&admin, None, "Customer", None).await.unwrap();
+    let refused = ws.delete_label(&alice, "Customer").await;
+    assert!(matches!(refused, Err(Error::Forbidden(_))), "{refused:?}");
+
+    let deleted = ws.delete_label(&admin, "Flaky").await.unwrap();
+    assert_eq!(deleted.name, "Flaky");
+    let labels: Vec<String> = ws
+        .task(&alice, &task.identifier())
+        .await
+        .unwrap()
+        .labels
+        .into_iter()
+        .map(|l| l.name)
+        .collect();
+    assert_eq!(labels, ["Bug"], "the label left the task, the others stayed");
+    assert!(matches!(
+        ws.visible_label(&alice, "Flaky").await,
+        Err(Error::NotFound(_) | Error::Invalid(_))
+    ));
+    // A label of a team the actor cannot see is not found, as anything else there.
+    ws.create_label(&admin, Some("DES"), "Palette", None).await.unwrap();
+    assert!(ws.delete_label(&alice, "Palette").await.is_err());
+    assert!(ws.visible_label(&admin, "Palette").await.is_ok());
+}

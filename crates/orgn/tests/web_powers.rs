@@ -386,6 +386,50 @@ async fn delete_and_restore_a_task_and_a_doc_and_mcp_sees_nothing_deleted() {
 // --- Bulk status change ---------------------------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_team_admin_deletes_a_label_after_confirming_and_it_leaves_its_task() {
+    let app = TestApp::spawn().await;
+    let ws = &app.workspace;
+    let alice = app.actor(ALICE).await;
+    ws.create_label(&alice, Some("ENG"), "Flaky", None).await.unwrap();
+    let task = ws
+        .create_task(
+            &alice,
+            TaskDraft {
+                team: "ENG".into(),
+                title: "Retry the sync".into(),
+                labels: vec!["Flaky".into()],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let b = Browser::start().await;
+    let c = &b.client;
+
+    // A member is not offered the deletion.
+    sign_in(c, &app.base_url, ALICE).await;
+    go(c, &app, "/team/ENG/labels").await;
+    assert!(exists(c, "input[aria-label='Name of Flaky']").await);
+    assert!(!exists(c, "a[aria-label='Delete Flaky']").await);
+    sign_out(c).await;
+
+    // The team's admin is: a page says what it takes off, then the label is gone.
+    sign_in(c, &app.base_url, ADMIN).await;
+    go(c, &app, "/team/ENG/labels").await;
+    css(c, "a[aria-label='Delete Flaky']").await.click().await.unwrap();
+    let asked = text(c, "#confirm-delete").await;
+    assert!(asked.contains("Flaky") && asked.contains("It comes off the one task that has it."), "{asked}");
+    screenshot(c, "label-delete-confirm").await;
+    css(c, "#confirm-delete-button").await.click().await.unwrap();
+    wait_path(c, "/team/ENG/labels").await;
+    css(c, "#labels").await;
+    assert!(!exists(c, "input[aria-label='Name of Flaky']").await);
+    let labels = ws.task(&alice, &task.identifier()).await.unwrap().labels;
+    assert!(labels.is_empty(), "the task lost the label: {labels:?}");
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bulk_change_the_status_of_a_filtered_selection_and_undo_it() {
     let app = TestApp::spawn().await;
     let alice = app.actor(ALICE).await;

@@ -86,6 +86,10 @@ pub fn router(workspace: Workspace, config: WebConfig) -> Router {
             get(labels::workspace_labels).post(labels::create_workspace_label),
         )
         .route("/labels/{id}", post(labels::update))
+        .route(
+            "/labels/{id}/delete",
+            get(labels::confirm_delete).post(labels::delete),
+        )
         .route("/tasks", post(tasks::create))
         .route("/tasks/new", get(tasks::new_form))
         .route("/tasks/{id}", get(tasks::show).post(tasks::update))
@@ -116,10 +120,7 @@ pub fn router(workspace: Workspace, config: WebConfig) -> Router {
         .route("/settings/data", get(data::page))
         .route("/settings/data/export", post(data::export))
         .route("/settings/data/reindex", post(data::reindex))
-        .route(
-            "/settings/data/import",
-            post(data::preview).layer(big()),
-        )
+        .route("/settings/data/import", post(data::preview).layer(big()))
         .route(
             "/settings/data/import/start",
             post(data::start_import).layer(big()),

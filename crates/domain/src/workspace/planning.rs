@@ -417,17 +417,11 @@ impl Workspace {
         self.store.create_label(team_id, &name, &color).await
     }
 
-    /// A visible label by name (or id), then its new name and color.
-    pub async fn update_label(
-        &self,
-        actor: &Actor,
-        label: &str,
-        name: Option<&str>,
-        color: Option<&str>,
-    ) -> Result<Label> {
+    /// A label the actor can see, by id or name; a wrong one answers with the valid names.
+    pub async fn visible_label(&self, actor: &Actor, label: &str) -> Result<Label> {
         let labels = self.store.labels(&actor.team_ids()).await?;
         let wanted = label.trim();
-        let found = wanted
+        wanted
             .parse::<i64>()
             .ok()
             .and_then(|id| labels.iter().find(|l| l.id == id))
@@ -436,7 +430,18 @@ impl Workspace {
             .ok_or_else(|| {
                 let names: Vec<&str> = labels.iter().map(|l| l.name.as_str()).collect();
                 unknown_choice("Label", wanted, "", &names)
-            })?;
+            })
+    }
+
+    /// A visible label by name (or id), then its new name and color.
+    pub async fn update_label(
+        &self,
+        actor: &Actor,
+        label: &str,
+        name: Option<&str>,
+        color: Option<&str>,
+    ) -> Result<Label> {
+        let found = self.visible_label(actor, label).await?;
         let name = name.map(|n| required_text("name", n, 60)).transpose()?;
         let color = color.map(parse_color).transpose()?;
         self.store
@@ -446,5 +451,31 @@ impl Workspace {
             .label(found.id)
             .await?
             .ok_or_else(|| not_found("label"))
+    }
+
+    /// A visible label with how many tasks carry it, for the confirmation before deleting.
+    pub async fn label_with_task_count(&self, actor: &Actor, label: &str) -> Result<(Label, u64)> {
+        let found = self.visible_label(actor, label).await?;
+        let tasks = self.store.label_task_count(found.id).await?;
+        Ok((found, tasks))
+    }
+
+    /// Deletes a label for good, taking it off every task that has it. A team's admins
+    /// delete its labels; workspace admins delete the workspace-wide ones. A web-only power:
+    /// no tool offers it.
+    pub async fn delete_label(&self, actor: &Actor, label: &str) -> Result<Label> {
+        let found = self.visible_label(actor, label).await?;
+        let allowed = match found.team_id {
+            Some(team) => actor.is_team_admin(team),
+            None => actor.is_admin(),
+        };
+        if !allowed {
+            return Err(Error::Forbidden(match found.team_id {
+                Some(_) => "only the team's admins delete its labels".into(),
+                None => "only workspace admins delete workspace-wide labels".into(),
+            }));
+        }
+        self.store.delete_label(found.id).await?;
+        Ok(found)
     }
 }

@@ -923,6 +923,30 @@ impl Store for PgStore {
         })
     }
 
+    async fn label_task_count(&self, id: LabelId) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM task_labels WHERE label_id = $1")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(n as u64)
+    }
+
+    async fn delete_label(&self, id: LabelId) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        for sql in [
+            "DELETE FROM task_labels WHERE label_id = $1",
+            "DELETE FROM labels WHERE id = $1",
+        ] {
+            sqlx::query(sql)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)
+    }
+
     async fn update_label(
         &self,
         id: LabelId,

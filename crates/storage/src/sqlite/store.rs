@@ -1014,6 +1014,30 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn label_task_count(&self, id: LabelId) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM task_labels WHERE label_id = ?")
+            .bind(id)
+            .fetch_one(&self.reader)
+            .await
+            .map_err(db_error)?;
+        Ok(n as u64)
+    }
+
+    async fn delete_label(&self, id: LabelId) -> Result<()> {
+        let mut tx = self.writer.begin().await.map_err(db_error)?;
+        for sql in [
+            "DELETE FROM task_labels WHERE label_id = ?",
+            "DELETE FROM labels WHERE id = ?",
+        ] {
+            sqlx::query(sql)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)
+    }
+
     async fn create_project(&self, p: NewProject) -> Result<ProjectId> {
         let mut tx = self.writer.begin().await.map_err(db_error)?;
         let id: i64 = sqlx::query_scalar(

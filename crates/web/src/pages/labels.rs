@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use orgn_domain::Workspace;
 use serde::Deserialize;
 
-use super::{bad_request, client_message, given, missing, render, see};
+use super::{Empty, bad_request, client_message, given, missing, render, see};
 use crate::AppState;
 use crate::error::WebResult;
 use crate::session::{Me, Posted};
@@ -17,6 +17,8 @@ pub struct LabelView {
     pub color: String,
     pub dot: String,
     pub scope: String,
+    /// Whether to offer "Delete…": the domain decides again when it is asked.
+    pub can_delete: bool,
 }
 
 #[derive(Template)]
@@ -64,6 +66,10 @@ async fn labels_page(
         .into_iter()
         .map(|l| LabelView {
             id: l.id,
+            can_delete: match l.team_id {
+                Some(team) => me.actor.is_team_admin(team),
+                None => me.actor.is_admin(),
+            },
             dot: view::dot(&l.color),
             scope: if l.team_id.is_some() {
                 "team".into()
@@ -168,4 +174,63 @@ pub async fn update(
             bad_request(labels_page(ws, &posted.me, team.as_deref(), Some(msg)).await)
         }
     }
+}
+
+/// The page that asks before a label is deleted, with how many tasks lose it.
+#[derive(Template)]
+#[template(path = "confirm_label_delete.html")]
+struct ConfirmDelete {
+    chrome: Chrome,
+    name: String,
+    dot: String,
+    tasks: u64,
+    action: String,
+    cancel: String,
+}
+
+/// The labels page a label is listed on (its team's, or the workspace-wide one), and the
+/// sidebar entry of that page.
+fn labels_page_of(me: &Me, team_id: Option<i64>) -> (String, String) {
+    team_id
+        .and_then(|id| me.actor.memberships().iter().find(|m| m.team.id == id))
+        .map(|m| {
+            (
+                format!("/team/{}/labels", m.team.key),
+                format!("{}:labels", m.team.key),
+            )
+        })
+        .unwrap_or_else(|| ("/labels".into(), "labels".into()))
+}
+
+pub async fn confirm_delete(
+    State(state): State<AppState>,
+    me: Me,
+    Path(id): Path<i64>,
+) -> WebResult {
+    let (label, tasks) = state
+        .workspace
+        .label_with_task_count(&me.actor, &id.to_string())
+        .await
+        .map_err(missing)?;
+    let (cancel, nav) = labels_page_of(&me, label.team_id);
+    render(ConfirmDelete {
+        chrome: Chrome::new(&me, format!("Delete {}", label.name), nav),
+        dot: view::dot(&label.color),
+        name: label.name,
+        tasks,
+        action: format!("/labels/{id}/delete"),
+        cancel,
+    })
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    posted: Posted<Empty>,
+) -> WebResult {
+    let label = state
+        .workspace
+        .delete_label(&posted.me.actor, &id.to_string())
+        .await?;
+    see(&labels_page_of(&posted.me, label.team_id).0)
 }

@@ -45,3 +45,14 @@ pub async fn open(target: &str) -> Result<Arc<dyn Store>, Error> {
         Location::Sqlite(dir) => Arc::new(SqliteStore::open(&dir).await?),
     })
 }
+
+/// A task's labels as both stores return them inside the task row (one query, not two): a
+/// JSON array of `[id, name, color]`, by name.
+pub(crate) fn labels_from_json(json: &str) -> Result<Vec<orgn_domain::model::LabelRef>, Error> {
+    let labels: Vec<(i64, String, String)> = serde_json::from_str(json)
+        .map_err(|e| Error::Internal(format!("labels of a task: {e}")))?;
+    Ok(labels
+        .into_iter()
+        .map(|(id, name, color)| orgn_domain::model::LabelRef { id, name, color })
+        .collect())
+}

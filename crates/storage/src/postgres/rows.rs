@@ -288,7 +288,7 @@ pub fn task(row: &impl RowExt) -> Result<Task> {
             name: row.text("creator_name")?,
             email: row.text("creator_email")?,
         },
-        labels: Vec::new(),
+        labels: crate::labels_from_json(&row.text("labels_json")?)?,
         comment_count: row.int("comment_count")? as u64,
         project: opt_ref("project_id", "project_name")?,
         milestone: opt_ref("milestone_id", "milestone_name")?,

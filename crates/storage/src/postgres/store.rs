@@ -21,7 +21,9 @@ pub(super) const TASK_COLUMNS: &str = "t.id, t.team_id, tm.key AS team_key, t.nu
     t.project_id, p.name AS project_name, t.milestone_id, m.name AS milestone_name, \
     t.cycle_id, cy.number AS cycle_number, cy.name AS cycle_name, \
     t.due_date, t.estimate, t.created_at, t.updated_at, t.started_at, t.completed_at, t.canceled_at, \
-    (SELECT count(*) FROM comments cm WHERE cm.task_id = t.id) AS comment_count";
+    (SELECT count(*) FROM comments cm WHERE cm.task_id = t.id) AS comment_count, \
+    (SELECT coalesce(json_agg(json_build_array(l.id, l.name, l.color) ORDER BY l.name, l.id), '[]'::json)::text \
+        FROM task_labels tl JOIN labels l ON l.id = tl.label_id WHERE tl.task_id = t.id) AS labels_json";
 
 pub(super) const TASK_JOINS: &str = " JOIN teams tm ON tm.id = t.team_id \
     JOIN statuses s ON s.id = t.status_id \
@@ -228,32 +230,6 @@ fn push_task_filters(b: &mut QueryBuilder<Postgres>, q: &TaskQuery, team: Option
 }
 
 impl PgStore {
-    async fn with_labels(&self, mut tasks: Vec<Task>) -> Result<Vec<Task>> {
-        if tasks.is_empty() {
-            return Ok(tasks);
-        }
-        let ids: Vec<i64> = tasks.iter().map(|t| t.id).collect();
-        let rows = sqlx::query(
-            "SELECT tl.task_id, l.id, l.name, l.color FROM task_labels tl JOIN labels l ON l.id = tl.label_id \
-             WHERE tl.task_id = ANY($1) ORDER BY l.name, l.id",
-        )
-        .bind(&ids)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error)?;
-        for row in rows {
-            let task_id: i64 = row.get(0);
-            if let Some(task) = tasks.iter_mut().find(|t| t.id == task_id) {
-                task.labels.push(LabelRef {
-                    id: row.get(1),
-                    name: row.get(2),
-                    color: row.get(3),
-                });
-            }
-        }
-        Ok(tasks)
-    }
-
     async fn load_projects(&self, rows: Vec<PgRow>) -> Result<Vec<Project>> {
         let mut projects: Vec<Project> = rows.iter().map(rows::project).collect::<Result<_>>()?;
         if projects.is_empty() {
@@ -755,7 +731,7 @@ impl Store for PgStore {
             .await
             .map_err(db_error)?;
         let Some(row) = row else { return Ok(None) };
-        Ok(self.with_labels(vec![rows::task(&row)?]).await?.pop())
+        Ok(Some(rows::task(&row)?))
     }
 
     async fn task_id_by_number(&self, team: TeamId, number: i64) -> Result<Option<TaskId>> {
@@ -883,7 +859,6 @@ impl Store for PgStore {
             });
             tasks.push(task);
         }
-        let tasks = self.with_labels(tasks).await?;
         Ok(tasks.into_iter().zip(keys).collect())
     }
 

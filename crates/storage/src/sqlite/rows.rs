@@ -161,16 +161,6 @@ pub fn token_info(row: &SqliteRow) -> Result<TokenInfo> {
 }
 
 /// The task columns selected by `TASK_SELECT`, without labels (loaded separately).
-/// A task's labels from the `labels_json` column: `[[id, name, color], ...]`, by name.
-fn labels(json: &str) -> Result<Vec<LabelRef>> {
-    let labels: Vec<(LabelId, String, String)> = serde_json::from_str(json)
-        .map_err(|e| Error::Internal(format!("labels of a task: {e}")))?;
-    Ok(labels
-        .into_iter()
-        .map(|(id, name, color)| LabelRef { id, name, color })
-        .collect())
-}
-
 pub fn task(row: &SqliteRow) -> Result<Task> {
     let opt_ref = |id: &str, name: &str| -> Result<Option<NamedRef>> {
         Ok(get::<Option<i64>>(row, id)?.map(|id| NamedRef {
@@ -227,7 +217,7 @@ pub fn task(row: &SqliteRow) -> Result<Task> {
             name: get(row, "creator_name")?,
             email: get(row, "creator_email")?,
         },
-        labels: labels(&get::<String>(row, "labels_json")?)?,
+        labels: crate::labels_from_json(&get::<String>(row, "labels_json")?)?,
         comment_count: get::<i64>(row, "comment_count")? as u64,
         project: opt_ref("project_id", "project_name")?,
         milestone: opt_ref("milestone_id", "milestone_name")?,

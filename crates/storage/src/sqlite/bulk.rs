@@ -10,6 +10,7 @@ use orgn_domain::{Error, Result};
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 use super::db_error;
+use super::extras::index_tasks;
 use super::rows::{date_text, millis};
 
 /// Rows per multi-row INSERT: well under SQLite's limit of 32,766 bound values.
@@ -57,16 +58,7 @@ pub(super) async fn insert_bulk(
     // The search index in one statement for all of them: FTS5 writes what it has gathered
     // as a new segment before each statement, so one statement per chunk made thousands of
     // small segments to merge at a million tasks.
-    sqlx::query(
-        "INSERT INTO task_fts (rowid, identifier, title, description, comments) \
-         SELECT t.id, tm.key || '-' || t.number || ' ' || tm.key || t.number, t.title, t.description, '' \
-         FROM tasks t JOIN teams tm ON tm.id = t.team_id WHERE t.id BETWEEN ? AND ?",
-    )
-    .bind(first_id)
-    .bind(first_id + tasks.len() as i64 - 1)
-    .execute(&mut *tx)
-    .await
-    .map_err(db_error)?;
+    index_tasks(tx, first_id, first_id + tasks.len() as i64 - 1).await?;
     add_progress(tx, tasks).await?;
     Ok(planned.iter().map(|(id, _, _)| *id).collect())
 }

@@ -489,7 +489,7 @@ impl SqliteStore {
 }
 
 /// Writes the search index rows of the live tasks with ids from `first` to `last`.
-async fn index_tasks(conn: &mut sqlx::SqliteConnection, first: i64, last: i64) -> Result<()> {
+pub(super) async fn index_tasks(conn: &mut sqlx::SqliteConnection, first: i64, last: i64) -> Result<()> {
     sqlx::query(
         "INSERT INTO task_fts (rowid, identifier, title, description, comments) \
          SELECT t.id, tm.key || '-' || t.number || ' ' || tm.key || t.number, t.title, t.description, \

@@ -350,8 +350,7 @@ async fn mcp_access_generate_copy_reload_use_and_replace() {
 
     // The toast fades by itself.
     let deadline = Instant::now() + Duration::from_secs(8);
-    while exists(c, "#toast").await && css(c, "#toast").await.is_displayed().await.unwrap_or(false)
-    {
+    while is_displayed_now(c, "#toast").await {
         assert!(Instant::now() < deadline, "the toast did not fade");
         tokio::time::sleep(Duration::from_millis(250)).await;
     }

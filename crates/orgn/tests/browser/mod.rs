@@ -173,6 +173,16 @@ pub async fn exists(c: &Client, selector: &str) -> bool {
     !c.find_all(Locator::Css(selector)).await.unwrap().is_empty()
 }
 
+/// Whether an element is on the page and displayed, asked once: an element that removes
+/// itself (a toast fading out) may be gone between two calls, which is "not displayed".
+pub async fn is_displayed_now(c: &Client, selector: &str) -> bool {
+    let Some(element) = c.find_all(Locator::Css(selector)).await.unwrap().into_iter().next()
+    else {
+        return false;
+    };
+    element.is_displayed().await.unwrap_or(false)
+}
+
 pub async fn page_text(c: &Client) -> String {
     // While a form submission navigates, the body found may belong to the page being left:
     // ask again rather than fail.

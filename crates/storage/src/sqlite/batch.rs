@@ -185,19 +185,17 @@ async fn write_activity(writer: &SqlitePool, records: &[(UserId, ToolCallRecord)
     if records.is_empty() {
         return Ok(());
     }
-    let mut tx = writer.begin().await.map_err(db_error)?;
-    for (user, call) in records {
-        sqlx::query(
-            "INSERT INTO tool_calls (user_id, tool, target, ok, at) VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(user)
-        .bind(&call.tool)
-        .bind(&call.target)
-        .bind(call.ok as i64)
-        .bind(millis(call.at))
-        .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
-    }
-    tx.commit().await.map_err(db_error)
+    // One statement for the batch: a statement per record would cost a hand-off to the
+    // writer's thread each (at 15,000 calls a second, most of that thread's time).
+    let mut insert =
+        QueryBuilder::<Sqlite>::new("INSERT INTO tool_calls (user_id, tool, target, ok, at) ");
+    insert.push_values(records, |mut row, (user, call)| {
+        row.push_bind(*user)
+            .push_bind(call.tool.clone())
+            .push_bind(call.target.clone())
+            .push_bind(call.ok as i64)
+            .push_bind(millis(call.at));
+    });
+    insert.build().execute(writer).await.map_err(db_error)?;
+    Ok(())
 }

@@ -9,6 +9,7 @@ mod extras;
 mod migrate;
 mod rows;
 mod store;
+mod sync_reads;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -27,6 +28,7 @@ pub struct SqliteStore {
     reader: SqlitePool,
     inserts: tokio::sync::mpsc::Sender<batch::PendingInsert>,
     activity: tokio::sync::mpsc::Sender<batch::Activity>,
+    sync_reads: std::sync::Arc<sync_reads::SyncReaders>,
 }
 
 pub const DATABASE_FILE: &str = "orgn.db";
@@ -86,6 +88,7 @@ impl SqliteStore {
             reader,
             inserts,
             activity,
+            sync_reads: std::sync::Arc::new(sync_reads::SyncReaders::new(path)),
         })
     }
 

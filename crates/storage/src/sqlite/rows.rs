@@ -32,21 +32,41 @@ pub fn opt_date(s: Option<String>) -> Result<Option<Date>> {
     s.as_deref().map(parse_date).transpose()
 }
 
-fn get<'r, T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>>(
-    row: &'r SqliteRow,
-    col: &str,
-) -> Result<T> {
-    row.try_get(col)
+/// A value read from a column by either SQLite driver: sqlx (most reads and every write)
+/// or rusqlite (the hot point reads, called on the request's own thread; see
+/// `sync_reads`). The row conversions below are written once, for both.
+pub trait Value: for<'r> sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + rusqlite::types::FromSql {}
+impl<T: for<'r> sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + rusqlite::types::FromSql> Value for T {}
+
+/// A row of either driver, read by column name.
+pub trait Columns {
+    fn value<T: Value>(&self, col: &str) -> std::result::Result<T, String>;
+}
+
+impl Columns for SqliteRow {
+    fn value<T: Value>(&self, col: &str) -> std::result::Result<T, String> {
+        self.try_get(col).map_err(|e| e.to_string())
+    }
+}
+
+impl Columns for rusqlite::Row<'_> {
+    fn value<T: Value>(&self, col: &str) -> std::result::Result<T, String> {
+        self.get(col).map_err(|e| e.to_string())
+    }
+}
+
+fn get<T: Value>(row: &impl Columns, col: &str) -> Result<T> {
+    row.value(col)
         .map_err(|e| Error::Internal(format!("column {col}: {e}")))
 }
 
-pub fn user(row: &SqliteRow) -> Result<User> {
+pub fn user(row: &impl Columns) -> Result<User> {
     user_created_in(row, "created_at")
 }
 
 /// A user whose creation time is in column `created_at`, for rows where another table's
 /// `created_at` has the plain name.
-pub fn user_created_in(row: &SqliteRow, created_at: &str) -> Result<User> {
+pub fn user_created_in(row: &impl Columns, created_at: &str) -> Result<User> {
     Ok(User {
         id: get(row, "id")?,
         email: get(row, "email")?,
@@ -56,7 +76,7 @@ pub fn user_created_in(row: &SqliteRow, created_at: &str) -> Result<User> {
     })
 }
 
-pub fn team(row: &SqliteRow) -> Result<Team> {
+pub fn team(row: &impl Columns) -> Result<Team> {
     Ok(Team {
         id: get(row, "id")?,
         key: get(row, "key")?,
@@ -68,7 +88,7 @@ pub fn status_kind(s: &str) -> Result<StatusKind> {
     StatusKind::parse(s).ok_or_else(|| Error::Internal(format!("unknown status kind {s:?}")))
 }
 
-pub fn status(row: &SqliteRow) -> Result<Status> {
+pub fn status(row: &impl Columns) -> Result<Status> {
     Ok(Status {
         id: get(row, "id")?,
         team_id: get(row, "team_id")?,
@@ -79,7 +99,7 @@ pub fn status(row: &SqliteRow) -> Result<Status> {
     })
 }
 
-pub fn label(row: &SqliteRow) -> Result<Label> {
+pub fn label(row: &impl Columns) -> Result<Label> {
     Ok(Label {
         id: get(row, "id")?,
         team_id: get(row, "team_id")?,
@@ -88,7 +108,7 @@ pub fn label(row: &SqliteRow) -> Result<Label> {
     })
 }
 
-pub fn progress(row: &SqliteRow) -> Result<Progress> {
+pub fn progress(row: &impl Columns) -> Result<Progress> {
     Ok(Progress {
         total: get::<Option<i64>>(row, "p_total")?.unwrap_or(0),
         completed: get::<Option<i64>>(row, "p_completed")?.unwrap_or(0),
@@ -96,7 +116,7 @@ pub fn progress(row: &SqliteRow) -> Result<Progress> {
     })
 }
 
-pub fn milestone(row: &SqliteRow) -> Result<Milestone> {
+pub fn milestone(row: &impl Columns) -> Result<Milestone> {
     Ok(Milestone {
         id: get(row, "id")?,
         project_id: get(row, "project_id")?,
@@ -107,7 +127,7 @@ pub fn milestone(row: &SqliteRow) -> Result<Milestone> {
     })
 }
 
-pub fn cycle(row: &SqliteRow) -> Result<Cycle> {
+pub fn cycle(row: &impl Columns) -> Result<Cycle> {
     Ok(Cycle {
         id: get(row, "id")?,
         team_id: get(row, "team_id")?,
@@ -119,7 +139,7 @@ pub fn cycle(row: &SqliteRow) -> Result<Cycle> {
     })
 }
 
-pub fn comment(row: &SqliteRow) -> Result<Comment> {
+pub fn comment(row: &impl Columns) -> Result<Comment> {
     Ok(Comment {
         id: get(row, "id")?,
         task_id: get(row, "task_id")?,
@@ -134,7 +154,7 @@ pub fn comment(row: &SqliteRow) -> Result<Comment> {
     })
 }
 
-pub fn doc(row: &SqliteRow) -> Result<Doc> {
+pub fn doc(row: &impl Columns) -> Result<Doc> {
     Ok(Doc {
         id: get(row, "id")?,
         team_id: get(row, "team_id")?,
@@ -151,7 +171,7 @@ pub fn doc(row: &SqliteRow) -> Result<Doc> {
     })
 }
 
-pub fn token_info(row: &SqliteRow) -> Result<TokenInfo> {
+pub fn token_info(row: &impl Columns) -> Result<TokenInfo> {
     Ok(TokenInfo {
         hint: get(row, "hint")?,
         created_at: from_millis(get(row, "created_at")?),
@@ -161,12 +181,12 @@ pub fn token_info(row: &SqliteRow) -> Result<TokenInfo> {
 }
 
 /// The task columns selected by `TASK_SELECT`, without labels (loaded separately).
-pub fn task(row: &SqliteRow) -> Result<Task> {
+pub fn task(row: &impl Columns) -> Result<Task> {
     let opt_ref = |id: &str, name: &str| -> Result<Option<NamedRef>> {
         Ok(get::<Option<i64>>(row, id)?.map(|id| NamedRef {
             id,
             name: row
-                .try_get::<Option<String>, _>(name)
+                .value::<Option<String>>(name)
                 .ok()
                 .flatten()
                 .unwrap_or_default(),

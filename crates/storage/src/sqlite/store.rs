@@ -149,20 +149,34 @@ pub(super) fn push_ids(b: &mut QueryBuilder<Sqlite>, ids: &[i64]) {
 /// The memberships in rows of a user LEFT JOINed with `memberships ms` and `teams tm`
 /// (`team_id`, `key`, `team_name`, `role`); a user without a team has one row of NULLs.
 fn memberships(rows: &[SqliteRow]) -> Vec<Membership> {
-    rows.iter()
-        .filter_map(|r| {
-            let id: Option<i64> = r.get("team_id");
-            id.map(|id| Membership {
-                team: Team {
-                    id,
-                    key: r.get("key"),
-                    name: r.get("team_name"),
-                },
-                role: Role::parse(r.get("role")).unwrap_or(Role::Member),
-            })
-        })
-        .collect()
+    rows.iter().filter_map(membership).collect()
 }
+
+/// The membership in one such row, if it has one.
+pub(super) fn membership(row: &impl rows::Columns) -> Option<Membership> {
+    let id: i64 = row.value::<Option<i64>>("team_id").ok().flatten()?;
+    Some(Membership {
+        team: Team {
+            id,
+            key: row.value("key").unwrap_or_default(),
+            name: row.value("team_name").unwrap_or_default(),
+        },
+        role: row
+            .value::<String>("role")
+            .ok()
+            .and_then(|r| Role::parse(&r))
+            .unwrap_or(Role::Member),
+    })
+}
+
+/// A token with its user and the user's memberships, one row per membership.
+pub(super) const TOKEN_HOLDER_SQL: &str =
+    "SELECT pt.user_id, pt.hint, pt.created_at, pt.expires_at, pt.last_used_at, \
+     u.id, u.email, u.name, u.is_admin, u.created_at AS user_created_at, \
+     tm.id AS team_id, tm.key, tm.name AS team_name, ms.role \
+     FROM personal_tokens pt JOIN users u ON u.id = pt.user_id \
+     LEFT JOIN memberships ms ON ms.user_id = u.id LEFT JOIN teams tm ON tm.id = ms.team_id \
+     WHERE pt.digest = ? ORDER BY tm.key";
 
 /// The WHERE clause of a doc search on `docs d`: live docs of the query's teams or projects.
 fn push_doc_filters(b: &mut QueryBuilder<Sqlite>, q: &DocQuery) {
@@ -834,30 +848,11 @@ impl Store for SqliteStore {
     }
 
     async fn task(&self, id: TaskId) -> Result<Option<Task>> {
-        let sql = format!(
-            "SELECT {TASK_COLUMNS} FROM tasks t{TASK_JOINS} WHERE t.id = ? AND t.deleted_at IS NULL"
-        );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(db_error)?;
-        let Some(row) = row else { return Ok(None) };
-        Ok(Some(rows::task(&row)?))
+        self.sync_reads.task(id)
     }
 
     async fn task_by_number(&self, team: TeamId, number: i64) -> Result<Option<Task>> {
-        let sql = format!(
-            "SELECT {TASK_COLUMNS} FROM tasks t{TASK_JOINS} WHERE t.team_id = ? AND t.number = ? AND t.deleted_at IS NULL"
-        );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(team)
-            .bind(number)
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(db_error)?;
-        let Some(row) = row else { return Ok(None) };
-        Ok(Some(rows::task(&row)?))
+        self.sync_reads.task_by_number(team, number)
     }
 
     async fn task_id_by_number(&self, team: TeamId, number: i64) -> Result<Option<TaskId>> {
@@ -1466,30 +1461,7 @@ impl Store for SqliteStore {
         &self,
         digest: &str,
     ) -> Result<Option<(StoredToken, User, Vec<Membership>)>> {
-        let rows = sqlx::query(
-            "SELECT pt.user_id, pt.hint, pt.created_at, pt.expires_at, pt.last_used_at, \
-             u.id, u.email, u.name, u.is_admin, u.created_at AS user_created_at, \
-             tm.id AS team_id, tm.key, tm.name AS team_name, ms.role \
-             FROM personal_tokens pt JOIN users u ON u.id = pt.user_id \
-             LEFT JOIN memberships ms ON ms.user_id = u.id LEFT JOIN teams tm ON tm.id = ms.team_id \
-             WHERE pt.digest = ? ORDER BY tm.key",
-        )
-        .bind(digest)
-        .fetch_all(&self.reader)
-        .await
-        .map_err(db_error)?;
-        let Some(first) = rows.first() else {
-            return Ok(None);
-        };
-        let token = StoredToken {
-            user_id: first.get("user_id"),
-            info: rows::token_info(first)?,
-        };
-        Ok(Some((
-            token,
-            rows::user_created_in(first, "user_created_at")?,
-            memberships(&rows),
-        )))
+        self.sync_reads.token_holder(digest)
     }
 
     async fn token_info(&self, user: UserId) -> Result<Option<TokenInfo>> {

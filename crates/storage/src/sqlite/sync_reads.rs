@@ -1,0 +1,121 @@
+//! The hot point reads — a token's holder (every MCP request) and one task — on rusqlite,
+//! called synchronously on the request's own thread.
+//!
+//! Why a second driver: sqlx runs each SQLite connection on a thread of its own and hands it
+//! every statement, and every row back, through channels. For a read that costs SQLite a few
+//! microseconds, those thread switches cost more than the read: `perf` put futex waits and
+//! context switches at over half of the samples of `get_task` (BENCHMARKS.md). A point read
+//! on a mapped, cached file returns in microseconds, so running it on the request's thread
+//! blocks that thread no longer than the hand-off would have. Scans, searches and pages stay
+//! on sqlx, where a long read does not hold up a runtime thread; every write stays on the
+//! single sqlx writer.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use orgn_domain::model::*;
+use orgn_domain::store::StoredToken;
+use orgn_domain::{Error, Result};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+
+use super::rows::{self, Columns};
+use super::store::{TASK_COLUMNS, TASK_JOINS, TOKEN_HOLDER_SQL, membership};
+
+/// Connections kept open between reads; more are opened when reads overlap, and closed
+/// again when more than this many are idle.
+const IDLE_CONNECTIONS: usize = 4;
+
+pub(super) struct SyncReaders {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl SyncReaders {
+    pub(super) fn new(path: PathBuf) -> SyncReaders {
+        SyncReaders {
+            path,
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// A read-only connection with the same settings as the sqlx readers (see `open`).
+    fn connect(&self) -> rusqlite::Result<Connection> {
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(Duration::from_secs(10))?;
+        conn.execute_batch(
+            "PRAGMA cache_size = -16384; PRAGMA mmap_size = 2147418112; PRAGMA temp_store = memory;",
+        )?;
+        Ok(conn)
+    }
+
+    /// Runs `read` on an idle connection (or a new one) and puts the connection back.
+    fn with<T>(&self, read: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => self.connect().map_err(sqlite_error)?,
+        };
+        let out = read(&conn);
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < IDLE_CONNECTIONS {
+            idle.push(conn);
+        }
+        out
+    }
+
+    pub(super) fn task(&self, id: TaskId) -> Result<Option<Task>> {
+        self.task_where("t.id = ?1", (id,))
+    }
+
+    pub(super) fn task_by_number(&self, team: TeamId, number: i64) -> Result<Option<Task>> {
+        self.task_where("t.team_id = ?1 AND t.number = ?2", (team, number))
+    }
+
+    fn task_where(&self, condition: &str, params: impl rusqlite::Params) -> Result<Option<Task>> {
+        let sql = format!(
+            "SELECT {TASK_COLUMNS} FROM tasks t{TASK_JOINS} WHERE {condition} AND t.deleted_at IS NULL"
+        );
+        self.with(|conn| {
+            let mut statement = conn.prepare_cached(&sql).map_err(sqlite_error)?;
+            let task = statement
+                .query_row(params, |row| Ok(rows::task(row)))
+                .optional()
+                .map_err(sqlite_error)?;
+            task.transpose()
+        })
+    }
+
+    pub(super) fn token_holder(
+        &self,
+        digest: &str,
+    ) -> Result<Option<(StoredToken, User, Vec<Membership>)>> {
+        self.with(|conn| {
+            let mut statement = conn.prepare_cached(TOKEN_HOLDER_SQL).map_err(sqlite_error)?;
+            let mut found = statement.query((digest,)).map_err(sqlite_error)?;
+            let mut holder: Option<(StoredToken, User, Vec<Membership>)> = None;
+            while let Some(row) = found.next().map_err(sqlite_error)? {
+                let (_, _, memberships) = match &mut holder {
+                    Some(holder) => holder,
+                    None => holder.insert((
+                        StoredToken {
+                            user_id: row.value("user_id").map_err(Error::Internal)?,
+                            info: rows::token_info(row)?,
+                        },
+                        rows::user_created_in(row, "user_created_at")?,
+                        Vec::new(),
+                    )),
+                };
+                memberships.extend(membership(row));
+            }
+            Ok(holder)
+        })
+    }
+}
+
+fn sqlite_error(e: rusqlite::Error) -> Error {
+    Error::Internal(e.to_string())
+}

@@ -421,6 +421,19 @@ pub struct ToolCallRecord {
     pub at: OffsetDateTime,
 }
 
+pub type BulkChangeId = i64;
+
+/// A bulk status change as kept for its Undo: who made it, the status it set, and each
+/// task's status before it (identifier, status name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkChange {
+    pub id: BulkChangeId,
+    pub user_id: UserId,
+    pub status: String,
+    pub previous: Vec<(String, String)>,
+    pub created_at: OffsetDateTime,
+}
+
 /// Something deleted, waiting in its team's Trash until restored or purged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrashItem {

@@ -374,6 +374,27 @@ pub trait Store: Send + Sync + 'static {
     /// Records who deleted a task or doc (the delete itself is `delete_task`/`delete_doc`).
     async fn set_deleted_by(&self, kind: TrashKind, id: i64, user: UserId) -> Result<()>;
 
+    // Undo of bulk status changes: kept in the database, so that any server process can
+    // undo a change another one made.
+    /// `update_tasks`, and in the same transaction: keeps `change` (its id is ignored) and
+    /// deletes the changes made before `forget_before`. Returns the kept change's id.
+    async fn update_tasks_keeping_undo(
+        &self,
+        updates: &[TaskUpdate],
+        change: &BulkChange,
+        forget_before: OffsetDateTime,
+    ) -> Result<BulkChangeId>;
+    async fn bulk_change(&self, id: BulkChangeId) -> Result<Option<BulkChange>>;
+    /// Deletes the change and applies `updates` in one transaction; `false` (and nothing
+    /// applied) when the change was gone already, so that an undo happens once.
+    async fn undo_bulk_change(
+        &self,
+        id: BulkChangeId,
+        updates: &[TaskUpdate],
+        actor: UserId,
+        now: OffsetDateTime,
+    ) -> Result<bool>;
+
     // Background jobs.
     async fn create_job(
         &self,

@@ -607,6 +607,51 @@ async fn bulk_status_change_is_all_or_nothing() {
     assert_eq!(ws.task(&alice, "ENG-3").await.unwrap().status.name, "Todo");
 }
 
+/// A bulk change is kept in the database, so another server process undoes it; only its
+/// author can, once, within 30 minutes, and the undo checks access again.
+#[tokio::test]
+async fn another_process_undoes_a_bulk_change_once_for_its_author_within_30_minutes() {
+    let app = TestApp::spawn().await;
+    let ws = &app.workspace;
+    let alice = app.actor(ALICE).await;
+    let bob = app.actor(BOB).await;
+    let ids = vec!["ENG-1".to_string(), "ENG-3".to_string()];
+    ws.update_task(&alice, "ENG-3", TaskPatch { status: Some("In Progress".into()), ..Default::default() })
+        .await
+        .unwrap();
+    let change = ws.set_status_many_undoable(&alice, &ids, "Done").await.unwrap();
+    assert_eq!(change.status, "Done");
+    assert_eq!(
+        change.previous,
+        [("ENG-1".to_string(), "Todo".to_string()), ("ENG-3".to_string(), "In Progress".to_string())]
+    );
+
+    let other = app.other_process().await;
+    assert!(is_not_found(other.undo_bulk_change(&bob, change.id).await), "someone else's change");
+    assert!(is_not_found(other.bulk_change(&bob, change.id).await));
+    assert_eq!(other.bulk_change(&alice, change.id).await.unwrap(), change);
+    let undone = other.undo_bulk_change(&alice, change.id).await.unwrap();
+    assert_eq!(
+        undone.iter().map(|t| (t.identifier(), t.status.name.clone())).collect::<Vec<_>>(),
+        change.previous
+    );
+    assert!(is_not_found(ws.undo_bulk_change(&alice, change.id).await), "an undo happens once");
+    assert_eq!(ws.task(&alice, "ENG-3").await.unwrap().status.name, "In Progress");
+    let history = ws.task_history(&alice, "ENG-1").await.unwrap();
+    assert_eq!(history.iter().filter(|e| e.field == "status").count(), 2, "the change and its undo");
+
+    // After 30 minutes the change is gone for good, and nothing changes.
+    let late = ws.set_status_many_undoable(&alice, &ids, "Canceled").await.unwrap();
+    app.clock.advance(Duration::minutes(31));
+    assert!(is_not_found(other.undo_bulk_change(&alice, late.id).await));
+    assert_eq!(ws.task(&alice, "ENG-1").await.unwrap().status.name, "Canceled");
+    // The next change forgets the expired ones.
+    let next = ws.set_status_many_undoable(&alice, &["ENG-2".to_string()], "Done").await.unwrap();
+    assert!(next.id > late.id);
+    app.clock.advance(Duration::minutes(-31));
+    assert!(is_not_found(ws.bulk_change(&alice, late.id).await), "expired changes are deleted");
+}
+
 #[tokio::test]
 async fn progress_follows_every_change_of_a_task() {
     let app = TestApp::spawn().await;

@@ -249,6 +249,9 @@ async fn add_one_of_everything(store: &SqliteStore, ws: &Workspace) {
     let conversation = store.create_conversation(admin.user().id, "Plan the week", now).await.unwrap();
     store.append_message(conversation, ChatRole::User, "{\"text\":\"hello\"}", now).await.unwrap();
     store.append_message(conversation, ChatRole::Assistant, "{\"text\":\"hi\"}", now).await.unwrap();
+    let first_task = format!("{}-1", admin.memberships()[0].team.key);
+    let change = ws.set_status_many_undoable(&admin, &[first_task], "Done").await.unwrap();
+    assert_eq!(change.id, 1, "the snapshot reads it by id");
 }
 
 /// Everything the domain can read, from one store, in a comparable form.
@@ -256,6 +259,7 @@ async fn snapshot(store: &dyn Store) -> Vec<String> {
     let mut out = Vec::new();
     let users = store.users().await.unwrap();
     out.push(format!("{users:?}"));
+    out.push(format!("{:?}", store.bulk_change(1).await.unwrap()));
     let teams = store.teams().await.unwrap();
     out.push(format!("{teams:?}"));
     let team_ids: Vec<i64> = teams.iter().map(|t| t.id).collect();

@@ -558,6 +558,21 @@ async fn bulk_change_the_status_of_a_filtered_selection_and_undo_it() {
     );
     assert_eq!(status_of(&app, ALICE, "ENG-5").await, "Done");
     assert_eq!(status_of(&app, ALICE, "ENG-7").await, "Todo");
+    // Its Undo, posted twice: the first puts the statuses back, the second changes nothing.
+    let change = posted.head.split("undo=").nth(1).unwrap().lines().next().unwrap().trim().to_string();
+    let form = format!("_csrf={csrf}&scope=ENG&filter=label%3DFrontend&undo={change}");
+    let headers = [("Cookie", cookie.as_str()), ("Content-Type", "application/x-www-form-urlencoded")];
+    let undone = http(&app, "POST", "/tasks/bulk/undo", &headers, &form).await;
+    assert_eq!(undone.status, 303, "{}", undone.head);
+    assert!(undone.head.contains("undone=2"), "{}", undone.head);
+    assert_eq!(status_of(&app, ALICE, "ENG-5").await, "Todo");
+    let alice = app.actor(ALICE).await;
+    let patch = orgn_domain::TaskPatch { status: Some("In Progress".into()), ..Default::default() };
+    app.workspace.update_task(&alice, "ENG-5", patch).await.unwrap();
+    let again = http(&app, "POST", "/tasks/bulk/undo", &headers, &form).await;
+    assert_eq!(again.status, 400, "{}", again.head);
+    assert!(again.body.contains("can no longer be undone"), "{}", again.body);
+    assert_eq!(status_of(&app, ALICE, "ENG-5").await, "In Progress");
     // All or nothing: one unknown status, or one task out of reach, and nothing changes.
     let form = format!("_csrf={csrf}&scope=ENG&filter=&status=Doing&ids=ENG-7&ids=ENG-8");
     let refused = http(

@@ -56,3 +56,13 @@ pub(crate) fn labels_from_json(json: &str) -> Result<Vec<orgn_domain::model::Lab
         .map(|(id, name, color)| orgn_domain::model::LabelRef { id, name, color })
         .collect())
 }
+
+/// A bulk change's previous statuses as stored: `[[identifier, status name], ...]`.
+pub(crate) fn previous_to_json(previous: &[(String, String)]) -> String {
+    serde_json::to_string(previous).unwrap_or_else(|_| "[]".into())
+}
+
+pub(crate) fn previous_from_json(json: &str) -> Result<Vec<(String, String)>, Error> {
+    serde_json::from_str(json)
+        .map_err(|e| Error::Internal(format!("previous statuses of a bulk change: {e}")))
+}

@@ -43,8 +43,6 @@ pub(crate) struct AppState {
     pub public_url: String,
     pub secure_cookies: bool,
     pub throttle: Arc<session::SignInThrottle>,
-    /// The previous statuses of recent bulk changes, for their Undo button.
-    pub undo: Arc<pages::bulk::UndoLog>,
     /// Ask Orgn (it answers "not configured" itself when no model is set).
     pub assistant: orgn_assistant::Assistant,
 }
@@ -57,7 +55,6 @@ pub fn router(workspace: Workspace, config: WebConfig) -> Router {
         secure_cookies: public_url.starts_with("https://"),
         public_url,
         throttle: Arc::new(session::SignInThrottle::default()),
-        undo: Arc::new(pages::bulk::UndoLog::default()),
         assistant: config.assistant,
     };
     // A CSV import is posted as a form field: allow big files on those two routes only.

@@ -27,7 +27,7 @@ pub use content::{DocDraft, DocFilter};
 pub use jobs::JOB_STALE_AFTER;
 pub use planning::{CycleDraft, CyclePatch, MilestonePatch, ProjectDraft, ProjectPatch};
 pub use refs::parse_identifier;
-pub use tasks::{TaskDraft, TaskFilter, TaskPatch};
+pub use tasks::{MAX_BULK, TaskDraft, TaskFilter, TaskPatch, UNDO_FOR};
 pub use trash::TRASH_RETENTION;
 
 /// Who asks for an administrative operation: the operator at the machine (the CLI, who owns

@@ -586,20 +586,86 @@ impl Workspace {
         self.set_statuses(actor, &changes).await
     }
 
-    /// Sets each task's own status, all in one transaction (the undo of a bulk change).
+    /// Sets each task's own status, all in one transaction.
     pub async fn set_statuses(
         &self,
         actor: &Actor,
         changes: &[(String, String)],
     ) -> Result<Vec<Task>> {
+        let planned = self.plan_statuses(actor, changes).await?;
+        self.store
+            .update_tasks(&planned.updates, actor.id(), self.now())
+            .await?;
+        self.tasks_by_id(&planned.tasks).await
+    }
+
+    /// `set_status_many`, kept so that the actor can undo it for `UNDO_FOR`, from any
+    /// server process: the change and its record are written in one transaction.
+    pub async fn set_status_many_undoable(
+        &self,
+        actor: &Actor,
+        ids: &[String],
+        status: &str,
+    ) -> Result<BulkChange> {
+        let changes: Vec<(String, String)> = ids
+            .iter()
+            .map(|id| (id.clone(), status.to_string()))
+            .collect();
+        let planned = self.plan_statuses(actor, &changes).await?;
+        let now = self.now();
+        let mut change = BulkChange {
+            id: 0,
+            user_id: actor.id(),
+            status: status.trim().to_string(),
+            previous: planned.previous,
+            created_at: now,
+        };
+        change.id = self
+            .store
+            .update_tasks_keeping_undo(&planned.updates, &change, now - UNDO_FOR)
+            .await?;
+        Ok(change)
+    }
+
+    /// A bulk change the actor made and may still undo; anyone else's, or an expired one,
+    /// is not found.
+    pub async fn bulk_change(&self, actor: &Actor, id: BulkChangeId) -> Result<BulkChange> {
+        self.store
+            .bulk_change(id)
+            .await?
+            .filter(|c| c.user_id == actor.id() && self.now() - c.created_at < UNDO_FOR)
+            .ok_or_else(no_undo)
+    }
+
+    /// Puts back the statuses a bulk change replaced, once, in one transaction. Access is
+    /// checked again: a task the actor can no longer see stops the undo.
+    pub async fn undo_bulk_change(&self, actor: &Actor, id: BulkChangeId) -> Result<Vec<Task>> {
+        let change = self.bulk_change(actor, id).await?;
+        let planned = self.plan_statuses(actor, &change.previous).await?;
+        if !self
+            .store
+            .undo_bulk_change(id, &planned.updates, actor.id(), self.now())
+            .await?
+        {
+            return Err(no_undo());
+        }
+        self.tasks_by_id(&planned.tasks).await
+    }
+
+    /// The updates that set each visible task's status, with what they replace. Every
+    /// identifier must be visible and every status valid in its task's team.
+    async fn plan_statuses(
+        &self,
+        actor: &Actor,
+        changes: &[(String, String)],
+    ) -> Result<PlannedStatuses> {
         if changes.is_empty() {
             return Err(Error::Invalid("no tasks given".into()));
         }
-        if changes.len() > 1000 {
-            return Err(Error::Invalid("at most 1000 tasks at once".into()));
+        if changes.len() > MAX_BULK {
+            return Err(Error::Invalid(format!("at most {MAX_BULK} tasks at once")));
         }
-        let mut updates = Vec::with_capacity(changes.len());
-        let mut tasks = Vec::with_capacity(changes.len());
+        let mut planned = PlannedStatuses::default();
         for (id, status) in changes {
             let task = self.visible_task(actor, id).await?;
             let patch = TaskPatch {
@@ -608,17 +674,38 @@ impl Workspace {
             };
             let update = self.plan_update(actor, &task, patch).await?;
             if !update.events.is_empty() {
-                updates.push(update);
+                planned.updates.push(update);
             }
-            tasks.push(task.id);
+            planned.previous.push((task.identifier(), task.status.name.clone()));
+            planned.tasks.push(task.id);
         }
-        self.store
-            .update_tasks(&updates, actor.id(), self.now())
-            .await?;
-        let mut out = Vec::with_capacity(tasks.len());
-        for id in tasks {
-            out.extend(self.store.task(id).await?);
+        Ok(planned)
+    }
+
+    async fn tasks_by_id(&self, ids: &[TaskId]) -> Result<Vec<Task>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.extend(self.store.task(*id).await?);
         }
         Ok(out)
     }
+}
+
+fn no_undo() -> Error {
+    Error::NotFound(
+        "This change can no longer be undone (it was undone already, or is more than 30 minutes old).".into(),
+    )
+}
+
+/// The most tasks one bulk change may touch.
+pub const MAX_BULK: usize = 1000;
+/// How long a bulk status change can be undone.
+pub const UNDO_FOR: time::Duration = time::Duration::minutes(30);
+
+#[derive(Default)]
+struct PlannedStatuses {
+    updates: Vec<TaskUpdate>,
+    /// Each task's identifier and status name before the change.
+    previous: Vec<(String, String)>,
+    tasks: Vec<TaskId>,
 }

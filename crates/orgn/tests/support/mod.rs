@@ -151,6 +151,16 @@ impl TestApp {
         self.workspace.actor(user.id).await.expect("actor loads")
     }
 
+    /// The same workspace as another `orgn serve` process sees it: a store of its own on the
+    /// same database (the SQLite file, or the PostgreSQL database), with the same clock.
+    pub async fn other_process(&self) -> Workspace {
+        let url = self.database.as_ref().map(|d| d.url.as_str());
+        let store = orgn::app::open_store(url, &self.data_dir.path)
+            .await
+            .expect("a second store opens");
+        Workspace::new(store, self.clock.clone())
+    }
+
     /// A fresh personal access token for the user (replacing any previous one).
     pub async fn token_for(&self, email: &str) -> String {
         let actor = self.actor(email).await;

@@ -69,6 +69,7 @@ pub const TABLES: &[(&str, &str)] = &[
         "user_id digest:t hint:t created_at expires_at last_used_at",
     ),
     ("tool_calls", "id user_id tool:t target:t ok:b at"),
+    ("bulk_changes", "id user_id status:t previous:t created_at"),
     ("sessions", "digest:t user_id csrf_token:t expires_at"),
     (
         "jobs",

@@ -30,6 +30,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "search_index_memory",
         include_str!("../../migrations/postgres/0004_search_index_memory.sql"),
     ),
+    (
+        5,
+        "bulk_changes",
+        include_str!("../../migrations/postgres/0005_bulk_changes.sql"),
+    ),
 ];
 
 /// The advisory lock key of migration runs ("orgn" in ASCII).

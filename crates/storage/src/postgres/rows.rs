@@ -302,3 +302,13 @@ pub fn task(row: &impl RowExt) -> Result<Task> {
         canceled_at: opt_from_millis(row.opt_int("canceled_at")?),
     })
 }
+
+pub fn bulk_change(row: &impl RowExt) -> Result<BulkChange> {
+    Ok(BulkChange {
+        id: row.int("id")?,
+        user_id: row.int("user_id")?,
+        status: row.text("status")?,
+        previous: crate::previous_from_json(&row.text("previous")?)?,
+        created_at: from_millis(row.int("created_at")?),
+    })
+}

@@ -340,6 +340,22 @@ async fn set_task_labels(conn: &mut PgConnection, task: TaskId, labels: &[LabelI
     Ok(())
 }
 
+/// Every update, in ascending task id order (stable for one task's several updates), so
+/// that two bulk changes from two processes lock rows in the same order and cannot deadlock.
+async fn apply_task_updates(
+    conn: &mut PgConnection,
+    updates: &[TaskUpdate],
+    actor: UserId,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let mut ordered: Vec<&TaskUpdate> = updates.iter().collect();
+    ordered.sort_by_key(|u| u.task_id);
+    for u in ordered {
+        apply_task_update(conn, u, actor, now).await?;
+    }
+    Ok(())
+}
+
 async fn apply_task_update(
     conn: &mut PgConnection,
     u: &TaskUpdate,
@@ -751,15 +767,70 @@ impl Store for PgStore {
         actor: UserId,
         now: OffsetDateTime,
     ) -> Result<()> {
-        // In ascending id order (stable for one task's several updates), so that two bulk
-        // changes from two processes lock rows in the same order and cannot deadlock.
-        let mut ordered: Vec<&TaskUpdate> = updates.iter().collect();
-        ordered.sort_by_key(|u| u.task_id);
         let mut tx = self.pool.begin().await.map_err(db_error)?;
-        for u in ordered {
-            apply_task_update(&mut tx, u, actor, now).await?;
-        }
+        apply_task_updates(&mut tx, updates, actor, now).await?;
         tx.commit().await.map_err(db_error)
+    }
+
+    async fn update_tasks_keeping_undo(
+        &self,
+        updates: &[TaskUpdate],
+        change: &BulkChange,
+        forget_before: OffsetDateTime,
+    ) -> Result<BulkChangeId> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        apply_task_updates(&mut tx, updates, change.user_id, change.created_at).await?;
+        sqlx::query("DELETE FROM bulk_changes WHERE created_at < $1")
+            .bind(millis(forget_before))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        let id = sqlx::query_scalar(
+            "INSERT INTO bulk_changes (user_id, status, previous, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(change.user_id)
+        .bind(&change.status)
+        .bind(crate::previous_to_json(&change.previous))
+        .bind(millis(change.created_at))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(id)
+    }
+
+    async fn bulk_change(&self, id: BulkChangeId) -> Result<Option<BulkChange>> {
+        let row = sqlx::query(
+            "SELECT id, user_id, status, previous, created_at FROM bulk_changes WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        row.as_ref().map(rows::bulk_change).transpose()
+    }
+
+    async fn undo_bulk_change(
+        &self,
+        id: BulkChangeId,
+        updates: &[TaskUpdate],
+        actor: UserId,
+        now: OffsetDateTime,
+    ) -> Result<bool> {
+        // Deleting the row first locks it: of two processes undoing the same change, the
+        // second waits, then finds it gone.
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let taken = sqlx::query("DELETE FROM bulk_changes WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        if taken.rows_affected() == 0 {
+            return Ok(false);
+        }
+        apply_task_updates(&mut tx, updates, actor, now).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(true)
     }
 
     async fn delete_task(&self, id: TaskId, now: OffsetDateTime) -> Result<()> {

@@ -28,6 +28,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "search_index_memory",
         include_str!("../../migrations/sqlite/0004_search_index_memory.sql"),
     ),
+    (
+        5,
+        "bulk_changes",
+        include_str!("../../migrations/sqlite/0005_bulk_changes.sql"),
+    ),
 ];
 
 pub async fn run(pool: &SqlitePool) -> Result<(), Error> {

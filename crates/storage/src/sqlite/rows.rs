@@ -251,3 +251,13 @@ pub fn task(row: &impl Columns) -> Result<Task> {
         canceled_at: opt_from_millis(get(row, "canceled_at")?),
     })
 }
+
+pub fn bulk_change(row: &impl Columns) -> Result<BulkChange> {
+    Ok(BulkChange {
+        id: get(row, "id")?,
+        user_id: get(row, "user_id")?,
+        status: get(row, "status")?,
+        previous: crate::previous_from_json(&get::<String>(row, "previous")?)?,
+        created_at: from_millis(get(row, "created_at")?),
+    })
+}

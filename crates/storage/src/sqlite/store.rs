@@ -879,6 +879,69 @@ impl Store for SqliteStore {
         tx.commit().await.map_err(db_error)
     }
 
+    async fn update_tasks_keeping_undo(
+        &self,
+        updates: &[TaskUpdate],
+        change: &BulkChange,
+        forget_before: OffsetDateTime,
+    ) -> Result<BulkChangeId> {
+        let mut tx = self.writer.begin().await.map_err(db_error)?;
+        for u in updates {
+            apply_task_update(&mut tx, u, change.user_id, change.created_at).await?;
+        }
+        sqlx::query("DELETE FROM bulk_changes WHERE created_at < ?")
+            .bind(millis(forget_before))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        let id = sqlx::query_scalar(
+            "INSERT INTO bulk_changes (user_id, status, previous, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+        )
+        .bind(change.user_id)
+        .bind(&change.status)
+        .bind(crate::previous_to_json(&change.previous))
+        .bind(millis(change.created_at))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(id)
+    }
+
+    async fn bulk_change(&self, id: BulkChangeId) -> Result<Option<BulkChange>> {
+        let row = sqlx::query(
+            "SELECT id, user_id, status, previous, created_at FROM bulk_changes WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(db_error)?;
+        row.as_ref().map(rows::bulk_change).transpose()
+    }
+
+    async fn undo_bulk_change(
+        &self,
+        id: BulkChangeId,
+        updates: &[TaskUpdate],
+        actor: UserId,
+        now: OffsetDateTime,
+    ) -> Result<bool> {
+        let mut tx = self.writer.begin().await.map_err(db_error)?;
+        let taken = sqlx::query("DELETE FROM bulk_changes WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        if taken.rows_affected() == 0 {
+            return Ok(false);
+        }
+        for u in updates {
+            apply_task_update(&mut tx, u, actor, now).await?;
+        }
+        tx.commit().await.map_err(db_error)?;
+        Ok(true)
+    }
+
     async fn delete_task(&self, id: TaskId, now: OffsetDateTime) -> Result<()> {
         let mut tx = self.writer.begin().await.map_err(db_error)?;
         let deleted =

@@ -1,15 +1,11 @@
 //! Bulk status change from the task list: the checked tasks, or every task matching the
 //! list's filter (not only the ones shown), set to one status in one transaction. The
-//! previous statuses are kept in memory for a while so that the toast's Undo can put them
-//! back (also in one transaction).
-
-use std::collections::VecDeque;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+//! domain keeps what the change replaced, in the database, so that the toast's Undo can put
+//! it back (also in one transaction) from whichever server process the click reaches.
 
 use axum::extract::State;
-use orgn_domain::model::Task;
-use orgn_domain::{Actor, Error, TaskFilter, Workspace};
+use orgn_domain::model::{BulkChangeId, Task};
+use orgn_domain::{Actor, Error, MAX_BULK, TaskFilter, Workspace};
 use serde::Deserialize;
 
 use super::tasks::{ListQuery, Toast, list_view, scoped_filter};
@@ -17,78 +13,6 @@ use super::{bad_request, client_message, see};
 use crate::AppState;
 use crate::error::WebResult;
 use crate::session::{Me, Posted};
-
-/// The domain's limit for one bulk change.
-pub const MAX_BULK: usize = 1000;
-/// How long an Undo stays possible.
-const UNDO_FOR: Duration = Duration::from_secs(30 * 60);
-/// Undo entries kept at most (the oldest go first).
-const UNDO_KEEP: usize = 500;
-
-struct UndoEntry {
-    id: u64,
-    user: i64,
-    /// (task, its status before the change)
-    previous: Vec<(String, String)>,
-    status: String,
-    at: Instant,
-}
-
-/// The previous statuses of recent bulk changes, per user.
-#[derive(Default)]
-pub struct UndoLog {
-    inner: Mutex<(u64, VecDeque<UndoEntry>)>,
-}
-
-impl UndoLog {
-    fn push(&self, user: i64, previous: Vec<(String, String)>, status: &str) -> u64 {
-        let mut guard = self.inner.lock().unwrap();
-        let (next, entries) = &mut *guard;
-        *next += 1;
-        entries.retain(|e| e.at.elapsed() < UNDO_FOR);
-        while entries.len() >= UNDO_KEEP {
-            entries.pop_front();
-        }
-        entries.push_back(UndoEntry {
-            id: *next,
-            user,
-            previous,
-            status: status.to_string(),
-            at: Instant::now(),
-        });
-        *next
-    }
-
-    /// How many tasks the change touched, and the status they were given.
-    pub fn peek(&self, id: u64, user: i64) -> Option<(usize, String)> {
-        let guard = self.inner.lock().unwrap();
-        guard
-            .1
-            .iter()
-            .find(|e| e.id == id && e.user == user && e.at.elapsed() < UNDO_FOR)
-            .map(|e| (e.previous.len(), e.status.clone()))
-    }
-
-    fn take(&self, id: u64, user: i64) -> Option<Vec<(String, String)>> {
-        let mut guard = self.inner.lock().unwrap();
-        let i = guard
-            .1
-            .iter()
-            .position(|e| e.id == id && e.user == user && e.at.elapsed() < UNDO_FOR)?;
-        guard.1.remove(i).map(|e| e.previous)
-    }
-
-    fn put_back(&self, id: u64, user: i64, previous: Vec<(String, String)>) {
-        let mut guard = self.inner.lock().unwrap();
-        guard.1.push_back(UndoEntry {
-            id,
-            user,
-            previous,
-            status: String::new(),
-            at: Instant::now(),
-        });
-    }
-}
 
 #[derive(Deserialize, Default)]
 pub struct BulkForm {
@@ -103,7 +27,7 @@ pub struct BulkForm {
     /// "Select all matching the filter".
     all: Option<String>,
     #[serde(default)]
-    undo: u64,
+    undo: BulkChangeId,
 }
 
 /// The list the form came from: its team (checked), its filter, and its URL.
@@ -199,7 +123,7 @@ pub async fn apply(State(state): State<AppState>, posted: Posted<BulkForm>) -> W
         .filter(|s| !s.is_empty())
         .collect();
     let status = f.status.trim();
-    let outcome: orgn_domain::Result<(Vec<(String, String)>, usize)> = async {
+    let outcome: orgn_domain::Result<BulkChangeId> = async {
         if status.is_empty() {
             return Err(Error::Invalid("Choose the status to set.".into()));
         }
@@ -211,20 +135,13 @@ pub async fn apply(State(state): State<AppState>, posted: Posted<BulkForm>) -> W
                 "Select the tasks to change first (or tick \u{201c}Select all matching the filter\u{201d}).".into()
             }));
         }
-        let previous: Vec<(String, String)> = tasks
-            .iter()
-            .map(|t| (t.identifier(), t.status.name.clone()))
-            .collect();
-        let idents: Vec<String> = previous.iter().map(|(i, _)| i.clone()).collect();
-        let changed = ws.set_status_many(&me.actor, &idents, status).await?;
-        Ok((previous, changed.len()))
+        let idents: Vec<String> = tasks.iter().map(Task::identifier).collect();
+        let change = ws.set_status_many_undoable(&me.actor, &idents, status).await?;
+        Ok(change.id)
     }
     .await;
     match client_message(outcome)? {
-        Ok((previous, _)) => {
-            let id = state.undo.push(me.actor.id(), previous, status);
-            see(&list_url(scope.as_deref(), &q, &format!("undo={id}")))
-        }
+        Ok(id) => see(&list_url(scope.as_deref(), &q, &format!("undo={id}"))),
         Err(msg) => bad_request(list_view(&state, me, scope.as_deref(), q, None, Some(msg)).await),
     }
 }
@@ -235,30 +152,25 @@ pub async fn undo(State(state): State<AppState>, posted: Posted<BulkForm>) -> We
     let me = &posted.me;
     let f = &posted.form;
     let (scope, q) = origin(ws, &me.actor, f)?;
-    let Some(previous) = state.undo.take(f.undo, me.actor.id()) else {
-        let msg = "This change can no longer be undone (it was undone already, or is more than 30 minutes old).";
-        return bad_request(
-            list_view(&state, me, scope.as_deref(), q, None, Some(msg.into())).await,
-        );
-    };
-    match client_message(ws.set_statuses(&me.actor, &previous).await)? {
+    match client_message(ws.undo_bulk_change(&me.actor, f.undo).await)? {
         Ok(tasks) => see(&list_url(
             scope.as_deref(),
             &q,
             &format!("undone={}", tasks.len()),
         )),
-        Err(msg) => {
-            state.undo.put_back(f.undo, me.actor.id(), previous);
-            bad_request(list_view(&state, me, scope.as_deref(), q, None, Some(msg)).await)
-        }
+        Err(msg) => bad_request(list_view(&state, me, scope.as_deref(), q, None, Some(msg)).await),
     }
 }
 
 /// The toast a list shows after a bulk change, an undo or a deletion.
-pub fn toast(state: &AppState, me: &Me, n: &ListNotice) -> Option<Toast> {
-    if let Some(id) = n.undo
-        && let Some((count, status)) = state.undo.peek(id, me.actor.id())
-    {
+pub async fn toast(state: &AppState, me: &Me, n: &ListNotice) -> Option<Toast> {
+    // A change that can no longer be undone (or is someone else's) shows no toast.
+    let change = match n.undo {
+        Some(id) => state.workspace.bulk_change(&me.actor, id).await.ok(),
+        None => None,
+    };
+    if let Some(change) = change {
+        let (count, status, id) = (change.previous.len(), change.status, change.id);
         return Some(Toast {
             text: format!(
                 "Status of {count} {} set to {status}",
@@ -297,7 +209,7 @@ pub fn toast(state: &AppState, me: &Me, n: &ListNotice) -> Option<Toast> {
 /// What a list was redirected with after an action.
 #[derive(Deserialize, Default)]
 pub struct ListNotice {
-    pub undo: Option<u64>,
+    pub undo: Option<BulkChangeId>,
     pub undone: Option<usize>,
     pub deleted: Option<String>,
 }

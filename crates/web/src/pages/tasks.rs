@@ -226,7 +226,7 @@ struct TaskListPage {
 pub struct Toast {
     pub text: String,
     /// The bulk change the Undo button reverts.
-    pub undo: Option<u64>,
+    pub undo: Option<orgn_domain::model::BulkChangeId>,
     /// The deleted task the Restore button brings back.
     pub restore: Option<String>,
 }
@@ -271,7 +271,7 @@ pub async fn my_tasks(
     Query(q): Query<ListQuery>,
     Query(notice): Query<ListNotice>,
 ) -> WebResult {
-    let toast = bulk::toast(&state, &me, &notice);
+    let toast = bulk::toast(&state, &me, &notice).await;
     list_view(&state, &me, None, q, toast, None).await
 }
 
@@ -286,7 +286,7 @@ pub async fn team_tasks(
         .workspace
         .visible_team(&me.actor, &key)
         .map_err(missing)?;
-    let toast = bulk::toast(&state, &me, &notice);
+    let toast = bulk::toast(&state, &me, &notice).await;
     list_view(&state, &me, Some(&team.key), q, toast, None).await
 }
 

@@ -3,6 +3,7 @@
 //! (PostgreSQL, for several server processes on one database). `open` picks one.
 
 pub mod postgres;
+mod rows;
 mod search;
 pub mod sqlite;
 
@@ -44,25 +45,4 @@ pub async fn open(target: &str) -> Result<Arc<dyn Store>, Error> {
         Location::Postgres(url) => Arc::new(PgStore::open(&url).await?),
         Location::Sqlite(dir) => Arc::new(SqliteStore::open(&dir).await?),
     })
-}
-
-/// A task's labels as both stores return them inside the task row (one query, not two): a
-/// JSON array of `[id, name, color]`, by name.
-pub(crate) fn labels_from_json(json: &str) -> Result<Vec<orgn_domain::model::LabelRef>, Error> {
-    let labels: Vec<(i64, String, String)> = serde_json::from_str(json)
-        .map_err(|e| Error::Internal(format!("labels of a task: {e}")))?;
-    Ok(labels
-        .into_iter()
-        .map(|(id, name, color)| orgn_domain::model::LabelRef { id, name, color })
-        .collect())
-}
-
-/// A bulk change's previous statuses as stored: `[[identifier, status name], ...]`.
-pub(crate) fn previous_to_json(previous: &[(String, String)]) -> String {
-    serde_json::to_string(previous).unwrap_or_else(|_| "[]".into())
-}
-
-pub(crate) fn previous_from_json(json: &str) -> Result<Vec<(String, String)>, Error> {
-    serde_json::from_str(json)
-        .map_err(|e| Error::Internal(format!("previous statuses of a bulk change: {e}")))
 }

@@ -11,7 +11,7 @@ use orgn_domain::{Error, Result};
 use sqlx::{PgConnection, Row};
 
 use super::db_error;
-use super::rows::{date_text, millis};
+use crate::rows::{date_text, millis};
 
 /// Rows per statement: bounds the size of one statement's arrays.
 const ROWS: usize = 2000;

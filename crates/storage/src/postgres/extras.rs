@@ -8,7 +8,7 @@ use sqlx::Row;
 use sqlx::postgres::PgRow;
 use time::OffsetDateTime;
 
-use super::rows::{RowExt, from_millis, millis, opt_from_millis};
+use crate::rows::{RowExt, from_millis, millis, opt_from_millis};
 use super::store::{TASK_VECTOR, adjust_progress, refresh_doc_vector};
 use super::{PgStore, db_error};
 

@@ -7,7 +7,6 @@ mod bulk;
 pub mod copy;
 mod extras;
 mod migrate;
-pub mod rows;
 mod store;
 
 use std::str::FromStr;

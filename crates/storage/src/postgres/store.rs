@@ -10,7 +10,7 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 use time::{Date, OffsetDateTime};
 
-use super::rows::{self, date_text, millis};
+use crate::rows::{self, date_text, millis};
 use super::{PgStore, db_error};
 use crate::search::{self, Search, Tier};
 
@@ -790,7 +790,7 @@ impl Store for PgStore {
         )
         .bind(change.user_id)
         .bind(&change.status)
-        .bind(crate::previous_to_json(&change.previous))
+        .bind(rows::previous_to_json(&change.previous))
         .bind(millis(change.created_at))
         .fetch_one(&mut *tx)
         .await

@@ -19,8 +19,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::bulk::insert_bulk;
 use super::db_error;
-use super::rows;
-use super::rows::millis;
+use crate::rows;
+use crate::rows::millis;
 use super::store::{TASK_COLUMNS, TASK_JOINS, insert_task_in, push_ids};
 
 /// At most this many inserts share one transaction.

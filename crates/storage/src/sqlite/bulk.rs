@@ -11,7 +11,7 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 use super::db_error;
 use super::extras::index_tasks;
-use super::rows::{date_text, millis};
+use crate::rows::{date_text, millis};
 
 /// Rows per multi-row INSERT: well under SQLite's limit of 32,766 bound values.
 const ROWS: usize = 500;

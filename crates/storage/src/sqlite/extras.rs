@@ -7,7 +7,7 @@ use orgn_domain::{Error, Result};
 use sqlx::{QueryBuilder, Row, Sqlite};
 use time::OffsetDateTime;
 
-use super::rows::{from_millis, millis, opt_from_millis};
+use crate::rows::{from_millis, millis, opt_from_millis};
 use super::store::{adjust_progress, push_ids};
 use super::{SqliteStore, db_error};
 

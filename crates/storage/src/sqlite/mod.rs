@@ -7,7 +7,6 @@ mod batch;
 mod bulk;
 mod extras;
 mod migrate;
-mod rows;
 mod store;
 mod sync_reads;
 

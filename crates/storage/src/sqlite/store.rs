@@ -9,7 +9,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 use time::{Date, OffsetDateTime};
 
-use super::rows::{self, date_text, millis};
+use crate::rows::{self, RowExt, date_text, millis};
 use super::{SqliteStore, db_error};
 use crate::search::{self, Search, Tier};
 
@@ -148,25 +148,23 @@ pub(super) fn push_ids(b: &mut QueryBuilder<Sqlite>, ids: &[i64]) {
 
 /// The memberships in rows of a user LEFT JOINed with `memberships ms` and `teams tm`
 /// (`team_id`, `key`, `team_name`, `role`); a user without a team has one row of NULLs.
-fn memberships(rows: &[SqliteRow]) -> Vec<Membership> {
-    rows.iter().filter_map(membership).collect()
+fn memberships(rows: &[SqliteRow]) -> Result<Vec<Membership>> {
+    rows.iter().filter_map(|row| membership(row).transpose()).collect()
 }
 
 /// The membership in one such row, if it has one.
-pub(super) fn membership(row: &impl rows::Columns) -> Option<Membership> {
-    let id: i64 = row.value::<Option<i64>>("team_id").ok().flatten()?;
-    Some(Membership {
+pub(super) fn membership(row: &impl RowExt) -> Result<Option<Membership>> {
+    let Some(id) = row.opt_int("team_id")? else {
+        return Ok(None);
+    };
+    Ok(Some(Membership {
         team: Team {
             id,
-            key: row.value("key").unwrap_or_default(),
-            name: row.value("team_name").unwrap_or_default(),
+            key: row.text("key")?,
+            name: row.text("team_name")?,
         },
-        role: row
-            .value::<String>("role")
-            .ok()
-            .and_then(|r| Role::parse(&r))
-            .unwrap_or(Role::Member),
-    })
+        role: rows::role(row)?,
+    }))
 }
 
 /// A token with its user and the user's memberships, one row per membership.
@@ -783,7 +781,7 @@ impl Store for SqliteStore {
         let Some(first) = rows.first() else {
             return Ok(None);
         };
-        Ok(Some((rows::user(first)?, memberships(&rows))))
+        Ok(Some((rows::user(first)?, memberships(&rows)?)))
     }
 
     async fn team_members(&self, team: TeamId) -> Result<Vec<(User, Role)>> {
@@ -899,7 +897,7 @@ impl Store for SqliteStore {
         )
         .bind(change.user_id)
         .bind(&change.status)
-        .bind(crate::previous_to_json(&change.previous))
+        .bind(rows::previous_to_json(&change.previous))
         .bind(millis(change.created_at))
         .fetch_one(&mut *tx)
         .await

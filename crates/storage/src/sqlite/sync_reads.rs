@@ -19,7 +19,7 @@ use orgn_domain::store::StoredToken;
 use orgn_domain::{Error, Result};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
-use super::rows::{self, Columns};
+use crate::rows::{self, RowExt};
 use super::store::{TASK_COLUMNS, TASK_JOINS, TOKEN_HOLDER_SQL, membership};
 
 /// Connections kept open between reads; more are opened when reads overlap, and closed
@@ -102,14 +102,14 @@ impl SyncReaders {
                     Some(holder) => holder,
                     None => holder.insert((
                         StoredToken {
-                            user_id: row.value("user_id").map_err(Error::Internal)?,
+                            user_id: row.int("user_id")?,
                             info: rows::token_info(row)?,
                         },
                         rows::user_created_in(row, "user_created_at")?,
                         Vec::new(),
                     )),
                 };
-                memberships.extend(membership(row));
+                memberships.extend(membership(row)?);
             }
             Ok(holder)
         })

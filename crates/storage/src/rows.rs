@@ -1,13 +1,14 @@
-//! Converting between rows and domain values, written once over `RowExt` rather than over
-//! one backend's row type: the columns the queries select are named and typed alike on both
-//! backends (integers are 64-bit, times unix millis, dates ISO text); only flags differ
-//! (`BOOLEAN` here, `INTEGER` 0/1 in SQLite), which `RowExt::flag` hides. `sqlite/rows.rs`
-//! could use these as they are with a six-line `RowExt` for `SqliteRow`.
+//! Converting between rows and domain values, written once for every driver: sqlx's
+//! PostgreSQL and SQLite rows, and rusqlite's (SQLite's hot point reads, `sqlite/sync_reads`).
+//! The columns the queries select are named and typed alike on both backends (integers are
+//! 64-bit, times unix millis, dates ISO text); only flags differ (`BOOLEAN` in PostgreSQL,
+//! `INTEGER` 0/1 in SQLite), which every driver decodes as a `bool`.
 
 use orgn_domain::model::*;
 use orgn_domain::{Error, Result};
 use sqlx::Row;
 use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
 use time::{Date, OffsetDateTime};
 
 pub fn millis(t: OffsetDateTime) -> i64 {
@@ -71,13 +72,65 @@ impl RowExt for PgRow {
     }
 }
 
+impl RowExt for SqliteRow {
+    fn int(&self, col: &str) -> Result<i64> {
+        self.try_get(col).map_err(|e| column_error(col, e))
+    }
+    fn opt_int(&self, col: &str) -> Result<Option<i64>> {
+        self.try_get(col).map_err(|e| column_error(col, e))
+    }
+    fn text(&self, col: &str) -> Result<String> {
+        self.try_get(col).map_err(|e| column_error(col, e))
+    }
+    fn opt_text(&self, col: &str) -> Result<Option<String>> {
+        self.try_get(col).map_err(|e| column_error(col, e))
+    }
+    fn flag(&self, col: &str) -> Result<bool> {
+        self.try_get(col).map_err(|e| column_error(col, e))
+    }
+    fn opt_float(&self, col: &str) -> Result<Option<f64>> {
+        self.try_get(col).map_err(|e| column_error(col, e))
+    }
+}
+
+impl RowExt for rusqlite::Row<'_> {
+    fn int(&self, col: &str) -> Result<i64> {
+        self.get(col).map_err(|e| rusqlite_column_error(col, e))
+    }
+    fn opt_int(&self, col: &str) -> Result<Option<i64>> {
+        self.get(col).map_err(|e| rusqlite_column_error(col, e))
+    }
+    fn text(&self, col: &str) -> Result<String> {
+        self.get(col).map_err(|e| rusqlite_column_error(col, e))
+    }
+    fn opt_text(&self, col: &str) -> Result<Option<String>> {
+        self.get(col).map_err(|e| rusqlite_column_error(col, e))
+    }
+    fn flag(&self, col: &str) -> Result<bool> {
+        self.get(col).map_err(|e| rusqlite_column_error(col, e))
+    }
+    fn opt_float(&self, col: &str) -> Result<Option<f64>> {
+        self.get(col).map_err(|e| rusqlite_column_error(col, e))
+    }
+}
+
+fn rusqlite_column_error(col: &str, e: rusqlite::Error) -> Error {
+    Error::Internal(format!("column {col}: {e}"))
+}
+
 pub fn user(row: &impl RowExt) -> Result<User> {
+    user_created_in(row, "created_at")
+}
+
+/// A user whose creation time is in column `created_at`, for rows where another table's
+/// `created_at` has the plain name.
+pub fn user_created_in(row: &impl RowExt, created_at: &str) -> Result<User> {
     Ok(User {
         id: row.int("id")?,
         email: row.text("email")?,
         name: row.text("name")?,
         is_admin: row.flag("is_admin")?,
-        created_at: from_millis(row.int("created_at")?),
+        created_at: from_millis(row.int(created_at)?),
     })
 }
 
@@ -288,7 +341,7 @@ pub fn task(row: &impl RowExt) -> Result<Task> {
             name: row.text("creator_name")?,
             email: row.text("creator_email")?,
         },
-        labels: crate::labels_from_json(&row.text("labels_json")?)?,
+        labels: labels_from_json(&row.text("labels_json")?)?,
         comment_count: row.int("comment_count")? as u64,
         project: opt_ref("project_id", "project_name")?,
         milestone: opt_ref("milestone_id", "milestone_name")?,
@@ -308,7 +361,28 @@ pub fn bulk_change(row: &impl RowExt) -> Result<BulkChange> {
         id: row.int("id")?,
         user_id: row.int("user_id")?,
         status: row.text("status")?,
-        previous: crate::previous_from_json(&row.text("previous")?)?,
+        previous: previous_from_json(&row.text("previous")?)?,
         created_at: from_millis(row.int("created_at")?),
     })
+}
+
+/// A task's labels as both stores return them inside the task row (one query, not two): a
+/// JSON array of `[id, name, color]`, by name.
+pub fn labels_from_json(json: &str) -> Result<Vec<LabelRef>> {
+    let labels: Vec<(i64, String, String)> = serde_json::from_str(json)
+        .map_err(|e| Error::Internal(format!("labels of a task: {e}")))?;
+    Ok(labels
+        .into_iter()
+        .map(|(id, name, color)| LabelRef { id, name, color })
+        .collect())
+}
+
+/// A bulk change's previous statuses as stored: `[[identifier, status name], ...]`.
+pub fn previous_to_json(previous: &[(String, String)]) -> String {
+    serde_json::to_string(previous).unwrap_or_else(|_| "[]".into())
+}
+
+pub fn previous_from_json(json: &str) -> Result<Vec<(String, String)>> {
+    serde_json::from_str(json)
+        .map_err(|e| Error::Internal(format!("previous statuses of a bulk change: {e}")))
 }

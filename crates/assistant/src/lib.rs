@@ -24,7 +24,7 @@ use orgn_domain::{Actor, Workspace};
 use orgn_tools::{CallContext, Channel, ToolError, registry, target_of};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
-use tokio::sync::{Mutex, mpsc};
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use record::Stored;
@@ -318,8 +318,6 @@ struct Inner {
     workspace: Workspace,
     limits: Limits,
     model: Result<Model, String>,
-    /// Confirm and cancel one at a time, so a proposal never runs twice.
-    resolving: Mutex<()>,
 }
 
 impl Assistant {
@@ -343,7 +341,6 @@ impl Assistant {
                 workspace,
                 limits,
                 model,
-                resolving: Mutex::new(()),
             }),
         }
     }
@@ -470,7 +467,8 @@ impl Assistant {
         question: &str,
         tx: &mpsc::Sender<Event>,
     ) -> Result<(), String> {
-        let model = self.inner.model.as_ref().map_err(Clone::clone)?;
+        // Not configured: say so before a conversation is started.
+        self.inner.model.as_ref().map_err(Clone::clone)?;
         let limits = self.inner.limits;
         let deadline = Instant::now() + limits.time;
         let question = orgn_tools::sanitize(question.trim());
@@ -509,12 +507,48 @@ impl Assistant {
                 .map_err(domain_message)?,
         };
         let conv = conversation.id;
-        let _ = tx
-            .send(Event::Conversation {
-                id: conv,
-                title: conversation.title,
-            })
-            .await;
+        let title = conversation.title;
+        self.while_held(actor, conv, domain_message, async {
+            let _ = tx.send(Event::Conversation { id: conv, title }).await;
+            self.answer_held(actor, conv, question, deadline, tx).await
+        })
+        .await
+    }
+
+    /// Runs `work` while holding the conversation: one answer or confirmation at a time in
+    /// a conversation, across every server process. The hold outlasts an answer's time
+    /// limit, so a process that dies mid-answer frees it by itself.
+    async fn while_held<T, E>(
+        &self,
+        actor: &Actor,
+        conv: ConversationId,
+        held_error: fn(orgn_domain::Error) -> E,
+        work: impl Future<Output = Result<T, E>>,
+    ) -> Result<T, E> {
+        let ws = self.workspace();
+        let hold_for = self.inner.limits.time + Duration::from_secs(60);
+        ws.hold_conversation(actor, conv, hold_for)
+            .await
+            .map_err(held_error)?;
+        let done = work.await;
+        if let Err(e) = ws.release_conversation(actor, conv).await {
+            tracing::warn!(error = %e, conversation = conv, "releasing a conversation failed; its hold will run out");
+        }
+        done
+    }
+
+    /// The answer itself, once the conversation is held.
+    async fn answer_held(
+        &self,
+        actor: &Actor,
+        conv: ConversationId,
+        question: String,
+        deadline: Instant,
+        tx: &mpsc::Sender<Event>,
+    ) -> Result<(), String> {
+        let model = self.inner.model.as_ref().map_err(Clone::clone)?;
+        let limits = self.inner.limits;
+        let ws = self.workspace();
         self.append(actor, conv, &Stored::Question { text: question })
             .await?;
         let tools = tool_defs();
@@ -782,7 +816,19 @@ impl Assistant {
         if !self.is_configured() {
             return Err(AssistantError::NotConfigured);
         }
-        let _one = self.inner.resolving.lock().await;
+        self.while_held(actor, conversation, AssistantError::Domain, async {
+            self.run_proposal(actor, conversation, proposal).await
+        })
+        .await
+    }
+
+    /// Runs a pending proposal and records its result (the conversation is held).
+    async fn run_proposal(
+        &self,
+        actor: &Actor,
+        conversation: ConversationId,
+        proposal: i64,
+    ) -> Result<Outcome, AssistantError> {
         let (tool, args, summary) = self.pending_proposal(actor, conversation, proposal).await?;
         let ws = self.workspace();
         let ctx = CallContext {
@@ -829,20 +875,22 @@ impl Assistant {
         if !self.is_configured() {
             return Err(AssistantError::NotConfigured);
         }
-        let _one = self.inner.resolving.lock().await;
-        let (tool, _, summary) = self.pending_proposal(actor, conversation, proposal).await?;
-        let r = Stored::Resolution {
-            proposal,
-            tool,
-            confirmed: false,
-            ok: true,
-            summary,
-            result: String::new(),
-        };
-        self.workspace()
-            .append_message(actor, conversation, r.role(), &r.to_json())
-            .await?;
-        Ok(())
+        self.while_held(actor, conversation, AssistantError::Domain, async {
+            let (tool, _, summary) = self.pending_proposal(actor, conversation, proposal).await?;
+            let r = Stored::Resolution {
+                proposal,
+                tool,
+                confirmed: false,
+                ok: true,
+                summary,
+                result: String::new(),
+            };
+            self.workspace()
+                .append_message(actor, conversation, r.role(), &r.to_json())
+                .await?;
+            Ok(())
+        })
+        .await
     }
 }
 

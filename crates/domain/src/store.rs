@@ -457,6 +457,17 @@ pub trait Store: Send + Sync + 'static {
         now: OffsetDateTime,
     ) -> Result<i64>;
     async fn messages(&self, id: ConversationId) -> Result<Vec<ChatMessage>>;
+    /// Marks the conversation busy until `until`, unless it is busy already (a mark that
+    /// has not passed `now`): `false` then. The mark lives in the database so that two
+    /// server processes cannot answer or resolve in one conversation at once, and a
+    /// process that dies mid-answer leaves a mark that simply runs out.
+    async fn hold_conversation(
+        &self,
+        id: ConversationId,
+        now: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> Result<bool>;
+    async fn release_conversation(&self, id: ConversationId) -> Result<()>;
 
     // Web sessions.
     async fn create_session(&self, digest: &str, session: &StoredSession) -> Result<()>;

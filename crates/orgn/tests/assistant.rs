@@ -515,6 +515,66 @@ async fn time_and_token_limits() {
     app.stop().await;
 }
 
+/// One answer at a time in a conversation, across server processes: a question asked while
+/// another process answers in the same conversation is refused, reaches no model and is
+/// not recorded; once the first answer is done, the conversation takes questions again.
+#[tokio::test]
+async fn one_answer_at_a_time_in_a_conversation_across_processes() {
+    let app = TestApp::spawn().await;
+    let alice = app.actor(ALICE).await;
+    let limits = Limits {
+        time: Duration::from_secs(2),
+        ..Limits::default()
+    };
+    let slow = Stub::start(Api::OpenAi, vec![Reply::Stall("Thinking".into())]).await;
+    let first = Assistant::new(
+        app.workspace.clone(),
+        Some(slow.config().with_limits(limits)),
+    );
+    let mut answering = first.ask(alice.clone(), None, "Plan the week");
+    let conversation = match answering.recv().await {
+        Some(Event::Conversation { id, .. }) => id,
+        other => panic!("the first event names the conversation, got {other:?}"),
+    };
+
+    let quick = Stub::start(Api::OpenAi, vec![Reply::Text("Here it is.".into())]).await;
+    let other = Assistant::new(app.other_process().await, Some(quick.config()));
+    let refused = other
+        .ask_collect(&alice, Some(conversation), "And next week?")
+        .await;
+    assert!(
+        matches!(refused.last(), Some(Event::Error(m)) if m.contains("still busy with this conversation")),
+        "{refused:?}"
+    );
+    assert!(quick.requests().is_empty(), "the refused question reached no model");
+    let confirm = other.confirm(&alice, conversation, 1).await;
+    assert!(
+        matches!(&confirm, Err(AssistantError::Domain(orgn_domain::Error::Conflict(_)))),
+        "a confirmation waits for the answer too: {confirm:?}"
+    );
+
+    while let Some(event) = answering.recv().await {
+        if matches!(event, Event::Done | Event::Error(_)) {
+            break;
+        }
+    }
+    let answered = other
+        .ask_collect(&alice, Some(conversation), "And next week?")
+        .await;
+    assert_eq!(answered.last(), Some(&Event::Done), "{answered:?}");
+    assert_eq!(text_of(&answered), "Here it is.");
+    let questions = app
+        .workspace
+        .conversation_messages(&alice, conversation)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.role == orgn_domain::model::ChatRole::User)
+        .count();
+    assert_eq!(questions, 2, "the refused question was not recorded");
+    app.stop().await;
+}
+
 async fn people_content_is_data(api: Api) {
     let app = TestApp::spawn().await;
     let admin = app.actor(ADMIN).await;

@@ -2,7 +2,7 @@
 
 use super::{Workspace, required_text};
 use crate::access::Actor;
-use crate::error::{Result, not_found};
+use crate::error::{Error, Result, not_found};
 use crate::model::*;
 
 impl Workspace {
@@ -53,5 +53,31 @@ impl Workspace {
         self.store
             .append_message(id, role, content, self.now())
             .await
+    }
+
+    /// Holds the user's conversation for one answer or one confirmation, for at most
+    /// `for_at_most`: `Conflict` when it is held already (by this process or another).
+    /// Release it with `release_conversation` when done.
+    pub async fn hold_conversation(
+        &self,
+        actor: &Actor,
+        id: ConversationId,
+        for_at_most: std::time::Duration,
+    ) -> Result<()> {
+        self.own_conversation(actor, id).await?;
+        let now = self.now();
+        let until = now + time::Duration::try_from(for_at_most).unwrap_or(time::Duration::DAY);
+        if self.store.hold_conversation(id, now, until).await? {
+            Ok(())
+        } else {
+            Err(Error::Conflict(
+                "Orgn is still busy with this conversation (answering a question, or running a confirmed change). Wait for it to finish, or start a new conversation.".into(),
+            ))
+        }
+    }
+
+    pub async fn release_conversation(&self, actor: &Actor, id: ConversationId) -> Result<()> {
+        self.own_conversation(actor, id).await?;
+        self.store.release_conversation(id).await
     }
 }

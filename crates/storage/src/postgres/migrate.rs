@@ -35,6 +35,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "bulk_changes",
         include_str!("../../migrations/postgres/0005_bulk_changes.sql"),
     ),
+    (
+        6,
+        "conversation_hold",
+        include_str!("../../migrations/postgres/0006_conversation_hold.sql"),
+    ),
 ];
 
 /// The advisory lock key of migration runs ("orgn" in ASCII).

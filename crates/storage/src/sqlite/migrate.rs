@@ -33,6 +33,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "bulk_changes",
         include_str!("../../migrations/sqlite/0005_bulk_changes.sql"),
     ),
+    (
+        6,
+        "conversation_hold",
+        include_str!("../../migrations/sqlite/0006_conversation_hold.sql"),
+    ),
 ];
 
 pub async fn run(pool: &SqlitePool) -> Result<(), Error> {

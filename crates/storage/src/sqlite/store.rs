@@ -1693,6 +1693,33 @@ impl Store for SqliteStore {
     ) -> Result<i64> {
         self.add_message(id, role, content, now).await
     }
+    async fn hold_conversation(
+        &self,
+        id: ConversationId,
+        now: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> Result<bool> {
+        let held = sqlx::query(
+            "UPDATE conversations SET busy_until = ? WHERE id = ? AND (busy_until IS NULL OR busy_until <= ?)",
+        )
+        .bind(millis(until))
+        .bind(id)
+        .bind(millis(now))
+        .execute(&self.writer)
+        .await
+        .map_err(db_error)?;
+        Ok(held.rows_affected() == 1)
+    }
+
+    async fn release_conversation(&self, id: ConversationId) -> Result<()> {
+        sqlx::query("UPDATE conversations SET busy_until = NULL WHERE id = ?")
+            .bind(id)
+            .execute(&self.writer)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
     async fn messages(&self, id: ConversationId) -> Result<Vec<ChatMessage>> {
         self.conversation_messages(id).await
     }

@@ -288,6 +288,26 @@ async fn mcp_access_generate_copy_reload_use_and_replace() {
     // The token, once; the orange notice with the exact expiry, 30 days ahead; the toast.
     let token = text(c, "#new-token").await;
     assert!(token.starts_with("orgn_pat_"), "{token}");
+    // The toast first: it fades out and removes itself 4 s after the page shows, so its
+    // fade-out is held while it is read (a loaded machine can spend 4 s on a few checks).
+    c.execute(
+        "document.getAnimations().filter(a => a.animationName === 'toast-out').forEach(a => a.pause())",
+        vec![],
+    )
+    .await
+    .unwrap();
+    assert!(content(c, "#toast").await.contains("Token created"));
+    let (x, y, w, h) = css(c, "#toast").await.rectangle().await.unwrap();
+    assert!(
+        x + w > 1000.0 && y + h > 500.0,
+        "the toast sits bottom right: {x},{y} {w}x{h}"
+    );
+    c.execute(
+        "document.getAnimations().filter(a => a.animationName === 'toast-out').forEach(a => a.play())",
+        vec![],
+    )
+    .await
+    .unwrap();
     let notice = css(c, "#token-notice").await;
     let notice_text = notice.text().await.unwrap();
     assert!(
@@ -313,13 +333,6 @@ async fn mcp_access_generate_copy_reload_use_and_replace() {
     assert_eq!(color, "rgba(255, 244, 229, 1)", "the notice is orange");
     let border = notice.css_value("border-left-color").await.unwrap();
     assert_eq!(border, "rgba(242, 153, 74, 1)");
-    let toast = css(c, "#toast").await;
-    assert!(toast.text().await.unwrap().contains("Token created"));
-    let (x, y, w, h) = toast.rectangle().await.unwrap();
-    assert!(
-        x + w > 1000.0 && y + h > 500.0,
-        "the toast sits bottom right: {x},{y} {w}x{h}"
-    );
 
     // Every client snippet carries the token; the copy button copies it.
     for id in ["claude-desktop", "cursor", "vscode", "claude-code"] {

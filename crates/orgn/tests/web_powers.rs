@@ -209,7 +209,8 @@ async fn delete_and_restore_a_task_and_a_doc_and_mcp_sees_nothing_deleted() {
     screenshot(c, "delete-dialog").await;
     css(c, "#dialog-delete-button").await.click().await.unwrap();
     wait_path(c, "/team/ENG/tasks").await;
-    assert_eq!(text(c, "#toast-text").await, "ENG-2 moved to the Trash");
+    // textContent: the toast fades in from opacity 0, which WebDriver's visible text skips.
+    assert_eq!(content(c, "#toast-text").await, "ENG-2 moved to the Trash");
     assert_bottom_right(c).await;
     assert!(!exists(c, "a.row[data-task=ENG-2]").await);
     assert!(exists(c, "a.row[data-task=ENG-1]").await);
@@ -317,7 +318,7 @@ async fn delete_and_restore_a_task_and_a_doc_and_mcp_sees_nothing_deleted() {
         .await
         .unwrap();
     wait_path(c, "/docs").await;
-    assert!(text(c, "#toast-text").await.contains("Onboarding"));
+    assert!(content(c, "#toast-text").await.contains("Onboarding"));
     assert!(text(c, "#docs").await.contains("No docs found."));
     let gone = http(
         &app,
@@ -822,10 +823,13 @@ async fn a_progress_bar_moves_while_a_big_import_runs_and_can_be_canceled() {
     screenshot(c, "job-progress").await;
     // The user keeps working meanwhile: other pages answer at once.
     let cookie = session_cookie(c).await;
-    let t = Instant::now();
     let other = http(&app, "GET", "/settings/profile", &[("Cookie", &cookie)], "").await;
     assert_eq!(other.status, 200);
-    assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
+    // Answered while the import still runs (not after it): no timing, the job's own state.
+    let alice = app.actor(ALICE).await;
+    let id: i64 = job.trim_start_matches("#job-").parse().unwrap();
+    let state = app.workspace.job(&alice, id).await.unwrap().state;
+    assert_eq!(state, orgn_domain::model::JobState::Running, "the page waited for the import");
     let second = loop {
         let p = percent(c, job.clone()).await;
         if p > first {

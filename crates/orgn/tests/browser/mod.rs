@@ -136,7 +136,8 @@ pub async fn screenshot(c: &Client, name: &str) {
 
 pub async fn css(c: &Client, selector: &str) -> Element {
     c.wait()
-        .at_most(Duration::from_secs(10))
+        // Generous: only a failing test waits it out, and a loaded machine is slow.
+        .at_most(Duration::from_secs(30))
         .for_element(Locator::Css(selector))
         .await
         .unwrap_or_else(|e| panic!("{selector}: {e}"))
@@ -206,7 +207,7 @@ pub async fn page_text(c: &Client) -> String {
 
 /// Waits until the page's text contains `needle`.
 pub async fn wait_text(c: &Client, needle: &str) {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let body = page_text(c).await;
         if body.contains(needle) {
@@ -221,7 +222,7 @@ pub async fn wait_text(c: &Client, needle: &str) {
 }
 
 pub async fn wait_path(c: &Client, path: &str) {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let url = c.current_url().await.unwrap();
         if url.path() == path {

@@ -317,10 +317,13 @@ async fn handle(
     let bytes = text.into_bytes();
     let pieces: Vec<Vec<u8>> = bytes.chunks(37).map(|c| c.to_vec()).collect();
     let stream =
-        futures_util::stream::unfold((pieces.into_iter(), stall), |(mut it, stall)| async move {
+        futures_util::stream::unfold((pieces.into_iter().enumerate(), stall), |(mut it, stall)| async move {
             match it.next() {
-                Some(p) => {
-                    tokio::time::sleep(Duration::from_millis(1)).await;
+                Some((i, p)) => {
+                    // A longer pause every 100 pieces: a long answer reaches the browser in
+                    // several reads even when a loaded machine lets the 1 ms gaps pile up.
+                    let pause = if i % 100 == 99 { 100 } else { 1 };
+                    tokio::time::sleep(Duration::from_millis(pause)).await;
                     Some((Ok::<_, std::convert::Infallible>(p), (it, stall)))
                 }
                 None if stall => {

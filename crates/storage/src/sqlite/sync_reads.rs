@@ -19,7 +19,7 @@ use orgn_domain::store::StoredToken;
 use orgn_domain::{Error, Result};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
-use crate::rows::{self, RowExt};
+use crate::rows::{self, NamedRow, RowExt};
 use super::store::{TASK_COLUMNS, TASK_JOINS, TOKEN_HOLDER_SQL, membership};
 
 /// Connections kept open between reads; more are opened when reads overlap, and closed
@@ -81,8 +81,9 @@ impl SyncReaders {
         );
         self.with(|conn| {
             let mut statement = conn.prepare_cached(&sql).map_err(sqlite_error)?;
+            let names = column_names(&statement);
             let task = statement
-                .query_row(params, |row| Ok(rows::task(row)))
+                .query_row(params, |row| Ok(rows::task(&NamedRow { row, names: &names })))
                 .optional()
                 .map_err(sqlite_error)?;
             task.transpose()
@@ -95,9 +96,11 @@ impl SyncReaders {
     ) -> Result<Option<(StoredToken, User, Vec<Membership>)>> {
         self.with(|conn| {
             let mut statement = conn.prepare_cached(TOKEN_HOLDER_SQL).map_err(sqlite_error)?;
+            let names = column_names(&statement);
             let mut found = statement.query((digest,)).map_err(sqlite_error)?;
             let mut holder: Option<(StoredToken, User, Vec<Membership>)> = None;
             while let Some(row) = found.next().map_err(sqlite_error)? {
+                let row = &NamedRow { row, names: &names };
                 let (_, _, memberships) = match &mut holder {
                     Some(holder) => holder,
                     None => holder.insert((
@@ -114,6 +117,10 @@ impl SyncReaders {
             Ok(holder)
         })
     }
+}
+
+fn column_names(statement: &rusqlite::Statement) -> Vec<String> {
+    statement.column_names().into_iter().map(String::from).collect()
 }
 
 fn sqlite_error(e: rusqlite::Error) -> Error {

@@ -51,47 +51,34 @@ fn column_error(col: &str, e: sqlx::Error) -> Error {
     Error::Internal(format!("column {col}: {e}"))
 }
 
-impl RowExt for PgRow {
-    fn int(&self, col: &str) -> Result<i64> {
-        self.try_get(col).map_err(|e| column_error(col, e))
-    }
-    fn opt_int(&self, col: &str) -> Result<Option<i64>> {
-        self.try_get(col).map_err(|e| column_error(col, e))
-    }
-    fn text(&self, col: &str) -> Result<String> {
-        self.try_get(col).map_err(|e| column_error(col, e))
-    }
-    fn opt_text(&self, col: &str) -> Result<Option<String>> {
-        self.try_get(col).map_err(|e| column_error(col, e))
-    }
-    fn flag(&self, col: &str) -> Result<bool> {
-        self.try_get(col).map_err(|e| column_error(col, e))
-    }
-    fn opt_float(&self, col: &str) -> Result<Option<f64>> {
-        self.try_get(col).map_err(|e| column_error(col, e))
-    }
+/// `RowExt` for sqlx's row types: both backends' rows decode every column type alike.
+macro_rules! sqlx_row_ext {
+    ($row:ty) => {
+        impl RowExt for $row {
+            fn int(&self, col: &str) -> Result<i64> {
+                self.try_get(col).map_err(|e| column_error(col, e))
+            }
+            fn opt_int(&self, col: &str) -> Result<Option<i64>> {
+                self.try_get(col).map_err(|e| column_error(col, e))
+            }
+            fn text(&self, col: &str) -> Result<String> {
+                self.try_get(col).map_err(|e| column_error(col, e))
+            }
+            fn opt_text(&self, col: &str) -> Result<Option<String>> {
+                self.try_get(col).map_err(|e| column_error(col, e))
+            }
+            fn flag(&self, col: &str) -> Result<bool> {
+                self.try_get(col).map_err(|e| column_error(col, e))
+            }
+            fn opt_float(&self, col: &str) -> Result<Option<f64>> {
+                self.try_get(col).map_err(|e| column_error(col, e))
+            }
+        }
+    };
 }
 
-impl RowExt for SqliteRow {
-    fn int(&self, col: &str) -> Result<i64> {
-        self.try_get(col).map_err(|e| column_error(col, e))
-    }
-    fn opt_int(&self, col: &str) -> Result<Option<i64>> {
-        self.try_get(col).map_err(|e| column_error(col, e))
-    }
-    fn text(&self, col: &str) -> Result<String> {
-        self.try_get(col).map_err(|e| column_error(col, e))
-    }
-    fn opt_text(&self, col: &str) -> Result<Option<String>> {
-        self.try_get(col).map_err(|e| column_error(col, e))
-    }
-    fn flag(&self, col: &str) -> Result<bool> {
-        self.try_get(col).map_err(|e| column_error(col, e))
-    }
-    fn opt_float(&self, col: &str) -> Result<Option<f64>> {
-        self.try_get(col).map_err(|e| column_error(col, e))
-    }
-}
+sqlx_row_ext!(PgRow);
+sqlx_row_ext!(SqliteRow);
 
 /// A rusqlite row, read by column name through the statement's column names, listed once
 /// per query: rusqlite's own lookup by name asks SQLite for each column's name again at

@@ -32,6 +32,24 @@ pub struct SqliteStore {
 
 pub const DATABASE_FILE: &str = "orgn.db";
 
+/// How long a connection waits for SQLite's lock before it gives up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Set on every connection, sqlx's and rusqlite's (`sync_reads`):
+/// - 16 MiB of page cache per connection (SQLite's default is 2 MiB): the search index and
+///   the task table's upper levels stay in memory;
+/// - temporary tables in memory;
+/// - connections map the file (up to 2 GiB, SQLite's ceiling) rather than copying each page
+///   into their own cache with a system call: a page the kernel already holds costs a
+///   memory access, and every commit (which empties the other connections' page caches, by
+///   SQLite's WAL rule) no longer sends the next reads back to the kernel. Writes still go
+///   through the WAL.
+const CONNECTION_PRAGMAS: [(&str, &str); 3] = [
+    ("cache_size", "-16384"),
+    ("temp_store", "memory"),
+    ("mmap_size", "2147418112"),
+];
+
 impl SqliteStore {
     /// Opens (creating if needed) the database in `data_dir` and applies pending migrations.
     pub async fn open(data_dir: &Path) -> Result<SqliteStore, Error> {
@@ -50,17 +68,10 @@ impl SqliteStore {
             // Every acknowledged write is durable.
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10))
-            // 16 MiB of page cache per connection (SQLite's default is 2 MiB): the search
-            // index and the task table's upper levels stay in memory.
-            .pragma("cache_size", "-16384")
-            .pragma("temp_store", "memory")
-            // Connections map the file (up to 2 GiB, SQLite's ceiling) rather than copying
-            // each page into their own cache with a system call: a page the kernel already
-            // holds costs a memory access, and every commit (which empties the other
-            // connections' page caches, by SQLite's WAL rule) no longer sends the next reads
-            // back to the kernel. Writes still go through the WAL.
-            .pragma("mmap_size", "2147418112");
+            .busy_timeout(BUSY_TIMEOUT);
+        let options = CONNECTION_PRAGMAS
+            .iter()
+            .fold(options, |options, (name, value)| options.pragma(*name, *value));
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options.clone())

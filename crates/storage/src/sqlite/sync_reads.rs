@@ -12,7 +12,6 @@
 
 use std::path::PathBuf;
 use std::sync::Mutex;
-use std::time::Duration;
 
 use orgn_domain::model::*;
 use orgn_domain::store::StoredToken;
@@ -21,6 +20,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use crate::rows::{self, NamedRow, RowExt};
 use super::store::{TASK_COLUMNS, TASK_JOINS, TOKEN_HOLDER_SQL, membership};
+use super::{BUSY_TIMEOUT, CONNECTION_PRAGMAS};
 
 /// Connections kept open between reads; more are opened when reads overlap, and closed
 /// again when more than this many are idle.
@@ -29,6 +29,13 @@ const IDLE_CONNECTIONS: usize = 4;
 pub(super) struct SyncReaders {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    /// A live task by id, and by team and number: built once, not on every read.
+    task_by_id_sql: String,
+    task_by_number_sql: String,
+}
+
+fn task_sql(condition: &str) -> String {
+    format!("SELECT {TASK_COLUMNS} FROM tasks t{TASK_JOINS} WHERE {condition} AND t.deleted_at IS NULL")
 }
 
 impl SyncReaders {
@@ -36,19 +43,21 @@ impl SyncReaders {
         SyncReaders {
             path,
             idle: Mutex::new(Vec::new()),
+            task_by_id_sql: task_sql("t.id = ?1"),
+            task_by_number_sql: task_sql("t.team_id = ?1 AND t.number = ?2"),
         }
     }
 
-    /// A read-only connection with the same settings as the sqlx readers (see `open`).
+    /// A read-only connection with the same settings as the sqlx readers.
     fn connect(&self) -> rusqlite::Result<Connection> {
         let conn = Connection::open_with_flags(
             &self.path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        conn.busy_timeout(Duration::from_secs(10))?;
-        conn.execute_batch(
-            "PRAGMA cache_size = -16384; PRAGMA mmap_size = 2147418112; PRAGMA temp_store = memory;",
-        )?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        for (name, value) in CONNECTION_PRAGMAS {
+            conn.pragma_update(None, name, value)?;
+        }
         Ok(conn)
     }
 
@@ -68,19 +77,16 @@ impl SyncReaders {
     }
 
     pub(super) fn task(&self, id: TaskId) -> Result<Option<Task>> {
-        self.task_where("t.id = ?1", (id,))
+        self.task_where(&self.task_by_id_sql, (id,))
     }
 
     pub(super) fn task_by_number(&self, team: TeamId, number: i64) -> Result<Option<Task>> {
-        self.task_where("t.team_id = ?1 AND t.number = ?2", (team, number))
+        self.task_where(&self.task_by_number_sql, (team, number))
     }
 
-    fn task_where(&self, condition: &str, params: impl rusqlite::Params) -> Result<Option<Task>> {
-        let sql = format!(
-            "SELECT {TASK_COLUMNS} FROM tasks t{TASK_JOINS} WHERE {condition} AND t.deleted_at IS NULL"
-        );
+    fn task_where(&self, sql: &str, params: impl rusqlite::Params) -> Result<Option<Task>> {
         self.with(|conn| {
-            let mut statement = conn.prepare_cached(&sql).map_err(sqlite_error)?;
+            let mut statement = conn.prepare_cached(sql).map_err(sqlite_error)?;
             let names = column_names(&statement);
             let task = statement
                 .query_row(params, |row| Ok(rows::task(&NamedRow { row, names: &names })))

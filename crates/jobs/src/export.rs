@@ -13,14 +13,33 @@ fn internal(e: impl std::fmt::Display) -> Error {
     Error::Internal(e.to_string())
 }
 
+/// A cell as a spreadsheet may read it without running it: text that starts with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return is a formula to Excel, LibreOffice and Google Sheets
+/// (`=HYPERLINK(...)` in a task title would be a live link), so it gets a leading `'`, which
+/// they show as text (OWASP's rule for CSV injection).
+fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
+}
+
+/// Writes one row, every cell made spreadsheet-safe: the one way this file writes CSV.
+fn write_row<'a>(
+    csv: &mut csv::Writer<Vec<u8>>,
+    cells: impl IntoIterator<Item = &'a str>,
+) -> Result<(), Error> {
+    csv.write_record(cells.into_iter().map(spreadsheet_safe).map(|c| c.into_owned()))
+        .map_err(internal)
+}
+
 pub(crate) async fn run(ws: &Workspace, actor: &Actor, job: &Job) -> Result<Outcome, Error> {
     let teams: Vec<_> = actor.memberships().iter().map(|m| m.team.clone()).collect();
     let mut csv = csv::Writer::from_writer(Vec::new());
-    csv.write_record([
+    write_row(&mut csv, [
         "ID", "Team", "Title", "Description", "Status", "Priority", "Assignee", "Labels", "Project", "Milestone", "Cycle", "Due Date", "Estimate",
         "Created", "Updated",
-    ])
-    .map_err(internal)?;
+    ])?;
     let mut done = 0i64;
     let mut team_values = Vec::new();
     for team in &teams {
@@ -34,7 +53,7 @@ pub(crate) async fn run(ws: &Workspace, actor: &Actor, job: &Job) -> Result<Outc
                 let comments = ws.comments(actor, &id).await?;
                 let history = ws.task_history(actor, &id).await?;
                 let labels: Vec<&str> = task.labels.iter().map(|l| l.name.as_str()).collect();
-                csv.write_record([
+                write_row(&mut csv, [
                     id.as_str(),
                     &task.team_key,
                     &task.title,
@@ -50,8 +69,7 @@ pub(crate) async fn run(ws: &Workspace, actor: &Actor, job: &Job) -> Result<Outc
                     &task.estimate.map(|e| e.to_string()).unwrap_or_default(),
                     &orgn_domain::rfc3339(task.created_at),
                     &orgn_domain::rfc3339(task.updated_at),
-                ])
-                .map_err(internal)?;
+                ])?;
                 tasks.push(json!({ "task": task, "comments": comments, "history": history }));
                 done += 1;
             }
@@ -97,4 +115,19 @@ pub(crate) async fn run(ws: &Workspace, actor: &Actor, job: &Job) -> Result<Outc
     ws.save_job_file(job.id, EXPORT_CSV, &csv_bytes).await?;
     ws.report_job(job.id, done, done).await?;
     Ok(Outcome::Done(json!({ "tasks": done, "teams": teams.len(), "docs": docs.len() }).to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spreadsheet_safe;
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_are_quoted_as_text() {
+        for formula in ["=HYPERLINK(\"http://x\",\"y\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(spreadsheet_safe(formula), format!("'{formula}"));
+        }
+        for plain in ["Fix login", "ENG-12", "2026-12-01", "", "a=b", "'quoted"] {
+            assert_eq!(spreadsheet_safe(plain), plain);
+        }
+    }
 }

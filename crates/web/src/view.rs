@@ -278,6 +278,23 @@ impl TaskRow {
     }
 }
 
+/// A doc in a list: the docs page, a project's docs.
+pub struct DocLink {
+    pub id: i64,
+    pub title: String,
+    pub updated: String,
+}
+
+impl DocLink {
+    pub fn new(d: &Doc) -> DocLink {
+        DocLink {
+            id: d.id,
+            title: d.title.clone(),
+            updated: when(d.updated_at),
+        }
+    }
+}
+
 /// Tasks under one status, in the team's order of statuses.
 pub struct StatusGroup {
     /// Rows carry a checkbox for the bulk form (the task list only).

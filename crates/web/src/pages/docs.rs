@@ -5,13 +5,11 @@ use axum::extract::{Path, Query, State};
 use orgn_domain::{DocDraft, DocFilter, Workspace};
 use serde::Deserialize;
 
-use super::projects::DocLink;
 use super::{bad_request, client_message, given, missing, render, see};
 use crate::AppState;
 use crate::error::WebResult;
 use crate::session::{Me, Posted};
-use crate::view::Opt;
-use crate::view::{self, Chrome};
+use crate::view::{self, Chrome, DocLink, Opt};
 
 #[derive(Deserialize, Default)]
 pub struct DocsQuery {

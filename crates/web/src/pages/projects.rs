@@ -11,7 +11,7 @@ use super::{bad_request, client_message, given, missing, render, see};
 use crate::AppState;
 use crate::error::WebResult;
 use crate::session::{Me, Posted};
-use crate::view::{self, Chrome, Opt, StatusGroup, group_by_status};
+use crate::view::{self, Chrome, DocLink, Opt, StatusGroup, group_by_status};
 
 pub struct ProjectRow {
     pub id: i64,
@@ -98,22 +98,6 @@ pub struct MilestoneView {
     pub percent: i64,
     pub bar: String,
     pub counts: String,
-}
-
-pub struct DocLink {
-    pub id: i64,
-    pub title: String,
-    pub updated: String,
-}
-
-impl DocLink {
-    pub fn new(d: &Doc) -> DocLink {
-        DocLink {
-            id: d.id,
-            title: d.title.clone(),
-            updated: view::when(d.updated_at),
-        }
-    }
 }
 
 #[derive(Template)]

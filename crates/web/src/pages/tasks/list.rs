@@ -10,7 +10,7 @@ use super::{all_tasks, merged_statuses};
 use crate::AppState;
 use crate::error::WebResult;
 use crate::pages::bulk::{self, ListNotice};
-use crate::pages::{bad_request, client_message, given, missing, render};
+use crate::pages::{bad_request, client_message, given, missing, render, team_keys};
 use crate::session::Me;
 use crate::view::{Chrome, Opt, StatusGroup, Toast, group_by_status, opts, priority_opts};
 
@@ -80,15 +80,6 @@ impl ListQuery {
     }
 }
 
-/// The keys of the teams the user is a member of.
-fn member_team_keys(me: &Me) -> Vec<String> {
-    me.actor
-        .memberships()
-        .iter()
-        .map(|m| m.team.key.clone())
-        .collect()
-}
-
 /// The selects of the filter bar, for one team or for all of the actor's teams.
 pub struct FilterBar {
     pub action: String,
@@ -111,7 +102,7 @@ async fn filter_bar(
 ) -> orgn_domain::Result<FilterBar> {
     let keys: Vec<String> = match team {
         Some(t) => vec![t.key.clone()],
-        None => member_team_keys(me),
+        None => team_keys(&me.actor),
     };
     let statuses = merged_statuses(ws, &me.actor, &keys).await?;
     let v = |o: &Option<String>| given(o).unwrap_or_default();
@@ -247,7 +238,7 @@ pub async fn list_view(
         }
         None => {
             let filters = filter_bar(ws, me, None, &q.mine_by_default(), "/my".into()).await?;
-            let order = merged_statuses(ws, &me.actor, &member_team_keys(me)).await?;
+            let order = merged_statuses(ws, &me.actor, &team_keys(&me.actor)).await?;
             let chrome = Chrome::new(me, "My tasks", "my");
             (
                 chrome,

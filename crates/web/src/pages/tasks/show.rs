@@ -24,10 +24,36 @@ pub struct CommentView {
     pub mine: bool,
 }
 
+impl CommentView {
+    /// `me`: the viewer, who may edit their own comments.
+    fn new(c: Comment, me: UserId) -> CommentView {
+        CommentView {
+            id: c.id,
+            initials: view::initials(&c.author.name),
+            author: c.author.name.clone(),
+            when: view::when(c.created_at),
+            edited: c.edited_at.is_some(),
+            html: view::md(&c.body),
+            mine: c.author.id == me,
+            body: c.body,
+        }
+    }
+}
+
 pub struct EventView {
     pub actor: String,
     pub text: String,
     pub when: String,
+}
+
+impl EventView {
+    fn new(e: &TaskEvent) -> EventView {
+        EventView {
+            actor: e.actor.name.clone(),
+            text: describe(e),
+            when: view::when(e.at),
+        }
+    }
 }
 
 fn describe(e: &TaskEvent) -> String {
@@ -150,26 +176,9 @@ async fn task_page(
         creator: task.creator.name.clone(),
         comments: comments
             .into_iter()
-            .map(|c| CommentView {
-                id: c.id,
-                initials: view::initials(&c.author.name),
-                author: c.author.name.clone(),
-                when: view::when(c.created_at),
-                edited: c.edited_at.is_some(),
-                html: view::md(&c.body),
-                mine: c.author.id == a.id(),
-                body: c.body,
-            })
+            .map(|c| CommentView::new(c, a.id()))
             .collect(),
-        history: history
-            .iter()
-            .rev()
-            .map(|e| EventView {
-                actor: e.actor.name.clone(),
-                text: describe(e),
-                when: view::when(e.at),
-            })
-            .collect(),
+        history: history.iter().rev().map(EventView::new).collect(),
         delete_action: format!("/tasks/{ident}/delete"),
         delete_what: "task",
         ident,

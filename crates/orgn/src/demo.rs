@@ -5,9 +5,9 @@
 
 use orgn_domain::model::Role;
 use orgn_domain::{
-    Caller, CycleDraft, DocDraft, ProjectDraft, Result, TaskDraft, TaskPatch, Workspace,
+    Actor, Caller, CycleDraft, DocDraft, ProjectDraft, Result, TaskDraft, TaskPatch, Workspace,
 };
-use time::Duration;
+use time::{Date, Duration};
 
 pub const ADMIN_EMAIL: &str = "demo@orgn.local";
 pub const PASSWORD: &str = "orgn-demo";
@@ -111,7 +111,84 @@ pub async fn seed_if_empty(ws: &Workspace) -> Result<bool> {
     Ok(true)
 }
 
+/// The labels: workspace-wide (no team) or a team's, with their colours.
+const LABELS: [(Option<&str>, &str, &str); 7] = [
+    (None, "Bug", "#e5484d"),
+    (None, "Feature", "#5e6ad2"),
+    (None, "Improvement", "#30a46c"),
+    (Some("ENG"), "Backend", "#f76b15"),
+    (Some("ENG"), "Frontend", "#0090ff"),
+    (Some("DES"), "Brand", "#d6409f"),
+    (Some("DES"), "Research", "#8e4ec6"),
+];
+
+const MCP_LAUNCH: (&str, [&str; 3]) = ("MCP launch", ["Alpha", "Beta", "GA"]);
+const BRAND_REFRESH: (&str, [&str; 3]) = ("Brand refresh", ["Concepts", "Guidelines", "Rollout"]);
+
+/// Statuses drawn for the tasks; repeats make a status likelier.
+const STATUSES: [&str; 8] = [
+    "Backlog",
+    "Todo",
+    "Todo",
+    "In Progress",
+    "In Progress",
+    "Done",
+    "Done",
+    "Canceled",
+];
+
+/// What one team's tasks are drawn from.
+struct TeamTasks {
+    team: &'static str,
+    /// The team's work in words, for the descriptions.
+    area: &'static str,
+    titles: &'static [&'static str],
+    /// Indexes into `PEOPLE`.
+    members: [usize; 4],
+    labels: &'static [&'static str],
+    /// Projects with their milestones.
+    projects: &'static [(&'static str, [&'static str; 3])],
+}
+
+const TEAM_TASKS: [TeamTasks; 2] = [
+    TeamTasks {
+        team: "ENG",
+        area: "engineering",
+        titles: &ENG_TASKS,
+        members: [0, 1, 2, 4],
+        labels: &["Bug", "Feature", "Improvement", "Backend", "Frontend"],
+        projects: &[MCP_LAUNCH],
+    },
+    TeamTasks {
+        team: "DES",
+        area: "design",
+        titles: &DES_TASKS,
+        members: [0, 3, 4, 2],
+        labels: &["Bug", "Feature", "Brand", "Research"],
+        projects: &[MCP_LAUNCH, BRAND_REFRESH],
+    },
+];
+
+/// A date `days` from `today`, as the domain reads it.
+fn days_from(today: Date, days: i64) -> String {
+    (today + Duration::days(days)).to_string()
+}
+
 async fn seed(ws: &Workspace) -> Result<()> {
+    let admin = people_and_teams(ws).await?;
+    for (team, name, color) in LABELS {
+        ws.create_label(&admin, team, name, Some(color)).await?;
+    }
+    projects_and_cycles(ws, &admin).await?;
+    let mut dice = Dice(42);
+    for team in &TEAM_TASKS {
+        tasks(ws, &admin, team, &mut dice).await?;
+    }
+    docs(ws, &admin).await
+}
+
+/// The people, the two teams and their members; returns the admin, who seeds the rest.
+async fn people_and_teams(ws: &Workspace) -> Result<Actor> {
     let op = Caller::Operator;
     for (i, (email, name)) in PEOPLE.iter().enumerate() {
         ws.create_user(op, email, name, PASSWORD, i == 0).await?;
@@ -124,31 +201,17 @@ async fn seed(ws: &Workspace) -> Result<()> {
             ws.add_member(op, team, PEOPLE[*who].0, role).await?;
         }
     }
-    let admin = ws
-        .actor(ws.user_by_email(op, ADMIN_EMAIL).await?.id)
-        .await?;
+    ws.actor(ws.user_by_email(op, ADMIN_EMAIL).await?.id).await
+}
 
-    ws.create_label(&admin, None, "Bug", Some("#e5484d"))
-        .await?;
-    ws.create_label(&admin, None, "Feature", Some("#5e6ad2"))
-        .await?;
-    ws.create_label(&admin, None, "Improvement", Some("#30a46c"))
-        .await?;
-    ws.create_label(&admin, Some("ENG"), "Backend", Some("#f76b15"))
-        .await?;
-    ws.create_label(&admin, Some("ENG"), "Frontend", Some("#0090ff"))
-        .await?;
-    ws.create_label(&admin, Some("DES"), "Brand", Some("#d6409f"))
-        .await?;
-    ws.create_label(&admin, Some("DES"), "Research", Some("#8e4ec6"))
-        .await?;
-
+/// Two projects with three milestones each, and a current and a next cycle per team.
+async fn projects_and_cycles(ws: &Workspace, admin: &Actor) -> Result<()> {
     let today = ws.today();
-    let date = |days: i64| (today + Duration::days(days)).to_string();
+    let date = |days: i64| days_from(today, days);
     ws.create_project(
-        &admin,
+        admin,
         ProjectDraft {
-            name: "MCP launch".into(),
+            name: MCP_LAUNCH.0.into(),
             description: Some("Ship the MCP server so AI assistants can work with Orgn.".into()),
             teams: vec!["ENG".into(), "DES".into()],
             status: Some("started".into()),
@@ -159,9 +222,9 @@ async fn seed(ws: &Workspace) -> Result<()> {
     )
     .await?;
     ws.create_project(
-        &admin,
+        admin,
         ProjectDraft {
-            name: "Brand refresh".into(),
+            name: BRAND_REFRESH.0.into(),
             description: Some("A new look for Orgn, from logo to product.".into()),
             teams: vec!["DES".into()],
             status: Some("planned".into()),
@@ -171,153 +234,117 @@ async fn seed(ws: &Workspace) -> Result<()> {
         },
     )
     .await?;
-    for (project, milestones) in [
-        ("MCP launch", ["Alpha", "Beta", "GA"]),
-        ("Brand refresh", ["Concepts", "Guidelines", "Rollout"]),
-    ] {
+    for (project, milestones) in [MCP_LAUNCH, BRAND_REFRESH] {
         for (i, name) in milestones.iter().enumerate() {
-            ws.create_milestone(&admin, project, name, Some(&date(i as i64 * 15)))
+            ws.create_milestone(admin, project, name, Some(&date(i as i64 * 15)))
                 .await?;
         }
     }
     for team in ["ENG", "DES"] {
-        ws.create_cycle(
-            &admin,
-            CycleDraft {
+        for (starts, ends) in [(-7, 6), (7, 20)] {
+            let cycle = CycleDraft {
                 team: team.into(),
                 name: None,
-                starts_on: date(-7),
-                ends_on: date(6),
-            },
-        )
-        .await?;
-        ws.create_cycle(
-            &admin,
-            CycleDraft {
-                team: team.into(),
-                name: None,
-                starts_on: date(7),
-                ends_on: date(20),
-            },
-        )
-        .await?;
-    }
-
-    let mut dice = Dice(42);
-    let statuses = [
-        "Backlog",
-        "Todo",
-        "Todo",
-        "In Progress",
-        "In Progress",
-        "Done",
-        "Done",
-        "Canceled",
-    ];
-    for (team, titles, members, labels, projects) in [
-        (
-            "ENG",
-            &ENG_TASKS[..],
-            [0usize, 1, 2, 4],
-            &["Bug", "Feature", "Improvement", "Backend", "Frontend"][..],
-            &[("MCP launch", ["Alpha", "Beta", "GA"])][..],
-        ),
-        (
-            "DES",
-            &DES_TASKS[..],
-            [0usize, 3, 4, 2],
-            &["Bug", "Feature", "Brand", "Research"][..],
-            &[
-                ("MCP launch", ["Alpha", "Beta", "GA"]),
-                ("Brand refresh", ["Concepts", "Guidelines", "Rollout"]),
-            ][..],
-        ),
-    ] {
-        for (i, title) in titles.iter().enumerate() {
-            let (project, milestone) = match dice.next() % 3 {
-                0 => (None, None),
-                _ => {
-                    let (p, ms) = dice.pick(projects);
-                    (Some(p.to_string()), Some(dice.pick(ms).to_string()))
-                }
+                starts_on: date(starts),
+                ends_on: date(ends),
             };
-            let cycle = match dice.next() % 3 {
-                0 => Some("current".to_string()),
-                1 => Some("next".to_string()),
-                _ => None,
-            };
-            let draft = TaskDraft {
-                team: team.into(),
-                title: title.to_string(),
-                description: Some(format!(
-                    "## Context\n\n{title}. Found while working on the {} roadmap.\n\n- [ ] Agree on the approach\n- [ ] Ship it behind a flag\n",
-                    if team == "ENG" {
-                        "engineering"
-                    } else {
-                        "design"
-                    }
-                )),
-                status: Some(dice.pick(&statuses).to_string()),
-                priority: Some((dice.next() % 5).to_string()),
-                assignee: Some(if dice.next() % 5 == 0 {
-                    "none".to_string()
-                } else {
-                    PEOPLE[*dice.pick(&members)].0.to_string()
-                }),
-                labels: vec![dice.pick(labels).to_string()],
-                project,
-                milestone,
-                cycle,
-                due_date: (i % 4 == 0).then(|| date((dice.next() % 30) as i64)),
-                estimate: Some([1, 2, 3, 5, 8][(dice.next() % 5) as usize]),
-            };
-            let author = ws
-                .actor(
-                    ws.user_by_email(op, PEOPLE[*dice.pick(&members)].0)
-                        .await?
-                        .id,
-                )
-                .await?;
-            let task = ws.create_task(&author, draft).await?;
-            if i % 3 == 0 {
-                ws.create_comment(
-                    &author,
-                    &task.identifier(),
-                    "I can take this one. Any context I should know before starting?",
-                )
-                .await?;
-                ws.create_comment(
-                    &admin,
-                    &task.identifier(),
-                    "Check the linked doc first; happy to pair on it.",
-                )
-                .await?;
-            }
-            if i % 7 == 0 {
-                let patch = TaskPatch {
-                    priority: Some("high".into()),
-                    ..Default::default()
-                };
-                ws.update_task(&admin, &task.identifier(), patch).await?;
-            }
+            ws.create_cycle(admin, cycle).await?;
         }
     }
+    Ok(())
+}
 
-    ws.create_doc(&admin, DocDraft {
+/// One team's tasks, each by a member drawn at random; some get comments or a later change.
+async fn tasks(ws: &Workspace, admin: &Actor, spec: &TeamTasks, dice: &mut Dice) -> Result<()> {
+    let today = ws.today();
+    for (i, title) in spec.titles.iter().enumerate() {
+        let draft = task_draft(spec, i, title, today, dice);
+        let author = PEOPLE[*dice.pick(&spec.members)].0;
+        let author = ws
+            .actor(ws.user_by_email(Caller::Operator, author).await?.id)
+            .await?;
+        let task = ws.create_task(&author, draft).await?;
+        if i % 3 == 0 {
+            ws.create_comment(
+                &author,
+                &task.identifier(),
+                "I can take this one. Any context I should know before starting?",
+            )
+            .await?;
+            ws.create_comment(
+                admin,
+                &task.identifier(),
+                "Check the linked doc first; happy to pair on it.",
+            )
+            .await?;
+        }
+        if i % 7 == 0 {
+            let patch = TaskPatch {
+                priority: Some("high".into()),
+                ..Default::default()
+            };
+            ws.update_task(admin, &task.identifier(), patch).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The `i`th task of a team. The dice are thrown in a fixed order (project, cycle, status,
+/// priority, assignee, label, due date, estimate), which keeps the demo the same every run.
+fn task_draft(spec: &TeamTasks, i: usize, title: &str, today: Date, dice: &mut Dice) -> TaskDraft {
+    let (project, milestone) = match dice.next() % 3 {
+        0 => (None, None),
+        _ => {
+            let (p, ms) = dice.pick(spec.projects);
+            (Some(p.to_string()), Some(dice.pick(ms).to_string()))
+        }
+    };
+    let cycle = match dice.next() % 3 {
+        0 => Some("current".to_string()),
+        1 => Some("next".to_string()),
+        _ => None,
+    };
+    TaskDraft {
+        team: spec.team.into(),
+        title: title.to_string(),
+        description: Some(format!(
+            "## Context\n\n{title}. Found while working on the {} roadmap.\n\n- [ ] Agree on the approach\n- [ ] Ship it behind a flag\n",
+            spec.area
+        )),
+        status: Some(dice.pick(&STATUSES).to_string()),
+        priority: Some((dice.next() % 5).to_string()),
+        assignee: Some(if dice.next().is_multiple_of(5) {
+            "none".to_string()
+        } else {
+            PEOPLE[*dice.pick(&spec.members)].0.to_string()
+        }),
+        labels: vec![dice.pick(spec.labels).to_string()],
+        project,
+        milestone,
+        cycle,
+        due_date: i
+            .is_multiple_of(4)
+            .then(|| days_from(today, (dice.next() % 30) as i64)),
+        estimate: Some([1, 2, 3, 5, 8][(dice.next() % 5) as usize]),
+    }
+}
+
+async fn docs(ws: &Workspace, admin: &Actor) -> Result<()> {
+    ws.create_doc(admin, DocDraft {
         team: Some("ENG".into()),
         project: None,
         title: "Engineering onboarding".into(),
         content: "# Welcome\n\nRun `cargo test`, read ARCHITECTURE.md, and pick a task labelled **Good first task**.\n".into(),
     })
     .await?;
-    ws.create_doc(&admin, DocDraft {
+    ws.create_doc(admin, DocDraft {
         team: None,
         project: Some("MCP launch".into()),
         title: "MCP launch plan".into(),
         content: "# Plan\n\n1. Alpha with internal users\n2. Beta with five teams\n3. GA with docs for Claude Desktop, Cursor and VS Code\n".into(),
     })
     .await?;
-    ws.create_doc(&admin, DocDraft {
+    ws.create_doc(admin, DocDraft {
         team: Some("DES".into()),
         project: None,
         title: "Design principles".into(),

@@ -64,9 +64,9 @@ pub fn router(workspace: Workspace, config: WebConfig) -> Router {
         .route("/", get(home))
         .route("/signin", get(auth::sign_in_page).post(auth::sign_in))
         .route("/signout", post(auth::sign_out))
-        .route("/my", get(tasks::my_tasks))
-        .route("/team/{key}/tasks", get(tasks::team_tasks))
-        .route("/team/{key}/board", get(tasks::board))
+        .route("/my", get(tasks::list::my_tasks))
+        .route("/team/{key}/tasks", get(tasks::list::team_tasks))
+        .route("/team/{key}/board", get(tasks::board::board))
         .route("/team/{key}/trash", get(trash::page))
         .route("/trash/restore", post(trash::restore))
         .route("/trash/purge", post(trash::purge))
@@ -87,15 +87,18 @@ pub fn router(workspace: Workspace, config: WebConfig) -> Router {
             "/labels/{id}/delete",
             get(labels::confirm_delete).post(labels::delete),
         )
-        .route("/tasks", post(tasks::create))
-        .route("/tasks/new", get(tasks::new_form))
-        .route("/tasks/{id}", get(tasks::show).post(tasks::update))
-        .route("/tasks/{id}/comments", post(tasks::add_comment))
+        .route("/tasks", post(tasks::new::create))
+        .route("/tasks/new", get(tasks::new::new_form))
+        .route(
+            "/tasks/{id}",
+            get(tasks::show::show).post(tasks::show::update),
+        )
+        .route("/tasks/{id}/comments", post(tasks::show::add_comment))
         .route(
             "/tasks/{id}/delete",
             get(trash::confirm_task).post(trash::delete_task),
         )
-        .route("/comments/{id}", post(tasks::edit_comment))
+        .route("/comments/{id}", post(tasks::show::edit_comment))
         .route("/projects", get(projects::list).post(projects::create))
         .route("/projects/{id}", get(projects::show).post(projects::update))
         .route("/projects/{id}/milestones", post(projects::add_milestone))

@@ -208,6 +208,11 @@ pub fn priority_icon(p: Priority) -> String {
     )
 }
 
+/// `3 / 7`: tasks completed of those that count (canceled ones do not).
+pub fn progress_counts(p: &Progress) -> String {
+    format!("{} / {}", p.completed, p.total - p.canceled)
+}
+
 /// A progress bar as SVG, so that its width needs no inline style.
 pub fn progress_bar(p: &Progress) -> String {
     let pct = p.percent().clamp(0, 100);
@@ -273,6 +278,23 @@ impl TaskRow {
     }
 }
 
+/// A doc in a list: the docs page, a project's docs.
+pub struct DocLink {
+    pub id: i64,
+    pub title: String,
+    pub updated: String,
+}
+
+impl DocLink {
+    pub fn new(d: &Doc) -> DocLink {
+        DocLink {
+            id: d.id,
+            title: d.title.clone(),
+            updated: when(d.updated_at),
+        }
+    }
+}
+
 /// Tasks under one status, in the team's order of statuses.
 pub struct StatusGroup {
     /// Rows carry a checkbox for the bulk form (the task list only).
@@ -329,4 +351,41 @@ pub fn group_by_status(tasks: &[Task], order: &[Status], keep_empty: bool) -> Ve
 
 pub fn md(source: &str) -> String {
     markdown::render(source)
+}
+
+/// A choice in a filter or property select.
+pub struct Opt {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// Choices from `(value, label)` pairs; the one whose value matches `current` (ignoring
+/// case) is selected.
+pub fn opts(items: impl IntoIterator<Item = (String, String)>, current: &str) -> Vec<Opt> {
+    items
+        .into_iter()
+        .map(|(value, label)| Opt {
+            selected: !current.is_empty() && value.eq_ignore_ascii_case(current),
+            value,
+            label,
+        })
+        .collect()
+}
+
+/// The five priorities, `0` (none) to `4` (low), by value.
+pub fn priority_opts(current: &str) -> Vec<Opt> {
+    opts(
+        (0..=4).map(|v| (v.to_string(), Priority::new(v).unwrap().name().to_string())),
+        current,
+    )
+}
+
+/// A message in the bottom-right corner after an action, maybe with a button.
+pub struct Toast {
+    pub text: String,
+    /// The bulk change the Undo button reverts.
+    pub undo: Option<BulkChangeId>,
+    /// The deleted task the Restore button brings back.
+    pub restore: Option<String>,
 }

@@ -107,6 +107,184 @@ fn date_text(d: Option<time::Date>) -> Option<String> {
     d.map(|d| d.to_string())
 }
 
+/// An update being planned: the changes to write and the history entries that go with
+/// them, field by field, from resolved values. A field whose value stays the same changes
+/// nothing and writes no history.
+struct UpdatePlan<'a> {
+    task: &'a Task,
+    changes: TaskChanges,
+    events: Vec<NewEvent>,
+}
+
+impl<'a> UpdatePlan<'a> {
+    fn new(task: &'a Task) -> UpdatePlan<'a> {
+        UpdatePlan {
+            task,
+            changes: TaskChanges::default(),
+            events: Vec::new(),
+        }
+    }
+
+    /// Writes a history entry if the value changes; says whether it did.
+    fn record(&mut self, field: &str, old: Option<String>, new: Option<String>) -> bool {
+        if old == new {
+            return false;
+        }
+        self.events.push(NewEvent {
+            field: field.into(),
+            old,
+            new,
+        });
+        true
+    }
+
+    fn title(&mut self, title: String) {
+        if self.record("title", Some(self.task.title.clone()), Some(title.clone())) {
+            self.changes.title = Some(title);
+        }
+    }
+
+    fn description(&mut self, description: String) {
+        if description != self.task.description {
+            // The whole text is in the task; history notes that it changed, not the text twice.
+            self.record("description", None, Some("edited".into()));
+            self.changes.description = Some(description);
+        }
+    }
+
+    /// A new status moves the lifecycle times, as of `now` (read only when it changes).
+    fn status(&mut self, status: &Status, now: impl FnOnce() -> OffsetDateTime) {
+        let task = self.task;
+        if self.record(
+            "status",
+            Some(task.status.name.clone()),
+            Some(status.name.clone()),
+        ) {
+            let current = Lifecycle {
+                started_at: task.started_at,
+                completed_at: task.completed_at,
+                canceled_at: task.canceled_at,
+            };
+            self.changes.status = Some((status.id, lifecycle_for(status.kind, current, now())));
+        }
+    }
+
+    fn priority(&mut self, priority: Priority) {
+        if self.record(
+            "priority",
+            Some(self.task.priority.name().into()),
+            Some(priority.name().into()),
+        ) {
+            self.changes.priority = Some(priority);
+        }
+    }
+
+    fn assignee(&mut self, assignee: Option<UserRef>) {
+        let old = self.task.assignee.as_ref().map(|u| u.name.clone());
+        if self.record("assignee", old, assignee.as_ref().map(|u| u.name.clone())) {
+            self.changes.assignee_id = Some(assignee.map(|u| u.id));
+        }
+    }
+
+    /// Labels change when the set does (their order does not count).
+    fn labels(&mut self, labels: &[Label]) {
+        let refs: Vec<LabelRef> = labels
+            .iter()
+            .map(|l| LabelRef {
+                id: l.id,
+                name: l.name.clone(),
+                color: l.color.clone(),
+            })
+            .collect();
+        let mut old_ids: Vec<i64> = self.task.labels.iter().map(|l| l.id).collect();
+        let mut new_ids: Vec<i64> = refs.iter().map(|l| l.id).collect();
+        old_ids.sort();
+        new_ids.sort();
+        if old_ids != new_ids {
+            self.record(
+                "labels",
+                Some(label_names(&self.task.labels)),
+                Some(label_names(&refs)),
+            );
+            self.changes.label_ids = Some(new_ids);
+        }
+    }
+
+    /// Returns the task's project once this applies. Leaving a project leaves its milestone,
+    /// unless the patch names a milestone itself (`milestone_given`).
+    fn project(&mut self, project: Option<&Project>, milestone_given: bool) -> Option<NamedRef> {
+        let task = self.task;
+        let new = project.map(|p| NamedRef {
+            id: p.id,
+            name: p.name.clone(),
+        });
+        if self.record(
+            "project",
+            task.project.as_ref().map(|p| p.name.clone()),
+            new.as_ref().map(|p| p.name.clone()),
+        ) {
+            self.changes.project_id = Some(new.as_ref().map(|p| p.id));
+            if task.milestone.is_some() && !milestone_given {
+                self.record(
+                    "milestone",
+                    task.milestone.as_ref().map(|m| m.name.clone()),
+                    None,
+                );
+                self.changes.milestone_id = Some(None);
+            }
+        }
+        new
+    }
+
+    fn milestone(&mut self, milestone: Option<NamedRef>) {
+        if self.record(
+            "milestone",
+            self.task.milestone.as_ref().map(|m| m.name.clone()),
+            milestone.as_ref().map(|m| m.name.clone()),
+        ) {
+            self.changes.milestone_id = Some(milestone.map(|m| m.id));
+        }
+    }
+
+    fn cycle(&mut self, cycle: Option<&Cycle>) {
+        let new = cycle.map(|c| NamedRef {
+            id: c.id,
+            name: c.display_name(),
+        });
+        if self.record(
+            "cycle",
+            self.task.cycle.as_ref().map(|c| c.name.clone()),
+            new.as_ref().map(|c| c.name.clone()),
+        ) {
+            self.changes.cycle_id = Some(new.map(|c| c.id));
+        }
+    }
+
+    fn due_date(&mut self, due: Option<time::Date>) {
+        if self.record("due_date", date_text(self.task.due_date), date_text(due)) {
+            self.changes.due_date = Some(due);
+        }
+    }
+
+    fn estimate(&mut self, estimate: Option<i64>) {
+        if self.record(
+            "estimate",
+            self.task.estimate.map(|e| e.to_string()),
+            estimate.map(|e| e.to_string()),
+        ) {
+            self.changes.estimate = Some(estimate);
+        }
+    }
+
+    fn into_update(self) -> TaskUpdate {
+        TaskUpdate {
+            task_id: self.task.id,
+            changes: self.changes,
+            events: self.events,
+        }
+    }
+}
+
 impl Workspace {
     pub async fn create_task(&self, actor: &Actor, draft: TaskDraft) -> Result<Task> {
         let task = self.prepare_task(actor, draft).await?;
@@ -240,7 +418,8 @@ impl Workspace {
     }
 
     /// Works out the changes and their history entries, resolving every reference first,
-    /// so that nothing is written when any part of the patch is wrong.
+    /// so that nothing is written when any part of the patch is wrong. Fields are checked,
+    /// and their history entries written, in the order below.
     async fn plan_update(
         &self,
         actor: &Actor,
@@ -252,93 +431,30 @@ impl Workspace {
             key: task.team_key.clone(),
             name: String::new(),
         };
-        let mut changes = TaskChanges::default();
-        let mut events = Vec::new();
-        let mut record = |field: &str, old: Option<String>, new: Option<String>| {
-            if old != new {
-                events.push(NewEvent {
-                    field: field.into(),
-                    old,
-                    new,
-                });
-                true
-            } else {
-                false
-            }
-        };
+        let mut plan = UpdatePlan::new(task);
         if let Some(title) = patch.title {
-            let title = required_text("title", &title, MAX_TITLE)?;
-            if record("title", Some(task.title.clone()), Some(title.clone())) {
-                changes.title = Some(title);
-            }
+            plan.title(required_text("title", &title, MAX_TITLE)?);
         }
         if let Some(description) = patch.description {
-            let description = bounded_text("description", &description, MAX_BODY)?;
-            if description != task.description {
-                // The whole text is in the task; history notes that it changed, not the text twice.
-                record("description", None, Some("edited".into()));
-                changes.description = Some(description);
-            }
+            plan.description(bounded_text("description", &description, MAX_BODY)?);
         }
         if let Some(status) = patch.status {
             let status = self.resolve_status(&team, &status).await?;
-            if record(
-                "status",
-                Some(task.status.name.clone()),
-                Some(status.name.clone()),
-            ) {
-                let now = self.now();
-                let current = Lifecycle {
-                    started_at: task.started_at,
-                    completed_at: task.completed_at,
-                    canceled_at: task.canceled_at,
-                };
-                changes.status = Some((status.id, lifecycle_for(status.kind, current, now)));
-            }
+            plan.status(&status, || self.now());
         }
         if let Some(priority) = patch.priority {
-            let priority = if is_clear(&priority) {
+            plan.priority(if is_clear(&priority) {
                 Priority::NONE
             } else {
                 parse_priority(&priority)?
-            };
-            if record(
-                "priority",
-                Some(task.priority.name().into()),
-                Some(priority.name().into()),
-            ) {
-                changes.priority = Some(priority);
-            }
+            });
         }
         if let Some(assignee) = patch.assignee {
-            let assignee = self.resolve_member(actor, &team, &assignee).await?;
-            let old = task.assignee.as_ref().map(|u| u.name.clone());
-            if record("assignee", old, assignee.as_ref().map(|u| u.name.clone())) {
-                changes.assignee_id = Some(assignee.map(|u| u.id));
-            }
+            plan.assignee(self.resolve_member(actor, &team, &assignee).await?);
         }
         if let Some(labels) = patch.labels {
             let labels = self.resolve_labels(&[team.id], &labels, &team.key).await?;
-            let refs: Vec<LabelRef> = labels
-                .iter()
-                .map(|l| LabelRef {
-                    id: l.id,
-                    name: l.name.clone(),
-                    color: l.color.clone(),
-                })
-                .collect();
-            let mut old_ids: Vec<i64> = task.labels.iter().map(|l| l.id).collect();
-            let mut new_ids: Vec<i64> = refs.iter().map(|l| l.id).collect();
-            old_ids.sort();
-            new_ids.sort();
-            if old_ids != new_ids {
-                record(
-                    "labels",
-                    Some(label_names(&task.labels)),
-                    Some(label_names(&refs)),
-                );
-                changes.label_ids = Some(new_ids);
-            }
+            plan.labels(&labels);
         }
         let mut project_now = task.project.clone();
         if let Some(project) = patch.project {
@@ -347,90 +463,50 @@ impl Workspace {
             } else {
                 Some(self.project_for_team(actor, &project, &team).await?)
             };
-            let new = project.as_ref().map(|p| NamedRef {
-                id: p.id,
-                name: p.name.clone(),
-            });
-            if record(
-                "project",
-                task.project.as_ref().map(|p| p.name.clone()),
-                new.as_ref().map(|p| p.name.clone()),
-            ) {
-                changes.project_id = Some(new.as_ref().map(|p| p.id));
-                // A milestone belongs to its project: leaving the project leaves the milestone.
-                if task.milestone.is_some() && patch.milestone.is_none() {
-                    record(
-                        "milestone",
-                        task.milestone.as_ref().map(|m| m.name.clone()),
-                        None,
-                    );
-                    changes.milestone_id = Some(None);
-                }
-            }
-            project_now = new;
+            project_now = plan.project(project.as_ref(), patch.milestone.is_some());
         }
         if let Some(milestone) = patch.milestone {
-            let new = if is_clear(&milestone) {
+            let milestone = if is_clear(&milestone) {
                 None
             } else {
-                let project_ref = project_now.ok_or_else(|| {
-                    Error::Invalid("a milestone needs a project; set project too".into())
-                })?;
-                let project = self
-                    .visible_project(actor, &project_ref.id.to_string())
-                    .await?;
-                let m = self.resolve_milestone(&project, &milestone).await?;
-                Some(NamedRef {
-                    id: m.id,
-                    name: m.name,
-                })
+                Some(
+                    self.milestone_of(actor, project_now.as_ref(), &milestone)
+                        .await?,
+                )
             };
-            if record(
-                "milestone",
-                task.milestone.as_ref().map(|m| m.name.clone()),
-                new.as_ref().map(|m| m.name.clone()),
-            ) {
-                changes.milestone_id = Some(new.map(|m| m.id));
-            }
+            plan.milestone(milestone);
         }
         if let Some(cycle) = patch.cycle {
-            let new = if is_clear(&cycle) {
+            let cycle = if is_clear(&cycle) {
                 None
             } else {
                 Some(self.resolve_cycle(&team, &cycle).await?)
             };
-            let new_ref = new.as_ref().map(|c| NamedRef {
-                id: c.id,
-                name: c.display_name(),
-            });
-            if record(
-                "cycle",
-                task.cycle.as_ref().map(|c| c.name.clone()),
-                new_ref.as_ref().map(|c| c.name.clone()),
-            ) {
-                changes.cycle_id = Some(new_ref.map(|c| c.id));
-            }
+            plan.cycle(cycle.as_ref());
         }
         if let Some(due) = patch.due_date {
-            let due = parse_optional_date("due_date", &due)?;
-            if record("due_date", date_text(task.due_date), date_text(due)) {
-                changes.due_date = Some(due);
-            }
+            plan.due_date(parse_optional_date("due_date", &due)?);
         }
         if let Some(estimate) = patch.estimate {
-            let estimate = check_estimate(estimate)?;
-            if record(
-                "estimate",
-                task.estimate.map(|e| e.to_string()),
-                estimate.map(|e| e.to_string()),
-            ) {
-                changes.estimate = Some(estimate);
-            }
+            plan.estimate(check_estimate(estimate)?);
         }
-        Ok(TaskUpdate {
-            task_id: task.id,
-            changes,
-            events,
+        Ok(plan.into_update())
+    }
+
+    /// The milestone a patch names, in the project the task has once the patch applies.
+    async fn milestone_of(
+        &self,
+        actor: &Actor,
+        project: Option<&NamedRef>,
+        reference: &str,
+    ) -> Result<NamedRef> {
+        let project = project
+            .ok_or_else(|| Error::Invalid("a milestone needs a project; set project too".into()))?;
+        let project = self.visible_project(actor, &project.id.to_string()).await?;
+        let m = self.resolve_milestone(&project, reference).await?;
+        Ok(NamedRef {
+            id: m.id,
+            name: m.name,
         })
     }
 
@@ -676,7 +752,9 @@ impl Workspace {
             if !update.events.is_empty() {
                 planned.updates.push(update);
             }
-            planned.previous.push((task.identifier(), task.status.name.clone()));
+            planned
+                .previous
+                .push((task.identifier(), task.status.name.clone()));
             planned.tasks.push(task.id);
         }
         Ok(planned)

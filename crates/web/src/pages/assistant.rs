@@ -16,13 +16,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use orgn_assistant::{Assistant, AssistantError, Entry, Event, ProposalState};
-use orgn_domain::Actor;
 use orgn_domain::model::{Conversation, ConversationId};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use super::{Empty, render, see};
+use super::{Empty, render, see, team_keys};
 use crate::AppState;
 use crate::error::{WebError, WebResult};
 use crate::markdown;
@@ -229,14 +228,6 @@ struct PanelTemplate {
 struct AssistantPage {
     chrome: Chrome,
     panel: String,
-}
-
-fn team_keys(actor: &Actor) -> Vec<String> {
-    actor
-        .memberships()
-        .iter()
-        .map(|m| m.team.key.clone())
-        .collect()
 }
 
 fn domain(e: AssistantError) -> WebError {

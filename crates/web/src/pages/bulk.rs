@@ -8,11 +8,13 @@ use orgn_domain::model::{BulkChangeId, Task};
 use orgn_domain::{Actor, Error, MAX_BULK, TaskFilter, Workspace};
 use serde::Deserialize;
 
-use super::tasks::{ListQuery, Toast, list_view, scoped_filter};
+use super::tasks::list::{ListQuery, list_view, scoped_filter};
+use super::tasks::tasks_up_to;
 use super::{bad_request, client_message, see};
 use crate::AppState;
 use crate::error::WebResult;
 use crate::session::{Me, Posted};
+use crate::view::Toast;
 
 #[derive(Deserialize, Default)]
 pub struct BulkForm {
@@ -59,24 +61,6 @@ pub fn list_url(scope: Option<&str>, q: &ListQuery, extra: &str) -> String {
     }
 }
 
-/// Every task matching the filter, up to one more than the limit (to tell "too many").
-async fn matching(
-    ws: &Workspace,
-    actor: &Actor,
-    mut filter: TaskFilter,
-) -> orgn_domain::Result<Vec<Task>> {
-    filter.limit = Some(100);
-    let mut out = Vec::new();
-    loop {
-        let page = ws.search_tasks(actor, filter.clone()).await?;
-        out.extend(page.items);
-        match page.next_cursor {
-            Some(c) if out.len() <= MAX_BULK => filter.cursor = Some(c),
-            _ => return Ok(out),
-        }
-    }
-}
-
 async fn targets(
     ws: &Workspace,
     me: &Me,
@@ -85,7 +69,8 @@ async fn targets(
     filter: TaskFilter,
 ) -> orgn_domain::Result<Vec<Task>> {
     if f.all.is_some() {
-        let tasks = matching(ws, &me.actor, filter).await?;
+        // One more than the limit, to tell "too many".
+        let (tasks, _) = tasks_up_to(ws, &me.actor, filter, MAX_BULK + 1).await?;
         if tasks.len() > MAX_BULK {
             return Err(Error::Invalid(format!(
                 "More than {MAX_BULK} tasks match this filter. A bulk change applies to at most {MAX_BULK} tasks at once: narrow the filter (by status, label, assignee…) and try again. Nothing was changed."

@@ -34,11 +34,7 @@ impl CycleRow {
             state: c.state(today).as_str().to_string(),
             percent: c.progress.percent(),
             bar: view::progress_bar(&c.progress),
-            counts: format!(
-                "{} / {} done",
-                c.progress.completed,
-                c.progress.total - c.progress.canceled
-            ),
+            counts: format!("{} done", view::progress_counts(&c.progress)),
         }
     }
 }

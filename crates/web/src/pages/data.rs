@@ -14,11 +14,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use super::tasks::Opt;
 use super::{Empty, bad_request, client_message, missing, render, see};
 use crate::AppState;
 use crate::error::{WebError, WebResult};
 use crate::session::{Me, Posted};
+use crate::view::Opt;
 use crate::view::{self, Chrome};
 
 /// The largest import form accepted (the CSV travels URL-encoded in a form field).

@@ -5,13 +5,11 @@ use axum::extract::{Path, Query, State};
 use orgn_domain::{DocDraft, DocFilter, Workspace};
 use serde::Deserialize;
 
-use super::projects::DocLink;
-use super::tasks::Opt;
 use super::{bad_request, client_message, given, missing, render, see};
 use crate::AppState;
 use crate::error::WebResult;
 use crate::session::{Me, Posted};
-use crate::view::{self, Chrome};
+use crate::view::{self, Chrome, DocLink, Opt};
 
 #[derive(Deserialize, Default)]
 pub struct DocsQuery {
@@ -50,7 +48,8 @@ pub async fn list(State(state): State<AppState>, me: Me, Query(q): Query<DocsQue
             .into_iter()
             .find(|i| i.kind == orgn_domain::model::TrashKind::Doc && i.id == id)
         {
-            let key = super::trash::doc_team_key(ws, &me.actor, item.team_id, item.project_id).await;
+            let key =
+                super::trash::doc_team_key(ws, &me.actor, item.team_id, item.project_id).await;
             deleted = Some((item.id, item.title, key));
         }
     }
@@ -58,14 +57,7 @@ pub async fn list(State(state): State<AppState>, me: Me, Query(q): Query<DocsQue
         deleted,
         chrome: Chrome::new(&me, "Docs", "docs").with_error(error),
         q: given(&q.q).unwrap_or_default(),
-        docs: docs
-            .iter()
-            .map(|d| DocLink {
-                id: d.id,
-                title: d.title.clone(),
-                updated: view::when(d.updated_at),
-            })
-            .collect(),
+        docs: docs.iter().map(DocLink::new).collect(),
     })
 }
 

@@ -16,7 +16,7 @@ pub mod trash;
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use orgn_domain::{Error, Result as DomainResult};
+use orgn_domain::{Actor, Error, Result as DomainResult};
 use serde::Deserialize;
 
 use crate::error::{WebError, WebResult};
@@ -75,6 +75,15 @@ pub async fn home(me: Me) -> WebResult {
 
 pub async fn not_found() -> Response {
     WebError::NotFound.into_response()
+}
+
+/// The keys of the teams the user is a member of.
+pub fn team_keys(actor: &Actor) -> Vec<String> {
+    actor
+        .memberships()
+        .iter()
+        .map(|m| m.team.key.clone())
+        .collect()
 }
 
 /// `Some(text)` for a non-empty field, else `None`.

@@ -6,12 +6,12 @@ use orgn_domain::model::*;
 use orgn_domain::{DocFilter, ProjectDraft, ProjectPatch, TaskFilter, Workspace};
 use serde::Deserialize;
 
-use super::tasks::{Opt, all_tasks};
+use super::tasks::all_tasks;
 use super::{bad_request, client_message, given, missing, render, see};
 use crate::AppState;
 use crate::error::WebResult;
 use crate::session::{Me, Posted};
-use crate::view::{self, Chrome, StatusGroup, group_by_status};
+use crate::view::{self, Chrome, DocLink, Opt, StatusGroup, group_by_status};
 
 pub struct ProjectRow {
     pub id: i64,
@@ -41,11 +41,7 @@ impl ProjectRow {
             target: p.target_date.map(view::day).unwrap_or_default(),
             percent: p.progress.percent(),
             bar: view::progress_bar(&p.progress),
-            counts: format!(
-                "{} / {}",
-                p.progress.completed,
-                p.progress.total - p.progress.canceled
-            ),
+            counts: view::progress_counts(&p.progress),
         }
     }
 }
@@ -60,15 +56,11 @@ struct ProjectsPage {
 
 async fn projects_page(ws: &Workspace, me: &Me, error: Option<String>) -> WebResult {
     let projects = ws.projects(&me.actor).await?;
+    let chrome = Chrome::new(me, "Projects", "projects").with_error(error);
     render(ProjectsPage {
-        chrome: Chrome::new(me, "Projects", "projects").with_error(error),
         projects: projects.iter().map(ProjectRow::new).collect(),
-        teams: me
-            .actor
-            .memberships()
-            .iter()
-            .map(|m| m.team.clone())
-            .collect(),
+        teams: chrome.teams.clone(),
+        chrome,
     })
 }
 
@@ -106,12 +98,6 @@ pub struct MilestoneView {
     pub percent: i64,
     pub bar: String,
     pub counts: String,
-}
-
-pub struct DocLink {
-    pub id: i64,
-    pub title: String,
-    pub updated: String,
 }
 
 #[derive(Template)]
@@ -170,23 +156,11 @@ async fn project_page(ws: &Workspace, me: &Me, id: i64, error: Option<String>) -
                 target: m.target_date.map(view::day).unwrap_or_default(),
                 percent: m.progress.percent(),
                 bar: view::progress_bar(&m.progress),
-                counts: format!(
-                    "{} / {}",
-                    m.progress.completed,
-                    m.progress.total - m.progress.canceled
-                ),
+                counts: view::progress_counts(&m.progress),
             })
             .collect(),
         groups: group_by_status(&tasks, &[], false),
-        docs: docs
-            .items
-            .iter()
-            .map(|d| DocLink {
-                id: d.id,
-                title: d.title.clone(),
-                updated: view::when(d.updated_at),
-            })
-            .collect(),
+        docs: docs.items.iter().map(DocLink::new).collect(),
         statuses: ProjectStatus::ALL
             .iter()
             .map(|s| Opt {

@@ -144,9 +144,20 @@ async fn members_page(ws: &Workspace, me: &Me, error: Option<String>) -> WebResu
     let mut teams = Vec::new();
     for team in ws.all_teams(Caller::User(&me.actor)).await? {
         // Members are listed for the teams the admin is in: the access rule holds for admins too.
-        let members = if me.actor.can_see_team(team.id) { ws.team_members(&me.actor, &team.key).await? } else { vec![] };
+        let members = if me.actor.can_see_team(team.id) {
+            ws.team_members(&me.actor, &team.key).await?
+        } else {
+            vec![]
+        };
         teams.push(TeamView {
-            members: members.into_iter().map(|(u, r)| MemberView { name: u.name, email: u.email, role: r.as_str().into() }).collect(),
+            members: members
+                .into_iter()
+                .map(|(u, r)| MemberView {
+                    name: u.name,
+                    email: u.email,
+                    role: r.as_str().into(),
+                })
+                .collect(),
             team,
         });
     }

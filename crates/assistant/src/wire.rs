@@ -7,6 +7,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{Request, Uri, header};
 use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -125,6 +126,24 @@ impl Model {
         max_tokens: u32,
         tx: &mpsc::Sender<Event>,
     ) -> Result<Turn, String> {
+        let req = self.request(body)?;
+        let Some(response) = self.send(req, deadline).await? else {
+            return Ok(Turn {
+                text: String::new(),
+                calls: vec![],
+                stop: Stop::TimedOut,
+            });
+        };
+        let status = response.status();
+        let body = response.into_body();
+        if !status.is_success() {
+            return Err(failure(status, body, deadline).await);
+        }
+        self.read_answer(body, deadline, max_tokens, tx).await
+    }
+
+    /// The streaming request, with the headers of the endpoint's API.
+    fn request(&self, body: &Value) -> Result<Request<Full<Bytes>>, String> {
         let mut req = Request::post(self.endpoint.clone())
             .header(header::CONTENT_TYPE, "application/json")
             .header(header::ACCEPT, "text/event-stream")
@@ -145,49 +164,41 @@ impl Model {
                 req = req.header("anthropic-version", ANTHROPIC_VERSION);
             }
         }
-        let req = req
-            .body(Full::new(Bytes::from(body.to_string())))
-            .map_err(|_| "the assistant's API key is not a valid header value".to_string())?;
-        let host = self
-            .endpoint
-            .authority()
-            .map(|a| a.to_string())
-            .unwrap_or_default();
-        let response = match timeout_at(deadline, self.client.request(req)).await {
-            Err(_) => {
-                return Ok(Turn {
-                    text: String::new(),
-                    calls: vec![],
-                    stop: Stop::TimedOut,
-                });
-            }
+        req.body(Full::new(Bytes::from(body.to_string())))
+            .map_err(|_| "the assistant's API key is not a valid header value".to_string())
+    }
+
+    /// Sends the request; `None` when the deadline came first.
+    async fn send(
+        &self,
+        req: Request<Full<Bytes>>,
+        deadline: Instant,
+    ) -> Result<Option<http::Response<Incoming>>, String> {
+        match timeout_at(deadline, self.client.request(req)).await {
+            Err(_) => Ok(None),
             Ok(Err(e)) => {
+                let host = self
+                    .endpoint
+                    .authority()
+                    .map(|a| a.to_string())
+                    .unwrap_or_default();
                 let cause = std::error::Error::source(&e)
                     .map(|s| format!(": {s}"))
                     .unwrap_or_default();
-                return Err(format!("could not reach the model server {host}{cause}"));
+                Err(format!("could not reach the model server {host}{cause}"))
             }
-            Ok(Ok(r)) => r,
-        };
-        let status = response.status();
-        let mut body = response.into_body();
-        if !status.is_success() {
-            let mut bytes = Vec::new();
-            while let Ok(Some(Ok(frame))) = timeout_at(deadline, body.frame()).await {
-                if let Some(d) = frame.data_ref() {
-                    bytes.extend_from_slice(d);
-                }
-                if bytes.len() > 64 * 1024 {
-                    break;
-                }
-            }
-            let detail = error_message(&bytes);
-            return Err(format!(
-                "the model server answered {}{}",
-                status.as_u16(),
-                detail.map(|d| format!(": {d}")).unwrap_or_default()
-            ));
+            Ok(Ok(r)) => Ok(Some(r)),
         }
+    }
+
+    /// Reads the event stream of a successful answer, text deltas to `tx` as they come.
+    async fn read_answer(
+        &self,
+        mut body: Incoming,
+        deadline: Instant,
+        max_tokens: u32,
+        tx: &mpsc::Sender<Event>,
+    ) -> Result<Turn, String> {
         let mut parser = SseParser::default();
         let mut acc = Accumulator::new(self.api);
         let mut read = 0usize;
@@ -217,9 +228,7 @@ impl Model {
                 return Err("the model server's answer is too large".into());
             }
             for event in parser.push(data)? {
-                for t in acc.event(&event)? {
-                    let _ = tx.send(Event::Text(t)).await;
-                }
+                acc.take(&event, tx).await?;
                 if acc.done {
                     break 'read;
                 }
@@ -233,9 +242,7 @@ impl Model {
             && stop_early.is_none()
             && let Some(event) = parser.finish()
         {
-            for t in acc.event(&event)? {
-                let _ = tx.send(Event::Text(t)).await;
-            }
+            acc.take(&event, tx).await?;
         }
         if !acc.saw_event {
             // Not a stream at all: most likely an error object.
@@ -250,6 +257,25 @@ impl Model {
         }
         Ok(turn)
     }
+}
+
+/// The words of an unsuccessful answer: its status and the human part of its body.
+async fn failure(status: http::StatusCode, mut body: Incoming, deadline: Instant) -> String {
+    let mut bytes = Vec::new();
+    while let Ok(Some(Ok(frame))) = timeout_at(deadline, body.frame()).await {
+        if let Some(d) = frame.data_ref() {
+            bytes.extend_from_slice(d);
+        }
+        if bytes.len() > 64 * 1024 {
+            break;
+        }
+    }
+    let detail = error_message(&bytes);
+    format!(
+        "the model server answered {}{}",
+        status.as_u16(),
+        detail.map(|d| format!(": {d}")).unwrap_or_default()
+    )
 }
 
 /// The human part of an error body of either API (never echoes headers or keys).
@@ -464,6 +490,14 @@ impl Accumulator {
             done: false,
             saw_event: false,
         }
+    }
+
+    /// Takes one event and sends the text deltas it carried.
+    async fn take(&mut self, e: &SseEvent, tx: &mpsc::Sender<Event>) -> Result<(), String> {
+        for t in self.event(e)? {
+            let _ = tx.send(Event::Text(t)).await;
+        }
+        Ok(())
     }
 
     /// Takes one event; returns the text deltas it carried.
@@ -738,7 +772,10 @@ mod tests {
             .stream(&json!({}), deadline, 10, &tx)
             .await
             .unwrap_err();
-        assert!(err.starts_with("could not reach the model server 127.0.0.1:1"), "{err}");
+        assert!(
+            err.starts_with("could not reach the model server 127.0.0.1:1"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //!   cancels ([`Assistant::confirm`], [`Assistant::cancel`]).
 //! - Conversations are kept per user through the `Workspace`.
 
+mod bodies;
 mod config;
 mod events;
 mod prompt;
@@ -26,6 +27,7 @@ use std::time::Duration;
 
 use orgn_domain::model::{Conversation, ConversationId};
 use orgn_domain::{Actor, Workspace};
+use orgn_tools::CallContext;
 use tokio::sync::mpsc;
 
 pub use config::{Api, AssistantConfig, Limits};
@@ -116,6 +118,15 @@ impl Assistant {
 
     fn workspace(&self) -> &Workspace {
         &self.inner.workspace
+    }
+
+    /// Tool calls of the assistant act inside the user's web session: no token.
+    fn tool_context<'a>(&'a self, actor: &'a Actor) -> CallContext<'a> {
+        CallContext {
+            workspace: self.workspace(),
+            actor,
+            token: None,
+        }
     }
 
     /// The user's recent conversations, newest first (a short list).

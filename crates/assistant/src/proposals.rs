@@ -4,7 +4,7 @@
 
 use orgn_domain::Actor;
 use orgn_domain::model::{ChatRole, ConversationId};
-use orgn_tools::{CallContext, Channel, first_line, registry};
+use orgn_tools::{Channel, first_line, registry};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
@@ -21,11 +21,7 @@ impl Assistant {
         tool: &str,
         args: Value,
     ) -> Result<String, String> {
-        let ctx = CallContext {
-            workspace: self.workspace(),
-            actor,
-            token: None,
-        };
+        let ctx = self.tool_context(actor);
         registry()
             .propose(Channel::Assistant, tool, &ctx, args)
             .await

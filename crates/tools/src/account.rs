@@ -7,8 +7,8 @@ use serde_json::{Map, Value, json};
 use crate::answer::{lines_or, local_page, out};
 use crate::args::{NoArgs, TeamArg, TeamPage};
 use crate::render::{self, one_line};
-use crate::schema::{self, list};
-use crate::tool::{Annotations, Tool};
+use crate::schema;
+use crate::tool::{Annotations, Output, Tool};
 use crate::{CallContext, ToolError, ToolOutput};
 
 pub struct Whoami;
@@ -18,18 +18,7 @@ impl Tool for Whoami {
     const NAME: &'static str = "whoami";
     const DESCRIPTION: &'static str = "Your user, teams and token expiry.";
     const ANNOTATIONS: Annotations = Annotations::READ;
-
-    fn output_schema() -> Map<String, Value> {
-        let mut props = Map::new();
-        props.insert("user".into(), json!({"type": "object"}));
-        props.insert(
-            "teams".into(),
-            json!({"type": "array", "items": {"type": "object"}}),
-        );
-        props.insert("token_expires_at".into(), json!({"type": "string"}));
-        props.insert("warning".into(), json!({"type": "string"}));
-        schema::object(props, &["user", "teams"])
-    }
+    const OUTPUT: Output = Output::Custom(whoami_output);
 
     async fn run(&self, ctx: &CallContext<'_>, _: NoArgs) -> Result<ToolOutput, ToolError> {
         let user = ctx.actor.user();
@@ -79,6 +68,19 @@ fn team_views(ctx: &CallContext<'_>) -> Vec<Value> {
         .collect()
 }
 
+/// `{ user, teams, token_expires_at?, warning? }`.
+fn whoami_output() -> Map<String, Value> {
+    let mut props = Map::new();
+    props.insert("user".into(), json!({"type": "object"}));
+    props.insert(
+        "teams".into(),
+        json!({"type": "array", "items": {"type": "object"}}),
+    );
+    props.insert("token_expires_at".into(), json!({"type": "string"}));
+    props.insert("warning".into(), json!({"type": "string"}));
+    schema::object(props, &["user", "teams"])
+}
+
 pub struct ListTeams;
 
 impl Tool for ListTeams {
@@ -86,10 +88,7 @@ impl Tool for ListTeams {
     const NAME: &'static str = "list_teams";
     const DESCRIPTION: &'static str = "Teams you belong to.";
     const ANNOTATIONS: Annotations = Annotations::READ;
-
-    fn output_schema() -> Map<String, Value> {
-        list("teams", false)
-    }
+    const OUTPUT: Output = Output::list("teams", false);
 
     async fn run(&self, ctx: &CallContext<'_>, _: NoArgs) -> Result<ToolOutput, ToolError> {
         let text = ctx
@@ -113,10 +112,7 @@ impl Tool for ListUsers {
     const NAME: &'static str = "list_users";
     const DESCRIPTION: &'static str = "People in your teams.";
     const ANNOTATIONS: Annotations = Annotations::READ;
-
-    fn output_schema() -> Map<String, Value> {
-        list("users", true)
-    }
+    const OUTPUT: Output = Output::list("users", true);
 
     async fn run(&self, ctx: &CallContext<'_>, a: TeamPage) -> Result<ToolOutput, ToolError> {
         let (ws, actor) = (ctx.workspace, ctx.actor);
@@ -155,10 +151,7 @@ impl Tool for ListStatuses {
     const NAME: &'static str = "list_statuses";
     const DESCRIPTION: &'static str = "Workflow statuses per team.";
     const ANNOTATIONS: Annotations = Annotations::READ;
-
-    fn output_schema() -> Map<String, Value> {
-        list("statuses", false)
-    }
+    const OUTPUT: Output = Output::list("statuses", false);
 
     async fn run(&self, ctx: &CallContext<'_>, a: TeamArg) -> Result<ToolOutput, ToolError> {
         let (ws, actor) = (ctx.workspace, ctx.actor);

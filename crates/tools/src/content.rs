@@ -3,13 +3,12 @@
 use orgn_domain::DocDraft;
 use orgn_domain::DocFilter;
 use orgn_domain::model::{Comment, Doc, Project};
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
 use crate::answer::{fit_single, list_answer, local_page, out, refit, team_key};
 use crate::args;
 use crate::render::*;
-use crate::schema::{list, one};
-use crate::tool::{Annotations, Channels, Tool};
+use crate::tool::{Annotations, Channels, Output, Tool};
 use crate::{CallContext, ToolError, ToolOutput};
 
 /// A task identifier as the answers show it.
@@ -24,10 +23,7 @@ impl Tool for ListComments {
     const NAME: &'static str = "list_comments";
     const DESCRIPTION: &'static str = "Comments on a task, oldest first.";
     const ANNOTATIONS: Annotations = Annotations::READ;
-
-    fn output_schema() -> Map<String, Value> {
-        list("comments", true)
-    }
+    const OUTPUT: Output = Output::list("comments", true);
 
     async fn run(&self, ctx: &CallContext<'_>, a: args::TaskPage) -> Result<ToolOutput, ToolError> {
         let comments = ctx.workspace.comments(ctx.actor, &a.id).await?;
@@ -62,10 +58,7 @@ impl Tool for CreateComment {
     const NAME: &'static str = "create_comment";
     const DESCRIPTION: &'static str = "Comment on a task.";
     const ANNOTATIONS: Annotations = Annotations::CREATE;
-
-    fn output_schema() -> Map<String, Value> {
-        one("comment", &[])
-    }
+    const OUTPUT: Output = Output::one("comment");
 
     async fn run(
         &self,
@@ -92,10 +85,7 @@ impl Tool for UpdateComment {
     const NAME: &'static str = "update_comment";
     const DESCRIPTION: &'static str = "Edit your own comment.";
     const ANNOTATIONS: Annotations = Annotations::OVERWRITE;
-
-    fn output_schema() -> Map<String, Value> {
-        one("comment", &[])
-    }
+    const OUTPUT: Output = Output::one("comment");
 
     async fn run(
         &self,
@@ -121,10 +111,7 @@ impl Tool for SearchDocs {
     const NAME: &'static str = "search_docs";
     const DESCRIPTION: &'static str = "Search docs (no content).";
     const ANNOTATIONS: Annotations = Annotations::READ;
-
-    fn output_schema() -> Map<String, Value> {
-        list("docs", true)
-    }
+    const OUTPUT: Output = Output::list("docs", true);
 
     async fn run(
         &self,
@@ -230,10 +217,7 @@ impl Tool for GetDoc {
     const NAME: &'static str = "get_doc";
     const DESCRIPTION: &'static str = "One doc with its content.";
     const ANNOTATIONS: Annotations = Annotations::READ;
-
-    fn output_schema() -> Map<String, Value> {
-        one("doc", &[])
-    }
+    const OUTPUT: Output = Output::one("doc");
 
     async fn run(&self, ctx: &CallContext<'_>, a: args::DocIdArg) -> Result<ToolOutput, ToolError> {
         let d = ctx.workspace.doc(ctx.actor, a.id).await?;
@@ -248,10 +232,7 @@ impl Tool for CreateDoc {
     const NAME: &'static str = "create_doc";
     const DESCRIPTION: &'static str = "Create a doc in a team or project.";
     const ANNOTATIONS: Annotations = Annotations::CREATE;
-
-    fn output_schema() -> Map<String, Value> {
-        one("doc", &[])
-    }
+    const OUTPUT: Output = Output::one("doc");
 
     async fn run(
         &self,
@@ -276,10 +257,7 @@ impl Tool for UpdateDoc {
     const NAME: &'static str = "update_doc";
     const DESCRIPTION: &'static str = "Change a doc's title or content.";
     const ANNOTATIONS: Annotations = Annotations::OVERWRITE;
-
-    fn output_schema() -> Map<String, Value> {
-        one("doc", &[])
-    }
+    const OUTPUT: Output = Output::one("doc");
 
     async fn run(
         &self,
@@ -302,10 +280,7 @@ impl Tool for DeleteDoc {
     const DESCRIPTION: &'static str = "Delete a doc.";
     const ANNOTATIONS: Annotations = Annotations::DELETE;
     const CHANNELS: Channels = Channels::WEB_ONLY;
-
-    fn output_schema() -> Map<String, Value> {
-        one("deleted", &[])
-    }
+    const OUTPUT: Output = Output::one("deleted");
 
     async fn run(&self, ctx: &CallContext<'_>, a: args::DocIdArg) -> Result<ToolOutput, ToolError> {
         ctx.workspace.delete_doc(ctx.actor, a.id).await?;

@@ -85,3 +85,6 @@ impl From<orgn_domain::Error> for ToolError {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod recording_tests;

@@ -2,13 +2,12 @@
 
 use orgn_domain::model::{Cycle, Label, Project};
 use orgn_domain::{CycleDraft, CyclePatch, MilestonePatch, ProjectDraft, ProjectPatch};
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
 use crate::answer::{fit_single, lines_or, local_page, out, team_key};
 use crate::args;
 use crate::render::*;
-use crate::schema::{list, one};
-use crate::tool::{Annotations, Tool};
+use crate::tool::{Annotations, Output, Tool};
 use crate::{CallContext, ToolError, ToolOutput};
 
 pub struct ListProjects;
@@ -18,10 +17,7 @@ impl Tool for ListProjects {
     const NAME: &'static str = "list_projects";
     const DESCRIPTION: &'static str = "Projects of your teams.";
     const ANNOTATIONS: Annotations = Annotations::READ;
-
-    fn output_schema() -> Map<String, Value> {
-        list("projects", true)
-    }
+    const OUTPUT: Output = Output::list("projects", true);
 
     async fn run(&self, ctx: &CallContext<'_>, a: args::PageArgs) -> Result<ToolOutput, ToolError> {
         let projects = ctx.workspace.projects(ctx.actor).await?;
@@ -38,10 +34,10 @@ impl Tool for GetProject {
     const NAME: &'static str = "get_project";
     const DESCRIPTION: &'static str = "One project with its milestones.";
     const ANNOTATIONS: Annotations = Annotations::READ;
-
-    fn output_schema() -> Map<String, Value> {
-        one("project", &[("milestones", json!({"type": "array"}))])
-    }
+    const OUTPUT: Output = Output::One {
+        key: "project",
+        extra: &[("milestones", "array")],
+    };
 
     async fn run(
         &self,
@@ -92,10 +88,7 @@ impl Tool for CreateProject {
     const NAME: &'static str = "create_project";
     const DESCRIPTION: &'static str = "Create a project.";
     const ANNOTATIONS: Annotations = Annotations::CREATE;
-
-    fn output_schema() -> Map<String, Value> {
-        one("project", &[])
-    }
+    const OUTPUT: Output = Output::one("project");
 
     async fn run(
         &self,
@@ -123,10 +116,7 @@ impl Tool for UpdateProject {
     const NAME: &'static str = "update_project";
     const DESCRIPTION: &'static str = "Change a project.";
     const ANNOTATIONS: Annotations = Annotations::OVERWRITE;
-
-    fn output_schema() -> Map<String, Value> {
-        one("project", &[])
-    }
+    const OUTPUT: Output = Output::one("project");
 
     async fn run(
         &self,
@@ -157,10 +147,7 @@ impl Tool for ListMilestones {
     const NAME: &'static str = "list_milestones";
     const DESCRIPTION: &'static str = "Milestones of a project.";
     const ANNOTATIONS: Annotations = Annotations::READ;
-
-    fn output_schema() -> Map<String, Value> {
-        list("milestones", false)
-    }
+    const OUTPUT: Output = Output::list("milestones", false);
 
     async fn run(
         &self,
@@ -192,10 +179,7 @@ impl Tool for CreateMilestone {
     const NAME: &'static str = "create_milestone";
     const DESCRIPTION: &'static str = "Add a milestone to a project.";
     const ANNOTATIONS: Annotations = Annotations::CREATE;
-
-    fn output_schema() -> Map<String, Value> {
-        one("milestone", &[])
-    }
+    const OUTPUT: Output = Output::one("milestone");
 
     async fn run(
         &self,
@@ -217,10 +201,7 @@ impl Tool for UpdateMilestone {
     const NAME: &'static str = "update_milestone";
     const DESCRIPTION: &'static str = "Change a milestone.";
     const ANNOTATIONS: Annotations = Annotations::UPDATE;
-
-    fn output_schema() -> Map<String, Value> {
-        one("milestone", &[])
-    }
+    const OUTPUT: Output = Output::one("milestone");
 
     async fn run(
         &self,
@@ -247,10 +228,7 @@ impl Tool for ListCycles {
     const NAME: &'static str = "list_cycles";
     const DESCRIPTION: &'static str = "Cycles, oldest first, with state and progress.";
     const ANNOTATIONS: Annotations = Annotations::READ;
-
-    fn output_schema() -> Map<String, Value> {
-        list("cycles", true)
-    }
+    const OUTPUT: Output = Output::list("cycles", true);
 
     async fn run(&self, ctx: &CallContext<'_>, a: args::TeamPage) -> Result<ToolOutput, ToolError> {
         let cycles = ctx.workspace.cycles(ctx.actor, a.team.as_deref()).await?;
@@ -279,10 +257,7 @@ impl Tool for CreateCycle {
     const NAME: &'static str = "create_cycle";
     const DESCRIPTION: &'static str = "Create a cycle for a team.";
     const ANNOTATIONS: Annotations = Annotations::CREATE;
-
-    fn output_schema() -> Map<String, Value> {
-        one("cycle", &[])
-    }
+    const OUTPUT: Output = Output::one("cycle");
 
     async fn run(
         &self,
@@ -307,10 +282,7 @@ impl Tool for UpdateCycle {
     const NAME: &'static str = "update_cycle";
     const DESCRIPTION: &'static str = "Change a cycle.";
     const ANNOTATIONS: Annotations = Annotations::UPDATE;
-
-    fn output_schema() -> Map<String, Value> {
-        one("cycle", &[])
-    }
+    const OUTPUT: Output = Output::one("cycle");
 
     async fn run(
         &self,
@@ -337,10 +309,7 @@ impl Tool for ListLabels {
     const NAME: &'static str = "list_labels";
     const DESCRIPTION: &'static str = "Workspace and team labels.";
     const ANNOTATIONS: Annotations = Annotations::READ;
-
-    fn output_schema() -> Map<String, Value> {
-        list("labels", false)
-    }
+    const OUTPUT: Output = Output::list("labels", false);
 
     async fn run(&self, ctx: &CallContext<'_>, a: args::TeamArg) -> Result<ToolOutput, ToolError> {
         let labels = ctx.workspace.labels(ctx.actor, a.team.as_deref()).await?;
@@ -375,10 +344,7 @@ impl Tool for CreateLabel {
     const NAME: &'static str = "create_label";
     const DESCRIPTION: &'static str = "Create a label.";
     const ANNOTATIONS: Annotations = Annotations::CREATE;
-
-    fn output_schema() -> Map<String, Value> {
-        one("label", &[])
-    }
+    const OUTPUT: Output = Output::one("label");
 
     async fn run(
         &self,
@@ -400,10 +366,7 @@ impl Tool for UpdateLabel {
     const NAME: &'static str = "update_label";
     const DESCRIPTION: &'static str = "Rename or recolor a label.";
     const ANNOTATIONS: Annotations = Annotations::UPDATE;
-
-    fn output_schema() -> Map<String, Value> {
-        one("label", &[])
-    }
+    const OUTPUT: Output = Output::one("label");
 
     async fn run(
         &self,

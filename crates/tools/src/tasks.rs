@@ -2,15 +2,14 @@
 
 use orgn_domain::model::Task;
 use orgn_domain::{Error, TaskDraft, TaskFilter, TaskPatch};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::answer::{fit_single, list_answer, out, refit};
 use crate::args;
 use crate::render::*;
-use crate::schema::{list, one};
-use crate::tool::{Annotations, Channels, Tool};
+use crate::tool::{Annotations, Channels, Output, Tool};
 use crate::{CallContext, ToolError, ToolOutput};
 
 pub struct SearchTasks;
@@ -20,10 +19,7 @@ impl Tool for SearchTasks {
     const NAME: &'static str = "search_tasks";
     const DESCRIPTION: &'static str = "Search tasks; filters combine with AND.";
     const ANNOTATIONS: Annotations = Annotations::READ;
-
-    fn output_schema() -> Map<String, Value> {
-        list("tasks", true)
-    }
+    const OUTPUT: Output = Output::list("tasks", true);
 
     async fn run(
         &self,
@@ -101,16 +97,10 @@ impl Tool for GetTask {
     const NAME: &'static str = "get_task";
     const DESCRIPTION: &'static str = "One task with description and comment count.";
     const ANNOTATIONS: Annotations = Annotations::READ;
-
-    fn output_schema() -> Map<String, Value> {
-        one(
-            "task",
-            &[
-                ("comments", json!({"type": "integer"})),
-                ("history", json!({"type": "array"})),
-            ],
-        )
-    }
+    const OUTPUT: Output = Output::One {
+        key: "task",
+        extra: &[("comments", "integer"), ("history", "array")],
+    };
 
     async fn run(&self, ctx: &CallContext<'_>, a: args::GetTask) -> Result<ToolOutput, ToolError> {
         let task = ctx.workspace.task(ctx.actor, &a.id).await?;
@@ -182,10 +172,7 @@ impl Tool for CreateTask {
     const NAME: &'static str = "create_task";
     const DESCRIPTION: &'static str = "Create a task.";
     const ANNOTATIONS: Annotations = Annotations::CREATE;
-
-    fn output_schema() -> Map<String, Value> {
-        one("task", &[])
-    }
+    const OUTPUT: Output = Output::one("task");
 
     async fn run(
         &self,
@@ -218,10 +205,7 @@ impl Tool for UpdateTask {
     const NAME: &'static str = "update_task";
     const DESCRIPTION: &'static str = "Change fields of one task, status included.";
     const ANNOTATIONS: Annotations = Annotations::OVERWRITE;
-
-    fn output_schema() -> Map<String, Value> {
-        one("task", &[])
-    }
+    const OUTPUT: Output = Output::one("task");
 
     async fn run(
         &self,
@@ -254,10 +238,7 @@ impl Tool for DeleteTask {
     const DESCRIPTION: &'static str = "Delete a task.";
     const ANNOTATIONS: Annotations = Annotations::DELETE;
     const CHANNELS: Channels = Channels::WEB_ONLY;
-
-    fn output_schema() -> Map<String, Value> {
-        one("deleted", &[])
-    }
+    const OUTPUT: Output = Output::one("deleted");
 
     async fn run(
         &self,
@@ -296,10 +277,7 @@ impl Tool for SetStatusMany {
     const DESCRIPTION: &'static str = "Set the status of several tasks.";
     const ANNOTATIONS: Annotations = Annotations::UPDATE;
     const CHANNELS: Channels = Channels::WEB_ONLY;
-
-    fn output_schema() -> Map<String, Value> {
-        list("tasks", false)
-    }
+    const OUTPUT: Output = Output::list("tasks", false);
 
     async fn run(
         &self,

@@ -6,7 +6,7 @@ use std::future::Future;
 
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use crate::{CallContext, ToolError, ToolOutput};
 
@@ -84,6 +84,44 @@ impl Channels {
     };
 }
 
+/// The shape of a tool's structured answer, for its output schema.
+#[derive(Debug, Clone, Copy)]
+pub enum Output {
+    /// `{ key: [objects], next_cursor?, trimmed? }` (`next_cursor` when `paginated`).
+    List { key: &'static str, paginated: bool },
+    /// `{ key: object }` and top-level `extra` fields of the given JSON types.
+    One {
+        key: &'static str,
+        extra: &'static [(&'static str, &'static str)],
+    },
+    /// Written out by the tool.
+    Custom(fn() -> Map<String, Value>),
+}
+
+impl Output {
+    pub const fn list(key: &'static str, paginated: bool) -> Output {
+        Output::List { key, paginated }
+    }
+
+    pub const fn one(key: &'static str) -> Output {
+        Output::One { key, extra: &[] }
+    }
+
+    pub fn schema(&self) -> Map<String, Value> {
+        match *self {
+            Output::List { key, paginated } => crate::schema::list(key, paginated),
+            Output::One { key, extra } => {
+                let extra: Vec<(&str, Value)> = extra
+                    .iter()
+                    .map(|(field, kind)| (*field, json!({ "type": kind })))
+                    .collect();
+                crate::schema::one(key, &extra)
+            }
+            Output::Custom(schema) => schema(),
+        }
+    }
+}
+
 /// One tool, defined once: its name, description, annotations, channels, argument type
 /// (the input schema is derived from it), output schema and handler.
 pub trait Tool: Send + Sync + 'static {
@@ -94,7 +132,7 @@ pub trait Tool: Send + Sync + 'static {
     const ANNOTATIONS: Annotations;
     const CHANNELS: Channels = Channels::ALL;
 
-    fn output_schema() -> Map<String, Value>;
+    const OUTPUT: Output;
 
     /// The call itself, with arguments already checked against `Args`.
     fn run(
@@ -132,7 +170,7 @@ impl ToolSpec {
             name: T::NAME,
             description: T::DESCRIPTION,
             input_schema: crate::schema::input::<T::Args>(),
-            output_schema: T::output_schema(),
+            output_schema: T::OUTPUT.schema(),
             annotations: T::ANNOTATIONS,
             channels: T::CHANNELS,
         }

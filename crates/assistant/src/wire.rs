@@ -11,7 +11,7 @@ use hyper::body::Incoming;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, timeout_at};
 
@@ -514,6 +514,7 @@ impl Accumulator {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn feed(api: Api, events: &[(&str, Value)]) -> Turn {
         let mut acc = Accumulator::new(api);

@@ -1,11 +1,13 @@
 //! Orgn's tools: the operations an AI client may call, in the domain's terms.
 //!
-//! One registry, independent of any protocol: the MCP adapter (`orgn-mcp`) lists and calls
-//! the tools its channel allows, and the in-app assistant will use the same registry. Each
-//! tool has a name, a terse description, input and output JSON Schemas, explicit
-//! annotations and a channel policy. A call returns structured data plus a compact text
-//! rendering, both within a fixed size budget, with people-written text cleaned of
-//! invisible control characters.
+//! One registry, independent of any protocol: the MCP adapter (`orgn-mcp`) and the in-app
+//! assistant (`orgn-assistant`) list and call the tools their channel allows, through
+//! [`Registry::call`], which also records every call in the caller's activity log. Each
+//! tool is one type implementing [`Tool`] in the file of its area (`account`, `tasks`,
+//! `planning`, `content`): name, terse description, argument type (its JSON Schema is
+//! derived from it), output shape, explicit annotations, channel policy and handler. A call
+//! returns structured data plus a compact text rendering, both within a fixed size budget,
+//! with people-written text cleaned of invisible control characters.
 
 mod account;
 mod answer;
@@ -24,7 +26,7 @@ use serde_json::Value;
 
 pub use registry::{Registry, WEB_APP_ONLY_NAMES, registry, target_of};
 pub use render::{BUDGET, first_line, sanitize, sanitize_value};
-pub use tool::{Annotations, Channel, Channels, Tool, ToolSpec};
+pub use tool::{Annotations, Channel, Channels, Output, Tool, ToolSpec};
 
 /// Who calls, on what.
 pub struct CallContext<'a> {

@@ -7,13 +7,15 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{Request, Uri, header};
 use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, timeout_at};
 
+use crate::bodies::{anthropic_body, openai_body};
 use crate::sse::{SseEvent, SseParser};
 use crate::{Api, AssistantConfig, Event};
 
@@ -125,6 +127,24 @@ impl Model {
         max_tokens: u32,
         tx: &mpsc::Sender<Event>,
     ) -> Result<Turn, String> {
+        let req = self.request(body)?;
+        let Some(response) = self.send(req, deadline).await? else {
+            return Ok(Turn {
+                text: String::new(),
+                calls: vec![],
+                stop: Stop::TimedOut,
+            });
+        };
+        let status = response.status();
+        let body = response.into_body();
+        if !status.is_success() {
+            return Err(failure(status, body, deadline).await);
+        }
+        self.read_answer(body, deadline, max_tokens, tx).await
+    }
+
+    /// The streaming request, with the headers of the endpoint's API.
+    fn request(&self, body: &Value) -> Result<Request<Full<Bytes>>, String> {
         let mut req = Request::post(self.endpoint.clone())
             .header(header::CONTENT_TYPE, "application/json")
             .header(header::ACCEPT, "text/event-stream")
@@ -145,49 +165,41 @@ impl Model {
                 req = req.header("anthropic-version", ANTHROPIC_VERSION);
             }
         }
-        let req = req
-            .body(Full::new(Bytes::from(body.to_string())))
-            .map_err(|_| "the assistant's API key is not a valid header value".to_string())?;
-        let host = self
-            .endpoint
-            .authority()
-            .map(|a| a.to_string())
-            .unwrap_or_default();
-        let response = match timeout_at(deadline, self.client.request(req)).await {
-            Err(_) => {
-                return Ok(Turn {
-                    text: String::new(),
-                    calls: vec![],
-                    stop: Stop::TimedOut,
-                });
-            }
+        req.body(Full::new(Bytes::from(body.to_string())))
+            .map_err(|_| "the assistant's API key is not a valid header value".to_string())
+    }
+
+    /// Sends the request; `None` when the deadline came first.
+    async fn send(
+        &self,
+        req: Request<Full<Bytes>>,
+        deadline: Instant,
+    ) -> Result<Option<http::Response<Incoming>>, String> {
+        match timeout_at(deadline, self.client.request(req)).await {
+            Err(_) => Ok(None),
             Ok(Err(e)) => {
+                let host = self
+                    .endpoint
+                    .authority()
+                    .map(|a| a.to_string())
+                    .unwrap_or_default();
                 let cause = std::error::Error::source(&e)
                     .map(|s| format!(": {s}"))
                     .unwrap_or_default();
-                return Err(format!("could not reach the model server {host}{cause}"));
+                Err(format!("could not reach the model server {host}{cause}"))
             }
-            Ok(Ok(r)) => r,
-        };
-        let status = response.status();
-        let mut body = response.into_body();
-        if !status.is_success() {
-            let mut bytes = Vec::new();
-            while let Ok(Some(Ok(frame))) = timeout_at(deadline, body.frame()).await {
-                if let Some(d) = frame.data_ref() {
-                    bytes.extend_from_slice(d);
-                }
-                if bytes.len() > 64 * 1024 {
-                    break;
-                }
-            }
-            let detail = error_message(&bytes);
-            return Err(format!(
-                "the model server answered {}{}",
-                status.as_u16(),
-                detail.map(|d| format!(": {d}")).unwrap_or_default()
-            ));
+            Ok(Ok(r)) => Ok(Some(r)),
         }
+    }
+
+    /// Reads the event stream of a successful answer, text deltas to `tx` as they come.
+    async fn read_answer(
+        &self,
+        mut body: Incoming,
+        deadline: Instant,
+        max_tokens: u32,
+        tx: &mpsc::Sender<Event>,
+    ) -> Result<Turn, String> {
         let mut parser = SseParser::default();
         let mut acc = Accumulator::new(self.api);
         let mut read = 0usize;
@@ -217,9 +229,7 @@ impl Model {
                 return Err("the model server's answer is too large".into());
             }
             for event in parser.push(data)? {
-                for t in acc.event(&event)? {
-                    let _ = tx.send(Event::Text(t)).await;
-                }
+                acc.take(&event, tx).await?;
                 if acc.done {
                     break 'read;
                 }
@@ -233,9 +243,7 @@ impl Model {
             && stop_early.is_none()
             && let Some(event) = parser.finish()
         {
-            for t in acc.event(&event)? {
-                let _ = tx.send(Event::Text(t)).await;
-            }
+            acc.take(&event, tx).await?;
         }
         if !acc.saw_event {
             // Not a stream at all: most likely an error object.
@@ -250,6 +258,25 @@ impl Model {
         }
         Ok(turn)
     }
+}
+
+/// The words of an unsuccessful answer: its status and the human part of its body.
+async fn failure(status: http::StatusCode, mut body: Incoming, deadline: Instant) -> String {
+    let mut bytes = Vec::new();
+    while let Ok(Some(Ok(frame))) = timeout_at(deadline, body.frame()).await {
+        if let Some(d) = frame.data_ref() {
+            bytes.extend_from_slice(d);
+        }
+        if bytes.len() > 64 * 1024 {
+            break;
+        }
+    }
+    let detail = error_message(&bytes);
+    format!(
+        "the model server answered {}{}",
+        status.as_u16(),
+        detail.map(|d| format!(": {d}")).unwrap_or_default()
+    )
 }
 
 /// The human part of an error body of either API (never echoes headers or keys).
@@ -276,149 +303,6 @@ fn error_message(bytes: &[u8]) -> Option<String> {
         message.push('…');
     }
     Some(message)
-}
-
-// --- Request bodies -------------------------------------------------------------------------
-
-fn openai_body(
-    model: &str,
-    system: &str,
-    messages: &[Msg],
-    tools: &[ToolDef],
-    max_tokens: u32,
-) -> Value {
-    let mut out = vec![json!({"role": "system", "content": system})];
-    for m in messages {
-        out.push(match m {
-            Msg::User(text) => json!({"role": "user", "content": text}),
-            Msg::Assistant { text, calls } => {
-                let mut v = json!({"role": "assistant"});
-                v["content"] = if text.is_empty() && !calls.is_empty() {
-                    Value::Null
-                } else {
-                    json!(text)
-                };
-                if !calls.is_empty() {
-                    v["tool_calls"] = calls
-                        .iter()
-                        .map(|c| {
-                            json!({
-                                "id": c.id,
-                                "type": "function",
-                                "function": {"name": c.name, "arguments": c.arguments},
-                            })
-                        })
-                        .collect();
-                }
-                v
-            }
-            Msg::ToolResult {
-                call_id, content, ..
-            } => json!({"role": "tool", "tool_call_id": call_id, "content": content}),
-        });
-    }
-    let mut body = json!({
-        "model": model,
-        "messages": out,
-        "stream": true,
-        "max_tokens": max_tokens,
-    });
-    if !tools.is_empty() {
-        body["tools"] = tools
-            .iter()
-            .map(|t| {
-                json!({
-                    "type": "function",
-                    "function": {"name": t.name, "description": t.description, "parameters": t.schema},
-                })
-            })
-            .collect();
-    }
-    body
-}
-
-fn anthropic_body(
-    model: &str,
-    system: &str,
-    messages: &[Msg],
-    tools: &[ToolDef],
-    max_tokens: u32,
-) -> Value {
-    // Anthropic alternates user and assistant turns: consecutive messages of one side are
-    // merged, tool results first in a user turn, and empty text blocks are left out.
-    let mut turns: Vec<(&str, Vec<Value>)> = Vec::new();
-    for m in messages {
-        let (role, blocks) = match m {
-            Msg::User(text) => (
-                "user",
-                if text.is_empty() {
-                    vec![]
-                } else {
-                    vec![json!({"type": "text", "text": text})]
-                },
-            ),
-            Msg::Assistant { text, calls } => {
-                let mut blocks = Vec::new();
-                if !text.trim().is_empty() {
-                    blocks.push(json!({"type": "text", "text": text}));
-                }
-                for c in calls {
-                    let input = match serde_json::from_str::<Value>(&c.arguments) {
-                        Ok(v @ Value::Object(_)) => v,
-                        _ => Value::Object(Map::new()),
-                    };
-                    blocks.push(
-                        json!({"type": "tool_use", "id": c.id, "name": c.name, "input": input}),
-                    );
-                }
-                ("assistant", blocks)
-            }
-            Msg::ToolResult {
-                call_id,
-                content,
-                is_error,
-            } => {
-                let mut block =
-                    json!({"type": "tool_result", "tool_use_id": call_id, "content": content});
-                if *is_error {
-                    block["is_error"] = json!(true);
-                }
-                ("user", vec![block])
-            }
-        };
-        if blocks.is_empty() {
-            continue;
-        }
-        match turns.last_mut() {
-            Some((r, existing)) if *r == role => existing.extend(blocks),
-            _ => turns.push((role, blocks)),
-        }
-    }
-    let messages: Vec<Value> = turns
-        .into_iter()
-        .map(|(role, blocks)| {
-            let (mut results, rest): (Vec<Value>, Vec<Value>) =
-                blocks.into_iter().partition(|b| b["type"] == "tool_result");
-            results.extend(rest);
-            json!({"role": role, "content": results})
-        })
-        .collect();
-    let mut body = json!({
-        "model": model,
-        "max_tokens": max_tokens,
-        "system": system,
-        "messages": messages,
-        "stream": true,
-    });
-    if !tools.is_empty() {
-        body["tools"] = tools
-            .iter()
-            .map(
-                |t| json!({"name": t.name, "description": t.description, "input_schema": t.schema}),
-            )
-            .collect();
-    }
-    body
 }
 
 // --- Streamed answers -----------------------------------------------------------------------
@@ -464,6 +348,14 @@ impl Accumulator {
             done: false,
             saw_event: false,
         }
+    }
+
+    /// Takes one event and sends the text deltas it carried.
+    async fn take(&mut self, e: &SseEvent, tx: &mpsc::Sender<Event>) -> Result<(), String> {
+        for t in self.event(e)? {
+            let _ = tx.send(Event::Text(t)).await;
+        }
+        Ok(())
     }
 
     /// Takes one event; returns the text deltas it carried.
@@ -622,6 +514,7 @@ impl Accumulator {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn feed(api: Api, events: &[(&str, Value)]) -> Turn {
         let mut acc = Accumulator::new(api);
@@ -738,33 +631,9 @@ mod tests {
             .stream(&json!({}), deadline, 10, &tx)
             .await
             .unwrap_err();
-        assert!(err.starts_with("could not reach the model server 127.0.0.1:1"), "{err}");
-    }
-
-    #[test]
-    fn anthropic_turns_alternate() {
-        let msgs = vec![
-            Msg::User("q1".into()),
-            Msg::Assistant {
-                text: String::new(),
-                calls: vec![Call {
-                    id: "t1".into(),
-                    name: "whoami".into(),
-                    arguments: "{}".into(),
-                }],
-            },
-            Msg::ToolResult {
-                call_id: "t1".into(),
-                content: "me".into(),
-                is_error: false,
-            },
-            Msg::User("q2".into()),
-        ];
-        let body = anthropic_body("m", "sys", &msgs, &[], 100);
-        let m = body["messages"].as_array().unwrap();
-        assert_eq!(m.len(), 3);
-        assert_eq!(m[1]["content"][0]["type"], "tool_use");
-        assert_eq!(m[2]["content"][0]["type"], "tool_result");
-        assert_eq!(m[2]["content"][1]["text"], "q2");
+        assert!(
+            err.starts_with("could not reach the model server 127.0.0.1:1"),
+            "{err}"
+        );
     }
 }

@@ -19,7 +19,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use orgn_domain::model::TokenInfo;
 use orgn_domain::{Actor, TokenRejection, Workspace};
-use orgn_tools::{CallContext, Channel, ToolError, registry, target_of};
+use orgn_tools::{CallContext, Channel, registry};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
     ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
@@ -57,8 +57,7 @@ pub fn router(workspace: Workspace, config: McpConfig) -> Router {
 /// The tools of one endpoint, in rmcp's terms.
 pub fn tools(read_only: bool) -> Vec<Tool> {
     registry()
-        .for_channel(Channel::Mcp)
-        .filter(|t| !read_only || t.annotations.read_only)
+        .for_channel(channel(read_only))
         .map(|t| {
             Tool::new(t.name, t.description, Arc::new(t.input_schema.clone()))
                 .with_raw_output_schema(Arc::new(t.output_schema.clone()))
@@ -71,6 +70,15 @@ pub fn tools(read_only: bool) -> Vec<Tool> {
                 )
         })
         .collect()
+}
+
+/// The registry's channel of one endpoint.
+fn channel(read_only: bool) -> Channel {
+    if read_only {
+        Channel::McpReadOnly
+    } else {
+        Channel::Mcp
+    }
 }
 
 // --- Where we are: allowed Host names and the one allowed Origin ---------------------------
@@ -323,16 +331,6 @@ impl Handler {
             .and_then(|p| p.extensions.get::<Authenticated>())
             .cloned()
     }
-
-    async fn record(&self, actor: &Actor, tool: &str, target: Option<String>, ok: bool) {
-        if let Err(e) = self
-            .workspace
-            .record_tool_call(actor, tool, target, ok)
-            .await
-        {
-            tracing::warn!(error = %e, tool, "could not record a tool call");
-        }
-    }
 }
 
 impl ServerHandler for Handler {
@@ -364,44 +362,23 @@ impl ServerHandler for Handler {
         };
         let name = request.name.to_string();
         let args = Value::Object(request.arguments.unwrap_or_default());
-        let registry = registry();
-        if let Err(e) = registry.check(Channel::Mcp, &name) {
-            if let ToolError::NotOnChannel { .. } = e {
-                self.record(&auth.actor, &name, target_of(&args), false)
-                    .await;
-            }
-            return Err(ErrorData::invalid_params(e.message(), None));
-        }
-        if self.read_only && !self.tools.iter().any(|t| t.name == name) {
-            self.record(&auth.actor, &name, target_of(&args), false)
-                .await;
-            return Err(ErrorData::invalid_params(
-                format!("{name} changes data and is not available on /mcp/readonly; use /mcp"),
-                None,
-            ));
-        }
         let call = CallContext {
             workspace: &self.workspace,
             actor: &auth.actor,
             token: Some(&auth.token),
         };
-        let target = target_of(&args);
-        match registry.call(Channel::Mcp, &name, &call, args).await {
+        // The registry checks the channel and records the call in the activity log.
+        match registry()
+            .call(channel(self.read_only), &name, &call, args)
+            .await
+        {
             Ok(output) => {
-                self.record(&auth.actor, &name, output.target.or(target), true)
-                    .await;
                 let mut result = CallToolResult::structured(output.structured);
                 result.content = vec![ContentBlock::text(output.text)];
                 Ok(result.into())
             }
             Err(e) if e.is_protocol_error() => Err(ErrorData::invalid_params(e.message(), None)),
-            Err(e) => {
-                if let ToolError::Domain(orgn_domain::Error::Internal(detail)) = &e {
-                    tracing::error!(tool = %name, error = %detail, "tool failed");
-                }
-                self.record(&auth.actor, &name, target, false).await;
-                Ok(CallToolResult::error(vec![ContentBlock::text(e.message())]).into())
-            }
+            Err(e) => Ok(CallToolResult::error(vec![ContentBlock::text(e.message())]).into()),
         }
     }
 }

@@ -165,6 +165,18 @@ pub fn one_line(s: &str) -> String {
     s.replace(['\n', '\r'], " ")
 }
 
+/// The first line of a text, trimmed and at most 160 characters: a summary.
+pub fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("").trim();
+    if line.chars().count() > 160 {
+        let mut s: String = line.chars().take(159).collect();
+        s.push('…');
+        s
+    } else {
+        line.to_string()
+    }
+}
+
 pub fn task_details(t: &Task, description: &str, comments: Option<usize>) -> String {
     let mut out = vec![task_line(t)];
     let mut facts = Vec::new();

@@ -122,7 +122,7 @@ fn fit_count_stops_before_the_budget() {
 
 fn page_of(n: usize, size: usize, limit: Option<usize>, cursor: Option<&str>) -> ToolOutput {
     let items: Vec<usize> = (0..n).collect();
-    crate::tools::local_page("items", items, limit, cursor, |i| {
+    crate::answer::local_page("items", items, limit, cursor, |i| {
         (
             json!({"i": i, "pad": "x".repeat(size)}),
             format!("item {i}"),
@@ -170,12 +170,12 @@ fn oversized_pages_are_trimmed_and_say_so() {
 #[test]
 fn bad_cursor_and_limit_are_clear_errors() {
     let items: Vec<usize> = vec![1];
-    let err = crate::tools::local_page("items", items.clone(), None, Some("garbage!"), |i| {
+    let err = crate::answer::local_page("items", items.clone(), None, Some("garbage!"), |i| {
         (json!(i), String::new())
     })
     .unwrap_err();
     assert!(err.message().contains("cursor"), "{}", err.message());
-    let err = crate::tools::local_page("items", items, Some(500), None, |i| {
+    let err = crate::answer::local_page("items", items, Some(500), None, |i| {
         (json!(i), String::new())
     })
     .unwrap_err();
@@ -309,4 +309,33 @@ fn print_schemas() {
     for t in registry().tools() {
         println!("{} {}", t.name, Value::Object(t.input_schema.clone()));
     }
+}
+
+#[test]
+fn tool_names_are_unique() {
+    let mut names: Vec<&str> = registry().tools().map(|t| t.name).collect();
+    let count = names.len();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), count, "two tools share a name");
+}
+
+#[test]
+fn the_read_only_channel_lists_and_allows_only_reads() {
+    let r = registry();
+    let reads: Vec<&str> = r
+        .for_channel(Channel::McpReadOnly)
+        .map(|t| t.name)
+        .collect();
+    assert!(reads.contains(&"get_task") && reads.contains(&"whoami"));
+    assert!(!reads.contains(&"create_task"));
+    let err = r.check(Channel::McpReadOnly, "create_task").unwrap_err();
+    assert!(err.message().contains("/mcp/readonly"), "{}", err.message());
+    // A web-only power is refused for that reason first, as on /mcp.
+    let err = r.check(Channel::McpReadOnly, "delete_task").unwrap_err();
+    assert!(
+        err.message().contains("use the web app"),
+        "{}",
+        err.message()
+    );
 }

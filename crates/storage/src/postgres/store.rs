@@ -10,8 +10,8 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 use time::{Date, OffsetDateTime};
 
-use crate::rows::{self, date_text, millis};
 use super::{PgStore, db_error};
+use crate::rows::{self, date_text, millis};
 use crate::search::{self, Search, Tier};
 
 pub(super) const TASK_COLUMNS: &str = "t.id, t.team_id, tm.key AS team_key, t.number, t.title, t.description, \
@@ -510,11 +510,7 @@ async fn update_columns(
 }
 
 #[async_trait]
-impl Store for PgStore {
-    async fn close(&self) {
-        self.pool.close().await;
-    }
-
+impl Accounts for PgStore {
     async fn create_user(&self, u: NewUser) -> Result<User> {
         let id: i64 =
             sqlx::query_scalar("INSERT INTO users (email, name, password_hash, is_admin, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
@@ -727,7 +723,101 @@ impl Store for PgStore {
             .map_err(db_error)?;
         rows.iter().map(rows::status).collect()
     }
+}
 
+#[async_trait]
+impl Credentials for PgStore {
+    async fn replace_token(&self, user: UserId, digest: &str, info: &TokenInfo) -> Result<()> {
+        // One statement: the old digest is gone in the same instant the new one exists, for
+        // every process on this database.
+        sqlx::query(
+            "INSERT INTO personal_tokens (user_id, digest, hint, created_at, expires_at, last_used_at) VALUES ($1, $2, $3, $4, $5, NULL) \
+             ON CONFLICT (user_id) DO UPDATE SET digest = excluded.digest, hint = excluded.hint, created_at = excluded.created_at, \
+             expires_at = excluded.expires_at, last_used_at = NULL",
+        )
+        .bind(user)
+        .bind(digest)
+        .bind(&info.hint)
+        .bind(millis(info.created_at))
+        .bind(millis(info.expires_at))
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn token_by_digest(&self, digest: &str) -> Result<Option<StoredToken>> {
+        let row = sqlx::query("SELECT user_id, hint, created_at, expires_at, last_used_at FROM personal_tokens WHERE digest = $1")
+            .bind(digest)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        row.map(|r| {
+            Ok(StoredToken {
+                user_id: rows::RowExt::int(&r, "user_id")?,
+                info: rows::token_info(&r)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn token_info(&self, user: UserId) -> Result<Option<TokenInfo>> {
+        let row = sqlx::query("SELECT hint, created_at, expires_at, last_used_at FROM personal_tokens WHERE user_id = $1")
+            .bind(user)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        row.as_ref().map(rows::token_info).transpose()
+    }
+
+    async fn touch_token(&self, digest: &str, now: OffsetDateTime) -> Result<()> {
+        sqlx::query("UPDATE personal_tokens SET last_used_at = $1 WHERE digest = $2")
+            .bind(millis(now))
+            .bind(digest)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn create_session(&self, digest: &str, s: &StoredSession) -> Result<()> {
+        sqlx::query("INSERT INTO sessions (digest, user_id, csrf_token, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(digest)
+            .bind(s.user_id)
+            .bind(&s.csrf_token)
+            .bind(millis(s.expires_at))
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn session(&self, digest: &str) -> Result<Option<StoredSession>> {
+        let row =
+            sqlx::query("SELECT user_id, csrf_token, expires_at FROM sessions WHERE digest = $1")
+                .bind(digest)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?;
+        Ok(row.map(|r| StoredSession {
+            user_id: r.get(0),
+            csrf_token: r.get(1),
+            expires_at: rows::from_millis(r.get(2)),
+        }))
+    }
+
+    async fn delete_session(&self, digest: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE digest = $1")
+            .bind(digest)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Tasks for PgStore {
     async fn insert_task(&self, t: NewTask) -> Result<Task> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
         let id = insert_task_in(&mut tx, &t).await?;
@@ -770,67 +860,6 @@ impl Store for PgStore {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
         apply_task_updates(&mut tx, updates, actor, now).await?;
         tx.commit().await.map_err(db_error)
-    }
-
-    async fn update_tasks_keeping_undo(
-        &self,
-        updates: &[TaskUpdate],
-        change: &BulkChange,
-        forget_before: OffsetDateTime,
-    ) -> Result<BulkChangeId> {
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
-        apply_task_updates(&mut tx, updates, change.user_id, change.created_at).await?;
-        sqlx::query("DELETE FROM bulk_changes WHERE created_at < $1")
-            .bind(millis(forget_before))
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        let id = sqlx::query_scalar(
-            "INSERT INTO bulk_changes (user_id, status, previous, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-        )
-        .bind(change.user_id)
-        .bind(&change.status)
-        .bind(rows::previous_to_json(&change.previous))
-        .bind(millis(change.created_at))
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
-        Ok(id)
-    }
-
-    async fn bulk_change(&self, id: BulkChangeId) -> Result<Option<BulkChange>> {
-        let row = sqlx::query(
-            "SELECT id, user_id, status, previous, created_at FROM bulk_changes WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error)?;
-        row.as_ref().map(rows::bulk_change).transpose()
-    }
-
-    async fn undo_bulk_change(
-        &self,
-        id: BulkChangeId,
-        updates: &[TaskUpdate],
-        actor: UserId,
-        now: OffsetDateTime,
-    ) -> Result<bool> {
-        // Deleting the row first locks it: of two processes undoing the same change, the
-        // second waits, then finds it gone.
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
-        let taken = sqlx::query("DELETE FROM bulk_changes WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        if taken.rows_affected() == 0 {
-            return Ok(false);
-        }
-        apply_task_updates(&mut tx, updates, actor, now).await?;
-        tx.commit().await.map_err(db_error)?;
-        Ok(true)
     }
 
     async fn delete_task(&self, id: TaskId, now: OffsetDateTime) -> Result<()> {
@@ -933,6 +962,24 @@ impl Store for PgStore {
         Ok(tasks.into_iter().zip(keys).collect())
     }
 
+    async fn insert_tasks(&self, tasks: &[NewTask]) -> Result<Vec<TaskId>> {
+        self.insert_many(tasks).await
+    }
+
+    async fn reindex_tasks(&self, after_id: i64, limit: i64) -> Result<Option<i64>> {
+        self.reindex_batch(after_id, limit).await
+    }
+
+    async fn count_tasks(&self) -> Result<i64> {
+        sqlx::query_scalar("SELECT count(*) FROM tasks WHERE deleted_at IS NULL")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)
+    }
+}
+
+#[async_trait]
+impl Planning for PgStore {
     async fn labels(&self, teams: &[TeamId]) -> Result<Vec<Label>> {
         let rows = sqlx::query("SELECT id, team_id, name, color FROM labels WHERE team_id IS NULL OR team_id = ANY($1) ORDER BY lower(name), id")
             .bind(teams)
@@ -1233,7 +1280,10 @@ impl Store for PgStore {
         }
         update_columns(&self.pool, "cycles", id, sets).await
     }
+}
 
+#[async_trait]
+impl Content for PgStore {
     async fn create_comment(
         &self,
         task: TaskId,
@@ -1402,91 +1452,75 @@ impl Store for PgStore {
             })
             .collect()
     }
+}
 
-    async fn replace_token(&self, user: UserId, digest: &str, info: &TokenInfo) -> Result<()> {
-        // One statement: the old digest is gone in the same instant the new one exists, for
-        // every process on this database.
-        sqlx::query(
-            "INSERT INTO personal_tokens (user_id, digest, hint, created_at, expires_at, last_used_at) VALUES ($1, $2, $3, $4, $5, NULL) \
-             ON CONFLICT (user_id) DO UPDATE SET digest = excluded.digest, hint = excluded.hint, created_at = excluded.created_at, \
-             expires_at = excluded.expires_at, last_used_at = NULL",
+#[async_trait]
+impl Trash for PgStore {
+    async fn update_tasks_keeping_undo(
+        &self,
+        updates: &[TaskUpdate],
+        change: &BulkChange,
+        forget_before: OffsetDateTime,
+    ) -> Result<BulkChangeId> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        apply_task_updates(&mut tx, updates, change.user_id, change.created_at).await?;
+        sqlx::query("DELETE FROM bulk_changes WHERE created_at < $1")
+            .bind(millis(forget_before))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        let id = sqlx::query_scalar(
+            "INSERT INTO bulk_changes (user_id, status, previous, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
-        .bind(user)
-        .bind(digest)
-        .bind(&info.hint)
-        .bind(millis(info.created_at))
-        .bind(millis(info.expires_at))
-        .execute(&self.pool)
+        .bind(change.user_id)
+        .bind(&change.status)
+        .bind(rows::previous_to_json(&change.previous))
+        .bind(millis(change.created_at))
+        .fetch_one(&mut *tx)
         .await
         .map_err(db_error)?;
-        Ok(())
+        tx.commit().await.map_err(db_error)?;
+        Ok(id)
     }
 
-    async fn token_by_digest(&self, digest: &str) -> Result<Option<StoredToken>> {
-        let row = sqlx::query("SELECT user_id, hint, created_at, expires_at, last_used_at FROM personal_tokens WHERE digest = $1")
-            .bind(digest)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?;
-        row.map(|r| {
-            Ok(StoredToken {
-                user_id: rows::RowExt::int(&r, "user_id")?,
-                info: rows::token_info(&r)?,
-            })
-        })
-        .transpose()
-    }
-
-    async fn token_info(&self, user: UserId) -> Result<Option<TokenInfo>> {
-        let row = sqlx::query("SELECT hint, created_at, expires_at, last_used_at FROM personal_tokens WHERE user_id = $1")
-            .bind(user)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?;
-        row.as_ref().map(rows::token_info).transpose()
-    }
-
-    async fn touch_token(&self, digest: &str, now: OffsetDateTime) -> Result<()> {
-        sqlx::query("UPDATE personal_tokens SET last_used_at = $1 WHERE digest = $2")
-            .bind(millis(now))
-            .bind(digest)
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
-        Ok(())
-    }
-
-    async fn record_tool_call(&self, user: UserId, call: &ToolCallRecord) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO tool_calls (user_id, tool, target, ok, at) VALUES ($1, $2, $3, $4, $5)",
+    async fn bulk_change(&self, id: BulkChangeId) -> Result<Option<BulkChange>> {
+        let row = sqlx::query(
+            "SELECT id, user_id, status, previous, created_at FROM bulk_changes WHERE id = $1",
         )
-        .bind(user)
-        .bind(&call.tool)
-        .bind(&call.target)
-        .bind(call.ok)
-        .bind(millis(call.at))
-        .execute(&self.pool)
+        .bind(id)
+        .fetch_optional(&self.pool)
         .await
         .map_err(db_error)?;
-        Ok(())
+        row.as_ref().map(rows::bulk_change).transpose()
     }
 
-    async fn recent_tool_calls(&self, user: UserId, limit: i64) -> Result<Vec<ToolCallRecord>> {
-        let rows = sqlx::query("SELECT tool, target, ok, at FROM tool_calls WHERE user_id = $1 ORDER BY id DESC LIMIT $2")
-            .bind(user)
-            .bind(limit)
-            .fetch_all(&self.pool)
+    async fn undo_bulk_change(
+        &self,
+        id: BulkChangeId,
+        updates: &[TaskUpdate],
+        actor: UserId,
+        now: OffsetDateTime,
+    ) -> Result<bool> {
+        // Deleting the row first locks it: of two processes undoing the same change, the
+        // second waits, then finds it gone.
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let taken = sqlx::query("DELETE FROM bulk_changes WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
             .await
             .map_err(db_error)?;
-        rows.iter().map(rows::tool_call).collect()
+        if taken.rows_affected() == 0 {
+            return Ok(false);
+        }
+        apply_task_updates(&mut tx, updates, actor, now).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(true)
     }
 
-    async fn insert_tasks(&self, tasks: &[NewTask]) -> Result<Vec<TaskId>> {
-        self.insert_many(tasks).await
-    }
     async fn trash(&self, teams: &[TeamId]) -> Result<Vec<TrashItem>> {
         self.trash_items(teams).await
     }
+
     async fn deleted_task_id(&self, team: TeamId, number: i64) -> Result<Option<TaskId>> {
         sqlx::query_scalar(
             "SELECT id FROM tasks WHERE team_id = $1 AND number = $2 AND deleted_at IS NOT NULL",
@@ -1497,27 +1531,38 @@ impl Store for PgStore {
         .await
         .map_err(db_error)
     }
+
     async fn deleted_doc(&self, id: DocId) -> Result<Option<TrashItem>> {
         self.deleted_doc_item(id).await
     }
+
     async fn restore_task(&self, id: TaskId, now: OffsetDateTime) -> Result<()> {
         self.restore(TrashKind::Task, id, now).await
     }
+
     async fn restore_doc(&self, id: DocId, now: OffsetDateTime) -> Result<()> {
         self.restore(TrashKind::Doc, id, now).await
     }
+
     async fn purge_task(&self, id: TaskId) -> Result<()> {
         self.purge(TrashKind::Task, id).await
     }
+
     async fn purge_doc(&self, id: DocId) -> Result<()> {
         self.purge(TrashKind::Doc, id).await
     }
+
     async fn purge_deleted_before(&self, cutoff: OffsetDateTime) -> Result<u64> {
         self.purge_before(cutoff).await
     }
+
     async fn set_deleted_by(&self, kind: TrashKind, id: i64, user: UserId) -> Result<()> {
         self.mark_deleted_by(kind, id, user).await
     }
+}
+
+#[async_trait]
+impl Jobs for PgStore {
     async fn create_job(
         &self,
         user: UserId,
@@ -1527,12 +1572,15 @@ impl Store for PgStore {
     ) -> Result<JobId> {
         self.new_job(user, kind, input, now).await
     }
+
     async fn job(&self, id: JobId) -> Result<Option<Job>> {
         self.get_job(id).await
     }
+
     async fn jobs(&self, user: UserId, limit: i64) -> Result<Vec<Job>> {
         self.user_jobs(user, limit).await
     }
+
     async fn claim_job(
         &self,
         owner: &str,
@@ -1541,6 +1589,7 @@ impl Store for PgStore {
     ) -> Result<Option<Job>> {
         self.claim(owner, now, stale_before).await
     }
+
     async fn job_progress(
         &self,
         id: JobId,
@@ -1550,6 +1599,7 @@ impl Store for PgStore {
     ) -> Result<bool> {
         self.progress(id, done, total, now).await
     }
+
     async fn finish_job(
         &self,
         id: JobId,
@@ -1560,30 +1610,30 @@ impl Store for PgStore {
     ) -> Result<()> {
         self.finish(id, state, result, error, now).await
     }
+
     async fn cancel_job(&self, id: JobId, now: OffsetDateTime) -> Result<bool> {
         self.cancel(id, now).await
     }
+
     async fn import_chunk(&self, chunk: &ImportChunk, now: OffsetDateTime) -> Result<()> {
         self.write_import_chunk(chunk, now).await
     }
+
     async fn job_errors(&self, id: JobId) -> Result<Vec<(i64, String)>> {
         self.errors_of(id).await
     }
+
     async fn put_job_file(&self, id: JobId, name: &str, content: &[u8]) -> Result<()> {
         self.save_job_file(id, name, content).await
     }
+
     async fn job_file(&self, id: JobId, name: &str) -> Result<Option<Vec<u8>>> {
         self.load_job_file(id, name).await
     }
-    async fn reindex_tasks(&self, after_id: i64, limit: i64) -> Result<Option<i64>> {
-        self.reindex_batch(after_id, limit).await
-    }
-    async fn count_tasks(&self) -> Result<i64> {
-        sqlx::query_scalar("SELECT count(*) FROM tasks WHERE deleted_at IS NULL")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(db_error)
-    }
+}
+
+#[async_trait]
+impl Conversations for PgStore {
     async fn create_conversation(
         &self,
         user: UserId,
@@ -1592,9 +1642,11 @@ impl Store for PgStore {
     ) -> Result<ConversationId> {
         self.new_conversation(user, title, now).await
     }
+
     async fn conversations(&self, user: UserId, limit: i64) -> Result<Vec<Conversation>> {
         self.user_conversations(user, limit).await
     }
+
     async fn conversation_owner(&self, id: ConversationId) -> Result<Option<UserId>> {
         sqlx::query_scalar("SELECT user_id FROM conversations WHERE id = $1")
             .bind(id)
@@ -1602,6 +1654,7 @@ impl Store for PgStore {
             .await
             .map_err(db_error)
     }
+
     async fn append_message(
         &self,
         id: ConversationId,
@@ -1611,6 +1664,7 @@ impl Store for PgStore {
     ) -> Result<i64> {
         self.add_message(id, role, content, now).await
     }
+
     async fn hold_conversation(
         &self,
         id: ConversationId,
@@ -1641,39 +1695,39 @@ impl Store for PgStore {
     async fn messages(&self, id: ConversationId) -> Result<Vec<ChatMessage>> {
         self.conversation_messages(id).await
     }
+}
 
-    async fn create_session(&self, digest: &str, s: &StoredSession) -> Result<()> {
-        sqlx::query("INSERT INTO sessions (digest, user_id, csrf_token, expires_at) VALUES ($1, $2, $3, $4)")
-            .bind(digest)
-            .bind(s.user_id)
-            .bind(&s.csrf_token)
-            .bind(millis(s.expires_at))
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
+#[async_trait]
+impl Activity for PgStore {
+    async fn record_tool_call(&self, user: UserId, call: &ToolCallRecord) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO tool_calls (user_id, tool, target, ok, at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(user)
+        .bind(&call.tool)
+        .bind(&call.target)
+        .bind(call.ok)
+        .bind(millis(call.at))
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
         Ok(())
     }
 
-    async fn session(&self, digest: &str) -> Result<Option<StoredSession>> {
-        let row =
-            sqlx::query("SELECT user_id, csrf_token, expires_at FROM sessions WHERE digest = $1")
-                .bind(digest)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db_error)?;
-        Ok(row.map(|r| StoredSession {
-            user_id: r.get(0),
-            csrf_token: r.get(1),
-            expires_at: rows::from_millis(r.get(2)),
-        }))
-    }
-
-    async fn delete_session(&self, digest: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE digest = $1")
-            .bind(digest)
-            .execute(&self.pool)
+    async fn recent_tool_calls(&self, user: UserId, limit: i64) -> Result<Vec<ToolCallRecord>> {
+        let rows = sqlx::query("SELECT tool, target, ok, at FROM tool_calls WHERE user_id = $1 ORDER BY id DESC LIMIT $2")
+            .bind(user)
+            .bind(limit)
+            .fetch_all(&self.pool)
             .await
             .map_err(db_error)?;
-        Ok(())
+        rows.iter().map(rows::tool_call).collect()
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn close(&self) {
+        self.pool.close().await;
     }
 }

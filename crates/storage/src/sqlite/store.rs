@@ -9,8 +9,8 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 use time::{Date, OffsetDateTime};
 
-use crate::rows::{self, RowExt, date_text, millis};
 use super::{SqliteStore, db_error};
+use crate::rows::{self, RowExt, date_text, millis};
 use crate::search::{self, Search, Tier};
 
 pub(super) const TASK_COLUMNS: &str = "t.id, t.team_id, tm.key AS team_key, t.number, t.title, t.description, \
@@ -149,7 +149,9 @@ pub(super) fn push_ids(b: &mut QueryBuilder<Sqlite>, ids: &[i64]) {
 /// The memberships in rows of a user LEFT JOINed with `memberships ms` and `teams tm`
 /// (`team_id`, `key`, `team_name`, `role`); a user without a team has one row of NULLs.
 fn memberships(rows: &[SqliteRow]) -> Result<Vec<Membership>> {
-    rows.iter().filter_map(|row| membership(row).transpose()).collect()
+    rows.iter()
+        .filter_map(|row| membership(row).transpose())
+        .collect()
 }
 
 /// The membership in one such row, if it has one.
@@ -168,8 +170,7 @@ pub(super) fn membership(row: &impl RowExt) -> Result<Option<Membership>> {
 }
 
 /// A token with its user and the user's memberships, one row per membership.
-pub(super) const TOKEN_HOLDER_SQL: &str =
-    "SELECT pt.user_id, pt.hint, pt.created_at, pt.expires_at, pt.last_used_at, \
+pub(super) const TOKEN_HOLDER_SQL: &str = "SELECT pt.user_id, pt.hint, pt.created_at, pt.expires_at, pt.last_used_at, \
      u.id, u.email, u.name, u.is_admin, u.created_at AS user_created_at, \
      tm.id AS team_id, tm.key, tm.name AS team_name, ms.role \
      FROM personal_tokens pt JOIN users u ON u.id = pt.user_id \
@@ -593,11 +594,7 @@ pub(super) async fn insert_task_in(tx: &mut SqliteConnection, t: &NewTask) -> Re
 }
 
 #[async_trait]
-impl Store for SqliteStore {
-    async fn close(&self) {
-        self.close_pools().await;
-    }
-
+impl Accounts for SqliteStore {
     async fn create_user(&self, u: NewUser) -> Result<User> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (email, name, password_hash, is_admin, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
@@ -832,7 +829,110 @@ impl Store for SqliteStore {
             .map_err(db_error)?;
         rows.iter().map(rows::status).collect()
     }
+}
 
+#[async_trait]
+impl Credentials for SqliteStore {
+    async fn replace_token(&self, user: UserId, digest: &str, info: &TokenInfo) -> Result<()> {
+        // One statement: the old digest is gone in the same instant the new one exists.
+        sqlx::query(
+            "INSERT INTO personal_tokens (user_id, digest, hint, created_at, expires_at, last_used_at) VALUES (?, ?, ?, ?, ?, NULL) \
+             ON CONFLICT (user_id) DO UPDATE SET digest = excluded.digest, hint = excluded.hint, created_at = excluded.created_at, \
+             expires_at = excluded.expires_at, last_used_at = NULL",
+        )
+        .bind(user)
+        .bind(digest)
+        .bind(&info.hint)
+        .bind(millis(info.created_at))
+        .bind(millis(info.expires_at))
+        .execute(&self.writer)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn token_by_digest(&self, digest: &str) -> Result<Option<StoredToken>> {
+        // A fresh read transaction sees the replacement committed before it: the old token fails at once.
+        let row = sqlx::query("SELECT user_id, hint, created_at, expires_at, last_used_at FROM personal_tokens WHERE digest = ?")
+            .bind(digest)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(db_error)?;
+        row.map(|r| {
+            Ok(StoredToken {
+                user_id: r.get("user_id"),
+                info: rows::token_info(&r)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn token_holder(
+        &self,
+        digest: &str,
+    ) -> Result<Option<(StoredToken, User, Vec<Membership>)>> {
+        self.sync_reads.token_holder(digest)
+    }
+
+    async fn token_info(&self, user: UserId) -> Result<Option<TokenInfo>> {
+        let row = sqlx::query("SELECT hint, created_at, expires_at, last_used_at FROM personal_tokens WHERE user_id = ?")
+            .bind(user)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(db_error)?;
+        row.as_ref().map(rows::token_info).transpose()
+    }
+
+    async fn touch_token(&self, digest: &str, now: OffsetDateTime) -> Result<()> {
+        sqlx::query("UPDATE personal_tokens SET last_used_at = ? WHERE digest = ?")
+            .bind(millis(now))
+            .bind(digest)
+            .execute(&self.writer)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn create_session(&self, digest: &str, s: &StoredSession) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (digest, user_id, csrf_token, expires_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(digest)
+        .bind(s.user_id)
+        .bind(&s.csrf_token)
+        .bind(millis(s.expires_at))
+        .execute(&self.writer)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn session(&self, digest: &str) -> Result<Option<StoredSession>> {
+        let row =
+            sqlx::query("SELECT user_id, csrf_token, expires_at FROM sessions WHERE digest = ?")
+                .bind(digest)
+                .fetch_optional(&self.reader)
+                .await
+                .map_err(db_error)?;
+        Ok(row.map(|r| StoredSession {
+            user_id: r.get(0),
+            csrf_token: r.get(1),
+            expires_at: rows::from_millis(r.get(2)),
+        }))
+    }
+
+    async fn delete_session(&self, digest: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE digest = ?")
+            .bind(digest)
+            .execute(&self.writer)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Tasks for SqliteStore {
     async fn insert_task(&self, t: NewTask) -> Result<Task> {
         // Through the group-commit queue: concurrent inserts share one durable commit.
         let (reply, answer) = tokio::sync::oneshot::channel();
@@ -875,69 +975,6 @@ impl Store for SqliteStore {
             apply_task_update(&mut tx, u, actor, now).await?;
         }
         tx.commit().await.map_err(db_error)
-    }
-
-    async fn update_tasks_keeping_undo(
-        &self,
-        updates: &[TaskUpdate],
-        change: &BulkChange,
-        forget_before: OffsetDateTime,
-    ) -> Result<BulkChangeId> {
-        let mut tx = self.writer.begin().await.map_err(db_error)?;
-        for u in updates {
-            apply_task_update(&mut tx, u, change.user_id, change.created_at).await?;
-        }
-        sqlx::query("DELETE FROM bulk_changes WHERE created_at < ?")
-            .bind(millis(forget_before))
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        let id = sqlx::query_scalar(
-            "INSERT INTO bulk_changes (user_id, status, previous, created_at) VALUES (?, ?, ?, ?) RETURNING id",
-        )
-        .bind(change.user_id)
-        .bind(&change.status)
-        .bind(rows::previous_to_json(&change.previous))
-        .bind(millis(change.created_at))
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
-        Ok(id)
-    }
-
-    async fn bulk_change(&self, id: BulkChangeId) -> Result<Option<BulkChange>> {
-        let row = sqlx::query(
-            "SELECT id, user_id, status, previous, created_at FROM bulk_changes WHERE id = ?",
-        )
-        .bind(id)
-        .fetch_optional(&self.reader)
-        .await
-        .map_err(db_error)?;
-        row.as_ref().map(rows::bulk_change).transpose()
-    }
-
-    async fn undo_bulk_change(
-        &self,
-        id: BulkChangeId,
-        updates: &[TaskUpdate],
-        actor: UserId,
-        now: OffsetDateTime,
-    ) -> Result<bool> {
-        let mut tx = self.writer.begin().await.map_err(db_error)?;
-        let taken = sqlx::query("DELETE FROM bulk_changes WHERE id = ?")
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        if taken.rows_affected() == 0 {
-            return Ok(false);
-        }
-        for u in updates {
-            apply_task_update(&mut tx, u, actor, now).await?;
-        }
-        tx.commit().await.map_err(db_error)?;
-        Ok(true)
     }
 
     async fn delete_task(&self, id: TaskId, now: OffsetDateTime) -> Result<()> {
@@ -1012,6 +1049,21 @@ impl Store for SqliteStore {
         Ok(tasks.into_iter().zip(keys).collect())
     }
 
+    async fn insert_tasks(&self, tasks: &[NewTask]) -> Result<Vec<TaskId>> {
+        self.insert_many(tasks).await
+    }
+
+    async fn reindex_tasks(&self, after_id: i64, limit: i64) -> Result<Option<i64>> {
+        self.reindex_batch(after_id, limit).await
+    }
+
+    async fn count_tasks(&self) -> Result<i64> {
+        self.live_task_count().await
+    }
+}
+
+#[async_trait]
+impl Planning for SqliteStore {
     async fn labels(&self, teams: &[TeamId]) -> Result<Vec<Label>> {
         let mut b = QueryBuilder::<Sqlite>::new(
             "SELECT id, team_id, name, color FROM labels WHERE team_id IS NULL",
@@ -1298,7 +1350,10 @@ impl Store for SqliteStore {
         b.build().execute(&self.writer).await.map_err(db_error)?;
         Ok(())
     }
+}
 
+#[async_trait]
+impl Content for SqliteStore {
     async fn create_comment(
         &self,
         task: TaskId,
@@ -1483,99 +1538,77 @@ impl Store for SqliteStore {
             })
             .collect()
     }
+}
 
-    async fn replace_token(&self, user: UserId, digest: &str, info: &TokenInfo) -> Result<()> {
-        // One statement: the old digest is gone in the same instant the new one exists.
-        sqlx::query(
-            "INSERT INTO personal_tokens (user_id, digest, hint, created_at, expires_at, last_used_at) VALUES (?, ?, ?, ?, ?, NULL) \
-             ON CONFLICT (user_id) DO UPDATE SET digest = excluded.digest, hint = excluded.hint, created_at = excluded.created_at, \
-             expires_at = excluded.expires_at, last_used_at = NULL",
+#[async_trait]
+impl Trash for SqliteStore {
+    async fn update_tasks_keeping_undo(
+        &self,
+        updates: &[TaskUpdate],
+        change: &BulkChange,
+        forget_before: OffsetDateTime,
+    ) -> Result<BulkChangeId> {
+        let mut tx = self.writer.begin().await.map_err(db_error)?;
+        for u in updates {
+            apply_task_update(&mut tx, u, change.user_id, change.created_at).await?;
+        }
+        sqlx::query("DELETE FROM bulk_changes WHERE created_at < ?")
+            .bind(millis(forget_before))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        let id = sqlx::query_scalar(
+            "INSERT INTO bulk_changes (user_id, status, previous, created_at) VALUES (?, ?, ?, ?) RETURNING id",
         )
-        .bind(user)
-        .bind(digest)
-        .bind(&info.hint)
-        .bind(millis(info.created_at))
-        .bind(millis(info.expires_at))
-        .execute(&self.writer)
+        .bind(change.user_id)
+        .bind(&change.status)
+        .bind(rows::previous_to_json(&change.previous))
+        .bind(millis(change.created_at))
+        .fetch_one(&mut *tx)
         .await
         .map_err(db_error)?;
-        Ok(())
+        tx.commit().await.map_err(db_error)?;
+        Ok(id)
     }
 
-    async fn token_by_digest(&self, digest: &str) -> Result<Option<StoredToken>> {
-        // A fresh read transaction sees the replacement committed before it: the old token fails at once.
-        let row = sqlx::query("SELECT user_id, hint, created_at, expires_at, last_used_at FROM personal_tokens WHERE digest = ?")
-            .bind(digest)
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(db_error)?;
-        row.map(|r| {
-            Ok(StoredToken {
-                user_id: r.get("user_id"),
-                info: rows::token_info(&r)?,
-            })
-        })
-        .transpose()
+    async fn bulk_change(&self, id: BulkChangeId) -> Result<Option<BulkChange>> {
+        let row = sqlx::query(
+            "SELECT id, user_id, status, previous, created_at FROM bulk_changes WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(db_error)?;
+        row.as_ref().map(rows::bulk_change).transpose()
     }
 
-    async fn token_holder(
+    async fn undo_bulk_change(
         &self,
-        digest: &str,
-    ) -> Result<Option<(StoredToken, User, Vec<Membership>)>> {
-        self.sync_reads.token_holder(digest)
-    }
-
-    async fn token_info(&self, user: UserId) -> Result<Option<TokenInfo>> {
-        let row = sqlx::query("SELECT hint, created_at, expires_at, last_used_at FROM personal_tokens WHERE user_id = ?")
-            .bind(user)
-            .fetch_optional(&self.reader)
+        id: BulkChangeId,
+        updates: &[TaskUpdate],
+        actor: UserId,
+        now: OffsetDateTime,
+    ) -> Result<bool> {
+        let mut tx = self.writer.begin().await.map_err(db_error)?;
+        let taken = sqlx::query("DELETE FROM bulk_changes WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
             .await
             .map_err(db_error)?;
-        row.as_ref().map(rows::token_info).transpose()
+        if taken.rows_affected() == 0 {
+            return Ok(false);
+        }
+        for u in updates {
+            apply_task_update(&mut tx, u, actor, now).await?;
+        }
+        tx.commit().await.map_err(db_error)?;
+        Ok(true)
     }
 
-    async fn touch_token(&self, digest: &str, now: OffsetDateTime) -> Result<()> {
-        sqlx::query("UPDATE personal_tokens SET last_used_at = ? WHERE digest = ?")
-            .bind(millis(now))
-            .bind(digest)
-            .execute(&self.writer)
-            .await
-            .map_err(db_error)?;
-        Ok(())
-    }
-
-    async fn record_tool_call(&self, user: UserId, call: &ToolCallRecord) -> Result<()> {
-        self.activity
-            .send(super::batch::Activity::Record(user, call.clone()))
-            .await
-            .map_err(|_| Error::Internal("the store is closed".into()))
-    }
-
-    async fn recent_tool_calls(&self, user: UserId, limit: i64) -> Result<Vec<ToolCallRecord>> {
-        self.flush_activity().await;
-        let rows = sqlx::query("SELECT tool, target, ok, at FROM tool_calls WHERE user_id = ? ORDER BY id DESC LIMIT ?")
-            .bind(user)
-            .bind(limit)
-            .fetch_all(&self.reader)
-            .await
-            .map_err(db_error)?;
-        Ok(rows
-            .iter()
-            .map(|r| ToolCallRecord {
-                tool: r.get(0),
-                target: r.get(1),
-                ok: r.get::<i64, _>(2) != 0,
-                at: rows::from_millis(r.get(3)),
-            })
-            .collect())
-    }
-
-    async fn insert_tasks(&self, tasks: &[NewTask]) -> Result<Vec<TaskId>> {
-        self.insert_many(tasks).await
-    }
     async fn trash(&self, teams: &[TeamId]) -> Result<Vec<TrashItem>> {
         self.trash_items(teams).await
     }
+
     async fn deleted_task_id(&self, team: TeamId, number: i64) -> Result<Option<TaskId>> {
         sqlx::query_scalar(
             "SELECT id FROM tasks WHERE team_id = ? AND number = ? AND deleted_at IS NOT NULL",
@@ -1586,27 +1619,38 @@ impl Store for SqliteStore {
         .await
         .map_err(db_error)
     }
+
     async fn deleted_doc(&self, id: DocId) -> Result<Option<TrashItem>> {
         self.deleted_doc_item(id).await
     }
+
     async fn restore_task(&self, id: TaskId, now: OffsetDateTime) -> Result<()> {
         self.restore(TrashKind::Task, id, now).await
     }
+
     async fn restore_doc(&self, id: DocId, now: OffsetDateTime) -> Result<()> {
         self.restore(TrashKind::Doc, id, now).await
     }
+
     async fn purge_task(&self, id: TaskId) -> Result<()> {
         self.purge(TrashKind::Task, id).await
     }
+
     async fn purge_doc(&self, id: DocId) -> Result<()> {
         self.purge(TrashKind::Doc, id).await
     }
+
     async fn purge_deleted_before(&self, cutoff: OffsetDateTime) -> Result<u64> {
         self.purge_before(cutoff).await
     }
+
     async fn set_deleted_by(&self, kind: TrashKind, id: i64, user: UserId) -> Result<()> {
         self.mark_deleted_by(kind, id, user).await
     }
+}
+
+#[async_trait]
+impl Jobs for SqliteStore {
     async fn create_job(
         &self,
         user: UserId,
@@ -1616,12 +1660,15 @@ impl Store for SqliteStore {
     ) -> Result<JobId> {
         self.new_job(user, kind, input, now).await
     }
+
     async fn job(&self, id: JobId) -> Result<Option<Job>> {
         self.get_job(id).await
     }
+
     async fn jobs(&self, user: UserId, limit: i64) -> Result<Vec<Job>> {
         self.user_jobs(user, limit).await
     }
+
     async fn claim_job(
         &self,
         owner: &str,
@@ -1630,6 +1677,7 @@ impl Store for SqliteStore {
     ) -> Result<Option<Job>> {
         self.claim(owner, now, stale_before).await
     }
+
     async fn job_progress(
         &self,
         id: JobId,
@@ -1639,6 +1687,7 @@ impl Store for SqliteStore {
     ) -> Result<bool> {
         self.progress(id, done, total, now).await
     }
+
     async fn finish_job(
         &self,
         id: JobId,
@@ -1649,27 +1698,30 @@ impl Store for SqliteStore {
     ) -> Result<()> {
         self.finish(id, state, result, error, now).await
     }
+
     async fn cancel_job(&self, id: JobId, now: OffsetDateTime) -> Result<bool> {
         self.cancel(id, now).await
     }
+
     async fn import_chunk(&self, chunk: &ImportChunk, now: OffsetDateTime) -> Result<()> {
         self.write_import_chunk(chunk, now).await
     }
+
     async fn job_errors(&self, id: JobId) -> Result<Vec<(i64, String)>> {
         self.errors_of(id).await
     }
+
     async fn put_job_file(&self, id: JobId, name: &str, content: &[u8]) -> Result<()> {
         self.save_job_file(id, name, content).await
     }
+
     async fn job_file(&self, id: JobId, name: &str) -> Result<Option<Vec<u8>>> {
         self.load_job_file(id, name).await
     }
-    async fn reindex_tasks(&self, after_id: i64, limit: i64) -> Result<Option<i64>> {
-        self.reindex_batch(after_id, limit).await
-    }
-    async fn count_tasks(&self) -> Result<i64> {
-        self.live_task_count().await
-    }
+}
+
+#[async_trait]
+impl Conversations for SqliteStore {
     async fn create_conversation(
         &self,
         user: UserId,
@@ -1678,12 +1730,15 @@ impl Store for SqliteStore {
     ) -> Result<ConversationId> {
         self.new_conversation(user, title, now).await
     }
+
     async fn conversations(&self, user: UserId, limit: i64) -> Result<Vec<Conversation>> {
         self.user_conversations(user, limit).await
     }
+
     async fn conversation_owner(&self, id: ConversationId) -> Result<Option<UserId>> {
         self.owner_of_conversation(id).await
     }
+
     async fn append_message(
         &self,
         id: ConversationId,
@@ -1693,6 +1748,7 @@ impl Store for SqliteStore {
     ) -> Result<i64> {
         self.add_message(id, role, content, now).await
     }
+
     async fn hold_conversation(
         &self,
         id: ConversationId,
@@ -1723,42 +1779,41 @@ impl Store for SqliteStore {
     async fn messages(&self, id: ConversationId) -> Result<Vec<ChatMessage>> {
         self.conversation_messages(id).await
     }
+}
 
-    async fn create_session(&self, digest: &str, s: &StoredSession) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO sessions (digest, user_id, csrf_token, expires_at) VALUES (?, ?, ?, ?)",
-        )
-        .bind(digest)
-        .bind(s.user_id)
-        .bind(&s.csrf_token)
-        .bind(millis(s.expires_at))
-        .execute(&self.writer)
-        .await
-        .map_err(db_error)?;
-        Ok(())
+#[async_trait]
+impl Activity for SqliteStore {
+    async fn record_tool_call(&self, user: UserId, call: &ToolCallRecord) -> Result<()> {
+        self.activity
+            .send(super::batch::Activity::Record(user, call.clone()))
+            .await
+            .map_err(|_| Error::Internal("the store is closed".into()))
     }
 
-    async fn session(&self, digest: &str) -> Result<Option<StoredSession>> {
-        let row =
-            sqlx::query("SELECT user_id, csrf_token, expires_at FROM sessions WHERE digest = ?")
-                .bind(digest)
-                .fetch_optional(&self.reader)
-                .await
-                .map_err(db_error)?;
-        Ok(row.map(|r| StoredSession {
-            user_id: r.get(0),
-            csrf_token: r.get(1),
-            expires_at: rows::from_millis(r.get(2)),
-        }))
-    }
-
-    async fn delete_session(&self, digest: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE digest = ?")
-            .bind(digest)
-            .execute(&self.writer)
+    async fn recent_tool_calls(&self, user: UserId, limit: i64) -> Result<Vec<ToolCallRecord>> {
+        self.flush_activity().await;
+        let rows = sqlx::query("SELECT tool, target, ok, at FROM tool_calls WHERE user_id = ? ORDER BY id DESC LIMIT ?")
+            .bind(user)
+            .bind(limit)
+            .fetch_all(&self.reader)
             .await
             .map_err(db_error)?;
-        Ok(())
+        Ok(rows
+            .iter()
+            .map(|r| ToolCallRecord {
+                tool: r.get(0),
+                target: r.get(1),
+                ok: r.get::<i64, _>(2) != 0,
+                at: rows::from_millis(r.get(3)),
+            })
+            .collect())
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn close(&self) {
+        self.close_pools().await;
     }
 }
 

@@ -19,7 +19,8 @@ use orgn_domain::{Error, Result};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use crate::rows::{self, NamedRow, RowExt};
-use super::store::{TASK_COLUMNS, TASK_JOINS, TOKEN_HOLDER_SQL, membership};
+use super::store::{TASK_COLUMNS, TASK_JOINS, TOKEN_HOLDER_SQL};
+use crate::sql::accounts::membership;
 use super::{BUSY_TIMEOUT, CONNECTION_PRAGMAS};
 
 /// Connections kept open between reads; more are opened when reads overlap, and closed

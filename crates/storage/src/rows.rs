@@ -45,6 +45,7 @@ pub trait RowExt {
     fn opt_text(&self, col: &str) -> Result<Option<String>>;
     fn flag(&self, col: &str) -> Result<bool>;
     fn opt_float(&self, col: &str) -> Result<Option<f64>>;
+    fn bytes(&self, col: &str) -> Result<Vec<u8>>;
 }
 
 fn column_error(col: &str, e: sqlx::Error) -> Error {
@@ -71,6 +72,9 @@ macro_rules! sqlx_row_ext {
                 self.try_get(col).map_err(|e| column_error(col, e))
             }
             fn opt_float(&self, col: &str) -> Result<Option<f64>> {
+                self.try_get(col).map_err(|e| column_error(col, e))
+            }
+            fn bytes(&self, col: &str) -> Result<Vec<u8>> {
                 self.try_get(col).map_err(|e| column_error(col, e))
             }
         }
@@ -118,6 +122,9 @@ impl RowExt for NamedRow<'_> {
         self.get(col)
     }
     fn opt_float(&self, col: &str) -> Result<Option<f64>> {
+        self.get(col)
+    }
+    fn bytes(&self, col: &str) -> Result<Vec<u8>> {
         self.get(col)
     }
 }

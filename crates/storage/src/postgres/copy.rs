@@ -77,7 +77,10 @@ pub const TABLES: &[(&str, &str)] = &[
     ),
     ("job_errors", "job_id row_number message:t"),
     ("job_files", "job_id name:t content:x"),
-    ("conversations", "id user_id title:t created_at updated_at busy_until"),
+    (
+        "conversations",
+        "id user_id title:t created_at updated_at busy_until",
+    ),
     (
         "conversation_messages",
         "id conversation_id role:t content:t at",

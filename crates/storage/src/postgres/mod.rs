@@ -183,6 +183,9 @@ pub async fn drop_database(url: &str, name: &str) -> Result<(), Error> {
     Ok(())
 }
 
+impl crate::sql::PointReads for PgBackend {}
+impl crate::sql::ActivityLog for PgBackend {}
+
 crate::sql::sqlx_conn!(sqlx::PgConnection, sqlx::Postgres, sqlx::postgres::PgRow);
 
 #[async_trait::async_trait]
@@ -202,6 +205,8 @@ impl Backend for PgBackend {
     async fn commit(tx: Self::Tx) -> Result<(), Error> {
         tx.commit().await.map_err(db_error)
     }
+    const CLAIM_LOCK: &'static str = " FOR UPDATE SKIP LOCKED";
+    const ROW_LOCK: &'static str = " FOR UPDATE";
     async fn close(&self) {
         self.pool.close().await;
     }

@@ -56,7 +56,9 @@ impl<B: Backend> Accounts for SqlStore<B> {
             )
             .await
             .map_err(|e| {
-                conflict_as(e, || format!("a user with email {} already exists", u.email))
+                conflict_as(e, || {
+                    format!("a user with email {} already exists", u.email)
+                })
             })?
             .int("id")?;
         self.user(id)
@@ -119,10 +121,11 @@ impl<B: Backend> Accounts for SqlStore<B> {
         now: OffsetDateTime,
     ) -> Result<Team> {
         let mut tx = self.begin().await?;
-        let insert = Sql::new("INSERT INTO teams (key, name, created_at) VALUES ($1, $2, $3) RETURNING id")
-            .arg(key)
-            .arg(name)
-            .arg(now);
+        let insert =
+            Sql::new("INSERT INTO teams (key, name, created_at) VALUES ($1, $2, $3) RETURNING id")
+                .arg(key)
+                .arg(name)
+                .arg(now);
         let id = tx
             .one(insert)
             .await

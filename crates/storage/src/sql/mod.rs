@@ -21,6 +21,11 @@
 //! [`SqlStore`]`<B>`: `SqliteStore` and `PgStore` are that type on each backend.
 
 pub(crate) mod accounts;
+mod activity;
+mod conversations;
+pub(crate) mod credentials;
+mod jobs;
+mod planning;
 
 use std::ops::{Deref, DerefMut};
 
@@ -188,7 +193,9 @@ pub(crate) trait Conn: Send {
 macro_rules! sqlx_conn {
     ($conn:ty, $db:ty, $row:ty) => {
         /// A sqlx query of `q` with its arguments bound.
-        fn query(q: &crate::sql::Sql) -> sqlx::query::Query<'static, $db, <$db as sqlx::Database>::Arguments> {
+        fn query(
+            q: &crate::sql::Sql,
+        ) -> sqlx::query::Query<'static, $db, <$db as sqlx::Database>::Arguments> {
             let mut query = sqlx::query::<$db>(sqlx::AssertSqlSafe(q.text.clone()));
             for arg in &q.args {
                 query = match arg {
@@ -210,10 +217,7 @@ macro_rules! sqlx_conn {
                     .await
                     .map_err(crate::sql::db_error)
             }
-            async fn optional(
-                &mut self,
-                q: crate::sql::Sql,
-            ) -> orgn_domain::Result<Option<$row>> {
+            async fn optional(&mut self, q: crate::sql::Sql) -> orgn_domain::Result<Option<$row>> {
                 query(&q)
                     .fetch_optional(&mut *self)
                     .await
@@ -245,6 +249,66 @@ pub(crate) trait Backend: Send + Sync + 'static {
     async fn commit(tx: Self::Tx) -> Result<()>;
     /// Finishes pending writes and closes the connections.
     async fn close(&self);
+
+    /// What the job claim's subquery adds to lock the row it picks (PostgreSQL's
+    /// `FOR UPDATE SKIP LOCKED`; nothing on SQLite, whose single writer serializes).
+    const CLAIM_LOCK: &'static str;
+    /// What a read inside a write transaction adds to lock its row until the commit.
+    const ROW_LOCK: &'static str;
+}
+
+/// The reads of every request, which SQLite answers on rusqlite, on the caller's thread
+/// (`sqlite/sync_reads.rs`); the defaults are the shared SQL.
+#[async_trait]
+pub(crate) trait PointReads: Backend {
+    /// A token with its user and the user's memberships, in one query.
+    async fn token_holder(
+        &self,
+        digest: &str,
+    ) -> Result<
+        Option<(
+            orgn_domain::store::StoredToken,
+            orgn_domain::model::User,
+            Vec<orgn_domain::model::Membership>,
+        )>,
+    > {
+        let sql = Sql::new(credentials::TOKEN_HOLDER_SQL).arg(digest);
+        credentials::token_holder(&self.reader().await?.rows(sql).await?)
+    }
+}
+
+/// How the MCP activity log is written; the defaults write each call at once.
+#[async_trait]
+pub(crate) trait ActivityLog: Backend {
+    async fn record_tool_call(
+        &self,
+        user: orgn_domain::model::UserId,
+        call: &orgn_domain::model::ToolCallRecord,
+    ) -> Result<()> {
+        let sql = Sql::new(
+            "INSERT INTO tool_calls (user_id, tool, target, ok, at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .arg(user)
+        .arg(&call.tool)
+        .arg(&call.target)
+        .arg(call.ok)
+        .arg(call.at);
+        self.writer().await?.execute(sql).await?;
+        Ok(())
+    }
+
+    /// Writes what is still queued, before the log is read.
+    async fn flush_activity(&self) {}
+}
+
+/// Many tasks in a few statements, inside the caller's transaction (each numbered and
+/// recorded as one insert is): multi-row `INSERT`s on SQLite, `unnest` arrays on PostgreSQL.
+#[async_trait]
+pub(crate) trait BulkInsert: Backend {
+    async fn insert_bulk(
+        tx: &mut Self::Conn,
+        tasks: &[orgn_domain::store::NewTask],
+    ) -> Result<Vec<orgn_domain::model::TaskId>>;
 }
 
 /// A store on backend `B`; see `SqliteStore` and `PgStore`.

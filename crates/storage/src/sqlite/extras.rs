@@ -1,43 +1,23 @@
 //! The Trash, bulk inserts, background jobs and Ask Orgn conversations on SQLite.
 //! `Store` methods in store.rs delegate here, to keep each file about one thing.
 
+use orgn_domain::Result;
 use orgn_domain::model::*;
 use orgn_domain::store::*;
-use orgn_domain::{Error, Result};
+
+use super::SqliteBackend;
+use crate::sql::BulkInsert;
 use sqlx::{QueryBuilder, Row, Sqlite};
 use time::OffsetDateTime;
 
-use crate::rows::{from_millis, millis, opt_from_millis};
 use super::store::{adjust_progress, push_ids};
 use super::{SqliteStore, db_error};
-
-fn job(row: &sqlx::sqlite::SqliteRow) -> Result<Job> {
-    let kind: String = row.get("kind");
-    let state: String = row.get("state");
-    Ok(Job {
-        id: row.get("id"),
-        user_id: row.get("user_id"),
-        kind: JobKind::parse(&kind)
-            .ok_or_else(|| Error::Internal(format!("unknown job kind {kind}")))?,
-        state: JobState::parse(&state)
-            .ok_or_else(|| Error::Internal(format!("unknown job state {state}")))?,
-        input: row.get("input"),
-        done: row.get("done"),
-        total: row.get("total"),
-        result: row.get("result"),
-        error: row.get("error"),
-        created_at: from_millis(row.get("created_at")),
-        started_at: opt_from_millis(row.get("started_at")),
-        finished_at: opt_from_millis(row.get("finished_at")),
-    })
-}
-
-const JOB_COLUMNS: &str = "id, user_id, kind, state, input, done, total, result, error, created_at, started_at, finished_at";
+use crate::rows::{from_millis, millis};
 
 impl SqliteStore {
     pub(super) async fn insert_many(&self, tasks: &[NewTask]) -> Result<Vec<TaskId>> {
         let mut tx = self.writer.begin().await.map_err(db_error)?;
-        let ids = super::bulk::insert_bulk(&mut tx, tasks).await?;
+        let ids = SqliteBackend::insert_bulk(&mut tx, tasks).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(ids)
     }
@@ -183,183 +163,6 @@ impl SqliteStore {
 
     // --- Jobs ----------------------------------------------------------------------------
 
-    pub(super) async fn new_job(
-        &self,
-        user: UserId,
-        kind: JobKind,
-        input: &str,
-        now: OffsetDateTime,
-    ) -> Result<JobId> {
-        sqlx::query_scalar("INSERT INTO jobs (user_id, kind, state, input, created_at) VALUES (?, ?, 'queued', ?, ?) RETURNING id")
-            .bind(user)
-            .bind(kind.as_str())
-            .bind(input)
-            .bind(millis(now))
-            .fetch_one(&self.writer)
-            .await
-            .map_err(db_error)
-    }
-
-    pub(super) async fn get_job(&self, id: JobId) -> Result<Option<Job>> {
-        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(db_error)?;
-        row.as_ref().map(job).transpose()
-    }
-
-    pub(super) async fn user_jobs(&self, user: UserId, limit: i64) -> Result<Vec<Job>> {
-        let sql =
-            format!("SELECT {JOB_COLUMNS} FROM jobs WHERE user_id = ? ORDER BY id DESC LIMIT ?");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(user)
-            .bind(limit)
-            .fetch_all(&self.reader)
-            .await
-            .map_err(db_error)?;
-        rows.iter().map(job).collect()
-    }
-
-    pub(super) async fn claim(
-        &self,
-        owner: &str,
-        now: OffsetDateTime,
-        stale_before: OffsetDateTime,
-    ) -> Result<Option<Job>> {
-        // One statement on the single writer: two workers can never take the same job.
-        let sql = format!(
-            "UPDATE jobs SET state = 'running', owner = ?1, heartbeat_at = ?2, started_at = coalesce(started_at, ?2) \
-             WHERE id = (SELECT id FROM jobs WHERE state = 'queued' OR (state = 'running' AND heartbeat_at < ?3) ORDER BY id LIMIT 1) \
-             RETURNING {JOB_COLUMNS}"
-        );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(owner)
-            .bind(millis(now))
-            .bind(millis(stale_before))
-            .fetch_optional(&self.writer)
-            .await
-            .map_err(db_error)?;
-        row.as_ref().map(job).transpose()
-    }
-
-    pub(super) async fn progress(
-        &self,
-        id: JobId,
-        done: i64,
-        total: i64,
-        now: OffsetDateTime,
-    ) -> Result<bool> {
-        let updated = sqlx::query("UPDATE jobs SET done = ?, total = ?, heartbeat_at = ? WHERE id = ? AND state = 'running'")
-            .bind(done)
-            .bind(total)
-            .bind(millis(now))
-            .bind(id)
-            .execute(&self.writer)
-            .await
-            .map_err(db_error)?;
-        Ok(updated.rows_affected() == 1)
-    }
-
-    pub(super) async fn finish(
-        &self,
-        id: JobId,
-        state: JobState,
-        result: Option<&str>,
-        error: Option<&str>,
-        now: OffsetDateTime,
-    ) -> Result<()> {
-        sqlx::query("UPDATE jobs SET state = ?, result = ?, error = ?, finished_at = ?, owner = NULL WHERE id = ? AND state IN ('queued', 'running')")
-            .bind(state.as_str())
-            .bind(result)
-            .bind(error)
-            .bind(millis(now))
-            .bind(id)
-            .execute(&self.writer)
-            .await
-            .map_err(db_error)?;
-        Ok(())
-    }
-
-    pub(super) async fn cancel(&self, id: JobId, now: OffsetDateTime) -> Result<bool> {
-        let updated = sqlx::query("UPDATE jobs SET state = 'canceled', finished_at = ?, owner = NULL WHERE id = ? AND state IN ('queued', 'running')")
-            .bind(millis(now))
-            .bind(id)
-            .execute(&self.writer)
-            .await
-            .map_err(db_error)?;
-        Ok(updated.rows_affected() == 1)
-    }
-
-    pub(super) async fn write_import_chunk(
-        &self,
-        chunk: &ImportChunk,
-        now: OffsetDateTime,
-    ) -> Result<()> {
-        let mut tx = self.writer.begin().await.map_err(db_error)?;
-        // Checked inside the transaction: a canceled job writes nothing more.
-        let state: Option<String> = sqlx::query_scalar("SELECT state FROM jobs WHERE id = ?")
-            .bind(chunk.job)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        if state.as_deref() != Some("running") {
-            return Err(Error::Conflict("the job is no longer running".into()));
-        }
-        super::bulk::insert_bulk(&mut tx, &chunk.tasks).await?;
-        for (row, message) in &chunk.errors {
-            sqlx::query(
-                "INSERT OR REPLACE INTO job_errors (job_id, row_number, message) VALUES (?, ?, ?)",
-            )
-            .bind(chunk.job)
-            .bind(row)
-            .bind(message)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        }
-        sqlx::query("UPDATE jobs SET done = ?, heartbeat_at = ? WHERE id = ?")
-            .bind(chunk.done)
-            .bind(millis(now))
-            .bind(chunk.job)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)
-    }
-
-    pub(super) async fn errors_of(&self, id: JobId) -> Result<Vec<(i64, String)>> {
-        let rows = sqlx::query(
-            "SELECT row_number, message FROM job_errors WHERE job_id = ? ORDER BY row_number",
-        )
-        .bind(id)
-        .fetch_all(&self.reader)
-        .await
-        .map_err(db_error)?;
-        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
-    }
-
-    pub(super) async fn save_job_file(&self, id: JobId, name: &str, content: &[u8]) -> Result<()> {
-        sqlx::query("INSERT OR REPLACE INTO job_files (job_id, name, content) VALUES (?, ?, ?)")
-            .bind(id)
-            .bind(name)
-            .bind(content)
-            .execute(&self.writer)
-            .await
-            .map_err(db_error)?;
-        Ok(())
-    }
-
-    pub(super) async fn load_job_file(&self, id: JobId, name: &str) -> Result<Option<Vec<u8>>> {
-        sqlx::query_scalar("SELECT content FROM job_files WHERE job_id = ? AND name = ?")
-            .bind(id)
-            .bind(name)
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(db_error)
-    }
-
     pub(super) async fn reindex_batch(&self, after_id: i64, limit: i64) -> Result<Option<i64>> {
         let mut tx = self.writer.begin().await.map_err(db_error)?;
         let ids: Vec<i64> = sqlx::query_scalar(
@@ -392,104 +195,14 @@ impl SqliteStore {
     }
 
     // --- Conversations -------------------------------------------------------------------
-
-    pub(super) async fn new_conversation(
-        &self,
-        user: UserId,
-        title: &str,
-        now: OffsetDateTime,
-    ) -> Result<ConversationId> {
-        sqlx::query_scalar("INSERT INTO conversations (user_id, title, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id")
-            .bind(user)
-            .bind(title)
-            .bind(millis(now))
-            .bind(millis(now))
-            .fetch_one(&self.writer)
-            .await
-            .map_err(db_error)
-    }
-
-    pub(super) async fn user_conversations(
-        &self,
-        user: UserId,
-        limit: i64,
-    ) -> Result<Vec<Conversation>> {
-        let rows = sqlx::query("SELECT id, title, updated_at FROM conversations WHERE user_id = ? ORDER BY updated_at DESC, id DESC LIMIT ?")
-            .bind(user)
-            .bind(limit)
-            .fetch_all(&self.reader)
-            .await
-            .map_err(db_error)?;
-        Ok(rows
-            .iter()
-            .map(|r| Conversation {
-                id: r.get(0),
-                title: r.get(1),
-                updated_at: from_millis(r.get(2)),
-            })
-            .collect())
-    }
-
-    pub(super) async fn owner_of_conversation(&self, id: ConversationId) -> Result<Option<UserId>> {
-        sqlx::query_scalar("SELECT user_id FROM conversations WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(db_error)
-    }
-
-    pub(super) async fn add_message(
-        &self,
-        id: ConversationId,
-        role: ChatRole,
-        content: &str,
-        now: OffsetDateTime,
-    ) -> Result<i64> {
-        let mut tx = self.writer.begin().await.map_err(db_error)?;
-        let message: i64 = sqlx::query_scalar("INSERT INTO conversation_messages (conversation_id, role, content, at) VALUES (?, ?, ?, ?) RETURNING id")
-            .bind(id)
-            .bind(role.as_str())
-            .bind(content)
-            .bind(millis(now))
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        sqlx::query("UPDATE conversations SET updated_at = ? WHERE id = ?")
-            .bind(millis(now))
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
-        Ok(message)
-    }
-
-    pub(super) async fn conversation_messages(
-        &self,
-        id: ConversationId,
-    ) -> Result<Vec<ChatMessage>> {
-        let rows = sqlx::query("SELECT id, role, content, at FROM conversation_messages WHERE conversation_id = ? ORDER BY id")
-            .bind(id)
-            .fetch_all(&self.reader)
-            .await
-            .map_err(db_error)?;
-        rows.iter()
-            .map(|r| {
-                let role: String = r.get(1);
-                Ok(ChatMessage {
-                    id: r.get(0),
-                    role: ChatRole::parse(&role)
-                        .ok_or_else(|| Error::Internal(format!("unknown role {role}")))?,
-                    content: r.get(2),
-                    at: from_millis(r.get(3)),
-                })
-            })
-            .collect()
-    }
 }
 
 /// Writes the search index rows of the live tasks with ids from `first` to `last`.
-pub(super) async fn index_tasks(conn: &mut sqlx::SqliteConnection, first: i64, last: i64) -> Result<()> {
+pub(super) async fn index_tasks(
+    conn: &mut sqlx::SqliteConnection,
+    first: i64,
+    last: i64,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO task_fts (rowid, identifier, title, description, comments) \
          SELECT t.id, tm.key || '-' || t.number || ' ' || tm.key || t.number, t.title, t.description, \

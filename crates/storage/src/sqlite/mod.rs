@@ -78,7 +78,9 @@ impl SqliteStore {
             .busy_timeout(BUSY_TIMEOUT);
         let options = CONNECTION_PRAGMAS
             .iter()
-            .fold(options, |options, (name, value)| options.pragma(*name, *value));
+            .fold(options, |options, (name, value)| {
+                options.pragma(*name, *value)
+            });
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options.clone())
@@ -108,25 +110,13 @@ impl SqliteStore {
             sync_reads: std::sync::Arc::new(sync_reads::SyncReaders::new(path)),
         }))
     }
-
 }
 
-impl SqliteBackend {
-    /// Writes what the activity queue holds.
-    pub(crate) async fn flush_activity(&self) {
-        let (done, flushed) = tokio::sync::oneshot::channel();
-        if self
-            .activity
-            .send(batch::Activity::Flush(done))
-            .await
-            .is_ok()
-        {
-            let _ = flushed.await;
-        }
-    }
-}
-
-crate::sql::sqlx_conn!(sqlx::SqliteConnection, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
+crate::sql::sqlx_conn!(
+    sqlx::SqliteConnection,
+    sqlx::Sqlite,
+    sqlx::sqlite::SqliteRow
+);
 
 #[async_trait::async_trait]
 impl Backend for SqliteBackend {
@@ -146,8 +136,10 @@ impl Backend for SqliteBackend {
     async fn commit(tx: Self::Tx) -> Result<(), Error> {
         tx.commit().await.map_err(db_error)
     }
+    const CLAIM_LOCK: &'static str = "";
+    const ROW_LOCK: &'static str = "";
     async fn close(&self) {
-        self.flush_activity().await;
+        crate::sql::ActivityLog::flush_activity(self).await;
         self.reader.close().await;
         self.writer.close().await;
     }

@@ -367,6 +367,32 @@ pub fn task(row: &impl RowExt) -> Result<Task> {
     })
 }
 
+/// A deleted task or doc, with who deleted it (`uid`, `uname`, `uemail`).
+pub fn trash_item(row: &impl RowExt) -> Result<TrashItem> {
+    let deleted_by = match row.opt_int("uid")? {
+        Some(id) => Some(UserRef {
+            id,
+            name: row.text("uname")?,
+            email: row.text("uemail")?,
+        }),
+        None => None,
+    };
+    Ok(TrashItem {
+        kind: if row.text("kind")? == "task" {
+            TrashKind::Task
+        } else {
+            TrashKind::Doc
+        },
+        id: row.int("id")?,
+        label: row.text("label")?,
+        title: row.text("title")?,
+        team_id: row.opt_int("team_id")?,
+        project_id: row.opt_int("project_id")?,
+        deleted_by,
+        deleted_at: from_millis(row.int("deleted_at")?),
+    })
+}
+
 pub fn bulk_change(row: &impl RowExt) -> Result<BulkChange> {
     Ok(BulkChange {
         id: row.int("id")?,

@@ -4,10 +4,12 @@
 //! sessions and tokens live in the database, so any process can serve any request.
 
 mod bulk;
+mod content;
 pub mod copy;
-mod extras;
 mod migrate;
-mod store;
+mod search;
+mod tasks;
+mod trash;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -231,7 +233,7 @@ pub mod testing {
 
 #[cfg(test)]
 mod tests {
-    use super::store::ts_match;
+    use super::search::ts_match;
     use super::*;
 
     #[test]

@@ -19,7 +19,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::SqliteBackend;
 use super::db_error;
-use super::store::{TASK_COLUMNS, TASK_JOINS, insert_task_in, push_ids};
+use super::tasks::{TASK_COLUMNS, TASK_JOINS, insert_task_in, push_ids};
 use crate::rows;
 use crate::rows::millis;
 use crate::sql::{ActivityLog, BulkInsert};

@@ -9,7 +9,7 @@ use orgn_domain::store::NewTask;
 use orgn_domain::{Error, Result};
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
-use super::extras::index_tasks;
+use super::tasks::index_tasks;
 use super::{SqliteBackend, db_error};
 use crate::rows::{date_text, millis};
 use crate::sql::BulkInsert;

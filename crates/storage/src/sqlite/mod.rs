@@ -5,10 +5,12 @@
 
 mod batch;
 mod bulk;
-mod extras;
+mod content;
 mod migrate;
-mod store;
+mod search;
 mod sync_reads;
+mod tasks;
+mod trash;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -18,7 +18,7 @@ use orgn_domain::store::StoredToken;
 use orgn_domain::{Error, Result};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
-use super::store::{TASK_COLUMNS, TASK_JOINS};
+use super::tasks::{TASK_COLUMNS, TASK_JOINS};
 use super::{BUSY_TIMEOUT, CONNECTION_PRAGMAS, SqliteBackend};
 use crate::rows::{self, NamedRow, RowExt};
 use crate::sql::PointReads;

@@ -1,4 +1,4 @@
-//! `Store` on SQLite.
+//! Tasks on SQLite: numbering, inserts, updates with their history and progress counters, and search.
 
 use async_trait::async_trait;
 use orgn_domain::cursor::SeekKey;
@@ -8,9 +8,12 @@ use orgn_domain::{Error, Result};
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 use time::OffsetDateTime;
 
+use super::SqliteBackend;
+use super::search::*;
 use super::{SqliteStore, db_error};
 use crate::rows::{self, date_text, millis};
-use crate::search::{self, Search, Tier};
+use crate::search::{self, Search};
+use crate::sql::BulkInsert;
 
 pub(super) const TASK_COLUMNS: &str = "t.id, t.team_id, tm.key AS team_key, t.number, t.title, t.description, \
     t.status_id, s.name AS status_name, s.kind AS status_kind, t.priority, \
@@ -31,12 +34,11 @@ pub(super) const TASK_JOINS: &str = " JOIN teams tm ON tm.id = t.team_id \
     LEFT JOIN milestones m ON m.id = t.milestone_id \
     LEFT JOIN cycles cy ON cy.id = t.cycle_id";
 
-const DOC_COLUMNS: &str = "d.id, d.team_id, d.project_id, d.title, d.content, d.creator_id, \
+pub(super) const DOC_COLUMNS: &str = "d.id, d.team_id, d.project_id, d.title, d.content, d.creator_id, \
     u.name AS creator_name, u.email AS creator_email, d.created_at, d.updated_at";
 
 /// The columns of the full-text indexes, in the order `search::Tier::columns` counts them.
-const TASK_FTS_COLUMNS: [&str; 4] = ["identifier", "title", "description", "comments"];
-const DOC_FTS_COLUMNS: [&str; 2] = ["title", "content"];
+pub(super) const TASK_FTS_COLUMNS: [&str; 4] = ["identifier", "title", "description", "comments"];
 
 /// Adds `delta` (+1 or -1) to the progress counters of the task's project, milestone and
 /// cycle, by its current fields and status. Called inside the transaction of every change
@@ -68,67 +70,6 @@ pub(super) async fn adjust_progress(
     Ok(())
 }
 
-/// One search tier as an FTS5 match: each word quoted (so it can only be a word), as a prefix
-/// when the tier says so, within the tier's leading `columns`.
-fn fts_match(columns: &[&str], words: &[String], tier: Tier) -> String {
-    let phrase: Vec<String> = words
-        .iter()
-        .map(|w| {
-            if tier.prefix {
-                format!("\"{w}\"*")
-            } else {
-                format!("\"{w}\"")
-            }
-        })
-        .collect();
-    let phrase = phrase.join(" ");
-    match tier.columns {
-        Some(n) => format!("{{{}}} : ({phrase})", columns[..n].join(" ")),
-        None => format!("({phrase})"),
-    }
-}
-
-/// The `(tier, hid)` rows of one page of a text search over `fts` (whose rowids are the ids
-/// of `table alias`), best first. One arm per tier from the cursor's on, each reading its
-/// matches newest first straight off the index, and `push_filters` (which starts the WHERE
-/// clause) keeping some; all under one LIMIT, so a later tier is read only when the earlier
-/// ones run out. CROSS JOIN keeps the index as the outer loop.
-fn push_tier_arms(
-    b: &mut QueryBuilder<Sqlite>,
-    search: &Search,
-    (fts, columns): (&str, &[&str]),
-    (table, alias): (&str, &str),
-    after: Option<SeekKey>,
-    limit: i64,
-    push_filters: impl Fn(&mut QueryBuilder<Sqlite>),
-) {
-    let (start, after_id) = search.start(after);
-    b.push("SELECT tier, hid FROM (");
-    for i in start..search.tiers.len() {
-        if i > start {
-            b.push(" UNION ALL ");
-        }
-        b.push(format!("SELECT * FROM (SELECT {i} AS tier, f.rowid AS hid FROM {fts} f CROSS JOIN {table} {alias} ON {alias}.id = f.rowid"));
-        push_filters(b);
-        b.push(format!(" AND {fts} MATCH "))
-            .push_bind(search.tier_expression(
-                i,
-                |words, tier| fts_match(columns, words, tier),
-                " NOT ",
-            ));
-        if let (true, Some(id)) = (i == start, after_id) {
-            b.push(" AND f.rowid < ").push_bind(id);
-        }
-        b.push(" ORDER BY f.rowid DESC LIMIT ")
-            .push_bind(limit)
-            .push(")");
-    }
-    if start >= search.tiers.len() {
-        b.push("SELECT 0 AS tier, 0 AS hid WHERE 0");
-    }
-    b.push(") LIMIT ").push_bind(limit);
-}
-
 pub(super) fn push_ids(b: &mut QueryBuilder<Sqlite>, ids: &[i64]) {
     b.push("(");
     let mut list = b.separated(", ");
@@ -138,23 +79,9 @@ pub(super) fn push_ids(b: &mut QueryBuilder<Sqlite>, ids: &[i64]) {
     b.push(")");
 }
 
-/// The WHERE clause of a doc search on `docs d`: live docs of the query's teams or projects.
-fn push_doc_filters(b: &mut QueryBuilder<Sqlite>, q: &DocQuery) {
-    b.push(" WHERE d.deleted_at IS NULL AND (0");
-    if !q.teams.is_empty() {
-        b.push(" OR d.team_id IN ");
-        push_ids(b, &q.teams);
-    }
-    if !q.projects.is_empty() {
-        b.push(" OR d.project_id IN ");
-        push_ids(b, &q.projects);
-    }
-    b.push(")");
-}
-
 /// The joins and WHERE clause of a task search: live tasks of the query's teams (or of one
 /// team) that pass every filter.
-fn push_task_filters(b: &mut QueryBuilder<Sqlite>, q: &TaskQuery, team: Option<TeamId>) {
+pub(super) fn push_task_filters(b: &mut QueryBuilder<Sqlite>, q: &TaskQuery, team: Option<TeamId>) {
     b.push(" WHERE t.deleted_at IS NULL AND ");
     match team {
         Some(team) => {
@@ -218,7 +145,7 @@ fn push_task_filters(b: &mut QueryBuilder<Sqlite>, q: &TaskQuery, team: Option<T
 /// The statement of a task search, into `b`: the page is chosen on ids alone (each arm
 /// reading an index in the page's order and stopping when the page is full); only its rows
 /// are then joined to their names and texts.
-fn push_task_search(b: &mut QueryBuilder<Sqlite>, q: &TaskQuery, text: Option<&Search>) {
+pub(super) fn push_task_search(b: &mut QueryBuilder<Sqlite>, q: &TaskQuery, text: Option<&Search>) {
     let limit = q.limit as i64;
     match text {
         Some(search) => {
@@ -265,18 +192,7 @@ fn push_task_search(b: &mut QueryBuilder<Sqlite>, q: &TaskQuery, text: Option<&S
     }
 }
 
-async fn refresh_task_comments(conn: &mut SqliteConnection, task: TaskId) -> Result<()> {
-    sqlx::query(
-        "UPDATE task_fts SET comments = coalesce((SELECT group_concat(body, ' ') FROM comments WHERE task_id = ?1), '') WHERE rowid = ?1",
-    )
-    .bind(task)
-    .execute(conn)
-    .await
-    .map_err(db_error)?;
-    Ok(())
-}
-
-async fn insert_event(
+pub(super) async fn insert_event(
     conn: &mut SqliteConnection,
     task: TaskId,
     actor: UserId,
@@ -296,7 +212,7 @@ async fn insert_event(
     Ok(())
 }
 
-async fn set_task_labels(
+pub(super) async fn set_task_labels(
     conn: &mut SqliteConnection,
     task: TaskId,
     labels: &[LabelId],
@@ -317,7 +233,7 @@ async fn set_task_labels(
     Ok(())
 }
 
-async fn apply_task_update(
+pub(super) async fn apply_task_update(
     conn: &mut SqliteConnection,
     u: &TaskUpdate,
     actor: UserId,
@@ -577,313 +493,62 @@ impl Tasks for SqliteStore {
     }
 
     async fn insert_tasks(&self, tasks: &[NewTask]) -> Result<Vec<TaskId>> {
-        self.insert_many(tasks).await
+        let mut tx = self.writer.begin().await.map_err(db_error)?;
+        let ids = SqliteBackend::insert_bulk(&mut tx, tasks).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(ids)
     }
 
     async fn reindex_tasks(&self, after_id: i64, limit: i64) -> Result<Option<i64>> {
-        self.reindex_batch(after_id, limit).await
+        let mut tx = self.writer.begin().await.map_err(db_error)?;
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM tasks WHERE id > ? AND deleted_at IS NULL ORDER BY id LIMIT ?",
+        )
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        let (Some(first), Some(last)) = (ids.first(), ids.last()) else {
+            return Ok(None);
+        };
+        sqlx::query("DELETE FROM task_fts WHERE rowid BETWEEN ? AND ?")
+            .bind(first)
+            .bind(last)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        index_tasks(&mut tx, *first, *last).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(Some(*last))
     }
 
     async fn count_tasks(&self) -> Result<i64> {
-        self.live_task_count().await
+        sqlx::query_scalar("SELECT count(*) FROM tasks WHERE deleted_at IS NULL")
+            .fetch_one(&self.reader)
+            .await
+            .map_err(db_error)
     }
 }
 
-#[async_trait]
-impl Content for SqliteStore {
-    async fn create_comment(
-        &self,
-        task: TaskId,
-        author: UserId,
-        body: &str,
-        now: OffsetDateTime,
-    ) -> Result<CommentId> {
-        let mut tx = self.writer.begin().await.map_err(db_error)?;
-        let id: i64 = sqlx::query_scalar("INSERT INTO comments (task_id, author_id, body, created_at) VALUES (?, ?, ?, ?) RETURNING id")
-            .bind(task)
-            .bind(author)
-            .bind(body)
-            .bind(millis(now))
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        refresh_task_comments(&mut tx, task).await?;
-        tx.commit().await.map_err(db_error)?;
-        Ok(id)
-    }
-
-    async fn comment(&self, id: CommentId) -> Result<Option<Comment>> {
-        let row = sqlx::query(
-            "SELECT cm.id, cm.task_id, cm.author_id, u.name AS author_name, u.email AS author_email, cm.body, cm.created_at, cm.edited_at \
-             FROM comments cm JOIN users u ON u.id = cm.author_id WHERE cm.id = ?",
-        )
-        .bind(id)
-        .fetch_optional(&self.reader)
-        .await
-        .map_err(db_error)?;
-        row.as_ref().map(rows::comment).transpose()
-    }
-
-    async fn comments(&self, task: TaskId) -> Result<Vec<Comment>> {
-        let rows = sqlx::query(
-            "SELECT cm.id, cm.task_id, cm.author_id, u.name AS author_name, u.email AS author_email, cm.body, cm.created_at, cm.edited_at \
-             FROM comments cm JOIN users u ON u.id = cm.author_id WHERE cm.task_id = ? ORDER BY cm.id",
-        )
-        .bind(task)
-        .fetch_all(&self.reader)
-        .await
-        .map_err(db_error)?;
-        rows.iter().map(rows::comment).collect()
-    }
-
-    async fn update_comment(&self, id: CommentId, body: &str, now: OffsetDateTime) -> Result<()> {
-        let mut tx = self.writer.begin().await.map_err(db_error)?;
-        let task: i64 = sqlx::query_scalar(
-            "UPDATE comments SET body = ?, edited_at = ? WHERE id = ? RETURNING task_id",
-        )
-        .bind(body)
-        .bind(millis(now))
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_error)?;
-        refresh_task_comments(&mut tx, task).await?;
-        tx.commit().await.map_err(db_error)
-    }
-
-    async fn create_doc(&self, d: NewDoc) -> Result<DocId> {
-        let mut tx = self.writer.begin().await.map_err(db_error)?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO docs (team_id, project_id, title, content, creator_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(d.team_id)
-        .bind(d.project_id)
-        .bind(&d.title)
-        .bind(&d.content)
-        .bind(d.creator_id)
-        .bind(millis(d.now))
-        .bind(millis(d.now))
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_error)?;
-        sqlx::query("INSERT INTO doc_fts (rowid, title, content) VALUES (?, ?, ?)")
-            .bind(id)
-            .bind(&d.title)
-            .bind(&d.content)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
-        Ok(id)
-    }
-
-    async fn doc(&self, id: DocId) -> Result<Option<Doc>> {
-        let sql = format!(
-            "SELECT {DOC_COLUMNS} FROM docs d JOIN users u ON u.id = d.creator_id WHERE d.id = ? AND d.deleted_at IS NULL"
-        );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(db_error)?;
-        row.as_ref().map(rows::doc).transpose()
-    }
-
-    async fn update_doc(
-        &self,
-        id: DocId,
-        title: Option<&str>,
-        content: Option<&str>,
-        now: OffsetDateTime,
-    ) -> Result<()> {
-        let mut tx = self.writer.begin().await.map_err(db_error)?;
-        sqlx::query("UPDATE docs SET title = coalesce(?, title), content = coalesce(?, content), updated_at = ? WHERE id = ?")
-            .bind(title)
-            .bind(content)
-            .bind(millis(now))
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        sqlx::query("UPDATE doc_fts SET title = (SELECT title FROM docs WHERE id = ?1), content = (SELECT content FROM docs WHERE id = ?1) WHERE rowid = ?1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)
-    }
-
-    async fn delete_doc(&self, id: DocId, now: OffsetDateTime) -> Result<()> {
-        let mut tx = self.writer.begin().await.map_err(db_error)?;
-        sqlx::query("UPDATE docs SET deleted_at = ? WHERE id = ?")
-            .bind(millis(now))
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        sqlx::query("DELETE FROM doc_fts WHERE rowid = ?")
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)
-    }
-
-    async fn search_docs(&self, q: &DocQuery) -> Result<Vec<(Doc, SeekKey)>> {
-        let text = match q.text.as_deref() {
-            Some(t) => match search::docs(t) {
-                Some(search) => Some(search),
-                None => return Ok(vec![]),
-            },
-            None => None,
-        };
-        let limit = q.limit as i64;
-        let mut b = QueryBuilder::<Sqlite>::new("SELECT ");
-        b.push(DOC_COLUMNS);
-        match &text {
-            Some(search) => {
-                b.push(", h.tier AS rank FROM (");
-                push_tier_arms(
-                    &mut b,
-                    search,
-                    ("doc_fts", &DOC_FTS_COLUMNS),
-                    ("docs", "d"),
-                    q.after,
-                    limit,
-                    |b| push_doc_filters(b, q),
-                );
-                b.push(") h JOIN docs d ON d.id = h.hid JOIN users u ON u.id = d.creator_id ORDER BY h.tier, d.id DESC");
-            }
-            None => {
-                b.push(", NULL AS rank FROM docs d JOIN users u ON u.id = d.creator_id");
-                push_doc_filters(&mut b, q);
-                if let Some(after) = q.after {
-                    b.push(" AND d.id < ").push_bind(after.id);
-                }
-                b.push(" ORDER BY d.id DESC LIMIT ").push_bind(limit);
-            }
-        }
-        let rows = b.build().fetch_all(&self.reader).await.map_err(db_error)?;
-        rows.iter()
-            .map(|row| {
-                let doc = rows::doc(row)?;
-                let key = SeekKey {
-                    rank: row.get::<Option<i64>, _>("rank").map(|tier| tier as f64),
-                    id: doc.id,
-                };
-                Ok((doc, key))
-            })
-            .collect()
-    }
-}
-
-#[async_trait]
-impl Trash for SqliteStore {
-    async fn update_tasks_keeping_undo(
-        &self,
-        updates: &[TaskUpdate],
-        change: &BulkChange,
-        forget_before: OffsetDateTime,
-    ) -> Result<BulkChangeId> {
-        let mut tx = self.writer.begin().await.map_err(db_error)?;
-        for u in updates {
-            apply_task_update(&mut tx, u, change.user_id, change.created_at).await?;
-        }
-        sqlx::query("DELETE FROM bulk_changes WHERE created_at < ?")
-            .bind(millis(forget_before))
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        let id = sqlx::query_scalar(
-            "INSERT INTO bulk_changes (user_id, status, previous, created_at) VALUES (?, ?, ?, ?) RETURNING id",
-        )
-        .bind(change.user_id)
-        .bind(&change.status)
-        .bind(rows::previous_to_json(&change.previous))
-        .bind(millis(change.created_at))
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
-        Ok(id)
-    }
-
-    async fn bulk_change(&self, id: BulkChangeId) -> Result<Option<BulkChange>> {
-        let row = sqlx::query(
-            "SELECT id, user_id, status, previous, created_at FROM bulk_changes WHERE id = ?",
-        )
-        .bind(id)
-        .fetch_optional(&self.reader)
-        .await
-        .map_err(db_error)?;
-        row.as_ref().map(rows::bulk_change).transpose()
-    }
-
-    async fn undo_bulk_change(
-        &self,
-        id: BulkChangeId,
-        updates: &[TaskUpdate],
-        actor: UserId,
-        now: OffsetDateTime,
-    ) -> Result<bool> {
-        let mut tx = self.writer.begin().await.map_err(db_error)?;
-        let taken = sqlx::query("DELETE FROM bulk_changes WHERE id = ?")
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        if taken.rows_affected() == 0 {
-            return Ok(false);
-        }
-        for u in updates {
-            apply_task_update(&mut tx, u, actor, now).await?;
-        }
-        tx.commit().await.map_err(db_error)?;
-        Ok(true)
-    }
-
-    async fn trash(&self, teams: &[TeamId]) -> Result<Vec<TrashItem>> {
-        self.trash_items(teams).await
-    }
-
-    async fn deleted_task_id(&self, team: TeamId, number: i64) -> Result<Option<TaskId>> {
-        sqlx::query_scalar(
-            "SELECT id FROM tasks WHERE team_id = ? AND number = ? AND deleted_at IS NOT NULL",
-        )
-        .bind(team)
-        .bind(number)
-        .fetch_optional(&self.reader)
-        .await
-        .map_err(db_error)
-    }
-
-    async fn deleted_doc(&self, id: DocId) -> Result<Option<TrashItem>> {
-        self.deleted_doc_item(id).await
-    }
-
-    async fn restore_task(&self, id: TaskId, now: OffsetDateTime) -> Result<()> {
-        self.restore(TrashKind::Task, id, now).await
-    }
-
-    async fn restore_doc(&self, id: DocId, now: OffsetDateTime) -> Result<()> {
-        self.restore(TrashKind::Doc, id, now).await
-    }
-
-    async fn purge_task(&self, id: TaskId) -> Result<()> {
-        self.purge(TrashKind::Task, id).await
-    }
-
-    async fn purge_doc(&self, id: DocId) -> Result<()> {
-        self.purge(TrashKind::Doc, id).await
-    }
-
-    async fn purge_deleted_before(&self, cutoff: OffsetDateTime) -> Result<u64> {
-        self.purge_before(cutoff).await
-    }
-
-    async fn set_deleted_by(&self, kind: TrashKind, id: i64, user: UserId) -> Result<()> {
-        self.mark_deleted_by(kind, id, user).await
-    }
+/// Writes the search index rows of the live tasks with ids from `first` to `last`.
+pub(super) async fn index_tasks(
+    conn: &mut sqlx::SqliteConnection,
+    first: i64,
+    last: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO task_fts (rowid, identifier, title, description, comments) \
+         SELECT t.id, tm.key || '-' || t.number || ' ' || tm.key || t.number, t.title, t.description, \
+         coalesce((SELECT group_concat(body, ' ') FROM comments WHERE task_id = t.id), '') \
+         FROM tasks t JOIN teams tm ON tm.id = t.team_id WHERE t.id BETWEEN ? AND ? AND t.deleted_at IS NULL",
+    )
+    .bind(first)
+    .bind(last)
+    .execute(conn)
+    .await
+    .map_err(db_error)?;
+    Ok(())
 }
 
 #[cfg(test)]

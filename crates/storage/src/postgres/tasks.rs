@@ -1,5 +1,4 @@
-//! `Store` on PostgreSQL: the SQLite store's semantics in PostgreSQL's dialect.
-//! Search uses the `search_vector` columns (GIN-indexed), kept in step by this store.
+//! Tasks on PostgreSQL: numbering, inserts, updates with their history and progress counters, and search.
 
 use async_trait::async_trait;
 use orgn_domain::cursor::SeekKey;
@@ -9,9 +8,12 @@ use orgn_domain::{Error, Result};
 use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 use time::OffsetDateTime;
 
+use super::PgBackend;
+use super::search::*;
 use super::{PgStore, db_error};
 use crate::rows::{self, date_text, millis};
-use crate::search::{self, Search, Tier};
+use crate::search::{self};
+use crate::sql::BulkInsert;
 
 pub(super) const TASK_COLUMNS: &str = "t.id, t.team_id, tm.key AS team_key, t.number, t.title, t.description, \
     t.status_id, s.name AS status_name, s.kind AS status_kind, t.priority, \
@@ -32,7 +34,7 @@ pub(super) const TASK_JOINS: &str = " JOIN teams tm ON tm.id = t.team_id \
     LEFT JOIN milestones m ON m.id = t.milestone_id \
     LEFT JOIN cycles cy ON cy.id = t.cycle_id";
 
-const DOC_COLUMNS: &str = "d.id, d.team_id, d.project_id, d.title, d.content, d.creator_id, \
+pub(super) const DOC_COLUMNS: &str = "d.id, d.team_id, d.project_id, d.title, d.content, d.creator_id, \
     u.name AS creator_name, u.email AS creator_email, d.created_at, d.updated_at";
 
 /// The search vector of task `t` (joined with its team `tm`): identifier (A), title (B),
@@ -44,11 +46,6 @@ pub(super) const TASK_VECTOR: &str = "setweight(to_tsvector('orgn_search', orgn_
 
 /// The search vector of doc `d`: title (A), content (C).
 pub(super) const DOC_VECTOR: &str = "setweight(to_tsvector('orgn_search', orgn_words(d.title)), 'A') || setweight(to_tsvector('orgn_search', orgn_words(d.content)), 'C')";
-
-/// The weight of each column of the search vectors, in the order `search::Tier::columns`
-/// counts them.
-const TASK_WEIGHTS: &str = "ABCD";
-const DOC_WEIGHTS: &str = "AC";
 
 /// Counts task `task` in (`delta` = 1) or out of (-1) the progress counters of its project,
 /// milestone and cycle, as it is now. Row-locked updates in the caller's transaction, in a
@@ -84,83 +81,15 @@ pub(super) async fn adjust_progress(
     Ok(())
 }
 
-/// One search tier as a `to_tsquery` text: every word, as a prefix when the tier says so,
-/// restricted to the weights of the tier's leading columns. The words are alphanumeric, so
-/// no query syntax gets through.
-pub(crate) fn ts_match(weights: &str, words: &[String], tier: Tier) -> String {
-    let label = format!(
-        "{}{}",
-        if tier.prefix { "*" } else { "" },
-        tier.columns.map_or("", |n| &weights[..n])
-    );
-    let terms: Vec<String> = words
-        .iter()
-        .map(|w| {
-            if label.is_empty() {
-                w.clone()
-            } else {
-                format!("{w}:{label}")
-            }
-        })
-        .collect();
-    terms.join(" & ")
-}
-
-/// The `(tier, hid)` rows of one page of a text search over `table alias` (with a
-/// `search_vector`), best first: one arm per tier from the cursor's on, newest first, all
-/// under one LIMIT, so that a later tier is read only when the earlier ones run out. The
-/// SQLite store's `push_tier_arms`.
-fn push_tier_arms(
-    b: &mut QueryBuilder<Postgres>,
-    search: &Search,
-    weights: &str,
-    (table, alias): (&str, &str),
-    after: Option<SeekKey>,
-    limit: i64,
-    push_filters: impl Fn(&mut QueryBuilder<Postgres>),
-) {
-    let (start, after_id) = search.start(after);
-    b.push("SELECT tier, hid FROM (");
-    for i in start..search.tiers.len() {
-        if i > start {
-            b.push(" UNION ALL ");
-        }
-        b.push(format!(
-            "(SELECT {i} AS tier, {alias}.id AS hid FROM {table} {alias}"
-        ));
-        push_filters(b);
-        b.push(format!(
-            " AND {alias}.search_vector @@ to_tsquery('orgn_search', "
-        ))
-        .push_bind(search.tier_expression(i, |words, tier| ts_match(weights, words, tier), " & !"))
-        .push(")");
-        if let (true, Some(id)) = (i == start, after_id) {
-            b.push(format!(" AND {alias}.id < ")).push_bind(id);
-        }
-        b.push(format!(" ORDER BY {alias}.id DESC LIMIT "))
-            .push_bind(limit)
-            .push(")");
-    }
-    if start >= search.tiers.len() {
-        b.push("SELECT 0 AS tier, 0::bigint AS hid WHERE false");
-    }
-    b.push(") arms LIMIT ").push_bind(limit);
-}
-
-/// The WHERE clause of a doc search on `docs d`: live docs of the query's teams or projects.
-fn push_doc_filters(b: &mut QueryBuilder<Postgres>, q: &DocQuery) {
-    b.push(" WHERE d.deleted_at IS NULL AND (d.team_id = ANY(")
-        .push_bind(q.teams.clone())
-        .push(") OR d.project_id = ANY(")
-        .push_bind(q.projects.clone())
-        .push("))");
-}
-
 /// The filters of a task search on `tasks t`, for one team or all of `q.teams`. Status
 /// filters compare `t.status_id + 0`, which no index serves: the planner then reads a team's
 /// tasks in id order off the (team_id, id) index and stops at the page size, rather than
 /// reading every task of a few statuses and sorting them (the SQLite store's `+t.status_id`).
-fn push_task_filters(b: &mut QueryBuilder<Postgres>, q: &TaskQuery, team: Option<TeamId>) {
+pub(super) fn push_task_filters(
+    b: &mut QueryBuilder<Postgres>,
+    q: &TaskQuery,
+    team: Option<TeamId>,
+) {
     b.push(" WHERE t.deleted_at IS NULL AND ");
     match team {
         Some(team) => {
@@ -234,17 +163,7 @@ pub(super) async fn refresh_task_vector(conn: &mut PgConnection, task: TaskId) -
     Ok(())
 }
 
-pub(super) async fn refresh_doc_vector(conn: &mut PgConnection, doc: DocId) -> Result<()> {
-    let sql = format!("UPDATE docs d SET search_vector = {DOC_VECTOR} WHERE d.id = $1");
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(doc)
-        .execute(conn)
-        .await
-        .map_err(db_error)?;
-    Ok(())
-}
-
-async fn insert_event(
+pub(super) async fn insert_event(
     conn: &mut PgConnection,
     task: TaskId,
     actor: UserId,
@@ -264,7 +183,11 @@ async fn insert_event(
     Ok(())
 }
 
-async fn set_task_labels(conn: &mut PgConnection, task: TaskId, labels: &[LabelId]) -> Result<()> {
+pub(super) async fn set_task_labels(
+    conn: &mut PgConnection,
+    task: TaskId,
+    labels: &[LabelId],
+) -> Result<()> {
     sqlx::query("DELETE FROM task_labels WHERE task_id = $1")
         .bind(task)
         .execute(&mut *conn)
@@ -283,7 +206,7 @@ async fn set_task_labels(conn: &mut PgConnection, task: TaskId, labels: &[LabelI
 
 /// Every update, in ascending task id order (stable for one task's several updates), so
 /// that two bulk changes from two processes lock rows in the same order and cannot deadlock.
-async fn apply_task_updates(
+pub(super) async fn apply_task_updates(
     conn: &mut PgConnection,
     updates: &[TaskUpdate],
     actor: UserId,
@@ -297,7 +220,7 @@ async fn apply_task_updates(
     Ok(())
 }
 
-async fn apply_task_update(
+pub(super) async fn apply_task_update(
     conn: &mut PgConnection,
     u: &TaskUpdate,
     actor: UserId,
@@ -572,11 +495,33 @@ impl Tasks for PgStore {
     }
 
     async fn insert_tasks(&self, tasks: &[NewTask]) -> Result<Vec<TaskId>> {
-        self.insert_many(tasks).await
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let ids = PgBackend::insert_bulk(&mut tx, tasks).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(ids)
     }
 
     async fn reindex_tasks(&self, after_id: i64, limit: i64) -> Result<Option<i64>> {
-        self.reindex_batch(after_id, limit).await
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM tasks WHERE id > $1 AND deleted_at IS NULL ORDER BY id LIMIT $2",
+        )
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        let Some(last) = ids.last().copied() else {
+            return Ok(None);
+        };
+        let sql = format!(
+            "UPDATE tasks t SET search_vector = {TASK_VECTOR} FROM teams tm WHERE tm.id = t.team_id AND t.id = ANY($1)"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(&ids)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(Some(last))
     }
 
     async fn count_tasks(&self) -> Result<i64> {
@@ -584,284 +529,5 @@ impl Tasks for PgStore {
             .fetch_one(&self.pool)
             .await
             .map_err(db_error)
-    }
-}
-
-#[async_trait]
-impl Content for PgStore {
-    async fn create_comment(
-        &self,
-        task: TaskId,
-        author: UserId,
-        body: &str,
-        now: OffsetDateTime,
-    ) -> Result<CommentId> {
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
-        let id: i64 = sqlx::query_scalar("INSERT INTO comments (task_id, author_id, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
-            .bind(task)
-            .bind(author)
-            .bind(body)
-            .bind(millis(now))
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        refresh_task_vector(&mut tx, task).await?;
-        tx.commit().await.map_err(db_error)?;
-        Ok(id)
-    }
-
-    async fn comment(&self, id: CommentId) -> Result<Option<Comment>> {
-        let row = sqlx::query(
-            "SELECT cm.id, cm.task_id, cm.author_id, u.name AS author_name, u.email AS author_email, cm.body, cm.created_at, cm.edited_at \
-             FROM comments cm JOIN users u ON u.id = cm.author_id WHERE cm.id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error)?;
-        row.as_ref().map(rows::comment).transpose()
-    }
-
-    async fn comments(&self, task: TaskId) -> Result<Vec<Comment>> {
-        let rows = sqlx::query(
-            "SELECT cm.id, cm.task_id, cm.author_id, u.name AS author_name, u.email AS author_email, cm.body, cm.created_at, cm.edited_at \
-             FROM comments cm JOIN users u ON u.id = cm.author_id WHERE cm.task_id = $1 ORDER BY cm.id",
-        )
-        .bind(task)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error)?;
-        rows.iter().map(rows::comment).collect()
-    }
-
-    async fn update_comment(&self, id: CommentId, body: &str, now: OffsetDateTime) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
-        let task: i64 = sqlx::query_scalar(
-            "UPDATE comments SET body = $1, edited_at = $2 WHERE id = $3 RETURNING task_id",
-        )
-        .bind(body)
-        .bind(millis(now))
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_error)?;
-        refresh_task_vector(&mut tx, task).await?;
-        tx.commit().await.map_err(db_error)
-    }
-
-    async fn create_doc(&self, d: NewDoc) -> Result<DocId> {
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO docs (team_id, project_id, title, content, creator_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        )
-        .bind(d.team_id)
-        .bind(d.project_id)
-        .bind(&d.title)
-        .bind(&d.content)
-        .bind(d.creator_id)
-        .bind(millis(d.now))
-        .bind(millis(d.now))
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_error)?;
-        refresh_doc_vector(&mut tx, id).await?;
-        tx.commit().await.map_err(db_error)?;
-        Ok(id)
-    }
-
-    async fn doc(&self, id: DocId) -> Result<Option<Doc>> {
-        let sql = format!(
-            "SELECT {DOC_COLUMNS} FROM docs d JOIN users u ON u.id = d.creator_id WHERE d.id = $1 AND d.deleted_at IS NULL"
-        );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?;
-        row.as_ref().map(rows::doc).transpose()
-    }
-
-    async fn update_doc(
-        &self,
-        id: DocId,
-        title: Option<&str>,
-        content: Option<&str>,
-        now: OffsetDateTime,
-    ) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
-        sqlx::query("UPDATE docs SET title = coalesce($1, title), content = coalesce($2, content), updated_at = $3 WHERE id = $4")
-            .bind(title)
-            .bind(content)
-            .bind(millis(now))
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        refresh_doc_vector(&mut tx, id).await?;
-        tx.commit().await.map_err(db_error)
-    }
-
-    async fn delete_doc(&self, id: DocId, now: OffsetDateTime) -> Result<()> {
-        sqlx::query("UPDATE docs SET deleted_at = $1 WHERE id = $2")
-            .bind(millis(now))
-            .bind(id)
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
-        Ok(())
-    }
-
-    async fn search_docs(&self, q: &DocQuery) -> Result<Vec<(Doc, SeekKey)>> {
-        let text = match q.text.as_deref() {
-            Some(t) => match search::docs(t) {
-                Some(search) => Some(search),
-                None => return Ok(vec![]),
-            },
-            None => None,
-        };
-        let limit = q.limit as i64;
-        let mut b = QueryBuilder::<Postgres>::new("SELECT ");
-        b.push(DOC_COLUMNS);
-        match &text {
-            Some(search) => {
-                b.push(", h.tier::float8 AS rank FROM (");
-                push_tier_arms(
-                    &mut b,
-                    search,
-                    DOC_WEIGHTS,
-                    ("docs", "d"),
-                    q.after,
-                    limit,
-                    |b| push_doc_filters(b, q),
-                );
-                b.push(") h JOIN docs d ON d.id = h.hid JOIN users u ON u.id = d.creator_id ORDER BY h.tier, d.id DESC");
-            }
-            None => {
-                b.push(", NULL::float8 AS rank FROM docs d JOIN users u ON u.id = d.creator_id");
-                push_doc_filters(&mut b, q);
-                if let Some(after) = q.after {
-                    b.push(" AND d.id < ").push_bind(after.id);
-                }
-                b.push(" ORDER BY d.id DESC LIMIT ").push_bind(limit);
-            }
-        }
-        let rows = b.build().fetch_all(&self.pool).await.map_err(db_error)?;
-        rows.iter()
-            .map(|row| {
-                let doc = rows::doc(row)?;
-                let key = SeekKey {
-                    rank: rows::RowExt::opt_float(row, "rank")?,
-                    id: doc.id,
-                };
-                Ok((doc, key))
-            })
-            .collect()
-    }
-}
-
-#[async_trait]
-impl Trash for PgStore {
-    async fn update_tasks_keeping_undo(
-        &self,
-        updates: &[TaskUpdate],
-        change: &BulkChange,
-        forget_before: OffsetDateTime,
-    ) -> Result<BulkChangeId> {
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
-        apply_task_updates(&mut tx, updates, change.user_id, change.created_at).await?;
-        sqlx::query("DELETE FROM bulk_changes WHERE created_at < $1")
-            .bind(millis(forget_before))
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        let id = sqlx::query_scalar(
-            "INSERT INTO bulk_changes (user_id, status, previous, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-        )
-        .bind(change.user_id)
-        .bind(&change.status)
-        .bind(rows::previous_to_json(&change.previous))
-        .bind(millis(change.created_at))
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
-        Ok(id)
-    }
-
-    async fn bulk_change(&self, id: BulkChangeId) -> Result<Option<BulkChange>> {
-        let row = sqlx::query(
-            "SELECT id, user_id, status, previous, created_at FROM bulk_changes WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error)?;
-        row.as_ref().map(rows::bulk_change).transpose()
-    }
-
-    async fn undo_bulk_change(
-        &self,
-        id: BulkChangeId,
-        updates: &[TaskUpdate],
-        actor: UserId,
-        now: OffsetDateTime,
-    ) -> Result<bool> {
-        // Deleting the row first locks it: of two processes undoing the same change, the
-        // second waits, then finds it gone.
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
-        let taken = sqlx::query("DELETE FROM bulk_changes WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        if taken.rows_affected() == 0 {
-            return Ok(false);
-        }
-        apply_task_updates(&mut tx, updates, actor, now).await?;
-        tx.commit().await.map_err(db_error)?;
-        Ok(true)
-    }
-
-    async fn trash(&self, teams: &[TeamId]) -> Result<Vec<TrashItem>> {
-        self.trash_items(teams).await
-    }
-
-    async fn deleted_task_id(&self, team: TeamId, number: i64) -> Result<Option<TaskId>> {
-        sqlx::query_scalar(
-            "SELECT id FROM tasks WHERE team_id = $1 AND number = $2 AND deleted_at IS NOT NULL",
-        )
-        .bind(team)
-        .bind(number)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error)
-    }
-
-    async fn deleted_doc(&self, id: DocId) -> Result<Option<TrashItem>> {
-        self.deleted_doc_item(id).await
-    }
-
-    async fn restore_task(&self, id: TaskId, now: OffsetDateTime) -> Result<()> {
-        self.restore(TrashKind::Task, id, now).await
-    }
-
-    async fn restore_doc(&self, id: DocId, now: OffsetDateTime) -> Result<()> {
-        self.restore(TrashKind::Doc, id, now).await
-    }
-
-    async fn purge_task(&self, id: TaskId) -> Result<()> {
-        self.purge(TrashKind::Task, id).await
-    }
-
-    async fn purge_doc(&self, id: DocId) -> Result<()> {
-        self.purge(TrashKind::Doc, id).await
-    }
-
-    async fn purge_deleted_before(&self, cutoff: OffsetDateTime) -> Result<u64> {
-        self.purge_before(cutoff).await
-    }
-
-    async fn set_deleted_by(&self, kind: TrashKind, id: i64, user: UserId) -> Result<()> {
-        self.mark_deleted_by(kind, id, user).await
     }
 }

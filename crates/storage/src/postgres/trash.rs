@@ -85,7 +85,7 @@ impl Trash for PgStore {
              WHERE t.deleted_at IS NOT NULL AND t.team_id = ANY($1) \
              UNION ALL SELECT 'doc', d.id, d.title, d.title, d.team_id, d.project_id, d.deleted_at, u.id, u.name, u.email \
              FROM docs d LEFT JOIN users u ON u.id = d.deleted_by WHERE d.deleted_at IS NOT NULL AND (d.team_id = ANY($1) \
-             OR d.project_id IN (SELECT project_id FROM project_teams WHERE team_id = ANY($1))) ORDER BY 7 DESC",
+             OR d.project_id IN (SELECT project_id FROM project_teams WHERE team_id = ANY($1))) ORDER BY 7 DESC, 1 DESC, 2 DESC",
         )
         .bind(teams)
         .fetch_all(&self.pool)

@@ -94,7 +94,8 @@ impl Trash for SqliteStore {
         push_ids(&mut b, teams);
         b.push(" OR d.project_id IN (SELECT project_id FROM project_teams WHERE team_id IN ");
         push_ids(&mut b, teams);
-        b.push(")) ORDER BY 7 DESC");
+        // Newest first; items deleted at one instant by kind and id, as on PostgreSQL.
+        b.push(")) ORDER BY 7 DESC, 1 DESC, 2 DESC");
         let rows = b.build().fetch_all(&self.reader).await.map_err(db_error)?;
         rows.iter().map(rows::trash_item).collect()
     }

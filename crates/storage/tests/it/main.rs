@@ -2,4 +2,5 @@
 
 mod group_commit;
 mod migrations;
+mod parity;
 mod postgres;

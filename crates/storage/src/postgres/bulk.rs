@@ -8,9 +8,10 @@ use std::collections::{BTreeMap, HashMap};
 use orgn_domain::model::{StatusKind, TaskId};
 use orgn_domain::store::NewTask;
 use orgn_domain::{Error, Result};
-use sqlx::{PgConnection, Row};
+use sqlx::PgConnection;
 
 use super::{PgBackend, db_error};
+use crate::rows::RowExt;
 use crate::rows::{date_text, millis};
 use crate::sql::BulkInsert;
 
@@ -46,8 +47,8 @@ impl BulkInsert for PgBackend {
                 .await
                 .map_err(db_error)?
                 .ok_or_else(|| Error::NotFound("team not found".into()))?;
-            let last: i64 = row.get(0);
-            next.insert(*team, (last - *count + 1, row.get(1)));
+            let last = row.int("task_counter")?;
+            next.insert(*team, (last - *count + 1, row.text("key")?));
         }
         // Ids: taken from the identity sequence, so other writers never collide with them.
         let mut ids: Vec<i64> = sqlx::query_scalar(
@@ -181,8 +182,8 @@ async fn add_progress(tx: &mut PgConnection, tasks: &[NewTask]) -> Result<()> {
             .await
             .map_err(db_error)?
             .iter()
-            .map(|r| (r.get(0), r.get(1)))
-            .collect();
+            .map(|r| Ok((r.int("id")?, r.text("kind")?)))
+            .collect::<Result<_>>()?;
     // (table order, id) -> (total, completed, canceled)
     let tables = ["projects", "milestones", "cycles"];
     let mut counts: BTreeMap<(usize, i64), (i64, i64, i64)> = BTreeMap::new();

@@ -513,7 +513,7 @@ async fn copy_table(
             .await
             .map_err(db_error)?;
         let Some(last) = rows.last() else { break };
-        after = last.get(0);
+        after = last.try_get(0).map_err(db_error)?;
         let mut values = Vec::with_capacity(rows.len());
         for row in &rows {
             let v: Vec<Value> = cols
@@ -572,7 +572,9 @@ async fn checksum_target(
                 sum.add(&v);
             }
             match rows.last() {
-                Some(last) if rows.len() as i64 == PAGE => after = last.get(0),
+                Some(last) if rows.len() as i64 == PAGE => {
+                    after = last.try_get(0).map_err(db_error)?
+                }
                 _ => break,
             }
         }

@@ -5,13 +5,13 @@ use orgn_domain::cursor::SeekKey;
 use orgn_domain::model::*;
 use orgn_domain::store::*;
 use orgn_domain::{Error, Result};
-use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
+use sqlx::{PgConnection, Postgres, QueryBuilder};
 use time::OffsetDateTime;
 
 use super::PgBackend;
 use super::search::*;
 use super::{PgStore, db_error};
-use crate::rows::{self, date_text, millis};
+use crate::rows::{self, RowExt, date_text, millis};
 use crate::search::{self};
 use crate::sql::BulkInsert;
 
@@ -305,8 +305,8 @@ pub(super) async fn insert_task_in(tx: &mut PgConnection, t: &NewTask) -> Result
         .await
         .map_err(db_error)?
         .ok_or_else(|| Error::NotFound("team not found".into()))?;
-    let number: i64 = counter.get(0);
-    let key: String = counter.get(1);
+    let number = counter.int("task_counter")?;
+    let key = counter.text("key")?;
     let now = millis(t.now);
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO tasks (team_id, number, title, description, status_id, priority, assignee_id, creator_id, project_id, \

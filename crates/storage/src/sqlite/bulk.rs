@@ -7,10 +7,11 @@ use std::collections::HashMap;
 use orgn_domain::model::{StatusKind, TaskId};
 use orgn_domain::store::NewTask;
 use orgn_domain::{Error, Result};
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::tasks::index_tasks;
 use super::{SqliteBackend, db_error};
+use crate::rows::RowExt;
 use crate::rows::{date_text, millis};
 use crate::sql::BulkInsert;
 
@@ -38,8 +39,8 @@ impl BulkInsert for SqliteBackend {
                 .await
                 .map_err(db_error)?
                 .ok_or_else(|| Error::NotFound("team not found".into()))?;
-            let last: i64 = row.get(0);
-            next.insert(*team, (last - *count as i64 + 1, row.get(1)));
+            let last = row.int("task_counter")?;
+            next.insert(*team, (last - *count as i64 + 1, row.text("key")?));
         }
         // Ids: this is the only writer, so the ids after the current maximum are ours.
         let first_id: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) + 1 FROM tasks")
@@ -132,8 +133,8 @@ async fn add_progress(tx: &mut SqliteConnection, tasks: &[NewTask]) -> Result<()
         .await
         .map_err(db_error)?
         .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
+        .map(|r| Ok((r.int("id")?, r.text("kind")?)))
+        .collect::<Result<_>>()?;
     // (table, id) -> (total, completed, canceled)
     let mut counts: HashMap<(&str, i64), (i64, i64, i64)> = HashMap::new();
     for t in tasks {

@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 use super::SqliteBackend;
 use super::search::*;
 use super::{SqliteStore, db_error};
+use crate::rows::RowExt;
 use crate::rows::{self, date_text, millis};
 use crate::search::{self, Search};
 use crate::sql::BulkInsert;
@@ -323,8 +324,8 @@ pub(super) async fn insert_task_in(tx: &mut SqliteConnection, t: &NewTask) -> Re
     .await
     .map_err(db_error)?
     .ok_or_else(|| Error::NotFound("team not found".into()))?;
-    let number: i64 = counter.get(0);
-    let key: String = counter.get(1);
+    let number = counter.int("task_counter")?;
+    let key = counter.text("key")?;
     let now = millis(t.now);
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO tasks (team_id, number, title, description, status_id, priority, assignee_id, creator_id, project_id, \
@@ -442,27 +443,15 @@ impl Tasks for SqliteStore {
 
     async fn task_history(&self, id: TaskId) -> Result<Vec<TaskEvent>> {
         let rows = sqlx::query(
-            "SELECT e.at, e.field, e.old, e.new, u.id, u.name, u.email FROM task_events e JOIN users u ON u.id = e.actor_id \
+            "SELECT e.at, e.field, e.old, e.new, u.id AS actor_id, u.name AS actor_name, u.email AS actor_email \
+             FROM task_events e JOIN users u ON u.id = e.actor_id \
              WHERE e.task_id = ? ORDER BY e.id",
         )
         .bind(id)
         .fetch_all(&self.reader)
         .await
         .map_err(db_error)?;
-        Ok(rows
-            .iter()
-            .map(|r| TaskEvent {
-                actor: UserRef {
-                    id: r.get(4),
-                    name: r.get(5),
-                    email: r.get(6),
-                },
-                at: rows::from_millis(r.get(0)),
-                field: r.get(1),
-                old: r.get(2),
-                new: r.get(3),
-            })
-            .collect())
+        rows.iter().map(rows::task_event).collect()
     }
 
     async fn search_tasks(&self, q: &TaskQuery) -> Result<Vec<(Task, SeekKey)>> {
@@ -562,7 +551,13 @@ mod tests {
         push_task_search(&mut b, q, text.as_ref());
         let rows = b.build().fetch_all(&store.reader).await.unwrap();
         rows.iter()
-            .map(|r| (r.get(0), r.get(1), r.get(3)))
+            .map(|r| {
+                (
+                    r.int("id").unwrap(),
+                    r.int("parent").unwrap(),
+                    r.text("detail").unwrap(),
+                )
+            })
             .collect()
     }
 

@@ -5,6 +5,7 @@
 pub mod postgres;
 mod rows;
 mod search;
+mod sql;
 pub mod sqlite;
 
 use std::path::Path;
@@ -14,6 +15,7 @@ use orgn_domain::Error;
 use orgn_domain::store::Store;
 
 pub use postgres::PgStore;
+pub use sql::SqlStore;
 pub use sqlite::SqliteStore;
 
 /// Where a workspace lives: a `postgres://…` URL, or a SQLite data dir (`sqlite:PATH` or a

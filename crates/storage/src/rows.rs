@@ -45,6 +45,7 @@ pub trait RowExt {
     fn opt_text(&self, col: &str) -> Result<Option<String>>;
     fn flag(&self, col: &str) -> Result<bool>;
     fn opt_float(&self, col: &str) -> Result<Option<f64>>;
+    fn bytes(&self, col: &str) -> Result<Vec<u8>>;
 }
 
 fn column_error(col: &str, e: sqlx::Error) -> Error {
@@ -71,6 +72,9 @@ macro_rules! sqlx_row_ext {
                 self.try_get(col).map_err(|e| column_error(col, e))
             }
             fn opt_float(&self, col: &str) -> Result<Option<f64>> {
+                self.try_get(col).map_err(|e| column_error(col, e))
+            }
+            fn bytes(&self, col: &str) -> Result<Vec<u8>> {
                 self.try_get(col).map_err(|e| column_error(col, e))
             }
         }
@@ -118,6 +122,9 @@ impl RowExt for NamedRow<'_> {
         self.get(col)
     }
     fn opt_float(&self, col: &str) -> Result<Option<f64>> {
+        self.get(col)
+    }
+    fn bytes(&self, col: &str) -> Result<Vec<u8>> {
         self.get(col)
     }
 }
@@ -357,6 +364,32 @@ pub fn task(row: &impl RowExt) -> Result<Task> {
         started_at: opt_from_millis(row.opt_int("started_at")?),
         completed_at: opt_from_millis(row.opt_int("completed_at")?),
         canceled_at: opt_from_millis(row.opt_int("canceled_at")?),
+    })
+}
+
+/// A deleted task or doc, with who deleted it (`uid`, `uname`, `uemail`).
+pub fn trash_item(row: &impl RowExt) -> Result<TrashItem> {
+    let deleted_by = match row.opt_int("uid")? {
+        Some(id) => Some(UserRef {
+            id,
+            name: row.text("uname")?,
+            email: row.text("uemail")?,
+        }),
+        None => None,
+    };
+    Ok(TrashItem {
+        kind: if row.text("kind")? == "task" {
+            TrashKind::Task
+        } else {
+            TrashKind::Doc
+        },
+        id: row.int("id")?,
+        label: row.text("label")?,
+        title: row.text("title")?,
+        team_id: row.opt_int("team_id")?,
+        project_id: row.opt_int("project_id")?,
+        deleted_by,
+        deleted_at: from_millis(row.int("deleted_at")?),
     })
 }
 

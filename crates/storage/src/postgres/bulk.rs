@@ -8,10 +8,12 @@ use std::collections::{BTreeMap, HashMap};
 use orgn_domain::model::{StatusKind, TaskId};
 use orgn_domain::store::NewTask;
 use orgn_domain::{Error, Result};
-use sqlx::{PgConnection, Row};
+use sqlx::PgConnection;
 
-use super::db_error;
+use super::{PgBackend, db_error};
+use crate::rows::RowExt;
 use crate::rows::{date_text, millis};
+use crate::sql::BulkInsert;
 
 /// Rows per statement: bounds the size of one statement's arrays.
 const ROWS: usize = 2000;
@@ -24,48 +26,51 @@ const NEW_TASK_VECTOR: &str = "setweight(to_tsvector('orgn_search', orgn_words(u
     || setweight(to_tsvector('orgn_search', orgn_words('')), 'D')";
 
 /// Inserts `tasks` inside the caller's transaction; returns their ids in order.
-pub(super) async fn insert_bulk(tx: &mut PgConnection, tasks: &[NewTask]) -> Result<Vec<TaskId>> {
-    if tasks.is_empty() {
-        return Ok(vec![]);
+#[async_trait::async_trait]
+impl BulkInsert for PgBackend {
+    async fn insert_bulk(tx: &mut PgConnection, tasks: &[NewTask]) -> Result<Vec<TaskId>> {
+        if tasks.is_empty() {
+            return Ok(vec![]);
+        }
+        // Numbers: one counter bump per team, in team id order (so two bulk inserts lock the
+        // counter rows in the same order), held until the caller's transaction ends.
+        let mut per_team: BTreeMap<i64, i64> = BTreeMap::new();
+        for t in tasks {
+            *per_team.entry(t.team_id).or_default() += 1;
+        }
+        let mut next: HashMap<i64, (i64, String)> = HashMap::new();
+        for (team, count) in &per_team {
+            let row = sqlx::query("UPDATE teams SET task_counter = task_counter + $1 WHERE id = $2 RETURNING task_counter, key")
+                .bind(*count)
+                .bind(*team)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_error)?
+                .ok_or_else(|| Error::NotFound("team not found".into()))?;
+            let last = row.int("task_counter")?;
+            next.insert(*team, (last - *count + 1, row.text("key")?));
+        }
+        // Ids: taken from the identity sequence, so other writers never collide with them.
+        let mut ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT nextval(pg_get_serial_sequence('tasks', 'id')) FROM generate_series(1, $1)",
+        )
+        .bind(tasks.len() as i64)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        ids.sort_unstable();
+        let mut planned = Vec::with_capacity(tasks.len());
+        for (t, id) in tasks.iter().zip(&ids) {
+            let (number, key) = next.get_mut(&t.team_id).expect("every team was counted");
+            planned.push((*id, *number, key.clone()));
+            *number += 1;
+        }
+        for (chunk, ids) in tasks.chunks(ROWS).zip(planned.chunks(ROWS)) {
+            insert_chunk(tx, chunk, ids).await?;
+        }
+        add_progress(tx, tasks).await?;
+        Ok(ids)
     }
-    // Numbers: one counter bump per team, in team id order (so two bulk inserts lock the
-    // counter rows in the same order), held until the caller's transaction ends.
-    let mut per_team: BTreeMap<i64, i64> = BTreeMap::new();
-    for t in tasks {
-        *per_team.entry(t.team_id).or_default() += 1;
-    }
-    let mut next: HashMap<i64, (i64, String)> = HashMap::new();
-    for (team, count) in &per_team {
-        let row = sqlx::query("UPDATE teams SET task_counter = task_counter + $1 WHERE id = $2 RETURNING task_counter, key")
-            .bind(*count)
-            .bind(*team)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_error)?
-            .ok_or_else(|| Error::NotFound("team not found".into()))?;
-        let last: i64 = row.get(0);
-        next.insert(*team, (last - *count + 1, row.get(1)));
-    }
-    // Ids: taken from the identity sequence, so other writers never collide with them.
-    let mut ids: Vec<i64> = sqlx::query_scalar(
-        "SELECT nextval(pg_get_serial_sequence('tasks', 'id')) FROM generate_series(1, $1)",
-    )
-    .bind(tasks.len() as i64)
-    .fetch_all(&mut *tx)
-    .await
-    .map_err(db_error)?;
-    ids.sort_unstable();
-    let mut planned = Vec::with_capacity(tasks.len());
-    for (t, id) in tasks.iter().zip(&ids) {
-        let (number, key) = next.get_mut(&t.team_id).expect("every team was counted");
-        planned.push((*id, *number, key.clone()));
-        *number += 1;
-    }
-    for (chunk, ids) in tasks.chunks(ROWS).zip(planned.chunks(ROWS)) {
-        insert_chunk(tx, chunk, ids).await?;
-    }
-    add_progress(tx, tasks).await?;
-    Ok(ids)
 }
 
 async fn insert_chunk(
@@ -177,8 +182,8 @@ async fn add_progress(tx: &mut PgConnection, tasks: &[NewTask]) -> Result<()> {
             .await
             .map_err(db_error)?
             .iter()
-            .map(|r| (r.get(0), r.get(1)))
-            .collect();
+            .map(|r| Ok((r.int("id")?, r.text("kind")?)))
+            .collect::<Result<_>>()?;
     // (table order, id) -> (total, completed, canceled)
     let tables = ["projects", "milestones", "cycles"];
     let mut counts: BTreeMap<(usize, i64), (i64, i64, i64)> = BTreeMap::new();

@@ -18,7 +18,7 @@ use sqlx::postgres::PgRow;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteRow};
 use sqlx::{ConnectOptions, Connection, Postgres, QueryBuilder, Row, SqliteConnection};
 
-use super::store::{DOC_VECTOR, TASK_VECTOR};
+use super::tasks::{DOC_VECTOR, TASK_VECTOR};
 use super::{PgStore, db_error, known_version};
 
 /// Every table of the workspace, parents before children, with its columns: `name` is an
@@ -77,7 +77,10 @@ pub const TABLES: &[(&str, &str)] = &[
     ),
     ("job_errors", "job_id row_number message:t"),
     ("job_files", "job_id name:t content:x"),
-    ("conversations", "id user_id title:t created_at updated_at busy_until"),
+    (
+        "conversations",
+        "id user_id title:t created_at updated_at busy_until",
+    ),
     (
         "conversation_messages",
         "id conversation_id role:t content:t at",
@@ -510,7 +513,7 @@ async fn copy_table(
             .await
             .map_err(db_error)?;
         let Some(last) = rows.last() else { break };
-        after = last.get(0);
+        after = last.try_get(0).map_err(db_error)?;
         let mut values = Vec::with_capacity(rows.len());
         for row in &rows {
             let v: Vec<Value> = cols
@@ -569,7 +572,9 @@ async fn checksum_target(
                 sum.add(&v);
             }
             match rows.last() {
-                Some(last) if rows.len() as i64 == PAGE => after = last.get(0),
+                Some(last) if rows.len() as i64 == PAGE => {
+                    after = last.try_get(0).map_err(db_error)?
+                }
                 _ => break,
             }
         }

@@ -4,22 +4,31 @@
 //! sessions and tokens live in the database, so any process can serve any request.
 
 mod bulk;
+mod content;
 pub mod copy;
-mod extras;
 mod migrate;
-mod store;
+mod search;
+mod tasks;
+mod trash;
 
 use std::str::FromStr;
 use std::time::Duration;
 
 use orgn_domain::Error;
+
+use crate::sql::{Backend, SqlStore};
+pub(crate) use crate::sql::{db_error, internal};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection};
 
 pub use migrate::{MIGRATIONS, check_not_newer, known_version};
 
+/// The server store.
+pub type PgStore = SqlStore<PgBackend>;
+
+/// PostgreSQL's connection pool.
 #[derive(Clone)]
-pub struct PgStore {
+pub struct PgBackend {
     pool: PgPool,
 }
 
@@ -98,7 +107,7 @@ impl PgStore {
             .connect_with(options)
             .await
             .map_err(|e| Error::Invalid(format!("cannot connect to {}: {e}", describe(url))))?;
-        Ok(PgStore { pool })
+        Ok(SqlStore(PgBackend { pool }))
     }
 
     /// Applies pending migrations; the versions applied.
@@ -176,21 +185,33 @@ pub async fn drop_database(url: &str, name: &str) -> Result<(), Error> {
     Ok(())
 }
 
-pub(crate) fn internal(e: impl std::fmt::Display) -> Error {
-    Error::Internal(e.to_string())
-}
+impl crate::sql::PointReads for PgBackend {}
+impl crate::sql::ActivityLog for PgBackend {}
 
-/// A database error as the domain sees it: a broken unique rule is a conflict.
-pub(crate) fn db_error(e: sqlx::Error) -> Error {
-    if let Some(db) = e.as_database_error() {
-        if db.is_unique_violation() {
-            return Error::Conflict("that already exists".into());
-        }
-        if db.is_foreign_key_violation() {
-            return Error::Invalid("that refers to something that does not exist".into());
-        }
+crate::sql::sqlx_conn!(sqlx::PgConnection, sqlx::Postgres, sqlx::postgres::PgRow);
+
+#[async_trait::async_trait]
+impl Backend for PgBackend {
+    type Conn = sqlx::PgConnection;
+    type Pooled = sqlx::pool::PoolConnection<sqlx::Postgres>;
+    type Tx = sqlx::Transaction<'static, sqlx::Postgres>;
+    async fn reader(&self) -> Result<Self::Pooled, Error> {
+        self.pool.acquire().await.map_err(db_error)
     }
-    Error::Internal(e.to_string())
+    async fn writer(&self) -> Result<Self::Pooled, Error> {
+        self.pool.acquire().await.map_err(db_error)
+    }
+    async fn begin(&self) -> Result<Self::Tx, Error> {
+        self.pool.begin().await.map_err(db_error)
+    }
+    async fn commit(tx: Self::Tx) -> Result<(), Error> {
+        tx.commit().await.map_err(db_error)
+    }
+    const CLAIM_LOCK: &'static str = " FOR UPDATE SKIP LOCKED";
+    const ROW_LOCK: &'static str = " FOR UPDATE";
+    async fn close(&self) {
+        self.pool.close().await;
+    }
 }
 
 /// For other crates' tests, which have no SQL of their own.
@@ -212,7 +233,7 @@ pub mod testing {
 
 #[cfg(test)]
 mod tests {
-    use super::store::ts_match;
+    use super::search::ts_match;
     use super::*;
 
     #[test]

@@ -17,11 +17,12 @@ use orgn_domain::{Error, Result};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
-use super::bulk::insert_bulk;
+use super::SqliteBackend;
 use super::db_error;
+use super::tasks::{TASK_COLUMNS, TASK_JOINS, insert_task_in, push_ids};
 use crate::rows;
 use crate::rows::millis;
-use super::store::{TASK_COLUMNS, TASK_JOINS, insert_task_in, push_ids};
+use crate::sql::{ActivityLog, BulkInsert};
 
 /// At most this many inserts share one transaction.
 const MAX_BATCH: usize = 512;
@@ -125,7 +126,7 @@ async fn read_tasks(tx: &mut SqliteConnection, ids: &[TaskId]) -> Result<HashMap
 /// All of `tasks` or none, in a savepoint of the caller's transaction.
 async fn insert_all(tx: &mut SqliteConnection, tasks: &[NewTask]) -> Result<Vec<TaskId>> {
     let mut savepoint = sqlx::Connection::begin(&mut *tx).await.map_err(db_error)?;
-    match insert_bulk(&mut savepoint, tasks).await {
+    match SqliteBackend::insert_bulk(&mut savepoint, tasks).await {
         Ok(ids) => savepoint.commit().await.map(|_| ids).map_err(db_error),
         Err(e) => {
             let _ = savepoint.rollback().await;
@@ -198,4 +199,22 @@ async fn write_activity(writer: &SqlitePool, records: &[(UserId, ToolCallRecord)
     });
     insert.build().execute(writer).await.map_err(db_error)?;
     Ok(())
+}
+
+/// The activity log through its queue.
+#[async_trait::async_trait]
+impl ActivityLog for SqliteBackend {
+    async fn record_tool_call(&self, user: UserId, call: &ToolCallRecord) -> Result<()> {
+        self.activity
+            .send(Activity::Record(user, call.clone()))
+            .await
+            .map_err(|_| Error::Internal("the store is closed".into()))
+    }
+
+    async fn flush_activity(&self) {
+        let (done, flushed) = oneshot::channel();
+        if self.activity.send(Activity::Flush(done)).await.is_ok() {
+            let _ = flushed.await;
+        }
+    }
 }

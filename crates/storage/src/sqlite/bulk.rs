@@ -7,60 +7,62 @@ use std::collections::HashMap;
 use orgn_domain::model::{StatusKind, TaskId};
 use orgn_domain::store::NewTask;
 use orgn_domain::{Error, Result};
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
-use super::db_error;
-use super::extras::index_tasks;
+use super::tasks::index_tasks;
+use super::{SqliteBackend, db_error};
+use crate::rows::RowExt;
 use crate::rows::{date_text, millis};
+use crate::sql::BulkInsert;
 
 /// Rows per multi-row INSERT: well under SQLite's limit of 32,766 bound values.
 const ROWS: usize = 500;
 
 /// Inserts `tasks` inside the caller's transaction; returns their ids in order.
-pub(super) async fn insert_bulk(
-    tx: &mut SqliteConnection,
-    tasks: &[NewTask],
-) -> Result<Vec<TaskId>> {
-    if tasks.is_empty() {
-        return Ok(vec![]);
-    }
-    // Numbers: one counter bump per team, taken in the same transaction, so never reused.
-    let mut per_team: HashMap<i64, usize> = HashMap::new();
-    for t in tasks {
-        *per_team.entry(t.team_id).or_default() += 1;
-    }
-    let mut next: HashMap<i64, (i64, String)> = HashMap::new();
-    for (team, count) in &per_team {
-        let row = sqlx::query("UPDATE teams SET task_counter = task_counter + ? WHERE id = ? RETURNING task_counter, key")
-            .bind(*count as i64)
-            .bind(team)
-            .fetch_optional(&mut *tx)
+#[async_trait::async_trait]
+impl BulkInsert for SqliteBackend {
+    async fn insert_bulk(tx: &mut SqliteConnection, tasks: &[NewTask]) -> Result<Vec<TaskId>> {
+        if tasks.is_empty() {
+            return Ok(vec![]);
+        }
+        // Numbers: one counter bump per team, taken in the same transaction, so never reused.
+        let mut per_team: HashMap<i64, usize> = HashMap::new();
+        for t in tasks {
+            *per_team.entry(t.team_id).or_default() += 1;
+        }
+        let mut next: HashMap<i64, (i64, String)> = HashMap::new();
+        for (team, count) in &per_team {
+            let row = sqlx::query("UPDATE teams SET task_counter = task_counter + ? WHERE id = ? RETURNING task_counter, key")
+                .bind(*count as i64)
+                .bind(team)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_error)?
+                .ok_or_else(|| Error::NotFound("team not found".into()))?;
+            let last = row.int("task_counter")?;
+            next.insert(*team, (last - *count as i64 + 1, row.text("key")?));
+        }
+        // Ids: this is the only writer, so the ids after the current maximum are ours.
+        let first_id: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) + 1 FROM tasks")
+            .fetch_one(&mut *tx)
             .await
-            .map_err(db_error)?
-            .ok_or_else(|| Error::NotFound("team not found".into()))?;
-        let last: i64 = row.get(0);
-        next.insert(*team, (last - *count as i64 + 1, row.get(1)));
+            .map_err(db_error)?;
+        let mut planned = Vec::with_capacity(tasks.len());
+        for (i, t) in tasks.iter().enumerate() {
+            let (number, key) = next.get_mut(&t.team_id).expect("every team was counted");
+            planned.push((first_id + i as i64, *number, key.clone()));
+            *number += 1;
+        }
+        for (chunk, ids) in tasks.chunks(ROWS).zip(planned.chunks(ROWS)) {
+            insert_chunk(tx, chunk, ids).await?;
+        }
+        // The search index in one statement for all of them: FTS5 writes what it has gathered
+        // as a new segment before each statement, so one statement per chunk made thousands of
+        // small segments to merge at a million tasks.
+        index_tasks(tx, first_id, first_id + tasks.len() as i64 - 1).await?;
+        add_progress(tx, tasks).await?;
+        Ok(planned.iter().map(|(id, _, _)| *id).collect())
     }
-    // Ids: this is the only writer, so the ids after the current maximum are ours.
-    let first_id: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) + 1 FROM tasks")
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_error)?;
-    let mut planned = Vec::with_capacity(tasks.len());
-    for (i, t) in tasks.iter().enumerate() {
-        let (number, key) = next.get_mut(&t.team_id).expect("every team was counted");
-        planned.push((first_id + i as i64, *number, key.clone()));
-        *number += 1;
-    }
-    for (chunk, ids) in tasks.chunks(ROWS).zip(planned.chunks(ROWS)) {
-        insert_chunk(tx, chunk, ids).await?;
-    }
-    // The search index in one statement for all of them: FTS5 writes what it has gathered
-    // as a new segment before each statement, so one statement per chunk made thousands of
-    // small segments to merge at a million tasks.
-    index_tasks(tx, first_id, first_id + tasks.len() as i64 - 1).await?;
-    add_progress(tx, tasks).await?;
-    Ok(planned.iter().map(|(id, _, _)| *id).collect())
 }
 
 async fn insert_chunk(
@@ -131,8 +133,8 @@ async fn add_progress(tx: &mut SqliteConnection, tasks: &[NewTask]) -> Result<()
         .await
         .map_err(db_error)?
         .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
+        .map(|r| Ok((r.int("id")?, r.text("kind")?)))
+        .collect::<Result<_>>()?;
     // (table, id) -> (total, completed, canceled)
     let mut counts: HashMap<(&str, i64), (i64, i64, i64)> = HashMap::new();
     for t in tasks {

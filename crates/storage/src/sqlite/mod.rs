@@ -5,24 +5,33 @@
 
 mod batch;
 mod bulk;
-mod extras;
+mod content;
 mod migrate;
-mod store;
+mod search;
 mod sync_reads;
+mod tasks;
+mod trash;
 
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
 use orgn_domain::Error;
+
+use crate::sql::{Backend, SqlStore};
+pub(crate) use crate::sql::{db_error, internal};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
 pub use migrate::MIGRATIONS;
 
+/// The embedded store.
+pub type SqliteStore = SqlStore<SqliteBackend>;
+
+/// SQLite's connections and writer queues.
 #[derive(Clone)]
-pub struct SqliteStore {
+pub struct SqliteBackend {
     writer: SqlitePool,
     reader: SqlitePool,
     inserts: tokio::sync::mpsc::Sender<batch::PendingInsert>,
@@ -71,7 +80,9 @@ impl SqliteStore {
             .busy_timeout(BUSY_TIMEOUT);
         let options = CONNECTION_PRAGMAS
             .iter()
-            .fold(options, |options, (name, value)| options.pragma(*name, *value));
+            .fold(options, |options, (name, value)| {
+                options.pragma(*name, *value)
+            });
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options.clone())
@@ -93,48 +104,45 @@ impl SqliteStore {
             .await
             .map_err(internal)?;
         let (inserts, activity) = batch::start(writer.clone());
-        Ok(SqliteStore {
+        Ok(SqlStore(SqliteBackend {
             writer,
             reader,
             inserts,
             activity,
             sync_reads: std::sync::Arc::new(sync_reads::SyncReaders::new(path)),
-        })
+        }))
     }
+}
 
-    /// Writes what the activity queue holds.
-    pub(crate) async fn flush_activity(&self) {
-        let (done, flushed) = tokio::sync::oneshot::channel();
-        if self
-            .activity
-            .send(batch::Activity::Flush(done))
-            .await
-            .is_ok()
-        {
-            let _ = flushed.await;
-        }
+crate::sql::sqlx_conn!(
+    sqlx::SqliteConnection,
+    sqlx::Sqlite,
+    sqlx::sqlite::SqliteRow
+);
+
+#[async_trait::async_trait]
+impl Backend for SqliteBackend {
+    type Conn = sqlx::SqliteConnection;
+    type Pooled = sqlx::pool::PoolConnection<sqlx::Sqlite>;
+    type Tx = sqlx::Transaction<'static, sqlx::Sqlite>;
+    async fn reader(&self) -> Result<Self::Pooled, Error> {
+        self.reader.acquire().await.map_err(db_error)
     }
-
-    pub(crate) async fn close_pools(&self) {
-        self.flush_activity().await;
+    /// The one writer connection: writes never contend for SQLite's lock.
+    async fn writer(&self) -> Result<Self::Pooled, Error> {
+        self.writer.acquire().await.map_err(db_error)
+    }
+    async fn begin(&self) -> Result<Self::Tx, Error> {
+        self.writer.begin().await.map_err(db_error)
+    }
+    async fn commit(tx: Self::Tx) -> Result<(), Error> {
+        tx.commit().await.map_err(db_error)
+    }
+    const CLAIM_LOCK: &'static str = "";
+    const ROW_LOCK: &'static str = "";
+    async fn close(&self) {
+        crate::sql::ActivityLog::flush_activity(self).await;
         self.reader.close().await;
         self.writer.close().await;
     }
-}
-
-pub(crate) fn internal(e: impl std::fmt::Display) -> Error {
-    Error::Internal(e.to_string())
-}
-
-/// A database error as the domain sees it: a broken unique rule is a conflict.
-pub(crate) fn db_error(e: sqlx::Error) -> Error {
-    if let Some(db) = e.as_database_error() {
-        if db.is_unique_violation() {
-            return Error::Conflict("that already exists".into());
-        }
-        if db.is_foreign_key_violation() {
-            return Error::Invalid("that refers to something that does not exist".into());
-        }
-    }
-    Error::Internal(e.to_string())
 }

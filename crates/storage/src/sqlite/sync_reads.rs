@@ -18,9 +18,12 @@ use orgn_domain::store::StoredToken;
 use orgn_domain::{Error, Result};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
+use super::tasks::{TASK_COLUMNS, TASK_JOINS};
+use super::{BUSY_TIMEOUT, CONNECTION_PRAGMAS, SqliteBackend};
 use crate::rows::{self, NamedRow, RowExt};
-use super::store::{TASK_COLUMNS, TASK_JOINS, TOKEN_HOLDER_SQL, membership};
-use super::{BUSY_TIMEOUT, CONNECTION_PRAGMAS};
+use crate::sql::PointReads;
+use crate::sql::accounts::membership;
+use crate::sql::credentials::TOKEN_HOLDER_SQL;
 
 /// Connections kept open between reads; more are opened when reads overlap, and closed
 /// again when more than this many are idle.
@@ -35,7 +38,9 @@ pub(super) struct SyncReaders {
 }
 
 fn task_sql(condition: &str) -> String {
-    format!("SELECT {TASK_COLUMNS} FROM tasks t{TASK_JOINS} WHERE {condition} AND t.deleted_at IS NULL")
+    format!(
+        "SELECT {TASK_COLUMNS} FROM tasks t{TASK_JOINS} WHERE {condition} AND t.deleted_at IS NULL"
+    )
 }
 
 impl SyncReaders {
@@ -89,7 +94,9 @@ impl SyncReaders {
             let mut statement = conn.prepare_cached(sql).map_err(sqlite_error)?;
             let names = column_names(&statement);
             let task = statement
-                .query_row(params, |row| Ok(rows::task(&NamedRow { row, names: &names })))
+                .query_row(params, |row| {
+                    Ok(rows::task(&NamedRow { row, names: &names }))
+                })
                 .optional()
                 .map_err(sqlite_error)?;
             task.transpose()
@@ -101,7 +108,9 @@ impl SyncReaders {
         digest: &str,
     ) -> Result<Option<(StoredToken, User, Vec<Membership>)>> {
         self.with(|conn| {
-            let mut statement = conn.prepare_cached(TOKEN_HOLDER_SQL).map_err(sqlite_error)?;
+            let mut statement = conn
+                .prepare_cached(TOKEN_HOLDER_SQL)
+                .map_err(sqlite_error)?;
             let names = column_names(&statement);
             let mut found = statement.query((digest,)).map_err(sqlite_error)?;
             let mut holder: Option<(StoredToken, User, Vec<Membership>)> = None;
@@ -126,9 +135,24 @@ impl SyncReaders {
 }
 
 fn column_names(statement: &rusqlite::Statement) -> Vec<String> {
-    statement.column_names().into_iter().map(String::from).collect()
+    statement
+        .column_names()
+        .into_iter()
+        .map(String::from)
+        .collect()
 }
 
 fn sqlite_error(e: rusqlite::Error) -> Error {
     Error::Internal(e.to_string())
+}
+
+/// The point reads on rusqlite, on the caller's thread.
+#[async_trait::async_trait]
+impl PointReads for SqliteBackend {
+    async fn token_holder(
+        &self,
+        digest: &str,
+    ) -> Result<Option<(StoredToken, User, Vec<Membership>)>> {
+        self.sync_reads.token_holder(digest)
+    }
 }

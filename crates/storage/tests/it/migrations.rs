@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use orgn_domain::Error;
-use orgn_domain::store::Store;
+use orgn_domain::store::*;
 use orgn_storage::SqliteStore;
 use orgn_storage::sqlite::{DATABASE_FILE, MIGRATIONS};
 use sqlx::sqlite::SqlitePoolOptions;

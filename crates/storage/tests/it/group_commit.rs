@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use orgn_domain::clock::SystemClock;
 use orgn_domain::model::Priority;
-use orgn_domain::store::{Lifecycle, NewTask, Store};
+use orgn_domain::store::*;
 use orgn_domain::{Caller, Workspace};
 use orgn_storage::SqliteStore;
 

@@ -13,7 +13,7 @@ use orgn_storage::postgres::{MIGRATIONS, create_database, drop_database};
 use sqlx::Row;
 use time::OffsetDateTime;
 
-fn server() -> Option<String> {
+pub(super) fn server() -> Option<String> {
     if std::env::var("ORGN_TEST_BACKEND").is_ok_and(|b| b == "sqlite") {
         // scripts/test runs these once, in its PostgreSQL pass.
         return None;
@@ -34,7 +34,7 @@ fn server() -> Option<String> {
 }
 
 /// A fresh database; its URL and name.
-async fn fresh(server: &str, name: &str) -> (String, String) {
+pub(super) async fn fresh(server: &str, name: &str) -> (String, String) {
     let name = format!("orgn_store_{}_{name}", std::process::id());
     drop_database(server, &name).await.unwrap();
     (create_database(server, &name).await.unwrap(), name)

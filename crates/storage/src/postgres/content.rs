@@ -1,0 +1,206 @@
+//! Comments and docs on PostgreSQL.
+
+use async_trait::async_trait;
+use orgn_domain::Result;
+use orgn_domain::cursor::SeekKey;
+use orgn_domain::model::*;
+use orgn_domain::store::*;
+use sqlx::{PgConnection, Postgres, QueryBuilder};
+use time::OffsetDateTime;
+
+use super::search::*;
+use super::tasks::*;
+use super::{PgStore, db_error};
+use crate::rows::{self, millis};
+use crate::search::{self};
+
+/// The WHERE clause of a doc search on `docs d`: live docs of the query's teams or projects.
+pub(super) fn push_doc_filters(b: &mut QueryBuilder<Postgres>, q: &DocQuery) {
+    b.push(" WHERE d.deleted_at IS NULL AND (d.team_id = ANY(")
+        .push_bind(q.teams.clone())
+        .push(") OR d.project_id = ANY(")
+        .push_bind(q.projects.clone())
+        .push("))");
+}
+
+pub(super) async fn refresh_doc_vector(conn: &mut PgConnection, doc: DocId) -> Result<()> {
+    let sql = format!("UPDATE docs d SET search_vector = {DOC_VECTOR} WHERE d.id = $1");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(doc)
+        .execute(conn)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}
+
+#[async_trait]
+impl Content for PgStore {
+    async fn create_comment(
+        &self,
+        task: TaskId,
+        author: UserId,
+        body: &str,
+        now: OffsetDateTime,
+    ) -> Result<CommentId> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let id: i64 = sqlx::query_scalar("INSERT INTO comments (task_id, author_id, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+            .bind(task)
+            .bind(author)
+            .bind(body)
+            .bind(millis(now))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        refresh_task_vector(&mut tx, task).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(id)
+    }
+
+    async fn comment(&self, id: CommentId) -> Result<Option<Comment>> {
+        let row = sqlx::query(
+            "SELECT cm.id, cm.task_id, cm.author_id, u.name AS author_name, u.email AS author_email, cm.body, cm.created_at, cm.edited_at \
+             FROM comments cm JOIN users u ON u.id = cm.author_id WHERE cm.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        row.as_ref().map(rows::comment).transpose()
+    }
+
+    async fn comments(&self, task: TaskId) -> Result<Vec<Comment>> {
+        let rows = sqlx::query(
+            "SELECT cm.id, cm.task_id, cm.author_id, u.name AS author_name, u.email AS author_email, cm.body, cm.created_at, cm.edited_at \
+             FROM comments cm JOIN users u ON u.id = cm.author_id WHERE cm.task_id = $1 ORDER BY cm.id",
+        )
+        .bind(task)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(rows::comment).collect()
+    }
+
+    async fn update_comment(&self, id: CommentId, body: &str, now: OffsetDateTime) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let task: i64 = sqlx::query_scalar(
+            "UPDATE comments SET body = $1, edited_at = $2 WHERE id = $3 RETURNING task_id",
+        )
+        .bind(body)
+        .bind(millis(now))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        refresh_task_vector(&mut tx, task).await?;
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn create_doc(&self, d: NewDoc) -> Result<DocId> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO docs (team_id, project_id, title, content, creator_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(d.team_id)
+        .bind(d.project_id)
+        .bind(&d.title)
+        .bind(&d.content)
+        .bind(d.creator_id)
+        .bind(millis(d.now))
+        .bind(millis(d.now))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        refresh_doc_vector(&mut tx, id).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(id)
+    }
+
+    async fn doc(&self, id: DocId) -> Result<Option<Doc>> {
+        let sql = format!(
+            "SELECT {DOC_COLUMNS} FROM docs d JOIN users u ON u.id = d.creator_id WHERE d.id = $1 AND d.deleted_at IS NULL"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        row.as_ref().map(rows::doc).transpose()
+    }
+
+    async fn update_doc(
+        &self,
+        id: DocId,
+        title: Option<&str>,
+        content: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        sqlx::query("UPDATE docs SET title = coalesce($1, title), content = coalesce($2, content), updated_at = $3 WHERE id = $4")
+            .bind(title)
+            .bind(content)
+            .bind(millis(now))
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        refresh_doc_vector(&mut tx, id).await?;
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn delete_doc(&self, id: DocId, now: OffsetDateTime) -> Result<()> {
+        sqlx::query("UPDATE docs SET deleted_at = $1 WHERE id = $2")
+            .bind(millis(now))
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn search_docs(&self, q: &DocQuery) -> Result<Vec<(Doc, SeekKey)>> {
+        let text = match q.text.as_deref() {
+            Some(t) => match search::docs(t) {
+                Some(search) => Some(search),
+                None => return Ok(vec![]),
+            },
+            None => None,
+        };
+        let limit = q.limit as i64;
+        let mut b = QueryBuilder::<Postgres>::new("SELECT ");
+        b.push(DOC_COLUMNS);
+        match &text {
+            Some(search) => {
+                b.push(", h.tier::float8 AS rank FROM (");
+                push_tier_arms(
+                    &mut b,
+                    search,
+                    DOC_WEIGHTS,
+                    ("docs", "d"),
+                    q.after,
+                    limit,
+                    |b| push_doc_filters(b, q),
+                );
+                b.push(") h JOIN docs d ON d.id = h.hid JOIN users u ON u.id = d.creator_id ORDER BY h.tier, d.id DESC");
+            }
+            None => {
+                b.push(", NULL::float8 AS rank FROM docs d JOIN users u ON u.id = d.creator_id");
+                push_doc_filters(&mut b, q);
+                if let Some(after) = q.after {
+                    b.push(" AND d.id < ").push_bind(after.id);
+                }
+                b.push(" ORDER BY d.id DESC LIMIT ").push_bind(limit);
+            }
+        }
+        let rows = b.build().fetch_all(&self.pool).await.map_err(db_error)?;
+        rows.iter()
+            .map(|row| {
+                let doc = rows::doc(row)?;
+                let key = SeekKey {
+                    rank: rows::RowExt::opt_float(row, "rank")?,
+                    id: doc.id,
+                };
+                Ok((doc, key))
+            })
+            .collect()
+    }
+}

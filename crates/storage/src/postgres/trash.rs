@@ -1,0 +1,223 @@
+//! The Trash and the undo of bulk changes on PostgreSQL.
+
+use async_trait::async_trait;
+use orgn_domain::Result;
+use orgn_domain::model::*;
+use orgn_domain::store::*;
+use time::OffsetDateTime;
+
+use super::content::*;
+use super::tasks::*;
+use super::{PgStore, db_error};
+use crate::rows::{self, millis};
+
+#[async_trait]
+impl Trash for PgStore {
+    async fn update_tasks_keeping_undo(
+        &self,
+        updates: &[TaskUpdate],
+        change: &BulkChange,
+        forget_before: OffsetDateTime,
+    ) -> Result<BulkChangeId> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        apply_task_updates(&mut tx, updates, change.user_id, change.created_at).await?;
+        sqlx::query("DELETE FROM bulk_changes WHERE created_at < $1")
+            .bind(millis(forget_before))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        let id = sqlx::query_scalar(
+            "INSERT INTO bulk_changes (user_id, status, previous, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(change.user_id)
+        .bind(&change.status)
+        .bind(rows::previous_to_json(&change.previous))
+        .bind(millis(change.created_at))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(id)
+    }
+
+    async fn bulk_change(&self, id: BulkChangeId) -> Result<Option<BulkChange>> {
+        let row = sqlx::query(
+            "SELECT id, user_id, status, previous, created_at FROM bulk_changes WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        row.as_ref().map(rows::bulk_change).transpose()
+    }
+
+    async fn undo_bulk_change(
+        &self,
+        id: BulkChangeId,
+        updates: &[TaskUpdate],
+        actor: UserId,
+        now: OffsetDateTime,
+    ) -> Result<bool> {
+        // Deleting the row first locks it: of two processes undoing the same change, the
+        // second waits, then finds it gone.
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let taken = sqlx::query("DELETE FROM bulk_changes WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        if taken.rows_affected() == 0 {
+            return Ok(false);
+        }
+        apply_task_updates(&mut tx, updates, actor, now).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(true)
+    }
+
+    async fn trash(&self, teams: &[TeamId]) -> Result<Vec<TrashItem>> {
+        if teams.is_empty() {
+            return Ok(vec![]);
+        }
+        let rows = sqlx::query(
+            "SELECT 'task' AS kind, t.id, tm.key || '-' || t.number AS label, t.title, t.team_id, NULL::bigint AS project_id, \
+             t.deleted_at, u.id AS uid, u.name AS uname, u.email AS uemail \
+             FROM tasks t JOIN teams tm ON tm.id = t.team_id LEFT JOIN users u ON u.id = t.deleted_by \
+             WHERE t.deleted_at IS NOT NULL AND t.team_id = ANY($1) \
+             UNION ALL SELECT 'doc', d.id, d.title, d.title, d.team_id, d.project_id, d.deleted_at, u.id, u.name, u.email \
+             FROM docs d LEFT JOIN users u ON u.id = d.deleted_by WHERE d.deleted_at IS NOT NULL AND (d.team_id = ANY($1) \
+             OR d.project_id IN (SELECT project_id FROM project_teams WHERE team_id = ANY($1))) ORDER BY 7 DESC, 1 DESC, 2 DESC",
+        )
+        .bind(teams)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(rows::trash_item).collect()
+    }
+
+    async fn deleted_task_id(&self, team: TeamId, number: i64) -> Result<Option<TaskId>> {
+        sqlx::query_scalar(
+            "SELECT id FROM tasks WHERE team_id = $1 AND number = $2 AND deleted_at IS NOT NULL",
+        )
+        .bind(team)
+        .bind(number)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)
+    }
+
+    async fn deleted_doc(&self, id: DocId) -> Result<Option<TrashItem>> {
+        let row = sqlx::query(
+            "SELECT 'doc' AS kind, d.id, d.title AS label, d.title, d.team_id, d.project_id, d.deleted_at, \
+             u.id AS uid, u.name AS uname, u.email AS uemail FROM docs d LEFT JOIN users u ON u.id = d.deleted_by \
+             WHERE d.id = $1 AND d.deleted_at IS NOT NULL",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        row.as_ref().map(rows::trash_item).transpose()
+    }
+
+    async fn restore_task(&self, id: TaskId, now: OffsetDateTime) -> Result<()> {
+        self.restore(TrashKind::Task, id, now).await
+    }
+
+    async fn restore_doc(&self, id: DocId, now: OffsetDateTime) -> Result<()> {
+        self.restore(TrashKind::Doc, id, now).await
+    }
+
+    async fn purge_task(&self, id: TaskId) -> Result<()> {
+        self.purge(TrashKind::Task, id).await
+    }
+
+    async fn purge_doc(&self, id: DocId) -> Result<()> {
+        self.purge(TrashKind::Doc, id).await
+    }
+
+    async fn purge_deleted_before(&self, cutoff: OffsetDateTime) -> Result<u64> {
+        let tasks: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM tasks WHERE deleted_at IS NOT NULL AND deleted_at < $1",
+        )
+        .bind(millis(cutoff))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        let docs: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM docs WHERE deleted_at IS NOT NULL AND deleted_at < $1",
+        )
+        .bind(millis(cutoff))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        for id in &tasks {
+            self.purge(TrashKind::Task, *id).await?;
+        }
+        for id in &docs {
+            self.purge(TrashKind::Doc, *id).await?;
+        }
+        Ok((tasks.len() + docs.len()) as u64)
+    }
+
+    async fn set_deleted_by(&self, kind: TrashKind, id: i64, user: UserId) -> Result<()> {
+        let sql = match kind {
+            TrashKind::Task => "UPDATE tasks SET deleted_by = $1 WHERE id = $2",
+            TrashKind::Doc => "UPDATE docs SET deleted_by = $1 WHERE id = $2",
+        };
+        sqlx::query(sql)
+            .bind(user)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+}
+
+impl PgStore {
+    async fn restore(&self, kind: TrashKind, id: i64, now: OffsetDateTime) -> Result<()> {
+        let sql = match kind {
+            TrashKind::Task => {
+                "UPDATE tasks SET deleted_at = NULL, deleted_by = NULL, updated_at = $1 WHERE id = $2 AND deleted_at IS NOT NULL"
+            }
+            TrashKind::Doc => {
+                "UPDATE docs SET deleted_at = NULL, deleted_by = NULL, updated_at = $1 WHERE id = $2 AND deleted_at IS NOT NULL"
+            }
+        };
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let restored = sqlx::query(sql)
+            .bind(millis(now))
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        match kind {
+            TrashKind::Task if restored.rows_affected() == 1 => {
+                adjust_progress(&mut tx, id, 1).await?
+            }
+            TrashKind::Doc => refresh_doc_vector(&mut tx, id).await?,
+            _ => {}
+        }
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn purge(&self, kind: TrashKind, id: i64) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let statements: &[&'static str] = match kind {
+            TrashKind::Task => &[
+                "DELETE FROM task_labels WHERE task_id = $1 AND EXISTS (SELECT 1 FROM tasks WHERE id = $1 AND deleted_at IS NOT NULL)",
+                "DELETE FROM task_events WHERE task_id = $1 AND EXISTS (SELECT 1 FROM tasks WHERE id = $1 AND deleted_at IS NOT NULL)",
+                "DELETE FROM comments WHERE task_id = $1 AND EXISTS (SELECT 1 FROM tasks WHERE id = $1 AND deleted_at IS NOT NULL)",
+                "DELETE FROM tasks WHERE id = $1 AND deleted_at IS NOT NULL",
+            ],
+            TrashKind::Doc => &["DELETE FROM docs WHERE id = $1 AND deleted_at IS NOT NULL"],
+        };
+        for sql in statements {
+            sqlx::query(*sql)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)
+    }
+}

@@ -248,7 +248,7 @@ impl Assistant {
             .map_err(held_error)?;
         let done = work.await;
         if let Err(e) = ws.release_conversation(actor, conv).await {
-            tracing::warn!(error = %e, conversation = conv, "releasing a conversation failed; its hold will run out");
+            tracing::warn!(error = %e, conversation = conv.get(), "releasing a conversation failed; its hold will run out");
         }
         done
     }

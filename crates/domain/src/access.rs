@@ -1,7 +1,7 @@
 //! The access rule, in one place: an actor sees and changes only what belongs to its own
 //! account and to the teams it is a member of. Everything else is "not found".
 
-use crate::model::{Membership, Role, TeamId, User};
+use crate::model::{Membership, Role, TeamId, User, UserId};
 
 /// A signed-in user with their memberships as they are now.
 ///
@@ -20,7 +20,7 @@ impl Actor {
     pub fn user(&self) -> &User {
         &self.user
     }
-    pub fn id(&self) -> i64 {
+    pub fn id(&self) -> UserId {
         self.user.id
     }
     pub fn is_admin(&self) -> bool {

@@ -6,6 +6,7 @@ pub mod access;
 pub mod clock;
 pub mod cursor;
 pub mod error;
+pub mod ids;
 pub mod model;
 pub mod secrets;
 pub mod store;

@@ -3,16 +3,8 @@
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
-pub type UserId = i64;
-pub type TeamId = i64;
-pub type TaskId = i64;
-pub type StatusId = i64;
-pub type LabelId = i64;
-pub type ProjectId = i64;
-pub type MilestoneId = i64;
-pub type CycleId = i64;
-pub type CommentId = i64;
-pub type DocId = i64;
+pub use crate::ids::*;
+
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
@@ -181,8 +173,8 @@ pub struct LabelRef {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NamedRef {
-    pub id: i64,
+pub struct NamedRef<Id> {
+    pub id: Id,
     pub name: String,
 }
 
@@ -209,9 +201,9 @@ pub struct Task {
     /// How many comments the task has (the comments themselves are fetched on their own).
     #[serde(default)]
     pub comment_count: u64,
-    pub project: Option<NamedRef>,
-    pub milestone: Option<NamedRef>,
-    pub cycle: Option<NamedRef>,
+    pub project: Option<NamedRef<ProjectId>>,
+    pub milestone: Option<NamedRef<MilestoneId>>,
+    pub cycle: Option<NamedRef<CycleId>>,
     pub due_date: Option<Date>,
     pub estimate: Option<i64>,
     #[serde(with = "time::serde::rfc3339")]
@@ -421,7 +413,6 @@ pub struct ToolCallRecord {
     pub at: OffsetDateTime,
 }
 
-pub type BulkChangeId = i64;
 
 /// A bulk status change as kept for its Undo: who made it, the status it set, and each
 /// task's status before it (identifier, status name).
@@ -456,7 +447,6 @@ pub enum TrashKind {
     Doc,
 }
 
-pub type JobId = i64;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -563,7 +553,6 @@ impl ChatRole {
     }
 }
 
-pub type ConversationId = i64;
 
 /// An "Ask Orgn" conversation; it belongs to one user's account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -98,7 +98,7 @@ impl Runner {
     }
 
     async fn run_job(&self, job: Job) {
-        tracing::info!(job = job.id, kind = job.kind.as_str(), "job started");
+        tracing::info!(job = job.id.get(), kind = job.kind.as_str(), "job started");
         let result = match self.workspace.actor(job.user_id).await {
             Ok(actor) => match job.kind {
                 JobKind::Export => export::run(&self.workspace, &actor, &job).await,
@@ -113,9 +113,9 @@ impl Runner {
             Err(e) => self.workspace.finish_job(job.id, JobState::Failed, None, Some(&e.to_string())).await,
         };
         match (result, finished) {
-            (_, Err(e)) => tracing::warn!(job = job.id, error = %e, "recording the end of a job failed"),
-            (Err(e), _) => tracing::warn!(job = job.id, error = %e, "job failed"),
-            (Ok(_), _) => tracing::info!(job = job.id, "job ended"),
+            (_, Err(e)) => tracing::warn!(job = job.id.get(), error = %e, "recording the end of a job failed"),
+            (Err(e), _) => tracing::warn!(job = job.id.get(), error = %e, "job failed"),
+            (Ok(_), _) => tracing::info!(job = job.id.get(), "job ended"),
         }
     }
 }

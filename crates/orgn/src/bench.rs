@@ -14,7 +14,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use orgn_domain::clock::SystemClock;
-use orgn_domain::model::{Priority, StatusKind};
+use orgn_domain::model::{LabelId, Priority, StatusKind};
 use orgn_domain::store::{Lifecycle, NewTask};
 use orgn_domain::{Caller, CycleDraft, ProjectDraft, Workspace};
 use serde_json::{Value, json};
@@ -219,7 +219,7 @@ async fn seed(ws: &Workspace, n: usize) -> Result<f64, String> {
     let mut plan = Vec::new();
     for (t, key) in TEAMS.iter().enumerate() {
         let statuses = ws.statuses(&actor, key).await.map_err(e)?;
-        let labels: Vec<i64> = {
+        let labels: Vec<LabelId> = {
             let mut ids = Vec::new();
             for name in ["bug", "feature", "chore", "frontend", "backend"] {
                 ids.push(ws.create_label(&actor, Some(key), &format!("{name}-{key}"), None).await.map_err(e)?.id);

@@ -41,6 +41,19 @@ pub fn opt_date(s: Option<String>) -> Result<Option<Date>> {
 pub trait RowExt {
     fn int(&self, col: &str) -> Result<i64>;
     fn opt_int(&self, col: &str) -> Result<Option<i64>>;
+    /// An id column, as the id type the caller expects.
+    fn id<I: RawId>(&self, col: &str) -> Result<I>
+    where
+        Self: Sized,
+    {
+        self.int(col).map(I::from_raw)
+    }
+    fn opt_id<I: RawId>(&self, col: &str) -> Result<Option<I>>
+    where
+        Self: Sized,
+    {
+        Ok(self.opt_int(col)?.map(I::from_raw))
+    }
     fn text(&self, col: &str) -> Result<String>;
     fn opt_text(&self, col: &str) -> Result<Option<String>>;
     fn flag(&self, col: &str) -> Result<bool>;
@@ -137,7 +150,7 @@ pub fn user(row: &impl RowExt) -> Result<User> {
 /// `created_at` has the plain name.
 pub fn user_created_in(row: &impl RowExt, created_at: &str) -> Result<User> {
     Ok(User {
-        id: row.int("id")?,
+        id: row.id("id")?,
         email: row.text("email")?,
         name: row.text("name")?,
         is_admin: row.flag("is_admin")?,
@@ -147,7 +160,7 @@ pub fn user_created_in(row: &impl RowExt, created_at: &str) -> Result<User> {
 
 pub fn team(row: &impl RowExt) -> Result<Team> {
     Ok(Team {
-        id: row.int("id")?,
+        id: row.id("id")?,
         key: row.text("key")?,
         name: row.text("name")?,
     })
@@ -163,8 +176,8 @@ pub fn status_kind(s: &str) -> Result<StatusKind> {
 
 pub fn status(row: &impl RowExt) -> Result<Status> {
     Ok(Status {
-        id: row.int("id")?,
-        team_id: row.int("team_id")?,
+        id: row.id("id")?,
+        team_id: row.id("team_id")?,
         name: row.text("name")?,
         kind: status_kind(&row.text("kind")?)?,
         position: row.int("position")?,
@@ -174,8 +187,8 @@ pub fn status(row: &impl RowExt) -> Result<Status> {
 
 pub fn label(row: &impl RowExt) -> Result<Label> {
     Ok(Label {
-        id: row.int("id")?,
-        team_id: row.opt_int("team_id")?,
+        id: row.id("id")?,
+        team_id: row.opt_id("team_id")?,
         name: row.text("name")?,
         color: row.text("color")?,
     })
@@ -191,8 +204,8 @@ pub fn progress(row: &impl RowExt) -> Result<Progress> {
 
 pub fn milestone(row: &impl RowExt) -> Result<Milestone> {
     Ok(Milestone {
-        id: row.int("id")?,
-        project_id: row.int("project_id")?,
+        id: row.id("id")?,
+        project_id: row.id("project_id")?,
         name: row.text("name")?,
         target_date: opt_date(row.opt_text("target_date")?)?,
         position: row.int("position")?,
@@ -202,8 +215,8 @@ pub fn milestone(row: &impl RowExt) -> Result<Milestone> {
 
 pub fn cycle(row: &impl RowExt) -> Result<Cycle> {
     Ok(Cycle {
-        id: row.int("id")?,
-        team_id: row.int("team_id")?,
+        id: row.id("id")?,
+        team_id: row.id("team_id")?,
         number: row.int("number")?,
         name: row.opt_text("name")?,
         starts_on: parse_date(&row.text("starts_on")?)?,
@@ -214,7 +227,7 @@ pub fn cycle(row: &impl RowExt) -> Result<Cycle> {
 
 /// A project without its teams (loaded separately).
 pub fn project(row: &impl RowExt) -> Result<Project> {
-    let lead = match row.opt_int("lead_id")? {
+    let lead = match row.opt_id("lead_id")? {
         Some(id) => Some(UserRef {
             id,
             name: row.text("lead_name")?,
@@ -223,7 +236,7 @@ pub fn project(row: &impl RowExt) -> Result<Project> {
         None => None,
     };
     Ok(Project {
-        id: row.int("id")?,
+        id: row.id("id")?,
         name: row.text("name")?,
         description: row.text("description")?,
         status: ProjectStatus::parse(&row.text("status")?).unwrap_or(ProjectStatus::Planned),
@@ -237,10 +250,10 @@ pub fn project(row: &impl RowExt) -> Result<Project> {
 
 pub fn comment(row: &impl RowExt) -> Result<Comment> {
     Ok(Comment {
-        id: row.int("id")?,
-        task_id: row.int("task_id")?,
+        id: row.id("id")?,
+        task_id: row.id("task_id")?,
         author: UserRef {
-            id: row.int("author_id")?,
+            id: row.id("author_id")?,
             name: row.text("author_name")?,
             email: row.text("author_email")?,
         },
@@ -252,13 +265,13 @@ pub fn comment(row: &impl RowExt) -> Result<Comment> {
 
 pub fn doc(row: &impl RowExt) -> Result<Doc> {
     Ok(Doc {
-        id: row.int("id")?,
-        team_id: row.opt_int("team_id")?,
-        project_id: row.opt_int("project_id")?,
+        id: row.id("id")?,
+        team_id: row.opt_id("team_id")?,
+        project_id: row.opt_id("project_id")?,
         title: row.text("title")?,
         content: row.text("content")?,
         creator: UserRef {
-            id: row.int("creator_id")?,
+            id: row.id("creator_id")?,
             name: row.text("creator_name")?,
             email: row.text("creator_email")?,
         },
@@ -279,7 +292,7 @@ pub fn token_info(row: &impl RowExt) -> Result<TokenInfo> {
 pub fn task_event(row: &impl RowExt) -> Result<TaskEvent> {
     Ok(TaskEvent {
         actor: UserRef {
-            id: row.int("actor_id")?,
+            id: row.id("actor_id")?,
             name: row.text("actor_name")?,
             email: row.text("actor_email")?,
         },
@@ -301,19 +314,20 @@ pub fn tool_call(row: &impl RowExt) -> Result<ToolCallRecord> {
 
 /// The task columns selected by `TASK_COLUMNS`, without labels (loaded separately).
 pub fn task(row: &impl RowExt) -> Result<Task> {
-    let opt_ref = |id: &str, name: &str| -> Result<Option<NamedRef>> {
-        Ok(row.opt_int(id)?.map(|id| NamedRef {
+    fn opt_ref<Id: RawId>(row: &impl RowExt, id: &str, name: &str) -> Result<Option<NamedRef<Id>>> {
+        Ok(row.opt_id(id)?.map(|id| NamedRef {
             id,
             name: row.opt_text(name).ok().flatten().unwrap_or_default(),
         }))
-    };
-    let cycle = match row.opt_int("cycle_id")? {
+    }
+    let cycle = match row.opt_id("cycle_id")? {
         Some(id) => {
             let number = row.int("cycle_number")?;
             let name = row.opt_text("cycle_name")?;
             let display = Cycle {
                 id,
-                team_id: 0,
+                // Only the display name is wanted here, which needs neither team nor dates.
+                team_id: TeamId::new(0),
                 number,
                 name,
                 starts_on: Date::MIN,
@@ -325,7 +339,7 @@ pub fn task(row: &impl RowExt) -> Result<Task> {
         }
         None => None,
     };
-    let assignee = match row.opt_int("assignee_id")? {
+    let assignee = match row.opt_id("assignee_id")? {
         Some(id) => Some(UserRef {
             id,
             name: row.text("assignee_name")?,
@@ -334,28 +348,28 @@ pub fn task(row: &impl RowExt) -> Result<Task> {
         None => None,
     };
     Ok(Task {
-        id: row.int("id")?,
-        team_id: row.int("team_id")?,
+        id: row.id("id")?,
+        team_id: row.id("team_id")?,
         team_key: row.text("team_key")?,
         number: row.int("number")?,
         title: row.text("title")?,
         description: row.text("description")?,
         status: StatusRef {
-            id: row.int("status_id")?,
+            id: row.id("status_id")?,
             name: row.text("status_name")?,
             kind: status_kind(&row.text("status_kind")?)?,
         },
         priority: Priority::new(row.int("priority")?).unwrap_or(Priority::NONE),
         assignee,
         creator: UserRef {
-            id: row.int("creator_id")?,
+            id: row.id("creator_id")?,
             name: row.text("creator_name")?,
             email: row.text("creator_email")?,
         },
         labels: labels_from_json(&row.text("labels_json")?)?,
         comment_count: row.int("comment_count")? as u64,
-        project: opt_ref("project_id", "project_name")?,
-        milestone: opt_ref("milestone_id", "milestone_name")?,
+        project: opt_ref(row, "project_id", "project_name")?,
+        milestone: opt_ref(row, "milestone_id", "milestone_name")?,
         cycle,
         due_date: opt_date(row.opt_text("due_date")?)?,
         estimate: row.opt_int("estimate")?,
@@ -369,7 +383,7 @@ pub fn task(row: &impl RowExt) -> Result<Task> {
 
 /// A deleted task or doc, with who deleted it (`uid`, `uname`, `uemail`).
 pub fn trash_item(row: &impl RowExt) -> Result<TrashItem> {
-    let deleted_by = match row.opt_int("uid")? {
+    let deleted_by = match row.opt_id("uid")? {
         Some(id) => Some(UserRef {
             id,
             name: row.text("uname")?,
@@ -386,8 +400,8 @@ pub fn trash_item(row: &impl RowExt) -> Result<TrashItem> {
         id: row.int("id")?,
         label: row.text("label")?,
         title: row.text("title")?,
-        team_id: row.opt_int("team_id")?,
-        project_id: row.opt_int("project_id")?,
+        team_id: row.opt_id("team_id")?,
+        project_id: row.opt_id("project_id")?,
         deleted_by,
         deleted_at: from_millis(row.int("deleted_at")?),
     })
@@ -395,8 +409,8 @@ pub fn trash_item(row: &impl RowExt) -> Result<TrashItem> {
 
 pub fn bulk_change(row: &impl RowExt) -> Result<BulkChange> {
     Ok(BulkChange {
-        id: row.int("id")?,
-        user_id: row.int("user_id")?,
+        id: row.id("id")?,
+        user_id: row.id("user_id")?,
         status: row.text("status")?,
         previous: previous_from_json(&row.text("previous")?)?,
         created_at: from_millis(row.int("created_at")?),
@@ -410,7 +424,11 @@ pub fn labels_from_json(json: &str) -> Result<Vec<LabelRef>> {
         .map_err(|e| Error::Internal(format!("labels of a task: {e}")))?;
     Ok(labels
         .into_iter()
-        .map(|(id, name, color)| LabelRef { id, name, color })
+        .map(|(id, name, color)| LabelRef {
+            id: LabelId::new(id),
+            name,
+            color,
+        })
         .collect())
 }
 
@@ -422,4 +440,9 @@ pub fn previous_to_json(previous: &[(String, String)]) -> String {
 pub fn previous_from_json(json: &str) -> Result<Vec<(String, String)>> {
     serde_json::from_str(json)
         .map_err(|e| Error::Internal(format!("previous statuses of a bulk change: {e}")))
+}
+
+/// Ids as the plain numbers a driver binds as an array (PostgreSQL's `= ANY($n)`).
+pub fn raw_ids<I: RawId>(ids: &[I]) -> Vec<i64> {
+    ids.iter().map(|id| id.raw()).collect()
 }

@@ -2,7 +2,7 @@
 
 use orgn_domain::DocDraft;
 use orgn_domain::DocFilter;
-use orgn_domain::model::{Comment, Doc, Project};
+use orgn_domain::model::{Comment, CommentId, Doc, DocId, Project};
 use serde_json::json;
 
 use crate::answer::{fit_single, list_answer, local_page, out, refit, team_key};
@@ -94,7 +94,7 @@ impl Tool for UpdateComment {
     ) -> Result<ToolOutput, ToolError> {
         let c = ctx
             .workspace
-            .update_comment(ctx.actor, a.id, &a.body)
+            .update_comment(ctx.actor, CommentId::new(a.id), &a.body)
             .await?;
         Ok(comment_answer(
             &c,
@@ -220,7 +220,7 @@ impl Tool for GetDoc {
     const OUTPUT: Output = Output::one("doc");
 
     async fn run(&self, ctx: &CallContext<'_>, a: args::DocIdArg) -> Result<ToolOutput, ToolError> {
-        let d = ctx.workspace.doc(ctx.actor, a.id).await?;
+        let d = ctx.workspace.doc(ctx.actor, DocId::new(a.id)).await?;
         doc_answer(ctx, &d, "").await
     }
 }
@@ -266,7 +266,7 @@ impl Tool for UpdateDoc {
     ) -> Result<ToolOutput, ToolError> {
         let d = ctx
             .workspace
-            .update_doc(ctx.actor, a.id, a.title.as_deref(), a.content.as_deref())
+            .update_doc(ctx.actor, DocId::new(a.id), a.title.as_deref(), a.content.as_deref())
             .await?;
         doc_answer(ctx, &d, "Updated ").await
     }
@@ -283,7 +283,7 @@ impl Tool for DeleteDoc {
     const OUTPUT: Output = Output::one("deleted");
 
     async fn run(&self, ctx: &CallContext<'_>, a: args::DocIdArg) -> Result<ToolOutput, ToolError> {
-        ctx.workspace.delete_doc(ctx.actor, a.id).await?;
+        ctx.workspace.delete_doc(ctx.actor, DocId::new(a.id)).await?;
         Ok(out(
             json!({"deleted": {"id": a.id}}),
             format!("Deleted doc {}", a.id),
@@ -296,7 +296,7 @@ impl Tool for DeleteDoc {
         ctx: &CallContext<'_>,
         a: &args::DocIdArg,
     ) -> Result<Option<String>, ToolError> {
-        let d = ctx.workspace.doc(ctx.actor, a.id).await?;
+        let d = ctx.workspace.doc(ctx.actor, DocId::new(a.id)).await?;
         Ok(Some(format!(
             "Delete doc {} “{}” (it goes to the Trash)",
             d.id,

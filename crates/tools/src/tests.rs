@@ -7,7 +7,7 @@ use crate::*;
 
 fn user(name: &str, email: &str) -> UserRef {
     UserRef {
-        id: 1,
+        id: UserId::new(1),
         name: name.into(),
         email: email.into(),
     }
@@ -16,14 +16,14 @@ fn user(name: &str, email: &str) -> UserRef {
 fn task(title: &str, priority: Priority, assignee: Option<UserRef>) -> Task {
     let at = datetime!(2026-11-24 10:00 UTC);
     Task {
-        id: 7,
-        team_id: 1,
+        id: TaskId::new(7),
+        team_id: TeamId::new(1),
         team_key: "ENG".into(),
         number: 12,
         title: title.into(),
         description: "Steps:\n1. open".into(),
         status: StatusRef {
-            id: 3,
+            id: StatusId::new(3),
             name: "In Progress".into(),
             kind: StatusKind::Started,
         },
@@ -31,7 +31,7 @@ fn task(title: &str, priority: Priority, assignee: Option<UserRef>) -> Task {
         assignee,
         creator: user("Bob", "bob@orgn.test"),
         labels: vec![LabelRef {
-            id: 1,
+            id: LabelId::new(1),
             name: "Bug".into(),
             color: "#ff0000".into(),
         }],

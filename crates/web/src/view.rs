@@ -280,7 +280,7 @@ impl TaskRow {
 
 /// A doc in a list: the docs page, a project's docs.
 pub struct DocLink {
-    pub id: i64,
+    pub id: DocId,
     pub title: String,
     pub updated: String,
 }

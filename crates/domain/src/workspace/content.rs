@@ -50,7 +50,7 @@ impl Workspace {
     pub async fn update_comment(
         &self,
         actor: &Actor,
-        comment_id: i64,
+        comment_id: CommentId,
         body: &str,
     ) -> Result<Comment> {
         let missing = || not_found(format!("Comment {comment_id}"));
@@ -78,7 +78,7 @@ impl Workspace {
     // --- Docs --------------------------------------------------------------------------
 
     /// A doc the actor may see: its team's, or a visible project's.
-    pub async fn doc(&self, actor: &Actor, id: i64) -> Result<Doc> {
+    pub async fn doc(&self, actor: &Actor, id: DocId) -> Result<Doc> {
         let missing = || not_found(format!("Doc {id}"));
         let doc = self.store.doc(id).await?.ok_or_else(missing)?;
         let visible = match (doc.team_id, doc.project_id) {
@@ -126,7 +126,7 @@ impl Workspace {
     pub async fn update_doc(
         &self,
         actor: &Actor,
-        id: i64,
+        id: DocId,
         title: Option<&str>,
         content: Option<&str>,
     ) -> Result<Doc> {
@@ -144,11 +144,11 @@ impl Workspace {
     }
 
     /// Moves a doc to the Trash. Web only: not offered over MCP.
-    pub async fn delete_doc(&self, actor: &Actor, id: i64) -> Result<()> {
+    pub async fn delete_doc(&self, actor: &Actor, id: DocId) -> Result<()> {
         let doc = self.doc(actor, id).await?;
         self.store.delete_doc(doc.id, self.now()).await?;
         self.store
-            .set_deleted_by(TrashKind::Doc, doc.id, actor.id())
+            .set_deleted_by(TrashKind::Doc, doc.id.get(), actor.id())
             .await
     }
 

@@ -17,6 +17,7 @@ use time::{Date, OffsetDateTime};
 use crate::access::Actor;
 use crate::clock::Clock;
 use crate::error::{Error, Result};
+use crate::model::UserId;
 use crate::store::Store;
 
 pub use accounts::{
@@ -68,7 +69,7 @@ impl Workspace {
     }
 
     /// The user with their memberships as stored now. Fails when the user is gone.
-    pub async fn actor(&self, user_id: i64) -> Result<Actor> {
+    pub async fn actor(&self, user_id: UserId) -> Result<Actor> {
         let (user, memberships) = self
             .store
             .user_with_memberships(user_id)

@@ -422,7 +422,7 @@ impl Workspace {
         let labels = self.store.labels(&actor.team_ids()).await?;
         let wanted = label.trim();
         wanted
-            .parse::<i64>()
+            .parse::<LabelId>()
             .ok()
             .and_then(|id| labels.iter().find(|l| l.id == id))
             .or_else(|| labels.iter().find(|l| l.name.eq_ignore_ascii_case(wanted)))

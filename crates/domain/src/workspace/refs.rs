@@ -136,7 +136,7 @@ impl Workspace {
         let wanted = reference.trim();
         let projects = self.store.projects(&actor.team_ids()).await?;
         let by_id = wanted
-            .parse::<i64>()
+            .parse::<ProjectId>()
             .ok()
             .and_then(|id| projects.iter().find(|p| p.id == id));
         by_id
@@ -160,7 +160,7 @@ impl Workspace {
         let wanted = reference.trim();
         let milestones = self.store.milestones(project.id).await?;
         let by_id = wanted
-            .parse::<i64>()
+            .parse::<MilestoneId>()
             .ok()
             .and_then(|id| milestones.iter().find(|m| m.id == id));
         by_id

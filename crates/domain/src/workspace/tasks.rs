@@ -196,8 +196,8 @@ impl<'a> UpdatePlan<'a> {
                 color: l.color.clone(),
             })
             .collect();
-        let mut old_ids: Vec<i64> = self.task.labels.iter().map(|l| l.id).collect();
-        let mut new_ids: Vec<i64> = refs.iter().map(|l| l.id).collect();
+        let mut old_ids: Vec<LabelId> = self.task.labels.iter().map(|l| l.id).collect();
+        let mut new_ids: Vec<LabelId> = refs.iter().map(|l| l.id).collect();
         old_ids.sort();
         new_ids.sort();
         if old_ids != new_ids {
@@ -212,7 +212,7 @@ impl<'a> UpdatePlan<'a> {
 
     /// Returns the task's project once this applies. Leaving a project leaves its milestone,
     /// unless the patch names a milestone itself (`milestone_given`).
-    fn project(&mut self, project: Option<&Project>, milestone_given: bool) -> Option<NamedRef> {
+    fn project(&mut self, project: Option<&Project>, milestone_given: bool) -> Option<NamedRef<ProjectId>> {
         let task = self.task;
         let new = project.map(|p| NamedRef {
             id: p.id,
@@ -236,7 +236,7 @@ impl<'a> UpdatePlan<'a> {
         new
     }
 
-    fn milestone(&mut self, milestone: Option<NamedRef>) {
+    fn milestone(&mut self, milestone: Option<NamedRef<MilestoneId>>) {
         if self.record(
             "milestone",
             self.task.milestone.as_ref().map(|m| m.name.clone()),
@@ -497,9 +497,9 @@ impl Workspace {
     async fn milestone_of(
         &self,
         actor: &Actor,
-        project: Option<&NamedRef>,
+        project: Option<&NamedRef<ProjectId>>,
         reference: &str,
-    ) -> Result<NamedRef> {
+    ) -> Result<NamedRef<MilestoneId>> {
         let project = project
             .ok_or_else(|| Error::Invalid("a milestone needs a project; set project too".into()))?;
         let project = self.visible_project(actor, &project.id.to_string()).await?;
@@ -642,7 +642,7 @@ impl Workspace {
         let task = self.visible_task(actor, id).await?;
         self.store.delete_task(task.id, self.now()).await?;
         self.store
-            .set_deleted_by(TrashKind::Task, task.id, actor.id())
+            .set_deleted_by(TrashKind::Task, task.id.get(), actor.id())
             .await
     }
 
@@ -690,7 +690,8 @@ impl Workspace {
         let planned = self.plan_statuses(actor, &changes).await?;
         let now = self.now();
         let mut change = BulkChange {
-            id: 0,
+            // The store numbers the change as it keeps it.
+            id: BulkChangeId::new(0),
             user_id: actor.id(),
             status: status.trim().to_string(),
             previous: planned.previous,

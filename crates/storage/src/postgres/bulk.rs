@@ -36,7 +36,7 @@ impl BulkInsert for PgBackend {
         // counter rows in the same order), held until the caller's transaction ends.
         let mut per_team: BTreeMap<i64, i64> = BTreeMap::new();
         for t in tasks {
-            *per_team.entry(t.team_id).or_default() += 1;
+            *per_team.entry(t.team_id.get()).or_default() += 1;
         }
         let mut next: HashMap<i64, (i64, String)> = HashMap::new();
         for (team, count) in &per_team {
@@ -61,7 +61,7 @@ impl BulkInsert for PgBackend {
         ids.sort_unstable();
         let mut planned = Vec::with_capacity(tasks.len());
         for (t, id) in tasks.iter().zip(&ids) {
-            let (number, key) = next.get_mut(&t.team_id).expect("every team was counted");
+            let (number, key) = next.get_mut(&t.team_id.get()).expect("every team was counted");
             planned.push((*id, *number, key.clone()));
             *number += 1;
         }
@@ -69,7 +69,7 @@ impl BulkInsert for PgBackend {
             insert_chunk(tx, chunk, ids).await?;
         }
         add_progress(tx, tasks).await?;
-        Ok(ids)
+        Ok(ids.into_iter().map(TaskId::new).collect())
     }
 }
 
@@ -97,7 +97,7 @@ async fn insert_chunk(
     );
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(&ids)
-        .bind(col(&|t| t.team_id))
+        .bind(col(&|t| t.team_id.get()))
         .bind(&numbers)
         .bind(
             tasks
@@ -111,13 +111,13 @@ async fn insert_chunk(
                 .map(|t| t.description.clone())
                 .collect::<Vec<String>>(),
         )
-        .bind(col(&|t| t.status_id))
+        .bind(col(&|t| t.status_id.get()))
         .bind(col(&|t| t.priority.value()))
-        .bind(opt(&|t| t.assignee_id))
-        .bind(col(&|t| t.creator_id))
-        .bind(opt(&|t| t.project_id))
-        .bind(opt(&|t| t.milestone_id))
-        .bind(opt(&|t| t.cycle_id))
+        .bind(opt(&|t| t.assignee_id.map(|id| id.get())))
+        .bind(col(&|t| t.creator_id.get()))
+        .bind(opt(&|t| t.project_id.map(|id| id.get())))
+        .bind(opt(&|t| t.milestone_id.map(|id| id.get())))
+        .bind(opt(&|t| t.cycle_id.map(|id| id.get())))
         .bind(
             tasks
                 .iter()
@@ -137,7 +137,7 @@ async fn insert_chunk(
     let (label_tasks, label_ids): (Vec<i64>, Vec<i64>) = tasks
         .iter()
         .zip(&ids)
-        .flat_map(|(t, id)| t.label_ids.iter().map(move |l| (*id, *l)))
+        .flat_map(|(t, id)| t.label_ids.iter().map(move |l| (*id, l.get())))
         .unzip();
     if !label_tasks.is_empty() {
         sqlx::query("INSERT INTO task_labels (task_id, label_id) SELECT * FROM UNNEST($1::bigint[], $2::bigint[])")
@@ -154,7 +154,7 @@ async fn insert_chunk(
          AS u(task_id, actor_id, at, new) ORDER BY u.task_id",
     )
     .bind(&ids)
-    .bind(col(&|t| t.creator_id))
+    .bind(col(&|t| t.creator_id.get()))
     .bind(col(&|t| millis(t.now)))
     .bind(planned.iter().map(|(_, number, key)| format!("{key}-{number}")).collect::<Vec<String>>())
     .execute(&mut *tx)
@@ -172,7 +172,7 @@ async fn add_progress(tx: &mut PgConnection, tasks: &[NewTask]) -> Result<()> {
     {
         return Ok(());
     }
-    let mut status_ids: Vec<i64> = tasks.iter().map(|t| t.status_id).collect();
+    let mut status_ids: Vec<i64> = tasks.iter().map(|t| t.status_id.get()).collect();
     status_ids.sort_unstable();
     status_ids.dedup();
     let kinds: HashMap<i64, String> =
@@ -188,10 +188,14 @@ async fn add_progress(tx: &mut PgConnection, tasks: &[NewTask]) -> Result<()> {
     let tables = ["projects", "milestones", "cycles"];
     let mut counts: BTreeMap<(usize, i64), (i64, i64, i64)> = BTreeMap::new();
     for t in tasks {
-        let kind = kinds.get(&t.status_id).map(String::as_str);
+        let kind = kinds.get(&t.status_id.get()).map(String::as_str);
         let done = (kind == Some(StatusKind::Completed.as_str())) as i64;
         let canceled = (kind == Some(StatusKind::Canceled.as_str())) as i64;
-        for (table, id) in [t.project_id, t.milestone_id, t.cycle_id]
+        for (table, id) in [
+            t.project_id.map(|id| id.get()),
+            t.milestone_id.map(|id| id.get()),
+            t.cycle_id.map(|id| id.get()),
+        ]
             .into_iter()
             .enumerate()
         {

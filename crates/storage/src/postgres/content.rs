@@ -17,16 +17,16 @@ use crate::search::{self};
 /// The WHERE clause of a doc search on `docs d`: live docs of the query's teams or projects.
 pub(super) fn push_doc_filters(b: &mut QueryBuilder<Postgres>, q: &DocQuery) {
     b.push(" WHERE d.deleted_at IS NULL AND (d.team_id = ANY(")
-        .push_bind(q.teams.clone())
+        .push_bind(crate::rows::raw_ids(&q.teams))
         .push(") OR d.project_id = ANY(")
-        .push_bind(q.projects.clone())
+        .push_bind(crate::rows::raw_ids(&q.projects))
         .push("))");
 }
 
 pub(super) async fn refresh_doc_vector(conn: &mut PgConnection, doc: DocId) -> Result<()> {
     let sql = format!("UPDATE docs d SET search_vector = {DOC_VECTOR} WHERE d.id = $1");
     sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(doc)
+        .bind(doc.get())
         .execute(conn)
         .await
         .map_err(db_error)?;
@@ -44,13 +44,14 @@ impl Content for PgStore {
     ) -> Result<CommentId> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
         let id: i64 = sqlx::query_scalar("INSERT INTO comments (task_id, author_id, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
-            .bind(task)
-            .bind(author)
+            .bind(task.get())
+            .bind(author.get())
             .bind(body)
             .bind(millis(now))
             .fetch_one(&mut *tx)
             .await
             .map_err(db_error)?;
+        let id = CommentId::new(id);
         refresh_task_vector(&mut tx, task).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(id)
@@ -61,7 +62,7 @@ impl Content for PgStore {
             "SELECT cm.id, cm.task_id, cm.author_id, u.name AS author_name, u.email AS author_email, cm.body, cm.created_at, cm.edited_at \
              FROM comments cm JOIN users u ON u.id = cm.author_id WHERE cm.id = $1",
         )
-        .bind(id)
+        .bind(id.get())
         .fetch_optional(&self.pool)
         .await
         .map_err(db_error)?;
@@ -73,7 +74,7 @@ impl Content for PgStore {
             "SELECT cm.id, cm.task_id, cm.author_id, u.name AS author_name, u.email AS author_email, cm.body, cm.created_at, cm.edited_at \
              FROM comments cm JOIN users u ON u.id = cm.author_id WHERE cm.task_id = $1 ORDER BY cm.id",
         )
-        .bind(task)
+        .bind(task.get())
         .fetch_all(&self.pool)
         .await
         .map_err(db_error)?;
@@ -87,11 +88,11 @@ impl Content for PgStore {
         )
         .bind(body)
         .bind(millis(now))
-        .bind(id)
+        .bind(id.get())
         .fetch_one(&mut *tx)
         .await
         .map_err(db_error)?;
-        refresh_task_vector(&mut tx, task).await?;
+        refresh_task_vector(&mut tx, TaskId::new(task)).await?;
         tx.commit().await.map_err(db_error)
     }
 
@@ -100,16 +101,17 @@ impl Content for PgStore {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO docs (team_id, project_id, title, content, creator_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
-        .bind(d.team_id)
-        .bind(d.project_id)
+        .bind(d.team_id.map(|id| id.get()))
+        .bind(d.project_id.map(|id| id.get()))
         .bind(&d.title)
         .bind(&d.content)
-        .bind(d.creator_id)
+        .bind(d.creator_id.get())
         .bind(millis(d.now))
         .bind(millis(d.now))
         .fetch_one(&mut *tx)
         .await
         .map_err(db_error)?;
+        let id = DocId::new(id);
         refresh_doc_vector(&mut tx, id).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(id)
@@ -120,7 +122,7 @@ impl Content for PgStore {
             "SELECT {DOC_COLUMNS} FROM docs d JOIN users u ON u.id = d.creator_id WHERE d.id = $1 AND d.deleted_at IS NULL"
         );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
+            .bind(id.get())
             .fetch_optional(&self.pool)
             .await
             .map_err(db_error)?;
@@ -139,7 +141,7 @@ impl Content for PgStore {
             .bind(title)
             .bind(content)
             .bind(millis(now))
-            .bind(id)
+            .bind(id.get())
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
@@ -150,7 +152,7 @@ impl Content for PgStore {
     async fn delete_doc(&self, id: DocId, now: OffsetDateTime) -> Result<()> {
         sqlx::query("UPDATE docs SET deleted_at = $1 WHERE id = $2")
             .bind(millis(now))
-            .bind(id)
+            .bind(id.get())
             .execute(&self.pool)
             .await
             .map_err(db_error)?;
@@ -197,7 +199,7 @@ impl Content for PgStore {
                 let doc = rows::doc(row)?;
                 let key = SeekKey {
                     rank: rows::RowExt::opt_float(row, "rank")?,
-                    id: doc.id,
+                    id: doc.id.get(),
                 };
                 Ok((doc, key))
             })

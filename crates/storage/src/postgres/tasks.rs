@@ -73,7 +73,7 @@ pub(super) async fn adjust_progress(
         );
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(delta)
-            .bind(task)
+            .bind(task.get())
             .execute(&mut *conn)
             .await
             .map_err(db_error)?;
@@ -93,11 +93,11 @@ pub(super) fn push_task_filters(
     b.push(" WHERE t.deleted_at IS NULL AND ");
     match team {
         Some(team) => {
-            b.push("t.team_id = ").push_bind(team);
+            b.push("t.team_id = ").push_bind(team.get());
         }
         None => {
             b.push("t.team_id = ANY(")
-                .push_bind(q.teams.clone())
+                .push_bind(crate::rows::raw_ids(&q.teams))
                 .push(")");
         }
     }
@@ -105,7 +105,7 @@ pub(super) fn push_task_filters(
         b.push(" AND (false");
         if !q.status_ids.is_empty() {
             b.push(" OR t.status_id + 0 = ANY(")
-                .push_bind(q.status_ids.clone())
+                .push_bind(crate::rows::raw_ids(&q.status_ids))
                 .push(")");
         }
         if !q.status_kinds.is_empty() {
@@ -122,7 +122,7 @@ pub(super) fn push_task_filters(
     }
     match q.assignee {
         Some(Some(user)) => {
-            b.push(" AND t.assignee_id = ").push_bind(user);
+            b.push(" AND t.assignee_id = ").push_bind(user.get());
         }
         Some(None) => {
             b.push(" AND t.assignee_id IS NULL");
@@ -130,16 +130,16 @@ pub(super) fn push_task_filters(
         None => {}
     }
     if !q.label_ids.is_empty() {
-        b.push(" AND EXISTS (SELECT 1 FROM task_labels tl WHERE tl.task_id = t.id AND tl.label_id = ANY(").push_bind(q.label_ids.clone()).push("))");
+        b.push(" AND EXISTS (SELECT 1 FROM task_labels tl WHERE tl.task_id = t.id AND tl.label_id = ANY(").push_bind(crate::rows::raw_ids(&q.label_ids)).push("))");
     }
     if !q.priorities.is_empty() {
         let values: Vec<i64> = q.priorities.iter().map(|p| p.value()).collect();
         b.push(" AND t.priority = ANY(").push_bind(values).push(")");
     }
     for (column, value) in [
-        ("project_id", q.project_id),
-        ("milestone_id", q.milestone_id),
-        ("cycle_id", q.cycle_id),
+        ("project_id", q.project_id.map(|id| id.get())),
+        ("milestone_id", q.milestone_id.map(|id| id.get())),
+        ("cycle_id", q.cycle_id.map(|id| id.get())),
     ] {
         if let Some(v) = value {
             b.push(format!(" AND t.{column} = ")).push_bind(v);
@@ -156,7 +156,7 @@ pub(super) async fn refresh_task_vector(conn: &mut PgConnection, task: TaskId) -
         "UPDATE tasks t SET search_vector = {TASK_VECTOR} FROM teams tm WHERE tm.id = t.team_id AND t.id = $1"
     );
     sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(task)
+        .bind(task.get())
         .execute(conn)
         .await
         .map_err(db_error)?;
@@ -171,8 +171,8 @@ pub(super) async fn insert_event(
     e: &NewEvent,
 ) -> Result<()> {
     sqlx::query("INSERT INTO task_events (task_id, actor_id, at, field, old, new) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(task)
-        .bind(actor)
+        .bind(task.get())
+        .bind(actor.get())
         .bind(millis(at))
         .bind(&e.field)
         .bind(&e.old)
@@ -189,14 +189,14 @@ pub(super) async fn set_task_labels(
     labels: &[LabelId],
 ) -> Result<()> {
     sqlx::query("DELETE FROM task_labels WHERE task_id = $1")
-        .bind(task)
+        .bind(task.get())
         .execute(&mut *conn)
         .await
         .map_err(db_error)?;
     if !labels.is_empty() {
         sqlx::query("INSERT INTO task_labels (task_id, label_id) SELECT $1, l FROM unnest($2::bigint[]) AS l")
-            .bind(task)
-            .bind(labels)
+            .bind(task.get())
+            .bind(crate::rows::raw_ids(labels))
             .execute(&mut *conn)
             .await
             .map_err(db_error)?;
@@ -244,7 +244,7 @@ pub(super) async fn apply_task_update(
         b.push(", description = ").push_bind(v.clone());
     }
     if let Some((status, times)) = &c.status {
-        b.push(", status_id = ").push_bind(*status);
+        b.push(", status_id = ").push_bind((*status).get());
         b.push(", started_at = ")
             .push_bind(times.started_at.map(millis));
         b.push(", completed_at = ")
@@ -256,16 +256,16 @@ pub(super) async fn apply_task_update(
         b.push(", priority = ").push_bind(v.value());
     }
     if let Some(v) = c.assignee_id {
-        b.push(", assignee_id = ").push_bind(v);
+        b.push(", assignee_id = ").push_bind(v.map(|id| id.get()));
     }
     if let Some(v) = c.project_id {
-        b.push(", project_id = ").push_bind(v);
+        b.push(", project_id = ").push_bind(v.map(|id| id.get()));
     }
     if let Some(v) = c.milestone_id {
-        b.push(", milestone_id = ").push_bind(v);
+        b.push(", milestone_id = ").push_bind(v.map(|id| id.get()));
     }
     if let Some(v) = c.cycle_id {
-        b.push(", cycle_id = ").push_bind(v);
+        b.push(", cycle_id = ").push_bind(v.map(|id| id.get()));
     }
     if let Some(v) = c.due_date {
         b.push(", due_date = ").push_bind(v.map(date_text));
@@ -274,7 +274,7 @@ pub(super) async fn apply_task_update(
         b.push(", estimate = ").push_bind(v);
     }
     b.push(" WHERE id = ")
-        .push_bind(u.task_id)
+        .push_bind(u.task_id.get())
         .push(" AND deleted_at IS NULL");
     let done = b.build().execute(&mut *conn).await.map_err(db_error)?;
     if done.rows_affected() != 1 {
@@ -300,7 +300,7 @@ pub(super) async fn apply_task_update(
 /// two processes never hand out the same number.
 pub(super) async fn insert_task_in(tx: &mut PgConnection, t: &NewTask) -> Result<TaskId> {
     let counter = sqlx::query("UPDATE teams SET task_counter = task_counter + 1 WHERE id = $1 RETURNING task_counter, key")
-        .bind(t.team_id)
+        .bind(t.team_id.get())
         .fetch_optional(&mut *tx)
         .await
         .map_err(db_error)?
@@ -313,17 +313,17 @@ pub(super) async fn insert_task_in(tx: &mut PgConnection, t: &NewTask) -> Result
          milestone_id, cycle_id, due_date, estimate, created_at, updated_at, started_at, completed_at, canceled_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id",
     )
-    .bind(t.team_id)
+    .bind(t.team_id.get())
     .bind(number)
     .bind(&t.title)
     .bind(&t.description)
-    .bind(t.status_id)
+    .bind(t.status_id.get())
     .bind(t.priority.value())
-    .bind(t.assignee_id)
-    .bind(t.creator_id)
-    .bind(t.project_id)
-    .bind(t.milestone_id)
-    .bind(t.cycle_id)
+    .bind(t.assignee_id.map(|id| id.get()))
+    .bind(t.creator_id.get())
+    .bind(t.project_id.map(|id| id.get()))
+    .bind(t.milestone_id.map(|id| id.get()))
+    .bind(t.cycle_id.map(|id| id.get()))
     .bind(t.due_date.map(date_text))
     .bind(t.estimate)
     .bind(now)
@@ -334,6 +334,7 @@ pub(super) async fn insert_task_in(tx: &mut PgConnection, t: &NewTask) -> Result
     .fetch_one(&mut *tx)
     .await
     .map_err(db_error)?;
+    let id = TaskId::new(id);
     set_task_labels(tx, id, &t.label_ids).await?;
     let created = NewEvent {
         field: "created".into(),
@@ -364,7 +365,7 @@ impl Tasks for PgStore {
             "SELECT {TASK_COLUMNS} FROM tasks t{TASK_JOINS} WHERE t.id = $1 AND t.deleted_at IS NULL"
         );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
+            .bind(id.get())
             .fetch_optional(&self.pool)
             .await
             .map_err(db_error)?;
@@ -373,13 +374,14 @@ impl Tasks for PgStore {
     }
 
     async fn task_id_by_number(&self, team: TeamId, number: i64) -> Result<Option<TaskId>> {
-        sqlx::query_scalar(
+        sqlx::query_scalar::<_, i64>(
             "SELECT id FROM tasks WHERE team_id = $1 AND number = $2 AND deleted_at IS NULL",
         )
-        .bind(team)
+        .bind(team.get())
         .bind(number)
         .fetch_optional(&self.pool)
         .await
+        .map(|id| id.map(TaskId::new))
         .map_err(db_error)
     }
 
@@ -400,7 +402,7 @@ impl Tasks for PgStore {
         let deleted =
             sqlx::query("UPDATE tasks SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL")
                 .bind(millis(now))
-                .bind(id)
+                .bind(id.get())
                 .execute(&mut *tx)
                 .await
                 .map_err(db_error)?;
@@ -415,7 +417,7 @@ impl Tasks for PgStore {
             "SELECT e.at, e.field, e.old, e.new, u.id AS actor_id, u.name AS actor_name, u.email AS actor_email \
              FROM task_events e JOIN users u ON u.id = e.actor_id WHERE e.task_id = $1 ORDER BY e.id",
         )
-        .bind(id)
+        .bind(id.get())
         .fetch_all(&self.pool)
         .await
         .map_err(db_error)?;
@@ -487,7 +489,7 @@ impl Tasks for PgStore {
             let task = rows::task(row)?;
             keys.push(SeekKey {
                 rank: rows::RowExt::opt_float(row, "rank")?,
-                id: task.id,
+                id: task.id.get(),
             });
             tasks.push(task);
         }

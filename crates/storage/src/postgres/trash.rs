@@ -26,16 +26,17 @@ impl Trash for PgStore {
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
-        let id = sqlx::query_scalar(
+        let id = sqlx::query_scalar::<_, i64>(
             "INSERT INTO bulk_changes (user_id, status, previous, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
-        .bind(change.user_id)
+        .bind(change.user_id.get())
         .bind(&change.status)
         .bind(rows::previous_to_json(&change.previous))
         .bind(millis(change.created_at))
         .fetch_one(&mut *tx)
         .await
         .map_err(db_error)?;
+        let id = BulkChangeId::new(id);
         tx.commit().await.map_err(db_error)?;
         Ok(id)
     }
@@ -44,7 +45,7 @@ impl Trash for PgStore {
         let row = sqlx::query(
             "SELECT id, user_id, status, previous, created_at FROM bulk_changes WHERE id = $1",
         )
-        .bind(id)
+        .bind(id.get())
         .fetch_optional(&self.pool)
         .await
         .map_err(db_error)?;
@@ -62,7 +63,7 @@ impl Trash for PgStore {
         // second waits, then finds it gone.
         let mut tx = self.pool.begin().await.map_err(db_error)?;
         let taken = sqlx::query("DELETE FROM bulk_changes WHERE id = $1")
-            .bind(id)
+            .bind(id.get())
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
@@ -87,7 +88,7 @@ impl Trash for PgStore {
              FROM docs d LEFT JOIN users u ON u.id = d.deleted_by WHERE d.deleted_at IS NOT NULL AND (d.team_id = ANY($1) \
              OR d.project_id IN (SELECT project_id FROM project_teams WHERE team_id = ANY($1))) ORDER BY 7 DESC, 1 DESC, 2 DESC",
         )
-        .bind(teams)
+        .bind(crate::rows::raw_ids(teams))
         .fetch_all(&self.pool)
         .await
         .map_err(db_error)?;
@@ -95,13 +96,14 @@ impl Trash for PgStore {
     }
 
     async fn deleted_task_id(&self, team: TeamId, number: i64) -> Result<Option<TaskId>> {
-        sqlx::query_scalar(
+        sqlx::query_scalar::<_, i64>(
             "SELECT id FROM tasks WHERE team_id = $1 AND number = $2 AND deleted_at IS NOT NULL",
         )
-        .bind(team)
+        .bind(team.get())
         .bind(number)
         .fetch_optional(&self.pool)
         .await
+        .map(|id| id.map(TaskId::new))
         .map_err(db_error)
     }
 
@@ -111,7 +113,7 @@ impl Trash for PgStore {
              u.id AS uid, u.name AS uname, u.email AS uemail FROM docs d LEFT JOIN users u ON u.id = d.deleted_by \
              WHERE d.id = $1 AND d.deleted_at IS NOT NULL",
         )
-        .bind(id)
+        .bind(id.get())
         .fetch_optional(&self.pool)
         .await
         .map_err(db_error)?;
@@ -119,19 +121,19 @@ impl Trash for PgStore {
     }
 
     async fn restore_task(&self, id: TaskId, now: OffsetDateTime) -> Result<()> {
-        self.restore(TrashKind::Task, id, now).await
+        self.restore(TrashKind::Task, id.get(), now).await
     }
 
     async fn restore_doc(&self, id: DocId, now: OffsetDateTime) -> Result<()> {
-        self.restore(TrashKind::Doc, id, now).await
+        self.restore(TrashKind::Doc, id.get(), now).await
     }
 
     async fn purge_task(&self, id: TaskId) -> Result<()> {
-        self.purge(TrashKind::Task, id).await
+        self.purge(TrashKind::Task, id.get()).await
     }
 
     async fn purge_doc(&self, id: DocId) -> Result<()> {
-        self.purge(TrashKind::Doc, id).await
+        self.purge(TrashKind::Doc, id.get()).await
     }
 
     async fn purge_deleted_before(&self, cutoff: OffsetDateTime) -> Result<u64> {
@@ -164,7 +166,7 @@ impl Trash for PgStore {
             TrashKind::Doc => "UPDATE docs SET deleted_by = $1 WHERE id = $2",
         };
         sqlx::query(sql)
-            .bind(user)
+            .bind(user.get())
             .bind(id)
             .execute(&self.pool)
             .await
@@ -192,9 +194,9 @@ impl PgStore {
             .map_err(db_error)?;
         match kind {
             TrashKind::Task if restored.rows_affected() == 1 => {
-                adjust_progress(&mut tx, id, 1).await?
+                adjust_progress(&mut tx, TaskId::new(id), 1).await?
             }
-            TrashKind::Doc => refresh_doc_vector(&mut tx, id).await?,
+            TrashKind::Doc => refresh_doc_vector(&mut tx, DocId::new(id)).await?,
             _ => {}
         }
         tx.commit().await.map_err(db_error)

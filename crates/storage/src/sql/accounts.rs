@@ -24,7 +24,7 @@ pub(crate) fn memberships<R: RowExt>(rows: &[R]) -> Result<Vec<Membership>> {
 
 /// The membership in one such row, if it has one.
 pub(crate) fn membership(row: &impl RowExt) -> Result<Option<Membership>> {
-    let Some(id) = row.opt_int("team_id")? else {
+    let Some(id) = row.opt_id("team_id")? else {
         return Ok(None);
     };
     Ok(Some(Membership {
@@ -60,7 +60,7 @@ impl<B: Backend> Accounts for SqlStore<B> {
                     format!("a user with email {} already exists", u.email)
                 })
             })?
-            .int("id")?;
+            .id("id")?;
         self.user(id)
             .await?
             .ok_or_else(|| orgn_domain::Error::Internal("user vanished".into()))
@@ -130,7 +130,7 @@ impl<B: Backend> Accounts for SqlStore<B> {
             .one(insert)
             .await
             .map_err(|e| conflict_as(e, || format!("a team with key {key} already exists")))?
-            .int("id")?;
+            .id("id")?;
         for (position, s) in statuses.iter().enumerate() {
             let status = Sql::new(
                 "INSERT INTO statuses (team_id, name, kind, position, color) VALUES ($1, $2, $3, $4, $5)",

@@ -24,7 +24,7 @@ impl<B: Backend> Conversations for SqlStore<B> {
         .arg(user)
         .arg(title)
         .arg(now);
-        self.writer().await?.one(sql).await?.int("id")
+        self.writer().await?.one(sql).await?.id("id")
     }
 
     async fn conversations(&self, user: UserId, limit: i64) -> Result<Vec<Conversation>> {
@@ -38,7 +38,7 @@ impl<B: Backend> Conversations for SqlStore<B> {
         rows.iter()
             .map(|r| {
                 Ok(Conversation {
-                    id: r.int("id")?,
+                    id: r.id("id")?,
                     title: r.text("title")?,
                     updated_at: from_millis(r.int("updated_at")?),
                 })
@@ -48,7 +48,7 @@ impl<B: Backend> Conversations for SqlStore<B> {
 
     async fn conversation_owner(&self, id: ConversationId) -> Result<Option<UserId>> {
         let sql = Sql::new("SELECT user_id FROM conversations WHERE id = $1").arg(id);
-        self.reader().await?.int(sql, "user_id").await
+        Ok(self.reader().await?.int(sql, "user_id").await?.map(UserId::new))
     }
 
     async fn append_message(

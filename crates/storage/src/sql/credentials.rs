@@ -27,7 +27,7 @@ pub(crate) fn token_holder<R: RowExt>(
         return Ok(None);
     };
     let token = StoredToken {
-        user_id: first.int("user_id")?,
+        user_id: first.id("user_id")?,
         info: rows::token_info(first)?,
     };
     let user = rows::user_created_in(first, "user_created_at")?;
@@ -64,7 +64,7 @@ impl<B: PointReads> Credentials for SqlStore<B> {
         let row = self.reader().await?.optional(sql).await?;
         row.map(|r| {
             Ok(StoredToken {
-                user_id: r.int("user_id")?,
+                user_id: r.id("user_id")?,
                 info: rows::token_info(&r)?,
             })
         })
@@ -114,7 +114,7 @@ impl<B: PointReads> Credentials for SqlStore<B> {
         let row = self.reader().await?.optional(sql).await?;
         row.map(|r| {
             Ok(StoredSession {
-                user_id: r.int("user_id")?,
+                user_id: r.id("user_id")?,
                 csrf_token: r.text("csrf_token")?,
                 expires_at: from_millis(r.int("expires_at")?),
             })

@@ -17,8 +17,8 @@ fn job(row: &impl RowExt) -> Result<Job> {
     let kind = row.text("kind")?;
     let state = row.text("state")?;
     Ok(Job {
-        id: row.int("id")?,
-        user_id: row.int("user_id")?,
+        id: row.id("id")?,
+        user_id: row.id("user_id")?,
         kind: JobKind::parse(&kind)
             .ok_or_else(|| Error::Internal(format!("unknown job kind {kind}")))?,
         state: JobState::parse(&state)
@@ -51,7 +51,7 @@ impl<B: BulkInsert> Jobs for SqlStore<B> {
         .arg(kind.as_str())
         .arg(input)
         .arg(now);
-        self.writer().await?.one(sql).await?.int("id")
+        self.writer().await?.one(sql).await?.id("id")
     }
 
     async fn job(&self, id: JobId) -> Result<Option<Job>> {

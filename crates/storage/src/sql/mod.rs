@@ -30,6 +30,7 @@ mod planning;
 use std::ops::{Deref, DerefMut};
 
 use async_trait::async_trait;
+use orgn_domain::model::*;
 use orgn_domain::store::Store;
 use orgn_domain::{Error, Result};
 use time::{Date, OffsetDateTime};
@@ -44,6 +45,27 @@ pub(crate) enum Arg {
     Bool(bool),
     Bytes(Vec<u8>),
 }
+
+/// Every id binds as its number; `Option` of an id as a nullable one.
+macro_rules! id_args {
+    ($($id:ty),*) => {$(
+        impl From<$id> for Arg {
+            fn from(v: $id) -> Arg {
+                Arg::Int(Some(v.get()))
+            }
+        }
+        impl From<Option<$id>> for Arg {
+            fn from(v: Option<$id>) -> Arg {
+                Arg::Int(v.map(<$id>::get))
+            }
+        }
+    )*};
+}
+
+id_args!(
+    UserId, TeamId, TaskId, StatusId, LabelId, ProjectId, MilestoneId, CycleId, CommentId, DocId,
+    BulkChangeId, JobId, ConversationId
+);
 
 impl From<i64> for Arg {
     fn from(v: i64) -> Arg {

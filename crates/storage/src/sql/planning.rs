@@ -45,14 +45,14 @@ async fn with_teams<C: Conn>(conn: &mut C, rows: Vec<C::Row>) -> Result<Vec<Proj
     if projects.is_empty() {
         return Ok(projects);
     }
-    let ids: Vec<i64> = projects.iter().map(|p| p.id).collect();
+    let ids: Vec<ProjectId> = projects.iter().map(|p| p.id).collect();
     let mut sql = Sql::new(
         "SELECT pt.project_id, tm.id, tm.key, tm.name FROM project_teams pt \
          JOIN teams tm ON tm.id = pt.team_id WHERE pt.project_id IN ",
     );
     sql.list(&ids).push(" ORDER BY tm.key");
     for row in conn.rows(sql).await? {
-        let project = row.int("project_id")?;
+        let project = row.id("project_id")?;
         if let Some(p) = projects.iter_mut().find(|p| p.id == project) {
             p.teams.push(rows::team(&row)?);
         }
@@ -76,7 +76,12 @@ async fn insert_project_teams<C: Conn + ?Sized>(
 
 /// `UPDATE table SET <first>, <sets...> WHERE id = <id>`: `first` is a column set in any case
 /// (so that an update without changes is still a statement).
-fn update(table: &str, first: (&str, super::Arg), sets: Vec<(&str, super::Arg)>, id: i64) -> Sql {
+fn update(
+    table: &str,
+    first: (&str, super::Arg),
+    sets: Vec<(&str, super::Arg)>,
+    id: impl Into<super::Arg>,
+) -> Sql {
     let mut sql = Sql::new(format!("UPDATE {table} SET "));
     for (i, (column, value)) in std::iter::once(first).chain(sets).enumerate() {
         if i > 0 {
@@ -111,7 +116,7 @@ impl<B: Backend> Planning for SqlStore<B> {
                 .arg(team)
                 .arg(name)
                 .arg(color);
-        let id = self.writer().await?.one(sql).await?.int("id")?;
+        let id = self.writer().await?.one(sql).await?.id("id")?;
         Ok(Label {
             id,
             team_id: team,
@@ -165,7 +170,7 @@ impl<B: Backend> Planning for SqlStore<B> {
         .arg(p.start_date)
         .arg(p.target_date)
         .arg(p.now);
-        let id = tx.one(insert).await?.int("id")?;
+        let id = tx.one(insert).await?.id("id")?;
         insert_project_teams(&mut *tx, id, &p.team_ids).await?;
         B::commit(tx).await?;
         Ok(id)
@@ -242,7 +247,7 @@ impl<B: Backend> Planning for SqlStore<B> {
         .arg(project)
         .arg(name)
         .arg(target);
-        self.writer().await?.one(sql).await?.int("id")
+        self.writer().await?.one(sql).await?.id("id")
     }
 
     async fn milestone(&self, id: MilestoneId) -> Result<Option<Milestone>> {
@@ -302,7 +307,7 @@ impl<B: Backend> Planning for SqlStore<B> {
         .arg(name)
         .arg(starts_on)
         .arg(ends_on);
-        let id = tx.one(insert).await?.int("id")?;
+        let id = tx.one(insert).await?.id("id")?;
         B::commit(tx).await?;
         Ok(id)
     }

@@ -191,7 +191,7 @@ async fn write_activity(writer: &SqlitePool, records: &[(UserId, ToolCallRecord)
     let mut insert =
         QueryBuilder::<Sqlite>::new("INSERT INTO tool_calls (user_id, tool, target, ok, at) ");
     insert.push_values(records, |mut row, (user, call)| {
-        row.push_bind(*user)
+        row.push_bind((*user).get())
             .push_bind(call.tool.clone())
             .push_bind(call.target.clone())
             .push_bind(call.ok as i64)

@@ -28,7 +28,7 @@ impl BulkInsert for SqliteBackend {
         // Numbers: one counter bump per team, taken in the same transaction, so never reused.
         let mut per_team: HashMap<i64, usize> = HashMap::new();
         for t in tasks {
-            *per_team.entry(t.team_id).or_default() += 1;
+            *per_team.entry(t.team_id.get()).or_default() += 1;
         }
         let mut next: HashMap<i64, (i64, String)> = HashMap::new();
         for (team, count) in &per_team {
@@ -49,7 +49,7 @@ impl BulkInsert for SqliteBackend {
             .map_err(db_error)?;
         let mut planned = Vec::with_capacity(tasks.len());
         for (i, t) in tasks.iter().enumerate() {
-            let (number, key) = next.get_mut(&t.team_id).expect("every team was counted");
+            let (number, key) = next.get_mut(&t.team_id.get()).expect("every team was counted");
             planned.push((first_id + i as i64, *number, key.clone()));
             *number += 1;
         }
@@ -61,7 +61,7 @@ impl BulkInsert for SqliteBackend {
         // small segments to merge at a million tasks.
         index_tasks(tx, first_id, first_id + tasks.len() as i64 - 1).await?;
         add_progress(tx, tasks).await?;
-        Ok(planned.iter().map(|(id, _, _)| *id).collect())
+        Ok(planned.iter().map(|(id, _, _)| TaskId::new(*id)).collect())
     }
 }
 
@@ -76,17 +76,17 @@ async fn insert_chunk(
     );
     b.push_values(tasks.iter().zip(ids), |mut row, (t, (id, number, _))| {
         row.push_bind(*id)
-            .push_bind(t.team_id)
+            .push_bind(t.team_id.get())
             .push_bind(*number)
             .push_bind(t.title.clone())
             .push_bind(t.description.clone())
-            .push_bind(t.status_id)
+            .push_bind(t.status_id.get())
             .push_bind(t.priority.value())
-            .push_bind(t.assignee_id)
-            .push_bind(t.creator_id)
-            .push_bind(t.project_id)
-            .push_bind(t.milestone_id)
-            .push_bind(t.cycle_id)
+            .push_bind(t.assignee_id.map(|id| id.get()))
+            .push_bind(t.creator_id.get())
+            .push_bind(t.project_id.map(|id| id.get()))
+            .push_bind(t.milestone_id.map(|id| id.get()))
+            .push_bind(t.cycle_id.map(|id| id.get()))
             .push_bind(t.due_date.map(date_text))
             .push_bind(t.estimate)
             .push_bind(millis(t.now))
@@ -100,7 +100,7 @@ async fn insert_chunk(
     let labels: Vec<(i64, i64)> = tasks
         .iter()
         .zip(ids)
-        .flat_map(|(t, (id, _, _))| t.label_ids.iter().map(move |l| (*id, *l)))
+        .flat_map(|(t, (id, _, _))| t.label_ids.iter().map(move |l| (*id, l.get())))
         .collect();
     if !labels.is_empty() {
         let mut b = QueryBuilder::<Sqlite>::new("INSERT INTO task_labels (task_id, label_id) ");
@@ -115,7 +115,7 @@ async fn insert_chunk(
     );
     b.push_values(tasks.iter().zip(ids), |mut row, (t, (id, number, key))| {
         row.push_bind(*id)
-            .push_bind(t.creator_id)
+            .push_bind(t.creator_id.get())
             .push_bind(millis(t.now))
             .push_bind("created")
             .push_bind(None::<String>)
@@ -138,13 +138,13 @@ async fn add_progress(tx: &mut SqliteConnection, tasks: &[NewTask]) -> Result<()
     // (table, id) -> (total, completed, canceled)
     let mut counts: HashMap<(&str, i64), (i64, i64, i64)> = HashMap::new();
     for t in tasks {
-        let kind = kinds.get(&t.status_id).map(String::as_str);
+        let kind = kinds.get(&t.status_id.get()).map(String::as_str);
         let done = (kind == Some(StatusKind::Completed.as_str())) as i64;
         let canceled = (kind == Some(StatusKind::Canceled.as_str())) as i64;
         for (table, id) in [
-            ("projects", t.project_id),
-            ("milestones", t.milestone_id),
-            ("cycles", t.cycle_id),
+            ("projects", t.project_id.map(|id| id.get())),
+            ("milestones", t.milestone_id.map(|id| id.get())),
+            ("cycles", t.cycle_id.map(|id| id.get())),
         ] {
             if let Some(id) = id {
                 let c = counts.entry((table, id)).or_default();

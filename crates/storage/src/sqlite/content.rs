@@ -32,7 +32,7 @@ pub(super) async fn refresh_task_comments(conn: &mut SqliteConnection, task: Tas
     sqlx::query(
         "UPDATE task_fts SET comments = coalesce((SELECT group_concat(body, ' ') FROM comments WHERE task_id = ?1), '') WHERE rowid = ?1",
     )
-    .bind(task)
+    .bind(task.get())
     .execute(conn)
     .await
     .map_err(db_error)?;
@@ -50,13 +50,14 @@ impl Content for SqliteStore {
     ) -> Result<CommentId> {
         let mut tx = self.writer.begin().await.map_err(db_error)?;
         let id: i64 = sqlx::query_scalar("INSERT INTO comments (task_id, author_id, body, created_at) VALUES (?, ?, ?, ?) RETURNING id")
-            .bind(task)
-            .bind(author)
+            .bind(task.get())
+            .bind(author.get())
             .bind(body)
             .bind(millis(now))
             .fetch_one(&mut *tx)
             .await
             .map_err(db_error)?;
+        let id = CommentId::new(id);
         refresh_task_comments(&mut tx, task).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(id)
@@ -67,7 +68,7 @@ impl Content for SqliteStore {
             "SELECT cm.id, cm.task_id, cm.author_id, u.name AS author_name, u.email AS author_email, cm.body, cm.created_at, cm.edited_at \
              FROM comments cm JOIN users u ON u.id = cm.author_id WHERE cm.id = ?",
         )
-        .bind(id)
+        .bind(id.get())
         .fetch_optional(&self.reader)
         .await
         .map_err(db_error)?;
@@ -79,7 +80,7 @@ impl Content for SqliteStore {
             "SELECT cm.id, cm.task_id, cm.author_id, u.name AS author_name, u.email AS author_email, cm.body, cm.created_at, cm.edited_at \
              FROM comments cm JOIN users u ON u.id = cm.author_id WHERE cm.task_id = ? ORDER BY cm.id",
         )
-        .bind(task)
+        .bind(task.get())
         .fetch_all(&self.reader)
         .await
         .map_err(db_error)?;
@@ -93,11 +94,11 @@ impl Content for SqliteStore {
         )
         .bind(body)
         .bind(millis(now))
-        .bind(id)
+        .bind(id.get())
         .fetch_one(&mut *tx)
         .await
         .map_err(db_error)?;
-        refresh_task_comments(&mut tx, task).await?;
+        refresh_task_comments(&mut tx, TaskId::new(task)).await?;
         tx.commit().await.map_err(db_error)
     }
 
@@ -106,18 +107,19 @@ impl Content for SqliteStore {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO docs (team_id, project_id, title, content, creator_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
-        .bind(d.team_id)
-        .bind(d.project_id)
+        .bind(d.team_id.map(|id| id.get()))
+        .bind(d.project_id.map(|id| id.get()))
         .bind(&d.title)
         .bind(&d.content)
-        .bind(d.creator_id)
+        .bind(d.creator_id.get())
         .bind(millis(d.now))
         .bind(millis(d.now))
         .fetch_one(&mut *tx)
         .await
         .map_err(db_error)?;
+        let id = DocId::new(id);
         sqlx::query("INSERT INTO doc_fts (rowid, title, content) VALUES (?, ?, ?)")
-            .bind(id)
+            .bind(id.get())
             .bind(&d.title)
             .bind(&d.content)
             .execute(&mut *tx)
@@ -132,7 +134,7 @@ impl Content for SqliteStore {
             "SELECT {DOC_COLUMNS} FROM docs d JOIN users u ON u.id = d.creator_id WHERE d.id = ? AND d.deleted_at IS NULL"
         );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
+            .bind(id.get())
             .fetch_optional(&self.reader)
             .await
             .map_err(db_error)?;
@@ -151,12 +153,12 @@ impl Content for SqliteStore {
             .bind(title)
             .bind(content)
             .bind(millis(now))
-            .bind(id)
+            .bind(id.get())
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
         sqlx::query("UPDATE doc_fts SET title = (SELECT title FROM docs WHERE id = ?1), content = (SELECT content FROM docs WHERE id = ?1) WHERE rowid = ?1")
-            .bind(id)
+            .bind(id.get())
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
@@ -167,12 +169,12 @@ impl Content for SqliteStore {
         let mut tx = self.writer.begin().await.map_err(db_error)?;
         sqlx::query("UPDATE docs SET deleted_at = ? WHERE id = ?")
             .bind(millis(now))
-            .bind(id)
+            .bind(id.get())
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
         sqlx::query("DELETE FROM doc_fts WHERE rowid = ?")
-            .bind(id)
+            .bind(id.get())
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
@@ -219,7 +221,7 @@ impl Content for SqliteStore {
                 let doc = rows::doc(row)?;
                 let key = SeekKey {
                     rank: row.get::<Option<i64>, _>("rank").map(|tier| tier as f64),
-                    id: doc.id,
+                    id: doc.id.get(),
                 };
                 Ok((doc, key))
             })

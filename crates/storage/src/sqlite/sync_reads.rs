@@ -82,11 +82,11 @@ impl SyncReaders {
     }
 
     pub(super) fn task(&self, id: TaskId) -> Result<Option<Task>> {
-        self.task_where(&self.task_by_id_sql, (id,))
+        self.task_where(&self.task_by_id_sql, (id.get(),))
     }
 
     pub(super) fn task_by_number(&self, team: TeamId, number: i64) -> Result<Option<Task>> {
-        self.task_where(&self.task_by_number_sql, (team, number))
+        self.task_where(&self.task_by_number_sql, (team.get(), number))
     }
 
     fn task_where(&self, sql: &str, params: impl rusqlite::Params) -> Result<Option<Task>> {
@@ -120,7 +120,7 @@ impl SyncReaders {
                     Some(holder) => holder,
                     None => holder.insert((
                         StoredToken {
-                            user_id: row.int("user_id")?,
+                            user_id: row.id("user_id")?,
                             info: rows::token_info(row)?,
                         },
                         rows::user_created_in(row, "user_created_at")?,

@@ -63,7 +63,7 @@ pub(super) async fn adjust_progress(
         );
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(delta)
-            .bind(task)
+            .bind(task.get())
             .execute(&mut *conn)
             .await
             .map_err(db_error)?;
@@ -71,11 +71,16 @@ pub(super) async fn adjust_progress(
     Ok(())
 }
 
-pub(super) fn push_ids(b: &mut QueryBuilder<Sqlite>, ids: &[i64]) {
+pub(super) fn push_ids<I: RawId>(b: &mut QueryBuilder<Sqlite>, ids: &[I]) {
+    push_ints(b, &crate::rows::raw_ids(ids));
+}
+
+/// `(v1, v2, ...)`, each bound.
+fn push_ints(b: &mut QueryBuilder<Sqlite>, values: &[i64]) {
     b.push("(");
     let mut list = b.separated(", ");
-    for id in ids {
-        list.push_bind(*id);
+    for v in values {
+        list.push_bind(*v);
     }
     b.push(")");
 }
@@ -86,7 +91,7 @@ pub(super) fn push_task_filters(b: &mut QueryBuilder<Sqlite>, q: &TaskQuery, tea
     b.push(" WHERE t.deleted_at IS NULL AND ");
     match team {
         Some(team) => {
-            b.push("t.team_id = ").push_bind(team);
+            b.push("t.team_id = ").push_bind(team.get());
         }
         None => {
             b.push("t.team_id IN ");
@@ -110,7 +115,7 @@ pub(super) fn push_task_filters(b: &mut QueryBuilder<Sqlite>, q: &TaskQuery, tea
     }
     match q.assignee {
         Some(Some(user)) => {
-            b.push(" AND t.assignee_id = ").push_bind(user);
+            b.push(" AND t.assignee_id = ").push_bind(user.get());
         }
         Some(None) => {
             b.push(" AND t.assignee_id IS NULL");
@@ -127,12 +132,12 @@ pub(super) fn push_task_filters(b: &mut QueryBuilder<Sqlite>, q: &TaskQuery, tea
     if !q.priorities.is_empty() {
         let values: Vec<i64> = q.priorities.iter().map(|p| p.value()).collect();
         b.push(" AND t.priority IN ");
-        push_ids(b, &values);
+        push_ints(b, &values);
     }
     for (column, value) in [
-        ("project_id", q.project_id),
-        ("milestone_id", q.milestone_id),
-        ("cycle_id", q.cycle_id),
+        ("project_id", q.project_id.map(|id| id.get())),
+        ("milestone_id", q.milestone_id.map(|id| id.get())),
+        ("cycle_id", q.cycle_id.map(|id| id.get())),
     ] {
         if let Some(v) = value {
             b.push(format!(" AND t.{column} = ")).push_bind(v);
@@ -201,8 +206,8 @@ pub(super) async fn insert_event(
     e: &NewEvent,
 ) -> Result<()> {
     sqlx::query("INSERT INTO task_events (task_id, actor_id, at, field, old, new) VALUES (?, ?, ?, ?, ?, ?)")
-        .bind(task)
-        .bind(actor)
+        .bind(task.get())
+        .bind(actor.get())
         .bind(millis(at))
         .bind(&e.field)
         .bind(&e.old)
@@ -219,14 +224,14 @@ pub(super) async fn set_task_labels(
     labels: &[LabelId],
 ) -> Result<()> {
     sqlx::query("DELETE FROM task_labels WHERE task_id = ?")
-        .bind(task)
+        .bind(task.get())
         .execute(&mut *conn)
         .await
         .map_err(db_error)?;
     for label in labels {
         sqlx::query("INSERT INTO task_labels (task_id, label_id) VALUES (?, ?)")
-            .bind(task)
-            .bind(label)
+            .bind(task.get())
+            .bind(label.get())
             .execute(&mut *conn)
             .await
             .map_err(db_error)?;
@@ -258,7 +263,7 @@ pub(super) async fn apply_task_update(
         b.push(", description = ").push_bind(v.clone());
     }
     if let Some((status, times)) = &c.status {
-        b.push(", status_id = ").push_bind(*status);
+        b.push(", status_id = ").push_bind((*status).get());
         b.push(", started_at = ")
             .push_bind(times.started_at.map(millis));
         b.push(", completed_at = ")
@@ -270,16 +275,16 @@ pub(super) async fn apply_task_update(
         b.push(", priority = ").push_bind(v.value());
     }
     if let Some(v) = c.assignee_id {
-        b.push(", assignee_id = ").push_bind(v);
+        b.push(", assignee_id = ").push_bind(v.map(|id| id.get()));
     }
     if let Some(v) = c.project_id {
-        b.push(", project_id = ").push_bind(v);
+        b.push(", project_id = ").push_bind(v.map(|id| id.get()));
     }
     if let Some(v) = c.milestone_id {
-        b.push(", milestone_id = ").push_bind(v);
+        b.push(", milestone_id = ").push_bind(v.map(|id| id.get()));
     }
     if let Some(v) = c.cycle_id {
-        b.push(", cycle_id = ").push_bind(v);
+        b.push(", cycle_id = ").push_bind(v.map(|id| id.get()));
     }
     if let Some(v) = c.due_date {
         b.push(", due_date = ").push_bind(v.map(date_text));
@@ -288,7 +293,7 @@ pub(super) async fn apply_task_update(
         b.push(", estimate = ").push_bind(v);
     }
     b.push(" WHERE id = ")
-        .push_bind(u.task_id)
+        .push_bind(u.task_id.get())
         .push(" AND deleted_at IS NULL");
     let done = b.build().execute(&mut *conn).await.map_err(db_error)?;
     if done.rows_affected() != 1 {
@@ -302,7 +307,7 @@ pub(super) async fn apply_task_update(
     }
     if c.title.is_some() || c.description.is_some() {
         sqlx::query("UPDATE task_fts SET title = (SELECT title FROM tasks WHERE id = ?1), description = (SELECT description FROM tasks WHERE id = ?1) WHERE rowid = ?1")
-            .bind(u.task_id)
+            .bind(u.task_id.get())
             .execute(&mut *conn)
             .await
             .map_err(db_error)?;
@@ -319,7 +324,7 @@ pub(super) async fn insert_task_in(tx: &mut SqliteConnection, t: &NewTask) -> Re
     let counter = sqlx::query(
         "UPDATE teams SET task_counter = task_counter + 1 WHERE id = ? RETURNING task_counter, key",
     )
-    .bind(t.team_id)
+    .bind(t.team_id.get())
     .fetch_optional(&mut *tx)
     .await
     .map_err(db_error)?
@@ -332,17 +337,17 @@ pub(super) async fn insert_task_in(tx: &mut SqliteConnection, t: &NewTask) -> Re
          milestone_id, cycle_id, due_date, estimate, created_at, updated_at, started_at, completed_at, canceled_at) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
-    .bind(t.team_id)
+    .bind(t.team_id.get())
     .bind(number)
     .bind(&t.title)
     .bind(&t.description)
-    .bind(t.status_id)
+    .bind(t.status_id.get())
     .bind(t.priority.value())
-    .bind(t.assignee_id)
-    .bind(t.creator_id)
-    .bind(t.project_id)
-    .bind(t.milestone_id)
-    .bind(t.cycle_id)
+    .bind(t.assignee_id.map(|id| id.get()))
+    .bind(t.creator_id.get())
+    .bind(t.project_id.map(|id| id.get()))
+    .bind(t.milestone_id.map(|id| id.get()))
+    .bind(t.cycle_id.map(|id| id.get()))
     .bind(t.due_date.map(date_text))
     .bind(t.estimate)
     .bind(now)
@@ -353,6 +358,7 @@ pub(super) async fn insert_task_in(tx: &mut SqliteConnection, t: &NewTask) -> Re
     .fetch_one(&mut *tx)
     .await
     .map_err(db_error)?;
+    let id = TaskId::new(id);
     set_task_labels(tx, id, &t.label_ids).await?;
     let identifier = format!("{key}-{number}");
     let created = NewEvent {
@@ -365,7 +371,7 @@ pub(super) async fn insert_task_in(tx: &mut SqliteConnection, t: &NewTask) -> Re
         adjust_progress(tx, id, 1).await?;
     }
     sqlx::query("INSERT INTO task_fts (rowid, identifier, title, description, comments) VALUES (?, ?, ?, ?, '')")
-        .bind(id)
+        .bind(id.get())
         .bind(format!("{identifier} {key}{number}"))
         .bind(&t.title)
         .bind(&t.description)
@@ -398,13 +404,14 @@ impl Tasks for SqliteStore {
     }
 
     async fn task_id_by_number(&self, team: TeamId, number: i64) -> Result<Option<TaskId>> {
-        sqlx::query_scalar(
+        sqlx::query_scalar::<_, i64>(
             "SELECT id FROM tasks WHERE team_id = ? AND number = ? AND deleted_at IS NULL",
         )
-        .bind(team)
+        .bind(team.get())
         .bind(number)
         .fetch_optional(&self.reader)
         .await
+        .map(|id| id.map(TaskId::new))
         .map_err(db_error)
     }
 
@@ -426,7 +433,7 @@ impl Tasks for SqliteStore {
         let deleted =
             sqlx::query("UPDATE tasks SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL")
                 .bind(millis(now))
-                .bind(id)
+                .bind(id.get())
                 .execute(&mut *tx)
                 .await
                 .map_err(db_error)?;
@@ -434,7 +441,7 @@ impl Tasks for SqliteStore {
             adjust_progress(&mut tx, id, -1).await?;
         }
         sqlx::query("DELETE FROM task_fts WHERE rowid = ?")
-            .bind(id)
+            .bind(id.get())
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
@@ -447,7 +454,7 @@ impl Tasks for SqliteStore {
              FROM task_events e JOIN users u ON u.id = e.actor_id \
              WHERE e.task_id = ? ORDER BY e.id",
         )
-        .bind(id)
+        .bind(id.get())
         .fetch_all(&self.reader)
         .await
         .map_err(db_error)?;
@@ -474,7 +481,7 @@ impl Tasks for SqliteStore {
             let task = rows::task(row)?;
             keys.push(SeekKey {
                 rank: row.get::<Option<i64>, _>("rank").map(|tier| tier as f64),
-                id: task.id,
+                id: task.id.get(),
             });
             tasks.push(task);
         }
@@ -585,7 +592,7 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         let store = SqliteStore::open(&dir).await.unwrap();
         let with_text = TaskQuery {
-            teams: vec![1, 2],
+            teams: vec![TeamId::new(1), TeamId::new(2)],
             status_kinds: vec![StatusKind::Started],
             text: Some("billing".into()),
             limit: 26,

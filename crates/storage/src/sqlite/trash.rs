@@ -28,16 +28,17 @@ impl Trash for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
-        let id = sqlx::query_scalar(
+        let id = sqlx::query_scalar::<_, i64>(
             "INSERT INTO bulk_changes (user_id, status, previous, created_at) VALUES (?, ?, ?, ?) RETURNING id",
         )
-        .bind(change.user_id)
+        .bind(change.user_id.get())
         .bind(&change.status)
         .bind(rows::previous_to_json(&change.previous))
         .bind(millis(change.created_at))
         .fetch_one(&mut *tx)
         .await
         .map_err(db_error)?;
+        let id = BulkChangeId::new(id);
         tx.commit().await.map_err(db_error)?;
         Ok(id)
     }
@@ -46,7 +47,7 @@ impl Trash for SqliteStore {
         let row = sqlx::query(
             "SELECT id, user_id, status, previous, created_at FROM bulk_changes WHERE id = ?",
         )
-        .bind(id)
+        .bind(id.get())
         .fetch_optional(&self.reader)
         .await
         .map_err(db_error)?;
@@ -62,7 +63,7 @@ impl Trash for SqliteStore {
     ) -> Result<bool> {
         let mut tx = self.writer.begin().await.map_err(db_error)?;
         let taken = sqlx::query("DELETE FROM bulk_changes WHERE id = ?")
-            .bind(id)
+            .bind(id.get())
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
@@ -101,13 +102,14 @@ impl Trash for SqliteStore {
     }
 
     async fn deleted_task_id(&self, team: TeamId, number: i64) -> Result<Option<TaskId>> {
-        sqlx::query_scalar(
+        sqlx::query_scalar::<_, i64>(
             "SELECT id FROM tasks WHERE team_id = ? AND number = ? AND deleted_at IS NOT NULL",
         )
-        .bind(team)
+        .bind(team.get())
         .bind(number)
         .fetch_optional(&self.reader)
         .await
+        .map(|id| id.map(TaskId::new))
         .map_err(db_error)
     }
 
@@ -117,7 +119,7 @@ impl Trash for SqliteStore {
              u.id AS uid, u.name AS uname, u.email AS uemail FROM docs d LEFT JOIN users u ON u.id = d.deleted_by \
              WHERE d.id = ? AND d.deleted_at IS NOT NULL",
         )
-        .bind(id)
+        .bind(id.get())
         .fetch_optional(&self.reader)
         .await
         .map_err(db_error)?;
@@ -125,19 +127,19 @@ impl Trash for SqliteStore {
     }
 
     async fn restore_task(&self, id: TaskId, now: OffsetDateTime) -> Result<()> {
-        self.restore(TrashKind::Task, id, now).await
+        self.restore(TrashKind::Task, id.get(), now).await
     }
 
     async fn restore_doc(&self, id: DocId, now: OffsetDateTime) -> Result<()> {
-        self.restore(TrashKind::Doc, id, now).await
+        self.restore(TrashKind::Doc, id.get(), now).await
     }
 
     async fn purge_task(&self, id: TaskId) -> Result<()> {
-        self.purge(TrashKind::Task, id).await
+        self.purge(TrashKind::Task, id.get()).await
     }
 
     async fn purge_doc(&self, id: DocId) -> Result<()> {
-        self.purge(TrashKind::Doc, id).await
+        self.purge(TrashKind::Doc, id.get()).await
     }
 
     async fn purge_deleted_before(&self, cutoff: OffsetDateTime) -> Result<u64> {
@@ -170,7 +172,7 @@ impl Trash for SqliteStore {
             TrashKind::Doc => "UPDATE docs SET deleted_by = ? WHERE id = ?",
         };
         sqlx::query(sql)
-            .bind(user)
+            .bind(user.get())
             .bind(id)
             .execute(&self.writer)
             .await
@@ -190,7 +192,7 @@ impl SqliteStore {
                     .execute(&mut *tx)
                     .await
                     .map_err(db_error)?;
-                adjust_progress(&mut tx, id, 1).await?;
+                adjust_progress(&mut tx, TaskId::new(id), 1).await?;
                 index_tasks(&mut tx, id, id).await?;
             }
             TrashKind::Doc => {

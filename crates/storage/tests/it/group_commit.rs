@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use orgn_domain::model::TeamId;
 use orgn_domain::clock::SystemClock;
 use orgn_domain::model::Priority;
 use orgn_domain::store::*;
@@ -32,7 +33,7 @@ async fn a_failing_insert_does_not_fail_the_others_in_its_batch() {
     let actor = ws.actor(user.id).await.unwrap();
     let team = actor.memberships()[0].team.id;
     let status = ws.statuses(&actor, "ENG").await.unwrap()[0].id;
-    let task = |team_id: i64, title: String| NewTask {
+    let task = |team_id: TeamId, title: String| NewTask {
         team_id,
         title,
         description: String::new(),
@@ -54,7 +55,7 @@ async fn a_failing_insert_does_not_fail_the_others_in_its_batch() {
         let store = store.clone();
         // Every tenth insert names a team that does not exist.
         let t = if i % 10 == 0 {
-            task(9999, format!("bad {i}"))
+            task(TeamId::new(9999), format!("bad {i}"))
         } else {
             task(team, format!("good {i}"))
         };

@@ -165,7 +165,7 @@ async fn write(store: &dyn Store) {
     }
     store.delete_task(tasks[4], at(9)).await.unwrap();
     store.delete_task(tasks[5], at(9)).await.unwrap();
-    store.delete_doc(2, at(9)).await.unwrap();
+    store.delete_doc(DocId::new(2), at(9)).await.unwrap();
     for user in [users[0], users[0], users[1]] {
         store
             .create_job(user, JobKind::Export, "{}", at(6))
@@ -214,7 +214,7 @@ async fn read(store: &dyn Store) -> Vec<String> {
         out.push(format!("{:?}", store.milestones(p.id).await.unwrap()));
     }
     out.push(format!("{:?}", store.cycles(&team_ids).await.unwrap()));
-    out.push(format!("{:?}", store.comments(1).await.unwrap()));
+    out.push(format!("{:?}", store.comments(TaskId::new(1)).await.unwrap()));
     for text in [None, Some("billing"), Some("bill"), Some("notes")] {
         let q = DocQuery {
             teams: team_ids.clone(),
@@ -244,7 +244,7 @@ async fn read(store: &dyn Store) -> Vec<String> {
         },
         TaskQuery {
             status_kinds: vec![StatusKind::Unstarted],
-            label_ids: vec![1],
+            label_ids: vec![LabelId::new(1)],
             ..Default::default()
         },
         TaskQuery {
@@ -266,7 +266,7 @@ async fn read(store: &dyn Store) -> Vec<String> {
         out.push(format!("{first:?} then {second:?}"));
     }
     out.push(format!("{:?}", store.trash(&team_ids).await.unwrap()));
-    for user in 1..=4 {
+    for user in (1..=4).map(UserId::new) {
         out.push(format!("{:?}", store.jobs(user, 10).await.unwrap()));
         for c in store.conversations(user, 10).await.unwrap() {
             out.push(format!("{c:?} {:?}", store.messages(c.id).await.unwrap()));

@@ -186,7 +186,7 @@ async fn each_job_is_claimed_by_exactly_one_process() {
             })
         })
         .collect();
-    let mut claims: BTreeMap<i64, usize> = BTreeMap::new();
+    let mut claims: BTreeMap<JobId, usize> = BTreeMap::new();
     for w in workers {
         for id in w.await.unwrap() {
             *claims.entry(id).or_default() += 1;
@@ -202,7 +202,7 @@ async fn each_job_is_claimed_by_exactly_one_process() {
         .unwrap()
         .expect("a stale job is taken over");
     let owner: String = sqlx::query("SELECT owner FROM jobs WHERE id = $1")
-        .bind(taken.id)
+        .bind(taken.id.get())
         .fetch_one(b.pool())
         .await
         .unwrap()

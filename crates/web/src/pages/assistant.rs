@@ -190,7 +190,10 @@ struct EntryTemplate<'a> {
     conversation: ConversationId,
 }
 
-fn entry_html(e: &EntryView, csrf: &str, conversation: ConversationId) -> String {
+fn entry_html(e: &EntryView, csrf: &str, conversation: Option<ConversationId>) -> String {
+    let Some(conversation) = conversation else {
+        return String::new();
+    };
     EntryTemplate {
         e,
         csrf,
@@ -283,7 +286,7 @@ async fn panel(
             let keys = team_keys(&me.actor);
             let entries = transcript
                 .iter()
-                .map(|e| entry_html(&EntryView::of(e, &keys), &csrf, id))
+                .map(|e| entry_html(&EntryView::of(e, &keys), &csrf, Some(id)))
                 .collect();
             let title = list
                 .iter()
@@ -408,7 +411,8 @@ struct Streamer {
     pending: VecDeque<Event>,
     csrf: String,
     keys: Vec<String>,
-    conversation: ConversationId,
+    /// Known from the first event on (the answer always starts by naming its conversation).
+    conversation: Option<ConversationId>,
     /// The text of the answer being streamed (since the last tool call).
     text: String,
     finished: bool,
@@ -439,7 +443,7 @@ impl Streamer {
         let name = event.name();
         let data = match event {
             Event::Conversation { id, title } => {
-                self.conversation = id;
+                self.conversation = Some(id);
                 json!({"id": id, "title": title})
             }
             Event::Text(piece) => {
@@ -509,7 +513,7 @@ fn stream(
         pending: VecDeque::new(),
         csrf,
         keys,
-        conversation: conversation.unwrap_or_default(),
+        conversation,
         text: String::new(),
         finished: false,
     };

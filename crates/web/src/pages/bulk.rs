@@ -28,8 +28,8 @@ pub struct BulkForm {
     status: String,
     /// "Select all matching the filter".
     all: Option<String>,
-    #[serde(default)]
-    undo: BulkChangeId,
+    /// The change to undo (the Undo form only).
+    undo: Option<BulkChangeId>,
 }
 
 /// The list the form came from: its team (checked), its filter, and its URL.
@@ -137,7 +137,8 @@ pub async fn undo(State(state): State<AppState>, posted: Posted<BulkForm>) -> We
     let me = &posted.me;
     let f = &posted.form;
     let (scope, q) = origin(ws, &me.actor, f)?;
-    match client_message(ws.undo_bulk_change(&me.actor, f.undo).await)? {
+    let change = f.undo.ok_or(crate::error::WebError::NotFound)?;
+    match client_message(ws.undo_bulk_change(&me.actor, change).await)? {
         Ok(tasks) => see(&list_url(
             scope.as_deref(),
             &q,

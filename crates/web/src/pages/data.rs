@@ -7,7 +7,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use orgn_domain::model::{Job, JobKind, JobState};
+use orgn_domain::model::{Job, JobId, JobKind, JobState};
 use orgn_domain::{Actor, Workspace};
 use orgn_jobs::{EXPORT_CSV, EXPORT_JSON, ImportPreview};
 use serde::Deserialize;
@@ -28,7 +28,7 @@ const ERRORS_SHOWN: usize = 500;
 
 /// One job as the page and its JSON show it.
 pub struct JobView {
-    pub id: i64,
+    pub id: JobId,
     pub kind: &'static str,
     pub title: &'static str,
     pub state: &'static str,
@@ -357,7 +357,7 @@ pub async fn job(State(state): State<AppState>, me: Me, Path(id): Path<String>) 
         Some(n) => (n, true),
         None => (id.as_str(), false),
     };
-    let number: i64 = number.parse().map_err(|_| WebError::NotFound)?;
+    let number: JobId = number.parse().map_err(|_| WebError::NotFound)?;
     let job = ws.job(&me.actor, number).await.map_err(missing)?;
     let view = job_view(&job, ws.now());
     if as_json {
@@ -381,7 +381,7 @@ pub async fn job(State(state): State<AppState>, me: Me, Path(id): Path<String>) 
 
 pub async fn cancel(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<JobId>,
     posted: Posted<Empty>,
 ) -> WebResult {
     let ws = &state.workspace;
@@ -398,7 +398,7 @@ pub async fn cancel(
 pub async fn file(
     State(state): State<AppState>,
     me: Me,
-    Path((id, name)): Path<(i64, String)>,
+    Path((id, name)): Path<(JobId, String)>,
 ) -> WebResult {
     let content_type = match name.as_str() {
         n if n == EXPORT_JSON => "application/json",

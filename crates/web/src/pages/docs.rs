@@ -2,6 +2,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use orgn_domain::model::DocId;
 use orgn_domain::{DocDraft, DocFilter, Workspace};
 use serde::Deserialize;
 
@@ -65,7 +66,7 @@ pub async fn list(State(state): State<AppState>, me: Me, Query(q): Query<DocsQue
 #[template(path = "doc.html")]
 struct DocPage {
     chrome: Chrome,
-    id: i64,
+    id: DocId,
     title: String,
     html: String,
     owner: String,
@@ -75,7 +76,7 @@ struct DocPage {
     delete_what: &'static str,
 }
 
-pub async fn show(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -> WebResult {
+pub async fn show(State(state): State<AppState>, me: Me, Path(id): Path<DocId>) -> WebResult {
     let ws = &state.workspace;
     let doc = ws.doc(&me.actor, id).await.map_err(missing)?;
     let (owner, owner_href) = match (doc.team_id, doc.project_id) {
@@ -120,7 +121,7 @@ pub async fn show(State(state): State<AppState>, me: Me, Path(id): Path<i64>) ->
 struct DocEditPage {
     chrome: Chrome,
     /// `None` for a new doc.
-    id: Option<i64>,
+    id: Option<DocId>,
     title: String,
     content: String,
     owners: Vec<Opt>,
@@ -215,7 +216,7 @@ pub async fn create(State(state): State<AppState>, posted: Posted<DocForm>) -> W
     }
 }
 
-pub async fn edit_form(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -> WebResult {
+pub async fn edit_form(State(state): State<AppState>, me: Me, Path(id): Path<DocId>) -> WebResult {
     let doc = state.workspace.doc(&me.actor, id).await.map_err(missing)?;
     render(DocEditPage {
         chrome: Chrome::new(&me, format!("Edit {}", doc.title), "docs"),
@@ -228,7 +229,7 @@ pub async fn edit_form(State(state): State<AppState>, me: Me, Path(id): Path<i64
 
 pub async fn update(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<DocId>,
     posted: Posted<DocForm>,
 ) -> WebResult {
     let ws = &state.workspace;

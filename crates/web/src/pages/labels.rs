@@ -3,6 +3,7 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use orgn_domain::Workspace;
+use orgn_domain::model::{LabelId, TeamId};
 use serde::Deserialize;
 
 use super::{Empty, bad_request, client_message, given, missing, render, see};
@@ -12,7 +13,7 @@ use crate::session::{Me, Posted};
 use crate::view::{self, Chrome};
 
 pub struct LabelView {
-    pub id: i64,
+    pub id: LabelId,
     pub name: String,
     pub color: String,
     pub dot: String,
@@ -148,7 +149,7 @@ pub async fn create_workspace_label(
 
 pub async fn update(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<LabelId>,
     posted: Posted<LabelForm>,
 ) -> WebResult {
     let ws = &state.workspace;
@@ -190,7 +191,7 @@ struct ConfirmDelete {
 
 /// The labels page a label is listed on (its team's, or the workspace-wide one), and the
 /// sidebar entry of that page.
-fn labels_page_of(me: &Me, team_id: Option<i64>) -> (String, String) {
+fn labels_page_of(me: &Me, team_id: Option<TeamId>) -> (String, String) {
     team_id
         .and_then(|id| me.actor.memberships().iter().find(|m| m.team.id == id))
         .map(|m| {
@@ -205,7 +206,7 @@ fn labels_page_of(me: &Me, team_id: Option<i64>) -> (String, String) {
 pub async fn confirm_delete(
     State(state): State<AppState>,
     me: Me,
-    Path(id): Path<i64>,
+    Path(id): Path<LabelId>,
 ) -> WebResult {
     let (label, tasks) = state
         .workspace
@@ -225,7 +226,7 @@ pub async fn confirm_delete(
 
 pub async fn delete(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<LabelId>,
     posted: Posted<Empty>,
 ) -> WebResult {
     let label = state

@@ -14,7 +14,7 @@ use crate::session::{Me, Posted};
 use crate::view::{self, Chrome, DocLink, Opt, StatusGroup, group_by_status};
 
 pub struct ProjectRow {
-    pub id: i64,
+    pub id: ProjectId,
     pub name: String,
     pub status: String,
     pub lead: String,

@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use orgn_domain::TRASH_RETENTION;
-use orgn_domain::model::{TrashItem, TrashKind};
+use orgn_domain::model::{DocId, ProjectId, TeamId, TrashItem, TrashKind};
 use orgn_domain::{Actor, Workspace};
 use serde::Deserialize;
 
@@ -70,10 +70,10 @@ pub async fn delete_task(
 pub async fn doc_team_key(
     ws: &Workspace,
     actor: &Actor,
-    team_id: Option<i64>,
-    project_id: Option<i64>,
+    team_id: Option<TeamId>,
+    project_id: Option<ProjectId>,
 ) -> String {
-    let key_of = |id: i64| {
+    let key_of = |id: TeamId| {
         actor
             .memberships()
             .iter()
@@ -96,7 +96,7 @@ pub async fn doc_team_key(
         .unwrap_or_default()
 }
 
-pub async fn confirm_doc(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -> WebResult {
+pub async fn confirm_doc(State(state): State<AppState>, me: Me, Path(id): Path<DocId>) -> WebResult {
     let ws = &state.workspace;
     let doc = ws.doc(&me.actor, id).await.map_err(missing)?;
     let team_key = doc_team_key(ws, &me.actor, doc.team_id, doc.project_id).await;
@@ -112,7 +112,7 @@ pub async fn confirm_doc(State(state): State<AppState>, me: Me, Path(id): Path<i
 
 pub async fn delete_doc(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<DocId>,
     posted: Posted<Empty>,
 ) -> WebResult {
     let ws = &state.workspace;
@@ -228,7 +228,7 @@ pub struct TrashForm {
     team: String,
 }
 
-fn doc_id(id: &str) -> Result<i64, WebError> {
+fn doc_id(id: &str) -> Result<DocId, WebError> {
     id.trim().parse().map_err(|_| WebError::NotFound)
 }
 

@@ -14,7 +14,7 @@ use crate::session::{Me, Posted};
 use crate::view::{self, Chrome, Opt, opts, priority_opts};
 
 pub struct CommentView {
-    pub id: i64,
+    pub id: CommentId,
     pub author: String,
     pub initials: String,
     pub when: String,
@@ -120,7 +120,6 @@ async fn task_page(
     let comments = ws.comments(a, id).await?;
     let history = ws.task_history(a, id).await?;
     let ident = task.identifier();
-    let named = |r: &Option<NamedRef>| r.as_ref().map(|n| n.name.clone()).unwrap_or_default();
     let page = TaskPage {
         chrome: Chrome::new(
             me,
@@ -153,11 +152,11 @@ async fn task_page(
             .collect(),
         projects: opts(
             projects.into_iter().map(|p| (p.name.clone(), p.name)),
-            &named(&task.project),
+            &ref_name(&task.project),
         ),
         milestones: opts(
             milestones.into_iter().map(|m| (m.name.clone(), m.name)),
-            &named(&task.milestone),
+            &ref_name(&task.milestone),
         ),
         cycles: {
             let current = task.cycle.as_ref().map(|c| c.id);
@@ -285,7 +284,7 @@ pub async fn add_comment(
 
 pub async fn edit_comment(
     State(state): State<AppState>,
-    Path(cid): Path<i64>,
+    Path(cid): Path<CommentId>,
     posted: Posted<CommentForm>,
 ) -> WebResult {
     let ws = &state.workspace;
@@ -333,4 +332,9 @@ mod tests {
             "cleared due date (was 2026-12-01)"
         );
     }
+}
+
+/// The name of a task's project, milestone or cycle; empty when it has none.
+fn ref_name<Id>(r: &Option<NamedRef<Id>>) -> String {
+    r.as_ref().map(|n| n.name.clone()).unwrap_or_default()
 }

@@ -4,15 +4,13 @@
 //!
 //! The HTTP client is a few lines over a TCP socket: no HTTP client crate needed.
 
-mod support;
-
 use std::path::PathBuf;
 use std::time::Duration as StdDuration;
 
+use crate::support::*;
 use serde_json::{Value, json};
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use support::*;
 use time::Duration;
 
 // --- A minimal HTTP/1.1 client ---------------------------------------------------------------
@@ -911,14 +909,14 @@ async fn tools_list_is_small_and_matches_the_snapshot() {
     } else {
         let saved = std::fs::read_to_string(&path).unwrap_or_else(|_| {
             panic!(
-                "{} is missing; run: UPDATE_SNAPSHOTS=1 cargo test -p orgn --test mcp",
+                "{} is missing; run: UPDATE_SNAPSHOTS=1 cargo test -p orgn --test it mcp::tools_list",
                 path.display()
             )
         });
         let saved: Value = serde_json::from_str(&saved).unwrap();
         assert!(
             saved == tools,
-            "the tool surface changed; review the diff and run: UPDATE_SNAPSHOTS=1 cargo test -p orgn --test mcp tools_list"
+            "the tool surface changed; review the diff and run: UPDATE_SNAPSHOTS=1 cargo test -p orgn --test it mcp::tools_list"
         );
     }
     app.stop().await;

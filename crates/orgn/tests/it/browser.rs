@@ -4,7 +4,6 @@
 //!
 //! Needs `chromium` and `chromedriver` on PATH (`apt-get install chromium chromium-driver`);
 //! `scripts/test` installs them.
-#![allow(dead_code)]
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -177,7 +176,12 @@ pub async fn exists(c: &Client, selector: &str) -> bool {
 /// Whether an element is on the page and displayed, asked once: an element that removes
 /// itself (a toast fading out) may be gone between two calls, which is "not displayed".
 pub async fn is_displayed_now(c: &Client, selector: &str) -> bool {
-    let Some(element) = c.find_all(Locator::Css(selector)).await.unwrap().into_iter().next()
+    let Some(element) = c
+        .find_all(Locator::Css(selector))
+        .await
+        .unwrap()
+        .into_iter()
+        .next()
     else {
         return false;
     };

@@ -5,15 +5,12 @@
 //! Needs `chromium` and `chromedriver` on PATH (`apt-get install chromium chromium-driver`);
 //! `scripts/test` installs them.
 
-mod browser;
-mod support;
-
 use std::time::{Duration, Instant};
 
-use browser::*;
+use crate::browser::*;
+use crate::support::*;
 use fantoccini::Locator;
 use serde_json::json;
-use support::*;
 
 // --- MCP, over plain HTTP ----------------------------------------------------------------------
 

@@ -4,7 +4,6 @@
 //! The backend is SQLite unless `ORGN_TEST_BACKEND=postgres`: then every `TestApp` runs on
 //! its own fresh database (`orgn_test_<pid>_<n>`) on the server of `ORGN_TEST_DATABASE_URL`,
 //! so tests stay independent and run in parallel. `scripts/test` runs the suite both ways.
-#![allow(dead_code)]
 
 use std::path::PathBuf;
 use std::sync::Arc;

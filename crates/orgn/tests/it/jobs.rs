@@ -1,18 +1,16 @@
 //! Web-only powers in the core: the Trash, and background jobs (export, import, re-index)
 //! that survive a restart.
 
-mod support;
-
 use std::collections::HashSet;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::support::*;
 use orgn_domain::clock::SystemClock;
 use orgn_domain::model::{Job, JobState, TrashKind};
 use orgn_domain::{Actor, Caller, DocFilter, Error, TaskFilter, Workspace};
 use orgn_storage::SqliteStore;
-use support::*;
 
 async fn wait_for(ws: &Workspace, actor: &Actor, id: i64) -> Job {
     let started = Instant::now();
@@ -21,13 +19,17 @@ async fn wait_for(ws: &Workspace, actor: &Actor, id: i64) -> Job {
         if job.state.is_finished() {
             return job;
         }
-        assert!(started.elapsed() < Duration::from_secs(300), "job {id} did not finish: {job:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "job {id} did not finish: {job:?}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
 fn csv_rows(n: usize, bad: &[usize]) -> String {
-    let mut csv = String::from("Title,Description,Status,Priority,Assignee,Labels,Due Date,Estimate\n");
+    let mut csv =
+        String::from("Title,Description,Status,Priority,Assignee,Labels,Due Date,Estimate\n");
     for i in 1..=n {
         if bad.contains(&i) {
             // A status that does not exist, a bad date, an empty title: each a different reason.
@@ -50,30 +52,95 @@ async fn deleted_tasks_and_docs_go_to_the_trash_and_come_back_whole() {
     let alice = app.actor(ALICE).await;
     ws.create_comment(&alice, "ENG-1", "keep me").await.unwrap();
     ws.delete_task(&alice, "ENG-1").await.unwrap();
-    assert!(matches!(ws.task(&alice, "ENG-1").await, Err(Error::NotFound(_))));
-    let found = ws.search_tasks(&alice, TaskFilter { query: Some("login".into()), ..Default::default() }).await.unwrap();
+    assert!(matches!(
+        ws.task(&alice, "ENG-1").await,
+        Err(Error::NotFound(_))
+    ));
+    let found = ws
+        .search_tasks(
+            &alice,
+            TaskFilter {
+                query: Some("login".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     assert!(found.items.is_empty(), "a deleted task leaves search");
     let trash = ws.trash(&alice, Some("ENG")).await.unwrap();
     assert_eq!(trash.len(), 1);
-    assert_eq!((trash[0].kind, trash[0].label.as_str()), (TrashKind::Task, "ENG-1"));
+    assert_eq!(
+        (trash[0].kind, trash[0].label.as_str()),
+        (TrashKind::Task, "ENG-1")
+    );
     assert_eq!(trash[0].deleted_by.as_ref().unwrap().email, ALICE);
     // Dana (DES only) neither sees nor restores it.
     let dana = app.actor(DANA).await;
-    assert!(ws.trash(&dana, None).await.unwrap().iter().all(|i| i.label != "ENG-1"));
-    assert!(matches!(ws.restore_task(&dana, "ENG-1").await, Err(Error::NotFound(_))));
+    assert!(
+        ws.trash(&dana, None)
+            .await
+            .unwrap()
+            .iter()
+            .all(|i| i.label != "ENG-1")
+    );
+    assert!(matches!(
+        ws.restore_task(&dana, "ENG-1").await,
+        Err(Error::NotFound(_))
+    ));
     let restored = ws.restore_task(&alice, "ENG-1").await.unwrap();
     assert_eq!(restored.title, "Fix login redirect");
     assert_eq!(restored.labels.len(), 1, "labels come back");
-    assert_eq!(ws.comments(&alice, "ENG-1").await.unwrap().len(), 1, "comments come back");
-    assert_eq!(ws.task_history(&alice, "ENG-1").await.unwrap().len(), 1, "history comes back");
-    let found = ws.search_tasks(&alice, TaskFilter { query: Some("login".into()), ..Default::default() }).await.unwrap();
+    assert_eq!(
+        ws.comments(&alice, "ENG-1").await.unwrap().len(),
+        1,
+        "comments come back"
+    );
+    assert_eq!(
+        ws.task_history(&alice, "ENG-1").await.unwrap().len(),
+        1,
+        "history comes back"
+    );
+    let found = ws
+        .search_tasks(
+            &alice,
+            TaskFilter {
+                query: Some("login".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(found.items.len(), 1, "and so does its place in search");
 
-    let doc = ws.search_docs(&alice, DocFilter::default()).await.unwrap().items[0].id;
+    let doc = ws
+        .search_docs(&alice, DocFilter::default())
+        .await
+        .unwrap()
+        .items[0]
+        .id;
     ws.delete_doc(&alice, doc).await.unwrap();
-    assert!(ws.search_docs(&alice, DocFilter::default()).await.unwrap().items.is_empty());
+    assert!(
+        ws.search_docs(&alice, DocFilter::default())
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
     ws.restore_doc(&alice, doc).await.unwrap();
-    assert_eq!(ws.search_docs(&alice, DocFilter { query: Some("readme".into()), ..Default::default() }).await.unwrap().items.len(), 1);
+    assert_eq!(
+        ws.search_docs(
+            &alice,
+            DocFilter {
+                query: Some("readme".into()),
+                ..Default::default()
+            }
+        )
+        .await
+        .unwrap()
+        .items
+        .len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -84,16 +151,33 @@ async fn only_team_admins_purge_early_and_the_sweep_purges_after_30_days() {
     let admin = app.actor(ADMIN).await;
     ws.delete_task(&alice, "ENG-2").await.unwrap();
     ws.delete_task(&alice, "ENG-3").await.unwrap();
-    assert!(matches!(ws.purge_task(&alice, "ENG-2").await, Err(Error::Forbidden(_))));
+    assert!(matches!(
+        ws.purge_task(&alice, "ENG-2").await,
+        Err(Error::Forbidden(_))
+    ));
     ws.purge_task(&admin, "ENG-2").await.unwrap();
-    assert!(matches!(ws.restore_task(&admin, "ENG-2").await, Err(Error::NotFound(_))));
+    assert!(matches!(
+        ws.restore_task(&admin, "ENG-2").await,
+        Err(Error::NotFound(_))
+    ));
     app.clock.advance(time::Duration::days(29));
     assert_eq!(ws.sweep_trash().await.unwrap(), 0);
-    app.clock.advance(time::Duration::days(1) + time::Duration::seconds(1));
+    app.clock
+        .advance(time::Duration::days(1) + time::Duration::seconds(1));
     assert_eq!(ws.sweep_trash().await.unwrap(), 1);
     assert!(ws.trash(&admin, Some("ENG")).await.unwrap().is_empty());
     // Numbers stay taken for good.
-    let next = ws.create_task(&alice, orgn_domain::TaskDraft { team: "ENG".into(), title: "New".into(), ..Default::default() }).await.unwrap();
+    let next = ws
+        .create_task(
+            &alice,
+            orgn_domain::TaskDraft {
+                team: "ENG".into(),
+                title: "New".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(next.identifier(), "ENG-4");
 }
 
@@ -105,16 +189,41 @@ async fn export_writes_json_and_csv_of_the_visible_teams_only() {
     let job = orgn_jobs::start_export(ws, &alice).await.unwrap();
     let job = wait_for(ws, &alice, job.id).await;
     assert_eq!(job.state, JobState::Done, "{job:?}");
-    let json: serde_json::Value = serde_json::from_slice(&ws.job_file(&alice, job.id, orgn_jobs::EXPORT_JSON).await.unwrap()).unwrap();
-    let teams: Vec<&str> = json["teams"].as_array().unwrap().iter().map(|t| t["team"]["key"].as_str().unwrap()).collect();
+    let json: serde_json::Value = serde_json::from_slice(
+        &ws.job_file(&alice, job.id, orgn_jobs::EXPORT_JSON)
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let teams: Vec<&str> = json["teams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["team"]["key"].as_str().unwrap())
+        .collect();
     assert_eq!(teams, ["ENG"]);
-    let csv = String::from_utf8(ws.job_file(&alice, job.id, orgn_jobs::EXPORT_CSV).await.unwrap()).unwrap();
-    assert_eq!(csv.lines().count(), 4, "a header and ENG's three tasks:\n{csv}");
+    let csv = String::from_utf8(
+        ws.job_file(&alice, job.id, orgn_jobs::EXPORT_CSV)
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        csv.lines().count(),
+        4,
+        "a header and ENG's three tasks:\n{csv}"
+    );
     assert!(!csv.contains("moodboard"));
     // Another user's job is "not found".
     let bob = app.actor(BOB).await;
-    assert!(matches!(ws.job(&bob, job.id).await, Err(Error::NotFound(_))));
-    assert!(matches!(ws.job_file(&bob, job.id, orgn_jobs::EXPORT_CSV).await, Err(Error::NotFound(_))));
+    assert!(matches!(
+        ws.job(&bob, job.id).await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        ws.job_file(&bob, job.id, orgn_jobs::EXPORT_CSV).await,
+        Err(Error::NotFound(_))
+    ));
 }
 
 #[tokio::test]
@@ -123,22 +232,54 @@ async fn an_import_reports_bad_rows_and_imports_the_rest() {
     let ws = &app.workspace;
     let alice = app.actor(ALICE).await;
     let csv = csv_rows(1000, &[10, 500, 998]);
-    let preview = orgn_jobs::preview_import(ws, &alice, "ENG", &csv).await.unwrap();
+    let preview = orgn_jobs::preview_import(ws, &alice, "ENG", &csv)
+        .await
+        .unwrap();
     assert_eq!((preview.rows, preview.valid), (1000, 997));
     let bad_rows: Vec<i64> = preview.errors.iter().map(|e| e.0).collect();
-    assert_eq!(bad_rows, [11, 501, 999], "row numbers as a spreadsheet shows them");
-    assert_eq!(ws.count_tasks().await.unwrap(), 5, "a preview writes nothing");
-    let job = orgn_jobs::start_import(ws, &alice, "ENG", &csv).await.unwrap();
+    assert_eq!(
+        bad_rows,
+        [11, 501, 999],
+        "row numbers as a spreadsheet shows them"
+    );
+    assert_eq!(
+        ws.count_tasks().await.unwrap(),
+        5,
+        "a preview writes nothing"
+    );
+    let job = orgn_jobs::start_import(ws, &alice, "ENG", &csv)
+        .await
+        .unwrap();
     let job = wait_for(ws, &alice, job.id).await;
     assert_eq!(job.state, JobState::Done, "{job:?}");
     assert_eq!(ws.job_errors(&alice, job.id).await.unwrap().len(), 3);
     assert_eq!(ws.count_tasks().await.unwrap(), 5 + 997);
-    let row = ws.search_tasks(&alice, TaskFilter { query: Some("\"Row 7\"".into()), limit: Some(1), ..Default::default() }).await.unwrap();
+    let row = ws
+        .search_tasks(
+            &alice,
+            TaskFilter {
+                query: Some("\"Row 7\"".into()),
+                limit: Some(1),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     let task = &row.items[0];
     assert_eq!(task.description, "Imported, with \"quotes\"");
-    assert_eq!((task.status.name.as_str(), task.priority.name(), task.assignee.as_ref().unwrap().email.as_str()), ("Todo", "High", ALICE));
+    assert_eq!(
+        (
+            task.status.name.as_str(),
+            task.priority.name(),
+            task.assignee.as_ref().unwrap().email.as_str()
+        ),
+        ("Todo", "High", ALICE)
+    );
     // A file without a title column is refused before any job starts.
-    assert!(matches!(orgn_jobs::start_import(ws, &alice, "ENG", "Name2,Status\nx,Todo\n").await, Err(Error::Invalid(_))));
+    assert!(matches!(
+        orgn_jobs::start_import(ws, &alice, "ENG", "Name2,Status\nx,Todo\n").await,
+        Err(Error::Invalid(_))
+    ));
 }
 
 #[tokio::test]
@@ -146,7 +287,9 @@ async fn a_canceled_job_stops_and_writes_nothing_more() {
     let app = TestApp::spawn().await;
     let ws = &app.workspace;
     let alice = app.actor(ALICE).await;
-    let job = orgn_jobs::start_import(ws, &alice, "ENG", &csv_rows(20_000, &[])).await.unwrap();
+    let job = orgn_jobs::start_import(ws, &alice, "ENG", &csv_rows(20_000, &[]))
+        .await
+        .unwrap();
     // Cancel as soon as it has made some progress.
     let started = Instant::now();
     while ws.job(&alice, job.id).await.unwrap().done == 0 {
@@ -158,9 +301,17 @@ async fn a_canceled_job_stops_and_writes_nothing_more() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let job = ws.job(&alice, job.id).await.unwrap();
     assert_eq!(job.state, JobState::Canceled);
-    assert_eq!(ws.count_tasks().await.unwrap(), after_cancel, "nothing written after the cancel");
+    assert_eq!(
+        ws.count_tasks().await.unwrap(),
+        after_cancel,
+        "nothing written after the cancel"
+    );
     assert!(after_cancel < 5 + 20_000, "it stopped before the end");
-    assert_eq!((after_cancel - 5) % 500, 0, "only whole chunks were written");
+    assert_eq!(
+        (after_cancel - 5) % 500,
+        0,
+        "only whole chunks were written"
+    );
 }
 
 #[tokio::test]
@@ -171,7 +322,16 @@ async fn reindexing_rebuilds_search() {
     let job = orgn_jobs::start_reindex(ws, &admin).await.unwrap();
     let job = wait_for(ws, &admin, job.id).await;
     assert_eq!((job.state, job.done, job.total), (JobState::Done, 5, 5));
-    let found = ws.search_tasks(&admin, TaskFilter { query: Some("palette".into()), ..Default::default() }).await.unwrap();
+    let found = ws
+        .search_tasks(
+            &admin,
+            TaskFilter {
+                query: Some("palette".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(found.items.len(), 1);
 }
 
@@ -185,7 +345,11 @@ impl Drop for Server {
 }
 
 fn serve(data: &TempDir) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let child = Command::new(env!("CARGO_BIN_EXE_orgn"))
         .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
         .env("ORGN_DATA_DIR", &data.path)
@@ -206,9 +370,14 @@ async fn an_import_survives_the_server_being_killed() {
     let store = SqliteStore::open(&data.path).await.unwrap();
     let ws = Workspace::new(Arc::new(store), Arc::new(SystemClock));
     fixture(&ws).await;
-    let alice = ws.actor(ws.user_by_email(Caller::Operator, ALICE).await.unwrap().id).await.unwrap();
+    let alice = ws
+        .actor(ws.user_by_email(Caller::Operator, ALICE).await.unwrap().id)
+        .await
+        .unwrap();
     let rows = 100_000;
-    let job = orgn_jobs::start_import(&ws, &alice, "ENG", &csv_rows(rows, &[])).await.unwrap();
+    let job = orgn_jobs::start_import(&ws, &alice, "ENG", &csv_rows(rows, &[]))
+        .await
+        .unwrap();
 
     let first = serve(&data);
     let started = Instant::now();
@@ -217,7 +386,10 @@ async fn an_import_survives_the_server_being_killed() {
         if job.done >= 5_000 {
             break job.done;
         }
-        assert!(started.elapsed() < Duration::from_secs(300), "the import did not start: {job:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "the import did not start: {job:?}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     drop(first); // SIGKILL: no clean shutdown.
@@ -225,7 +397,10 @@ async fn an_import_survives_the_server_being_killed() {
     assert_eq!(at_kill.state, JobState::Running, "killed mid-job");
     assert!(at_kill.done < rows as i64, "killed before the end");
     let committed = ws.count_tasks().await.unwrap() - 5;
-    assert_eq!(committed, at_kill.done, "the rows in the database are exactly the committed progress");
+    assert_eq!(
+        committed, at_kill.done,
+        "the rows in the database are exactly the committed progress"
+    );
     assert!(progress_before_kill <= at_kill.done);
 
     let _second = serve(&data);
@@ -236,10 +411,19 @@ async fn an_import_survives_the_server_being_killed() {
     let mut titles = HashSet::new();
     let mut cursor = None;
     loop {
-        let filter = TaskFilter { team: Some("ENG".into()), limit: Some(100), cursor: cursor.clone(), ..Default::default() };
+        let filter = TaskFilter {
+            team: Some("ENG".into()),
+            limit: Some(100),
+            cursor: cursor.clone(),
+            ..Default::default()
+        };
         let page = ws.search_tasks(&alice, filter).await.unwrap();
         for task in page.items {
-            assert!(titles.insert(task.title.clone()), "duplicate task {}", task.title);
+            assert!(
+                titles.insert(task.title.clone()),
+                "duplicate task {}",
+                task.title
+            );
         }
         match page.next_cursor {
             Some(c) => cursor = Some(c),

@@ -6,23 +6,19 @@
 //!
 //! Needs `chromium` and `chromedriver` on PATH (`apt-get install chromium chromium-driver`).
 
-mod browser;
-mod llm_stub;
-mod support;
-
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use browser::*;
+use crate::browser::*;
+use crate::llm_stub::{Reply, Stub, tool};
+use crate::support::*;
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::{Client, Locator};
-use llm_stub::{Reply, Stub, tool};
 use orgn::{Application, ServeConfig};
 use orgn_assistant::{Api, AssistantConfig};
 use orgn_domain::clock::ManualClock;
 use orgn_domain::{Caller, Workspace};
 use serde_json::{Value, json};
-use support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::oneshot;
 

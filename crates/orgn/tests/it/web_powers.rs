@@ -3,12 +3,10 @@
 //! preview, live progress). And through `/mcp`, none of it is reachable.
 //! Screenshots go to `target/screenshots/`.
 
-mod browser;
-mod support;
-
 use std::time::{Duration, Instant};
 
-use browser::*;
+use crate::browser::*;
+use crate::support::*;
 use fantoccini::actions::{
     InputSource, KeyAction, KeyActions, MOUSE_BUTTON_LEFT, MouseActions, PointerAction,
 };
@@ -16,7 +14,6 @@ use fantoccini::elements::Element;
 use fantoccini::{Client, Locator};
 use orgn_domain::{Error, TaskDraft, TaskFilter};
 use serde_json::{Value, json};
-use support::*;
 
 // --- Helpers ------------------------------------------------------------------------------------
 
@@ -391,7 +388,9 @@ async fn a_team_admin_deletes_a_label_after_confirming_and_it_leaves_its_task() 
     let app = TestApp::spawn().await;
     let ws = &app.workspace;
     let alice = app.actor(ALICE).await;
-    ws.create_label(&alice, Some("ENG"), "Flaky", None).await.unwrap();
+    ws.create_label(&alice, Some("ENG"), "Flaky", None)
+        .await
+        .unwrap();
     let task = ws
         .create_task(
             &alice,
@@ -417,11 +416,22 @@ async fn a_team_admin_deletes_a_label_after_confirming_and_it_leaves_its_task() 
     // The team's admin is: a page says what it takes off, then the label is gone.
     sign_in(c, &app.base_url, ADMIN).await;
     go(c, &app, "/team/ENG/labels").await;
-    css(c, "a[aria-label='Delete Flaky']").await.click().await.unwrap();
+    css(c, "a[aria-label='Delete Flaky']")
+        .await
+        .click()
+        .await
+        .unwrap();
     let asked = text(c, "#confirm-delete").await;
-    assert!(asked.contains("Flaky") && asked.contains("It comes off the one task that has it."), "{asked}");
+    assert!(
+        asked.contains("Flaky") && asked.contains("It comes off the one task that has it."),
+        "{asked}"
+    );
     screenshot(c, "label-delete-confirm").await;
-    css(c, "#confirm-delete-button").await.click().await.unwrap();
+    css(c, "#confirm-delete-button")
+        .await
+        .click()
+        .await
+        .unwrap();
     wait_path(c, "/team/ENG/labels").await;
     css(c, "#labels").await;
     assert!(!exists(c, "input[aria-label='Name of Flaky']").await);
@@ -560,19 +570,41 @@ async fn bulk_change_the_status_of_a_filtered_selection_and_undo_it() {
     assert_eq!(status_of(&app, ALICE, "ENG-5").await, "Done");
     assert_eq!(status_of(&app, ALICE, "ENG-7").await, "Todo");
     // Its Undo, posted twice: the first puts the statuses back, the second changes nothing.
-    let change = posted.head.split("undo=").nth(1).unwrap().lines().next().unwrap().trim().to_string();
+    let change = posted
+        .head
+        .split("undo=")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .trim()
+        .to_string();
     let form = format!("_csrf={csrf}&scope=ENG&filter=label%3DFrontend&undo={change}");
-    let headers = [("Cookie", cookie.as_str()), ("Content-Type", "application/x-www-form-urlencoded")];
+    let headers = [
+        ("Cookie", cookie.as_str()),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
     let undone = http(&app, "POST", "/tasks/bulk/undo", &headers, &form).await;
     assert_eq!(undone.status, 303, "{}", undone.head);
     assert!(undone.head.contains("undone=2"), "{}", undone.head);
     assert_eq!(status_of(&app, ALICE, "ENG-5").await, "Todo");
     let alice = app.actor(ALICE).await;
-    let patch = orgn_domain::TaskPatch { status: Some("In Progress".into()), ..Default::default() };
-    app.workspace.update_task(&alice, "ENG-5", patch).await.unwrap();
+    let patch = orgn_domain::TaskPatch {
+        status: Some("In Progress".into()),
+        ..Default::default()
+    };
+    app.workspace
+        .update_task(&alice, "ENG-5", patch)
+        .await
+        .unwrap();
     let again = http(&app, "POST", "/tasks/bulk/undo", &headers, &form).await;
     assert_eq!(again.status, 400, "{}", again.head);
-    assert!(again.body.contains("can no longer be undone"), "{}", again.body);
+    assert!(
+        again.body.contains("can no longer be undone"),
+        "{}",
+        again.body
+    );
     assert_eq!(status_of(&app, ALICE, "ENG-5").await, "In Progress");
     // All or nothing: one unknown status, or one task out of reach, and nothing changes.
     let form = format!("_csrf={csrf}&scope=ENG&filter=&status=Doing&ids=ENG-7&ids=ENG-8");
@@ -829,7 +861,11 @@ async fn a_progress_bar_moves_while_a_big_import_runs_and_can_be_canceled() {
     let alice = app.actor(ALICE).await;
     let id: i64 = job.trim_start_matches("#job-").parse().unwrap();
     let state = app.workspace.job(&alice, id).await.unwrap().state;
-    assert_eq!(state, orgn_domain::model::JobState::Running, "the page waited for the import");
+    assert_eq!(
+        state,
+        orgn_domain::model::JobState::Running,
+        "the page waited for the import"
+    );
     let second = loop {
         let p = percent(c, job.clone()).await;
         if p > first {

@@ -19,6 +19,31 @@ fn is_not_found<T: std::fmt::Debug>(r: Result<T, Error>) -> bool {
     matches!(r, Err(Error::NotFound(_)))
 }
 
+/// Dates come from the workspace's clock, never from the machine's: a server started at
+/// another date sees that date as today and stamps its changes with that time.
+#[tokio::test]
+async fn today_and_timestamps_come_from_the_clock() {
+    let starts_at = time::macros::datetime!(2031-02-03 09:30 UTC);
+    let app = TestApp::builder().clock_at(starts_at).spawn().await;
+    assert_eq!(app.workspace.today(), starts_at.date());
+    let admin = app.actor(ADMIN).await;
+    let task = app.workspace.task(&admin, "ENG-1").await.unwrap();
+    assert_eq!(task.created_at, starts_at);
+    app.clock.advance(Duration::hours(30));
+    let patch = TaskPatch {
+        title: Some("Fix the login redirect".into()),
+        ..Default::default()
+    };
+    let task = app
+        .workspace
+        .update_task(&admin, "ENG-1", patch)
+        .await
+        .unwrap();
+    assert_eq!(task.updated_at, starts_at + Duration::hours(30));
+    assert_eq!(app.workspace.today(), starts_at.date().next_day().unwrap());
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn concurrent_creates_get_distinct_consecutive_identifiers() {
     let app = TestApp::spawn().await;

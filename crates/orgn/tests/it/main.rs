@@ -5,6 +5,7 @@
 //! Run one area with its module path: `cargo test -p orgn --test it mcp::`.
 
 mod browser;
+mod http;
 mod llm_stub;
 mod support;
 

@@ -8,13 +8,13 @@
 //!
 
 use std::collections::BTreeSet;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::http::*;
 use crate::support::*;
 use orgn_domain::clock::SystemClock;
 use orgn_domain::model::*;
@@ -107,9 +107,8 @@ fn serve(database_url: &str) -> Server {
     };
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(60) {
-        if TcpStream::connect(&server.addr).is_ok()
-            && http_post(&server.addr, "/healthz", None, "").0 != 0
-        {
+        let addr = server.addr.parse().expect("a socket address");
+        if blocking(try_request(addr, "GET", "/healthz", &[], "")).is_ok() {
             return server;
         }
         if let Ok(Some(status)) = server.child.try_wait() {
@@ -122,64 +121,11 @@ fn serve(database_url: &str) -> Server {
     panic!("orgn serve did not start on {}", server.addr);
 }
 
-/// A POST over a plain socket: (status, body). Status 0 when nothing answered.
+/// A POST like an MCP client's, from a plain thread: (status, body).
 fn http_post(addr: &str, path: &str, token: Option<&str>, body: &str) -> (u16, String) {
-    let Ok(mut stream) = TcpStream::connect(addr) else {
-        return (0, String::new());
-    };
-    stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .unwrap();
-    let mut req = format!(
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\n\
-         Accept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2025-06-18\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    if let Some(t) = token {
-        req.push_str(&format!("Authorization: Bearer {t}\r\n"));
-    }
-    req.push_str("\r\n");
-    req.push_str(body);
-    if stream.write_all(req.as_bytes()).is_err() {
-        return (0, String::new());
-    }
-    let mut raw = Vec::new();
-    let _ = stream.read_to_end(&mut raw);
-    let raw = String::from_utf8_lossy(&raw).to_string();
-    let Some((head, body)) = raw.split_once("\r\n\r\n") else {
-        return (0, raw);
-    };
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        dechunk(body)
-    } else {
-        body.to_string()
-    };
-    (status, body)
-}
-
-fn dechunk(mut body: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = body.split_once("\r\n") {
-        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if size == 0 || rest.len() < size {
-            break;
-        }
-        out.push_str(&rest[..size]);
-        body = rest[size..].trim_start_matches("\r\n");
-    }
-    out
-}
-
-fn rpc(method: &str, params: Value) -> String {
-    json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string()
+    let addr = addr.parse().expect("a socket address");
+    let answer = blocking(mcp_post(addr, path, token, &[], body));
+    (answer.status, answer.body)
 }
 
 /// The status of `tools/list` with this token on this server.

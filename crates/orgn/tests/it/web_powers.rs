@@ -6,6 +6,7 @@
 use std::time::{Duration, Instant};
 
 use crate::browser::*;
+use crate::http::*;
 use crate::support::*;
 use fantoccini::actions::{
     InputSource, KeyAction, KeyActions, MOUSE_BUTTON_LEFT, MouseActions, PointerAction,
@@ -16,28 +17,6 @@ use orgn_domain::{Error, TaskDraft, TaskFilter};
 use serde_json::{Value, json};
 
 // --- Helpers ------------------------------------------------------------------------------------
-
-async fn mcp_call(app: &TestApp, token: &str, tool: &str, args: Value) -> Value {
-    let auth = format!("Bearer {token}");
-    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
-        "params": {"name": tool, "arguments": args}})
-    .to_string();
-    let a = http(
-        app,
-        "POST",
-        "/mcp",
-        &[
-            ("Authorization", &auth),
-            ("Content-Type", "application/json"),
-            ("Accept", "application/json, text/event-stream"),
-            ("MCP-Protocol-Version", "2025-06-18"),
-        ],
-        &body,
-    )
-    .await;
-    assert_eq!(a.status, 200, "{tool}: {}\n{}", a.head, a.body);
-    serde_json::from_str(&a.body).unwrap_or_else(|e| panic!("{tool}: not JSON ({e}): {}", a.body))
-}
 
 async fn go(c: &Client, app: &TestApp, path: &str) {
     c.goto(&format!("{}{path}", app.base_url)).await.unwrap();
@@ -236,7 +215,7 @@ async fn delete_and_restore_a_task_and_a_doc_and_mcp_sees_nothing_deleted() {
     wait_text(c, "No tasks match.").await;
     go(c, &app, "/team/ENG/cycles/1").await;
     assert!(!page_text(c).await.contains("Paginate the board"));
-    let got = mcp_call(&app, &token, "get_task", json!({"id": "ENG-2"})).await;
+    let got = mcp_call(app.addr, &token, "get_task", json!({"id": "ENG-2"})).await;
     assert_eq!(got["result"]["isError"], true, "{got}");
     assert!(
         got["result"]["content"][0]["text"]
@@ -245,7 +224,7 @@ async fn delete_and_restore_a_task_and_a_doc_and_mcp_sees_nothing_deleted() {
             .contains("not found"),
         "{got}"
     );
-    let found = mcp_call(&app, &token, "search_tasks", json!({"team": "ENG"})).await;
+    let found = mcp_call(app.addr, &token, "search_tasks", json!({"team": "ENG"})).await;
     let ids: Vec<&str> = found["result"]["structuredContent"]["tasks"]
         .as_array()
         .unwrap_or_else(|| panic!("{found}"))
@@ -253,7 +232,13 @@ async fn delete_and_restore_a_task_and_a_doc_and_mcp_sees_nothing_deleted() {
         .map(|t| t["id"].as_str().unwrap())
         .collect();
     assert_eq!(ids, ["ENG-1"], "{found}");
-    let searched = mcp_call(&app, &token, "search_tasks", json!({"query": "docs page"})).await;
+    let searched = mcp_call(
+        app.addr,
+        &token,
+        "search_tasks",
+        json!({"query": "docs page"}),
+    )
+    .await;
     assert!(!searched.to_string().contains("ENG-2"), "{searched}");
     // The web-only powers themselves are refused by name.
     for (tool, args) in [
@@ -263,7 +248,7 @@ async fn delete_and_restore_a_task_and_a_doc_and_mcp_sees_nothing_deleted() {
             json!({"ids": ["ENG-1"], "status": "Done"}),
         ),
     ] {
-        let r = mcp_call(&app, &token, tool, args).await;
+        let r = mcp_call(app.addr, &token, tool, args).await;
         let message = r["error"]["message"]
             .as_str()
             .unwrap_or_else(|| panic!("{tool}: {r}"));
@@ -297,7 +282,7 @@ async fn delete_and_restore_a_task_and_a_doc_and_mcp_sees_nothing_deleted() {
     assert!(!exists(c, "#trash-task-ENG-2").await);
     go(c, &app, "/tasks/ENG-2").await;
     assert_eq!(text(c, "#task-title").await, "Add search to the docs page");
-    let got = mcp_call(&app, &token, "get_task", json!({"id": "ENG-2"})).await;
+    let got = mcp_call(app.addr, &token, "get_task", json!({"id": "ENG-2"})).await;
     assert_eq!(
         got["result"]["structuredContent"]["task"]["title"], "Add search to the docs page",
         "{got}"
@@ -317,8 +302,8 @@ async fn delete_and_restore_a_task_and_a_doc_and_mcp_sees_nothing_deleted() {
     wait_path(c, "/docs").await;
     assert!(content(c, "#toast-text").await.contains("Onboarding"));
     assert!(text(c, "#docs").await.contains("No docs found."));
-    let gone = http(
-        &app,
+    let gone = request(
+        app.addr,
         "GET",
         &doc_path,
         &[("Cookie", &session_cookie(c).await)],
@@ -548,8 +533,8 @@ async fn bulk_change_the_status_of_a_filtered_selection_and_undo_it() {
         .unwrap();
     let form =
         format!("_csrf={csrf}&scope=ENG&filter=label%3DFrontend&status=Done&ids=ENG-5&ids=ENG-6");
-    let posted = http(
-        &app,
+    let posted = request(
+        app.addr,
         "POST",
         "/tasks/bulk",
         &[
@@ -585,7 +570,7 @@ async fn bulk_change_the_status_of_a_filtered_selection_and_undo_it() {
         ("Cookie", cookie.as_str()),
         ("Content-Type", "application/x-www-form-urlencoded"),
     ];
-    let undone = http(&app, "POST", "/tasks/bulk/undo", &headers, &form).await;
+    let undone = request(app.addr, "POST", "/tasks/bulk/undo", &headers, &form).await;
     assert_eq!(undone.status, 303, "{}", undone.head);
     assert!(undone.head.contains("undone=2"), "{}", undone.head);
     assert_eq!(status_of(&app, ALICE, "ENG-5").await, "Todo");
@@ -598,7 +583,7 @@ async fn bulk_change_the_status_of_a_filtered_selection_and_undo_it() {
         .update_task(&alice, "ENG-5", patch)
         .await
         .unwrap();
-    let again = http(&app, "POST", "/tasks/bulk/undo", &headers, &form).await;
+    let again = request(app.addr, "POST", "/tasks/bulk/undo", &headers, &form).await;
     assert_eq!(again.status, 400, "{}", again.head);
     assert!(
         again.body.contains("can no longer be undone"),
@@ -608,8 +593,8 @@ async fn bulk_change_the_status_of_a_filtered_selection_and_undo_it() {
     assert_eq!(status_of(&app, ALICE, "ENG-5").await, "In Progress");
     // All or nothing: one unknown status, or one task out of reach, and nothing changes.
     let form = format!("_csrf={csrf}&scope=ENG&filter=&status=Doing&ids=ENG-7&ids=ENG-8");
-    let refused = http(
-        &app,
+    let refused = request(
+        app.addr,
         "POST",
         "/tasks/bulk",
         &[
@@ -622,8 +607,8 @@ async fn bulk_change_the_status_of_a_filtered_selection_and_undo_it() {
     assert_eq!(refused.status, 400);
     assert!(refused.body.contains("Doing"), "{}", refused.body);
     let form = format!("_csrf={csrf}&scope=ENG&filter=&status=Done&ids=ENG-7&ids=DES-1");
-    let refused = http(
-        &app,
+    let refused = request(
+        app.addr,
         "POST",
         "/tasks/bulk",
         &[
@@ -685,7 +670,7 @@ async fn export_the_workspace_and_download_both_files() {
     let mut got = vec![];
     for link in links {
         let href = link.attr("href").await.unwrap().unwrap();
-        let a = http(&app, "GET", &href, &[("Cookie", &cookie)], "").await;
+        let a = request(app.addr, "GET", &href, &[("Cookie", &cookie)], "").await;
         assert_eq!(a.status, 200, "{href}: {}", a.head);
         let head = a.head.to_ascii_lowercase();
         assert!(head.contains("content-disposition: attachment"), "{head}");
@@ -721,7 +706,7 @@ async fn export_the_workspace_and_download_both_files() {
     );
 
     // Without the session they are not served.
-    let other = http(&app, "GET", csv_href, &[], "").await;
+    let other = request(app.addr, "GET", csv_href, &[], "").await;
     assert_eq!(other.status, 303, "not signed in: to the sign-in page");
     b.close().await;
     app.stop().await;
@@ -855,7 +840,14 @@ async fn a_progress_bar_moves_while_a_big_import_runs_and_can_be_canceled() {
     screenshot(c, "job-progress").await;
     // The user keeps working meanwhile: other pages answer at once.
     let cookie = session_cookie(c).await;
-    let other = http(&app, "GET", "/settings/profile", &[("Cookie", &cookie)], "").await;
+    let other = request(
+        app.addr,
+        "GET",
+        "/settings/profile",
+        &[("Cookie", &cookie)],
+        "",
+    )
+    .await;
     assert_eq!(other.status, 200);
     // Answered while the import still runs (not after it): no timing, the job's own state.
     let alice = app.actor(ALICE).await;

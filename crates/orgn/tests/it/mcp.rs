@@ -808,24 +808,10 @@ async fn tools_list_is_small_and_matches_the_snapshot() {
     );
     assert!(size < 24 * 1024, "tools/list is {size} bytes");
 
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../mcp/tools.snapshot.json");
-    let current = serde_json::to_string_pretty(&tools).unwrap() + "\n";
-    if std::env::var("UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1") {
-        std::fs::write(&path, &current).unwrap();
-        println!("wrote {}", path.display());
-    } else {
-        let saved = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-            panic!(
-                "{} is missing; run: UPDATE_SNAPSHOTS=1 cargo test -p orgn --test it mcp::tools_list",
-                path.display()
-            )
-        });
-        let saved: Value = serde_json::from_str(&saved).unwrap();
-        assert!(
-            saved == tools,
-            "the tool surface changed; review the diff and run: UPDATE_SNAPSHOTS=1 cargo test -p orgn --test it mcp::tools_list"
-        );
-    }
+    // The whole surface as pretty JSON, so that a change shows as a line diff. To accept one:
+    // `cargo insta review`, or INSTA_UPDATE=always cargo test -p orgn --test it mcp::tools_list.
+    let current = serde_json::to_string_pretty(&tools).unwrap();
+    insta::assert_snapshot!("tools_list", current);
     app.stop().await;
 }
 

@@ -74,15 +74,17 @@ async fn deleted_tasks_and_docs_go_to_the_trash_and_come_back_whole() {
         (TrashKind::Task, "ENG-1")
     );
     assert_eq!(trash[0].deleted_by.as_ref().unwrap().email, ALICE);
-    // Dana (DES only) neither sees nor restores it.
+    // Dana (DES only) neither sees nor restores it: her trash shows DES's deleted task only.
     let dana = app.actor(DANA).await;
-    assert!(
-        ws.trash(&dana, None)
-            .await
-            .unwrap()
-            .iter()
-            .all(|i| i.label != "ENG-1")
-    );
+    ws.delete_task(&dana, "DES-2").await.unwrap();
+    let dana_sees: Vec<String> = ws
+        .trash(&dana, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.label)
+        .collect();
+    assert_eq!(dana_sees, ["DES-2"]);
     assert!(matches!(
         ws.restore_task(&dana, "ENG-1").await,
         Err(Error::NotFound(_))
@@ -319,20 +321,49 @@ async fn reindexing_rebuilds_search() {
     let app = TestApp::spawn().await;
     let ws = &app.workspace;
     let admin = app.actor(ADMIN).await;
+    let palette = || async {
+        let filter = TaskFilter {
+            query: Some("palette".into()),
+            ..Default::default()
+        };
+        ws.search_tasks(&admin, filter).await.unwrap().items.len()
+    };
+    assert_eq!(palette().await, 1, "the fixture's task is found before");
+    empty_the_task_search_index(&app).await;
+    assert_eq!(
+        palette().await,
+        0,
+        "with its index gone, search finds nothing"
+    );
     let job = orgn_jobs::start_reindex(ws, &admin).await.unwrap();
     let job = wait_for(ws, &admin, job.id).await;
     assert_eq!((job.state, job.done, job.total), (JobState::Done, 5, 5));
-    let found = ws
-        .search_tasks(
-            &admin,
-            TaskFilter {
-                query: Some("palette".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    assert_eq!(found.items.len(), 1);
+    assert_eq!(palette().await, 1, "the re-index brought it back");
+    app.stop().await;
+}
+
+/// Loses the whole task search index behind the store's back, as a damaged or restored
+/// database would: the FTS5 table on SQLite, the `search_vector` column on PostgreSQL.
+async fn empty_the_task_search_index(app: &TestApp) {
+    use sqlx::Connection;
+    match &app.database {
+        Some(database) => {
+            let mut conn = sqlx::PgConnection::connect(&database.url).await.unwrap();
+            sqlx::query("UPDATE tasks SET search_vector = ''::tsvector")
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
+        None => {
+            let file = app.data_dir.path.join(orgn_storage::sqlite::DATABASE_FILE);
+            let url = format!("sqlite://{}", file.display());
+            let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            sqlx::query("DELETE FROM task_fts")
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
+    }
 }
 
 struct Server(Child);

@@ -225,7 +225,10 @@ async fn ask_in_the_panel_see_the_stream_and_tool_calls_then_confirm_and_cancel_
         trash[0].deleted_by.as_ref().map(|u| u.email.as_str()),
         Some(ALICE)
     );
-    assert!(app.workspace.task(&alice, "ENG-3").await.is_err());
+    assert!(matches!(
+        app.workspace.task(&alice, "ENG-3").await,
+        Err(orgn_domain::Error::NotFound(_))
+    ));
 
     // A second proposal, canceled: the task stays.
     ask(c, "And delete ENG-2 too", 3).await;

@@ -1,11 +1,10 @@
 //! The `orgn` command line, run as a real process: each bad input gets one clear line on
 //! stderr, a non-zero exit, and leaves nothing half-written.
 
-use std::net::TcpListener;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::TempDir;
+use crate::support::{TempDir, free_port};
 
 fn orgn(data: &TempDir, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_orgn"))
@@ -234,14 +233,6 @@ fn tokens_are_printed_once_and_shown_only_as_a_hint() {
     assert!(
         fails(&data, &["token", "generate", "--email", "who@example.com"]).contains("not found")
     );
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 struct Server(Child);

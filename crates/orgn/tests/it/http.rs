@@ -137,12 +137,20 @@ pub async fn mcp_call(addr: SocketAddr, token: &str, tool: &str, args: Value) ->
     answer.json()
 }
 
-/// The same, from code that is not async (a test driving `orgn serve` processes from
-/// threads): a small runtime of the calling thread's own.
-pub fn blocking<T>(future: impl std::future::Future<Output = T>) -> T {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime for a blocking request")
-        .block_on(future)
+/// The same, from code that is not async (a test driving `orgn serve` processes, from
+/// plain threads or from inside an async test): a small runtime on a thread of its own, as
+/// a runtime cannot be started on a thread that already drives one.
+pub fn blocking<T: Send>(future: impl std::future::Future<Output = T> + Send) -> T {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a runtime for a blocking request")
+                    .block_on(future)
+            })
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
 }

@@ -8,24 +8,9 @@ use std::time::{Duration, Instant};
 
 use crate::support::*;
 use orgn_domain::clock::SystemClock;
-use orgn_domain::model::{Job, JobState, TrashKind};
-use orgn_domain::{Actor, Caller, DocFilter, Error, TaskFilter, Workspace};
+use orgn_domain::model::{JobState, TrashKind};
+use orgn_domain::{Caller, DocFilter, Error, TaskFilter, Workspace};
 use orgn_storage::SqliteStore;
-
-async fn wait_for(ws: &Workspace, actor: &Actor, id: i64) -> Job {
-    let started = Instant::now();
-    loop {
-        let job = ws.job(actor, id).await.unwrap();
-        if job.state.is_finished() {
-            return job;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(300),
-            "job {id} did not finish: {job:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 fn csv_rows(n: usize, bad: &[usize]) -> String {
     let mut csv =
@@ -189,7 +174,7 @@ async fn export_writes_json_and_csv_of_the_visible_teams_only() {
     let ws = &app.workspace;
     let alice = app.actor(ALICE).await;
     let job = orgn_jobs::start_export(ws, &alice).await.unwrap();
-    let job = wait_for(ws, &alice, job.id).await;
+    let job = wait_for_job(ws, &alice, job.id).await;
     assert_eq!(job.state, JobState::Done, "{job:?}");
     let json: serde_json::Value = serde_json::from_slice(
         &ws.job_file(&alice, job.id, orgn_jobs::EXPORT_JSON)
@@ -252,7 +237,7 @@ async fn an_import_reports_bad_rows_and_imports_the_rest() {
     let job = orgn_jobs::start_import(ws, &alice, "ENG", &csv)
         .await
         .unwrap();
-    let job = wait_for(ws, &alice, job.id).await;
+    let job = wait_for_job(ws, &alice, job.id).await;
     assert_eq!(job.state, JobState::Done, "{job:?}");
     assert_eq!(ws.job_errors(&alice, job.id).await.unwrap().len(), 3);
     assert_eq!(ws.count_tasks().await.unwrap(), 5 + 997);
@@ -336,7 +321,7 @@ async fn reindexing_rebuilds_search() {
         "with its index gone, search finds nothing"
     );
     let job = orgn_jobs::start_reindex(ws, &admin).await.unwrap();
-    let job = wait_for(ws, &admin, job.id).await;
+    let job = wait_for_job(ws, &admin, job.id).await;
     assert_eq!((job.state, job.done, job.total), (JobState::Done, 5, 5));
     assert_eq!(palette().await, 1, "the re-index brought it back");
     app.stop().await;
@@ -376,13 +361,8 @@ impl Drop for Server {
 }
 
 fn serve(data: &TempDir) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
     let child = Command::new(env!("CARGO_BIN_EXE_orgn"))
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .args(["serve", "--addr", &format!("127.0.0.1:{}", free_port())])
         .env("ORGN_DATA_DIR", &data.path)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -435,7 +415,7 @@ async fn an_import_survives_the_server_being_killed() {
     assert!(progress_before_kill <= at_kill.done);
 
     let _second = serve(&data);
-    let job = wait_for(&ws, &alice, job.id).await;
+    let job = wait_for_job(&ws, &alice, job.id).await;
     assert_eq!(job.state, JobState::Done, "{job:?}");
     assert_eq!(ws.count_tasks().await.unwrap(), 5 + rows as i64);
     // No row twice: every title "Row N" appears once.

@@ -8,7 +8,6 @@
 //!
 
 use std::collections::BTreeSet;
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::Arc;
@@ -64,14 +63,6 @@ fn ok(args: &[&str], env: &[(&str, &str)]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// An `orgn serve` process, killed when dropped.
@@ -732,21 +723,6 @@ fn import_csv(rows: usize) -> String {
     csv
 }
 
-async fn wait_until_finished(ws: &Workspace, actor: &orgn_domain::Actor, id: i64) -> Job {
-    let started = Instant::now();
-    loop {
-        let job = ws.job(actor, id).await.unwrap();
-        if job.state.is_finished() {
-            return job;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(300),
-            "job {id} did not finish: {job:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// A job started while process A runs is claimed by A; A is killed (SIGKILL) mid-job; B,
 /// running beside it all along, takes the job over once A's heartbeat is stale and finishes
 /// it: every row imported exactly once. Then an export with two live processes runs once.
@@ -785,7 +761,7 @@ async fn a_job_survives_its_process_being_killed_and_runs_once() {
     assert_eq!(at_kill.state, JobState::Running, "killed mid-job");
     assert!(at_kill.done < rows as i64, "killed before the end");
 
-    let done = wait_until_finished(&ws, &alice, job.id).await;
+    let done = wait_for_job(&ws, &alice, job.id).await;
     assert_eq!(done.state, JobState::Done, "{done:?}");
     assert_eq!(ws.count_tasks().await.unwrap(), before + rows as i64);
     let eng = store.team_by_key("ENG").await.unwrap().unwrap();
@@ -807,7 +783,7 @@ async fn a_job_survives_its_process_being_killed_and_runs_once() {
     // An export with two processes running: done once, its files there.
     let c = serve(&db.url);
     let export = orgn_jobs::start_export(&ws, &alice).await.unwrap();
-    let finished = wait_until_finished(&ws, &alice, export.id).await;
+    let finished = wait_for_job(&ws, &alice, export.id).await;
     assert_eq!(finished.state, JobState::Done, "{finished:?}");
     for file in [orgn_jobs::EXPORT_JSON, orgn_jobs::EXPORT_CSV] {
         assert!(

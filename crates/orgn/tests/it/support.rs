@@ -11,7 +11,7 @@ use std::sync::Arc;
 use orgn::{Application, ServeConfig};
 use orgn_assistant::AssistantConfig;
 use orgn_domain::clock::ManualClock;
-use orgn_domain::model::Role;
+use orgn_domain::model::{Job, Role};
 use orgn_domain::{Actor, Caller, CycleDraft, DocDraft, ProjectDraft, TaskDraft, Workspace};
 use time::{Duration, OffsetDateTime};
 use tokio::sync::oneshot;
@@ -406,6 +406,31 @@ pub async fn fixture(ws: &Workspace) {
     )
     .await
     .unwrap();
+}
+
+/// A port that was free a moment ago, for an `orgn serve` process or chromedriver.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Waits for a background job to finish (done, failed or canceled), five minutes at most.
+pub async fn wait_for_job(ws: &Workspace, actor: &Actor, id: i64) -> Job {
+    let started = std::time::Instant::now();
+    loop {
+        let job = ws.job(actor, id).await.unwrap();
+        if job.state.is_finished() {
+            return job;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(300),
+            "job {id} did not finish: {job:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 /// A directory removed when dropped; no crate needed for that.

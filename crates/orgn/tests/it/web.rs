@@ -5,34 +5,19 @@
 //! Needs `chromium` and `chromedriver` on PATH (`apt-get install chromium chromium-driver`);
 //! `scripts/test` installs them.
 
-mod browser;
-mod support;
-
 use std::time::{Duration, Instant};
 
-use browser::*;
+use crate::browser::*;
+use crate::http::*;
+use crate::support::*;
 use fantoccini::Locator;
 use serde_json::json;
-use support::*;
 
 // --- MCP, over plain HTTP ----------------------------------------------------------------------
 
 async fn mcp_tools_list(app: &TestApp, token: &str) -> Answer {
-    let auth = format!("Bearer {token}");
     let body = r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#;
-    http(
-        app,
-        "POST",
-        "/mcp",
-        &[
-            ("Authorization", &auth),
-            ("Content-Type", "application/json"),
-            ("Accept", "application/json, text/event-stream"),
-            ("MCP-Protocol-Version", "2025-06-18"),
-        ],
-        body,
-    )
-    .await
+    mcp_post(app.addr, "/mcp", Some(token), &[], body).await
 }
 
 // --- Scenarios ---------------------------------------------------------------------------------
@@ -391,8 +376,8 @@ async fn mcp_access_generate_copy_reload_use_and_replace() {
     assert_eq!(answer.status, 200, "{}\n{}", answer.head, answer.body);
     assert!(answer.body.contains("\"tools\""), "{}", answer.body);
     let cookie = session_cookie(c).await;
-    let with_session = http(
-        &app,
+    let with_session = request(
+        app.addr,
         "POST",
         "/mcp",
         &[("Cookie", &cookie), ("Content-Type", "application/json")],
@@ -401,7 +386,7 @@ async fn mcp_access_generate_copy_reload_use_and_replace() {
     .await;
     assert_eq!(with_session.status, 401);
     let bearer = format!("Bearer {token}");
-    let web_with_token = http(&app, "GET", "/my", &[("Authorization", &bearer)], "").await;
+    let web_with_token = request(app.addr, "GET", "/my", &[("Authorization", &bearer)], "").await;
     assert_eq!(web_with_token.status, 303);
     assert!(
         web_with_token.head.contains("location: /signin"),
@@ -467,19 +452,25 @@ async fn other_teams_tasks_are_404_and_cross_site_posts_are_refused() {
     wait_text(c, "Not found").await;
     assert!(!page_text(c).await.contains("Secret rebrand moodboard"));
     let cookie = session_cookie(c).await;
-    let des = http(&app, "GET", "/tasks/DES-1", &[("Cookie", &cookie)], "").await;
+    let des = request(app.addr, "GET", "/tasks/DES-1", &[("Cookie", &cookie)], "").await;
     assert_eq!(des.status, 404);
     assert!(!des.body.contains("Secret rebrand"));
     assert_eq!(
-        http(&app, "GET", "/tasks/ENG-1", &[("Cookie", &cookie)], "")
+        request(app.addr, "GET", "/tasks/ENG-1", &[("Cookie", &cookie)], "")
             .await
             .status,
         200
     );
     assert_eq!(
-        http(&app, "GET", "/team/DES/board", &[("Cookie", &cookie)], "")
-            .await
-            .status,
+        request(
+            app.addr,
+            "GET",
+            "/team/DES/board",
+            &[("Cookie", &cookie)],
+            ""
+        )
+        .await
+        .status,
         404
     );
 
@@ -488,10 +479,10 @@ async fn other_teams_tasks_are_404_and_cross_site_posts_are_refused() {
         ("Cookie", cookie.as_str()),
         ("Content-Type", "application/x-www-form-urlencoded"),
     ];
-    let forged = http(&app, "POST", "/tasks", &form, "team=ENG&title=Forged").await;
+    let forged = request(app.addr, "POST", "/tasks", &form, "team=ENG&title=Forged").await;
     assert_eq!(forged.status, 403);
-    let wrong = http(
-        &app,
+    let wrong = request(
+        app.addr,
         "POST",
         "/tasks",
         &form,
@@ -521,7 +512,7 @@ async fn other_teams_tasks_are_404_and_cross_site_posts_are_refused() {
     assert!(forged_tasks.items.is_empty());
 
     // No state change on GET, and the security headers on every page.
-    let signin = http(&app, "GET", "/signin", &[], "").await;
+    let signin = request(app.addr, "GET", "/signin", &[], "").await;
     let head = signin.head.to_ascii_lowercase();
     assert!(
         head.contains("content-security-policy:")
@@ -531,7 +522,7 @@ async fn other_teams_tasks_are_404_and_cross_site_posts_are_refused() {
     assert!(!head.contains("unsafe-inline"));
     assert!(head.contains("httponly") && head.contains("samesite=lax"));
     assert_eq!(
-        http(&app, "GET", "/signout", &[("Cookie", &cookie)], "")
+        request(app.addr, "GET", "/signout", &[("Cookie", &cookie)], "")
             .await
             .status,
         405

@@ -4,14 +4,14 @@
 //! The backend is SQLite unless `ORGN_TEST_BACKEND=postgres`: then every `TestApp` runs on
 //! its own fresh database (`orgn_test_<pid>_<n>`) on the server of `ORGN_TEST_DATABASE_URL`,
 //! so tests stay independent and run in parallel. `scripts/test` runs the suite both ways.
-#![allow(dead_code)]
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use orgn::{Application, ServeConfig};
+use orgn_assistant::AssistantConfig;
 use orgn_domain::clock::ManualClock;
-use orgn_domain::model::Role;
+use orgn_domain::model::{Job, Role};
 use orgn_domain::{Actor, Caller, CycleDraft, DocDraft, ProjectDraft, TaskDraft, Workspace};
 use time::{Duration, OffsetDateTime};
 use tokio::sync::oneshot;
@@ -39,12 +39,18 @@ pub fn test_database_url() -> Option<String> {
         .filter(|u| !u.trim().is_empty())
 }
 
-/// A fresh database of its own on the test server, dropped by `drop_now`.
+/// A fresh database of its own on the test server, dropped by `drop_now` or, when a test
+/// panics before that, by `Drop`.
 pub struct TestDatabase {
     server_url: String,
     pub name: String,
     pub url: String,
+    dropped: bool,
 }
+
+/// How long dropping a test database may take: a server that has gone away must not hang
+/// the test that is already failing.
+const DROP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl TestDatabase {
     /// Fails the test with a clear message when no server is configured.
@@ -75,50 +81,90 @@ impl TestDatabase {
             server_url,
             name,
             url,
+            dropped: false,
         }
     }
 
-    pub async fn drop_now(self) {
-        let _ = orgn_storage::postgres::drop_database(&self.server_url, &self.name).await;
+    pub async fn drop_now(mut self) {
+        let dropped =
+            drop_database_within_timeout(self.server_url.clone(), self.name.clone()).await;
+        self.dropped = dropped;
     }
 }
 
-pub struct TestApp {
-    pub base_url: String,
-    pub addr: std::net::SocketAddr,
-    pub workspace: Workspace,
-    pub clock: Arc<ManualClock>,
-    pub data_dir: TempDir,
-    /// The PostgreSQL database, when the suite runs on PostgreSQL.
-    pub database: Option<TestDatabase>,
-    stop: Option<oneshot::Sender<()>>,
-    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+/// True when the database is gone (`WITH (FORCE)` ends the connections still open to it).
+async fn drop_database_within_timeout(server_url: String, name: String) -> bool {
+    let drop = orgn_storage::postgres::drop_database(&server_url, &name);
+    matches!(tokio::time::timeout(DROP_TIMEOUT, drop).await, Ok(Ok(())))
 }
 
-impl TestApp {
-    /// A server with the standard fixture (see `fixture`).
-    pub async fn spawn() -> TestApp {
-        let app = TestApp::spawn_empty().await;
-        fixture(&app.workspace).await;
-        app
+impl Drop for TestDatabase {
+    /// Runs when a test panicked before `drop_now`. `Drop` cannot await, and it usually runs
+    /// on a runtime's thread (where blocking on another runtime panics), so the drop runs on
+    /// a thread of its own with a small runtime, and this thread waits for it.
+    fn drop(&mut self) {
+        if self.dropped {
+            return;
+        }
+        let (server_url, name) = (self.server_url.clone(), self.name.clone());
+        let worker = std::thread::Builder::new()
+            .name(format!("drop {name}"))
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
+                if let Ok(runtime) = runtime {
+                    runtime.block_on(drop_database_within_timeout(server_url, name));
+                }
+            });
+        if let Ok(worker) = worker {
+            let _ = worker.join();
+        }
+    }
+}
+
+/// How a `TestApp` is made: `TestApp::builder()…spawn()`. Always the standard fixture; by
+/// default no assistant, the public URL the server's own address, the clock at `start_time()`.
+pub struct TestAppBuilder {
+    assistant: Option<AssistantConfig>,
+    public_url: Option<String>,
+    starts_at: OffsetDateTime,
+}
+
+impl TestAppBuilder {
+    /// Ask Orgn configured with this model server.
+    pub fn assistant(mut self, config: AssistantConfig) -> Self {
+        self.assistant = Some(config);
+        self
     }
 
-    /// A server on an empty database.
-    pub async fn spawn_empty() -> TestApp {
+    /// The origin the server says it is reached at (`--public-url`).
+    pub fn public_url(mut self, url: &str) -> Self {
+        self.public_url = Some(url.to_string());
+        self
+    }
+
+    /// The test clock's first reading (it moves only when the test moves it).
+    pub fn clock_at(mut self, starts_at: OffsetDateTime) -> Self {
+        self.starts_at = starts_at;
+        self
+    }
+
+    pub async fn spawn(self) -> TestApp {
         let data_dir = TempDir::new();
         let database = if on_postgres() {
             Some(TestDatabase::create().await)
         } else {
             None
         };
-        let clock = Arc::new(ManualClock::new(start_time()));
+        let clock = Arc::new(ManualClock::new(self.starts_at));
         let config = ServeConfig {
             addr: "127.0.0.1:0".into(),
             data_dir: data_dir.path.clone(),
             database_url: database.as_ref().map(|d| d.url.clone()),
-            public_url: None,
+            public_url: self.public_url,
             demo: false,
-            assistant: None,
+            assistant: self.assistant,
         };
         let app = Application::build(&config, clock.clone())
             .await
@@ -126,6 +172,7 @@ impl TestApp {
         let addr = app.addr();
         let base_url = app.public_url().to_string();
         let workspace = app.workspace().clone();
+        fixture(&workspace).await;
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(app.run_until(async move {
             let _ = stopped.await;
@@ -140,6 +187,34 @@ impl TestApp {
             stop: Some(stop),
             server: Some(server),
         }
+    }
+}
+
+pub struct TestApp {
+    /// The public URL (`--public-url`, or the server's own address).
+    pub base_url: String,
+    pub addr: std::net::SocketAddr,
+    pub workspace: Workspace,
+    pub clock: Arc<ManualClock>,
+    pub data_dir: TempDir,
+    /// The PostgreSQL database, when the suite runs on PostgreSQL.
+    pub database: Option<TestDatabase>,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl TestApp {
+    pub fn builder() -> TestAppBuilder {
+        TestAppBuilder {
+            assistant: None,
+            public_url: None,
+            starts_at: start_time(),
+        }
+    }
+
+    /// A server with the standard fixture (see `fixture`).
+    pub async fn spawn() -> TestApp {
+        TestApp::builder().spawn().await
     }
 
     pub async fn actor(&self, email: &str) -> Actor {
@@ -331,6 +406,31 @@ pub async fn fixture(ws: &Workspace) {
     )
     .await
     .unwrap();
+}
+
+/// A port that was free a moment ago, for an `orgn serve` process or chromedriver.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Waits for a background job to finish (done, failed or canceled), five minutes at most.
+pub async fn wait_for_job(ws: &Workspace, actor: &Actor, id: i64) -> Job {
+    let started = std::time::Instant::now();
+    loop {
+        let job = ws.job(actor, id).await.unwrap();
+        if job.state.is_finished() {
+            return job;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(300),
+            "job {id} did not finish: {job:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 /// A directory removed when dropped; no crate needed for that.

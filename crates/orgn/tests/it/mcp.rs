@@ -1,144 +1,13 @@
 //! `/mcp` over real HTTP: authentication, Origin and Host checks, the access rule through
 //! every tool, the web-only operations, annotations, `/mcp/readonly`, robustness against bad
 //! input, the size of the tool surface and its snapshot, and real third-party clients.
-//!
-//! The HTTP client is a few lines over a TCP socket: no HTTP client crate needed.
-
-mod support;
 
 use std::path::PathBuf;
-use std::time::Duration as StdDuration;
 
+use crate::http::*;
+use crate::support::*;
 use serde_json::{Value, json};
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use support::*;
 use time::Duration;
-
-// --- A minimal HTTP/1.1 client ---------------------------------------------------------------
-
-struct Resp {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Resp {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", self.status, self.body))
-    }
-}
-
-fn dechunk(mut body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let Some(end) = body.windows(2).position(|w| w == b"\r\n") else {
-            break;
-        };
-        let size = usize::from_str_radix(std::str::from_utf8(&body[..end]).unwrap().trim(), 16)
-            .unwrap_or(0);
-        if size == 0 {
-            break;
-        }
-        out.extend_from_slice(&body[end + 2..end + 2 + size]);
-        body = &body[end + 2 + size + 2..];
-    }
-    out
-}
-
-async fn http(
-    app: &TestApp,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> Resp {
-    let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
-        req.push_str(&format!("Host: {}\r\n", app.addr));
-    }
-    for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
-    }
-    req.push_str("\r\n");
-    let mut bytes = req.into_bytes();
-    bytes.extend_from_slice(body);
-    let addr = app.addr;
-    // Blocking I/O on a blocking thread: no extra tokio features or HTTP crates needed.
-    let raw = tokio::task::spawn_blocking(move || {
-        let mut stream = TcpStream::connect(addr).expect("connects");
-        stream
-            .set_read_timeout(Some(StdDuration::from_secs(30)))
-            .unwrap();
-        // The server may answer (413) before reading all of a big body; a failed write is fine then.
-        let _ = stream.write_all(&bytes);
-        let mut raw = Vec::new();
-        let _ = stream.read_to_end(&mut raw);
-        raw
-    })
-    .await
-    .unwrap();
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("a full HTTP response");
-    let head = String::from_utf8_lossy(&raw[..split]).to_string();
-    let mut lines = head.lines();
-    let status: u16 = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect();
-    let mut body = raw[split + 4..].to_vec();
-    if headers
-        .iter()
-        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"))
-    {
-        body = dechunk(&body);
-    }
-    Resp {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&body).to_string(),
-    }
-}
-
-const ACCEPT: (&str, &str) = ("Accept", "application/json, text/event-stream");
-const JSON_TYPE: (&str, &str) = ("Content-Type", "application/json");
-const VERSION: (&str, &str) = ("MCP-Protocol-Version", "2025-06-18");
-
-async fn post(
-    app: &TestApp,
-    path: &str,
-    token: Option<&str>,
-    extra: &[(&str, &str)],
-    body: &str,
-) -> Resp {
-    let auth = token.map(|t| format!("Bearer {t}"));
-    let mut headers = vec![ACCEPT, JSON_TYPE, VERSION];
-    if let Some(a) = &auth {
-        headers.push(("Authorization", a));
-    }
-    headers.extend_from_slice(extra);
-    http(app, "POST", path, &headers, body.as_bytes()).await
-}
 
 /// An MCP client of one user on one endpoint.
 struct Mcp<'a> {
@@ -159,7 +28,7 @@ impl<'a> Mcp<'a> {
     async fn rpc(&self, method: &str, params: Value) -> Value {
         let body =
             json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
-        let r = post(self.app, self.path, Some(&self.token), &[], &body).await;
+        let r = mcp_post(self.app.addr, self.path, Some(&self.token), &[], &body).await;
         assert_eq!(r.status, 200, "{method}: {}", r.body);
         r.json()
     }
@@ -219,7 +88,7 @@ fn names(list: &Value, key: &str, field: &str) -> Vec<String> {
 
 // --- Authentication ------------------------------------------------------------------------------
 
-fn assert_401(r: &Resp, words: &str) {
+fn assert_401(r: &Answer, words: &str) {
     assert_eq!(r.status, 401, "{}", r.body);
     let challenge = r.header("www-authenticate").expect("WWW-Authenticate");
     assert!(
@@ -239,20 +108,20 @@ const LIST: &str = r#"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}
 async fn bad_tokens_get_401_with_a_bearer_challenge() {
     let app = TestApp::spawn().await;
     assert_401(
-        &post(&app, "/mcp", None, &[], LIST).await,
+        &mcp_post(app.addr, "/mcp", None, &[], LIST).await,
         "Authorization: Bearer token is required",
     );
     assert_401(
-        &post(&app, "/mcp", Some("nope"), &[], LIST).await,
+        &mcp_post(app.addr, "/mcp", Some("nope"), &[], LIST).await,
         "not an Orgn personal access token",
     );
     assert_401(
-        &post(&app, "/mcp/readonly", None, &[], LIST).await,
+        &mcp_post(app.addr, "/mcp/readonly", None, &[], LIST).await,
         "required",
     );
     // Another scheme is no bearer token.
-    let r = http(
-        &app,
+    let r = request(
+        app.addr,
         "POST",
         "/mcp",
         &[
@@ -260,7 +129,7 @@ async fn bad_tokens_get_401_with_a_bearer_challenge() {
             JSON_TYPE,
             ("Authorization", "Basic YWxpY2U6cGFzc3dvcmQxMjM="),
         ],
-        LIST.as_bytes(),
+        LIST,
     )
     .await;
     assert_401(&r, "required");
@@ -271,12 +140,12 @@ async fn bad_tokens_get_401_with_a_bearer_challenge() {
     tampered[i] = if tampered[i] == 'a' { 'b' } else { 'a' };
     let tampered: String = tampered.into_iter().collect();
     assert_401(
-        &post(&app, "/mcp", Some(&tampered), &[], LIST).await,
+        &mcp_post(app.addr, "/mcp", Some(&tampered), &[], LIST).await,
         "not an Orgn personal access token",
     );
     // The web session cookie never authorizes /mcp.
-    let r = http(
-        &app,
+    let r = request(
+        app.addr,
         "POST",
         "/mcp",
         &[
@@ -284,7 +153,7 @@ async fn bad_tokens_get_401_with_a_bearer_challenge() {
             JSON_TYPE,
             ("Cookie", &format!("orgn_session={good}; session={good}")),
         ],
-        LIST.as_bytes(),
+        LIST,
     )
     .await;
     assert_401(&r, "required");
@@ -295,10 +164,23 @@ async fn bad_tokens_get_401_with_a_bearer_challenge() {
 async fn a_replaced_token_fails_at_once_and_the_new_one_works() {
     let app = TestApp::spawn().await;
     let old = app.token_for(ALICE).await;
-    assert_eq!(post(&app, "/mcp", Some(&old), &[], LIST).await.status, 200);
+    assert_eq!(
+        mcp_post(app.addr, "/mcp", Some(&old), &[], LIST)
+            .await
+            .status,
+        200
+    );
     let new = app.token_for(ALICE).await;
-    assert_401(&post(&app, "/mcp", Some(&old), &[], LIST).await, "replaced");
-    assert_eq!(post(&app, "/mcp", Some(&new), &[], LIST).await.status, 200);
+    assert_401(
+        &mcp_post(app.addr, "/mcp", Some(&old), &[], LIST).await,
+        "replaced",
+    );
+    assert_eq!(
+        mcp_post(app.addr, "/mcp", Some(&new), &[], LIST)
+            .await
+            .status,
+        200
+    );
     app.stop().await;
 }
 
@@ -324,7 +206,7 @@ async fn an_expired_token_gets_401_with_its_expiry_date_and_whoami_warns_before(
     );
     assert!(text(&who).contains("warning"));
     app.clock.advance(Duration::days(6));
-    let r = post(&app, "/mcp", Some(&mcp.token), &[], LIST).await;
+    let r = mcp_post(app.addr, "/mcp", Some(&mcp.token), &[], LIST).await;
     assert_401(&r, "expired on 2026-12-24T12:00:00Z");
     app.stop().await;
 }
@@ -338,7 +220,7 @@ async fn tokens_in_the_url_are_refused_even_when_valid() {
         format!("/mcp?access_token={token}"),
         format!("/mcp/readonly?token={token}"),
     ] {
-        let r = post(&app, &path, None, &[], LIST).await;
+        let r = mcp_post(app.addr, &path, None, &[], LIST).await;
         assert!(r.status == 400 || r.status == 401, "{path}: {}", r.status);
         assert!(
             r.json()["message"]
@@ -347,7 +229,7 @@ async fn tokens_in_the_url_are_refused_even_when_valid() {
                 .contains("never accepted in the URL")
         );
         // Even together with a good header.
-        let r = post(&app, &path, Some(&token), &[], LIST).await;
+        let r = mcp_post(app.addr, &path, Some(&token), &[], LIST).await;
         assert!(r.status == 400 || r.status == 401, "{path}: {}", r.status);
     }
     app.stop().await;
@@ -363,21 +245,21 @@ async fn foreign_origins_and_hosts_get_403() {
         "null",
         "http://localhost:1",
     ] {
-        let r = post(&app, "/mcp", Some(&token), &[("Origin", origin)], LIST).await;
+        let r = mcp_post(app.addr, "/mcp", Some(&token), &[("Origin", origin)], LIST).await;
         assert_eq!(r.status, 403, "{origin}: {}", r.body);
         // Before the token is looked at: a browser page learns nothing.
-        let r = post(&app, "/mcp", None, &[("Origin", origin)], LIST).await;
+        let r = mcp_post(app.addr, "/mcp", None, &[("Origin", origin)], LIST).await;
         assert_eq!(r.status, 403, "{origin}");
     }
     let own = app.base_url.trim_end_matches('/').to_string();
     assert_eq!(
-        post(&app, "/mcp", Some(&token), &[("Origin", &own)], LIST)
+        mcp_post(app.addr, "/mcp", Some(&token), &[("Origin", &own)], LIST)
             .await
             .status,
         200
     );
-    let r = post(
-        &app,
+    let r = mcp_post(
+        app.addr,
         "/mcp",
         Some(&token),
         &[("Host", "evil.example")],
@@ -388,11 +270,34 @@ async fn foreign_origins_and_hosts_get_403() {
     let port = app.addr.port().to_string();
     let localhost = format!("localhost:{port}");
     assert_eq!(
-        post(&app, "/mcp", Some(&token), &[("Host", &localhost)], LIST)
-            .await
-            .status,
+        mcp_post(
+            app.addr,
+            "/mcp",
+            Some(&token),
+            &[("Host", &localhost)],
+            LIST
+        )
+        .await
+        .status,
         200
     );
+    app.stop().await;
+}
+
+/// Behind a proxy (`--public-url`), the public origin is the one allowed: the server's own
+/// address is then as foreign as any other site.
+#[tokio::test]
+async fn behind_a_proxy_only_the_public_origin_is_allowed() {
+    let public = "https://orgn.example.com";
+    let app = TestApp::builder().public_url(public).spawn().await;
+    assert_eq!(app.base_url.trim_end_matches('/'), public);
+    let token = app.token_for(ALICE).await;
+    let proxied = [("Origin", public), ("Host", "orgn.example.com")];
+    let r = mcp_post(app.addr, "/mcp", Some(&token), &proxied, LIST).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let own = format!("http://{}", app.addr);
+    let r = mcp_post(app.addr, "/mcp", Some(&token), &[("Origin", &own)], LIST).await;
+    assert_eq!(r.status, 403, "{}", r.body);
     app.stop().await;
 }
 
@@ -772,6 +677,7 @@ async fn pages_have_a_cursor_if_and_only_if_more_follow_and_big_answers_are_trim
         )
         .await;
     let after = names(&next, "tasks", "id");
+    assert!(!after.is_empty(), "the cursor leads to more");
     assert!(!after.iter().any(|id| shown.contains(id)));
 
     // A huge description is cut in the answer, and the answer says so.
@@ -824,6 +730,7 @@ async fn web_only_operations_are_not_listed_and_refused_by_name() {
     let app = TestApp::spawn().await;
     let mcp = Mcp::new(&app, ALICE).await;
     let tools = mcp.tools().await;
+    assert!(!tools.is_empty());
     for name in WEB_ONLY {
         assert!(!tools.iter().any(|t| t["name"] == name), "{name} is listed");
     }
@@ -894,7 +801,7 @@ async fn every_tool_sets_all_three_annotations_and_readonly_serves_only_reads() 
 async fn tools_list_is_small_and_matches_the_snapshot() {
     let app = TestApp::spawn().await;
     let mcp = Mcp::new(&app, ALICE).await;
-    let r = post(&app, "/mcp", Some(&mcp.token), &[], LIST).await;
+    let r = mcp_post(app.addr, "/mcp", Some(&mcp.token), &[], LIST).await;
     let size = r.body.len();
     let tools = r.json()["result"]["tools"].clone();
     println!(
@@ -903,24 +810,10 @@ async fn tools_list_is_small_and_matches_the_snapshot() {
     );
     assert!(size < 24 * 1024, "tools/list is {size} bytes");
 
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../mcp/tools.snapshot.json");
-    let current = serde_json::to_string_pretty(&tools).unwrap() + "\n";
-    if std::env::var("UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1") {
-        std::fs::write(&path, &current).unwrap();
-        println!("wrote {}", path.display());
-    } else {
-        let saved = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-            panic!(
-                "{} is missing; run: UPDATE_SNAPSHOTS=1 cargo test -p orgn --test mcp",
-                path.display()
-            )
-        });
-        let saved: Value = serde_json::from_str(&saved).unwrap();
-        assert!(
-            saved == tools,
-            "the tool surface changed; review the diff and run: UPDATE_SNAPSHOTS=1 cargo test -p orgn --test mcp tools_list"
-        );
-    }
+    // The whole surface as pretty JSON, so that a change shows as a line diff. To accept one:
+    // `cargo insta review`, or INSTA_UPDATE=always cargo test -p orgn --test it mcp::tools_list.
+    let current = serde_json::to_string_pretty(&tools).unwrap();
+    insta::assert_snapshot!("tools_list", current);
     app.stop().await;
 }
 
@@ -1009,7 +902,7 @@ async fn bad_requests_get_4xx_or_json_rpc_errors_never_5xx() {
         ("oversized body", huge),
     ];
     for (what, body) in cases {
-        let r = post(&app, "/mcp", Some(&token), &[], &body).await;
+        let r = mcp_post(app.addr, "/mcp", Some(&token), &[], &body).await;
         assert!(r.status < 500, "{what}: {} {}", r.status, r.body);
         if r.status == 200 {
             let v = r.json();
@@ -1034,26 +927,26 @@ async fn bad_requests_get_4xx_or_json_rpc_errors_never_5xx() {
     }
     // Wrong HTTP shapes.
     let auth = format!("Bearer {token}");
-    let r = http(
-        &app,
+    let r = request(
+        app.addr,
         "GET",
         "/mcp",
         &[("Authorization", &auth), ACCEPT],
-        b"",
+        "",
     )
     .await;
     assert!((400..500).contains(&r.status), "GET: {}", r.status);
-    let r = http(
-        &app,
+    let r = request(
+        app.addr,
         "POST",
         "/mcp",
         &[("Authorization", &auth), JSON_TYPE],
-        LIST.as_bytes(),
+        LIST,
     )
     .await;
     assert!(r.status < 500, "no Accept: {}", r.status);
-    let r = http(
-        &app,
+    let r = request(
+        app.addr,
         "POST",
         "/mcp",
         &[
@@ -1061,7 +954,7 @@ async fn bad_requests_get_4xx_or_json_rpc_errors_never_5xx() {
             ACCEPT,
             ("Content-Type", "text/plain"),
         ],
-        LIST.as_bytes(),
+        LIST,
     )
     .await;
     assert!(r.status < 500, "text/plain: {}", r.status);

@@ -1,13 +1,10 @@
 //! The `orgn` command line, run as a real process: each bad input gets one clear line on
 //! stderr, a non-zero exit, and leaves nothing half-written.
 
-mod support;
-
-use std::net::TcpListener;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use support::TempDir;
+use crate::support::{TempDir, free_port};
 
 fn orgn(data: &TempDir, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_orgn"))
@@ -238,14 +235,6 @@ fn tokens_are_printed_once_and_shown_only_as_a_hint() {
     );
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 struct Server(Child);
 
 impl Drop for Server {
@@ -315,8 +304,15 @@ fn serve_demo_seeds_once_and_answers_healthz() {
 #[test]
 fn a_public_url_that_is_not_an_origin_is_refused() {
     let data = TempDir::new();
-    for url in ["orgn.example.com", "ftp://orgn.example.com", "https://orgn.example.com/orgn"] {
-        let line = fails(&data, &["serve", "--addr", "127.0.0.1:0", "--public-url", url]);
+    for url in [
+        "orgn.example.com",
+        "ftp://orgn.example.com",
+        "https://orgn.example.com/orgn",
+    ] {
+        let line = fails(
+            &data,
+            &["serve", "--addr", "127.0.0.1:0", "--public-url", url],
+        );
         assert!(line.contains("must be an http(s) origin"), "{url}: {line}");
     }
 }

@@ -7,23 +7,20 @@
 //! run on PostgreSQL, so `ORGN_TEST_BACKEND=sqlite` (scripts/test's SQLite pass) skips them.
 //!
 
-mod support;
-
 use std::collections::BTreeSet;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::http::*;
+use crate::support::*;
 use orgn_domain::clock::SystemClock;
 use orgn_domain::model::*;
 use orgn_domain::store::*;
 use orgn_domain::{Caller, Workspace};
 use orgn_storage::{PgStore, SqliteStore};
 use serde_json::{Value, json};
-use support::*;
 
 /// The server to test on, or None (with a notice) when there is none and that is allowed.
 fn server() -> Option<String> {
@@ -33,7 +30,9 @@ fn server() -> Option<String> {
     }
     match test_database_url() {
         Some(url) => Some(url),
-        None if on_postgres() => panic!("ORGN_TEST_BACKEND=postgres needs ORGN_TEST_DATABASE_URL (scripts/test sets it)"),
+        None if on_postgres() => {
+            panic!("ORGN_TEST_BACKEND=postgres needs ORGN_TEST_DATABASE_URL (scripts/test sets it)")
+        }
         None => {
             // Written to stderr directly, past the test harness's capture, so the skip is seen.
             let _ = std::io::Write::write_all(&mut std::io::stderr(), "NOTICE: PostgreSQL tests skipped: set ORGN_TEST_DATABASE_URL=postgres://… (scripts/test does)\n".as_bytes());
@@ -44,7 +43,11 @@ fn server() -> Option<String> {
 
 fn orgn(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_orgn"));
-    cmd.args(args).env_remove("ORGN_DATABASE_URL").env_remove("ORGN_DATA_DIR").env_remove("RUST_LOG").stdin(Stdio::null());
+    cmd.args(args)
+        .env_remove("ORGN_DATABASE_URL")
+        .env_remove("ORGN_DATA_DIR")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null());
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -53,12 +56,13 @@ fn orgn(args: &[&str], env: &[(&str, &str)]) -> Output {
 
 fn ok(args: &[&str], env: &[(&str, &str)]) -> String {
     let out = orgn(args, env);
-    assert!(out.status.success(), "orgn {args:?} failed: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "orgn {args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// An `orgn serve` process, killed when dropped.
@@ -87,14 +91,20 @@ fn serve(database_url: &str) -> Server {
         .stderr(log)
         .spawn()
         .unwrap();
-    let mut server = Server { child, addr, _data: data };
+    let mut server = Server {
+        child,
+        addr,
+        _data: data,
+    };
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(60) {
-        if TcpStream::connect(&server.addr).is_ok() && http_post(&server.addr, "/healthz", None, "").0 != 0 {
+        let addr = server.addr.parse().expect("a socket address");
+        if blocking(try_request(addr, "GET", "/healthz", &[], "")).is_ok() {
             return server;
         }
         if let Ok(Some(status)) = server.child.try_wait() {
-            let log = std::fs::read_to_string(server._data.path.join("serve.log")).unwrap_or_default();
+            let log =
+                std::fs::read_to_string(server._data.path.join("serve.log")).unwrap_or_default();
             panic!("orgn serve exited ({status}): {log}");
         }
         std::thread::sleep(Duration::from_millis(50));
@@ -102,74 +112,73 @@ fn serve(database_url: &str) -> Server {
     panic!("orgn serve did not start on {}", server.addr);
 }
 
-/// A POST over a plain socket: (status, body). Status 0 when nothing answered.
+/// A POST like an MCP client's, from a plain thread: (status, body).
 fn http_post(addr: &str, path: &str, token: Option<&str>, body: &str) -> (u16, String) {
-    let Ok(mut stream) = TcpStream::connect(addr) else { return (0, String::new()) };
-    stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    let mut req = format!(
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\n\
-         Accept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2025-06-18\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    if let Some(t) = token {
-        req.push_str(&format!("Authorization: Bearer {t}\r\n"));
-    }
-    req.push_str("\r\n");
-    req.push_str(body);
-    if stream.write_all(req.as_bytes()).is_err() {
-        return (0, String::new());
-    }
-    let mut raw = Vec::new();
-    let _ = stream.read_to_end(&mut raw);
-    let raw = String::from_utf8_lossy(&raw).to_string();
-    let Some((head, body)) = raw.split_once("\r\n\r\n") else { return (0, raw) };
-    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(body) } else { body.to_string() };
-    (status, body)
-}
-
-fn dechunk(mut body: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = body.split_once("\r\n") {
-        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if size == 0 || rest.len() < size {
-            break;
-        }
-        out.push_str(&rest[..size]);
-        body = rest[size..].trim_start_matches("\r\n");
-    }
-    out
-}
-
-fn rpc(method: &str, params: Value) -> String {
-    json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string()
+    let addr = addr.parse().expect("a socket address");
+    let answer = blocking(mcp_post(addr, path, token, &[], body));
+    (answer.status, answer.body)
 }
 
 /// The status of `tools/list` with this token on this server.
 fn list_status(server: &Server, token: &str) -> u16 {
-    http_post(&server.addr, "/mcp", Some(token), &rpc("tools/list", json!({}))).0
+    http_post(
+        &server.addr,
+        "/mcp",
+        Some(token),
+        &rpc("tools/list", json!({})),
+    )
+    .0
 }
 
 #[test]
 fn two_processes_share_tokens_and_hand_out_distinct_identifiers() {
     let Some(_) = server() else { return };
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let db = runtime.block_on(TestDatabase::create());
-    let env = [("ORGN_DATABASE_URL", db.url.as_str()), ("ORGN_PASSWORD", PASSWORD)];
+    let env = [
+        ("ORGN_DATABASE_URL", db.url.as_str()),
+        ("ORGN_PASSWORD", PASSWORD),
+    ];
     ok(&["migrate"], &env);
-    ok(&["user", "create", "--email", ALICE, "--name", "Alice"], &env);
-    ok(&["team", "create", "--key", "ENG", "--name", "Engineering"], &env);
-    ok(&["team", "add-member", "--team", "ENG", "--email", ALICE], &env);
+    ok(
+        &["user", "create", "--email", ALICE, "--name", "Alice"],
+        &env,
+    );
+    ok(
+        &["team", "create", "--key", "ENG", "--name", "Engineering"],
+        &env,
+    );
+    ok(
+        &["team", "add-member", "--team", "ENG", "--email", ALICE],
+        &env,
+    );
 
     let a = serve(&db.url);
     let b = serve(&db.url);
 
     // A token made by one process works on every process at once...
-    let first = ok(&["token", "generate", "--email", ALICE], &env).trim().to_string();
+    let first = ok(&["token", "generate", "--email", ALICE], &env)
+        .trim()
+        .to_string();
     assert_eq!(list_status(&a, &first), 200);
     assert_eq!(list_status(&b, &first), 200);
     // ...and replacing it ends the old one everywhere at once: no process caches tokens.
-    let second = ok(&["token", "generate", "--email", ALICE, "--database-url", &db.url], &[("ORGN_PASSWORD", PASSWORD)]).trim().to_string();
+    let second = ok(
+        &[
+            "token",
+            "generate",
+            "--email",
+            ALICE,
+            "--database-url",
+            &db.url,
+        ],
+        &[("ORGN_PASSWORD", PASSWORD)],
+    )
+    .trim()
+    .to_string();
     assert_ne!(first, second);
     assert_eq!(list_status(&a, &first), 401);
     assert_eq!(list_status(&b, &first), 401);
@@ -208,11 +217,16 @@ async fn serve_and_migrate_refuse_a_database_with_a_newer_schema() {
     let Some(_) = server() else { return };
     let db = TestDatabase::create().await;
     let store = PgStore::open(&db.url).await.unwrap();
-    orgn_storage::postgres::testing::mark_schema_version(&store, 9999).await.unwrap();
+    orgn_storage::postgres::testing::mark_schema_version(&store, 9999)
+        .await
+        .unwrap();
     store.close().await;
     for args in [vec!["serve", "--addr", "127.0.0.1:0"], vec!["migrate"]] {
         let out = orgn(&args, &[("ORGN_DATABASE_URL", db.url.as_str())]);
-        assert!(!out.status.success(), "orgn {args:?} must refuse a newer schema");
+        assert!(
+            !out.status.success(),
+            "orgn {args:?} must refuse a newer schema"
+        );
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("newer than this orgn knows"), "{err}");
     }
@@ -222,7 +236,16 @@ async fn serve_and_migrate_refuse_a_database_with_a_newer_schema() {
 // --- orgn copy ------------------------------------------------------------------------------------
 
 fn copy(source: &Path, target: &str) -> Output {
-    orgn(&["copy", "--from", &format!("sqlite:{}", source.display()), "--to", target], &[])
+    orgn(
+        &[
+            "copy",
+            "--from",
+            &format!("sqlite:{}", source.display()),
+            "--to",
+            target,
+        ],
+        &[],
+    )
 }
 
 /// Every table gets at least a row: tokens, sessions, tool calls, the Trash, jobs with a
@@ -232,25 +255,105 @@ async fn add_one_of_everything(store: &SqliteStore, ws: &Workspace) {
     let admin = ws.actor(users[0].id).await.unwrap();
     ws.generate_token(&admin).await.unwrap();
     let now = time::OffsetDateTime::now_utc();
-    store.create_session("session-digest", &StoredSession { user_id: admin.user().id, csrf_token: "csrf".into(), expires_at: now }).await.unwrap();
-    store.record_tool_call(admin.user().id, &ToolCallRecord { tool: "create_task".into(), target: Some("ENG-1".into()), ok: true, at: now }).await.unwrap();
-    store.record_tool_call(admin.user().id, &ToolCallRecord { tool: "search".into(), target: None, ok: false, at: now }).await.unwrap();
+    store
+        .create_session(
+            "session-digest",
+            &StoredSession {
+                user_id: admin.user().id,
+                csrf_token: "csrf".into(),
+                expires_at: now,
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .record_tool_call(
+            admin.user().id,
+            &ToolCallRecord {
+                tool: "create_task".into(),
+                target: Some("ENG-1".into()),
+                ok: true,
+                at: now,
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .record_tool_call(
+            admin.user().id,
+            &ToolCallRecord {
+                tool: "search".into(),
+                target: None,
+                ok: false,
+                at: now,
+            },
+        )
+        .await
+        .unwrap();
     let teams = store.teams().await.unwrap();
-    let tasks = store.search_tasks(&TaskQuery { teams: teams.iter().map(|t| t.id).collect(), limit: 3, ..Default::default() }).await.unwrap();
+    let tasks = store
+        .search_tasks(&TaskQuery {
+            teams: teams.iter().map(|t| t.id).collect(),
+            limit: 3,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     let (doomed, _) = &tasks[0];
     store.delete_task(doomed.id, now).await.unwrap();
-    store.set_deleted_by(TrashKind::Task, doomed.id, admin.user().id).await.unwrap();
-    let job = store.create_job(admin.user().id, JobKind::Export, "{\"format\":\"csv\"}", now).await.unwrap();
-    store.put_job_file(job, "export.csv", &[0, 1, 2, 255, b'a', b'\n']).await.unwrap();
+    store
+        .set_deleted_by(TrashKind::Task, doomed.id, admin.user().id)
+        .await
+        .unwrap();
+    let job = store
+        .create_job(
+            admin.user().id,
+            JobKind::Export,
+            "{\"format\":\"csv\"}",
+            now,
+        )
+        .await
+        .unwrap();
+    store
+        .put_job_file(job, "export.csv", &[0, 1, 2, 255, b'a', b'\n'])
+        .await
+        .unwrap();
     // A job error row, written the way an import writes one.
-    let claimed = store.claim_job("test", now, now).await.unwrap().expect("the job is claimable");
+    let claimed = store
+        .claim_job("test", now, now)
+        .await
+        .unwrap()
+        .expect("the job is claimable");
     assert_eq!(claimed.id, job);
-    store.import_chunk(&ImportChunk { job, tasks: vec![], errors: vec![(7, "bad row".into())], done: 1 }, now).await.unwrap();
-    let conversation = store.create_conversation(admin.user().id, "Plan the week", now).await.unwrap();
-    store.append_message(conversation, ChatRole::User, "{\"text\":\"hello\"}", now).await.unwrap();
-    store.append_message(conversation, ChatRole::Assistant, "{\"text\":\"hi\"}", now).await.unwrap();
+    store
+        .import_chunk(
+            &ImportChunk {
+                job,
+                tasks: vec![],
+                errors: vec![(7, "bad row".into())],
+                done: 1,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    let conversation = store
+        .create_conversation(admin.user().id, "Plan the week", now)
+        .await
+        .unwrap();
+    store
+        .append_message(conversation, ChatRole::User, "{\"text\":\"hello\"}", now)
+        .await
+        .unwrap();
+    store
+        .append_message(conversation, ChatRole::Assistant, "{\"text\":\"hi\"}", now)
+        .await
+        .unwrap();
     let first_task = format!("{}-1", admin.memberships()[0].team.key);
-    let change = ws.set_status_many_undoable(&admin, &[first_task], "Done").await.unwrap();
+    let change = ws
+        .set_status_many_undoable(&admin, &[first_task], "Done")
+        .await
+        .unwrap();
     assert_eq!(change.id, 1, "the snapshot reads it by id");
 }
 
@@ -270,7 +373,10 @@ async fn snapshot(store: &dyn Store) -> Vec<String> {
     for u in &users {
         out.push(format!("{:?}", store.memberships(u.id).await.unwrap()));
         out.push(format!("{:?}", store.token_info(u.id).await.unwrap()));
-        out.push(format!("{:?}", store.recent_tool_calls(u.id, 100).await.unwrap()));
+        out.push(format!(
+            "{:?}",
+            store.recent_tool_calls(u.id, 100).await.unwrap()
+        ));
         out.push(format!("{:?}", store.jobs(u.id, 100).await.unwrap()));
         for c in store.conversations(u.id, 100).await.unwrap() {
             out.push(format!("{c:?} {:?}", store.messages(c.id).await.unwrap()));
@@ -283,20 +389,51 @@ async fn snapshot(store: &dyn Store) -> Vec<String> {
         out.push(format!("{:?}", store.milestones(p.id).await.unwrap()));
     }
     out.push(format!("{:?}", store.cycles(&team_ids).await.unwrap()));
-    let tasks = store.search_tasks(&TaskQuery { teams: team_ids.clone(), limit: 1_000_000, ..Default::default() }).await.unwrap();
+    let tasks = store
+        .search_tasks(&TaskQuery {
+            teams: team_ids.clone(),
+            limit: 1_000_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     for (task, key) in &tasks {
         out.push(format!("{task:?} {key:?}"));
         out.push(format!("{:?}", store.comments(task.id).await.unwrap()));
         out.push(format!("{:?}", store.task_history(task.id).await.unwrap()));
     }
     let project_ids: Vec<i64> = projects.iter().map(|p| p.id).collect();
-    let docs = store.search_docs(&DocQuery { teams: team_ids.clone(), projects: project_ids.clone(), text: None, after: None, limit: 10_000 }).await.unwrap();
+    let docs = store
+        .search_docs(&DocQuery {
+            teams: team_ids.clone(),
+            projects: project_ids.clone(),
+            text: None,
+            after: None,
+            limit: 10_000,
+        })
+        .await
+        .unwrap();
     out.push(format!("{docs:?}"));
     out.push(format!("{:?}", store.trash(&team_ids).await.unwrap()));
     out.push(format!("{:?}", store.count_tasks().await.unwrap()));
     // Both engines order matches by the same tiers, so the order is compared too.
-    for words in ["login", "search", "the board", "ENG-1", "dark mode", "redir"] {
-        let found = store.search_tasks(&TaskQuery { teams: team_ids.clone(), text: Some(words.into()), limit: 10_000, ..Default::default() }).await.unwrap();
+    for words in [
+        "login",
+        "search",
+        "the board",
+        "ENG-1",
+        "dark mode",
+        "redir",
+    ] {
+        let found = store
+            .search_tasks(&TaskQuery {
+                teams: team_ids.clone(),
+                text: Some(words.into()),
+                limit: 10_000,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
         let ids: Vec<(i64, Option<f64>)> = found.iter().map(|(t, key)| (t.id, key.rank)).collect();
         out.push(format!("search {words}: {ids:?}"));
     }
@@ -318,14 +455,24 @@ async fn copy_round_trips_the_demo_workspace() {
     let out = copy(&dir.path, &db.url);
     let stdout = String::from_utf8_lossy(&out.stdout);
     println!("{stdout}");
-    assert!(out.status.success(), "orgn copy failed: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "orgn copy failed: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("verified, nothing lost"), "{stdout}");
     for table in orgn_storage::postgres::copy::TABLES.iter().map(|t| t.0) {
-        let line = stdout.lines().find(|l| l.split_whitespace().next() == Some(table)).unwrap_or_else(|| panic!("no line for {table}"));
+        let line = stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(table))
+            .unwrap_or_else(|| panic!("no line for {table}"));
         let fields: Vec<&str> = line.split_whitespace().collect();
         assert_eq!(fields.get(4), Some(&"ok"), "{line}");
         assert_eq!(fields[1], fields[2], "{line}");
-        assert!(fields[1].parse::<u64>().unwrap() > 0, "{table} should have rows: {line}");
+        assert!(
+            fields[1].parse::<u64>().unwrap() > 0,
+            "{table} should have rows: {line}"
+        );
     }
 
     // The domain reads the same workspace from PostgreSQL, search included.
@@ -337,23 +484,73 @@ async fn copy_round_trips_the_demo_workspace() {
     }
     // Identity sequences moved past the copied ids, counters kept: new rows fit in.
     let ws = Workspace::new(Arc::new(pg.clone()), Arc::new(SystemClock));
-    let admin = ws.actor(pg.user_by_email(orgn::demo::ADMIN_EMAIL).await.unwrap().unwrap().id).await.unwrap();
+    let admin = ws
+        .actor(
+            pg.user_by_email(orgn::demo::ADMIN_EMAIL)
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+        )
+        .await
+        .unwrap();
     let created = ws
-        .create_task(&admin, orgn_domain::TaskDraft { team: "ENG".into(), title: "After the move".into(), project: Some("MCP launch".into()), ..Default::default() })
+        .create_task(
+            &admin,
+            orgn_domain::TaskDraft {
+                team: "ENG".into(),
+                title: "After the move".into(),
+                project: Some("MCP launch".into()),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     // The progress counters, copied and then kept by PgStore, agree with a count of the tasks.
     let all_teams: Vec<i64> = pg.teams().await.unwrap().iter().map(|t| t.id).collect();
     for project in pg.projects(&all_teams).await.unwrap() {
-        let tasks = pg.search_tasks(&TaskQuery { teams: all_teams.clone(), project_id: Some(project.id), limit: 10_000, ..Default::default() }).await.unwrap();
-        assert_eq!(project.progress.total, tasks.len() as i64, "{}", project.name);
-        let completed = tasks.iter().filter(|(t, _)| t.status.kind == StatusKind::Completed).count() as i64;
+        let tasks = pg
+            .search_tasks(&TaskQuery {
+                teams: all_teams.clone(),
+                project_id: Some(project.id),
+                limit: 10_000,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            project.progress.total,
+            tasks.len() as i64,
+            "{}",
+            project.name
+        );
+        let completed = tasks
+            .iter()
+            .filter(|(t, _)| t.status.kind == StatusKind::Completed)
+            .count() as i64;
         assert_eq!(project.progress.completed, completed, "{}", project.name);
     }
     let eng = pg.team_by_key("ENG").await.unwrap().unwrap();
-    let highest = pg.search_tasks(&TaskQuery { teams: vec![eng.id], limit: 1, ..Default::default() }).await.unwrap();
+    let highest = pg
+        .search_tasks(&TaskQuery {
+            teams: vec![eng.id],
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(highest[0].0.identifier(), created.identifier());
-    assert!(ws.create_user(Caller::Operator, "new@orgn.local", "New", "a long password", false).await.is_ok());
+    assert!(
+        ws.create_user(
+            Caller::Operator,
+            "new@orgn.local",
+            "New",
+            "a long password",
+            false
+        )
+        .await
+        .is_ok()
+    );
     pg.close().await;
 
     // A second copy into the now non-empty database is refused, and changes nothing.
@@ -371,8 +568,21 @@ async fn copy_refuses_what_it_cannot_copy() {
     let missing = TempDir::new();
     let out = copy(&missing.path.join("nowhere"), &db.url);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no Orgn database"), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = orgn(&["copy", "--from", "postgres://x@localhost/db", "--to", &db.url], &[]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no Orgn database"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = orgn(
+        &[
+            "copy",
+            "--from",
+            "postgres://x@localhost/db",
+            "--to",
+            &db.url,
+        ],
+        &[],
+    );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--from must be sqlite:PATH"));
     db.drop_now().await;
@@ -386,8 +596,12 @@ async fn copy_moves_a_100k_task_workspace_with_nothing_lost() {
     let sqlite = SqliteStore::open(&dir.path).await.unwrap();
     let ws = Workspace::new(Arc::new(sqlite.clone()), Arc::new(SystemClock));
     let op = Caller::Operator;
-    ws.create_user(op, ADMIN, "Ada Admin", PASSWORD, true).await.unwrap();
-    ws.create_user(op, ALICE, "Alice", PASSWORD, false).await.unwrap();
+    ws.create_user(op, ADMIN, "Ada Admin", PASSWORD, true)
+        .await
+        .unwrap();
+    ws.create_user(op, ALICE, "Alice", PASSWORD, false)
+        .await
+        .unwrap();
     let admin = sqlite.user_by_email(ADMIN).await.unwrap().unwrap();
     let alice = sqlite.user_by_email(ALICE).await.unwrap().unwrap();
     let mut teams = Vec::new();
@@ -396,7 +610,10 @@ async fn copy_moves_a_100k_task_workspace_with_nothing_lost() {
         ws.add_member(op, key, ADMIN, Role::Admin).await.unwrap();
         let team = sqlite.team_by_key(key).await.unwrap().unwrap();
         let statuses = sqlite.statuses(team.id).await.unwrap();
-        let label = sqlite.create_label(Some(team.id), &format!("{key} label"), "#336699").await.unwrap();
+        let label = sqlite
+            .create_label(Some(team.id), &format!("{key} label"), "#336699")
+            .await
+            .unwrap();
         teams.push((team, statuses, label));
     }
     let generated = Instant::now();
@@ -429,9 +646,20 @@ async fn copy_moves_a_100k_task_workspace_with_nothing_lost() {
         sqlite.insert_tasks(&tasks).await.unwrap();
     }
     for id in (1..=TASKS as i64).step_by(100) {
-        sqlite.create_comment(id, alice.id, &format!("Comment on task {id}: looks good"), now).await.unwrap();
+        sqlite
+            .create_comment(
+                id,
+                alice.id,
+                &format!("Comment on task {id}: looks good"),
+                now,
+            )
+            .await
+            .unwrap();
     }
-    eprintln!("generated {TASKS} tasks in SQLite in {:.1} s", generated.elapsed().as_secs_f64());
+    eprintln!(
+        "generated {TASKS} tasks in SQLite in {:.1} s",
+        generated.elapsed().as_secs_f64()
+    );
     assert_eq!(sqlite.count_tasks().await.unwrap(), TASKS as i64);
     sqlite.close().await;
 
@@ -440,8 +668,15 @@ async fn copy_moves_a_100k_task_workspace_with_nothing_lost() {
     let out = copy(&dir.path, &db.url);
     let elapsed = started.elapsed();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    println!("{stdout}orgn copy of {TASKS} tasks took {:.1} s in all", elapsed.as_secs_f64());
-    assert!(out.status.success(), "orgn copy failed: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+    println!(
+        "{stdout}orgn copy of {TASKS} tasks took {:.1} s in all",
+        elapsed.as_secs_f64()
+    );
+    assert!(
+        out.status.success(),
+        "orgn copy failed: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("verified, nothing lost"), "{stdout}");
     let tasks_line = stdout.lines().find(|l| l.starts_with("tasks ")).unwrap();
     assert!(tasks_line.contains(&format!(" {TASKS} ")), "{tasks_line}");
@@ -449,9 +684,30 @@ async fn copy_moves_a_100k_task_workspace_with_nothing_lost() {
     let pg = PgStore::open(&db.url).await.unwrap();
     assert_eq!(pg.count_tasks().await.unwrap(), TASKS as i64);
     let all_teams: Vec<i64> = teams.iter().map(|t| t.0.id).collect();
-    let found = pg.search_tasks(&TaskQuery { teams: all_teams.clone(), text: Some("Task 99999".into()), limit: 5, ..Default::default() }).await.unwrap();
-    assert_eq!(found[0].0.title.split(':').next(), Some("Task 99999"), "{:?}", found.iter().map(|f| &f.0.title).collect::<Vec<_>>());
-    let commented = pg.search_tasks(&TaskQuery { teams: all_teams, text: Some("looks good".into()), limit: 10_000, ..Default::default() }).await.unwrap();
+    let found = pg
+        .search_tasks(&TaskQuery {
+            teams: all_teams.clone(),
+            text: Some("Task 99999".into()),
+            limit: 5,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        found[0].0.title.split(':').next(),
+        Some("Task 99999"),
+        "{:?}",
+        found.iter().map(|f| &f.0.title).collect::<Vec<_>>()
+    );
+    let commented = pg
+        .search_tasks(&TaskQuery {
+            teams: all_teams,
+            text: Some("looks good".into()),
+            limit: 10_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(commented.len(), TASKS / 100);
     pg.close().await;
     db.drop_now().await;
@@ -467,18 +723,6 @@ fn import_csv(rows: usize) -> String {
     csv
 }
 
-async fn wait_until_finished(ws: &Workspace, actor: &orgn_domain::Actor, id: i64) -> Job {
-    let started = Instant::now();
-    loop {
-        let job = ws.job(actor, id).await.unwrap();
-        if job.state.is_finished() {
-            return job;
-        }
-        assert!(started.elapsed() < Duration::from_secs(300), "job {id} did not finish: {job:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// A job started while process A runs is claimed by A; A is killed (SIGKILL) mid-job; B,
 /// running beside it all along, takes the job over once A's heartbeat is stale and finishes
 /// it: every row imported exactly once. Then an export with two live processes runs once.
@@ -489,18 +733,26 @@ async fn a_job_survives_its_process_being_killed_and_runs_once() {
     let store = PgStore::open(&db.url).await.unwrap();
     let ws = Workspace::new(Arc::new(store.clone()), Arc::new(SystemClock));
     fixture(&ws).await;
-    let alice = ws.actor(ws.user_by_email(Caller::Operator, ALICE).await.unwrap().id).await.unwrap();
+    let alice = ws
+        .actor(ws.user_by_email(Caller::Operator, ALICE).await.unwrap().id)
+        .await
+        .unwrap();
     let before = ws.count_tasks().await.unwrap();
     let rows = 10_000;
     let a = serve(&db.url);
-    let job = orgn_jobs::start_import(&ws, &alice, "ENG", &import_csv(rows)).await.unwrap();
+    let job = orgn_jobs::start_import(&ws, &alice, "ENG", &import_csv(rows))
+        .await
+        .unwrap();
     let started = Instant::now();
     loop {
         let job = ws.job(&alice, job.id).await.unwrap();
         if job.done >= 1_000 {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(120), "A did not start the import: {job:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "A did not start the import: {job:?}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let b = serve(&db.url);
@@ -509,21 +761,39 @@ async fn a_job_survives_its_process_being_killed_and_runs_once() {
     assert_eq!(at_kill.state, JobState::Running, "killed mid-job");
     assert!(at_kill.done < rows as i64, "killed before the end");
 
-    let done = wait_until_finished(&ws, &alice, job.id).await;
+    let done = wait_for_job(&ws, &alice, job.id).await;
     assert_eq!(done.state, JobState::Done, "{done:?}");
     assert_eq!(ws.count_tasks().await.unwrap(), before + rows as i64);
     let eng = store.team_by_key("ENG").await.unwrap().unwrap();
-    let all = store.search_tasks(&TaskQuery { teams: vec![eng.id], limit: 1_000_000, ..Default::default() }).await.unwrap();
-    let titles: BTreeSet<&str> = all.iter().map(|(t, _)| t.title.as_str()).filter(|t| t.starts_with("Row ")).collect();
+    let all = store
+        .search_tasks(&TaskQuery {
+            teams: vec![eng.id],
+            limit: 1_000_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let titles: BTreeSet<&str> = all
+        .iter()
+        .map(|(t, _)| t.title.as_str())
+        .filter(|t| t.starts_with("Row "))
+        .collect();
     assert_eq!(titles.len(), rows, "every row once");
 
     // An export with two processes running: done once, its files there.
     let c = serve(&db.url);
     let export = orgn_jobs::start_export(&ws, &alice).await.unwrap();
-    let finished = wait_until_finished(&ws, &alice, export.id).await;
+    let finished = wait_for_job(&ws, &alice, export.id).await;
     assert_eq!(finished.state, JobState::Done, "{finished:?}");
     for file in [orgn_jobs::EXPORT_JSON, orgn_jobs::EXPORT_CSV] {
-        assert!(store.job_file(export.id, file).await.unwrap().is_some_and(|f| !f.is_empty()), "{file}");
+        assert!(
+            store
+                .job_file(export.id, file)
+                .await
+                .unwrap()
+                .is_some_and(|f| !f.is_empty()),
+            "{file}"
+        );
     }
     drop(b);
     drop(c);

@@ -1,12 +1,10 @@
 //! The browser-test harness shared by `web.rs` and `web_powers.rs`: chromedriver and a
 //! headless Chromium in their own process group, element helpers, screenshots into
-//! `target/screenshots/`, and a tiny HTTP/1.1 client for what a browser would not do.
+//! `target/screenshots/`. What a browser would not do goes through `crate::http`.
 //!
 //! Needs `chromium` and `chromedriver` on PATH (`apt-get install chromium chromium-driver`);
 //! `scripts/test` installs them.
-#![allow(dead_code)]
 
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -15,7 +13,6 @@ use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::support::*;
 
@@ -25,14 +22,6 @@ pub struct Browser {
     pub client: Client,
     driver: Child,
     _profile: TempDir,
-}
-
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 pub fn chromium_binary() -> String {
@@ -177,7 +166,12 @@ pub async fn exists(c: &Client, selector: &str) -> bool {
 /// Whether an element is on the page and displayed, asked once: an element that removes
 /// itself (a toast fading out) may be gone between two calls, which is "not displayed".
 pub async fn is_displayed_now(c: &Client, selector: &str) -> bool {
-    let Some(element) = c.find_all(Locator::Css(selector)).await.unwrap().into_iter().next()
+    let Some(element) = c
+        .find_all(Locator::Css(selector))
+        .await
+        .unwrap()
+        .into_iter()
+        .next()
     else {
         return false;
     };
@@ -267,72 +261,4 @@ pub async fn session_cookie(c: &Client) -> String {
         .find(|k| k.name() == "orgn_session")
         .expect("a session cookie");
     format!("orgn_session={}", s.value())
-}
-
-// --- Plain HTTP, for what a browser would not do ----------------------------------------------
-
-pub struct Answer {
-    pub status: u16,
-    pub head: String,
-    pub body: String,
-}
-
-/// One HTTP/1.1 request on a fresh connection, read to the end.
-pub async fn http(
-    app: &TestApp,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &str,
-) -> Answer {
-    let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
-    let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        app.addr,
-        body.len()
-    );
-    for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
-    }
-    req.push_str("\r\n");
-    req.push_str(body);
-    stream.write_all(req.as_bytes()).await.unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.unwrap();
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or(raw.len());
-    let head = String::from_utf8_lossy(&raw[..split]).to_string();
-    let mut body = raw.get(split + 4..).unwrap_or_default().to_vec();
-    if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        body = dechunk(&body);
-    }
-    let body = String::from_utf8_lossy(&body).to_string();
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    Answer { status, head, body }
-}
-
-/// The body of a `Transfer-Encoding: chunked` answer.
-pub fn dechunk(mut body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(end) = body.windows(2).position(|w| w == b"\r\n") {
-        let size = std::str::from_utf8(&body[..end])
-            .ok()
-            .and_then(|s| usize::from_str_radix(s.trim(), 16).ok())
-            .unwrap_or(0);
-        if size == 0 || body.len() < end + 2 + size {
-            break;
-        }
-        out.extend_from_slice(&body[end + 2..end + 2 + size]);
-        body = body.get(end + 2 + size + 2..).unwrap_or_default();
-    }
-    out
 }

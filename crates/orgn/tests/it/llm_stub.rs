@@ -3,7 +3,6 @@
 //! Anthropic Messages (`POST /v1/messages`), answering each request with the next scripted
 //! reply, and recording every request it got. Like a real server, it refuses a request whose
 //! tool calls are not all answered by tool results (400 with the API's error shape).
-#![allow(dead_code)]
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -316,8 +315,9 @@ async fn handle(
     let text: String = events.concat();
     let bytes = text.into_bytes();
     let pieces: Vec<Vec<u8>> = bytes.chunks(37).map(|c| c.to_vec()).collect();
-    let stream =
-        futures_util::stream::unfold((pieces.into_iter().enumerate(), stall), |(mut it, stall)| async move {
+    let stream = futures_util::stream::unfold(
+        (pieces.into_iter().enumerate(), stall),
+        |(mut it, stall)| async move {
             match it.next() {
                 Some((i, p)) => {
                     // A longer pause every 100 pieces: a long answer reaches the browser in
@@ -332,7 +332,8 @@ async fn handle(
                 }
                 None => None,
             }
-        });
+        },
+    );
     Response::builder()
         .header("content-type", "text/event-stream")
         .header("cache-control", "no-cache")

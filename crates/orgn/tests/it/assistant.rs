@@ -1,19 +1,16 @@
 //! Ask Orgn against a real Orgn workspace and a local scripted LLM server that speaks the
 //! real streaming wire formats (OpenAI Chat Completions and Anthropic Messages).
 
-mod llm_stub;
-mod support;
-
 use std::time::{Duration, Instant};
 
-use llm_stub::{Reply, Stub, tool};
+use crate::llm_stub::{Reply, Stub, tool};
+use crate::support::{ADMIN, ALICE, BOB, DANA, TestApp};
 use orgn_assistant::{
     Api, Assistant, AssistantConfig, AssistantError, Entry, Event, Limits, NOT_CONFIGURED,
     ProposalState,
 };
 use orgn_domain::TaskPatch;
 use serde_json::{Value, json};
-use support::{ADMIN, ALICE, BOB, DANA, TestApp};
 
 fn text_of(events: &[Event]) -> String {
     events
@@ -151,7 +148,7 @@ async fn search_then_update(api: Api) {
         }
     }
     assert_eq!(first.body["stream"], true);
-    let results = llm_stub::tool_results(api, &reqs[2].body);
+    let results = crate::llm_stub::tool_results(api, &reqs[2].body);
     assert_eq!(results.len(), 2);
     assert!(results[0].starts_with("<tool_result tool=\"search_tasks\" status=\"ok\">"));
     assert!(results[0].contains("ENG-1"));
@@ -205,7 +202,7 @@ async fn search_then_update(api: Api) {
     let last = stub.requests().pop().unwrap();
     assert!(last.raw.contains("Mark the login redirect task as done"));
     assert!(last.raw.contains("What did I just ask?"));
-    assert_eq!(llm_stub::tool_results(api, &last.body).len(), 2);
+    assert_eq!(crate::llm_stub::tool_results(api, &last.body).len(), 2);
     app.stop().await;
 }
 
@@ -546,10 +543,16 @@ async fn one_answer_at_a_time_in_a_conversation_across_processes() {
         matches!(refused.last(), Some(Event::Error(m)) if m.contains("still busy with this conversation")),
         "{refused:?}"
     );
-    assert!(quick.requests().is_empty(), "the refused question reached no model");
+    assert!(
+        quick.requests().is_empty(),
+        "the refused question reached no model"
+    );
     let confirm = other.confirm(&alice, conversation, 1).await;
     assert!(
-        matches!(&confirm, Err(AssistantError::Domain(orgn_domain::Error::Conflict(_)))),
+        matches!(
+            &confirm,
+            Err(AssistantError::Domain(orgn_domain::Error::Conflict(_)))
+        ),
         "a confirmation waits for the answer too: {confirm:?}"
     );
 

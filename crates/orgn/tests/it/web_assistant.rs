@@ -6,137 +6,35 @@
 //!
 //! Needs `chromium` and `chromedriver` on PATH (`apt-get install chromium chromium-driver`).
 
-mod browser;
-mod llm_stub;
-mod support;
-
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
-use browser::*;
+use crate::browser::*;
+use crate::http::*;
+use crate::llm_stub::{Reply, Stub, tool};
+use crate::support::*;
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::{Client, Locator};
-use llm_stub::{Reply, Stub, tool};
-use orgn::{Application, ServeConfig};
-use orgn_assistant::{Api, AssistantConfig};
-use orgn_domain::clock::ManualClock;
-use orgn_domain::{Caller, Workspace};
+use orgn_assistant::Api;
 use serde_json::{Value, json};
-use support::*;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::oneshot;
 
-/// A server like `TestApp`'s (the standard fixture), with Ask Orgn configured or not.
-struct AskApp {
-    base_url: String,
-    addr: std::net::SocketAddr,
-    workspace: Workspace,
-    _data_dir: TempDir,
-    database: Option<TestDatabase>,
-    stop: Option<oneshot::Sender<()>>,
-    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
-}
-
-impl AskApp {
-    async fn spawn(assistant: Option<AssistantConfig>) -> AskApp {
-        let data_dir = TempDir::new();
-        let database = if on_postgres() {
-            Some(TestDatabase::create().await)
-        } else {
-            None
-        };
-        let clock = Arc::new(ManualClock::new(start_time()));
-        let config = ServeConfig {
-            addr: "127.0.0.1:0".into(),
-            data_dir: data_dir.path.clone(),
-            database_url: database.as_ref().map(|d| d.url.clone()),
-            public_url: None,
-            demo: false,
-            assistant,
-        };
-        let app = Application::build(&config, clock)
-            .await
-            .expect("the app builds");
-        let addr = app.addr();
-        let base_url = app.public_url().to_string();
-        let workspace = app.workspace().clone();
-        fixture(&workspace).await;
-        let (stop, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(app.run_until(async move {
-            let _ = stopped.await;
-        }));
-        AskApp {
-            base_url,
-            addr,
-            workspace,
-            _data_dir: data_dir,
-            database,
-            stop: Some(stop),
-            server: Some(server),
-        }
-    }
-
-    async fn actor(&self, email: &str) -> orgn_domain::Actor {
-        let user = self
-            .workspace
-            .user_by_email(Caller::Operator, email)
-            .await
-            .unwrap();
-        self.workspace.actor(user.id).await.unwrap()
-    }
-
-    async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(server) = self.server.take() {
-            let _ = server.await;
-        }
-        if let Some(database) = self.database.take() {
-            database.drop_now().await;
-        }
-    }
-}
-
-/// One POST on a fresh connection: (status, head, body).
+/// A form POST with the session's cookie: (status, head, body).
 async fn post(
-    app: &AskApp,
+    app: &TestApp,
     path: &str,
     cookie: &str,
     accept: &str,
     body: &str,
 ) -> (u16, String, String) {
-    let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
-    let req = format!(
-        "POST {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nCookie: {cookie}\r\nAccept: {accept}\r\n\
-         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
-        app.addr,
-        body.len()
-    );
-    stream.write_all(req.as_bytes()).await.unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.unwrap();
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or(raw.len());
-    let head = String::from_utf8_lossy(&raw[..split]).to_string();
-    let mut body = raw.get(split + 4..).unwrap_or_default().to_vec();
-    if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        body = dechunk(&body);
-    }
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    (status, head, String::from_utf8_lossy(&body).to_string())
+    let headers = [
+        ("Cookie", cookie),
+        ("Accept", accept),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    let answer = request(app.addr, "POST", path, &headers, body).await;
+    (answer.status, answer.head, answer.body)
 }
 
-async fn go(c: &Client, app: &AskApp, path: &str) {
+async fn go(c: &Client, app: &TestApp, path: &str) {
     c.goto(&format!("{}{path}", app.base_url)).await.unwrap();
 }
 
@@ -189,7 +87,7 @@ async fn ask_in_the_panel_see_the_stream_and_tool_calls_then_confirm_and_cancel_
         ],
     )
     .await;
-    let app = AskApp::spawn(Some(stub.config())).await;
+    let app = TestApp::builder().assistant(stub.config()).spawn().await;
     let alice = app.actor(ALICE).await;
     let b = Browser::start().await;
     let c = &b.client;
@@ -327,7 +225,10 @@ async fn ask_in_the_panel_see_the_stream_and_tool_calls_then_confirm_and_cancel_
         trash[0].deleted_by.as_ref().map(|u| u.email.as_str()),
         Some(ALICE)
     );
-    assert!(app.workspace.task(&alice, "ENG-3").await.is_err());
+    assert!(matches!(
+        app.workspace.task(&alice, "ENG-3").await,
+        Err(orgn_domain::Error::NotFound(_))
+    ));
 
     // A second proposal, canceled: the task stays.
     ask(c, "And delete ENG-2 too", 3).await;
@@ -482,7 +383,7 @@ async fn ask_in_the_panel_see_the_stream_and_tool_calls_then_confirm_and_cancel_
     app.stop().await;
 }
 
-async fn sign_out_and_in_as(c: &Client, app: &AskApp, email: &str) {
+async fn sign_out_and_in_as(c: &Client, app: &TestApp, email: &str) {
     go(c, app, "/my").await;
     css(c, ".me form button[type=submit]")
         .await
@@ -495,7 +396,7 @@ async fn sign_out_and_in_as(c: &Client, app: &AskApp, email: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_model_the_panel_says_how_to_configure_it_and_the_app_works() {
-    let app = AskApp::spawn(None).await;
+    let app = TestApp::spawn().await;
     let b = Browser::start().await;
     let c = &b.client;
     sign_in(c, &app.base_url, ALICE).await;

@@ -1,0 +1,20 @@
+//! Orgn's integration tests, one binary: each module is one area, and they share the
+//! harness (`support`), the HTTP client (`http`), the browser (`browser`) and the scripted
+//! LLM server (`llm_stub`). One binary links the whole stack once instead of once per area.
+//!
+//! Run one area with its module path: `cargo test -p orgn --test it mcp::`.
+
+mod browser;
+mod http;
+mod llm_stub;
+mod support;
+
+mod assistant;
+mod cli;
+mod core;
+mod jobs;
+mod mcp;
+mod postgres;
+mod web;
+mod web_assistant;
+mod web_powers;

@@ -5,7 +5,6 @@ use time::{Date, OffsetDateTime};
 
 pub use crate::ids::*;
 
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
     pub id: UserId,
@@ -123,7 +122,7 @@ impl Priority {
     const NAMES: [&'static str; 5] = ["None", "Urgent", "High", "Medium", "Low"];
 
     pub fn new(value: i64) -> Option<Priority> {
-        (0..=4).contains(&value).then(|| Priority(value as u8))
+        (0..=4).contains(&value).then_some(Priority(value as u8))
     }
     /// Accepts 0..4 or a name ("high", "Urgent", "none").
     pub fn parse(s: &str) -> Option<Priority> {
@@ -413,7 +412,6 @@ pub struct ToolCallRecord {
     pub at: OffsetDateTime,
 }
 
-
 /// A bulk status change as kept for its Undo: who made it, the status it set, and each
 /// task's status before it (identifier, status name).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -446,7 +444,6 @@ pub enum TrashKind {
     Task,
     Doc,
 }
-
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -552,7 +549,6 @@ impl ChatRole {
             .find(|k| k.as_str() == s)
     }
 }
-
 
 /// An "Ask Orgn" conversation; it belongs to one user's account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

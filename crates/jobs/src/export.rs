@@ -29,47 +29,82 @@ fn write_row<'a>(
     csv: &mut csv::Writer<Vec<u8>>,
     cells: impl IntoIterator<Item = &'a str>,
 ) -> Result<(), Error> {
-    csv.write_record(cells.into_iter().map(spreadsheet_safe).map(|c| c.into_owned()))
-        .map_err(internal)
+    csv.write_record(
+        cells
+            .into_iter()
+            .map(spreadsheet_safe)
+            .map(|c| c.into_owned()),
+    )
+    .map_err(internal)
 }
 
 pub(crate) async fn run(ws: &Workspace, actor: &Actor, job: &Job) -> Result<Outcome, Error> {
     let teams: Vec<_> = actor.memberships().iter().map(|m| m.team.clone()).collect();
     let mut csv = csv::Writer::from_writer(Vec::new());
-    write_row(&mut csv, [
-        "ID", "Team", "Title", "Description", "Status", "Priority", "Assignee", "Labels", "Project", "Milestone", "Cycle", "Due Date", "Estimate",
-        "Created", "Updated",
-    ])?;
+    write_row(
+        &mut csv,
+        [
+            "ID",
+            "Team",
+            "Title",
+            "Description",
+            "Status",
+            "Priority",
+            "Assignee",
+            "Labels",
+            "Project",
+            "Milestone",
+            "Cycle",
+            "Due Date",
+            "Estimate",
+            "Created",
+            "Updated",
+        ],
+    )?;
     let mut done = 0i64;
     let mut team_values = Vec::new();
     for team in &teams {
         let mut tasks = Vec::new();
         let mut cursor = None;
         loop {
-            let filter = TaskFilter { team: Some(team.key.clone()), limit: Some(100), cursor: cursor.clone(), ..Default::default() };
+            let filter = TaskFilter {
+                team: Some(team.key.clone()),
+                limit: Some(100),
+                cursor: cursor.clone(),
+                ..Default::default()
+            };
             let page = ws.search_tasks(actor, filter).await?;
             for task in page.items {
                 let id = task.identifier();
                 let comments = ws.comments(actor, &id).await?;
                 let history = ws.task_history(actor, &id).await?;
                 let labels: Vec<&str> = task.labels.iter().map(|l| l.name.as_str()).collect();
-                write_row(&mut csv, [
-                    id.as_str(),
-                    &task.team_key,
-                    &task.title,
-                    &task.description,
-                    &task.status.name,
-                    task.priority.name(),
-                    task.assignee.as_ref().map(|a| a.email.as_str()).unwrap_or(""),
-                    &labels.join(", "),
-                    task.project.as_ref().map(|p| p.name.as_str()).unwrap_or(""),
-                    task.milestone.as_ref().map(|m| m.name.as_str()).unwrap_or(""),
-                    task.cycle.as_ref().map(|c| c.name.as_str()).unwrap_or(""),
-                    &task.due_date.map(|d| d.to_string()).unwrap_or_default(),
-                    &task.estimate.map(|e| e.to_string()).unwrap_or_default(),
-                    &orgn_domain::rfc3339(task.created_at),
-                    &orgn_domain::rfc3339(task.updated_at),
-                ])?;
+                write_row(
+                    &mut csv,
+                    [
+                        id.as_str(),
+                        &task.team_key,
+                        &task.title,
+                        &task.description,
+                        &task.status.name,
+                        task.priority.name(),
+                        task.assignee
+                            .as_ref()
+                            .map(|a| a.email.as_str())
+                            .unwrap_or(""),
+                        &labels.join(", "),
+                        task.project.as_ref().map(|p| p.name.as_str()).unwrap_or(""),
+                        task.milestone
+                            .as_ref()
+                            .map(|m| m.name.as_str())
+                            .unwrap_or(""),
+                        task.cycle.as_ref().map(|c| c.name.as_str()).unwrap_or(""),
+                        &task.due_date.map(|d| d.to_string()).unwrap_or_default(),
+                        &task.estimate.map(|e| e.to_string()).unwrap_or_default(),
+                        &orgn_domain::rfc3339(task.created_at),
+                        &orgn_domain::rfc3339(task.updated_at),
+                    ],
+                )?;
                 tasks.push(json!({ "task": task, "comments": comments, "history": history }));
                 done += 1;
             }
@@ -94,7 +129,16 @@ pub(crate) async fn run(ws: &Workspace, actor: &Actor, job: &Job) -> Result<Outc
     let mut docs = Vec::new();
     let mut cursor = None;
     loop {
-        let page = ws.search_docs(actor, DocFilter { limit: Some(100), cursor: cursor.clone(), ..Default::default() }).await?;
+        let page = ws
+            .search_docs(
+                actor,
+                DocFilter {
+                    limit: Some(100),
+                    cursor: cursor.clone(),
+                    ..Default::default()
+                },
+            )
+            .await?;
         docs.extend(page.items);
         match page.next_cursor {
             Some(next) => cursor = Some(next),
@@ -114,7 +158,9 @@ pub(crate) async fn run(ws: &Workspace, actor: &Actor, job: &Job) -> Result<Outc
     ws.save_job_file(job.id, EXPORT_JSON, &json_bytes).await?;
     ws.save_job_file(job.id, EXPORT_CSV, &csv_bytes).await?;
     ws.report_job(job.id, done, done).await?;
-    Ok(Outcome::Done(json!({ "tasks": done, "teams": teams.len(), "docs": docs.len() }).to_string()))
+    Ok(Outcome::Done(
+        json!({ "tasks": done, "teams": teams.len(), "docs": docs.len() }).to_string(),
+    ))
 }
 
 #[cfg(test)]
@@ -123,7 +169,14 @@ mod tests {
 
     #[test]
     fn cells_a_spreadsheet_would_run_are_quoted_as_text() {
-        for formula in ["=HYPERLINK(\"http://x\",\"y\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+        for formula in [
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+        ] {
             assert_eq!(spreadsheet_safe(formula), format!("'{formula}"));
         }
         for plain in ["Fix login", "ENG-12", "2026-12-01", "", "a=b", "'quoted"] {

@@ -21,7 +21,10 @@ const COLUMNS: [(&str, &[&str]); 11] = [
     ("description", &["description", "body"]),
     ("status", &["status", "state"]),
     ("priority", &["priority"]),
-    ("assignee", &["assignee", "assignee email", "assignee_email"]),
+    (
+        "assignee",
+        &["assignee", "assignee email", "assignee_email"],
+    ),
     ("labels", &["labels", "label"]),
     ("due_date", &["due date", "due_date", "due"]),
     ("estimate", &["estimate", "points"]),
@@ -38,37 +41,66 @@ pub(crate) struct Parsed {
 }
 
 pub(crate) fn parse(csv_text: &str) -> Result<Parsed, Error> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(csv_text.as_bytes());
-    let headers: Vec<String> = reader.headers().map_err(|e| Error::Invalid(format!("the CSV header cannot be read: {e}")))?.iter().map(|h| h.trim().to_string()).collect();
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(csv_text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| Error::Invalid(format!("the CSV header cannot be read: {e}")))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
     let mut mapping = Vec::new();
     for (i, header) in headers.iter().enumerate() {
         let h = header.to_lowercase();
-        if let Some((field, _)) = COLUMNS.iter().find(|(_, names)| names.contains(&h.as_str())) {
-            if !mapping.iter().any(|(_, f)| f == field) {
-                mapping.push((i, *field));
-            }
+        if let Some((field, _)) = COLUMNS
+            .iter()
+            .find(|(_, names)| names.contains(&h.as_str()))
+            && !mapping.iter().any(|(_, f)| f == field)
+        {
+            mapping.push((i, *field));
         }
     }
     if !mapping.iter().any(|(_, f)| *f == "title") {
-        return Err(Error::Invalid(format!("the CSV needs a Title column; found: {}", headers.join(", "))));
+        return Err(Error::Invalid(format!(
+            "the CSV needs a Title column; found: {}",
+            headers.join(", ")
+        )));
     }
     let mut rows = Vec::new();
     for (n, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| Error::Invalid(format!("row {} cannot be read: {e}", n + 2)))?;
+        let record =
+            record.map_err(|e| Error::Invalid(format!("row {} cannot be read: {e}", n + 2)))?;
         rows.push(record);
         if rows.len() > MAX_ROWS {
-            return Err(Error::Invalid(format!("the CSV has more than {MAX_ROWS} rows; split it")));
+            return Err(Error::Invalid(format!(
+                "the CSV has more than {MAX_ROWS} rows; split it"
+            )));
         }
     }
-    Ok(Parsed { mapping, headers, rows })
+    Ok(Parsed {
+        mapping,
+        headers,
+        rows,
+    })
 }
 
 fn draft(parsed: &Parsed, team: &str, record: &csv::StringRecord) -> Result<TaskDraft, String> {
     let get = |field: &str| -> Option<String> {
-        parsed.mapping.iter().find(|(_, f)| *f == field).and_then(|(i, _)| record.get(*i)).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+        parsed
+            .mapping
+            .iter()
+            .find(|(_, f)| *f == field)
+            .and_then(|(i, _)| record.get(*i))
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
     };
     let estimate = match get("estimate") {
-        Some(e) => Some(e.parse::<f64>().map_err(|_| format!("estimate \"{e}\" is not a number"))?.round() as i64),
+        Some(e) => Some(
+            e.parse::<f64>()
+                .map_err(|_| format!("estimate \"{e}\" is not a number"))?
+                .round() as i64,
+        ),
         None => None,
     };
     Ok(TaskDraft {
@@ -78,7 +110,14 @@ fn draft(parsed: &Parsed, team: &str, record: &csv::StringRecord) -> Result<Task
         status: get("status"),
         priority: get("priority"),
         assignee: get("assignee"),
-        labels: get("labels").map(|l| l.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()).unwrap_or_default(),
+        labels: get("labels")
+            .map(|l| {
+                l.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default(),
         project: get("project"),
         milestone: get("milestone"),
         cycle: get("cycle"),
@@ -100,26 +139,52 @@ pub struct ImportPreview {
     pub errors: Vec<(i64, String)>,
 }
 
-pub async fn preview_import(ws: &Workspace, actor: &Actor, team: &str, csv_text: &str) -> Result<ImportPreview, Error> {
+pub async fn preview_import(
+    ws: &Workspace,
+    actor: &Actor,
+    team: &str,
+    csv_text: &str,
+) -> Result<ImportPreview, Error> {
     ws.visible_team(actor, team)?;
     let parsed = parse(csv_text)?;
     let mut errors = Vec::new();
     for (i, record) in parsed.rows.iter().enumerate() {
         let result = match draft(&parsed, team, record) {
-            Ok(d) => ws.prepare_task(actor, d).await.map(|_| ()).map_err(|e| e.to_string()),
+            Ok(d) => ws
+                .prepare_task(actor, d)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
             Err(message) => Err(message),
         };
         if let Err(message) = result {
             errors.push((i as i64 + 2, message));
         }
     }
-    let mapping = parsed.mapping.iter().map(|(i, f)| (parsed.headers[*i].clone(), f.to_string())).collect();
-    let ignored = parsed.headers.iter().enumerate().filter(|(i, _)| !parsed.mapping.iter().any(|(m, _)| m == i)).map(|(_, h)| h.clone()).collect();
-    Ok(ImportPreview { mapping, ignored, rows: parsed.rows.len(), valid: parsed.rows.len() - errors.len(), errors })
+    let mapping = parsed
+        .mapping
+        .iter()
+        .map(|(i, f)| (parsed.headers[*i].clone(), f.to_string()))
+        .collect();
+    let ignored = parsed
+        .headers
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !parsed.mapping.iter().any(|(m, _)| m == i))
+        .map(|(_, h)| h.clone())
+        .collect();
+    Ok(ImportPreview {
+        mapping,
+        ignored,
+        rows: parsed.rows.len(),
+        valid: parsed.rows.len() - errors.len(),
+        errors,
+    })
 }
 
 pub(crate) async fn run(ws: &Workspace, actor: &Actor, job: &Job) -> Result<Outcome, Error> {
-    let input: ImportInput = serde_json::from_str(&job.input).map_err(|e| Error::Internal(format!("bad import input: {e}")))?;
+    let input: ImportInput = serde_json::from_str(&job.input)
+        .map_err(|e| Error::Internal(format!("bad import input: {e}")))?;
     let parsed = parse(&input.csv)?;
     let total = parsed.rows.len() as i64;
     // Resume after the last committed chunk.
@@ -129,7 +194,12 @@ pub(crate) async fn run(ws: &Workspace, actor: &Actor, job: &Job) -> Result<Outc
     }
     while done < total {
         let end = (done as usize + CHUNK).min(parsed.rows.len());
-        let mut chunk = ImportChunk { job: job.id, tasks: Vec::new(), errors: Vec::new(), done: end as i64 };
+        let mut chunk = ImportChunk {
+            job: job.id,
+            tasks: Vec::new(),
+            errors: Vec::new(),
+            done: end as i64,
+        };
         for (i, record) in parsed.rows.iter().enumerate().take(end).skip(done as usize) {
             let prepared = match draft(&parsed, &input.team, record) {
                 Ok(d) => ws.prepare_task(actor, d).await.map_err(|e| e.to_string()),
@@ -152,5 +222,8 @@ pub(crate) async fn run(ws: &Workspace, actor: &Actor, job: &Job) -> Result<Outc
         }
     }
     let errors = ws.job_errors(actor, job.id).await?.len() as i64;
-    Ok(Outcome::Done(serde_json::json!({ "rows": total, "imported": total - errors, "errors": errors }).to_string()))
+    Ok(Outcome::Done(
+        serde_json::json!({ "rows": total, "imported": total - errors, "errors": errors })
+            .to_string(),
+    ))
 }

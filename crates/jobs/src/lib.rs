@@ -33,10 +33,19 @@ pub async fn start_export(ws: &Workspace, actor: &Actor) -> Result<Job, Error> {
 }
 
 /// Checks the file and starts the import; nothing is written until the job runs.
-pub async fn start_import(ws: &Workspace, actor: &Actor, team: &str, csv: &str) -> Result<Job, Error> {
+pub async fn start_import(
+    ws: &Workspace,
+    actor: &Actor,
+    team: &str,
+    csv: &str,
+) -> Result<Job, Error> {
     ws.visible_team(actor, team)?;
     import::parse(csv)?;
-    let input = serde_json::to_string(&ImportInput { team: team.to_string(), csv: csv.to_string() }).map_err(|e| Error::Internal(e.to_string()))?;
+    let input = serde_json::to_string(&ImportInput {
+        team: team.to_string(),
+        csv: csv.to_string(),
+    })
+    .map_err(|e| Error::Internal(e.to_string()))?;
     ws.start_job(actor, JobKind::Import, &input).await
 }
 
@@ -59,7 +68,11 @@ pub struct Runner {
 
 impl Runner {
     pub fn new(workspace: Workspace, name: impl Into<String>) -> Runner {
-        Runner { workspace, name: name.into(), idle: Duration::from_millis(300) }
+        Runner {
+            workspace,
+            name: name.into(),
+            idle: Duration::from_millis(300),
+        }
     }
 
     /// Runs until `stop` turns true: jobs as they come, and the Trash sweep now and then.
@@ -108,12 +121,22 @@ impl Runner {
             Err(e) => Err(e),
         };
         let finished = match &result {
-            Ok(Outcome::Done(summary)) => self.workspace.finish_job(job.id, JobState::Done, Some(summary), None).await,
+            Ok(Outcome::Done(summary)) => {
+                self.workspace
+                    .finish_job(job.id, JobState::Done, Some(summary), None)
+                    .await
+            }
             Ok(Outcome::Canceled) => Ok(()),
-            Err(e) => self.workspace.finish_job(job.id, JobState::Failed, None, Some(&e.to_string())).await,
+            Err(e) => {
+                self.workspace
+                    .finish_job(job.id, JobState::Failed, None, Some(&e.to_string()))
+                    .await
+            }
         };
         match (result, finished) {
-            (_, Err(e)) => tracing::warn!(job = job.id.get(), error = %e, "recording the end of a job failed"),
+            (_, Err(e)) => {
+                tracing::warn!(job = job.id.get(), error = %e, "recording the end of a job failed")
+            }
             (Err(e), _) => tracing::warn!(job = job.id.get(), error = %e, "job failed"),
             (Ok(_), _) => tracing::info!(job = job.id.get(), "job ended"),
         }
@@ -136,5 +159,7 @@ async fn reindex(ws: &Workspace, job: &Job) -> Result<Outcome, Error> {
         }
     }
     ws.report_job(job.id, total, total).await?;
-    Ok(Outcome::Done(serde_json::json!({ "tasks": total }).to_string()))
+    Ok(Outcome::Done(
+        serde_json::json!({ "tasks": total }).to_string(),
+    ))
 }

@@ -38,7 +38,11 @@ impl Application {
     pub async fn build(config: &ServeConfig, clock: Arc<dyn Clock>) -> Result<Application, String> {
         // Checked first: a wrong URL would put wrong snippets on the MCP Access page and
         // refuse every client's Host and Origin.
-        let given_url = config.public_url.as_deref().map(check_public_url).transpose()?;
+        let given_url = config
+            .public_url
+            .as_deref()
+            .map(check_public_url)
+            .transpose()?;
         let store = open_store(config.database_url.as_deref(), &config.data_dir).await?;
         let workspace = Workspace::new(store.clone(), clock);
         if config.demo {
@@ -84,7 +88,8 @@ impl Application {
         // Background jobs and the Trash sweep run beside the server, in every process.
         let (stop_runner, stopped) = tokio::sync::watch::channel(false);
         let runner_name = format!("{}-{}", std::process::id(), self.addr());
-        let runner = tokio::spawn(orgn_jobs::Runner::new(self.workspace.clone(), runner_name).run(stopped));
+        let runner =
+            tokio::spawn(orgn_jobs::Runner::new(self.workspace.clone(), runner_name).run(stopped));
         let result = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await;
@@ -97,7 +102,10 @@ impl Application {
 
 /// The store of a workspace: PostgreSQL when a database URL is given, else the SQLite file
 /// in the data dir. Pending migrations are applied; a newer schema is refused.
-pub async fn open_store(database_url: Option<&str>, data_dir: &std::path::Path) -> Result<Arc<dyn Store>, String> {
+pub async fn open_store(
+    database_url: Option<&str>,
+    data_dir: &std::path::Path,
+) -> Result<Arc<dyn Store>, String> {
     match database_url.filter(|u| !u.trim().is_empty()) {
         Some(url) if orgn_storage::postgres::is_url(url) => orgn_storage::open(url).await.map_err(|e| e.to_string()),
         Some(_) => Err("the database URL must start with postgres:// (without one, Orgn uses the SQLite file in the data dir)".into()),
@@ -109,7 +117,11 @@ pub async fn open_store(database_url: Option<&str>, data_dir: &std::path::Path) 
 /// serves from the root. Returned without a trailing slash.
 fn check_public_url(url: &str) -> Result<String, String> {
     let trimmed = url.trim().trim_end_matches('/');
-    let bad = || format!("--public-url \"{url}\" must be an http(s) origin like https://orgn.example.com (no path)");
+    let bad = || {
+        format!(
+            "--public-url \"{url}\" must be an http(s) origin like https://orgn.example.com (no path)"
+        )
+    };
     let uri: axum::http::Uri = trimmed.parse().map_err(|_| bad())?;
     let scheme_ok = matches!(uri.scheme_str(), Some("http") | Some("https"));
     let no_path = uri.path() == "/" || uri.path().is_empty();

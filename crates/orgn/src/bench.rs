@@ -58,13 +58,74 @@ struct Report {
 
 /// Real words for the head of the vocabulary; the long tail is made of syllables.
 const COMMON: [&str; 64] = [
-    "login", "billing", "search", "export", "import", "sync", "cache", "query", "index", "token", "session", "upload", "avatar", "webhook",
-    "invoice", "report", "dashboard", "filter", "sidebar", "shortcut", "timezone", "calendar", "cycle", "project", "milestone", "label",
-    "comment", "markdown", "editor", "mobile", "desktop", "offline", "latency", "timeout", "retry", "crash", "memory", "leak", "render",
-    "layout", "theme", "contrast", "keyboard", "focus", "modal", "toast", "email", "digest", "mention", "audit", "admin", "permission",
-    "onboarding", "pricing", "checkout", "payment", "refund", "backup", "restore", "migration", "schema", "replica", "queue", "worker",
+    "login",
+    "billing",
+    "search",
+    "export",
+    "import",
+    "sync",
+    "cache",
+    "query",
+    "index",
+    "token",
+    "session",
+    "upload",
+    "avatar",
+    "webhook",
+    "invoice",
+    "report",
+    "dashboard",
+    "filter",
+    "sidebar",
+    "shortcut",
+    "timezone",
+    "calendar",
+    "cycle",
+    "project",
+    "milestone",
+    "label",
+    "comment",
+    "markdown",
+    "editor",
+    "mobile",
+    "desktop",
+    "offline",
+    "latency",
+    "timeout",
+    "retry",
+    "crash",
+    "memory",
+    "leak",
+    "render",
+    "layout",
+    "theme",
+    "contrast",
+    "keyboard",
+    "focus",
+    "modal",
+    "toast",
+    "email",
+    "digest",
+    "mention",
+    "audit",
+    "admin",
+    "permission",
+    "onboarding",
+    "pricing",
+    "checkout",
+    "payment",
+    "refund",
+    "backup",
+    "restore",
+    "migration",
+    "schema",
+    "replica",
+    "queue",
+    "worker",
 ];
-const SYLLABLES: [&str; 16] = ["ka", "lo", "mi", "ne", "su", "ta", "ri", "po", "ve", "zu", "ba", "de", "fi", "go", "hu", "ja"];
+const SYLLABLES: [&str; 16] = [
+    "ka", "lo", "mi", "ne", "su", "ta", "ri", "po", "ve", "zu", "ba", "de", "fi", "go", "hu", "ja",
+];
 const VOCABULARY: usize = 4096;
 
 /// Word number `i` of the vocabulary: the 64 common words first, then syllable words.
@@ -99,7 +160,11 @@ impl Dice {
     /// most are rare, as in real text.
     fn word(&mut self) -> String {
         let u = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
-        word(((VOCABULARY as f64).powf(u) as usize).saturating_sub(1).min(VOCABULARY - 1))
+        word(
+            ((VOCABULARY as f64).powf(u) as usize)
+                .saturating_sub(1)
+                .min(VOCABULARY - 1),
+        )
     }
     fn words(&mut self, n: usize) -> String {
         (0..n).map(|_| self.word()).collect::<Vec<_>>().join(" ")
@@ -114,17 +179,28 @@ const TEAMS: [&str; 4] = ["ENG", "DES", "OPS", "SUP"];
 const USER: &str = "bench@orgn.local";
 
 pub async fn run(args: BenchArgs) -> Result<(), String> {
-    let mut report = Report { tasks: args.tasks, concurrency: args.concurrency, ..Default::default() };
+    let mut report = Report {
+        tasks: args.tasks,
+        concurrency: args.concurrency,
+        ..Default::default()
+    };
     let mut server = None;
     let (base, token, session, identifiers) = match (&args.url, &args.token) {
         (Some(url), Some(token)) => {
             let ids = discover_identifiers(url, token).await?;
-            (url.trim_end_matches('/').to_string(), token.clone(), None, ids)
+            (
+                url.trim_end_matches('/').to_string(),
+                token.clone(),
+                None,
+                ids,
+            )
         }
         (Some(_), None) | (None, Some(_)) => return Err("--url and --token go together".into()),
         (None, None) => {
             let keep = args.data_dir.is_some();
-            let dir = args.data_dir.clone().unwrap_or_else(|| std::env::temp_dir().join(format!("orgn-bench-{}", std::process::id())));
+            let dir = args.data_dir.clone().unwrap_or_else(|| {
+                std::env::temp_dir().join(format!("orgn-bench-{}", std::process::id()))
+            });
             if !keep && args.database_url.is_none() {
                 let _ = std::fs::remove_dir_all(&dir);
             }
@@ -133,7 +209,11 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
             let ws = Workspace::new(store.clone(), Arc::new(SystemClock));
             // A workspace seeded by an earlier run is reused: new credentials, same tasks.
             let seeded = ws.has_users().await.map_err(|e| e.to_string())?;
-            let seed_seconds = if seeded { None } else { Some(seed(&ws, args.tasks).await?) };
+            let seed_seconds = if seeded {
+                None
+            } else {
+                Some(seed(&ws, args.tasks).await?)
+            };
             report.seed_seconds = seed_seconds;
             let (token, session) = credentials(&ws).await?;
             let ids = sample_identifiers(args.tasks);
@@ -144,20 +224,41 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
             (base, token, Some(session), ids)
         }
     };
-    let private_memory = server.as_ref().map(|(child, _, _): &(Child, PathBuf, bool)| watch_private_memory(child.id()));
-    let bench = Bench::new(&base, &token, args.concurrency, Duration::from_secs_f64(args.seconds));
-    let ping = bench.run(|_, _| json!({"jsonrpc": "2.0", "id": 1, "method": "ping"})).await?;
+    let private_memory = server
+        .as_ref()
+        .map(|(child, _, _): &(Child, PathBuf, bool)| watch_private_memory(child.id()));
+    let bench = Bench::new(
+        &base,
+        &token,
+        args.concurrency,
+        Duration::from_secs_f64(args.seconds),
+    );
+    let ping = bench
+        .run(|_, _| json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}))
+        .await?;
     report.ping_rps = ping.rps();
     let ids = Arc::new(identifiers);
     let get = {
         let ids = ids.clone();
-        bench.run(move |dice, _| tool("get_task", json!({"id": ids[dice.below(ids.len())]}))).await?
+        bench
+            .run(move |dice, _| tool("get_task", json!({"id": ids[dice.below(ids.len())]})))
+            .await?
     };
-    (report.get_task_rps, report.get_task_p50_ms, report.get_task_p99_ms) = (get.rps(), get.percentile(50.0), get.percentile(99.0));
+    (
+        report.get_task_rps,
+        report.get_task_p50_ms,
+        report.get_task_p99_ms,
+    ) = (get.rps(), get.percentile(50.0), get.percentile(99.0));
     let search = bench
-        .run(|dice, _| tool("search_tasks", json!({"query": dice.search_word(), "status": "started", "limit": 25})))
+        .run(|dice, _| {
+            tool(
+                "search_tasks",
+                json!({"query": dice.search_word(), "status": "started", "limit": 25}),
+            )
+        })
         .await?;
-    (report.search_p50_ms, report.search_p99_ms) = (search.percentile(50.0), search.percentile(99.0));
+    (report.search_p50_ms, report.search_p99_ms) =
+        (search.percentile(50.0), search.percentile(99.0));
     if args.url.is_none() || args.writes {
         let create = bench
             .run(|dice, n| tool("create_task", json!({"team": TEAMS[n % TEAMS.len()], "title": format!("Bench {}", dice.words(5)), "priority": "high"})))
@@ -166,11 +267,22 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
         report.create_p99_ms = Some(create.percentile(99.0));
     }
     if let Some(session) = &session {
-        let pages = Bench::new(&base, &token, 1, Duration::from_secs_f64(args.seconds.min(3.0)));
-        let list = pages.get_pages(session, |_| "/team/ENG/tasks".to_string()).await?;
+        let pages = Bench::new(
+            &base,
+            &token,
+            1,
+            Duration::from_secs_f64(args.seconds.min(3.0)),
+        );
+        let list = pages
+            .get_pages(session, |_| "/team/ENG/tasks".to_string())
+            .await?;
         report.task_list_page_p50_ms = Some(list.percentile(50.0));
         let ids = ids.clone();
-        let page = pages.get_pages(session, move |dice| format!("/tasks/{}", ids[dice.below(ids.len())])).await?;
+        let page = pages
+            .get_pages(session, move |dice| {
+                format!("/tasks/{}", ids[dice.below(ids.len())])
+            })
+            .await?;
         report.task_page_p50_ms = Some(page.percentile(50.0));
     }
     if let Some((mut child, dir, keep)) = server {
@@ -187,7 +299,10 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
     }
     print_table(&report, &args);
     if args.json {
-        println!("{}", serde_json::to_string(&report).map_err(|e| e.to_string())?);
+        println!(
+            "{}",
+            serde_json::to_string(&report).map_err(|e| e.to_string())?
+        );
     }
     Ok(())
 }
@@ -202,16 +317,41 @@ async fn seed(ws: &Workspace, n: usize) -> Result<f64, String> {
     let started = Instant::now();
     let e = |e: orgn_domain::Error| e.to_string();
     let op = Caller::Operator;
-    let user = ws.create_user(op, USER, "Bench", "bench-password", true).await.map_err(e)?;
+    let user = ws
+        .create_user(op, USER, "Bench", "bench-password", true)
+        .await
+        .map_err(e)?;
     let mut people = vec![user.id];
     for i in 0..9 {
-        people.push(ws.create_user(op, &format!("user{i}@orgn.local"), &format!("User {i}"), "bench-password", false).await.map_err(e)?.id);
+        people.push(
+            ws.create_user(
+                op,
+                &format!("user{i}@orgn.local"),
+                &format!("User {i}"),
+                "bench-password",
+                false,
+            )
+            .await
+            .map_err(e)?
+            .id,
+        );
     }
     for key in TEAMS {
-        ws.create_team(op, key, &format!("Team {key}")).await.map_err(e)?;
-        ws.add_member(op, key, USER, orgn_domain::model::Role::Admin).await.map_err(e)?;
+        ws.create_team(op, key, &format!("Team {key}"))
+            .await
+            .map_err(e)?;
+        ws.add_member(op, key, USER, orgn_domain::model::Role::Admin)
+            .await
+            .map_err(e)?;
         for i in 0..9 {
-            ws.add_member(op, key, &format!("user{i}@orgn.local"), orgn_domain::model::Role::Member).await.map_err(e)?;
+            ws.add_member(
+                op,
+                key,
+                &format!("user{i}@orgn.local"),
+                orgn_domain::model::Role::Member,
+            )
+            .await
+            .map_err(e)?;
         }
     }
     let actor = ws.actor(user.id).await.map_err(e)?;
@@ -222,22 +362,44 @@ async fn seed(ws: &Workspace, n: usize) -> Result<f64, String> {
         let labels: Vec<LabelId> = {
             let mut ids = Vec::new();
             for name in ["bug", "feature", "chore", "frontend", "backend"] {
-                ids.push(ws.create_label(&actor, Some(key), &format!("{name}-{key}"), None).await.map_err(e)?.id);
+                ids.push(
+                    ws.create_label(&actor, Some(key), &format!("{name}-{key}"), None)
+                        .await
+                        .map_err(e)?
+                        .id,
+                );
             }
             ids
         };
         let project = ws
-            .create_project(&actor, ProjectDraft { name: format!("Project {key}"), teams: vec![key.to_string()], ..Default::default() })
+            .create_project(
+                &actor,
+                ProjectDraft {
+                    name: format!("Project {key}"),
+                    teams: vec![key.to_string()],
+                    ..Default::default()
+                },
+            )
             .await
             .map_err(e)?
             .id;
         let mut cycles = Vec::new();
         for c in -1i64..=1 {
             let start = today + time::Duration::days(c * 14 - 3);
-            let draft = CycleDraft { team: key.to_string(), name: None, starts_on: start.to_string(), ends_on: (start + time::Duration::days(13)).to_string() };
+            let draft = CycleDraft {
+                team: key.to_string(),
+                name: None,
+                starts_on: start.to_string(),
+                ends_on: (start + time::Duration::days(13)).to_string(),
+            };
             cycles.push(ws.create_cycle(&actor, draft).await.map_err(e)?.id);
         }
-        let team_id = actor.memberships().iter().find(|m| m.team.key == *key).map(|m| m.team.id).ok_or("team missing")?;
+        let team_id = actor
+            .memberships()
+            .iter()
+            .find(|m| m.team.key == *key)
+            .map(|m| m.team.id)
+            .ok_or("team missing")?;
         plan.push((t, team_id, statuses, labels, project, cycles));
     }
     let mut dice = Dice(7);
@@ -303,16 +465,31 @@ fn sample_identifiers(n: usize) -> Vec<String> {
 
 async fn discover_identifiers(url: &str, token: &str) -> Result<Vec<String>, String> {
     let bench = Bench::new(url, token, 1, Duration::ZERO);
-    let answer = bench.call(&tool("search_tasks", json!({"limit": 100}))).await?;
+    let answer = bench
+        .call(&tool("search_tasks", json!({"limit": 100})))
+        .await?;
     let ids: Vec<String> = answer["result"]["structuredContent"]["tasks"]
         .as_array()
-        .map(|items| items.iter().filter_map(|t| t["id"].as_str().map(String::from)).collect())
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|t| t["id"].as_str().map(String::from))
+                .collect()
+        })
         .unwrap_or_default();
-    if ids.is_empty() { Err("the server returned no tasks to read".into()) } else { Ok(ids) }
+    if ids.is_empty() {
+        Err("the server returned no tasks to read".into())
+    } else {
+        Ok(ids)
+    }
 }
 
 fn free_port() -> Result<u16, String> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?.local_addr().map_err(|e| e.to_string())?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")
+        .map_err(|e| e.to_string())?
+        .local_addr()
+        .map_err(|e| e.to_string())?
+        .port())
 }
 
 /// Starts `orgn serve` on the seeded data and waits for /healthz: the cold start.
@@ -329,7 +506,11 @@ fn start_server(dir: &PathBuf, database_url: Option<&str>) -> Result<(Child, Str
         .map_err(|e| format!("cannot start orgn serve: {e}"))?;
     while started.elapsed() < Duration::from_secs(60) {
         if std::net::TcpStream::connect(&addr).is_ok() {
-            return Ok((child, format!("http://{addr}"), started.elapsed().as_secs_f64() * 1000.0));
+            return Ok((
+                child,
+                format!("http://{addr}"),
+                started.elapsed().as_secs_f64() * 1000.0,
+            ));
         }
         std::thread::sleep(Duration::from_millis(2));
     }
@@ -345,7 +526,12 @@ fn memory_mb(pid: u32, field: &str) -> Option<f64> {
 }
 
 /// Samples the private memory of process `pid` every 100 ms; the task's result is the peak.
-fn watch_private_memory(pid: u32) -> (tokio::task::JoinHandle<f64>, Arc<std::sync::atomic::AtomicBool>) {
+fn watch_private_memory(
+    pid: u32,
+) -> (
+    tokio::task::JoinHandle<f64>,
+    Arc<std::sync::atomic::AtomicBool>,
+) {
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let done = stop.clone();
     let watcher = tokio::spawn(async move {
@@ -388,8 +574,16 @@ struct Bench {
 
 impl Bench {
     fn new(base: &str, token: &str, concurrency: usize, duration: Duration) -> Bench {
-        let client = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(concurrency.max(1)).build_http();
-        Bench { client, base: base.to_string(), token: token.to_string(), concurrency: concurrency.max(1), duration }
+        let client = Client::builder(TokioExecutor::new())
+            .pool_max_idle_per_host(concurrency.max(1))
+            .build_http();
+        Bench {
+            client,
+            base: base.to_string(),
+            token: token.to_string(),
+            concurrency: concurrency.max(1),
+            duration,
+        }
     }
 
     async fn call(&self, body: &Value) -> Result<Value, String> {
@@ -400,11 +594,24 @@ impl Bench {
             .header("mcp-protocol-version", "2025-06-18")
             .body(Full::new(Bytes::from(body.to_string())))
             .map_err(|e| e.to_string())?;
-        let response = self.client.request(request).await.map_err(|e| format!("request failed: {e}"))?;
+        let response = self
+            .client
+            .request(request)
+            .await
+            .map_err(|e| format!("request failed: {e}"))?;
         let status = response.status();
-        let bytes = response.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
-        let value: Value = serde_json::from_slice(&bytes).map_err(|_| format!("HTTP {status}: {}", String::from_utf8_lossy(&bytes)))?;
-        if !status.is_success() || value.get("error").is_some() || value["result"]["isError"] == json!(true) {
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| e.to_string())?
+            .to_bytes();
+        let value: Value = serde_json::from_slice(&bytes)
+            .map_err(|_| format!("HTTP {status}: {}", String::from_utf8_lossy(&bytes)))?;
+        if !status.is_success()
+            || value.get("error").is_some()
+            || value["result"]["isError"] == json!(true)
+        {
             return Err(format!("HTTP {status}: {value}"));
         }
         Ok(value)
@@ -441,7 +648,10 @@ impl Bench {
         }
         let elapsed = started.elapsed();
         all.sort_unstable();
-        Ok(Samples { latencies_us: all, elapsed })
+        Ok(Samples {
+            latencies_us: all,
+            elapsed,
+        })
     }
 
     /// Fetches web pages with a session cookie, one at a time: server time plus loopback.
@@ -458,9 +668,17 @@ impl Bench {
                 .body(Full::new(Bytes::new()))
                 .map_err(|e| e.to_string())?;
             let t = Instant::now();
-            let response = self.client.request(request).await.map_err(|e| e.to_string())?;
+            let response = self
+                .client
+                .request(request)
+                .await
+                .map_err(|e| e.to_string())?;
             let status = response.status();
-            response.into_body().collect().await.map_err(|e| e.to_string())?;
+            response
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| e.to_string())?;
             if status != 200 {
                 return Err(format!("page answered {status}"));
             }
@@ -468,20 +686,49 @@ impl Bench {
         }
         let elapsed = started.elapsed();
         all.sort_unstable();
-        Ok(Samples { latencies_us: all, elapsed })
+        Ok(Samples {
+            latencies_us: all,
+            elapsed,
+        })
     }
 }
 
 fn print_table(r: &Report, args: &BenchArgs) {
-    let opt = |v: Option<f64>, unit: &str| v.map(|v| format!("{v:.2} {unit}")).unwrap_or_else(|| "-".into());
-    println!("orgn bench: {} tasks, {} clients, {} s per workload", r.tasks, r.concurrency, args.seconds);
+    let opt = |v: Option<f64>, unit: &str| {
+        v.map(|v| format!("{v:.2} {unit}"))
+            .unwrap_or_else(|| "-".into())
+    };
+    println!(
+        "orgn bench: {} tasks, {} clients, {} s per workload",
+        r.tasks, r.concurrency, args.seconds
+    );
     println!("  seed                 {}", opt(r.seed_seconds, "s"));
     println!("  cold start           {}", opt(r.startup_ms, "ms"));
     println!("  ping                 {:.0} req/s", r.ping_rps);
-    println!("  get_task             {:.0} req/s   p50 {:.2} ms   p99 {:.2} ms", r.get_task_rps, r.get_task_p50_ms, r.get_task_p99_ms);
-    println!("  search_tasks         p50 {:.2} ms   p99 {:.2} ms", r.search_p50_ms, r.search_p99_ms);
-    println!("  create_task          {}   p99 {}", opt(r.create_rps, "req/s"), opt(r.create_p99_ms, "ms"));
-    println!("  task list page       p50 {}", opt(r.task_list_page_p50_ms, "ms"));
-    println!("  task page            p50 {}", opt(r.task_page_p50_ms, "ms"));
-    println!("  server peak RSS      {}   private {}", opt(r.rss_mb, "MB"), opt(r.rss_private_mb, "MB"));
+    println!(
+        "  get_task             {:.0} req/s   p50 {:.2} ms   p99 {:.2} ms",
+        r.get_task_rps, r.get_task_p50_ms, r.get_task_p99_ms
+    );
+    println!(
+        "  search_tasks         p50 {:.2} ms   p99 {:.2} ms",
+        r.search_p50_ms, r.search_p99_ms
+    );
+    println!(
+        "  create_task          {}   p99 {}",
+        opt(r.create_rps, "req/s"),
+        opt(r.create_p99_ms, "ms")
+    );
+    println!(
+        "  task list page       p50 {}",
+        opt(r.task_list_page_p50_ms, "ms")
+    );
+    println!(
+        "  task page            p50 {}",
+        opt(r.task_page_p50_ms, "ms")
+    );
+    println!(
+        "  server peak RSS      {}   private {}",
+        opt(r.rss_mb, "MB"),
+        opt(r.rss_private_mb, "MB")
+    );
 }

@@ -55,12 +55,18 @@ impl AssistantArgs {
     /// The key comes only from the environment (`ORGN_ASSISTANT_API_KEY`), never a flag,
     /// so that it does not show in the process list.
     fn config(self) -> Result<Option<orgn_assistant::AssistantConfig>, String> {
-        let key = std::env::var("ORGN_ASSISTANT_API_KEY").ok().filter(|k| !k.is_empty());
+        let key = std::env::var("ORGN_ASSISTANT_API_KEY")
+            .ok()
+            .filter(|k| !k.is_empty());
         match (self.assistant_url, self.assistant_model) {
             (None, None) => Ok(None),
             (Some(url), Some(model)) => {
                 let mut config = orgn_assistant::AssistantConfig::new(url, model, key);
-                if let Some(api) = self.assistant_api.as_deref().and_then(orgn_assistant::Api::parse) {
+                if let Some(api) = self
+                    .assistant_api
+                    .as_deref()
+                    .and_then(orgn_assistant::Api::parse)
+                {
                     config = config.with_api(api);
                 }
                 config.validate()?;
@@ -266,8 +272,28 @@ async fn run(command: Command) -> Result<(), String> {
             .await
         }
         Command::Healthcheck { addr } => healthcheck(&addr),
-        Command::Bench { tasks, seconds, concurrency, url, token, writes, json, data_dir, database_url } => {
-            let args = crate::bench::BenchArgs { tasks, seconds, concurrency, url, token, writes, json, data_dir, database_url };
+        Command::Bench {
+            tasks,
+            seconds,
+            concurrency,
+            url,
+            token,
+            writes,
+            json,
+            data_dir,
+            database_url,
+        } => {
+            let args = crate::bench::BenchArgs {
+                tasks,
+                seconds,
+                concurrency,
+                url,
+                token,
+                writes,
+                json,
+                data_dir,
+                database_url,
+            };
             crate::bench::run(args).await
         }
         Command::Migrate { data } => migrate(&data).await,
@@ -393,12 +419,18 @@ async fn open(data: &DataDir) -> Result<Workspace, String> {
 
 /// `orgn migrate`: applies what is pending and says where the schema stands.
 async fn migrate(data: &DataDir) -> Result<(), String> {
-    match data.database_url.as_deref().filter(|u| !u.trim().is_empty()) {
+    match data
+        .database_url
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+    {
         Some(url) => {
             if !orgn_storage::postgres::is_url(url) {
                 return Err("the database URL must start with postgres://".into());
             }
-            let store = orgn_storage::PgStore::connect(url).await.map_err(|e| e.to_string())?;
+            let store = orgn_storage::PgStore::connect(url)
+                .await
+                .map_err(|e| e.to_string())?;
             let applied = store.migrate().await.map_err(|e| e.to_string());
             let versions = store.schema_versions().await.map_err(|e| e.to_string());
             orgn_domain::store::Store::close(&store).await;
@@ -408,10 +440,18 @@ async fn migrate(data: &DataDir) -> Result<(), String> {
         }
         None => {
             // The SQLite runner applies pending migrations when the store opens.
-            let store = orgn_storage::SqliteStore::open(&data.data_dir).await.map_err(|e| e.to_string())?;
+            let store = orgn_storage::SqliteStore::open(&data.data_dir)
+                .await
+                .map_err(|e| e.to_string())?;
             orgn_domain::store::Store::close(&store).await;
-            let version = orgn_storage::sqlite::MIGRATIONS.last().map(|m| m.0).unwrap_or(0);
-            println!("{}: schema version {version} (up to date)", data.data_dir.display());
+            let version = orgn_storage::sqlite::MIGRATIONS
+                .last()
+                .map(|m| m.0)
+                .unwrap_or(0);
+            println!(
+                "{}: schema version {version} (up to date)",
+                data.data_dir.display()
+            );
         }
     }
     Ok(())
@@ -422,7 +462,10 @@ fn report_migrations(place: &str, applied: &[i64], version: i64) {
         println!("{place}: schema version {version}, nothing to apply");
     } else {
         let list: Vec<String> = applied.iter().map(|v| v.to_string()).collect();
-        println!("{place}: applied migration(s) {}; schema version {version}", list.join(", "));
+        println!(
+            "{place}: applied migration(s) {}; schema version {version}",
+            list.join(", ")
+        );
     }
 }
 
@@ -430,15 +473,24 @@ fn report_migrations(place: &str, applied: &[i64], version: i64) {
 async fn copy(from: &str, to: &str) -> Result<(), String> {
     let source = match orgn_storage::Location::parse(from) {
         orgn_storage::Location::Sqlite(path) if from.starts_with("sqlite:") => path,
-        _ => return Err(format!("--from must be sqlite:PATH (a data dir or its orgn.db), got \"{from}\"")),
+        _ => {
+            return Err(format!(
+                "--from must be sqlite:PATH (a data dir or its orgn.db), got \"{from}\""
+            ));
+        }
     };
     if !orgn_storage::postgres::is_url(to) {
         return Err("--to must be a postgres:// URL".into());
     }
-    println!("copying {} to {}", orgn_storage::postgres::copy::sqlite_file(&source).display(), orgn_storage::postgres::describe(to));
-    let report = orgn_storage::postgres::copy::copy(&source, to, &|line: &str| println!("  {line}"))
-        .await
-        .map_err(|e| format!("copy failed: {e}"))?;
+    println!(
+        "copying {} to {}",
+        orgn_storage::postgres::copy::sqlite_file(&source).display(),
+        orgn_storage::postgres::describe(to)
+    );
+    let report =
+        orgn_storage::postgres::copy::copy(&source, to, &|line: &str| println!("  {line}"))
+            .await
+            .map_err(|e| format!("copy failed: {e}"))?;
     print!("{}", report.render());
     if report.ok() {
         Ok(())

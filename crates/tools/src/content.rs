@@ -266,7 +266,12 @@ impl Tool for UpdateDoc {
     ) -> Result<ToolOutput, ToolError> {
         let d = ctx
             .workspace
-            .update_doc(ctx.actor, DocId::new(a.id), a.title.as_deref(), a.content.as_deref())
+            .update_doc(
+                ctx.actor,
+                DocId::new(a.id),
+                a.title.as_deref(),
+                a.content.as_deref(),
+            )
             .await?;
         doc_answer(ctx, &d, "Updated ").await
     }
@@ -283,7 +288,9 @@ impl Tool for DeleteDoc {
     const OUTPUT: Output = Output::one("deleted");
 
     async fn run(&self, ctx: &CallContext<'_>, a: args::DocIdArg) -> Result<ToolOutput, ToolError> {
-        ctx.workspace.delete_doc(ctx.actor, DocId::new(a.id)).await?;
+        ctx.workspace
+            .delete_doc(ctx.actor, DocId::new(a.id))
+            .await?;
         Ok(out(
             json!({"deleted": {"id": a.id}}),
             format!("Deleted doc {}", a.id),

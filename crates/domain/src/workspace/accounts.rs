@@ -152,7 +152,7 @@ impl Workspace {
                 }
             }
         }
-        visible.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+        visible.sort_by_key(|team| team.name.to_lowercase());
         Ok(visible)
     }
 

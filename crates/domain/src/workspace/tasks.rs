@@ -212,7 +212,11 @@ impl<'a> UpdatePlan<'a> {
 
     /// Returns the task's project once this applies. Leaving a project leaves its milestone,
     /// unless the patch names a milestone itself (`milestone_given`).
-    fn project(&mut self, project: Option<&Project>, milestone_given: bool) -> Option<NamedRef<ProjectId>> {
+    fn project(
+        &mut self,
+        project: Option<&Project>,
+        milestone_given: bool,
+    ) -> Option<NamedRef<ProjectId>> {
         let task = self.task;
         let new = project.map(|p| NamedRef {
             id: p.id,

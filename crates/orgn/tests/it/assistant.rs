@@ -10,6 +10,7 @@ use orgn_assistant::{
     ProposalState,
 };
 use orgn_domain::TaskPatch;
+use orgn_domain::model::ConversationId;
 use serde_json::{Value, json};
 
 fn text_of(events: &[Event]) -> String {
@@ -37,7 +38,7 @@ fn tool_calls(events: &[Event]) -> Vec<(String, Value, String, bool)> {
         .collect()
 }
 
-fn conversation_of(events: &[Event]) -> i64 {
+fn conversation_of(events: &[Event]) -> ConversationId {
     match events.first() {
         Some(Event::Conversation { id, .. }) => *id,
         other => panic!("the first event names the conversation, got {other:?}"),
@@ -667,11 +668,11 @@ async fn not_configured_says_how() {
         assert!(NOT_CONFIGURED.contains(words));
     }
     assert_eq!(
-        assistant.confirm(&alice, 1, 1).await,
+        assistant.confirm(&alice, ConversationId::new(1), 1).await,
         Err(AssistantError::NotConfigured)
     );
     assert_eq!(
-        assistant.cancel(&alice, 1, 1).await,
+        assistant.cancel(&alice, ConversationId::new(1), 1).await,
         Err(AssistantError::NotConfigured)
     );
     assert!(assistant.conversations(&alice).await.unwrap().is_empty());

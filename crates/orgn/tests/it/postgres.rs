@@ -302,7 +302,7 @@ async fn add_one_of_everything(store: &SqliteStore, ws: &Workspace) {
     let (doomed, _) = &tasks[0];
     store.delete_task(doomed.id, now).await.unwrap();
     store
-        .set_deleted_by(TrashKind::Task, doomed.id, admin.user().id)
+        .set_deleted_by(TrashKind::Task, doomed.id.get(), admin.user().id)
         .await
         .unwrap();
     let job = store
@@ -354,7 +354,11 @@ async fn add_one_of_everything(store: &SqliteStore, ws: &Workspace) {
         .set_status_many_undoable(&admin, &[first_task], "Done")
         .await
         .unwrap();
-    assert_eq!(change.id, 1, "the snapshot reads it by id");
+    assert_eq!(
+        change.id,
+        BulkChangeId::new(1),
+        "the snapshot reads it by id"
+    );
 }
 
 /// Everything the domain can read, from one store, in a comparable form.
@@ -362,10 +366,13 @@ async fn snapshot(store: &dyn Store) -> Vec<String> {
     let mut out = Vec::new();
     let users = store.users().await.unwrap();
     out.push(format!("{users:?}"));
-    out.push(format!("{:?}", store.bulk_change(1).await.unwrap()));
+    out.push(format!(
+        "{:?}",
+        store.bulk_change(BulkChangeId::new(1)).await.unwrap()
+    ));
     let teams = store.teams().await.unwrap();
     out.push(format!("{teams:?}"));
-    let team_ids: Vec<i64> = teams.iter().map(|t| t.id).collect();
+    let team_ids: Vec<TeamId> = teams.iter().map(|t| t.id).collect();
     for t in &teams {
         out.push(format!("{:?}", store.statuses(t.id).await.unwrap()));
         out.push(format!("{:?}", store.team_members(t.id).await.unwrap()));
@@ -402,7 +409,7 @@ async fn snapshot(store: &dyn Store) -> Vec<String> {
         out.push(format!("{:?}", store.comments(task.id).await.unwrap()));
         out.push(format!("{:?}", store.task_history(task.id).await.unwrap()));
     }
-    let project_ids: Vec<i64> = projects.iter().map(|p| p.id).collect();
+    let project_ids: Vec<ProjectId> = projects.iter().map(|p| p.id).collect();
     let docs = store
         .search_docs(&DocQuery {
             teams: team_ids.clone(),
@@ -434,7 +441,8 @@ async fn snapshot(store: &dyn Store) -> Vec<String> {
             })
             .await
             .unwrap();
-        let ids: Vec<(i64, Option<f64>)> = found.iter().map(|(t, key)| (t.id, key.rank)).collect();
+        let ids: Vec<(TaskId, Option<f64>)> =
+            found.iter().map(|(t, key)| (t.id, key.rank)).collect();
         out.push(format!("search {words}: {ids:?}"));
     }
     out
@@ -507,7 +515,7 @@ async fn copy_round_trips_the_demo_workspace() {
         .await
         .unwrap();
     // The progress counters, copied and then kept by PgStore, agree with a count of the tasks.
-    let all_teams: Vec<i64> = pg.teams().await.unwrap().iter().map(|t| t.id).collect();
+    let all_teams: Vec<TeamId> = pg.teams().await.unwrap().iter().map(|t| t.id).collect();
     for project in pg.projects(&all_teams).await.unwrap() {
         let tasks = pg
             .search_tasks(&TaskQuery {
@@ -645,7 +653,7 @@ async fn copy_moves_a_100k_task_workspace_with_nothing_lost() {
             .collect();
         sqlite.insert_tasks(&tasks).await.unwrap();
     }
-    for id in (1..=TASKS as i64).step_by(100) {
+    for id in (1..=TASKS as i64).step_by(100).map(TaskId::new) {
         sqlite
             .create_comment(
                 id,
@@ -683,7 +691,7 @@ async fn copy_moves_a_100k_task_workspace_with_nothing_lost() {
 
     let pg = PgStore::open(&db.url).await.unwrap();
     assert_eq!(pg.count_tasks().await.unwrap(), TASKS as i64);
-    let all_teams: Vec<i64> = teams.iter().map(|t| t.0.id).collect();
+    let all_teams: Vec<TeamId> = teams.iter().map(|t| t.0.id).collect();
     let found = pg
         .search_tasks(&TaskQuery {
             teams: all_teams.clone(),

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use orgn::{Application, ServeConfig};
 use orgn_assistant::AssistantConfig;
 use orgn_domain::clock::ManualClock;
-use orgn_domain::model::{Job, Role};
+use orgn_domain::model::{Job, JobId, Role};
 use orgn_domain::{Actor, Caller, CycleDraft, DocDraft, ProjectDraft, TaskDraft, Workspace};
 use time::{Duration, OffsetDateTime};
 use tokio::sync::oneshot;
@@ -418,7 +418,7 @@ pub fn free_port() -> u16 {
 }
 
 /// Waits for a background job to finish (done, failed or canceled), five minutes at most.
-pub async fn wait_for_job(ws: &Workspace, actor: &Actor, id: i64) -> Job {
+pub async fn wait_for_job(ws: &Workspace, actor: &Actor, id: JobId) -> Job {
     let started = std::time::Instant::now();
     loop {
         let job = ws.job(actor, id).await.unwrap();

@@ -13,6 +13,7 @@ use fantoccini::actions::{
 };
 use fantoccini::elements::Element;
 use fantoccini::{Client, Locator};
+use orgn_domain::model::JobId;
 use orgn_domain::{Error, TaskDraft, TaskFilter};
 use serde_json::{Value, json};
 
@@ -854,7 +855,7 @@ async fn a_progress_bar_moves_while_a_big_import_runs_and_can_be_canceled() {
     assert_eq!(other.status, 200);
     // Answered while the import still runs (not after it): no timing, the job's own state.
     let alice = app.actor(ALICE).await;
-    let id: i64 = job.trim_start_matches("#job-").parse().unwrap();
+    let id: JobId = job.trim_start_matches("#job-").parse().unwrap();
     let state = app.workspace.job(&alice, id).await.unwrap().state;
     assert_eq!(
         state,

@@ -61,7 +61,9 @@ impl BulkInsert for PgBackend {
         ids.sort_unstable();
         let mut planned = Vec::with_capacity(tasks.len());
         for (t, id) in tasks.iter().zip(&ids) {
-            let (number, key) = next.get_mut(&t.team_id.get()).expect("every team was counted");
+            let (number, key) = next
+                .get_mut(&t.team_id.get())
+                .expect("every team was counted");
             planned.push((*id, *number, key.clone()));
             *number += 1;
         }
@@ -196,8 +198,8 @@ async fn add_progress(tx: &mut PgConnection, tasks: &[NewTask]) -> Result<()> {
             t.milestone_id.map(|id| id.get()),
             t.cycle_id.map(|id| id.get()),
         ]
-            .into_iter()
-            .enumerate()
+        .into_iter()
+        .enumerate()
         {
             if let Some(id) = id {
                 let c = counts.entry((table, id)).or_default();

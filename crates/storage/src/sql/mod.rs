@@ -63,8 +63,19 @@ macro_rules! id_args {
 }
 
 id_args!(
-    UserId, TeamId, TaskId, StatusId, LabelId, ProjectId, MilestoneId, CycleId, CommentId, DocId,
-    BulkChangeId, JobId, ConversationId
+    UserId,
+    TeamId,
+    TaskId,
+    StatusId,
+    LabelId,
+    ProjectId,
+    MilestoneId,
+    CycleId,
+    CommentId,
+    DocId,
+    BulkChangeId,
+    JobId,
+    ConversationId
 );
 
 impl From<i64> for Arg {

@@ -49,7 +49,9 @@ impl BulkInsert for SqliteBackend {
             .map_err(db_error)?;
         let mut planned = Vec::with_capacity(tasks.len());
         for (i, t) in tasks.iter().enumerate() {
-            let (number, key) = next.get_mut(&t.team_id.get()).expect("every team was counted");
+            let (number, key) = next
+                .get_mut(&t.team_id.get())
+                .expect("every team was counted");
             planned.push((first_id + i as i64, *number, key.clone()));
             *number += 1;
         }

@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use orgn_domain::model::TeamId;
 use orgn_domain::clock::SystemClock;
 use orgn_domain::model::Priority;
+use orgn_domain::model::TeamId;
 use orgn_domain::store::*;
 use orgn_domain::{Caller, Workspace};
 use orgn_storage::SqliteStore;

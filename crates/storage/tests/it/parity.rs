@@ -214,7 +214,10 @@ async fn read(store: &dyn Store) -> Vec<String> {
         out.push(format!("{:?}", store.milestones(p.id).await.unwrap()));
     }
     out.push(format!("{:?}", store.cycles(&team_ids).await.unwrap()));
-    out.push(format!("{:?}", store.comments(TaskId::new(1)).await.unwrap()));
+    out.push(format!(
+        "{:?}",
+        store.comments(TaskId::new(1)).await.unwrap()
+    ));
     for text in [None, Some("billing"), Some("bill"), Some("notes")] {
         let q = DocQuery {
             teams: team_ids.clone(),

@@ -96,7 +96,11 @@ pub async fn doc_team_key(
         .unwrap_or_default()
 }
 
-pub async fn confirm_doc(State(state): State<AppState>, me: Me, Path(id): Path<DocId>) -> WebResult {
+pub async fn confirm_doc(
+    State(state): State<AppState>,
+    me: Me,
+    Path(id): Path<DocId>,
+) -> WebResult {
     let ws = &state.workspace;
     let doc = ws.doc(&me.actor, id).await.map_err(missing)?;
     let team_key = doc_team_key(ws, &me.actor, doc.team_id, doc.project_id).await;

@@ -298,6 +298,11 @@ pub async fn edit_comment(
     }
 }
 
+/// The name of a task's project, milestone or cycle; empty when it has none.
+fn ref_name<Id>(r: &Option<NamedRef<Id>>) -> String {
+    r.as_ref().map(|n| n.name.clone()).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -306,7 +311,7 @@ mod tests {
     fn event(field: &str, old: Option<&str>, new: Option<&str>) -> TaskEvent {
         TaskEvent {
             actor: UserRef {
-                id: 1,
+                id: UserId::new(1),
                 name: "Alice".into(),
                 email: "a@x.y".into(),
             },
@@ -332,9 +337,4 @@ mod tests {
             "cleared due date (was 2026-12-01)"
         );
     }
-}
-
-/// The name of a task's project, milestone or cycle; empty when it has none.
-fn ref_name<Id>(r: &Option<NamedRef<Id>>) -> String {
-    r.as_ref().map(|n| n.name.clone()).unwrap_or_default()
 }

@@ -1,7 +1,7 @@
 //! Export: every team the user may see, as JSON (full fidelity) and CSV (one row per task).
 
 use orgn_domain::model::Job;
-use orgn_domain::{Actor, DocFilter, Error, TaskFilter, Workspace};
+use orgn_domain::{Actor, DocFilter, Error, TaskFilter, TaskRef, Workspace};
 use serde_json::{Value, json};
 
 use crate::Outcome;
@@ -76,8 +76,9 @@ pub(crate) async fn run(ws: &Workspace, actor: &Actor, job: &Job) -> Result<Outc
             let page = ws.search_tasks(actor, filter).await?;
             for task in page.items {
                 let id = task.identifier();
-                let comments = ws.comments(actor, &id).await?;
-                let history = ws.task_history(actor, &id).await?;
+                let task_ref = TaskRef::from(&task);
+                let comments = ws.comments(actor, &task_ref).await?;
+                let history = ws.task_history(actor, &task_ref).await?;
                 let labels: Vec<&str> = task.labels.iter().map(|l| l.name.as_str()).collect();
                 write_row(
                     &mut csv,
@@ -123,7 +124,7 @@ pub(crate) async fn run(ws: &Workspace, actor: &Actor, job: &Job) -> Result<Outc
     }
     let mut projects = Vec::new();
     for project in ws.projects(actor).await? {
-        let milestones = ws.milestones(actor, &project.id.to_string()).await?;
+        let milestones = ws.milestones(actor, project.id).await?;
         projects.push(json!({ "project": project, "milestones": milestones }));
     }
     let mut docs = Vec::new();

@@ -5,7 +5,8 @@
 
 use orgn_domain::model::Role;
 use orgn_domain::{
-    Actor, Caller, CycleDraft, DocDraft, ProjectDraft, Result, TaskDraft, TaskPatch, Workspace,
+    Actor, Caller, CycleDraft, DocDraft, ProjectDraft, Result, TaskDraft, TaskPatch, TaskRef,
+    Workspace,
 };
 use time::{Date, Duration};
 
@@ -267,13 +268,13 @@ async fn tasks(ws: &Workspace, admin: &Actor, spec: &TeamTasks, dice: &mut Dice)
         if i % 3 == 0 {
             ws.create_comment(
                 &author,
-                &task.identifier(),
+                &TaskRef::from(&task),
                 "I can take this one. Any context I should know before starting?",
             )
             .await?;
             ws.create_comment(
                 admin,
-                &task.identifier(),
+                &TaskRef::from(&task),
                 "Check the linked doc first; happy to pair on it.",
             )
             .await?;
@@ -283,7 +284,7 @@ async fn tasks(ws: &Workspace, admin: &Actor, spec: &TeamTasks, dice: &mut Dice)
                 priority: Some("high".into()),
                 ..Default::default()
             };
-            ws.update_task(admin, &task.identifier(), patch).await?;
+            ws.update_task(admin, &TaskRef::from(&task), patch).await?;
         }
     }
     Ok(())

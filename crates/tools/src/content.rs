@@ -26,7 +26,7 @@ impl Tool for ListComments {
     const OUTPUT: Output = Output::list("comments", true);
 
     async fn run(&self, ctx: &CallContext<'_>, a: args::TaskPage) -> Result<ToolOutput, ToolError> {
-        let comments = ctx.workspace.comments(ctx.actor, &a.id).await?;
+        let comments = ctx.workspace.comments(ctx.actor, &a.id.parse()?).await?;
         let mut o = local_page("comments", comments, a.limit, a.cursor.as_deref(), |c| {
             let mut body = c.body.clone();
             cut(&mut body, FIELD_BUDGET);
@@ -67,7 +67,7 @@ impl Tool for CreateComment {
     ) -> Result<ToolOutput, ToolError> {
         let c = ctx
             .workspace
-            .create_comment(ctx.actor, &a.id, &a.body)
+            .create_comment(ctx.actor, &a.id.parse()?, &a.body)
             .await?;
         let task = task_ident(&a.id);
         Ok(comment_answer(

@@ -46,7 +46,7 @@ impl Tool for GetProject {
     ) -> Result<ToolOutput, ToolError> {
         let (ws, actor) = (ctx.workspace, ctx.actor);
         let p = ws.project(actor, &a.id).await?;
-        let milestones = ws.milestones(actor, &p.id.to_string()).await?;
+        let milestones = ws.milestones(actor, p.id).await?;
         let mut view = project_view(&p);
         let mut description = p.description.clone();
         let trimmed = cut(&mut description, FIELD_BUDGET / 2);

@@ -1,7 +1,7 @@
 //! Tasks: search, read, create, change, delete, and change the status of several at once.
 
 use orgn_domain::model::Task;
-use orgn_domain::{Error, TaskDraft, TaskFilter, TaskPatch};
+use orgn_domain::{Error, TaskDraft, TaskFilter, TaskPatch, TaskRef};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -103,14 +103,15 @@ impl Tool for GetTask {
     };
 
     async fn run(&self, ctx: &CallContext<'_>, a: args::GetTask) -> Result<ToolOutput, ToolError> {
-        let task = ctx.workspace.task(ctx.actor, &a.id).await?;
+        let id: TaskRef = a.id.parse()?;
+        let task = ctx.workspace.task(ctx.actor, &id).await?;
         let comments = task.comment_count as usize;
         let (mut view, trimmed) = task_full(&task);
         let description = view["description"].as_str().unwrap_or_default().to_string();
         let mut text = task_details(&task, &description, Some(comments));
         let mut structured = json!({"task": view.take(), "comments": comments});
         if a.history.unwrap_or(false) {
-            add_history(ctx, &a.id, &mut structured, &mut text).await?;
+            add_history(ctx, &id, &mut structured, &mut text).await?;
         }
         if trimmed {
             structured["trimmed"] = json!(true);
@@ -125,7 +126,7 @@ impl Tool for GetTask {
 /// The task's change history, newest kept when it does not all fit next to the task.
 async fn add_history(
     ctx: &CallContext<'_>,
-    id: &str,
+    id: &TaskRef,
     structured: &mut Value,
     text: &mut String,
 ) -> Result<(), ToolError> {
@@ -225,7 +226,10 @@ impl Tool for UpdateTask {
             due_date: a.due_date,
             estimate: a.estimate,
         };
-        let task = ctx.workspace.update_task(ctx.actor, &a.id, patch).await?;
+        let task = ctx
+            .workspace
+            .update_task(ctx.actor, &a.id.parse()?, patch)
+            .await?;
         Ok(task_answer(&task, "Updated"))
     }
 }
@@ -245,8 +249,8 @@ impl Tool for DeleteTask {
         ctx: &CallContext<'_>,
         a: args::TaskIdArg,
     ) -> Result<ToolOutput, ToolError> {
-        let task = ctx.workspace.task(ctx.actor, &a.id).await?;
-        ctx.workspace.delete_task(ctx.actor, &a.id).await?;
+        let task = ctx.workspace.task(ctx.actor, &a.id.parse()?).await?;
+        ctx.workspace.delete_task(ctx.actor, &a.id.parse()?).await?;
         let id = task.identifier();
         Ok(out(
             json!({"deleted": {"id": id}}),
@@ -260,7 +264,7 @@ impl Tool for DeleteTask {
         ctx: &CallContext<'_>,
         a: &args::TaskIdArg,
     ) -> Result<Option<String>, ToolError> {
-        let task = ctx.workspace.task(ctx.actor, &a.id).await?;
+        let task = ctx.workspace.task(ctx.actor, &a.id.parse()?).await?;
         Ok(Some(format!(
             "Delete task {} “{}” (it goes to the Trash)",
             task.identifier(),

@@ -1,5 +1,6 @@
 //! Comments on tasks, and docs.
 
+use super::TaskRef;
 use super::{MAX_BODY, MAX_TITLE, Workspace, bounded_text, required_text};
 use crate::access::Actor;
 use crate::cursor::{self, Page};
@@ -28,12 +29,17 @@ pub struct DocFilter {
 impl Workspace {
     // --- Comments ----------------------------------------------------------------------
 
-    pub async fn comments(&self, actor: &Actor, task: &str) -> Result<Vec<Comment>> {
+    pub async fn comments(&self, actor: &Actor, task: &TaskRef) -> Result<Vec<Comment>> {
         let task = self.visible_task(actor, task).await?;
         self.store.comments(task.id).await
     }
 
-    pub async fn create_comment(&self, actor: &Actor, task: &str, body: &str) -> Result<Comment> {
+    pub async fn create_comment(
+        &self,
+        actor: &Actor,
+        task: &TaskRef,
+        body: &str,
+    ) -> Result<Comment> {
         let task = self.visible_task(actor, task).await?;
         let body = required_text("body", body, MAX_BODY)?;
         let id = self

@@ -27,7 +27,7 @@ pub use accounts::{
 pub use content::{DocDraft, DocFilter};
 pub use jobs::JOB_STALE_AFTER;
 pub use planning::{CycleDraft, CyclePatch, MilestonePatch, ProjectDraft, ProjectPatch};
-pub use refs::parse_identifier;
+pub use refs::{Ref, TaskRef, parse_identifier};
 pub use tasks::{MAX_BULK, TaskDraft, TaskFilter, TaskPatch, UNDO_FOR};
 pub use trash::TRASH_RETENTION;
 

@@ -2,7 +2,7 @@
 
 use time::Date;
 
-use super::refs::is_clear;
+use super::refs::{Ref, is_clear};
 use super::{MAX_BODY, Workspace, bounded_text, parse_date, parse_optional_date, required_text};
 use crate::access::Actor;
 use crate::error::{Error, Result, not_found, unknown_choice};
@@ -94,7 +94,11 @@ impl Workspace {
         self.store.projects(&teams).await
     }
 
-    pub async fn project(&self, actor: &Actor, reference: &str) -> Result<Project> {
+    pub async fn project(
+        &self,
+        actor: &Actor,
+        reference: impl Into<Ref<ProjectId>>,
+    ) -> Result<Project> {
         self.visible_project(actor, reference).await
     }
 
@@ -166,7 +170,7 @@ impl Workspace {
     pub async fn update_project(
         &self,
         actor: &Actor,
-        reference: &str,
+        reference: impl Into<Ref<ProjectId>>,
         patch: ProjectPatch,
     ) -> Result<Project> {
         let project = self.visible_project(actor, reference).await?;
@@ -215,7 +219,11 @@ impl Workspace {
 
     // --- Milestones --------------------------------------------------------------------
 
-    pub async fn milestones(&self, actor: &Actor, project: &str) -> Result<Vec<Milestone>> {
+    pub async fn milestones(
+        &self,
+        actor: &Actor,
+        project: impl Into<Ref<ProjectId>>,
+    ) -> Result<Vec<Milestone>> {
         let project = self.visible_project(actor, project).await?;
         self.store.milestones(project.id).await
     }
@@ -223,7 +231,7 @@ impl Workspace {
     pub async fn create_milestone(
         &self,
         actor: &Actor,
-        project: &str,
+        project: impl Into<Ref<ProjectId>>,
         name: &str,
         target_date: Option<&str>,
     ) -> Result<Milestone> {
@@ -256,8 +264,8 @@ impl Workspace {
     pub async fn update_milestone(
         &self,
         actor: &Actor,
-        project: &str,
-        milestone: &str,
+        project: impl Into<Ref<ProjectId>>,
+        milestone: impl Into<Ref<MilestoneId>>,
         patch: MilestonePatch,
     ) -> Result<Milestone> {
         let project = self.visible_project(actor, project).await?;
@@ -418,18 +426,19 @@ impl Workspace {
     }
 
     /// A label the actor can see, by id or name; a wrong one answers with the valid names.
-    pub async fn visible_label(&self, actor: &Actor, label: &str) -> Result<Label> {
+    pub async fn visible_label(
+        &self,
+        actor: &Actor,
+        label: impl Into<Ref<LabelId>>,
+    ) -> Result<Label> {
+        let label = label.into();
         let labels = self.store.labels(&actor.team_ids()).await?;
-        let wanted = label.trim();
-        wanted
-            .parse::<LabelId>()
-            .ok()
-            .and_then(|id| labels.iter().find(|l| l.id == id))
-            .or_else(|| labels.iter().find(|l| l.name.eq_ignore_ascii_case(wanted)))
+        label
+            .find(&labels, |l| l.id, |l| &l.name)
             .cloned()
             .ok_or_else(|| {
                 let names: Vec<&str> = labels.iter().map(|l| l.name.as_str()).collect();
-                unknown_choice("Label", wanted, "", &names)
+                unknown_choice("Label", &label.shown(), "", &names)
             })
     }
 
@@ -437,7 +446,7 @@ impl Workspace {
     pub async fn update_label(
         &self,
         actor: &Actor,
-        label: &str,
+        label: impl Into<Ref<LabelId>>,
         name: Option<&str>,
         color: Option<&str>,
     ) -> Result<Label> {
@@ -454,7 +463,11 @@ impl Workspace {
     }
 
     /// A visible label with how many tasks carry it, for the confirmation before deleting.
-    pub async fn label_with_task_count(&self, actor: &Actor, label: &str) -> Result<(Label, u64)> {
+    pub async fn label_with_task_count(
+        &self,
+        actor: &Actor,
+        label: impl Into<Ref<LabelId>>,
+    ) -> Result<(Label, u64)> {
         let found = self.visible_label(actor, label).await?;
         let tasks = self.store.label_task_count(found.id).await?;
         Ok((found, tasks))
@@ -463,7 +476,11 @@ impl Workspace {
     /// Deletes a label for good, taking it off every task that has it. A team's admins
     /// delete its labels; workspace admins delete the workspace-wide ones. A web-only power:
     /// no tool offers it.
-    pub async fn delete_label(&self, actor: &Actor, label: &str) -> Result<Label> {
+    pub async fn delete_label(
+        &self,
+        actor: &Actor,
+        label: impl Into<Ref<LabelId>>,
+    ) -> Result<Label> {
         let found = self.visible_label(actor, label).await?;
         let allowed = match found.team_id {
             Some(team) => actor.is_team_admin(team),

@@ -15,6 +15,121 @@ pub fn parse_identifier(id: &str) -> Option<(String, i64)> {
     (!key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric())).then_some((key, number))
 }
 
+/// A task as people and models name it, `ENG-123`: parsed once, where it comes in (a tool's
+/// argument, a URL), so that every operation on one task takes a well-formed identifier.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TaskRef {
+    key: String,
+    number: i64,
+}
+
+impl TaskRef {
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+    pub fn number(&self) -> i64 {
+        self.number
+    }
+}
+
+impl std::str::FromStr for TaskRef {
+    type Err = Error;
+    fn from_str(id: &str) -> Result<TaskRef> {
+        let (key, number) = parse_identifier(id).ok_or_else(|| {
+            Error::Invalid(format!(
+                "\"{}\" is not a task identifier; expected one like ENG-123",
+                id.trim()
+            ))
+        })?;
+        Ok(TaskRef { key, number })
+    }
+}
+
+impl std::fmt::Display for TaskRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{}", self.key, self.number)
+    }
+}
+
+impl From<&Task> for TaskRef {
+    fn from(task: &Task) -> TaskRef {
+        TaskRef {
+            key: task.team_key.clone(),
+            number: task.number,
+        }
+    }
+}
+
+/// A project, label or milestone named by its id (the web app, which lists them) or by the
+/// words a person or a model wrote (a name, or the id's number), resolved against what the
+/// actor may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ref<Id> {
+    Id(Id),
+    Text(String),
+}
+
+impl<Id> From<&str> for Ref<Id> {
+    fn from(text: &str) -> Ref<Id> {
+        Ref::Text(text.to_string())
+    }
+}
+
+impl<Id> From<&String> for Ref<Id> {
+    fn from(text: &String) -> Ref<Id> {
+        Ref::Text(text.clone())
+    }
+}
+
+macro_rules! ref_from_id {
+    ($($id:ty),*) => {$(
+        impl From<$id> for Ref<$id> {
+            fn from(id: $id) -> Ref<$id> {
+                Ref::Id(id)
+            }
+        }
+    )*};
+}
+ref_from_id!(ProjectId, LabelId, MilestoneId);
+
+impl<Id: RawId> Ref<Id> {
+    /// The thing among `items` this names: by id, or by the text as an id's number, then as
+    /// a name (any case).
+    pub(super) fn find<'a, T>(
+        &self,
+        items: &'a [T],
+        id_of: impl Fn(&T) -> Id,
+        name_of: impl Fn(&T) -> &str,
+    ) -> Option<&'a T>
+    where
+        Id: PartialEq,
+    {
+        match self {
+            Ref::Id(id) => items.iter().find(|t| id_of(t) == *id),
+            Ref::Text(text) => {
+                let wanted = text.trim();
+                let by_id = wanted
+                    .parse::<i64>()
+                    .ok()
+                    .and_then(|n| items.iter().find(|t| id_of(t).raw() == n));
+                by_id.or_else(|| {
+                    items
+                        .iter()
+                        .find(|t| name_of(t).eq_ignore_ascii_case(wanted))
+                })
+            }
+        }
+    }
+
+    /// How the reference reads in an error message.
+    pub(super) fn shown(&self) -> String {
+        match self {
+            Ref::Id(id) => id.raw().to_string(),
+            Ref::Text(text) => text.trim().to_string(),
+        }
+    }
+}
+
 fn is_none_word(s: &str) -> bool {
     let s = s.trim();
     s.is_empty() || s.eq_ignore_ascii_case("none") || s.eq_ignore_ascii_case("null")
@@ -22,21 +137,15 @@ fn is_none_word(s: &str) -> bool {
 
 impl Workspace {
     /// A task the actor may see, by identifier (`ENG-123`). Anything else: "not found".
-    pub async fn visible_task(&self, actor: &Actor, id: &str) -> Result<Task> {
-        let missing = || not_found(format!("Task {}", id.trim()));
-        let (key, number) = parse_identifier(id).ok_or_else(|| {
-            Error::Invalid(format!(
-                "\"{}\" is not a task identifier; expected one like ENG-123",
-                id.trim()
-            ))
-        })?;
+    pub async fn visible_task(&self, actor: &Actor, id: &TaskRef) -> Result<Task> {
+        let missing = || not_found(format!("Task {id}"));
         let team = actor
             .memberships()
             .iter()
-            .find(|m| m.team.key == key)
+            .find(|m| m.team.key == id.key)
             .ok_or_else(missing)?;
         self.store
-            .task_by_number(team.team.id, number)
+            .task_by_number(team.team.id, id.number)
             .await?
             .ok_or_else(missing)
     }
@@ -131,48 +240,36 @@ impl Workspace {
         Ok(out)
     }
 
-    /// A project the actor may see, by name or number id.
-    pub async fn visible_project(&self, actor: &Actor, reference: &str) -> Result<Project> {
-        let wanted = reference.trim();
+    /// A project the actor may see, by id, name or number id.
+    pub async fn visible_project(
+        &self,
+        actor: &Actor,
+        reference: impl Into<Ref<ProjectId>>,
+    ) -> Result<Project> {
+        let reference = reference.into();
         let projects = self.store.projects(&actor.team_ids()).await?;
-        let by_id = wanted
-            .parse::<ProjectId>()
-            .ok()
-            .and_then(|id| projects.iter().find(|p| p.id == id));
-        by_id
-            .or_else(|| {
-                projects
-                    .iter()
-                    .find(|p| p.name.eq_ignore_ascii_case(wanted))
-            })
+        reference
+            .find(&projects, |p| p.id, |p| &p.name)
             .cloned()
             .ok_or_else(|| {
                 let names: Vec<&str> = projects.iter().map(|p| p.name.as_str()).collect();
-                unknown_choice("Project", wanted, "", &names)
+                unknown_choice("Project", &reference.shown(), "", &names)
             })
     }
 
     pub(super) async fn resolve_milestone(
         &self,
         project: &Project,
-        reference: &str,
+        reference: impl Into<Ref<MilestoneId>>,
     ) -> Result<Milestone> {
-        let wanted = reference.trim();
+        let reference = reference.into();
         let milestones = self.store.milestones(project.id).await?;
-        let by_id = wanted
-            .parse::<MilestoneId>()
-            .ok()
-            .and_then(|id| milestones.iter().find(|m| m.id == id));
-        by_id
-            .or_else(|| {
-                milestones
-                    .iter()
-                    .find(|m| m.name.eq_ignore_ascii_case(wanted))
-            })
+        reference
+            .find(&milestones, |m| m.id, |m| &m.name)
             .cloned()
             .ok_or_else(|| {
                 let names: Vec<&str> = milestones.iter().map(|m| m.name.as_str()).collect();
-                unknown_choice("Milestone", wanted, &project.name, &names)
+                unknown_choice("Milestone", &reference.shown(), &project.name, &names)
             })
     }
 

@@ -2,7 +2,7 @@
 
 use time::OffsetDateTime;
 
-use super::refs::is_clear;
+use super::refs::{TaskRef, is_clear};
 use super::{MAX_BODY, MAX_TITLE, Workspace, bounded_text, parse_optional_date, required_text};
 use crate::access::Actor;
 use crate::cursor::{self, Page};
@@ -403,11 +403,11 @@ impl Workspace {
         Ok(project)
     }
 
-    pub async fn task(&self, actor: &Actor, id: &str) -> Result<Task> {
+    pub async fn task(&self, actor: &Actor, id: &TaskRef) -> Result<Task> {
         self.visible_task(actor, id).await
     }
 
-    pub async fn update_task(&self, actor: &Actor, id: &str, patch: TaskPatch) -> Result<Task> {
+    pub async fn update_task(&self, actor: &Actor, id: &TaskRef, patch: TaskPatch) -> Result<Task> {
         let task = self.visible_task(actor, id).await?;
         let update = self.plan_update(actor, &task, patch).await?;
         if !update.events.is_empty() {
@@ -506,7 +506,7 @@ impl Workspace {
     ) -> Result<NamedRef<MilestoneId>> {
         let project = project
             .ok_or_else(|| Error::Invalid("a milestone needs a project; set project too".into()))?;
-        let project = self.visible_project(actor, &project.id.to_string()).await?;
+        let project = self.visible_project(actor, project.id).await?;
         let m = self.resolve_milestone(&project, reference).await?;
         Ok(NamedRef {
             id: m.id,
@@ -514,7 +514,7 @@ impl Workspace {
         })
     }
 
-    pub async fn task_history(&self, actor: &Actor, id: &str) -> Result<Vec<TaskEvent>> {
+    pub async fn task_history(&self, actor: &Actor, id: &TaskRef) -> Result<Vec<TaskEvent>> {
         let task = self.visible_task(actor, id).await?;
         self.store.task_history(task.id).await
     }
@@ -642,7 +642,7 @@ impl Workspace {
     // --- Web-only powers: not offered over MCP ------------------------------------------
 
     /// Moves a task to its team's Trash. Its identifier is never reused.
-    pub async fn delete_task(&self, actor: &Actor, id: &str) -> Result<()> {
+    pub async fn delete_task(&self, actor: &Actor, id: &TaskRef) -> Result<()> {
         let task = self.visible_task(actor, id).await?;
         self.store.delete_task(task.id, self.now()).await?;
         self.store
@@ -748,7 +748,7 @@ impl Workspace {
         }
         let mut planned = PlannedStatuses::default();
         for (id, status) in changes {
-            let task = self.visible_task(actor, id).await?;
+            let task = self.visible_task(actor, &id.parse()?).await?;
             let patch = TaskPatch {
                 status: Some(status.to_string()),
                 ..Default::default()

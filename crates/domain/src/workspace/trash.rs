@@ -4,7 +4,7 @@
 use time::Duration;
 
 use super::Workspace;
-use super::refs::parse_identifier;
+use super::refs::TaskRef;
 use crate::access::Actor;
 use crate::error::{Error, Result, not_found};
 use crate::model::*;
@@ -21,17 +21,16 @@ impl Workspace {
         self.store.trash(&teams).await
     }
 
-    async fn deleted_task(&self, actor: &Actor, id: &str) -> Result<(TaskId, TeamId)> {
-        let missing = || not_found(format!("Deleted task {}", id.trim()));
-        let (key, number) = parse_identifier(id).ok_or_else(missing)?;
+    async fn deleted_task(&self, actor: &Actor, id: &TaskRef) -> Result<(TaskId, TeamId)> {
+        let missing = || not_found(format!("Deleted task {id}"));
         let team = actor
             .memberships()
             .iter()
-            .find(|m| m.team.key == key)
+            .find(|m| m.team.key == id.key())
             .ok_or_else(missing)?;
         let task = self
             .store
-            .deleted_task_id(team.team.id, number)
+            .deleted_task_id(team.team.id, id.number())
             .await?
             .ok_or_else(missing)?;
         Ok((task, team.team.id))
@@ -59,13 +58,13 @@ impl Workspace {
     }
 
     /// Brings a task back, with its comments, labels and history, under the same identifier.
-    pub async fn restore_task(&self, actor: &Actor, id: &str) -> Result<Task> {
+    pub async fn restore_task(&self, actor: &Actor, id: &TaskRef) -> Result<Task> {
         let (task, _) = self.deleted_task(actor, id).await?;
         self.store.restore_task(task, self.now()).await?;
         self.store
             .task(task)
             .await?
-            .ok_or_else(|| not_found(format!("Task {}", id.trim())))
+            .ok_or_else(|| not_found(format!("Task {id}")))
     }
 
     pub async fn restore_doc(&self, actor: &Actor, id: DocId) -> Result<Doc> {
@@ -75,7 +74,7 @@ impl Workspace {
     }
 
     /// Deletes for good, before the 30 days are over. Team admins only.
-    pub async fn purge_task(&self, actor: &Actor, id: &str) -> Result<()> {
+    pub async fn purge_task(&self, actor: &Actor, id: &TaskRef) -> Result<()> {
         let (task, team) = self.deleted_task(actor, id).await?;
         if !actor.is_team_admin(team) {
             return Err(Error::Forbidden(

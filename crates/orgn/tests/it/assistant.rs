@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use crate::llm_stub::{Reply, Stub, tool};
-use crate::support::{ADMIN, ALICE, BOB, DANA, TestApp};
+use crate::support::{ADMIN, ALICE, BOB, DANA, TestApp, task_ref};
 use orgn_assistant::{
     Api, Assistant, AssistantConfig, AssistantError, Entry, Event, Limits, NOT_CONFIGURED,
     ProposalState,
@@ -102,9 +102,17 @@ async fn search_then_update(api: Api) {
     assert!(calls[1].3, "{:?}", calls[1]);
 
     // The task changed, and its history records alice.
-    let task = app.workspace.task(&alice, "ENG-1").await.unwrap();
+    let task = app
+        .workspace
+        .task(&alice, &task_ref("ENG-1"))
+        .await
+        .unwrap();
     assert_eq!(task.status.name, "Done");
-    let history = app.workspace.task_history(&alice, "ENG-1").await.unwrap();
+    let history = app
+        .workspace
+        .task_history(&alice, &task_ref("ENG-1"))
+        .await
+        .unwrap();
     let change = history
         .iter()
         .rev()
@@ -242,7 +250,7 @@ async fn proposed_delete_waits(api: Api) {
     );
     assert!(tool_calls(&events).is_empty(), "nothing ran");
     // Not on the model's word: the task is still there, and the model was told so.
-    assert!(app.workspace.task(&alice, "ENG-3").await.is_ok());
+    assert!(app.workspace.task(&alice, &task_ref("ENG-3")).await.is_ok());
     let results = stub.last_tool_results();
     assert_eq!(results.len(), 1);
     assert!(results[0].contains("status=\"pending_confirmation\""));
@@ -254,17 +262,17 @@ async fn proposed_delete_waits(api: Api) {
         assistant.confirm(&bob, conv, first).await,
         Err(AssistantError::Domain(orgn_domain::Error::NotFound(_)))
     ));
-    assert!(app.workspace.task(&alice, "ENG-3").await.is_ok());
+    assert!(app.workspace.task(&alice, &task_ref("ENG-3")).await.is_ok());
 
     // Cancel: nothing runs, and it stays canceled.
     assistant.cancel(&alice, conv, first).await.unwrap();
-    assert!(app.workspace.task(&alice, "ENG-3").await.is_ok());
+    assert!(app.workspace.task(&alice, &task_ref("ENG-3")).await.is_ok());
     assert!(app.workspace.trash(&alice, None).await.unwrap().is_empty());
     assert!(matches!(
         assistant.confirm(&alice, conv, first).await,
         Err(AssistantError::Domain(orgn_domain::Error::Conflict(_)))
     ));
-    assert!(app.workspace.task(&alice, "ENG-3").await.is_ok());
+    assert!(app.workspace.task(&alice, &task_ref("ENG-3")).await.is_ok());
 
     // Asked again, proposed again; confirmed, it runs: ENG-3 is in the Trash.
     stub.push(vec![
@@ -280,12 +288,12 @@ async fn proposed_delete_waits(api: Api) {
     // The model heard about the cancel as a note from Orgn.
     let note = stub.requests()[2].raw.clone();
     assert!(note.contains("the user canceled proposal"), "{note}");
-    assert!(app.workspace.task(&alice, "ENG-3").await.is_ok());
+    assert!(app.workspace.task(&alice, &task_ref("ENG-3")).await.is_ok());
     let outcome = assistant.confirm(&alice, conv, second).await.unwrap();
     assert!(outcome.ok, "{outcome:?}");
     assert!(outcome.summary.contains("Deleted ENG-3"), "{outcome:?}");
     assert!(matches!(
-        app.workspace.task(&alice, "ENG-3").await,
+        app.workspace.task(&alice, &task_ref("ENG-3")).await,
         Err(orgn_domain::Error::NotFound(_))
     ));
     let trash = app.workspace.trash(&alice, None).await.unwrap();
@@ -586,7 +594,7 @@ async fn people_content_is_data(api: Api) {
     app.workspace
         .update_task(
             &admin,
-            "ENG-2",
+            &task_ref("ENG-2"),
             TaskPatch {
                 description: Some(injection.into()),
                 ..Default::default()
@@ -636,7 +644,7 @@ async fn people_content_is_data(api: Api) {
     assert!(system.contains("never follow them"));
     // And nothing ran because of it.
     assert_eq!(tool_calls(&events).len(), 1);
-    assert!(app.workspace.task(&alice, "ENG-1").await.is_ok());
+    assert!(app.workspace.task(&alice, &task_ref("ENG-1")).await.is_ok());
     app.stop().await;
 }
 

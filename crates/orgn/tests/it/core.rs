@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use crate::support::*;
-use orgn_domain::{Caller, Error, TaskDraft, TaskFilter, TaskPatch, TokenRejection};
+use orgn_domain::{Caller, Error, TaskDraft, TaskFilter, TaskPatch, TaskRef, TokenRejection};
 use time::Duration;
 
 fn draft(team: &str, title: &str) -> TaskDraft {
@@ -27,7 +27,11 @@ async fn today_and_timestamps_come_from_the_clock() {
     let app = TestApp::builder().clock_at(starts_at).spawn().await;
     assert_eq!(app.workspace.today(), starts_at.date());
     let admin = app.actor(ADMIN).await;
-    let task = app.workspace.task(&admin, "ENG-1").await.unwrap();
+    let task = app
+        .workspace
+        .task(&admin, &task_ref("ENG-1"))
+        .await
+        .unwrap();
     assert_eq!(task.created_at, starts_at);
     app.clock.advance(Duration::hours(30));
     let patch = TaskPatch {
@@ -36,7 +40,7 @@ async fn today_and_timestamps_come_from_the_clock() {
     };
     let task = app
         .workspace
-        .update_task(&admin, "ENG-1", patch)
+        .update_task(&admin, &task_ref("ENG-1"), patch)
         .await
         .unwrap();
     assert_eq!(task.updated_at, starts_at + Duration::hours(30));
@@ -79,8 +83,13 @@ async fn a_deleted_tasks_number_is_never_reused() {
         .await
         .unwrap();
     assert_eq!(task.identifier(), "ENG-4");
-    app.workspace.delete_task(&alice, "ENG-4").await.unwrap();
-    assert!(is_not_found(app.workspace.task(&alice, "ENG-4").await));
+    app.workspace
+        .delete_task(&alice, &task_ref("ENG-4"))
+        .await
+        .unwrap();
+    assert!(is_not_found(
+        app.workspace.task(&alice, &task_ref("ENG-4")).await
+    ));
     let next = app
         .workspace
         .create_task(&alice, draft("ENG", "After the delete"))
@@ -95,11 +104,11 @@ async fn an_eng_member_sees_nothing_of_des() {
     let ws = &app.workspace;
     let alice = app.actor(ALICE).await;
     // Tasks: read, update, comment, history.
-    assert!(is_not_found(ws.task(&alice, "DES-1").await));
+    assert!(is_not_found(ws.task(&alice, &task_ref("DES-1")).await));
     assert!(is_not_found(
         ws.update_task(
             &alice,
-            "DES-1",
+            &task_ref("DES-1"),
             TaskPatch {
                 title: Some("x".into()),
                 ..Default::default()
@@ -108,13 +117,23 @@ async fn an_eng_member_sees_nothing_of_des() {
         .await
     ));
     assert!(is_not_found(
-        ws.create_comment(&alice, "DES-1", "hello").await
+        ws.create_comment(&alice, &task_ref("DES-1"), "hello").await
     ));
-    assert!(is_not_found(ws.task_history(&alice, "DES-1").await));
-    assert!(is_not_found(ws.comments(&alice, "DES-1").await));
+    assert!(is_not_found(
+        ws.task_history(&alice, &task_ref("DES-1")).await
+    ));
+    assert!(is_not_found(ws.comments(&alice, &task_ref("DES-1")).await));
     // A task that does not exist at all answers exactly the same way.
-    let missing = ws.task(&alice, "DES-999").await.unwrap_err().to_string();
-    let hidden = ws.task(&alice, "DES-1").await.unwrap_err().to_string();
+    let missing = ws
+        .task(&alice, &task_ref("DES-999"))
+        .await
+        .unwrap_err()
+        .to_string();
+    let hidden = ws
+        .task(&alice, &task_ref("DES-1"))
+        .await
+        .unwrap_err()
+        .to_string();
     assert_eq!(missing.replace("999", "1"), hidden);
     // Search: neither by text nor by team.
     let found = ws
@@ -227,12 +246,16 @@ async fn an_eng_member_sees_nothing_of_des() {
 async fn removing_a_member_ends_access_at_once() {
     let app = TestApp::spawn().await;
     let ws = &app.workspace;
-    assert!(ws.task(&app.actor(ALICE).await, "ENG-1").await.is_ok());
+    assert!(
+        ws.task(&app.actor(ALICE).await, &task_ref("ENG-1"))
+            .await
+            .is_ok()
+    );
     ws.remove_member(Caller::Operator, "ENG", ALICE)
         .await
         .unwrap();
     assert!(is_not_found(
-        ws.task(&app.actor(ALICE).await, "ENG-1").await
+        ws.task(&app.actor(ALICE).await, &task_ref("ENG-1")).await
     ));
 }
 
@@ -247,13 +270,16 @@ async fn every_change_is_recorded_in_the_history() {
         priority: Some("urgent".into()),
         ..Default::default()
     };
-    let task = ws.update_task(&bob, "ENG-2", patch).await.unwrap();
+    let task = ws
+        .update_task(&bob, &task_ref("ENG-2"), patch)
+        .await
+        .unwrap();
     assert_eq!(task.status.name, "In Progress");
     assert!(
         task.started_at.is_some(),
         "starting a task stamps started_at"
     );
-    let history = ws.task_history(&bob, "ENG-2").await.unwrap();
+    let history = ws.task_history(&bob, &task_ref("ENG-2")).await.unwrap();
     let fields: Vec<(&str, Option<&str>, Option<&str>, &str)> = history
         .iter()
         .map(|e| {
@@ -277,7 +303,7 @@ async fn every_change_is_recorded_in_the_history() {
     // An update that changes nothing records nothing.
     ws.update_task(
         &bob,
-        "ENG-2",
+        &task_ref("ENG-2"),
         TaskPatch {
             status: Some("in progress".into()),
             ..Default::default()
@@ -285,7 +311,13 @@ async fn every_change_is_recorded_in_the_history() {
     )
     .await
     .unwrap();
-    assert_eq!(ws.task_history(&bob, "ENG-2").await.unwrap().len(), 4);
+    assert_eq!(
+        ws.task_history(&bob, &task_ref("ENG-2"))
+            .await
+            .unwrap()
+            .len(),
+        4
+    );
 }
 
 #[tokio::test]
@@ -299,7 +331,7 @@ async fn a_wrong_reference_changes_nothing_and_lists_the_choices() {
         ..Default::default()
     };
     let err = ws
-        .update_task(&alice, "ENG-1", patch)
+        .update_task(&alice, &task_ref("ENG-1"), patch)
         .await
         .unwrap_err()
         .to_string();
@@ -307,12 +339,18 @@ async fn a_wrong_reference_changes_nothing_and_lists_the_choices() {
         err,
         "Status \"Doing\" not found in ENG; valid: Backlog, Todo, In Progress, Done, Canceled"
     );
-    let task = ws.task(&alice, "ENG-1").await.unwrap();
+    let task = ws.task(&alice, &task_ref("ENG-1")).await.unwrap();
     assert_eq!(
         task.title, "Fix login redirect",
         "the valid part of a bad patch is not written"
     );
-    assert_eq!(ws.task_history(&alice, "ENG-1").await.unwrap().len(), 1);
+    assert_eq!(
+        ws.task_history(&alice, &task_ref("ENG-1"))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     let err = ws
         .create_task(
             &alice,
@@ -635,7 +673,14 @@ async fn bulk_status_change_is_all_or_nothing() {
         )
         .await;
     assert!(is_not_found(err));
-    assert_eq!(ws.task(&alice, "ENG-3").await.unwrap().status.name, "Todo");
+    assert_eq!(
+        ws.task(&alice, &task_ref("ENG-3"))
+            .await
+            .unwrap()
+            .status
+            .name,
+        "Todo"
+    );
 }
 
 /// A bulk change is kept in the database, so another server process undoes it; only its
@@ -649,7 +694,7 @@ async fn another_process_undoes_a_bulk_change_once_for_its_author_within_30_minu
     let ids = vec!["ENG-1".to_string(), "ENG-3".to_string()];
     ws.update_task(
         &alice,
-        "ENG-3",
+        &task_ref("ENG-3"),
         TaskPatch {
             status: Some("In Progress".into()),
             ..Default::default()
@@ -690,10 +735,14 @@ async fn another_process_undoes_a_bulk_change_once_for_its_author_within_30_minu
         "an undo happens once"
     );
     assert_eq!(
-        ws.task(&alice, "ENG-3").await.unwrap().status.name,
+        ws.task(&alice, &task_ref("ENG-3"))
+            .await
+            .unwrap()
+            .status
+            .name,
         "In Progress"
     );
-    let history = ws.task_history(&alice, "ENG-1").await.unwrap();
+    let history = ws.task_history(&alice, &task_ref("ENG-1")).await.unwrap();
     assert_eq!(
         history.iter().filter(|e| e.field == "status").count(),
         2,
@@ -708,7 +757,11 @@ async fn another_process_undoes_a_bulk_change_once_for_its_author_within_30_minu
     app.clock.advance(Duration::minutes(31));
     assert!(is_not_found(other.undo_bulk_change(&alice, late.id).await));
     assert_eq!(
-        ws.task(&alice, "ENG-1").await.unwrap().status.name,
+        ws.task(&alice, &task_ref("ENG-1"))
+            .await
+            .unwrap()
+            .status
+            .name,
         "Canceled"
     );
     // The next change forgets the expired ones.
@@ -750,7 +803,7 @@ async fn progress_follows_every_change_of_a_task() {
     );
     ws.update_task(
         alice,
-        "ENG-4",
+        &task_ref("ENG-4"),
         TaskPatch {
             status: Some("Done".into()),
             ..Default::default()
@@ -760,7 +813,7 @@ async fn progress_follows_every_change_of_a_task() {
     .unwrap();
     ws.update_task(
         alice,
-        "ENG-5",
+        &task_ref("ENG-5"),
         TaskPatch {
             status: Some("Canceled".into()),
             ..Default::default()
@@ -776,7 +829,7 @@ async fn progress_follows_every_change_of_a_task() {
     );
     ws.update_task(
         alice,
-        "ENG-4",
+        &task_ref("ENG-4"),
         TaskPatch {
             project: Some("none".into()),
             ..Default::default()
@@ -791,9 +844,9 @@ async fn progress_follows_every_change_of_a_task() {
         ),
         (3, 0)
     );
-    ws.delete_task(alice, "ENG-6").await.unwrap();
+    ws.delete_task(alice, &task_ref("ENG-6")).await.unwrap();
     assert_eq!(progress("Website").await.total, 2);
-    ws.restore_task(alice, "ENG-6").await.unwrap();
+    ws.restore_task(alice, &task_ref("ENG-6")).await.unwrap();
     assert_eq!(progress("Website").await.total, 3);
     let cycle = ws.cycle(alice, "ENG", "current").await.unwrap().progress;
     // ENG-3 (fixture) and ENG-4..6 are in the current cycle; ENG-4 is done, ENG-5 canceled.
@@ -823,7 +876,7 @@ async fn bulk_inserts_write_what_single_inserts_write() {
         tasks.push(ws.prepare_task(&admin, draft).await.unwrap());
     }
     ws.seed_tasks(Caller::Operator, &tasks).await.unwrap();
-    let eng = ws.task(&admin, "ENG-303").await.unwrap();
+    let eng = ws.task(&admin, &task_ref("ENG-303")).await.unwrap();
     assert_eq!(
         (
             eng.title.as_str(),
@@ -833,15 +886,15 @@ async fn bulk_inserts_write_what_single_inserts_write() {
         ("Bulk zebra 598", 1, Some("Website"))
     );
     assert!(
-        is_not_found(ws.task(&admin, "ENG-304").await),
+        is_not_found(ws.task(&admin, &task_ref("ENG-304")).await),
         "300 ENG tasks after the fixture's 3"
     );
     assert_eq!(
-        ws.task(&admin, "DES-302").await.unwrap().title,
+        ws.task(&admin, &task_ref("DES-302")).await.unwrap().title,
         "Bulk zebra 599"
     );
     assert_eq!(
-        ws.task_history(&admin, "DES-302").await.unwrap()[0]
+        ws.task_history(&admin, &task_ref("DES-302")).await.unwrap()[0]
             .new
             .as_deref(),
         Some("DES-302")
@@ -904,7 +957,7 @@ async fn only_admins_delete_labels_and_a_deleted_label_leaves_every_task() {
     let deleted = ws.delete_label(&admin, "Flaky").await.unwrap();
     assert_eq!(deleted.name, "Flaky");
     let labels: Vec<String> = ws
-        .task(&alice, &task.identifier())
+        .task(&alice, &TaskRef::from(&task))
         .await
         .unwrap()
         .labels

@@ -35,10 +35,12 @@ async fn deleted_tasks_and_docs_go_to_the_trash_and_come_back_whole() {
     let app = TestApp::spawn().await;
     let ws = &app.workspace;
     let alice = app.actor(ALICE).await;
-    ws.create_comment(&alice, "ENG-1", "keep me").await.unwrap();
-    ws.delete_task(&alice, "ENG-1").await.unwrap();
+    ws.create_comment(&alice, &task_ref("ENG-1"), "keep me")
+        .await
+        .unwrap();
+    ws.delete_task(&alice, &task_ref("ENG-1")).await.unwrap();
     assert!(matches!(
-        ws.task(&alice, "ENG-1").await,
+        ws.task(&alice, &task_ref("ENG-1")).await,
         Err(Error::NotFound(_))
     ));
     let found = ws
@@ -61,7 +63,7 @@ async fn deleted_tasks_and_docs_go_to_the_trash_and_come_back_whole() {
     assert_eq!(trash[0].deleted_by.as_ref().unwrap().email, ALICE);
     // Dana (DES only) neither sees nor restores it: her trash shows DES's deleted task only.
     let dana = app.actor(DANA).await;
-    ws.delete_task(&dana, "DES-2").await.unwrap();
+    ws.delete_task(&dana, &task_ref("DES-2")).await.unwrap();
     let dana_sees: Vec<String> = ws
         .trash(&dana, None)
         .await
@@ -71,19 +73,22 @@ async fn deleted_tasks_and_docs_go_to_the_trash_and_come_back_whole() {
         .collect();
     assert_eq!(dana_sees, ["DES-2"]);
     assert!(matches!(
-        ws.restore_task(&dana, "ENG-1").await,
+        ws.restore_task(&dana, &task_ref("ENG-1")).await,
         Err(Error::NotFound(_))
     ));
-    let restored = ws.restore_task(&alice, "ENG-1").await.unwrap();
+    let restored = ws.restore_task(&alice, &task_ref("ENG-1")).await.unwrap();
     assert_eq!(restored.title, "Fix login redirect");
     assert_eq!(restored.labels.len(), 1, "labels come back");
     assert_eq!(
-        ws.comments(&alice, "ENG-1").await.unwrap().len(),
+        ws.comments(&alice, &task_ref("ENG-1")).await.unwrap().len(),
         1,
         "comments come back"
     );
     assert_eq!(
-        ws.task_history(&alice, "ENG-1").await.unwrap().len(),
+        ws.task_history(&alice, &task_ref("ENG-1"))
+            .await
+            .unwrap()
+            .len(),
         1,
         "history comes back"
     );
@@ -136,15 +141,15 @@ async fn only_team_admins_purge_early_and_the_sweep_purges_after_30_days() {
     let ws = &app.workspace;
     let alice = app.actor(ALICE).await;
     let admin = app.actor(ADMIN).await;
-    ws.delete_task(&alice, "ENG-2").await.unwrap();
-    ws.delete_task(&alice, "ENG-3").await.unwrap();
+    ws.delete_task(&alice, &task_ref("ENG-2")).await.unwrap();
+    ws.delete_task(&alice, &task_ref("ENG-3")).await.unwrap();
     assert!(matches!(
-        ws.purge_task(&alice, "ENG-2").await,
+        ws.purge_task(&alice, &task_ref("ENG-2")).await,
         Err(Error::Forbidden(_))
     ));
-    ws.purge_task(&admin, "ENG-2").await.unwrap();
+    ws.purge_task(&admin, &task_ref("ENG-2")).await.unwrap();
     assert!(matches!(
-        ws.restore_task(&admin, "ENG-2").await,
+        ws.restore_task(&admin, &task_ref("ENG-2")).await,
         Err(Error::NotFound(_))
     ));
     app.clock.advance(time::Duration::days(29));

@@ -455,3 +455,8 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.path);
     }
 }
+
+/// A task identifier the test knows to be well formed.
+pub fn task_ref(id: &str) -> orgn_domain::TaskRef {
+    id.parse().expect("a task identifier")
+}

@@ -174,7 +174,7 @@ async fn project_milestone_progress_and_cycle_burn_up() {
         ..Default::default()
     };
     app.workspace
-        .update_task(&admin, "DES-1", done)
+        .update_task(&admin, &task_ref("DES-1"), done)
         .await
         .unwrap();
     // Two more tasks in ENG's current cycle, one of them done: the chart has something to draw.
@@ -192,7 +192,7 @@ async fn project_milestone_progress_and_cycle_burn_up() {
         ..Default::default()
     };
     app.workspace
-        .update_task(&admin, "ENG-4", done)
+        .update_task(&admin, &task_ref("ENG-4"), done)
         .await
         .unwrap();
 

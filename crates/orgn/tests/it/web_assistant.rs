@@ -178,9 +178,17 @@ async fn ask_in_the_panel_see_the_stream_and_tool_calls_then_confirm_and_cancel_
         "the answer grew as it streamed: {lens:?}"
     );
     // The change happened, as alice.
-    let task = app.workspace.task(&alice, "ENG-1").await.unwrap();
+    let task = app
+        .workspace
+        .task(&alice, &task_ref("ENG-1"))
+        .await
+        .unwrap();
     assert_eq!(task.status.name, "Done");
-    let history = app.workspace.task_history(&alice, "ENG-1").await.unwrap();
+    let history = app
+        .workspace
+        .task_history(&alice, &task_ref("ENG-1"))
+        .await
+        .unwrap();
     let change = history.iter().rev().find(|e| e.field == "status").unwrap();
     assert_eq!(change.actor.email, ALICE);
 
@@ -196,7 +204,7 @@ async fn ask_in_the_panel_see_the_stream_and_tool_calls_then_confirm_and_cancel_
         "{card}"
     );
     assert!(
-        app.workspace.task(&alice, "ENG-3").await.is_ok(),
+        app.workspace.task(&alice, &task_ref("ENG-3")).await.is_ok(),
         "nothing ran on the model's word"
     );
     assert!(
@@ -226,7 +234,7 @@ async fn ask_in_the_panel_see_the_stream_and_tool_calls_then_confirm_and_cancel_
         Some(ALICE)
     );
     assert!(matches!(
-        app.workspace.task(&alice, "ENG-3").await,
+        app.workspace.task(&alice, &task_ref("ENG-3")).await,
         Err(orgn_domain::Error::NotFound(_))
     ));
 
@@ -248,7 +256,11 @@ async fn ask_in_the_panel_see_the_stream_and_tool_calls_then_confirm_and_cancel_
     let canceled = text(c, "#ask-panel .ask-proposal[data-state='canceled']").await;
     assert!(canceled.contains("nothing was changed"), "{canceled}");
     assert_eq!(
-        app.workspace.task(&alice, "ENG-2").await.unwrap().title,
+        app.workspace
+            .task(&alice, &task_ref("ENG-2"))
+            .await
+            .unwrap()
+            .title,
         "Add search to the docs page"
     );
     let trash = app.workspace.trash(&alice, Some("ENG")).await.unwrap();

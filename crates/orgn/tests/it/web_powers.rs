@@ -14,7 +14,7 @@ use fantoccini::actions::{
 use fantoccini::elements::Element;
 use fantoccini::{Client, Locator};
 use orgn_domain::model::JobId;
-use orgn_domain::{Error, TaskDraft, TaskFilter};
+use orgn_domain::{Error, TaskDraft, TaskFilter, TaskRef};
 use serde_json::{Value, json};
 
 // --- Helpers ------------------------------------------------------------------------------------
@@ -93,7 +93,12 @@ async fn sign_out(c: &Client) {
 
 async fn status_of(app: &TestApp, email: &str, id: &str) -> String {
     let actor = app.actor(email).await;
-    app.workspace.task(&actor, id).await.unwrap().status.name
+    app.workspace
+        .task(&actor, &task_ref(id))
+        .await
+        .unwrap()
+        .status
+        .name
 }
 
 /// Waits until the job's row on the page says `state` (the page polls the JSON itself).
@@ -346,7 +351,7 @@ async fn delete_and_restore_a_task_and_a_doc_and_mcp_sees_nothing_deleted() {
     assert!(exists(c, "#trash-empty").await);
     let admin = app.actor(ADMIN).await;
     assert!(matches!(
-        app.workspace.restore_task(&admin, "ENG-3").await,
+        app.workspace.restore_task(&admin, &task_ref("ENG-3")).await,
         Err(Error::NotFound(_))
     ));
     let next = app
@@ -421,7 +426,7 @@ async fn a_team_admin_deletes_a_label_after_confirming_and_it_leaves_its_task() 
     wait_path(c, "/team/ENG/labels").await;
     css(c, "#labels").await;
     assert!(!exists(c, "input[aria-label='Name of Flaky']").await);
-    let labels = ws.task(&alice, &task.identifier()).await.unwrap().labels;
+    let labels = ws.task(&alice, &TaskRef::from(&task)).await.unwrap().labels;
     assert!(labels.is_empty(), "the task lost the label: {labels:?}");
     b.close().await;
 }
@@ -488,7 +493,11 @@ async fn bulk_change_the_status_of_a_filtered_selection_and_undo_it() {
         );
     }
     assert_eq!(status_of(&app, ALICE, "ENG-1").await, "Todo");
-    let history = app.workspace.task_history(&alice, "ENG-17").await.unwrap();
+    let history = app
+        .workspace
+        .task_history(&alice, &task_ref("ENG-17"))
+        .await
+        .unwrap();
     assert_eq!(
         history.iter().filter(|e| e.field == "status").count(),
         1,
@@ -581,7 +590,7 @@ async fn bulk_change_the_status_of_a_filtered_selection_and_undo_it() {
         ..Default::default()
     };
     app.workspace
-        .update_task(&alice, "ENG-5", patch)
+        .update_task(&alice, &task_ref("ENG-5"), patch)
         .await
         .unwrap();
     let again = request(app.addr, "POST", "/tasks/bulk/undo", &headers, &form).await;
@@ -775,11 +784,15 @@ async fn import_a_csv_preview_the_bad_rows_then_import_the_rest() {
         "Imported 997 of 1,000 rows; 3 rows had errors and were skipped."
     );
     // ENG-1..3 existed: the 997 imported are ENG-4..ENG-1000, nothing more.
-    let last = app.workspace.task(&alice, "ENG-1000").await.unwrap();
+    let last = app
+        .workspace
+        .task(&alice, &task_ref("ENG-1000"))
+        .await
+        .unwrap();
     assert_eq!(last.title, "Row 1000");
     assert_eq!(last.assignee.as_ref().unwrap().email, ALICE);
     assert!(matches!(
-        app.workspace.task(&alice, "ENG-1001").await,
+        app.workspace.task(&alice, &task_ref("ENG-1001")).await,
         Err(Error::NotFound(_))
     ));
     // The job's page lists the rows that were not imported.

@@ -90,7 +90,7 @@ async fn targets(
             .iter()
             .any(|t: &Task| t.identifier().eq_ignore_ascii_case(id))
         {
-            out.push(ws.task(&me.actor, id).await?);
+            out.push(ws.task(&me.actor, &id.parse()?).await?);
         }
     }
     Ok(out)

@@ -160,7 +160,7 @@ pub async fn update(
     let result = ws
         .update_label(
             &posted.me.actor,
-            &id.to_string(),
+            id,
             given(&Some(f.name.clone())).as_deref(),
             given(&f.color).as_deref(),
         )
@@ -210,7 +210,7 @@ pub async fn confirm_delete(
 ) -> WebResult {
     let (label, tasks) = state
         .workspace
-        .label_with_task_count(&me.actor, &id.to_string())
+        .label_with_task_count(&me.actor, id)
         .await
         .map_err(missing)?;
     let (cancel, nav) = labels_page_of(&me, label.team_id);
@@ -229,9 +229,6 @@ pub async fn delete(
     Path(id): Path<LabelId>,
     posted: Posted<Empty>,
 ) -> WebResult {
-    let label = state
-        .workspace
-        .delete_label(&posted.me.actor, &id.to_string())
-        .await?;
+    let label = state.workspace.delete_label(&posted.me.actor, id).await?;
     see(&labels_page_of(&posted.me, label.team_id).0)
 }

@@ -16,7 +16,7 @@ pub mod trash;
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use orgn_domain::{Actor, Error, Result as DomainResult};
+use orgn_domain::{Actor, Error, Result as DomainResult, TaskRef};
 use serde::Deserialize;
 
 use crate::error::{WebError, WebResult};
@@ -54,6 +54,11 @@ pub fn client_message<T>(r: DomainResult<T>) -> Result<std::result::Result<T, St
 
 /// For the subject of a page (the task, team, project or doc in its URL): a reference that
 /// does not resolve, or is malformed, is a page that does not exist.
+/// A task identifier from a URL or a form: one that is not well formed is not found.
+pub fn task_ref(id: &str) -> Result<TaskRef, WebError> {
+    id.parse().map_err(missing)
+}
+
 pub fn missing(e: Error) -> WebError {
     match e {
         Error::NotFound(_) | Error::Invalid(_) => WebError::NotFound,

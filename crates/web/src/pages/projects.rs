@@ -116,10 +116,10 @@ struct ProjectPage {
     target_date: String,
 }
 
-async fn project_page(ws: &Workspace, me: &Me, id: i64, error: Option<String>) -> WebResult {
+async fn project_page(ws: &Workspace, me: &Me, id: ProjectId, error: Option<String>) -> WebResult {
     let a = &me.actor;
-    let project = ws.project(a, &id.to_string()).await.map_err(missing)?;
-    let milestones = ws.milestones(a, &id.to_string()).await?;
+    let project = ws.project(a, id).await.map_err(missing)?;
+    let milestones = ws.milestones(a, id).await?;
     let (tasks, _) = all_tasks(
         ws,
         a,
@@ -190,7 +190,7 @@ async fn project_page(ws: &Workspace, me: &Me, id: i64, error: Option<String>) -
     render(page)
 }
 
-pub async fn show(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -> WebResult {
+pub async fn show(State(state): State<AppState>, me: Me, Path(id): Path<ProjectId>) -> WebResult {
     project_page(&state.workspace, &me, id, None).await
 }
 
@@ -206,7 +206,7 @@ pub struct ProjectForm {
 
 pub async fn update(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<ProjectId>,
     posted: Posted<ProjectForm>,
 ) -> WebResult {
     let ws = &state.workspace;
@@ -226,10 +226,7 @@ pub async fn update(
         target_date: f.target_date.clone(),
         teams: None,
     };
-    match client_message(
-        ws.update_project(&posted.me.actor, &id.to_string(), patch)
-            .await,
-    )? {
+    match client_message(ws.update_project(&posted.me.actor, id, patch).await)? {
         Ok(_) => see(&format!("/projects/{id}")),
         Err(msg) => bad_request(project_page(ws, &posted.me, id, Some(msg)).await),
     }
@@ -244,18 +241,13 @@ pub struct MilestoneForm {
 
 pub async fn add_milestone(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<ProjectId>,
     posted: Posted<MilestoneForm>,
 ) -> WebResult {
     let ws = &state.workspace;
     let f = &posted.form;
     let result = ws
-        .create_milestone(
-            &posted.me.actor,
-            &id.to_string(),
-            &f.name,
-            f.target_date.as_deref(),
-        )
+        .create_milestone(&posted.me.actor, id, &f.name, f.target_date.as_deref())
         .await;
     match client_message(result)? {
         Ok(_) => see(&format!("/projects/{id}")),

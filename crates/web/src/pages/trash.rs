@@ -8,7 +8,7 @@ use orgn_domain::model::{DocId, ProjectId, TeamId, TrashItem, TrashKind};
 use orgn_domain::{Actor, Workspace};
 use serde::Deserialize;
 
-use super::{Empty, client_message, missing, render, see};
+use super::{Empty, client_message, missing, render, see, task_ref};
 use crate::AppState;
 use crate::error::{WebError, WebResult};
 use crate::session::{Me, Posted};
@@ -33,7 +33,7 @@ pub async fn confirm_task(
 ) -> WebResult {
     let task = state
         .workspace
-        .task(&me.actor, &id)
+        .task(&me.actor, &task_ref(&id)?)
         .await
         .map_err(missing)?;
     let ident = task.identifier();
@@ -57,6 +57,7 @@ pub async fn delete_task(
     posted: Posted<Empty>,
 ) -> WebResult {
     let ws = &state.workspace;
+    let id = task_ref(&id)?;
     let task = ws.task(&posted.me.actor, &id).await.map_err(missing)?;
     ws.delete_task(&posted.me.actor, &id).await?;
     see(&format!(
@@ -243,7 +244,7 @@ pub async fn restore(State(state): State<AppState>, posted: Posted<TrashForm>) -
     let f = &posted.form;
     let (label, href) = match f.kind.as_str() {
         "task" => {
-            let task = ws.restore_task(actor, &f.id).await?;
+            let task = ws.restore_task(actor, &task_ref(&f.id)?).await?;
             let ident = task.identifier();
             (ident.clone(), format!("/tasks/{ident}"))
         }
@@ -283,7 +284,7 @@ pub async fn purge(State(state): State<AppState>, posted: Posted<TrashForm>) -> 
         _ => return Err(WebError::Invalid("kind must be task or doc".into())),
     };
     let result = match f.kind.as_str() {
-        "task" => ws.purge_task(actor, &f.id).await,
+        "task" => ws.purge_task(actor, &task_ref(&f.id)?).await,
         _ => ws.purge_doc(actor, doc_id(&f.id)?).await,
     };
     match client_message(result)? {

@@ -3,13 +3,13 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use orgn_domain::model::*;
-use orgn_domain::{TaskPatch, Workspace};
+use orgn_domain::{TaskPatch, TaskRef, Workspace};
 use serde::Deserialize;
 
 use super::parse_estimate;
 use crate::AppState;
 use crate::error::WebResult;
-use crate::pages::{bad_request, client_message, given, missing, render, see};
+use crate::pages::{bad_request, client_message, given, missing, render, see, task_ref};
 use crate::session::{Me, Posted};
 use crate::view::{self, Chrome, Opt, opts, priority_opts};
 
@@ -97,7 +97,7 @@ struct TaskPage {
 async fn task_page(
     ws: &Workspace,
     me: &Me,
-    id: &str,
+    id: &TaskRef,
     error: Option<String>,
     comment_draft: String,
 ) -> WebResult {
@@ -113,7 +113,7 @@ async fn task_page(
         .filter(|p| p.teams.iter().any(|t| t.id == task.team_id))
         .collect();
     let milestones = match &task.project {
-        Some(p) => ws.milestones(a, &p.id.to_string()).await?,
+        Some(p) => ws.milestones(a, p.id).await?,
         None => vec![],
     };
     let cycles = ws.cycles(a, Some(&task.team_key)).await?;
@@ -188,7 +188,7 @@ async fn task_page(
 }
 
 pub async fn show(State(state): State<AppState>, me: Me, Path(id): Path<String>) -> WebResult {
-    task_page(&state.workspace, &me, &id, None, String::new()).await
+    task_page(&state.workspace, &me, &task_ref(&id)?, None, String::new()).await
 }
 
 /// One of the task page's two forms: `text` (title and description) or `props` (the rest).
@@ -214,6 +214,7 @@ pub async fn update(
 ) -> WebResult {
     let ws = &state.workspace;
     let actor = &posted.me.actor;
+    let id = task_ref(&id)?;
     let task = ws.task(actor, &id).await.map_err(missing)?;
     let f = &posted.form;
     let mut patch = TaskPatch::default();
@@ -271,6 +272,7 @@ pub async fn add_comment(
     posted: Posted<CommentForm>,
 ) -> WebResult {
     let ws = &state.workspace;
+    let id = task_ref(&id)?;
     match client_message(
         ws.create_comment(&posted.me.actor, &id, &posted.form.body)
             .await,
@@ -294,7 +296,9 @@ pub async fn edit_comment(
             .await,
     )? {
         Ok(_) => see(&format!("/tasks/{}#comment-{cid}", view::url_encode(&task))),
-        Err(msg) => bad_request(task_page(ws, &posted.me, &task, Some(msg), String::new()).await),
+        Err(msg) => bad_request(
+            task_page(ws, &posted.me, &task_ref(&task)?, Some(msg), String::new()).await,
+        ),
     }
 }
 

@@ -1,6 +1,6 @@
 //! Export: every team the user may see, as JSON (full fidelity) and CSV (one row per task).
 
-use orgn_domain::model::Job;
+use orgn_domain::model::{Doc, Job, Task, Team};
 use orgn_domain::{Actor, DocFilter, Error, TaskFilter, TaskRef, Workspace};
 use serde_json::{Value, json};
 
@@ -38,85 +38,35 @@ fn write_row<'a>(
     .map_err(internal)
 }
 
+/// The CSV's columns, one row per task.
+const CSV_HEADER: [&str; 15] = [
+    "ID",
+    "Team",
+    "Title",
+    "Description",
+    "Status",
+    "Priority",
+    "Assignee",
+    "Labels",
+    "Project",
+    "Milestone",
+    "Cycle",
+    "Due Date",
+    "Estimate",
+    "Created",
+    "Updated",
+];
+
 pub(crate) async fn run(ws: &Workspace, actor: &Actor, job: &Job) -> Result<Outcome, Error> {
     let teams: Vec<_> = actor.memberships().iter().map(|m| m.team.clone()).collect();
     let mut csv = csv::Writer::from_writer(Vec::new());
-    write_row(
-        &mut csv,
-        [
-            "ID",
-            "Team",
-            "Title",
-            "Description",
-            "Status",
-            "Priority",
-            "Assignee",
-            "Labels",
-            "Project",
-            "Milestone",
-            "Cycle",
-            "Due Date",
-            "Estimate",
-            "Created",
-            "Updated",
-        ],
-    )?;
+    write_row(&mut csv, CSV_HEADER)?;
     let mut done = 0i64;
     let mut team_values = Vec::new();
     for team in &teams {
-        let mut tasks = Vec::new();
-        let mut cursor = None;
-        loop {
-            let filter = TaskFilter {
-                team: Some(team.key.clone()),
-                limit: Some(100),
-                cursor: cursor.clone(),
-                ..Default::default()
-            };
-            let page = ws.search_tasks(actor, filter).await?;
-            for task in page.items {
-                let id = task.identifier();
-                let task_ref = TaskRef::from(&task);
-                let comments = ws.comments(actor, &task_ref).await?;
-                let history = ws.task_history(actor, &task_ref).await?;
-                let labels: Vec<&str> = task.labels.iter().map(|l| l.name.as_str()).collect();
-                write_row(
-                    &mut csv,
-                    [
-                        id.as_str(),
-                        &task.team_key,
-                        &task.title,
-                        &task.description,
-                        &task.status.name,
-                        task.priority.name(),
-                        task.assignee
-                            .as_ref()
-                            .map(|a| a.email.as_str())
-                            .unwrap_or(""),
-                        &labels.join(", "),
-                        task.project.as_ref().map(|p| p.name.as_str()).unwrap_or(""),
-                        task.milestone
-                            .as_ref()
-                            .map(|m| m.name.as_str())
-                            .unwrap_or(""),
-                        task.cycle.as_ref().map(|c| c.name.as_str()).unwrap_or(""),
-                        &task.due_date.map(|d| d.to_string()).unwrap_or_default(),
-                        &task.estimate.map(|e| e.to_string()).unwrap_or_default(),
-                        &orgn_domain::rfc3339(task.created_at),
-                        &orgn_domain::rfc3339(task.updated_at),
-                    ],
-                )?;
-                tasks.push(json!({ "task": task, "comments": comments, "history": history }));
-                done += 1;
-            }
-            if !ws.report_job(job.id, done, 0).await? {
-                return Ok(Outcome::Canceled);
-            }
-            match page.next_cursor {
-                Some(next) => cursor = Some(next),
-                None => break,
-            }
-        }
+        let Some(tasks) = export_tasks(ws, actor, job, team, &mut csv, &mut done).await? else {
+            return Ok(Outcome::Canceled);
+        };
         let statuses = ws.statuses(actor, &team.key).await?;
         let labels = ws.labels(actor, Some(&team.key)).await?;
         let cycles = ws.cycles(actor, Some(&team.key)).await?;
@@ -127,25 +77,7 @@ pub(crate) async fn run(ws: &Workspace, actor: &Actor, job: &Job) -> Result<Outc
         let milestones = ws.milestones(actor, project.id).await?;
         projects.push(json!({ "project": project, "milestones": milestones }));
     }
-    let mut docs = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = ws
-            .search_docs(
-                actor,
-                DocFilter {
-                    limit: Some(100),
-                    cursor: cursor.clone(),
-                    ..Default::default()
-                },
-            )
-            .await?;
-        docs.extend(page.items);
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
-    }
+    let docs = all_docs(ws, actor).await?;
     let export: Value = json!({
         "format": "orgn-export/1",
         "exported_at": orgn_domain::rfc3339(ws.now()),
@@ -162,6 +94,89 @@ pub(crate) async fn run(ws: &Workspace, actor: &Actor, job: &Job) -> Result<Outc
     Ok(Outcome::Done(
         json!({ "tasks": done, "teams": teams.len(), "docs": docs.len() }).to_string(),
     ))
+}
+
+/// Every task of `team`, page by page: a CSV row each, and its JSON with its comments and
+/// history. `None` when the job was canceled meanwhile.
+async fn export_tasks(
+    ws: &Workspace,
+    actor: &Actor,
+    job: &Job,
+    team: &Team,
+    csv: &mut csv::Writer<Vec<u8>>,
+    done: &mut i64,
+) -> Result<Option<Vec<Value>>, Error> {
+    let mut tasks = Vec::new();
+    let mut cursor = None;
+    loop {
+        let filter = TaskFilter {
+            team: Some(team.key.clone()),
+            limit: Some(100),
+            cursor: cursor.clone(),
+            ..Default::default()
+        };
+        let page = ws.search_tasks(actor, filter).await?;
+        for task in page.items {
+            let task_ref = TaskRef::from(&task);
+            let comments = ws.comments(actor, &task_ref).await?;
+            let history = ws.task_history(actor, &task_ref).await?;
+            write_task_row(csv, &task)?;
+            tasks.push(json!({ "task": task, "comments": comments, "history": history }));
+            *done += 1;
+        }
+        if !ws.report_job(job.id, *done, 0).await? {
+            return Ok(None);
+        }
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(Some(tasks)),
+        }
+    }
+}
+
+/// A task's row, in `CSV_HEADER`'s order.
+fn write_task_row(csv: &mut csv::Writer<Vec<u8>>, task: &Task) -> Result<(), Error> {
+    let labels: Vec<&str> = task.labels.iter().map(|l| l.name.as_str()).collect();
+    let name_of = |r: Option<&str>| r.unwrap_or("").to_string();
+    write_row(
+        csv,
+        [
+            task.identifier().as_str(),
+            &task.team_key,
+            &task.title,
+            &task.description,
+            &task.status.name,
+            task.priority.name(),
+            &name_of(task.assignee.as_ref().map(|a| a.email.as_str())),
+            &labels.join(", "),
+            &name_of(task.project.as_ref().map(|p| p.name.as_str())),
+            &name_of(task.milestone.as_ref().map(|m| m.name.as_str())),
+            &name_of(task.cycle.as_ref().map(|c| c.name.as_str())),
+            &task.due_date.map(|d| d.to_string()).unwrap_or_default(),
+            &task.estimate.map(|e| e.to_string()).unwrap_or_default(),
+            &orgn_domain::rfc3339(task.created_at),
+            &orgn_domain::rfc3339(task.updated_at),
+        ],
+    )
+}
+
+/// Every doc the actor may see.
+async fn all_docs(ws: &Workspace, actor: &Actor) -> Result<Vec<Doc>, Error> {
+    let mut docs = Vec::new();
+    let mut cursor = None;
+    loop {
+        let filter = DocFilter {
+            limit: Some(100),
+            cursor: cursor.clone(),
+            ..Default::default()
+        };
+        let page = ws.search_docs(actor, filter).await?;
+        docs.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(docs),
+        }
+    }
 }
 
 #[cfg(test)]

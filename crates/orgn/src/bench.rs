@@ -14,10 +14,13 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use orgn_domain::clock::SystemClock;
-use orgn_domain::model::{LabelId, Priority, StatusKind};
+use orgn_domain::model::{
+    CycleId, LabelId, Priority, ProjectId, Role, Status, StatusKind, TeamId, UserId,
+};
 use orgn_domain::store::{Lifecycle, NewTask};
-use orgn_domain::{Caller, CycleDraft, ProjectDraft, Workspace};
+use orgn_domain::{Actor, Caller, CycleDraft, ProjectDraft, Workspace};
 use serde_json::{Value, json};
+use time::OffsetDateTime;
 
 pub struct BenchArgs {
     pub tasks: usize,
@@ -197,31 +200,9 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
         }
         (Some(_), None) | (None, Some(_)) => return Err("--url and --token go together".into()),
         (None, None) => {
-            let keep = args.data_dir.is_some();
-            let dir = args.data_dir.clone().unwrap_or_else(|| {
-                std::env::temp_dir().join(format!("orgn-bench-{}", std::process::id()))
-            });
-            if !keep && args.database_url.is_none() {
-                let _ = std::fs::remove_dir_all(&dir);
-            }
-            let db = args.database_url.as_deref();
-            let store = crate::app::open_store(db, &dir).await?;
-            let ws = Workspace::new(store.clone(), Arc::new(SystemClock));
-            // A workspace seeded by an earlier run is reused: new credentials, same tasks.
-            let seeded = ws.has_users().await.map_err(|e| e.to_string())?;
-            let seed_seconds = if seeded {
-                None
-            } else {
-                Some(seed(&ws, args.tasks).await?)
-            };
-            report.seed_seconds = seed_seconds;
-            let (token, session) = credentials(&ws).await?;
-            let ids = sample_identifiers(args.tasks);
-            store.close().await;
-            let (child, base, startup) = start_server(&dir, db)?;
-            report.startup_ms = Some(startup);
-            server = Some((child, dir, keep));
-            (base, token, Some(session), ids)
+            let own = own_server(&args, &mut report).await?;
+            server = Some(own.server);
+            (own.base, own.token, Some(own.session), own.identifiers)
         }
     };
     let private_memory = server
@@ -267,23 +248,7 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
         report.create_p99_ms = Some(create.percentile(99.0));
     }
     if let Some(session) = &session {
-        let pages = Bench::new(
-            &base,
-            &token,
-            1,
-            Duration::from_secs_f64(args.seconds.min(3.0)),
-        );
-        let list = pages
-            .get_pages(session, |_| "/team/ENG/tasks".to_string())
-            .await?;
-        report.task_list_page_p50_ms = Some(list.percentile(50.0));
-        let ids = ids.clone();
-        let page = pages
-            .get_pages(session, move |dice| {
-                format!("/tasks/{}", ids[dice.below(ids.len())])
-            })
-            .await?;
-        report.task_page_p50_ms = Some(page.percentile(50.0));
+        measure_pages(&args, &mut report, &base, &token, session, &ids).await?;
     }
     if let Some((mut child, dir, keep)) = server {
         report.rss_mb = memory_mb(child.id(), "VmHWM:");
@@ -307,6 +272,80 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
     Ok(())
 }
 
+/// A server of our own on a seeded workspace, and how to reach it.
+struct OwnServer {
+    base: String,
+    token: String,
+    session: String,
+    identifiers: Vec<String>,
+    /// The process, its data dir, and whether to keep that dir afterwards.
+    server: (Child, PathBuf, bool),
+}
+
+/// Seeds a workspace (or reuses one seeded by an earlier run), then starts `orgn serve` on it.
+async fn own_server(args: &BenchArgs, report: &mut Report) -> Result<OwnServer, String> {
+    let keep = args.data_dir.is_some();
+    let dir = args
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("orgn-bench-{}", std::process::id())));
+    if !keep && args.database_url.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    let db = args.database_url.as_deref();
+    let store = crate::app::open_store(db, &dir).await?;
+    let ws = Workspace::new(store.clone(), Arc::new(SystemClock));
+    // A workspace seeded by an earlier run is reused: new credentials, same tasks.
+    let seeded = ws.has_users().await.map_err(|e| e.to_string())?;
+    report.seed_seconds = if seeded {
+        None
+    } else {
+        Some(seed(&ws, args.tasks).await?)
+    };
+    let (token, session) = credentials(&ws).await?;
+    let identifiers = sample_identifiers(args.tasks);
+    store.close().await;
+    let (child, base, startup) = start_server(&dir, db)?;
+    report.startup_ms = Some(startup);
+    Ok(OwnServer {
+        base,
+        token,
+        session,
+        identifiers,
+        server: (child, dir, keep),
+    })
+}
+
+/// The web pages' times, as a person in the browser waits for them: a team's task list and
+/// task pages, one client.
+async fn measure_pages(
+    args: &BenchArgs,
+    report: &mut Report,
+    base: &str,
+    token: &str,
+    session: &str,
+    ids: &Arc<Vec<String>>,
+) -> Result<(), String> {
+    let pages = Bench::new(
+        base,
+        token,
+        1,
+        Duration::from_secs_f64(args.seconds.min(3.0)),
+    );
+    let list = pages
+        .get_pages(session, |_| "/team/ENG/tasks".to_string())
+        .await?;
+    report.task_list_page_p50_ms = Some(list.percentile(50.0));
+    let ids = ids.clone();
+    let page = pages
+        .get_pages(session, move |dice| {
+            format!("/tasks/{}", ids[dice.below(ids.len())])
+        })
+        .await?;
+    report.task_page_p50_ms = Some(page.percentile(50.0));
+    Ok(())
+}
+
 fn tool(name: &str, arguments: Value) -> Value {
     json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": name, "arguments": arguments}})
 }
@@ -317,90 +356,11 @@ async fn seed(ws: &Workspace, n: usize) -> Result<f64, String> {
     let started = Instant::now();
     let e = |e: orgn_domain::Error| e.to_string();
     let op = Caller::Operator;
-    let user = ws
-        .create_user(op, USER, "Bench", "bench-password", true)
-        .await
-        .map_err(e)?;
-    let mut people = vec![user.id];
-    for i in 0..9 {
-        people.push(
-            ws.create_user(
-                op,
-                &format!("user{i}@orgn.local"),
-                &format!("User {i}"),
-                "bench-password",
-                false,
-            )
-            .await
-            .map_err(e)?
-            .id,
-        );
-    }
-    for key in TEAMS {
-        ws.create_team(op, key, &format!("Team {key}"))
-            .await
-            .map_err(e)?;
-        ws.add_member(op, key, USER, orgn_domain::model::Role::Admin)
-            .await
-            .map_err(e)?;
-        for i in 0..9 {
-            ws.add_member(
-                op,
-                key,
-                &format!("user{i}@orgn.local"),
-                orgn_domain::model::Role::Member,
-            )
-            .await
-            .map_err(e)?;
-        }
-    }
-    let actor = ws.actor(user.id).await.map_err(e)?;
-    let today = ws.today();
+    let (user, people) = seed_people(ws).await?;
+    let actor = ws.actor(user).await.map_err(e)?;
     let mut plan = Vec::new();
-    for (t, key) in TEAMS.iter().enumerate() {
-        let statuses = ws.statuses(&actor, key).await.map_err(e)?;
-        let labels: Vec<LabelId> = {
-            let mut ids = Vec::new();
-            for name in ["bug", "feature", "chore", "frontend", "backend"] {
-                ids.push(
-                    ws.create_label(&actor, Some(key), &format!("{name}-{key}"), None)
-                        .await
-                        .map_err(e)?
-                        .id,
-                );
-            }
-            ids
-        };
-        let project = ws
-            .create_project(
-                &actor,
-                ProjectDraft {
-                    name: format!("Project {key}"),
-                    teams: vec![key.to_string()],
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(e)?
-            .id;
-        let mut cycles = Vec::new();
-        for c in -1i64..=1 {
-            let start = today + time::Duration::days(c * 14 - 3);
-            let draft = CycleDraft {
-                team: key.to_string(),
-                name: None,
-                starts_on: start.to_string(),
-                ends_on: (start + time::Duration::days(13)).to_string(),
-            };
-            cycles.push(ws.create_cycle(&actor, draft).await.map_err(e)?.id);
-        }
-        let team_id = actor
-            .memberships()
-            .iter()
-            .find(|m| m.team.key == *key)
-            .map(|m| m.team.id)
-            .ok_or("team missing")?;
-        plan.push((t, team_id, statuses, labels, project, cycles));
+    for key in TEAMS {
+        plan.push(seed_team_planning(ws, &actor, key).await?);
     }
     let mut dice = Dice(7);
     let now = ws.now();
@@ -408,39 +368,130 @@ async fn seed(ws: &Workspace, n: usize) -> Result<f64, String> {
     let mut made = 0;
     while made < n {
         let size = batch.min(n - made);
-        let mut tasks = Vec::with_capacity(size);
-        for i in 0..size {
-            let (_, team_id, statuses, labels, project, cycles) = &plan[(made + i) % plan.len()];
-            let status = &statuses[dice.below(statuses.len())];
-            let started = (status.kind >= StatusKind::Started).then_some(now);
-            let title_words = 4 + dice.below(5);
-            let description_words = 15 + dice.below(40);
-            tasks.push(NewTask {
-                team_id: *team_id,
-                title: dice.words(title_words),
-                description: dice.words(description_words),
-                status_id: status.id,
-                priority: Priority::new(dice.below(5) as i64).unwrap_or(Priority::NONE),
-                assignee_id: (dice.below(5) > 0).then(|| people[dice.below(people.len())]),
-                creator_id: people[dice.below(people.len())],
-                label_ids: vec![labels[dice.below(labels.len())]],
-                project_id: (dice.below(3) == 0).then_some(*project),
-                milestone_id: None,
-                cycle_id: (dice.below(3) == 0).then(|| cycles[dice.below(cycles.len())]),
-                due_date: None,
-                estimate: Some(1 + dice.below(8) as i64),
-                times: Lifecycle {
-                    started_at: started,
-                    completed_at: (status.kind == StatusKind::Completed).then_some(now),
-                    canceled_at: (status.kind == StatusKind::Canceled).then_some(now),
-                },
-                now,
-            });
-        }
+        let tasks: Vec<NewTask> = (0..size)
+            .map(|i| random_task(&mut dice, &plan[(made + i) % plan.len()], &people, now))
+            .collect();
         ws.seed_tasks(op, &tasks).await.map_err(e)?;
         made += size;
     }
     Ok(started.elapsed().as_secs_f64())
+}
+
+/// The bench user (an admin of every team) and nine members; returns the bench user and
+/// everyone's ids.
+async fn seed_people(ws: &Workspace) -> Result<(UserId, Vec<UserId>), String> {
+    let e = |e: orgn_domain::Error| e.to_string();
+    let op = Caller::Operator;
+    let user = ws
+        .create_user(op, USER, "Bench", "bench-password", true)
+        .await
+        .map_err(e)?;
+    let mut people = vec![user.id];
+    for i in 0..9 {
+        let email = format!("user{i}@orgn.local");
+        let name = format!("User {i}");
+        let member = ws.create_user(op, &email, &name, "bench-password", false);
+        people.push(member.await.map_err(e)?.id);
+    }
+    for key in TEAMS {
+        ws.create_team(op, key, &format!("Team {key}"))
+            .await
+            .map_err(e)?;
+        ws.add_member(op, key, USER, Role::Admin).await.map_err(e)?;
+        for i in 0..9 {
+            let email = format!("user{i}@orgn.local");
+            ws.add_member(op, key, &email, Role::Member)
+                .await
+                .map_err(e)?;
+        }
+    }
+    Ok((user.id, people))
+}
+
+/// What the seeded tasks of one team draw from.
+struct TeamPlan {
+    team_id: TeamId,
+    statuses: Vec<Status>,
+    labels: Vec<LabelId>,
+    project: ProjectId,
+    cycles: Vec<CycleId>,
+}
+
+/// A team's labels, one project and three cycles (the last, the current and the next).
+async fn seed_team_planning(ws: &Workspace, actor: &Actor, key: &str) -> Result<TeamPlan, String> {
+    let e = |e: orgn_domain::Error| e.to_string();
+    let statuses = ws.statuses(actor, key).await.map_err(e)?;
+    let mut labels = Vec::new();
+    for name in ["bug", "feature", "chore", "frontend", "backend"] {
+        let name = format!("{name}-{key}");
+        let label = ws.create_label(actor, Some(key), &name, None);
+        labels.push(label.await.map_err(e)?.id);
+    }
+    let draft = ProjectDraft {
+        name: format!("Project {key}"),
+        teams: vec![key.to_string()],
+        ..Default::default()
+    };
+    let project = ws.create_project(actor, draft).await.map_err(e)?.id;
+    let today = ws.today();
+    let mut cycles = Vec::new();
+    for c in -1i64..=1 {
+        let start = today + time::Duration::days(c * 14 - 3);
+        let draft = CycleDraft {
+            team: key.to_string(),
+            name: None,
+            starts_on: start.to_string(),
+            ends_on: (start + time::Duration::days(13)).to_string(),
+        };
+        cycles.push(ws.create_cycle(actor, draft).await.map_err(e)?.id);
+    }
+    let team_id = actor
+        .memberships()
+        .iter()
+        .find(|m| m.team.key == *key)
+        .map(|m| m.team.id)
+        .ok_or("team missing")?;
+    Ok(TeamPlan {
+        team_id,
+        statuses,
+        labels,
+        project,
+        cycles,
+    })
+}
+
+/// One task of `team`, with the dice thrown in a fixed order (the same workspace every run).
+fn random_task(
+    dice: &mut Dice,
+    team: &TeamPlan,
+    people: &[UserId],
+    now: OffsetDateTime,
+) -> NewTask {
+    let status = &team.statuses[dice.below(team.statuses.len())];
+    let started = (status.kind >= StatusKind::Started).then_some(now);
+    let title_words = 4 + dice.below(5);
+    let description_words = 15 + dice.below(40);
+    NewTask {
+        team_id: team.team_id,
+        title: dice.words(title_words),
+        description: dice.words(description_words),
+        status_id: status.id,
+        priority: Priority::new(dice.below(5) as i64).unwrap_or(Priority::NONE),
+        assignee_id: (dice.below(5) > 0).then(|| people[dice.below(people.len())]),
+        creator_id: people[dice.below(people.len())],
+        label_ids: vec![team.labels[dice.below(team.labels.len())]],
+        project_id: (dice.below(3) == 0).then_some(team.project),
+        milestone_id: None,
+        cycle_id: (dice.below(3) == 0).then(|| team.cycles[dice.below(team.cycles.len())]),
+        due_date: None,
+        estimate: Some(1 + dice.below(8) as i64),
+        times: Lifecycle {
+            started_at: started,
+            completed_at: (status.kind == StatusKind::Completed).then_some(now),
+            canceled_at: (status.kind == StatusKind::Canceled).then_some(now),
+        },
+        now,
+    }
 }
 
 async fn credentials(ws: &Workspace) -> Result<(String, String), String> {

@@ -291,8 +291,9 @@ async fn ask_in_the_panel_see_the_stream_and_tool_calls_then_confirm_and_cancel_
         "resolved proposals have no buttons"
     );
     assert!(exists(c, "#ask-panel .ask-a a[href='/tasks/ENG-1']").await);
+    // The panel opened on a key press: its title reads as empty until it is displayed.
     assert_eq!(
-        text(c, "#ask-panel [data-ask-title]").await,
+        shown_text(c, "#ask-panel [data-ask-title]").await,
         "Mark the login redirect task as done"
     );
     // The history lists it; "New conversation" starts an empty one.

@@ -366,3 +366,47 @@ async fn a_hand_written_postgres_database_from_a_newer_orgn_is_refused_and_left_
         .await
         .unwrap();
 }
+
+/// `orgn copy`'s check of its source, which reads the same bookkeeping table: it runs
+/// before the target is opened, so an unreachable target shows that the check passed.
+async fn copy_source_check(dir: &Path) -> String {
+    let unreachable = "postgres://nobody@127.0.0.1:1/none";
+    match orgn_storage::postgres::copy::copy(dir, unreachable, &|_| {}).await {
+        Err(Error::Invalid(msg)) => msg,
+        Err(other) => panic!("unexpected error {other}"),
+        Ok(_) => panic!("nothing to copy into"),
+    }
+}
+
+#[tokio::test]
+async fn copy_takes_a_source_at_this_version_in_either_bookkeeping_and_refuses_another() {
+    let hand_written = temp_dir("copy-hand-written");
+    old_sqlite_database(&hand_written, 6).await.close().await;
+    let sqlx_made = temp_dir("copy-sqlx");
+    SqliteStore::open(&sqlx_made).await.unwrap().close().await;
+    for dir in [&hand_written, &sqlx_made] {
+        let msg = copy_source_check(dir).await;
+        assert!(msg.starts_with("cannot connect"), "{msg}");
+    }
+    let older = temp_dir("copy-older");
+    old_sqlite_database(&older, 3).await.close().await;
+    let msg = copy_source_check(&older).await;
+    assert!(
+        msg.contains("has schema version 3, this orgn copies version 6"),
+        "{msg}"
+    );
+    let pool = raw(&sqlx_made).await;
+    sqlx::query("INSERT INTO schema_migrations (version, description, success, checksum, execution_time) VALUES (7, 'future', 1, x'00', -1)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let msg = copy_source_check(&sqlx_made).await;
+    assert!(
+        msg.contains("has schema version 7") && msg.contains("upgrade orgn"),
+        "{msg}"
+    );
+    for dir in [hand_written, sqlx_made, older] {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

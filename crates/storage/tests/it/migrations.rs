@@ -36,9 +36,10 @@ fn all_versions() -> Vec<i64> {
 const APPLIED_AT: i64 = 1_700_000_000_000;
 const APPLIED_AT_TEXT: &str = "2023-11-14 22:13:20";
 
-/// The migration files of `dialect` as the hand-written migrator listed them, read from
-/// the directory (not through the code under test): (version, name, SQL), oldest first.
-fn old_migrations(dialect: &str) -> Vec<(i64, String, String)> {
+/// What main's hand-written migrator ran to bring a database of `dialect` to `version`:
+/// its table (`create`), then each migration file (read from the directory, not through
+/// the code under test) and its bookkeeping row, in one transaction each.
+fn hand_written_migrations(dialect: &str, create: &str, version: i64) -> String {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("migrations")
         .join(dialect);
@@ -47,43 +48,32 @@ fn old_migrations(dialect: &str) -> Vec<(i64, String, String)> {
         .map(|e| e.unwrap().path())
         .collect();
     files.sort();
-    files
-        .iter()
-        .map(|path| {
-            let stem = path.file_stem().unwrap().to_str().unwrap();
-            let (version, name) = stem.split_once('_').unwrap();
-            let sql = std::fs::read_to_string(path).unwrap();
-            (version.parse().unwrap(), name.to_string(), sql)
-        })
-        .collect()
+    let mut script = format!("{create};\n");
+    for path in files {
+        let stem = path.file_stem().unwrap().to_str().unwrap();
+        let (number, name) = stem.split_once('_').unwrap();
+        let number: i64 = number.parse().unwrap();
+        if number > version {
+            break;
+        }
+        let sql = std::fs::read_to_string(&path).unwrap();
+        script.push_str(&format!(
+            "BEGIN;\n{sql}\nINSERT INTO schema_migrations (version, name, applied_at) \
+             VALUES ({number}, '{name}', {APPLIED_AT});\nCOMMIT;\n"
+        ));
+    }
+    script
 }
 
-/// A SQLite database as main's migrator left it, at `version`: each migration and its row
-/// in `schema_migrations` in one transaction.
+/// A SQLite database as main's migrator left it, at `version`.
 async fn old_sqlite_database(dir: &Path, version: i64) -> sqlx::SqlitePool {
+    let create = "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)";
     let pool = raw(dir).await;
-    sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)")
+    let script = hand_written_migrations("sqlite", create, version);
+    sqlx::raw_sql(sqlx::AssertSqlSafe(script))
         .execute(&pool)
         .await
         .unwrap();
-    for (v, name, sql) in old_migrations("sqlite")
-        .into_iter()
-        .filter(|m| m.0 <= version)
-    {
-        let mut tx = pool.begin().await.unwrap();
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
-            .bind(v)
-            .bind(name)
-            .bind(APPLIED_AT)
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-    }
     pool
 }
 
@@ -246,31 +236,13 @@ async fn a_hand_written_database_from_a_newer_orgn_is_refused_and_left_alone() {
 
 /// A PostgreSQL database as main's migrator left it, at `version`.
 async fn old_postgres_database(url: &str, version: i64) {
+    let create = "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
     let pool = sqlx::PgPool::connect(url).await.unwrap();
-    sqlx::query("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)")
+    let script = hand_written_migrations("postgres", create, version);
+    sqlx::raw_sql(sqlx::AssertSqlSafe(script))
         .execute(&pool)
         .await
         .unwrap();
-    for (v, name, sql) in old_migrations("postgres")
-        .into_iter()
-        .filter(|m| m.0 <= version)
-    {
-        let mut tx = pool.begin().await.unwrap();
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        sqlx::query(
-            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-        )
-        .bind(v)
-        .bind(name)
-        .bind(APPLIED_AT)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
-    }
     pool.close().await;
 }
 

@@ -1,6 +1,6 @@
-//! Schema migrations, the same way on both backends: sqlx's migrator (`sqlx::migrate!` over
-//! `migrations/<dialect>/`, one migration per file, each in its own transaction with its
-//! bookkeeping row and a checksum of its file), plus what Orgn adds around it:
+//! Schema migrations, the same way on both backends: sqlx's migrator (`sqlx::migrate!`'s
+//! macro over `migrations/<dialect>/`, one migration per file, each in its own transaction
+//! with its bookkeeping row and a checksum of its file), plus what Orgn adds around it:
 //! - **the bookkeeping table keeps its name, `schema_migrations`** (sqlx's default is
 //!   `_sqlx_migrations`), in sqlx's shape. `orgn copy` reads a SQLite source's version from
 //!   that table and leaves it out of the copy, and an older orgn opened on a newer database

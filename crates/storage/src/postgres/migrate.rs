@@ -16,7 +16,7 @@ use crate::migrate::{self, Dialect, TABLE};
 
 /// The embedded migrations, one file each, numbered as the SQLite ones.
 pub static MIGRATOR: LazyLock<Migrator> =
-    LazyLock::new(|| migrate::in_orgn_table(sqlx::migrate!("migrations/postgres")));
+    LazyLock::new(|| migrate::in_orgn_table(sqlx_macros::migrate!("migrations/postgres")));
 
 /// (version, description, SQL): the same versions as `sqlite::MIGRATIONS`, one for one.
 pub static MIGRATIONS: LazyLock<Vec<(i64, &'static str, &'static str)>> =

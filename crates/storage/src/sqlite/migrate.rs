@@ -14,7 +14,7 @@ use crate::migrate::{self, Dialect};
 
 /// The embedded migrations, one file each, numbered as the PostgreSQL ones.
 pub static MIGRATOR: LazyLock<Migrator> =
-    LazyLock::new(|| migrate::in_orgn_table(sqlx::migrate!("migrations/sqlite")));
+    LazyLock::new(|| migrate::in_orgn_table(sqlx_macros::migrate!("migrations/sqlite")));
 
 /// (version, description, SQL) of `MIGRATOR`'s migrations, oldest first.
 pub static MIGRATIONS: LazyLock<Vec<(i64, &'static str, &'static str)>> =

@@ -3,6 +3,7 @@
 //! (PostgreSQL, for several server processes on one database). `open` picks one.
 
 pub mod postgres;
+mod migrate;
 mod rows;
 mod search;
 mod sql;

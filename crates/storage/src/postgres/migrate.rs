@@ -1,66 +1,47 @@
-//! Embedded migrations in PostgreSQL's dialect, the same list shape as SQLite's: applied in
-//! order, each in its own transaction. Several `orgn serve` processes may start at once on
-//! one database, so the whole run holds an advisory lock. A database that has a migration
-//! this binary does not know is newer than the binary: we refuse to run on it.
+//! PostgreSQL's migrations: sqlx's migrator over `migrations/postgres/`, the same versions
+//! as SQLite's (see `crate::migrate` for the bookkeeping and the bridge from the
+//! hand-written migrator). Several `orgn serve` processes may start at once on one
+//! database, so the whole run, bridge included, holds sqlx's advisory lock. A database that
+//! has a migration this binary does not know is newer than the binary: we refuse to run on it.
+
+use std::sync::LazyLock;
 
 use orgn_domain::Error;
-use sqlx::{Acquire, PgPool};
+use sqlx::PgPool;
+use sqlx::migrate::{Migrate, Migrator};
 
 use super::db_error;
+pub use crate::migrate::check_not_newer;
+use crate::migrate::{self, Dialect, TABLE};
 
-/// (version, name, SQL): the same versions and names as `sqlite::MIGRATIONS`, one for one.
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (
-        1,
-        "initial",
-        include_str!("../../migrations/postgres/0001_initial.sql"),
-    ),
-    (
-        2,
-        "trash_jobs_conversations",
-        include_str!("../../migrations/postgres/0002_trash_jobs_conversations.sql"),
-    ),
-    (
-        3,
-        "progress_counters",
-        include_str!("../../migrations/postgres/0003_progress_counters.sql"),
-    ),
-    (
-        4,
-        "search_index_memory",
-        include_str!("../../migrations/postgres/0004_search_index_memory.sql"),
-    ),
-    (
-        5,
-        "bulk_changes",
-        include_str!("../../migrations/postgres/0005_bulk_changes.sql"),
-    ),
-    (
-        6,
-        "conversation_hold",
-        include_str!("../../migrations/postgres/0006_conversation_hold.sql"),
-    ),
-];
+/// The embedded migrations, one file each, numbered as the SQLite ones.
+pub static MIGRATOR: LazyLock<Migrator> =
+    LazyLock::new(|| migrate::in_orgn_table(sqlx_macros::migrate!("migrations/postgres")));
 
-/// The advisory lock key of migration runs ("orgn" in ASCII).
-const LOCK_KEY: i64 = 0x6f72_676e;
+/// (version, description, SQL): the same versions as `sqlite::MIGRATIONS`, one for one.
+pub static MIGRATIONS: LazyLock<Vec<(i64, &'static str, &'static str)>> =
+    LazyLock::new(|| migrate::listing(&MIGRATOR));
+
+/// The advisory lock key of the hand-written migrator ("orgn" in ASCII): also taken, so
+/// that an older orgn still migrating the same database finishes before the bridge reads
+/// its table.
+const OLD_LOCK_KEY: i64 = 0x6f72_676e;
+
+const POSTGRES: Dialect = Dialect {
+    begin: "BEGIN",
+    old_table: "SELECT count(*) AS n FROM information_schema.columns \
+                WHERE table_schema = current_schema() AND table_name = 'schema_migrations' \
+                AND column_name = 'applied_at'",
+    installed_on: "to_timestamp($1::float8 / 1000)",
+};
 
 /// The newest version this binary knows.
 pub fn known_version() -> i64 {
-    MIGRATIONS.last().map(|m| m.0).unwrap_or(0)
+    migrate::known_version(&MIGRATOR)
 }
 
-/// Refuses a database whose schema is newer than this binary's.
-pub fn check_not_newer(applied: &[i64], known: i64) -> Result<(), Error> {
-    match applied.iter().max().filter(|v| **v > known) {
-        Some(newest) => Err(Error::Invalid(format!(
-            "the database has schema version {newest}, newer than this orgn knows ({known}); upgrade orgn"
-        ))),
-        None => Ok(()),
-    }
-}
-
-/// The versions applied so far (empty on a new database).
+/// The versions applied so far (empty on a new database). Reads the old table as well as
+/// sqlx's: both have `version`.
 pub async fn applied(pool: &PgPool) -> Result<Vec<i64>, Error> {
     let exists: bool = sqlx::query_scalar("SELECT to_regclass('schema_migrations') IS NOT NULL")
         .fetch_one(pool)
@@ -75,56 +56,44 @@ pub async fn applied(pool: &PgPool) -> Result<Vec<i64>, Error> {
         .map_err(db_error)
 }
 
-/// Applies the pending migrations; returns the versions it applied.
+/// Applies the pending migrations (refusing a newer schema); the versions it applied.
 pub async fn run(pool: &PgPool) -> Result<Vec<i64>, Error> {
     let mut conn = pool.acquire().await.map_err(db_error)?;
-    sqlx::query("SELECT pg_advisory_lock($1)")
-        .bind(LOCK_KEY)
-        .execute(&mut *conn)
-        .await
-        .map_err(db_error)?;
+    // sqlx's own lock (per database), which its migrator takes again (advisory locks
+    // stack within a session): one process at a time from the bridge to the last migration.
+    conn.lock().await.map_err(migrate::migrate_error)?;
     let result = run_locked(&mut conn).await;
-    let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
-        .bind(LOCK_KEY)
+    // sqlx's migrator returns on an error without unlocking: release every level at once.
+    let unlocked = sqlx::query("SELECT pg_advisory_unlock_all()")
         .execute(&mut *conn)
         .await;
+    if unlocked.is_err() {
+        // A session's advisory locks end with it.
+        conn.close_on_drop();
+    }
     result
 }
 
 async fn run_locked(conn: &mut sqlx::PgConnection) -> Result<Vec<i64>, Error> {
-    // Checked first rather than CREATE ... IF NOT EXISTS, whose notice would be logged.
-    let exists: bool = sqlx::query_scalar("SELECT to_regclass('schema_migrations') IS NOT NULL")
-        .fetch_one(&mut *conn)
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(OLD_LOCK_KEY)
+        .execute(&mut *conn)
         .await
         .map_err(db_error)?;
-    if !exists {
-        sqlx::query("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)")
-            .execute(&mut *conn)
-            .await
-            .map_err(db_error)?;
-    }
-    let applied: Vec<i64> =
-        sqlx::query_scalar("SELECT version FROM schema_migrations ORDER BY version")
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(db_error)?;
-    check_not_newer(&applied, known_version())?;
-    let mut done = Vec::new();
-    for (version, name, sql) in MIGRATIONS.iter().filter(|m| !applied.contains(&m.0)) {
-        let mut tx = conn.begin().await.map_err(db_error)?;
-        sqlx::raw_sql(*sql)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, (extract(epoch from now()) * 1000)::bigint)")
-            .bind(version)
-            .bind(name)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
-        tracing::info!(version, name, "applied migration");
-        done.push(*version);
-    }
-    Ok(done)
+    migrate::run(&mut *conn, &MIGRATOR, &POSTGRES).await
+}
+
+/// Records `version` as applied, as a newer orgn would have (for tests).
+pub async fn mark_applied(pool: &PgPool, version: i64, description: &str) -> Result<(), Error> {
+    let sql = format!(
+        "INSERT INTO {TABLE} (version, description, success, checksum, execution_time) \
+         VALUES ($1, $2, TRUE, '\\x'::bytea, -1)"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(version)
+        .bind(description)
+        .execute(pool)
+        .await
+        .map_err(db_error)?;
+    Ok(())
 }

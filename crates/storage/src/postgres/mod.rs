@@ -21,7 +21,7 @@ pub(crate) use crate::sql::{db_error, internal};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection};
 
-pub use migrate::{MIGRATIONS, check_not_newer, known_version};
+pub use migrate::{MIGRATIONS, MIGRATOR, check_not_newer, known_version};
 
 /// The server store.
 pub type PgStore = SqlStore<PgBackend>;
@@ -218,16 +218,11 @@ impl Backend for PgBackend {
 pub mod testing {
     use orgn_domain::Error;
 
-    use super::{PgStore, db_error};
+    use super::{PgStore, migrate};
 
     /// Records `version` as applied, as a newer orgn would have.
     pub async fn mark_schema_version(store: &PgStore, version: i64) -> Result<(), Error> {
-        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, 'from a newer orgn', 0)")
-            .bind(version)
-            .execute(store.pool())
-            .await
-            .map_err(db_error)?;
-        Ok(())
+        migrate::mark_applied(store.pool(), version, "from a newer orgn").await
     }
 }
 

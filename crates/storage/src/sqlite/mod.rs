@@ -24,7 +24,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use migrate::MIGRATIONS;
+pub use migrate::{MIGRATIONS, MIGRATOR};
 
 /// The embedded store.
 pub type SqliteStore = SqlStore<SqliteBackend>;

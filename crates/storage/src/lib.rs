@@ -2,8 +2,8 @@
 //! implements the domain's `Store` port: `SqliteStore` (the embedded default) and `PgStore`
 //! (PostgreSQL, for several server processes on one database). `open` picks one.
 
-pub mod postgres;
 mod migrate;
+pub mod postgres;
 mod rows;
 mod search;
 mod sql;

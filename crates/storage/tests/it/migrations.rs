@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use orgn_domain::Error;
+use orgn_domain::model::BulkChangeId;
 use orgn_domain::store::*;
 use orgn_storage::sqlite::{DATABASE_FILE, MIGRATIONS};
 use orgn_storage::{PgStore, SqliteStore};
@@ -204,7 +205,13 @@ async fn an_older_hand_written_database_gets_the_migrations_it_lacks() {
     old_sqlite_database(&dir, 3).await.close().await;
     let store = SqliteStore::open(&dir).await.unwrap();
     // Migration 5 made this table; the store's bulk operations read it.
-    assert!(store.bulk_change(1).await.unwrap().is_none());
+    assert!(
+        store
+            .bulk_change(BulkChangeId::new(1))
+            .await
+            .unwrap()
+            .is_none()
+    );
     store.close().await;
     let rows = sqlite_bookkeeping(&dir).await;
     assert_eq!(rows.iter().map(|r| r.0).collect::<Vec<_>>(), all_versions());

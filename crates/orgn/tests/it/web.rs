@@ -531,3 +531,34 @@ async fn other_teams_tasks_are_404_and_cross_site_posts_are_refused() {
     b.close().await;
     app.stop().await;
 }
+
+/// After signing in, `next` leads only to a path of this app: a tab (which the browser drops,
+/// leaving `//evil.example`), a line break or a NUL sends the person to My tasks, and never
+/// answers 500 after the session is made.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_goes_on_only_to_a_path_of_this_app() {
+    let app = TestApp::spawn().await;
+    let headers = [
+        ("Cookie", "orgn_signin=form-token"),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    let sign_in = |next: &'static str| {
+        let body =
+            format!("_csrf=form-token&email=alice%40orgn.test&password={PASSWORD}&next={next}");
+        request(app.addr, "POST", "/signin", &headers, body)
+    };
+    for (next, expected) in [
+        ("%2Fteam%2FENG%2Ftasks", "/team/ENG/tasks"),
+        ("%2F%09%2Fevil.example%2Fphish", "/my"),
+        ("%2F%0A%2Fx", "/my"),
+        ("%2F%0D%2Fx", "/my"),
+        ("%2F%00%2Fx", "/my"),
+        ("%2F%0B%2Fx", "/my"),
+        ("%2F%5Cevil.example", "/my"),
+    ] {
+        let answer = sign_in(next).await;
+        assert_eq!(answer.status, 303, "next={next}: {}", answer.head);
+        assert_eq!(answer.header("location"), Some(expected), "next={next}");
+    }
+    app.stop().await;
+}

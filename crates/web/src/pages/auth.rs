@@ -29,10 +29,18 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-/// Only a path on this site: never `//evil.example` or `https://…`.
+/// Where to go after signing in: only a path of this app, otherwise My tasks. A path is
+/// printable ASCII (a URL's own characters; anything else is percent-encoded) that starts
+/// with one `/`. Browsers drop tabs and line breaks inside a URL and read `\` as `/`, so
+/// `/\t/evil.example` or `/\\evil.example` would lead off the site; a control character
+/// would not even fit in a `Location` header.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
             n.to_string()
         }
         _ => "/my".to_string(),
@@ -182,4 +190,39 @@ pub async fn sign_out(
             .unwrap(),
     );
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_a_path_of_this_app_or_my_tasks() {
+        for kept in [
+            "/my",
+            "/team/ENG/tasks?status=started",
+            "/tasks/ENG-12#comment-3",
+            "/docs/%20x",
+        ] {
+            assert_eq!(safe_next(Some(kept)), kept);
+        }
+        for refused in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example/phish",
+            "/\n/x",
+            "/\r/x",
+            "/\0/x",
+            "/\u{b}/x",
+            "/a\\b",
+            "/ x",
+            "/caf\u{e9}",
+            "https://evil.example",
+            "evil",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(refused)), "/my", "{refused:?}");
+        }
+        assert_eq!(safe_next(None), "/my");
+    }
 }

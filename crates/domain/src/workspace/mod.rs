@@ -88,6 +88,27 @@ fn required_text(field: &str, value: &str, max: usize) -> Result<String> {
     bounded_text(field, v, max)
 }
 
+/// How many values one list argument (statuses, labels) may hold: more than any team has,
+/// few enough that resolving them is cheap.
+pub const MAX_LIST: usize = 50;
+
+/// A list argument's values, trimmed, without blanks and repeats (compared ignoring case, as
+/// names are), in the order given; more than `MAX_LIST` distinct values is refused.
+fn bounded_list<'a>(field: &str, values: &'a [String]) -> Result<Vec<&'a str>> {
+    let mut out: Vec<&str> = Vec::new();
+    for value in values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        if !out.iter().any(|seen| seen.eq_ignore_ascii_case(value)) {
+            if out.len() == MAX_LIST {
+                return Err(Error::Invalid(format!(
+                    "{field}: at most {MAX_LIST} different values"
+                )));
+            }
+            out.push(value);
+        }
+    }
+    Ok(out)
+}
+
 fn bounded_text(field: &str, value: &str, max: usize) -> Result<String> {
     if value.chars().count() > max {
         return Err(Error::Invalid(format!(

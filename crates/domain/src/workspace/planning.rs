@@ -405,6 +405,7 @@ impl Workspace {
             Some(key) => Some(self.visible_team(actor, key)?.id),
             None => None,
         };
+        may_change_label(actor, team_id)?;
         let name = required_text("name", name, 60)?;
         let color = parse_color(color.unwrap_or(DEFAULT_LABEL_COLOR))?;
         // A team label may not shadow a workspace label, nor the reverse: names must resolve.
@@ -451,6 +452,7 @@ impl Workspace {
         color: Option<&str>,
     ) -> Result<Label> {
         let found = self.visible_label(actor, label).await?;
+        may_change_label(actor, found.team_id)?;
         let name = name.map(|n| required_text("name", n, 60)).transpose()?;
         let color = color.map(parse_color).transpose()?;
         self.store
@@ -495,4 +497,16 @@ impl Workspace {
         self.store.delete_label(found.id).await?;
         Ok(found)
     }
+}
+
+/// Who creates, renames and recolors labels: a team's members its labels (the actor sees the
+/// team, so it is a member), workspace admins the workspace-wide ones, which every team's
+/// tasks show.
+fn may_change_label(actor: &Actor, team: Option<TeamId>) -> Result<()> {
+    if team.is_none() && !actor.is_admin() {
+        return Err(Error::Forbidden(
+            "only workspace admins create or change workspace-wide labels; give a team for a team label".into(),
+        ));
+    }
+    Ok(())
 }

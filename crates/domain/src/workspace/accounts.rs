@@ -2,7 +2,7 @@
 
 use time::{Duration, OffsetDateTime};
 
-use super::{Caller, Workspace, required_text};
+use super::{Caller, Workspace, required_line};
 use crate::access::Actor;
 use crate::error::{Error, Result, not_found, unknown_choice};
 use crate::model::*;
@@ -120,7 +120,7 @@ impl Workspace {
     ) -> Result<User> {
         by.require_admin()?;
         let email = normalize_email(email)?;
-        let name = required_text("name", name, 100)?;
+        let name = required_line("name", name, 100)?;
         check_password(password)?;
         let hash = secrets::hash_password(password);
         self.store
@@ -165,7 +165,7 @@ impl Workspace {
     }
 
     pub async fn rename_self(&self, actor: &Actor, name: &str) -> Result<()> {
-        let name = required_text("name", name, 100)?;
+        let name = required_line("name", name, 100)?;
         self.store.set_user_name(actor.id(), &name).await
     }
 
@@ -209,7 +209,7 @@ impl Workspace {
     pub async fn create_team(&self, by: Caller<'_>, key: &str, name: &str) -> Result<Team> {
         by.require_admin()?;
         let key = parse_team_key(key)?;
-        let name = required_text("team name", name, 100)?;
+        let name = required_line("team name", name, 100)?;
         if self.store.team_by_key(&key).await?.is_some() {
             return Err(Error::Conflict(format!(
                 "a team with key {key} already exists"

@@ -80,6 +80,23 @@ impl Workspace {
 }
 
 /// Trims a required text field and checks its length.
+/// A one-line text (a title, a name) as people will read it: a tab or line break becomes a
+/// space, other control characters (NUL, ESC and its terminal sequences' lead) and the
+/// bidirectional controls that make text display other than it is (U+202A–U+202E,
+/// U+2066–U+2069) are dropped; then as `required_text`.
+fn required_line(field: &str, value: &str, max: usize) -> Result<String> {
+    let is_bidi_control = |c: char| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    let line: String = value
+        .chars()
+        .filter_map(|c| match c {
+            c if c.is_control() && c.is_whitespace() => Some(' '),
+            c if c.is_control() || is_bidi_control(c) => None,
+            c => Some(c),
+        })
+        .collect();
+    required_text(field, &line, max)
+}
+
 fn required_text(field: &str, value: &str, max: usize) -> Result<String> {
     let v = value.trim();
     if v.is_empty() {

@@ -4,7 +4,7 @@ use time::OffsetDateTime;
 
 use super::refs::{TaskRef, is_clear};
 use super::{
-    MAX_BODY, MAX_TITLE, Workspace, bounded_list, bounded_text, parse_optional_date, required_text,
+    MAX_BODY, MAX_TITLE, Workspace, bounded_list, bounded_text, parse_optional_date, required_line,
 };
 use crate::access::Actor;
 use crate::cursor::{self, Page};
@@ -301,7 +301,7 @@ impl Workspace {
     /// `create_task` and by imports, which insert many at once.
     pub async fn prepare_task(&self, actor: &Actor, draft: TaskDraft) -> Result<NewTask> {
         let team = self.visible_team(actor, &draft.team)?;
-        let title = required_text("title", &draft.title, MAX_TITLE)?;
+        let title = required_line("title", &draft.title, MAX_TITLE)?;
         let description = bounded_text(
             "description",
             draft.description.as_deref().unwrap_or(""),
@@ -439,7 +439,7 @@ impl Workspace {
         };
         let mut plan = UpdatePlan::new(task);
         if let Some(title) = patch.title {
-            plan.title(required_text("title", &title, MAX_TITLE)?);
+            plan.title(required_line("title", &title, MAX_TITLE)?);
         }
         if let Some(description) = patch.description {
             plan.description(bounded_text("description", &description, MAX_BODY)?);

@@ -1029,3 +1029,46 @@ async fn only_workspace_admins_change_workspace_wide_labels() {
         .unwrap();
     app.stop().await;
 }
+
+/// Titles and names are one line of what people will read: line breaks and tabs become
+/// spaces; NUL, ESC and the bidirectional overrides (which make text display other than it
+/// is) are dropped. Descriptions and comments keep their lines.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn titles_and_names_drop_control_characters() {
+    let app = TestApp::spawn().await;
+    let ws = &app.workspace;
+    let alice = app.actor(ALICE).await;
+    let task = ws
+        .create_task(
+            &alice,
+            TaskDraft {
+                description: Some("line one\nline two".into()),
+                ..draft(
+                    "ENG",
+                    "Pay\u{0} \u{1b}[31minvoice\u{202e}fdp.exe\tnow\nplease",
+                )
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(task.title, "Pay [31minvoicefdp.exe now please");
+    assert_eq!(task.description, "line one\nline two");
+    let renamed = ws
+        .update_task(
+            &alice,
+            &TaskRef::from(&task),
+            TaskPatch {
+                title: Some("\u{2066}Renamed\u{2069}\r\n".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(renamed.title, "Renamed");
+    let label = ws
+        .create_label(&alice, Some("ENG"), "Ur\u{202d}gent\u{7}", None)
+        .await
+        .unwrap();
+    assert_eq!(label.name, "Urgent");
+    app.stop().await;
+}

@@ -122,7 +122,7 @@ impl Workspace {
         let email = normalize_email(email)?;
         let name = required_line("name", name, 100)?;
         check_password(password)?;
-        let hash = secrets::hash_password(password);
+        let hash = self.passwords.hash(password).await?;
         self.store
             .create_user(NewUser {
                 email,
@@ -175,12 +175,12 @@ impl Workspace {
             .password_hash(actor.id())
             .await?
             .unwrap_or_default();
-        if !secrets::verify_password(current, &stored) {
+        if !self.passwords.verify(current, &stored).await? {
             return Err(Error::Invalid("the current password is wrong".into()));
         }
         check_password(new)?;
         self.store
-            .set_password_hash(actor.id(), &secrets::hash_password(new))
+            .set_password_hash(actor.id(), &self.passwords.hash(new).await?)
             .await
     }
 
@@ -193,11 +193,11 @@ impl Workspace {
             .await?
         else {
             // Spend the same time as a real check, so timing does not reveal who has an account.
-            secrets::verify_password(password, DUMMY_HASH);
+            self.passwords.verify(password, DUMMY_HASH).await?;
             return Err(wrong());
         };
         let stored = self.store.password_hash(user.id).await?.unwrap_or_default();
-        if secrets::verify_password(password, &stored) {
+        if self.passwords.verify(password, &stored).await? {
             Ok(user)
         } else {
             Err(wrong())

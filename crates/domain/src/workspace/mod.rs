@@ -5,6 +5,7 @@ mod accounts;
 mod content;
 mod conversations;
 mod jobs;
+mod passwords;
 mod planning;
 mod refs;
 mod tasks;
@@ -53,11 +54,16 @@ impl Caller<'_> {
 pub struct Workspace {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    passwords: passwords::PasswordWork,
 }
 
 impl Workspace {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
-        Workspace { store, clock }
+        Workspace {
+            store,
+            clock,
+            passwords: passwords::PasswordWork::new(),
+        }
     }
 
     pub fn now(&self) -> OffsetDateTime {

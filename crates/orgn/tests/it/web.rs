@@ -562,3 +562,25 @@ async fn sign_in_goes_on_only_to_a_path_of_this_app() {
     }
     app.stop().await;
 }
+
+/// Sign-in reads a few hundred bytes: a form over its limit is refused before it is read, an
+/// e-mail over 254 bytes before the throttle remembers it or a password is hashed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_refuses_oversized_forms_and_e_mails() {
+    let app = TestApp::spawn().await;
+    let headers = [
+        ("Cookie", "orgn_signin=form-token"),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    let form = |email: &str| format!("_csrf=form-token&email={email}&password=wrong-password");
+    let huge = request(app.addr, "POST", "/signin", &headers, form(&"a".repeat(20_000))).await;
+    assert_eq!(huge.status, 413, "{}", huge.head);
+    let long = format!("{}%40orgn.test", "a".repeat(250));
+    let refused = request(app.addr, "POST", "/signin", &headers, form(&long)).await;
+    assert_eq!(refused.status, 400, "{}", refused.head);
+    assert!(refused.body.contains("at most 254"), "{}", refused.body);
+    // A normal failed sign-in is still an ordinary 401 with the form.
+    let wrong = request(app.addr, "POST", "/signin", &headers, form("alice%40orgn.test")).await;
+    assert_eq!(wrong.status, 401);
+    app.stop().await;
+}

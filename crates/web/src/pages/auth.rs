@@ -112,6 +112,12 @@ pub struct SignInForm {
     csrf: String,
 }
 
+/// A sign-in form is an e-mail, a password, a token and a path: a few hundred bytes. Bigger
+/// is refused (413) before it is read.
+pub const MAX_SIGN_IN_FORM: usize = 8 * 1024;
+/// The longest e-mail address there is (RFC 5321's path limit less its brackets).
+const MAX_EMAIL: usize = 254;
+
 pub async fn sign_in(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -122,6 +128,12 @@ pub async fn sign_in(
         return Err(WebError::Forbidden(
             "The sign-in form expired. Reload the page and try again.".into(),
         ));
+    }
+    // Before anything remembers it (the throttle) or hashes for it.
+    if f.email.trim().len() > MAX_EMAIL {
+        return Err(WebError::Invalid(format!(
+            "An e-mail address has at most {MAX_EMAIL} characters."
+        )));
     }
     let email = f.email.trim().to_lowercase();
     let next = safe_next(f.next.as_deref());

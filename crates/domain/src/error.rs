@@ -19,6 +19,9 @@ pub enum Error {
     Forbidden(String),
     #[error("{0}")]
     Unauthenticated(String),
+    /// Too much of this kind of work at once; the same request may succeed in a moment.
+    #[error("{0}")]
+    Busy(String),
     /// A fault of ours, not of the caller. Details go to the log, not to the client.
     #[error("internal error: {0}")]
     Internal(String),

@@ -12,6 +12,8 @@ pub enum WebError {
     NotFound,
     Invalid(String),
     Forbidden(String),
+    /// The server has too much of this work at once: 429, try again in a second.
+    Busy(String),
     /// Not signed in: go to the sign-in page, then back to this path.
     SignIn(String),
     Internal(String),
@@ -23,6 +25,7 @@ impl From<Error> for WebError {
             Error::NotFound(_) => WebError::NotFound,
             Error::Invalid(m) | Error::Conflict(m) => WebError::Invalid(m),
             Error::Forbidden(m) => WebError::Forbidden(m),
+            Error::Busy(m) => WebError::Busy(m),
             Error::Unauthenticated(_) => WebError::SignIn(String::new()),
             Error::Internal(m) => WebError::Internal(m),
         }
@@ -67,6 +70,12 @@ impl IntoResponse for WebError {
             ),
             WebError::Invalid(m) => error_page(StatusCode::BAD_REQUEST, "That did not work", &m),
             WebError::Forbidden(m) => error_page(StatusCode::FORBIDDEN, "Not allowed", &m),
+            WebError::Busy(m) => {
+                let mut res = error_page(StatusCode::TOO_MANY_REQUESTS, "Busy", &m);
+                res.headers_mut()
+                    .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+                res
+            }
             WebError::SignIn(next) => {
                 let target = if next.is_empty() || next == "/" {
                     "/signin".to_string()

@@ -62,7 +62,12 @@ pub fn router(workspace: Workspace, config: WebConfig) -> Router {
     use pages::*;
     Router::new()
         .route("/", get(home))
-        .route("/signin", get(auth::sign_in_page).post(auth::sign_in))
+        .route(
+            "/signin",
+            get(auth::sign_in_page)
+                .post(auth::sign_in)
+                .layer(DefaultBodyLimit::max(auth::MAX_SIGN_IN_FORM)),
+        )
         .route("/signout", post(auth::sign_out))
         .route("/my", get(tasks::list::my_tasks))
         .route("/team/{key}/tasks", get(tasks::list::team_tasks))

@@ -2,7 +2,7 @@
 
 use time::{Duration, OffsetDateTime};
 
-use super::{Caller, Workspace, required_text};
+use super::{Caller, Workspace, required_line};
 use crate::access::Actor;
 use crate::error::{Error, Result, not_found, unknown_choice};
 use crate::model::*;
@@ -120,9 +120,9 @@ impl Workspace {
     ) -> Result<User> {
         by.require_admin()?;
         let email = normalize_email(email)?;
-        let name = required_text("name", name, 100)?;
+        let name = required_line("name", name, 100)?;
         check_password(password)?;
-        let hash = secrets::hash_password(password);
+        let hash = self.passwords.hash(password).await?;
         self.store
             .create_user(NewUser {
                 email,
@@ -165,7 +165,7 @@ impl Workspace {
     }
 
     pub async fn rename_self(&self, actor: &Actor, name: &str) -> Result<()> {
-        let name = required_text("name", name, 100)?;
+        let name = required_line("name", name, 100)?;
         self.store.set_user_name(actor.id(), &name).await
     }
 
@@ -175,12 +175,12 @@ impl Workspace {
             .password_hash(actor.id())
             .await?
             .unwrap_or_default();
-        if !secrets::verify_password(current, &stored) {
+        if !self.passwords.verify(current, &stored).await? {
             return Err(Error::Invalid("the current password is wrong".into()));
         }
         check_password(new)?;
         self.store
-            .set_password_hash(actor.id(), &secrets::hash_password(new))
+            .set_password_hash(actor.id(), &self.passwords.hash(new).await?)
             .await
     }
 
@@ -193,11 +193,11 @@ impl Workspace {
             .await?
         else {
             // Spend the same time as a real check, so timing does not reveal who has an account.
-            secrets::verify_password(password, DUMMY_HASH);
+            self.passwords.verify(password, DUMMY_HASH).await?;
             return Err(wrong());
         };
         let stored = self.store.password_hash(user.id).await?.unwrap_or_default();
-        if secrets::verify_password(password, &stored) {
+        if self.passwords.verify(password, &stored).await? {
             Ok(user)
         } else {
             Err(wrong())
@@ -209,7 +209,7 @@ impl Workspace {
     pub async fn create_team(&self, by: Caller<'_>, key: &str, name: &str) -> Result<Team> {
         by.require_admin()?;
         let key = parse_team_key(key)?;
-        let name = required_text("team name", name, 100)?;
+        let name = required_line("team name", name, 100)?;
         if self.store.team_by_key(&key).await?.is_some() {
             return Err(Error::Conflict(format!(
                 "a team with key {key} already exists"

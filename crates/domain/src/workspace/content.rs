@@ -1,7 +1,7 @@
 //! Comments on tasks, and docs.
 
 use super::TaskRef;
-use super::{MAX_BODY, MAX_TITLE, Workspace, bounded_text, required_text};
+use super::{MAX_BODY, MAX_TITLE, Workspace, bounded_text, required_line, required_text};
 use crate::access::Actor;
 use crate::cursor::{self, Page};
 use crate::error::{Error, Result, not_found};
@@ -99,7 +99,7 @@ impl Workspace {
     }
 
     pub async fn create_doc(&self, actor: &Actor, draft: DocDraft) -> Result<Doc> {
-        let title = required_text("title", &draft.title, MAX_TITLE)?;
+        let title = required_line("title", &draft.title, MAX_TITLE)?;
         let content = bounded_text("content", &draft.content, MAX_BODY)?;
         let team = draft.team.as_deref().filter(|t| !t.trim().is_empty());
         let project = draft.project.as_deref().filter(|p| !p.trim().is_empty());
@@ -138,7 +138,7 @@ impl Workspace {
     ) -> Result<Doc> {
         let doc = self.doc(actor, id).await?;
         let title = title
-            .map(|t| required_text("title", t, MAX_TITLE))
+            .map(|t| required_line("title", t, MAX_TITLE))
             .transpose()?;
         let content = content
             .map(|c| bounded_text("content", c, MAX_BODY))

@@ -1,13 +1,13 @@
 //! Ask Orgn conversations: part of the user's own account, invisible to anyone else.
 
-use super::{Workspace, required_text};
+use super::{Workspace, required_line};
 use crate::access::Actor;
 use crate::error::{Error, Result, not_found};
 use crate::model::*;
 
 impl Workspace {
     pub async fn start_conversation(&self, actor: &Actor, title: &str) -> Result<Conversation> {
-        let title: String = required_text("title", title, 200)?
+        let title: String = required_line("title", title, 200)?
             .chars()
             .take(80)
             .collect();

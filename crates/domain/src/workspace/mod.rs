@@ -5,6 +5,7 @@ mod accounts;
 mod content;
 mod conversations;
 mod jobs;
+mod passwords;
 mod planning;
 mod refs;
 mod tasks;
@@ -53,11 +54,16 @@ impl Caller<'_> {
 pub struct Workspace {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    passwords: passwords::PasswordWork,
 }
 
 impl Workspace {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
-        Workspace { store, clock }
+        Workspace {
+            store,
+            clock,
+            passwords: passwords::PasswordWork::new(),
+        }
     }
 
     pub fn now(&self) -> OffsetDateTime {
@@ -80,12 +86,50 @@ impl Workspace {
 }
 
 /// Trims a required text field and checks its length.
+/// A one-line text (a title, a name) as people will read it: a tab or line break becomes a
+/// space, other control characters (NUL, ESC and its terminal sequences' lead) and the
+/// bidirectional controls that make text display other than it is (U+202A–U+202E,
+/// U+2066–U+2069) are dropped; then as `required_text`.
+fn required_line(field: &str, value: &str, max: usize) -> Result<String> {
+    let is_bidi_control = |c: char| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    let line: String = value
+        .chars()
+        .filter_map(|c| match c {
+            c if c.is_control() && c.is_whitespace() => Some(' '),
+            c if c.is_control() || is_bidi_control(c) => None,
+            c => Some(c),
+        })
+        .collect();
+    required_text(field, &line, max)
+}
+
 fn required_text(field: &str, value: &str, max: usize) -> Result<String> {
     let v = value.trim();
     if v.is_empty() {
         return Err(Error::Invalid(format!("{field} must not be empty")));
     }
     bounded_text(field, v, max)
+}
+
+/// How many values one list argument (statuses, labels) may hold: more than any team has,
+/// few enough that resolving them is cheap.
+pub const MAX_LIST: usize = 50;
+
+/// A list argument's values, trimmed, without blanks and repeats (compared ignoring case, as
+/// names are), in the order given; more than `MAX_LIST` distinct values is refused.
+fn bounded_list<'a>(field: &str, values: &'a [String]) -> Result<Vec<&'a str>> {
+    let mut out: Vec<&str> = Vec::new();
+    for value in values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        if !out.iter().any(|seen| seen.eq_ignore_ascii_case(value)) {
+            if out.len() == MAX_LIST {
+                return Err(Error::Invalid(format!(
+                    "{field}: at most {MAX_LIST} different values"
+                )));
+            }
+            out.push(value);
+        }
+    }
+    Ok(out)
 }
 
 fn bounded_text(field: &str, value: &str, max: usize) -> Result<String> {

@@ -3,7 +3,7 @@
 use time::Date;
 
 use super::refs::{Ref, is_clear};
-use super::{MAX_BODY, Workspace, bounded_text, parse_date, parse_optional_date, required_text};
+use super::{MAX_BODY, Workspace, bounded_text, parse_date, parse_optional_date, required_line};
 use crate::access::Actor;
 use crate::error::{Error, Result, not_found, unknown_choice};
 use crate::model::*;
@@ -117,7 +117,7 @@ impl Workspace {
     }
 
     pub async fn create_project(&self, actor: &Actor, draft: ProjectDraft) -> Result<Project> {
-        let name = required_text("name", &draft.name, 200)?;
+        let name = required_line("name", &draft.name, 200)?;
         let team_ids = self.team_ids_of(actor, &draft.teams).await?;
         if self
             .store
@@ -176,7 +176,7 @@ impl Workspace {
         let project = self.visible_project(actor, reference).await?;
         let mut changes = ProjectChanges::default();
         if let Some(name) = patch.name {
-            changes.name = Some(required_text("name", &name, 200)?);
+            changes.name = Some(required_line("name", &name, 200)?);
         }
         if let Some(description) = patch.description {
             changes.description = Some(bounded_text("description", &description, MAX_BODY)?);
@@ -236,7 +236,7 @@ impl Workspace {
         target_date: Option<&str>,
     ) -> Result<Milestone> {
         let project = self.visible_project(actor, project).await?;
-        let name = required_text("name", name, 200)?;
+        let name = required_line("name", name, 200)?;
         if self
             .store
             .milestones(project.id)
@@ -272,7 +272,7 @@ impl Workspace {
         let milestone = self.resolve_milestone(&project, milestone).await?;
         let mut changes = MilestoneChanges::default();
         if let Some(name) = patch.name {
-            changes.name = Some(required_text("name", &name, 200)?);
+            changes.name = Some(required_line("name", &name, 200)?);
         }
         if let Some(d) = patch.target_date {
             changes.target_date = Some(parse_optional_date("target_date", &d)?);
@@ -405,7 +405,8 @@ impl Workspace {
             Some(key) => Some(self.visible_team(actor, key)?.id),
             None => None,
         };
-        let name = required_text("name", name, 60)?;
+        may_change_label(actor, team_id)?;
+        let name = required_line("name", name, 60)?;
         let color = parse_color(color.unwrap_or(DEFAULT_LABEL_COLOR))?;
         // A team label may not shadow a workspace label, nor the reverse: names must resolve.
         let clash = self
@@ -451,7 +452,8 @@ impl Workspace {
         color: Option<&str>,
     ) -> Result<Label> {
         let found = self.visible_label(actor, label).await?;
-        let name = name.map(|n| required_text("name", n, 60)).transpose()?;
+        may_change_label(actor, found.team_id)?;
+        let name = name.map(|n| required_line("name", n, 60)).transpose()?;
         let color = color.map(parse_color).transpose()?;
         self.store
             .update_label(found.id, name.as_deref(), color.as_deref())
@@ -495,4 +497,16 @@ impl Workspace {
         self.store.delete_label(found.id).await?;
         Ok(found)
     }
+}
+
+/// Who creates, renames and recolors labels: a team's members its labels (the actor sees the
+/// team, so it is a member), workspace admins the workspace-wide ones, which every team's
+/// tasks show.
+fn may_change_label(actor: &Actor, team: Option<TeamId>) -> Result<()> {
+    if team.is_none() && !actor.is_admin() {
+        return Err(Error::Forbidden(
+            "only workspace admins create or change workspace-wide labels; give a team for a team label".into(),
+        ));
+    }
+    Ok(())
 }

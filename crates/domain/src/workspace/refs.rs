@@ -2,7 +2,7 @@
 //! project name, `current`. Each lookup applies the access rule, and a wrong reference is
 //! answered with the valid choices, so that a person or a model can correct it at once.
 
-use super::Workspace;
+use super::{Workspace, bounded_list};
 use crate::access::Actor;
 use crate::error::{Error, Result, not_found, unknown_choice};
 use crate::model::*;
@@ -223,9 +223,10 @@ impl Workspace {
         names: &[String],
         scope: &str,
     ) -> Result<Vec<Label>> {
+        let names = bounded_list("labels", names)?;
         let available = self.store.labels(team_ids).await?;
         let mut out: Vec<Label> = Vec::new();
-        for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+        for name in names {
             let label = available
                 .iter()
                 .find(|l| l.name.eq_ignore_ascii_case(name))

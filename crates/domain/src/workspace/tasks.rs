@@ -3,7 +3,9 @@
 use time::OffsetDateTime;
 
 use super::refs::{TaskRef, is_clear};
-use super::{MAX_BODY, MAX_TITLE, Workspace, bounded_text, parse_optional_date, required_text};
+use super::{
+    MAX_BODY, MAX_TITLE, Workspace, bounded_list, bounded_text, parse_optional_date, required_line,
+};
 use crate::access::Actor;
 use crate::cursor::{self, Page};
 use crate::error::{Error, Result, not_found};
@@ -299,7 +301,7 @@ impl Workspace {
     /// `create_task` and by imports, which insert many at once.
     pub async fn prepare_task(&self, actor: &Actor, draft: TaskDraft) -> Result<NewTask> {
         let team = self.visible_team(actor, &draft.team)?;
-        let title = required_text("title", &draft.title, MAX_TITLE)?;
+        let title = required_line("title", &draft.title, MAX_TITLE)?;
         let description = bounded_text(
             "description",
             draft.description.as_deref().unwrap_or(""),
@@ -437,7 +439,7 @@ impl Workspace {
         };
         let mut plan = UpdatePlan::new(task);
         if let Some(title) = patch.title {
-            plan.title(required_text("title", &title, MAX_TITLE)?);
+            plan.title(required_line("title", &title, MAX_TITLE)?);
         }
         if let Some(description) = patch.description {
             plan.description(bounded_text("description", &description, MAX_BODY)?);
@@ -531,6 +533,57 @@ impl Workspace {
         Ok(cursor::page_from(hits, limit))
     }
 
+    /// Status names or types (`started`) into the query's status ids and kinds: a name
+    /// matches that status in any of `teams`; an unknown one answers with the valid choices.
+    async fn resolve_status_filter(
+        &self,
+        teams: &[Team],
+        wanted: &[String],
+        q: &mut TaskQuery,
+    ) -> Result<()> {
+        let wanted = bounded_list("status", wanted)?;
+        let mut statuses = Vec::new();
+        if wanted.iter().any(|w| StatusKind::parse(w).is_none()) {
+            for team in teams {
+                statuses.extend(self.store.statuses(team.id).await?);
+            }
+        }
+        for name in wanted {
+            if let Some(kind) = StatusKind::parse(name) {
+                if !q.status_kinds.contains(&kind) {
+                    q.status_kinds.push(kind);
+                }
+                continue;
+            }
+            let matching: Vec<StatusId> = statuses
+                .iter()
+                .filter(|s| s.name.eq_ignore_ascii_case(name))
+                .map(|s| s.id)
+                .collect();
+            if matching.is_empty() {
+                let scope = if teams.len() == 1 {
+                    teams[0].key.as_str()
+                } else {
+                    ""
+                };
+                let mut valid: Vec<String> = Vec::new();
+                for s in &statuses {
+                    if !valid.contains(&s.name) {
+                        valid.push(s.name.clone());
+                    }
+                }
+                valid.extend(StatusKind::ALL.iter().map(|k| k.as_str().to_string()));
+                return Err(crate::error::unknown_choice("Status", name, scope, &valid));
+            }
+            for id in matching {
+                if !q.status_ids.contains(&id) {
+                    q.status_ids.push(id);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Resolves a filter into a store query over the actor's teams; `None` when the actor
     /// has no team, so nothing can match.
     async fn task_query(
@@ -562,42 +615,8 @@ impl Workspace {
         if let Some(text) = &q.text {
             bounded_text("query", text, 500)?;
         }
-        for wanted in f
-            .statuses
-            .iter()
-            .map(|s| s.trim())
-            .filter(|s| !s.is_empty())
-        {
-            if let Some(kind) = StatusKind::parse(wanted) {
-                q.status_kinds.push(kind);
-                continue;
-            }
-            let mut matched = false;
-            let mut names = Vec::new();
-            for team in &teams {
-                for s in self.store.statuses(team.id).await? {
-                    if s.name.eq_ignore_ascii_case(wanted) {
-                        q.status_ids.push(s.id);
-                        matched = true;
-                    }
-                    if !names.contains(&s.name) {
-                        names.push(s.name.clone());
-                    }
-                }
-            }
-            if !matched {
-                let scope = if teams.len() == 1 {
-                    teams[0].key.clone()
-                } else {
-                    String::new()
-                };
-                let mut valid = names;
-                valid.extend(StatusKind::ALL.iter().map(|k| k.as_str().to_string()));
-                return Err(crate::error::unknown_choice(
-                    "Status", wanted, &scope, &valid,
-                ));
-            }
-        }
+        self.resolve_status_filter(&teams, &f.statuses, &mut q)
+            .await?;
         if let Some(who) = f.assignee.as_deref().filter(|a| !a.trim().is_empty()) {
             q.assignee = Some(self.resolve_user(actor, who).await?.map(|u| u.id));
         }

@@ -980,3 +980,95 @@ async fn only_admins_delete_labels_and_a_deleted_label_leaves_every_task() {
     assert!(is_not_found(ws.delete_label(&alice, "Palette").await));
     assert!(ws.visible_label(&admin, "Palette").await.is_ok());
 }
+
+/// Workspace-wide labels show on every team's tasks: only workspace admins create, rename or
+/// recolor them. Team labels stay with the team's members. A refusal changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_workspace_admins_change_workspace_wide_labels() {
+    let app = TestApp::spawn().await;
+    let ws = &app.workspace;
+    let alice = app.actor(ALICE).await;
+    let admin = app.actor(ADMIN).await;
+    let loner = ws
+        .create_user(Caller::Operator, "loner@orgn.test", "Lone", PASSWORD, false)
+        .await
+        .unwrap();
+    let loner = ws.actor(loner.id).await.unwrap();
+    for (who, actor) in [("a team member", &alice), ("a user in no team", &loner)] {
+        let refused = ws.create_label(actor, None, "Everywhere", None).await;
+        assert!(
+            matches!(refused, Err(Error::Forbidden(_))),
+            "{who}: {refused:?}"
+        );
+        let refused = ws
+            .update_label(actor, "Bug", Some("Bugz"), Some("#000000"))
+            .await;
+        assert!(
+            matches!(refused, Err(Error::Forbidden(_))),
+            "{who}: {refused:?}"
+        );
+    }
+    let bug = ws.visible_label(&admin, "Bug").await.unwrap();
+    assert_eq!((bug.name.as_str(), bug.color.as_str()), ("Bug", "#e5484d"));
+    assert!(matches!(
+        ws.visible_label(&admin, "Everywhere").await,
+        Err(Error::Invalid(_) | Error::NotFound(_))
+    ));
+    // Team labels: any member of the team; workspace labels: a workspace admin.
+    ws.create_label(&alice, Some("ENG"), "Flaky", None)
+        .await
+        .unwrap();
+    ws.update_label(&alice, "Frontend", None, Some("#123456"))
+        .await
+        .unwrap();
+    ws.create_label(&admin, None, "Everywhere", None)
+        .await
+        .unwrap();
+    ws.update_label(&admin, "Bug", Some("Defect"), None)
+        .await
+        .unwrap();
+    app.stop().await;
+}
+
+/// Titles and names are one line of what people will read: line breaks and tabs become
+/// spaces; NUL, ESC and the bidirectional overrides (which make text display other than it
+/// is) are dropped. Descriptions and comments keep their lines.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn titles_and_names_drop_control_characters() {
+    let app = TestApp::spawn().await;
+    let ws = &app.workspace;
+    let alice = app.actor(ALICE).await;
+    let task = ws
+        .create_task(
+            &alice,
+            TaskDraft {
+                description: Some("line one\nline two".into()),
+                ..draft(
+                    "ENG",
+                    "Pay\u{0} \u{1b}[31minvoice\u{202e}fdp.exe\tnow\nplease",
+                )
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(task.title, "Pay [31minvoicefdp.exe now please");
+    assert_eq!(task.description, "line one\nline two");
+    let renamed = ws
+        .update_task(
+            &alice,
+            &TaskRef::from(&task),
+            TaskPatch {
+                title: Some("\u{2066}Renamed\u{2069}\r\n".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(renamed.title, "Renamed");
+    let label = ws
+        .create_label(&alice, Some("ENG"), "Ur\u{202d}gent\u{7}", None)
+        .await
+        .unwrap();
+    assert_eq!(label.name, "Urgent");
+    app.stop().await;
+}

@@ -1080,3 +1080,44 @@ async fn mcp_remote_works_with_the_claude_desktop_command_line() {
     );
     app.stop().await;
 }
+
+/// A list argument has a bound and no repeats: 10,000 copies of one status work as one, and
+/// 10,000 different statuses or labels are refused with a clear message (once "internal
+/// error", SQLite's expression depth), never an internal error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_arguments_are_bounded_and_deduplicated() {
+    let app = TestApp::spawn().await;
+    let alice = Mcp::new(&app, ALICE).await;
+    let all = alice.ok("search_tasks", json!({"team": "ENG"})).await;
+    let status = all["structuredContent"]["tasks"][0]["status"]
+        .as_str()
+        .unwrap_or_else(|| panic!("ENG has tasks: {all}"))
+        .to_string();
+    let once = alice
+        .ok("search_tasks", json!({"team": "ENG", "status": status}))
+        .await;
+    assert!(
+        !once["structuredContent"]["tasks"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let repeated = vec![status.as_str(); 10_000].join(",");
+    let found = alice
+        .ok("search_tasks", json!({"team": "ENG", "status": repeated}))
+        .await;
+    assert_eq!(found["structuredContent"], once["structuredContent"]);
+    let many: Vec<String> = (0..10_000).map(|i| format!("s{i}")).collect();
+    let refused = alice
+        .refused(
+            "search_tasks",
+            json!({"team": "ENG", "status": many.join(",")}),
+        )
+        .await;
+    assert!(refused.contains("at most 50"), "{refused}");
+    let refused = alice
+        .refused("search_tasks", json!({"team": "ENG", "labels": many}))
+        .await;
+    assert!(refused.contains("at most 50"), "{refused}");
+    app.stop().await;
+}

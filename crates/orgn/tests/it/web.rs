@@ -531,3 +531,56 @@ async fn other_teams_tasks_are_404_and_cross_site_posts_are_refused() {
     b.close().await;
     app.stop().await;
 }
+
+/// After signing in, `next` leads only to a path of this app: a tab (which the browser drops,
+/// leaving `//evil.example`), a line break or a NUL sends the person to My tasks, and never
+/// answers 500 after the session is made.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_goes_on_only_to_a_path_of_this_app() {
+    let app = TestApp::spawn().await;
+    let headers = [
+        ("Cookie", "orgn_signin=form-token"),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    let sign_in = |next: &'static str| {
+        let body =
+            format!("_csrf=form-token&email=alice%40orgn.test&password={PASSWORD}&next={next}");
+        request(app.addr, "POST", "/signin", &headers, body)
+    };
+    for (next, expected) in [
+        ("%2Fteam%2FENG%2Ftasks", "/team/ENG/tasks"),
+        ("%2F%09%2Fevil.example%2Fphish", "/my"),
+        ("%2F%0A%2Fx", "/my"),
+        ("%2F%0D%2Fx", "/my"),
+        ("%2F%00%2Fx", "/my"),
+        ("%2F%0B%2Fx", "/my"),
+        ("%2F%5Cevil.example", "/my"),
+    ] {
+        let answer = sign_in(next).await;
+        assert_eq!(answer.status, 303, "next={next}: {}", answer.head);
+        assert_eq!(answer.header("location"), Some(expected), "next={next}");
+    }
+    app.stop().await;
+}
+
+/// Sign-in reads a few hundred bytes: a form over its limit is refused before it is read, an
+/// e-mail over 254 bytes before the throttle remembers it or a password is hashed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_refuses_oversized_forms_and_e_mails() {
+    let app = TestApp::spawn().await;
+    let headers = [
+        ("Cookie", "orgn_signin=form-token"),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    let form = |email: &str| format!("_csrf=form-token&email={email}&password=wrong-password");
+    let huge = request(app.addr, "POST", "/signin", &headers, form(&"a".repeat(20_000))).await;
+    assert_eq!(huge.status, 413, "{}", huge.head);
+    let long = format!("{}%40orgn.test", "a".repeat(250));
+    let refused = request(app.addr, "POST", "/signin", &headers, form(&long)).await;
+    assert_eq!(refused.status, 400, "{}", refused.head);
+    assert!(refused.body.contains("at most 254"), "{}", refused.body);
+    // A normal failed sign-in is still an ordinary 401 with the form.
+    let wrong = request(app.addr, "POST", "/signin", &headers, form("alice%40orgn.test")).await;
+    assert_eq!(wrong.status, 401);
+    app.stop().await;
+}

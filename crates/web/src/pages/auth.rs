@@ -29,10 +29,18 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-/// Only a path on this site: never `//evil.example` or `https://…`.
+/// Where to go after signing in: only a path of this app, otherwise My tasks. A path is
+/// printable ASCII (a URL's own characters; anything else is percent-encoded) that starts
+/// with one `/`. Browsers drop tabs and line breaks inside a URL and read `\` as `/`, so
+/// `/\t/evil.example` or `/\\evil.example` would lead off the site; a control character
+/// would not even fit in a `Location` header.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
             n.to_string()
         }
         _ => "/my".to_string(),
@@ -104,6 +112,12 @@ pub struct SignInForm {
     csrf: String,
 }
 
+/// A sign-in form is an e-mail, a password, a token and a path: a few hundred bytes. Bigger
+/// is refused (413) before it is read.
+pub const MAX_SIGN_IN_FORM: usize = 8 * 1024;
+/// The longest e-mail address there is (RFC 5321's path limit less its brackets).
+const MAX_EMAIL: usize = 254;
+
 pub async fn sign_in(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -114,6 +128,12 @@ pub async fn sign_in(
         return Err(WebError::Forbidden(
             "The sign-in form expired. Reload the page and try again.".into(),
         ));
+    }
+    // Before anything remembers it (the throttle) or hashes for it.
+    if f.email.trim().len() > MAX_EMAIL {
+        return Err(WebError::Invalid(format!(
+            "An e-mail address has at most {MAX_EMAIL} characters."
+        )));
     }
     let email = f.email.trim().to_lowercase();
     let next = safe_next(f.next.as_deref());
@@ -182,4 +202,39 @@ pub async fn sign_out(
             .unwrap(),
     );
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_a_path_of_this_app_or_my_tasks() {
+        for kept in [
+            "/my",
+            "/team/ENG/tasks?status=started",
+            "/tasks/ENG-12#comment-3",
+            "/docs/%20x",
+        ] {
+            assert_eq!(safe_next(Some(kept)), kept);
+        }
+        for refused in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example/phish",
+            "/\n/x",
+            "/\r/x",
+            "/\0/x",
+            "/\u{b}/x",
+            "/a\\b",
+            "/ x",
+            "/caf\u{e9}",
+            "https://evil.example",
+            "evil",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(refused)), "/my", "{refused:?}");
+        }
+        assert_eq!(safe_next(None), "/my");
+    }
 }

@@ -573,14 +573,28 @@ async fn sign_in_refuses_oversized_forms_and_e_mails() {
         ("Content-Type", "application/x-www-form-urlencoded"),
     ];
     let form = |email: &str| format!("_csrf=form-token&email={email}&password=wrong-password");
-    let huge = request(app.addr, "POST", "/signin", &headers, form(&"a".repeat(20_000))).await;
+    let huge = request(
+        app.addr,
+        "POST",
+        "/signin",
+        &headers,
+        form(&"a".repeat(20_000)),
+    )
+    .await;
     assert_eq!(huge.status, 413, "{}", huge.head);
     let long = format!("{}%40orgn.test", "a".repeat(250));
     let refused = request(app.addr, "POST", "/signin", &headers, form(&long)).await;
     assert_eq!(refused.status, 400, "{}", refused.head);
     assert!(refused.body.contains("at most 254"), "{}", refused.body);
     // A normal failed sign-in is still an ordinary 401 with the form.
-    let wrong = request(app.addr, "POST", "/signin", &headers, form("alice%40orgn.test")).await;
+    let wrong = request(
+        app.addr,
+        "POST",
+        "/signin",
+        &headers,
+        form("alice%40orgn.test"),
+    )
+    .await;
     assert_eq!(wrong.status, 401);
     app.stop().await;
 }

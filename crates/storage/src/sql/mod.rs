@@ -22,10 +22,19 @@
 
 pub(crate) mod accounts;
 mod activity;
+pub(crate) mod bulk;
+mod content;
 mod conversations;
 pub(crate) mod credentials;
 mod jobs;
 mod planning;
+pub(crate) mod search;
+pub(crate) mod tasks;
+mod trash;
+
+pub(crate) use bulk::BulkInsert;
+pub(crate) use search::SearchIndex;
+pub(crate) use tasks::GroupCommit;
 
 use std::ops::{Deref, DerefMut};
 
@@ -63,8 +72,19 @@ macro_rules! id_args {
 }
 
 id_args!(
-    UserId, TeamId, TaskId, StatusId, LabelId, ProjectId, MilestoneId, CycleId, CommentId, DocId,
-    BulkChangeId, JobId, ConversationId
+    UserId,
+    TeamId,
+    TaskId,
+    StatusId,
+    LabelId,
+    ProjectId,
+    MilestoneId,
+    CycleId,
+    CommentId,
+    DocId,
+    BulkChangeId,
+    JobId,
+    ConversationId
 );
 
 impl From<i64> for Arg {
@@ -189,6 +209,25 @@ impl Sql {
     }
 }
 
+/// `UPDATE table SET <first>, <sets...> WHERE id = <id>`: `first` is a column set in any case
+/// (so that an update without changes is still a statement).
+pub(crate) fn update(
+    table: &str,
+    first: (&str, Arg),
+    sets: Vec<(&str, Arg)>,
+    id: impl Into<Arg>,
+) -> Sql {
+    let mut sql = Sql::new(format!("UPDATE {table} SET "));
+    for (i, (column, value)) in std::iter::once(first).chain(sets).enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.push(&format!("{column} = ")).bind(value);
+    }
+    sql.push(" WHERE id = ").bind(id);
+    sql
+}
+
 /// One driver's connection, running `Sql`.
 #[async_trait]
 pub(crate) trait Conn: Send {
@@ -259,7 +298,7 @@ pub(crate) use sqlx_conn;
 
 /// What a backend gives the shared SQL.
 #[async_trait]
-pub(crate) trait Backend: Send + Sync + 'static {
+pub(crate) trait Backend: Sized + Send + Sync + 'static {
     type Conn: Conn;
     type Pooled: DerefMut<Target = Self::Conn> + Send;
     type Tx: DerefMut<Target = Self::Conn> + Send;
@@ -277,6 +316,12 @@ pub(crate) trait Backend: Send + Sync + 'static {
     const CLAIM_LOCK: &'static str;
     /// What a read inside a write transaction adds to lock its row until the commit.
     const ROW_LOCK: &'static str;
+    /// The columns `rows::task` reads, from `tasks t` and `tasks::TASK_JOINS`: written with
+    /// `tasks::task_columns!` and the backend's JSON aggregate for the labels.
+    const TASK_COLUMNS: &'static str;
+    /// A task's status id as a filter compares it so that no index serves it (see
+    /// `tasks::push_task_filters`).
+    const UNINDEXED_STATUS: &'static str;
 }
 
 /// The reads of every request, which SQLite answers on rusqlite, on the caller's thread
@@ -296,6 +341,22 @@ pub(crate) trait PointReads: Backend {
     > {
         let sql = Sql::new(credentials::TOKEN_HOLDER_SQL).arg(digest);
         credentials::token_holder(&self.reader().await?.rows(sql).await?)
+    }
+
+    /// A live task by id.
+    async fn task(&self, id: TaskId) -> Result<Option<Task>> {
+        tasks::task_by_id::<Self>(&mut *self.reader().await?, id).await
+    }
+
+    /// A live task by its team and number, in one query.
+    async fn task_by_number(&self, team: TeamId, number: i64) -> Result<Option<Task>> {
+        let sql = Sql::new(tasks::task_select::<Self>(
+            "t.team_id = $1 AND t.number = $2",
+        ))
+        .arg(team)
+        .arg(number);
+        let row = self.reader().await?.optional(sql).await?;
+        row.as_ref().map(crate::rows::task).transpose()
     }
 }
 
@@ -321,16 +382,6 @@ pub(crate) trait ActivityLog: Backend {
 
     /// Writes what is still queued, before the log is read.
     async fn flush_activity(&self) {}
-}
-
-/// Many tasks in a few statements, inside the caller's transaction (each numbered and
-/// recorded as one insert is): multi-row `INSERT`s on SQLite, `unnest` arrays on PostgreSQL.
-#[async_trait]
-pub(crate) trait BulkInsert: Backend {
-    async fn insert_bulk(
-        tx: &mut Self::Conn,
-        tasks: &[orgn_domain::store::NewTask],
-    ) -> Result<Vec<orgn_domain::model::TaskId>>;
 }
 
 /// A store on backend `B`; see `SqliteStore` and `PgStore`.

@@ -48,7 +48,12 @@ impl<B: Backend> Conversations for SqlStore<B> {
 
     async fn conversation_owner(&self, id: ConversationId) -> Result<Option<UserId>> {
         let sql = Sql::new("SELECT user_id FROM conversations WHERE id = $1").arg(id);
-        Ok(self.reader().await?.int(sql, "user_id").await?.map(UserId::new))
+        Ok(self
+            .reader()
+            .await?
+            .int(sql, "user_id")
+            .await?
+            .map(UserId::new))
     }
 
     async fn append_message(

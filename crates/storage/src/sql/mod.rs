@@ -395,19 +395,14 @@ impl<B> Deref for SqlStore<B> {
     }
 }
 
-/// `Store` for each backend (the union of the areas, written once when every area is).
-macro_rules! store_impl {
-    ($backend:ty) => {
-        #[async_trait]
-        impl Store for SqlStore<$backend> {
-            async fn close(&self) {
-                self.0.close().await;
-            }
-        }
-    };
+/// `Store` is the union of the areas, each implemented once above for any backend that
+/// gives what the area needs.
+#[async_trait]
+impl<B: GroupCommit + PointReads + BulkInsert + ActivityLog> Store for SqlStore<B> {
+    async fn close(&self) {
+        self.0.close().await;
+    }
 }
-store_impl!(crate::sqlite::SqliteBackend);
-store_impl!(crate::postgres::PgBackend);
 
 pub(crate) fn internal(e: impl std::fmt::Display) -> Error {
     Error::Internal(e.to_string())

@@ -214,3 +214,76 @@ async fn purge<B: SearchIndex>(store: &B, kind: TrashKind, id: i64) -> Result<()
     tx.execute(sql).await?;
     B::commit(tx).await
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use orgn_domain::clock::SystemClock;
+    use orgn_domain::store::*;
+    use orgn_domain::{Caller, Workspace};
+
+    use super::*;
+    use crate::SqliteStore;
+
+    /// Restoring or purging a task that is not in the Trash changes nothing: not its index
+    /// entry (SQLite used to index it twice and fail), nor its comments and history (which
+    /// a purge used to take).
+    #[tokio::test]
+    async fn restore_and_purge_leave_a_live_task_alone() {
+        let dir = std::env::temp_dir().join(format!("orgn-trash-live-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = SqliteStore::open(&dir).await.unwrap();
+        let ws = Workspace::new(Arc::new(store.clone()), Arc::new(SystemClock));
+        let user = ws
+            .create_user(Caller::Operator, "a@example.com", "A", "password123", true)
+            .await
+            .unwrap();
+        let team = ws
+            .create_team(Caller::Operator, "ENG", "Engineering")
+            .await
+            .unwrap()
+            .id;
+        let status = store.statuses(team).await.unwrap()[0].id;
+        let task = store
+            .insert_task(NewTask {
+                team_id: team,
+                title: "billing export".into(),
+                description: String::new(),
+                status_id: status,
+                priority: Priority::NONE,
+                assignee_id: None,
+                creator_id: user.id,
+                label_ids: vec![],
+                project_id: None,
+                milestone_id: None,
+                cycle_id: None,
+                due_date: None,
+                estimate: None,
+                times: Lifecycle::default(),
+                now: ws.now(),
+            })
+            .await
+            .unwrap();
+        store
+            .create_comment(task.id, user.id, "a comment", ws.now())
+            .await
+            .unwrap();
+        store.restore_task(task.id, ws.now()).await.unwrap();
+        store.purge_task(task.id).await.unwrap();
+        assert_eq!(store.comments(task.id).await.unwrap().len(), 1);
+        assert_eq!(store.task_history(task.id).await.unwrap().len(), 1);
+        let found = store
+            .search_tasks(&TaskQuery {
+                teams: vec![team],
+                text: Some("billing".into()),
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(found.len(), 1, "{found:?}");
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

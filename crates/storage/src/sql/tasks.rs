@@ -19,8 +19,8 @@ use crate::rows::{self, RowExt};
 use crate::search::{self, Search};
 
 /// The task columns `rows::task` reads, with a backend's expression for the task's labels
-/// as a JSON array of `[id, name, color]` by name (`json_group_array` on SQLite, `json_agg`
-/// on PostgreSQL).
+/// as a JSON array of `[id, name, color]` by name, then id (`json_group_array` on SQLite,
+/// `json_agg` on PostgreSQL).
 macro_rules! task_columns {
     ($labels_json:literal) => {
         concat!(

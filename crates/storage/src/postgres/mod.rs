@@ -198,14 +198,8 @@ impl Backend for PgBackend {
     async fn reader(&self) -> Result<Self::Pooled, Error> {
         self.pool.acquire().await.map_err(db_error)
     }
-    async fn writer(&self) -> Result<Self::Pooled, Error> {
-        self.pool.acquire().await.map_err(db_error)
-    }
     async fn begin(&self) -> Result<Self::Tx, Error> {
         self.pool.begin().await.map_err(db_error)
-    }
-    async fn commit(tx: Self::Tx) -> Result<(), Error> {
-        tx.commit().await.map_err(db_error)
     }
     const CLAIM_LOCK: &'static str = " FOR UPDATE SKIP LOCKED";
     const ROW_LOCK: &'static str = " FOR UPDATE";

@@ -296,18 +296,36 @@ macro_rules! sqlx_conn {
 }
 pub(crate) use sqlx_conn;
 
+/// A transaction that can be committed: sqlx's, on either driver.
+#[async_trait]
+pub(crate) trait Commit {
+    async fn commit_tx(self) -> Result<()>;
+}
+
+#[async_trait]
+impl<DB: sqlx::Database> Commit for sqlx::Transaction<'static, DB> {
+    async fn commit_tx(self) -> Result<()> {
+        self.commit().await.map_err(db_error)
+    }
+}
+
 /// What a backend gives the shared SQL.
 #[async_trait]
 pub(crate) trait Backend: Sized + Send + Sync + 'static {
     type Conn: Conn;
     type Pooled: DerefMut<Target = Self::Conn> + Send;
-    type Tx: DerefMut<Target = Self::Conn> + Send;
+    type Tx: DerefMut<Target = Self::Conn> + Commit + Send;
     /// A connection for reads.
     async fn reader(&self) -> Result<Self::Pooled>;
-    /// A connection for single-statement writes.
-    async fn writer(&self) -> Result<Self::Pooled>;
+    /// A connection for single-statement writes: by default any connection, as where one
+    /// pool serves both.
+    async fn writer(&self) -> Result<Self::Pooled> {
+        self.reader().await
+    }
     async fn begin(&self) -> Result<Self::Tx>;
-    async fn commit(tx: Self::Tx) -> Result<()>;
+    async fn commit(tx: Self::Tx) -> Result<()> {
+        tx.commit_tx().await
+    }
     /// Finishes pending writes and closes the connections.
     async fn close(&self);
 

@@ -132,9 +132,6 @@ impl Backend for SqliteBackend {
     async fn begin(&self) -> Result<Self::Tx, Error> {
         self.writer.begin().await.map_err(db_error)
     }
-    async fn commit(tx: Self::Tx) -> Result<(), Error> {
-        tx.commit().await.map_err(db_error)
-    }
     const CLAIM_LOCK: &'static str = "";
     const ROW_LOCK: &'static str = "";
     const TASK_COLUMNS: &'static str = crate::sql::tasks::task_columns!(

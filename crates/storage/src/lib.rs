@@ -1,6 +1,8 @@
-//! Orgn's storage: every line of SQL in the project lives in this crate. Each backend
-//! implements the domain's `Store` port: `SqliteStore` (the embedded default) and `PgStore`
-//! (PostgreSQL, for several server processes on one database). `open` picks one.
+//! Orgn's storage: every line of SQL in the project lives in this crate. The domain's
+//! `Store` port is implemented once, by area, in `sql/` for `SqlStore<B>`, generic over the
+//! backend `B` (see `sql/mod.rs`); `SqliteStore` (the embedded default) and `PgStore`
+//! (PostgreSQL, for several server processes on one database) are that store on each
+//! backend, whose modules hold only what the dialects do differently. `open` picks one.
 
 mod migrate;
 pub mod postgres;

@@ -57,7 +57,6 @@ pub trait RowExt {
     fn text(&self, col: &str) -> Result<String>;
     fn opt_text(&self, col: &str) -> Result<Option<String>>;
     fn flag(&self, col: &str) -> Result<bool>;
-    fn opt_float(&self, col: &str) -> Result<Option<f64>>;
     fn bytes(&self, col: &str) -> Result<Vec<u8>>;
 }
 
@@ -82,9 +81,6 @@ macro_rules! sqlx_row_ext {
                 self.try_get(col).map_err(|e| column_error(col, e))
             }
             fn flag(&self, col: &str) -> Result<bool> {
-                self.try_get(col).map_err(|e| column_error(col, e))
-            }
-            fn opt_float(&self, col: &str) -> Result<Option<f64>> {
                 self.try_get(col).map_err(|e| column_error(col, e))
             }
             fn bytes(&self, col: &str) -> Result<Vec<u8>> {
@@ -132,9 +128,6 @@ impl RowExt for NamedRow<'_> {
         self.get(col)
     }
     fn flag(&self, col: &str) -> Result<bool> {
-        self.get(col)
-    }
-    fn opt_float(&self, col: &str) -> Result<Option<f64>> {
         self.get(col)
     }
     fn bytes(&self, col: &str) -> Result<Vec<u8>> {
@@ -440,9 +433,4 @@ pub fn previous_to_json(previous: &[(String, String)]) -> String {
 pub fn previous_from_json(json: &str) -> Result<Vec<(String, String)>> {
     serde_json::from_str(json)
         .map_err(|e| Error::Internal(format!("previous statuses of a bulk change: {e}")))
-}
-
-/// Ids as the plain numbers a driver binds as an array (PostgreSQL's `= ANY($n)`).
-pub fn raw_ids<I: RawId>(ids: &[I]) -> Vec<i64> {
-    ids.iter().map(|id| id.raw()).collect()
 }

@@ -1,19 +1,15 @@
-//! Inserting many tasks at once (imports, seeding) on PostgreSQL: the same rows as
-//! `insert_task_in` writes one by one — numbers, labels, "created" entries, search vectors,
-//! progress — but with a few array-bound (`UNNEST`) statements per chunk instead of several
-//! statements per task (the counterpart of `sqlite/bulk.rs`).
+//! Bulk inserts on PostgreSQL (see `sql/bulk.rs`): a few array-bound (`UNNEST`) statements
+//! per chunk, ids from the identity sequence, and each task's search vector computed in its
+//! insert.
 
-use std::collections::{BTreeMap, HashMap};
-
-use orgn_domain::model::{StatusKind, TaskId};
+use orgn_domain::Result;
 use orgn_domain::store::NewTask;
-use orgn_domain::{Error, Result};
 use sqlx::PgConnection;
 
 use super::{PgBackend, db_error};
-use crate::rows::RowExt;
 use crate::rows::{date_text, millis};
 use crate::sql::BulkInsert;
+use crate::sql::bulk::Planned;
 
 /// Rows per statement: bounds the size of one statement's arrays.
 const ROWS: usize = 2000;
@@ -25,64 +21,37 @@ const NEW_TASK_VECTOR: &str = "setweight(to_tsvector('orgn_search', orgn_words(u
     || setweight(to_tsvector('orgn_search', orgn_words(u.description)), 'C') \
     || setweight(to_tsvector('orgn_search', orgn_words('')), 'D')";
 
-/// Inserts `tasks` inside the caller's transaction; returns their ids in order.
 #[async_trait::async_trait]
 impl BulkInsert for PgBackend {
-    async fn insert_bulk(tx: &mut PgConnection, tasks: &[NewTask]) -> Result<Vec<TaskId>> {
-        if tasks.is_empty() {
-            return Ok(vec![]);
-        }
-        // Numbers: one counter bump per team, in team id order (so two bulk inserts lock the
-        // counter rows in the same order), held until the caller's transaction ends.
-        let mut per_team: BTreeMap<i64, i64> = BTreeMap::new();
-        for t in tasks {
-            *per_team.entry(t.team_id.get()).or_default() += 1;
-        }
-        let mut next: HashMap<i64, (i64, String)> = HashMap::new();
-        for (team, count) in &per_team {
-            let row = sqlx::query("UPDATE teams SET task_counter = task_counter + $1 WHERE id = $2 RETURNING task_counter, key")
-                .bind(*count)
-                .bind(*team)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_error)?
-                .ok_or_else(|| Error::NotFound("team not found".into()))?;
-            let last = row.int("task_counter")?;
-            next.insert(*team, (last - *count + 1, row.text("key")?));
-        }
-        // Ids: taken from the identity sequence, so other writers never collide with them.
+    /// Taken from the identity sequence, so other writers never collide with them.
+    async fn new_task_ids(tx: &mut PgConnection, n: usize) -> Result<Vec<i64>> {
         let mut ids: Vec<i64> = sqlx::query_scalar(
             "SELECT nextval(pg_get_serial_sequence('tasks', 'id')) FROM generate_series(1, $1)",
         )
-        .bind(tasks.len() as i64)
+        .bind(n as i64)
         .fetch_all(&mut *tx)
         .await
         .map_err(db_error)?;
         ids.sort_unstable();
-        let mut planned = Vec::with_capacity(tasks.len());
-        for (t, id) in tasks.iter().zip(&ids) {
-            let (number, key) = next
-                .get_mut(&t.team_id.get())
-                .expect("every team was counted");
-            planned.push((*id, *number, key.clone()));
-            *number += 1;
+        Ok(ids)
+    }
+
+    async fn insert_rows(
+        tx: &mut PgConnection,
+        tasks: &[NewTask],
+        planned: &[Planned],
+    ) -> Result<()> {
+        for (chunk, planned) in tasks.chunks(ROWS).zip(planned.chunks(ROWS)) {
+            insert_chunk(tx, chunk, planned).await?;
         }
-        for (chunk, ids) in tasks.chunks(ROWS).zip(planned.chunks(ROWS)) {
-            insert_chunk(tx, chunk, ids).await?;
-        }
-        add_progress(tx, tasks).await?;
-        Ok(ids.into_iter().map(TaskId::new).collect())
+        Ok(())
     }
 }
 
-async fn insert_chunk(
-    tx: &mut PgConnection,
-    tasks: &[NewTask],
-    planned: &[(i64, i64, String)],
-) -> Result<()> {
-    let ids: Vec<i64> = planned.iter().map(|p| p.0).collect();
-    let numbers: Vec<i64> = planned.iter().map(|p| p.1).collect();
-    let keys: Vec<String> = planned.iter().map(|p| p.2.clone()).collect();
+async fn insert_chunk(tx: &mut PgConnection, tasks: &[NewTask], planned: &[Planned]) -> Result<()> {
+    let ids: Vec<i64> = planned.iter().map(|p| p.id).collect();
+    let numbers: Vec<i64> = planned.iter().map(|p| p.number).collect();
+    let keys: Vec<String> = planned.iter().map(|p| p.key.clone()).collect();
     let col = |f: &dyn Fn(&NewTask) -> i64| tasks.iter().map(f).collect::<Vec<i64>>();
     let opt =
         |f: &dyn Fn(&NewTask) -> Option<i64>| tasks.iter().map(f).collect::<Vec<Option<i64>>>();
@@ -158,68 +127,9 @@ async fn insert_chunk(
     .bind(&ids)
     .bind(col(&|t| t.creator_id.get()))
     .bind(col(&|t| millis(t.now)))
-    .bind(planned.iter().map(|(_, number, key)| format!("{key}-{number}")).collect::<Vec<String>>())
+    .bind(planned.iter().map(Planned::identifier).collect::<Vec<String>>())
     .execute(&mut *tx)
     .await
     .map_err(db_error)?;
-    Ok(())
-}
-
-/// Adds the new tasks to the progress counters, one UPDATE per project, milestone and cycle,
-/// in `adjust_progress`'s table order and then id order, so concurrent writers lock alike.
-async fn add_progress(tx: &mut PgConnection, tasks: &[NewTask]) -> Result<()> {
-    if tasks
-        .iter()
-        .all(|t| t.project_id.is_none() && t.milestone_id.is_none() && t.cycle_id.is_none())
-    {
-        return Ok(());
-    }
-    let mut status_ids: Vec<i64> = tasks.iter().map(|t| t.status_id.get()).collect();
-    status_ids.sort_unstable();
-    status_ids.dedup();
-    let kinds: HashMap<i64, String> =
-        sqlx::query("SELECT id, kind FROM statuses WHERE id = ANY($1)")
-            .bind(&status_ids)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(db_error)?
-            .iter()
-            .map(|r| Ok((r.int("id")?, r.text("kind")?)))
-            .collect::<Result<_>>()?;
-    // (table order, id) -> (total, completed, canceled)
-    let tables = ["projects", "milestones", "cycles"];
-    let mut counts: BTreeMap<(usize, i64), (i64, i64, i64)> = BTreeMap::new();
-    for t in tasks {
-        let kind = kinds.get(&t.status_id.get()).map(String::as_str);
-        let done = (kind == Some(StatusKind::Completed.as_str())) as i64;
-        let canceled = (kind == Some(StatusKind::Canceled.as_str())) as i64;
-        for (table, id) in [
-            t.project_id.map(|id| id.get()),
-            t.milestone_id.map(|id| id.get()),
-            t.cycle_id.map(|id| id.get()),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            if let Some(id) = id {
-                let c = counts.entry((table, id)).or_default();
-                *c = (c.0 + 1, c.1 + done, c.2 + canceled);
-            }
-        }
-    }
-    for ((table, id), (total, completed, canceled)) in counts {
-        let sql = format!(
-            "UPDATE {} SET n_total = n_total + $1, n_completed = n_completed + $2, n_canceled = n_canceled + $3 WHERE id = $4",
-            tables[table]
-        );
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(total)
-            .bind(completed)
-            .bind(canceled)
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-    }
     Ok(())
 }

@@ -4,12 +4,11 @@
 //! sessions and tokens live in the database, so any process can serve any request.
 
 mod bulk;
-mod content;
 pub mod copy;
 mod migrate;
 mod search;
-mod tasks;
-mod trash;
+// `copy.rs` reads the search vectors as `tasks::TASK_VECTOR`; they live in `search.rs` now.
+use search as tasks;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -187,6 +186,7 @@ pub async fn drop_database(url: &str, name: &str) -> Result<(), Error> {
 
 impl crate::sql::PointReads for PgBackend {}
 impl crate::sql::ActivityLog for PgBackend {}
+impl crate::sql::GroupCommit for PgBackend {}
 
 crate::sql::sqlx_conn!(sqlx::PgConnection, sqlx::Postgres, sqlx::postgres::PgRow);
 
@@ -198,17 +198,17 @@ impl Backend for PgBackend {
     async fn reader(&self) -> Result<Self::Pooled, Error> {
         self.pool.acquire().await.map_err(db_error)
     }
-    async fn writer(&self) -> Result<Self::Pooled, Error> {
-        self.pool.acquire().await.map_err(db_error)
-    }
     async fn begin(&self) -> Result<Self::Tx, Error> {
         self.pool.begin().await.map_err(db_error)
     }
-    async fn commit(tx: Self::Tx) -> Result<(), Error> {
-        tx.commit().await.map_err(db_error)
-    }
     const CLAIM_LOCK: &'static str = " FOR UPDATE SKIP LOCKED";
     const ROW_LOCK: &'static str = " FOR UPDATE";
+    const TASK_COLUMNS: &'static str = crate::sql::tasks::task_columns!(
+        "(SELECT coalesce(json_agg(json_build_array(l.id, l.name, l.color) ORDER BY l.name, l.id), '[]'::json)::text \
+         FROM task_labels tl JOIN labels l ON l.id = tl.label_id WHERE tl.task_id = t.id)"
+    );
+    /// `+ 0`: an expression no index serves (SQLite's `+t.status_id`).
+    const UNINDEXED_STATUS: &'static str = "t.status_id + 0";
     async fn close(&self) {
         self.pool.close().await;
     }

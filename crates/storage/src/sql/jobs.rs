@@ -157,7 +157,7 @@ impl<B: BulkInsert> Jobs for SqlStore<B> {
         if state.as_deref() != Some("running") {
             return Err(Error::Conflict("the job is no longer running".into()));
         }
-        B::insert_bulk(&mut tx, &chunk.tasks).await?;
+        super::bulk::insert_bulk::<B>(&mut tx, &chunk.tasks).await?;
         for (row, message) in &chunk.errors {
             let error = Sql::new(
                 "INSERT INTO job_errors (job_id, row_number, message) VALUES ($1, $2, $3) \

@@ -22,10 +22,19 @@
 
 pub(crate) mod accounts;
 mod activity;
+pub(crate) mod bulk;
+mod content;
 mod conversations;
 pub(crate) mod credentials;
 mod jobs;
 mod planning;
+pub(crate) mod search;
+pub(crate) mod tasks;
+mod trash;
+
+pub(crate) use bulk::BulkInsert;
+pub(crate) use search::SearchIndex;
+pub(crate) use tasks::GroupCommit;
 
 use std::ops::{Deref, DerefMut};
 
@@ -200,6 +209,25 @@ impl Sql {
     }
 }
 
+/// `UPDATE table SET <first>, <sets...> WHERE id = <id>`: `first` is a column set in any case
+/// (so that an update without changes is still a statement).
+pub(crate) fn update(
+    table: &str,
+    first: (&str, Arg),
+    sets: Vec<(&str, Arg)>,
+    id: impl Into<Arg>,
+) -> Sql {
+    let mut sql = Sql::new(format!("UPDATE {table} SET "));
+    for (i, (column, value)) in std::iter::once(first).chain(sets).enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.push(&format!("{column} = ")).bind(value);
+    }
+    sql.push(" WHERE id = ").bind(id);
+    sql
+}
+
 /// One driver's connection, running `Sql`.
 #[async_trait]
 pub(crate) trait Conn: Send {
@@ -268,18 +296,36 @@ macro_rules! sqlx_conn {
 }
 pub(crate) use sqlx_conn;
 
+/// A transaction that can be committed: sqlx's, on either driver.
+#[async_trait]
+pub(crate) trait Commit {
+    async fn commit_tx(self) -> Result<()>;
+}
+
+#[async_trait]
+impl<DB: sqlx::Database> Commit for sqlx::Transaction<'static, DB> {
+    async fn commit_tx(self) -> Result<()> {
+        self.commit().await.map_err(db_error)
+    }
+}
+
 /// What a backend gives the shared SQL.
 #[async_trait]
-pub(crate) trait Backend: Send + Sync + 'static {
+pub(crate) trait Backend: Sized + Send + Sync + 'static {
     type Conn: Conn;
     type Pooled: DerefMut<Target = Self::Conn> + Send;
-    type Tx: DerefMut<Target = Self::Conn> + Send;
+    type Tx: DerefMut<Target = Self::Conn> + Commit + Send;
     /// A connection for reads.
     async fn reader(&self) -> Result<Self::Pooled>;
-    /// A connection for single-statement writes.
-    async fn writer(&self) -> Result<Self::Pooled>;
+    /// A connection for single-statement writes: by default any connection, as where one
+    /// pool serves both.
+    async fn writer(&self) -> Result<Self::Pooled> {
+        self.reader().await
+    }
     async fn begin(&self) -> Result<Self::Tx>;
-    async fn commit(tx: Self::Tx) -> Result<()>;
+    async fn commit(tx: Self::Tx) -> Result<()> {
+        tx.commit_tx().await
+    }
     /// Finishes pending writes and closes the connections.
     async fn close(&self);
 
@@ -288,6 +334,12 @@ pub(crate) trait Backend: Send + Sync + 'static {
     const CLAIM_LOCK: &'static str;
     /// What a read inside a write transaction adds to lock its row until the commit.
     const ROW_LOCK: &'static str;
+    /// The columns `rows::task` reads, from `tasks t` and `tasks::TASK_JOINS`: written with
+    /// `tasks::task_columns!` and the backend's JSON aggregate for the labels.
+    const TASK_COLUMNS: &'static str;
+    /// A task's status id as a filter compares it so that no index serves it (see
+    /// `tasks::push_task_filters`).
+    const UNINDEXED_STATUS: &'static str;
 }
 
 /// The reads of every request, which SQLite answers on rusqlite, on the caller's thread
@@ -307,6 +359,22 @@ pub(crate) trait PointReads: Backend {
     > {
         let sql = Sql::new(credentials::TOKEN_HOLDER_SQL).arg(digest);
         credentials::token_holder(&self.reader().await?.rows(sql).await?)
+    }
+
+    /// A live task by id.
+    async fn task(&self, id: TaskId) -> Result<Option<Task>> {
+        tasks::task_by_id::<Self>(&mut *self.reader().await?, id).await
+    }
+
+    /// A live task by its team and number, in one query.
+    async fn task_by_number(&self, team: TeamId, number: i64) -> Result<Option<Task>> {
+        let sql = Sql::new(tasks::task_select::<Self>(
+            "t.team_id = $1 AND t.number = $2",
+        ))
+        .arg(team)
+        .arg(number);
+        let row = self.reader().await?.optional(sql).await?;
+        row.as_ref().map(crate::rows::task).transpose()
     }
 }
 
@@ -334,16 +402,6 @@ pub(crate) trait ActivityLog: Backend {
     async fn flush_activity(&self) {}
 }
 
-/// Many tasks in a few statements, inside the caller's transaction (each numbered and
-/// recorded as one insert is): multi-row `INSERT`s on SQLite, `unnest` arrays on PostgreSQL.
-#[async_trait]
-pub(crate) trait BulkInsert: Backend {
-    async fn insert_bulk(
-        tx: &mut Self::Conn,
-        tasks: &[orgn_domain::store::NewTask],
-    ) -> Result<Vec<orgn_domain::model::TaskId>>;
-}
-
 /// A store on backend `B`; see `SqliteStore` and `PgStore`.
 #[derive(Clone)]
 pub struct SqlStore<B>(pub(crate) B);
@@ -355,19 +413,14 @@ impl<B> Deref for SqlStore<B> {
     }
 }
 
-/// `Store` for each backend (the union of the areas, written once when every area is).
-macro_rules! store_impl {
-    ($backend:ty) => {
-        #[async_trait]
-        impl Store for SqlStore<$backend> {
-            async fn close(&self) {
-                self.0.close().await;
-            }
-        }
-    };
+/// `Store` is the union of the areas, each implemented once above for any backend that
+/// gives what the area needs.
+#[async_trait]
+impl<B: GroupCommit + PointReads + BulkInsert + ActivityLog> Store for SqlStore<B> {
+    async fn close(&self) {
+        self.0.close().await;
+    }
 }
-store_impl!(crate::sqlite::SqliteBackend);
-store_impl!(crate::postgres::PgBackend);
 
 pub(crate) fn internal(e: impl std::fmt::Display) -> Error {
     Error::Internal(e.to_string())

@@ -7,7 +7,7 @@ use orgn_domain::model::*;
 use orgn_domain::store::{CycleChanges, MilestoneChanges, NewProject, Planning, ProjectChanges};
 use time::{Date, OffsetDateTime};
 
-use super::{Backend, Conn, Sql, SqlStore};
+use super::{Backend, Conn, Sql, SqlStore, update};
 use crate::rows::{self, RowExt};
 
 /// Progress columns (`p_total`, `p_completed`, `p_canceled`) from the counters of `alias`.
@@ -72,25 +72,6 @@ async fn insert_project_teams<C: Conn + ?Sized>(
         conn.execute(sql).await?;
     }
     Ok(())
-}
-
-/// `UPDATE table SET <first>, <sets...> WHERE id = <id>`: `first` is a column set in any case
-/// (so that an update without changes is still a statement).
-fn update(
-    table: &str,
-    first: (&str, super::Arg),
-    sets: Vec<(&str, super::Arg)>,
-    id: impl Into<super::Arg>,
-) -> Sql {
-    let mut sql = Sql::new(format!("UPDATE {table} SET "));
-    for (i, (column, value)) in std::iter::once(first).chain(sets).enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.push(&format!("{column} = ")).bind(value);
-    }
-    sql.push(" WHERE id = ").bind(id);
-    sql
 }
 
 #[async_trait]

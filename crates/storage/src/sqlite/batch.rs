@@ -9,8 +9,6 @@
 //! whenever it is read): it is a record of use, not user data, and one commit per tool call
 //! would make every read a write. A crash loses at most the last second of it.
 
-use std::collections::HashMap;
-
 use orgn_domain::model::{Task, TaskId, ToolCallRecord, UserId};
 use orgn_domain::store::NewTask;
 use orgn_domain::{Error, Result};
@@ -19,10 +17,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::SqliteBackend;
 use super::db_error;
-use super::tasks::{TASK_COLUMNS, TASK_JOINS, insert_task_in, push_ids};
-use crate::rows;
 use crate::rows::millis;
-use crate::sql::{ActivityLog, BulkInsert};
+use crate::sql::tasks::{insert_task_in, tasks_by_id};
+use crate::sql::{ActivityLog, GroupCommit, bulk};
 
 /// At most this many inserts share one transaction.
 const MAX_BATCH: usize = 512;
@@ -88,7 +85,7 @@ async fn commit_inserts(writer: &SqlitePool, tasks: &[NewTask]) -> Vec<Result<Ta
         .iter()
         .filter_map(|r| r.as_ref().ok().copied())
         .collect();
-    let mut tasks = match read_tasks(&mut tx, &written).await {
+    let mut tasks = match tasks_by_id::<SqliteBackend>(&mut tx, &written).await {
         Ok(tasks) => tasks,
         Err(e) => return all_fail(e),
     };
@@ -108,25 +105,10 @@ async fn commit_inserts(writer: &SqlitePool, tasks: &[NewTask]) -> Vec<Result<Ta
     }
 }
 
-/// The tasks with these ids, by id.
-async fn read_tasks(tx: &mut SqliteConnection, ids: &[TaskId]) -> Result<HashMap<TaskId, Task>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let mut b = QueryBuilder::<Sqlite>::new(format!(
-        "SELECT {TASK_COLUMNS} FROM tasks t{TASK_JOINS} WHERE t.id IN "
-    ));
-    push_ids(&mut b, ids);
-    let rows = b.build().fetch_all(&mut *tx).await.map_err(db_error)?;
-    rows.iter()
-        .map(|row| rows::task(row).map(|task| (task.id, task)))
-        .collect()
-}
-
 /// All of `tasks` or none, in a savepoint of the caller's transaction.
 async fn insert_all(tx: &mut SqliteConnection, tasks: &[NewTask]) -> Result<Vec<TaskId>> {
     let mut savepoint = sqlx::Connection::begin(&mut *tx).await.map_err(db_error)?;
-    match SqliteBackend::insert_bulk(&mut savepoint, tasks).await {
+    match bulk::insert_bulk::<SqliteBackend>(&mut savepoint, tasks).await {
         Ok(ids) => savepoint.commit().await.map(|_| ids).map_err(db_error),
         Err(e) => {
             let _ = savepoint.rollback().await;
@@ -140,13 +122,15 @@ async fn insert_each(tx: &mut SqliteConnection, tasks: &[NewTask]) -> Vec<Result
     let mut results = Vec::with_capacity(tasks.len());
     for task in tasks {
         let result = match sqlx::Connection::begin(&mut *tx).await {
-            Ok(mut savepoint) => match insert_task_in(&mut savepoint, task).await {
-                Ok(id) => savepoint.commit().await.map(|_| id).map_err(db_error),
-                Err(e) => {
-                    let _ = savepoint.rollback().await;
-                    Err(e)
+            Ok(mut savepoint) => {
+                match insert_task_in::<SqliteBackend>(&mut savepoint, task).await {
+                    Ok(id) => savepoint.commit().await.map(|_| id).map_err(db_error),
+                    Err(e) => {
+                        let _ = savepoint.rollback().await;
+                        Err(e)
+                    }
                 }
-            },
+            }
             Err(e) => Err(db_error(e)),
         };
         results.push(result);
@@ -199,6 +183,21 @@ async fn write_activity(writer: &SqlitePool, records: &[(UserId, ToolCallRecord)
     });
     insert.build().execute(writer).await.map_err(db_error)?;
     Ok(())
+}
+
+/// Task inserts through their queue: concurrent inserts share one durable commit.
+#[async_trait::async_trait]
+impl GroupCommit for SqliteBackend {
+    async fn insert_task(&self, task: NewTask) -> Result<Task> {
+        let (reply, answer) = oneshot::channel();
+        self.inserts
+            .send(PendingInsert { task, reply })
+            .await
+            .map_err(|_| Error::Internal("the store is closed".into()))?;
+        answer
+            .await
+            .map_err(|_| Error::Internal("the store is closed".into()))?
+    }
 }
 
 /// The activity log through its queue.

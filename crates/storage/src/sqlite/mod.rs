@@ -5,12 +5,9 @@
 
 mod batch;
 mod bulk;
-mod content;
 mod migrate;
 mod search;
 mod sync_reads;
-mod tasks;
-mod trash;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -135,11 +132,15 @@ impl Backend for SqliteBackend {
     async fn begin(&self) -> Result<Self::Tx, Error> {
         self.writer.begin().await.map_err(db_error)
     }
-    async fn commit(tx: Self::Tx) -> Result<(), Error> {
-        tx.commit().await.map_err(db_error)
-    }
     const CLAIM_LOCK: &'static str = "";
     const ROW_LOCK: &'static str = "";
+    const TASK_COLUMNS: &'static str = crate::sql::tasks::task_columns!(
+        "(SELECT json_group_array(json_array(l.id, l.name, l.color)) FROM \
+         (SELECT l.id, l.name, l.color FROM task_labels tl JOIN labels l ON l.id = tl.label_id \
+         WHERE tl.task_id = t.id ORDER BY l.name, l.id) l)"
+    );
+    /// `+` keeps SQLite from reading by status (a few values over many rows) and sorting.
+    const UNINDEXED_STATUS: &'static str = "+t.status_id";
     async fn close(&self) {
         crate::sql::ActivityLog::flush_activity(self).await;
         self.reader.close().await;

@@ -18,12 +18,12 @@ use orgn_domain::store::StoredToken;
 use orgn_domain::{Error, Result};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
-use super::tasks::{TASK_COLUMNS, TASK_JOINS};
 use super::{BUSY_TIMEOUT, CONNECTION_PRAGMAS, SqliteBackend};
 use crate::rows::{self, NamedRow, RowExt};
 use crate::sql::PointReads;
 use crate::sql::accounts::membership;
 use crate::sql::credentials::TOKEN_HOLDER_SQL;
+use crate::sql::tasks::task_select;
 
 /// Connections kept open between reads; more are opened when reads overlap, and closed
 /// again when more than this many are idle.
@@ -37,19 +37,13 @@ pub(super) struct SyncReaders {
     task_by_number_sql: String,
 }
 
-fn task_sql(condition: &str) -> String {
-    format!(
-        "SELECT {TASK_COLUMNS} FROM tasks t{TASK_JOINS} WHERE {condition} AND t.deleted_at IS NULL"
-    )
-}
-
 impl SyncReaders {
     pub(super) fn new(path: PathBuf) -> SyncReaders {
         SyncReaders {
             path,
             idle: Mutex::new(Vec::new()),
-            task_by_id_sql: task_sql("t.id = ?1"),
-            task_by_number_sql: task_sql("t.team_id = ?1 AND t.number = ?2"),
+            task_by_id_sql: task_select::<SqliteBackend>("t.id = $1"),
+            task_by_number_sql: task_select::<SqliteBackend>("t.team_id = $1 AND t.number = $2"),
         }
     }
 
@@ -81,11 +75,11 @@ impl SyncReaders {
         out
     }
 
-    pub(super) fn task(&self, id: TaskId) -> Result<Option<Task>> {
+    fn task(&self, id: TaskId) -> Result<Option<Task>> {
         self.task_where(&self.task_by_id_sql, (id.get(),))
     }
 
-    pub(super) fn task_by_number(&self, team: TeamId, number: i64) -> Result<Option<Task>> {
+    fn task_by_number(&self, team: TeamId, number: i64) -> Result<Option<Task>> {
         self.task_where(&self.task_by_number_sql, (team.get(), number))
     }
 
@@ -103,10 +97,7 @@ impl SyncReaders {
         })
     }
 
-    pub(super) fn token_holder(
-        &self,
-        digest: &str,
-    ) -> Result<Option<(StoredToken, User, Vec<Membership>)>> {
+    fn token_holder(&self, digest: &str) -> Result<Option<(StoredToken, User, Vec<Membership>)>> {
         self.with(|conn| {
             let mut statement = conn
                 .prepare_cached(TOKEN_HOLDER_SQL)
@@ -154,5 +145,13 @@ impl PointReads for SqliteBackend {
         digest: &str,
     ) -> Result<Option<(StoredToken, User, Vec<Membership>)>> {
         self.sync_reads.token_holder(digest)
+    }
+
+    async fn task(&self, id: TaskId) -> Result<Option<Task>> {
+        self.sync_reads.task(id)
+    }
+
+    async fn task_by_number(&self, team: TeamId, number: i64) -> Result<Option<Task>> {
+        self.sync_reads.task_by_number(team, number)
     }
 }

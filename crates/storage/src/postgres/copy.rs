@@ -18,7 +18,7 @@ use sqlx::postgres::PgRow;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteRow};
 use sqlx::{ConnectOptions, Connection, Postgres, QueryBuilder, Row, SqliteConnection};
 
-use super::tasks::{DOC_VECTOR, TASK_VECTOR};
+use super::search::{DOC_VECTOR, TASK_VECTOR};
 use super::{PgStore, db_error, known_version};
 
 /// Every table of the workspace, parents before children, with its columns: `name` is an

@@ -7,8 +7,6 @@ mod bulk;
 pub mod copy;
 mod migrate;
 mod search;
-// `copy.rs` reads the search vectors as `tasks::TASK_VECTOR`; they live in `search.rs` now.
-use search as tasks;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -8,6 +8,7 @@ mod jobs;
 mod passwords;
 mod planning;
 mod refs;
+mod task_search;
 mod tasks;
 mod trash;
 
@@ -29,7 +30,8 @@ pub use content::{DocDraft, DocFilter};
 pub use jobs::JOB_STALE_AFTER;
 pub use planning::{CycleDraft, CyclePatch, MilestonePatch, ProjectDraft, ProjectPatch};
 pub use refs::{Ref, TaskRef, parse_identifier};
-pub use tasks::{MAX_BULK, TaskDraft, TaskFilter, TaskPatch, UNDO_FOR};
+pub use task_search::TaskFilter;
+pub use tasks::{MAX_BULK, TaskDraft, TaskPatch, UNDO_FOR};
 pub use trash::TRASH_RETENTION;
 
 /// Who asks for an administrative operation: the operator at the machine (the CLI, who owns

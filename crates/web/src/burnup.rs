@@ -23,30 +23,47 @@ pub struct Day {
     pub completed: i64,
 }
 
-/// One point per day from `start` to the earlier of `end` and `today`; nothing for a cycle
-/// that has not started. A task created before the cycle counts from its first day.
+/// The most points a chart draws. A cycle lasts at most eight weeks, so each of its days is
+/// a point; a longer span (a cycle made before that bound) is drawn every few days, so that
+/// its page stays small whatever its dates.
+const MAX_POINTS: i64 = 120;
+
+/// One point per day (or per few days, see `MAX_POINTS`) from `start` to the earlier of
+/// `end` and `today`, the last day always among them; nothing for a cycle that has not
+/// started. A task created before the cycle counts from its first day.
 pub fn compute(start: Date, end: Date, today: Date, tasks: &[TaskTimes]) -> Vec<Day> {
     let last = end.min(today);
+    if last < start {
+        return Vec::new();
+    }
+    let span = (last - start).whole_days() + 1;
+    let step = time::Duration::days((span + MAX_POINTS - 1) / MAX_POINTS);
     let mut days = Vec::new();
     let mut date = start;
-    while date <= last {
-        let by = |t: Option<OffsetDateTime>| t.is_some_and(|t| t.date() <= date);
-        let scope = tasks
-            .iter()
-            .filter(|t| t.created_at.date() <= date && !by(t.canceled_at))
-            .count() as i64;
-        let completed = tasks.iter().filter(|t| by(t.completed_at)).count() as i64;
-        days.push(Day {
-            date,
-            scope,
-            completed,
-        });
-        match date.next_day() {
-            Some(next) => date = next,
-            None => break,
+    loop {
+        days.push(day(date, tasks));
+        if date == last {
+            return days;
         }
+        date = match date.checked_add(step) {
+            Some(next) if next < last => next,
+            _ => last,
+        };
     }
-    days
+}
+
+fn day(date: Date, tasks: &[TaskTimes]) -> Day {
+    let by = |t: Option<OffsetDateTime>| t.is_some_and(|t| t.date() <= date);
+    let scope = tasks
+        .iter()
+        .filter(|t| t.created_at.date() <= date && !by(t.canceled_at))
+        .count() as i64;
+    let completed = tasks.iter().filter(|t| by(t.completed_at)).count() as i64;
+    Day {
+        date,
+        scope,
+        completed,
+    }
 }
 
 const W: f64 = 640.0;
@@ -233,5 +250,27 @@ mod tests {
             }
         }
         assert!(!svg(date!(2026 - 11 - 02), date!(2026 - 11 - 15), &[]).contains("polyline"));
+    }
+
+    #[test]
+    fn a_span_of_centuries_draws_a_bounded_number_of_points() {
+        let days = compute(
+            date!(0001 - 01 - 01),
+            date!(2000 - 12 - 31),
+            date!(2026 - 11 - 24),
+            &[],
+        );
+        assert!(days.len() as i64 <= MAX_POINTS + 1, "{} points", days.len());
+        assert_eq!(days.first().unwrap().date, date!(0001 - 01 - 01));
+        assert_eq!(days.last().unwrap().date, date!(2000 - 12 - 31));
+        assert!(days.windows(2).all(|w| w[0].date < w[1].date));
+        // An ordinary cycle still has a point for each of its days.
+        let two_weeks = compute(
+            date!(2026 - 11 - 02),
+            date!(2026 - 11 - 15),
+            date!(2026 - 12 - 01),
+            &[],
+        );
+        assert_eq!(two_weeks.len(), 14);
     }
 }

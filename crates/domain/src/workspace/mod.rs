@@ -152,13 +152,24 @@ pub fn parse_optional_date(field: &str, value: &str) -> Result<Option<Date>> {
     parse_date(field, v).map(Some)
 }
 
+/// The dates Orgn accepts: wide enough for any plan or history, narrow enough that a typo
+/// (`0002-12-15`) is refused rather than kept.
+pub const EARLIEST_DATE: Date = time::macros::date!(1970 - 01 - 01);
+pub const LATEST_DATE: Date = time::macros::date!(2199 - 12 - 31);
+
 pub fn parse_date(field: &str, value: &str) -> Result<Date> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(value.trim(), &format).map_err(|_| {
+    let date = Date::parse(value.trim(), &format).map_err(|_| {
         Error::Invalid(format!(
             "{field} must be a date like 2026-12-31, got \"{value}\""
         ))
-    })
+    })?;
+    if !(EARLIEST_DATE..=LATEST_DATE).contains(&date) {
+        return Err(Error::Invalid(format!(
+            "{field} must be between {EARLIEST_DATE} and {LATEST_DATE}, got {date}"
+        )));
+    }
+    Ok(date)
 }
 
 pub const MAX_TITLE: usize = 300;

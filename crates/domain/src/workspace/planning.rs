@@ -68,6 +68,22 @@ fn check_range(start: Option<Date>, end: Option<Date>, what: &str) -> Result<()>
     }
 }
 
+/// The longest cycle, as in Linear (1 to 8 weeks): long enough for any iteration, short
+/// enough that a cycle's page and burn-up stay small.
+pub const MAX_CYCLE_DAYS: i64 = 56;
+
+/// A cycle runs from its first day to its last, both included, for at most `MAX_CYCLE_DAYS`.
+fn check_cycle_length(starts_on: Date, ends_on: Date) -> Result<()> {
+    check_range(Some(starts_on), Some(ends_on), "the cycle")?;
+    let days = (ends_on - starts_on).whole_days() + 1;
+    if days > MAX_CYCLE_DAYS {
+        return Err(Error::Invalid(format!(
+            "a cycle lasts at most {MAX_CYCLE_DAYS} days (8 weeks); {starts_on} to {ends_on} is {days}"
+        )));
+    }
+    Ok(())
+}
+
 /// `#rrggbb`.
 fn parse_color(color: &str) -> Result<String> {
     let c = color.trim();
@@ -310,7 +326,7 @@ impl Workspace {
         let team = self.visible_team(actor, &draft.team)?;
         let starts_on = parse_date("starts_on", &draft.starts_on)?;
         let ends_on = parse_date("ends_on", &draft.ends_on)?;
-        check_range(Some(starts_on), Some(ends_on), "the cycle")?;
+        check_cycle_length(starts_on, ends_on)?;
         self.check_no_overlap(&team, None, starts_on, ends_on)
             .await?;
         let name = draft
@@ -350,7 +366,9 @@ impl Workspace {
             changes.starts_on.unwrap_or(cycle.starts_on),
             changes.ends_on.unwrap_or(cycle.ends_on),
         );
-        check_range(Some(start), Some(end), "the cycle")?;
+        if changes.starts_on.is_some() || changes.ends_on.is_some() {
+            check_cycle_length(start, end)?;
+        }
         self.check_no_overlap(&team, Some(cycle.id), start, end)
             .await?;
         self.store.update_cycle(cycle.id, &changes).await?;

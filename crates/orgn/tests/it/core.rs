@@ -1072,3 +1072,58 @@ async fn titles_and_names_drop_control_characters() {
     assert_eq!(label.name, "Urgent");
     app.stop().await;
 }
+
+/// A cycle lasts one day to eight weeks, within sane dates: a cycle from year 1 to 2000 (a
+/// 26 MB page and its burn-up once) is refused, and so is stretching a cycle past the bound.
+/// A date with a typo for a year (`0002-12-15`) is refused anywhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cycles_and_dates_are_bounded() {
+    let app = TestApp::spawn().await;
+    let ws = &app.workspace;
+    let alice = app.actor(ALICE).await;
+    let cycle = |starts_on: &str, ends_on: &str| orgn_domain::CycleDraft {
+        team: "ENG".into(),
+        name: Some("Bounded".into()),
+        starts_on: starts_on.into(),
+        ends_on: ends_on.into(),
+    };
+    let before = ws.cycles(&alice, Some("ENG")).await.unwrap().len();
+    for (starts_on, ends_on) in [("0001-01-01", "2000-12-31"), ("2030-01-01", "2030-03-31")] {
+        let refused = ws.create_cycle(&alice, cycle(starts_on, ends_on)).await;
+        assert!(
+            matches!(refused, Err(Error::Invalid(_))),
+            "{starts_on}: {refused:?}"
+        );
+    }
+    assert_eq!(ws.cycles(&alice, Some("ENG")).await.unwrap().len(), before);
+    let made = ws
+        .create_cycle(&alice, cycle("2030-01-07", "2030-03-03"))
+        .await
+        .expect("eight weeks is allowed");
+    let stretched = ws
+        .update_cycle(
+            &alice,
+            "ENG",
+            &made.number.to_string(),
+            orgn_domain::CyclePatch {
+                ends_on: Some("2030-03-04".into()),
+                ..Default::default()
+            },
+        )
+        .await;
+    assert!(matches!(stretched, Err(Error::Invalid(_))), "{stretched:?}");
+    let kept = ws.cycles(&alice, Some("ENG")).await.unwrap();
+    let kept = kept.iter().find(|c| c.id == made.id).unwrap();
+    assert_eq!(kept.ends_on.to_string(), "2030-03-03");
+    let typo = ws
+        .create_task(
+            &alice,
+            TaskDraft {
+                due_date: Some("0002-12-15".into()),
+                ..draft("ENG", "Due in year 2")
+            },
+        )
+        .await;
+    assert!(matches!(typo, Err(Error::Invalid(_))), "{typo:?}");
+    app.stop().await;
+}

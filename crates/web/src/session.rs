@@ -65,13 +65,19 @@ pub fn same_secret(a: &str, b: &str) -> bool {
 pub struct Me {
     pub actor: Actor,
     pub csrf: String,
+    /// The session cookie's value, for the operations that end the person's other sessions.
+    pub session_id: String,
 }
 
 async fn me_from(parts: &Parts, state: &AppState) -> Result<Me, Error> {
     let id = cookie(&parts.headers, SESSION_COOKIE)
         .ok_or_else(|| Error::Unauthenticated("please sign in".into()))?;
     let (actor, csrf) = state.workspace.session_actor(&id).await?;
-    Ok(Me { actor, csrf })
+    Ok(Me {
+        actor,
+        csrf,
+        session_id: id,
+    })
 }
 
 impl FromRequestParts<AppState> for Me {

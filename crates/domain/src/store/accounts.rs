@@ -30,7 +30,9 @@ pub trait Accounts: Send + Sync {
     async fn users(&self) -> Result<Vec<User>>;
     async fn count_users(&self) -> Result<i64>;
     async fn password_hash(&self, id: UserId) -> Result<Option<String>>;
-    async fn set_password_hash(&self, id: UserId, hash: &str) -> Result<()>;
+    /// Sets the password and ends every session of the user but `keep` (a session digest),
+    /// in one transaction: whoever knew the old password is signed out.
+    async fn set_password_hash(&self, id: UserId, hash: &str, keep: Option<&str>) -> Result<()>;
     async fn set_user_name(&self, id: UserId, name: &str) -> Result<()>;
     /// Creates the team with its workflow statuses, in order.
     async fn create_team(

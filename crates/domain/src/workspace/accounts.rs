@@ -169,7 +169,14 @@ impl Workspace {
         self.store.set_user_name(actor.id(), &name).await
     }
 
-    pub async fn change_password(&self, actor: &Actor, current: &str, new: &str) -> Result<()> {
+    /// A new password ends the person's other sessions; `session_id` (the one asking) stays.
+    pub async fn change_password(
+        &self,
+        actor: &Actor,
+        session_id: &str,
+        current: &str,
+        new: &str,
+    ) -> Result<()> {
         let stored = self
             .store
             .password_hash(actor.id())
@@ -180,7 +187,11 @@ impl Workspace {
         }
         check_password(new)?;
         self.store
-            .set_password_hash(actor.id(), &self.passwords.hash(new).await?)
+            .set_password_hash(
+                actor.id(),
+                &self.passwords.hash(new).await?,
+                Some(&secrets::digest(session_id)),
+            )
             .await
     }
 

@@ -1127,3 +1127,32 @@ async fn cycles_and_dates_are_bounded() {
     assert!(matches!(typo, Err(Error::Invalid(_))), "{typo:?}");
     app.stop().await;
 }
+
+/// A new password signs out whoever knew the old one: every other session of the person
+/// ends, the one that changed it stays, and other people's sessions are untouched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_change_ends_the_persons_other_sessions() {
+    let app = TestApp::spawn().await;
+    let ws = &app.workspace;
+    let alice = app.actor(ALICE).await;
+    let bob = app.actor(BOB).await;
+    let here = ws.start_session(alice.user()).await.unwrap();
+    let elsewhere = ws.start_session(alice.user()).await.unwrap();
+    let bobs = ws.start_session(bob.user()).await.unwrap();
+    let wrong = ws
+        .change_password(&alice, &here.id, "not-the-password", "a-new-password")
+        .await;
+    assert!(matches!(wrong, Err(Error::Invalid(_))), "{wrong:?}");
+    assert!(ws.session_actor(&elsewhere.id).await.is_ok(), "a refusal ends nothing");
+    ws.change_password(&alice, &here.id, PASSWORD, "a-new-password")
+        .await
+        .unwrap();
+    assert!(ws.session_actor(&here.id).await.is_ok());
+    assert!(matches!(
+        ws.session_actor(&elsewhere.id).await,
+        Err(Error::Unauthenticated(_))
+    ));
+    assert!(ws.session_actor(&bobs.id).await.is_ok());
+    assert!(ws.sign_in(ALICE, "a-new-password").await.is_ok());
+    app.stop().await;
+}

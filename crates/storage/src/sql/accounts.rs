@@ -97,12 +97,17 @@ impl<B: Backend> Accounts for SqlStore<B> {
         row.map(|r| r.text("password_hash")).transpose()
     }
 
-    async fn set_password_hash(&self, id: UserId, hash: &str) -> Result<()> {
-        let sql = Sql::new("UPDATE users SET password_hash = $1 WHERE id = $2")
+    async fn set_password_hash(&self, id: UserId, hash: &str, keep: Option<&str>) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let set = Sql::new("UPDATE users SET password_hash = $1 WHERE id = $2")
             .arg(hash)
             .arg(id);
-        self.writer().await?.execute(sql).await?;
-        Ok(())
+        tx.execute(set).await?;
+        let end = Sql::new("DELETE FROM sessions WHERE user_id = $1 AND digest <> $2")
+            .arg(id)
+            .arg(keep.unwrap_or(""));
+        tx.execute(end).await?;
+        B::commit(tx).await
     }
 
     async fn set_user_name(&self, id: UserId, name: &str) -> Result<()> {

@@ -93,7 +93,7 @@ pub async fn change_password(
     match client_message(
         state
             .workspace
-            .change_password(&posted.me.actor, &f.current, &f.new)
+            .change_password(&posted.me.actor, &posted.me.session_id, &f.current, &f.new)
             .await,
     )? {
         Ok(()) => see("/settings/profile?saved=password"),

@@ -1143,7 +1143,10 @@ async fn a_password_change_ends_the_persons_other_sessions() {
         .change_password(&alice, &here.id, "not-the-password", "a-new-password")
         .await;
     assert!(matches!(wrong, Err(Error::Invalid(_))), "{wrong:?}");
-    assert!(ws.session_actor(&elsewhere.id).await.is_ok(), "a refusal ends nothing");
+    assert!(
+        ws.session_actor(&elsewhere.id).await.is_ok(),
+        "a refusal ends nothing"
+    );
     ws.change_password(&alice, &here.id, PASSWORD, "a-new-password")
         .await
         .unwrap();

@@ -191,7 +191,8 @@ impl Registry {
             }
             Some(_) => Err(web_app()),
             None if WEB_APP_ONLY_NAMES.contains(&name) => Err(web_app()),
-            None => Err(ToolError::UnknownTool(name.to_string())),
+            // A client chooses the name: its first line, cut short, is all that is repeated or logged.
+            None => Err(ToolError::UnknownTool(crate::render::first_line(name))),
         }
     }
 

@@ -203,6 +203,16 @@ fn web_only_tools_are_never_on_mcp() {
         r.check(Channel::Mcp, "nope"),
         Err(ToolError::UnknownTool(_))
     ));
+    let long = format!("{}\nforged log line", "x".repeat(10_000));
+    match r.check(Channel::Mcp, &long) {
+        Err(ToolError::UnknownTool(name)) => {
+            assert!(
+                name.chars().count() <= 160 && !name.contains('\n'),
+                "{name:?}"
+            )
+        }
+        other => panic!("{:?}", other.err().map(|e| e.message())),
+    }
     for name in [
         "whoami",
         "list_teams",

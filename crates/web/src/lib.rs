@@ -20,7 +20,7 @@ pub use session::SESSION_COOKIE;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -158,15 +158,26 @@ pub fn router(workspace: Workspace, config: WebConfig) -> Router {
         .route("/assets/app.css", get(assets::css))
         .route("/assets/app.js", get(assets::js))
         .fallback(not_found)
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.secure_cookies,
+            security_headers,
+        ))
         .with_state(state)
 }
 
 /// Headers every answer of the web app carries. No inline script or style is allowed: all
 /// behaviour comes from `/assets/app.js`, all styling from `/assets/app.css` and attributes.
-async fn security_headers(req: Request, next: Next) -> Response {
+/// Served over https (the public URL says so), browsers are also told to come back over
+/// https only, for a year (HSTS).
+async fn security_headers(State(https): State<bool>, req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    if https {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(

@@ -598,3 +598,65 @@ async fn sign_in_refuses_oversized_forms_and_e_mails() {
     assert_eq!(wrong.status, 401);
     app.stop().await;
 }
+
+/// Behind an https public URL, every page tells the browser to come back over https only
+/// (HSTS); over plain http it does not, as that would lock a local install out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hsts_is_sent_when_the_public_url_is_https() {
+    let plain = TestApp::spawn().await;
+    let page = request(plain.addr, "GET", "/signin", &[], "").await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.header("strict-transport-security"), None);
+    plain.stop().await;
+    let https = TestApp::builder()
+        .public_url("https://orgn.example.com")
+        .spawn()
+        .await;
+    let page = request(
+        https.addr,
+        "GET",
+        "/signin",
+        &[("Host", "orgn.example.com")],
+        "",
+    )
+    .await;
+    assert_eq!(page.status, 200, "{}", page.head);
+    assert_eq!(
+        page.header("strict-transport-security"),
+        Some("max-age=31536000")
+    );
+    https.stop().await;
+}
+
+/// A task identifier in a URL is taken as it is: `ENG-1` followed by a line break is no
+/// task, and a comment posted there is refused and saved nowhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_comment_posted_to_a_malformed_task_path_saves_nothing() {
+    let app = TestApp::spawn().await;
+    let alice = app.actor(ALICE).await;
+    let session = app.workspace.start_session(alice.user()).await.unwrap();
+    let cookie = format!("orgn_session={}", session.id);
+    let headers = [
+        ("Cookie", cookie.as_str()),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    let before = app
+        .workspace
+        .comments(&alice, &task_ref("ENG-1"))
+        .await
+        .unwrap()
+        .len();
+    for path in ["/tasks/ENG-1%0A/comments", "/tasks/%20ENG-1/comments"] {
+        let body = format!("_csrf={}&body=sneaked+in", session.csrf_token);
+        let answer = request(app.addr, "POST", path, &headers, body).await;
+        assert_eq!(answer.status, 404, "{path}: {}", answer.head);
+    }
+    let after = app
+        .workspace
+        .comments(&alice, &task_ref("ENG-1"))
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(after, before);
+    app.stop().await;
+}

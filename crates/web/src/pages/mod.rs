@@ -54,8 +54,12 @@ pub fn client_message<T>(r: DomainResult<T>) -> Result<std::result::Result<T, St
 
 /// For the subject of a page (the task, team, project or doc in its URL): a reference that
 /// does not resolve, or is malformed, is a page that does not exist.
-/// A task identifier from a URL or a form: one that is not well formed is not found.
+/// A task identifier from a URL or a form: one that is not well formed (a line break or a
+/// space around it included) is not found.
 pub fn task_ref(id: &str) -> Result<TaskRef, WebError> {
+    if id.trim() != id {
+        return Err(WebError::NotFound);
+    }
     id.parse().map_err(missing)
 }
 

@@ -3,6 +3,7 @@
 //! it, and never when they cancel it.
 
 use orgn_domain::Actor;
+use orgn_domain::changes::{Channel as ChangeChannel, Via};
 use orgn_domain::model::{ChatRole, ConversationId};
 use orgn_tools::{Channel, first_line, registry};
 use serde_json::Value;
@@ -21,7 +22,9 @@ impl Assistant {
         tool: &str,
         args: Value,
     ) -> Result<String, String> {
-        let ctx = self.tool_context(actor);
+        // What the assistant changes is marked as done through Ask Orgn.
+        let actor = actor.clone().acting_via(Via::of(ChangeChannel::Assistant));
+        let ctx = self.tool_context(&actor);
         registry()
             .propose(Channel::Assistant, tool, &ctx, args)
             .await

@@ -3,6 +3,7 @@
 //! text out, then runs (or proposes) the tool calls it asked for.
 
 use orgn_domain::Actor;
+use orgn_domain::changes::{Channel as ChangeChannel, Via};
 use orgn_domain::model::{Conversation, ConversationId};
 use orgn_tools::{Channel, first_line, registry};
 use serde_json::{Map, Value};
@@ -310,7 +311,9 @@ impl Assistant {
         tool: &str,
         args: Value,
     ) -> Result<String, String> {
-        let ctx = self.tool_context(actor);
+        // What the assistant changes is marked as done through Ask Orgn.
+        let actor = actor.clone().acting_via(Via::of(ChangeChannel::Assistant));
+        let ctx = self.tool_context(&actor);
         registry()
             .call(Channel::Assistant, tool, &ctx, args)
             .await

@@ -1,6 +1,7 @@
 //! The access rule, in one place: an actor sees and changes only what belongs to its own
 //! account and to the teams it is a member of. Everything else is "not found".
 
+use crate::changes::Via;
 use crate::model::{Membership, Role, TeamId, User, UserId};
 
 /// A signed-in user with their memberships as they are now.
@@ -11,11 +12,25 @@ use crate::model::{Membership, Role, TeamId, User, UserId};
 pub struct Actor {
     user: User,
     memberships: Vec<Membership>,
+    via: Via,
 }
 
 impl Actor {
     pub(crate) fn new(user: User, memberships: Vec<Membership>) -> Self {
-        Actor { user, memberships }
+        Actor {
+            user,
+            memberships,
+            via: Via::web(),
+        }
+    }
+    /// The same actor, acting through another channel (the web app by default). It labels
+    /// the changes the actor makes; it grants nothing.
+    pub fn acting_via(mut self, via: Via) -> Self {
+        self.via = via;
+        self
+    }
+    pub fn via(&self) -> &Via {
+        &self.via
     }
     pub fn user(&self) -> &User {
         &self.user

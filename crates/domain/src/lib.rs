@@ -3,6 +3,7 @@
 //! storage backend implements [`store::Store`].
 
 pub mod access;
+pub mod changes;
 pub mod clock;
 pub mod cursor;
 pub mod error;

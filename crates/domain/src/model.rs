@@ -215,6 +215,13 @@ pub struct Task {
     pub completed_at: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339::option")]
     pub canceled_at: Option<OffsetDateTime>,
+    /// Raised by every change; an edit may say which version it was based on.
+    #[serde(default = "first_version")]
+    pub version: i64,
+}
+
+fn first_version() -> i64 {
+    1
 }
 
 impl Task {
@@ -233,6 +240,9 @@ pub struct TaskEvent {
     pub field: String,
     pub old: Option<String>,
     pub new: Option<String>,
+    /// The channel (and MCP client) the change came through.
+    #[serde(default)]
+    pub via: crate::changes::Via,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -303,6 +313,8 @@ pub struct Project {
     pub target_date: Option<Date>,
     pub teams: Vec<Team>,
     pub progress: Progress,
+    #[serde(default = "first_version")]
+    pub version: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -373,6 +385,8 @@ pub struct Comment {
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
     pub edited_at: Option<OffsetDateTime>,
+    #[serde(default = "first_version")]
+    pub version: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -388,6 +402,8 @@ pub struct Doc {
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+    #[serde(default = "first_version")]
+    pub version: i64,
 }
 
 /// What is known of a personal access token after it was shown: never the token itself.
@@ -400,6 +416,9 @@ pub struct TokenInfo {
     pub expires_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_used_at: Option<OffsetDateTime>,
+    /// The MCP client that last connected with it (its `clientInfo` name).
+    #[serde(default)]
+    pub client_name: Option<String>,
 }
 
 /// One tool call made over MCP, for the user's "recent activity".

@@ -12,6 +12,7 @@ mod import;
 
 use std::time::Duration;
 
+use orgn_domain::changes::{Channel, Via};
 use orgn_domain::model::{Job, JobKind, JobState};
 use orgn_domain::{Actor, Error, Workspace};
 use serde::{Deserialize, Serialize};
@@ -112,7 +113,9 @@ impl Runner {
 
     async fn run_job(&self, job: Job) {
         tracing::info!(job = job.id.get(), kind = job.kind.as_str(), "job started");
-        let result = match self.workspace.actor(job.user_id).await {
+        let actor = self.workspace.actor(job.user_id).await;
+        let actor = actor.map(|a| a.acting_via(Via::of(Channel::Job)));
+        let result = match actor {
             Ok(actor) => match job.kind {
                 JobKind::Export => export::run(&self.workspace, &actor, &job).await,
                 JobKind::Import => import::run(&self.workspace, &actor, &job).await,

@@ -22,8 +22,8 @@ use orgn_domain::{Actor, TokenRejection, Workspace};
 use orgn_tools::{CallContext, Channel, registry};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
-    ToolAnnotations,
+    InitializeRequestParams, InitializeResult, ListToolsResult, PaginatedRequestParams,
+    ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
 };
 use rmcp::service::RequestContext;
 use rmcp::transport::streamable_http_server::{
@@ -346,6 +346,27 @@ impl ServerHandler for Handler {
         _ctx: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
         Ok(ListToolsResult::with_all_items((*self.tools).clone()))
+    }
+
+    /// Remembers the client's name (`clientInfo.name`), so that the changes made with this
+    /// token say "via Claude Desktop". A failure to remember never fails the handshake.
+    async fn initialize(
+        &self,
+        request: InitializeRequestParams,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<InitializeResult, ErrorData> {
+        if let Some(auth) = Self::authenticated(&ctx) {
+            let name = &request.client_info.name;
+            if let Err(e) = self
+                .workspace
+                .note_mcp_client(&auth.actor, &auth.token, name)
+                .await
+            {
+                tracing::warn!(error = %e, "could not record the MCP client's name");
+            }
+        }
+        ctx.peer.set_peer_info(request.clone());
+        self.negotiate_initialize(&request)
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {

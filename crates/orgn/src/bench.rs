@@ -13,6 +13,7 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use orgn_domain::changes::{Channel, Via};
 use orgn_domain::clock::SystemClock;
 use orgn_domain::model::{
     CycleId, LabelId, Priority, ProjectId, Role, Status, StatusKind, TeamId, UserId,
@@ -491,6 +492,7 @@ fn random_task(
             canceled_at: (status.kind == StatusKind::Canceled).then_some(now),
         },
         now,
+        via: Via::of(Channel::Cli),
     }
 }
 

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use orgn_domain::changes::{Channel, Via};
 use orgn_domain::clock::SystemClock;
 use orgn_domain::model::Role;
 use orgn_domain::{Caller, Workspace, rfc3339};
@@ -408,7 +409,10 @@ async fn actor_by_email(ws: &Workspace, email: &str) -> Result<orgn_domain::Acto
         .user_by_email(Caller::Operator, email)
         .await
         .map_err(|e| e.to_string())?;
-    ws.actor(user.id).await.map_err(|e| e.to_string())
+    ws.actor(user.id)
+        .await
+        .map(|a| a.acting_via(Via::of(Channel::Cli)))
+        .map_err(|e| e.to_string())
 }
 
 /// The workspace on the data dir, for one-off commands.

@@ -4,6 +4,7 @@
 //! 64-bit, times unix millis, dates ISO text); only flags differ (`BOOLEAN` in PostgreSQL,
 //! `INTEGER` 0/1 in SQLite), which every driver decodes as a `bool`.
 
+use orgn_domain::changes::{Channel, Via};
 use orgn_domain::model::*;
 use orgn_domain::{Error, Result};
 use sqlx::Row;
@@ -238,6 +239,7 @@ pub fn project(row: &impl RowExt) -> Result<Project> {
         target_date: opt_date(row.opt_text("target_date")?)?,
         teams: Vec::new(),
         progress: progress(row)?,
+        version: row.int("version")?,
     })
 }
 
@@ -253,6 +255,7 @@ pub fn comment(row: &impl RowExt) -> Result<Comment> {
         body: row.text("body")?,
         created_at: from_millis(row.int("created_at")?),
         edited_at: opt_from_millis(row.opt_int("edited_at")?),
+        version: row.int("version")?,
     })
 }
 
@@ -270,6 +273,7 @@ pub fn doc(row: &impl RowExt) -> Result<Doc> {
         },
         created_at: from_millis(row.int("created_at")?),
         updated_at: from_millis(row.int("updated_at")?),
+        version: row.int("version")?,
     })
 }
 
@@ -279,6 +283,7 @@ pub fn token_info(row: &impl RowExt) -> Result<TokenInfo> {
         created_at: from_millis(row.int("created_at")?),
         expires_at: from_millis(row.int("expires_at")?),
         last_used_at: opt_from_millis(row.opt_int("last_used_at")?),
+        client_name: row.opt_text("client_name")?,
     })
 }
 
@@ -293,6 +298,25 @@ pub fn task_event(row: &impl RowExt) -> Result<TaskEvent> {
         field: row.text("field")?,
         old: row.opt_text("old")?,
         new: row.opt_text("new")?,
+        via: via(row)?,
+    })
+}
+
+/// A user named by the columns `<prefix>_id`, `<prefix>_name`, `<prefix>_email`.
+pub fn user_ref(row: &impl RowExt, prefix: &str) -> Result<UserRef> {
+    Ok(UserRef {
+        id: row.id(&format!("{prefix}_id"))?,
+        name: row.text(&format!("{prefix}_name"))?,
+        email: row.text(&format!("{prefix}_email"))?,
+    })
+}
+
+/// The columns `channel` (NULL: the web app, for rows written before channels were kept)
+/// and `client`.
+pub fn via(row: &impl RowExt) -> Result<Via> {
+    Ok(Via {
+        channel: Channel::parse(row.opt_text("channel")?.as_deref().unwrap_or("web")),
+        client: row.opt_text("client")?,
     })
 }
 
@@ -371,6 +395,7 @@ pub fn task(row: &impl RowExt) -> Result<Task> {
         started_at: opt_from_millis(row.opt_int("started_at")?),
         completed_at: opt_from_millis(row.opt_int("completed_at")?),
         canceled_at: opt_from_millis(row.opt_int("canceled_at")?),
+        version: row.int("version")?,
     })
 }
 

@@ -140,6 +140,8 @@ pub struct UpdateTask {
     #[serde(default, deserialize_with = "present")]
     #[schemars(with = "Option<i64>", extend("x-nullable" = true))]
     pub estimate: Option<Option<i64>>,
+    /// The task's version you read: a field someone changed since is refused, not overwritten.
+    pub expected_version: Option<i64>,
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -306,6 +308,19 @@ pub struct UpdateDoc {
     pub title: Option<String>,
     /// Replaces the whole content.
     pub content: Option<String>,
+    /// The doc's version you read: refused, not overwritten, if changed since.
+    pub expected_version: Option<i64>,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListChanges {
+    /// next_cursor of the last call; else `since`; else the last day.
+    pub cursor: Option<String>,
+    /// A time or a date, e.g. 2026-11-24T10:00:00Z.
+    pub since: Option<String>,
+    pub team: Option<String>,
+    pub limit: Option<usize>,
 }
 
 #[derive(Deserialize, JsonSchema)]

@@ -94,7 +94,7 @@ impl Tool for UpdateComment {
     ) -> Result<ToolOutput, ToolError> {
         let c = ctx
             .workspace
-            .update_comment(ctx.actor, CommentId::new(a.id), &a.body)
+            .update_comment(ctx.actor, CommentId::new(a.id), &a.body, None)
             .await?;
         Ok(comment_answer(
             &c,
@@ -197,6 +197,7 @@ async fn doc_answer(ctx: &CallContext<'_>, d: &Doc, verb: &str) -> Result<ToolOu
     let mut content = d.content.clone();
     let trimmed = cut(&mut content, FIELD_BUDGET);
     view["content"] = json!(content);
+    view["version"] = json!(d.version);
     let mut structured = json!({"doc": view});
     let mut text = format!("{verb}{}", doc_line(d, &owner));
     if verb.is_empty() && !content.is_empty() {
@@ -271,6 +272,7 @@ impl Tool for UpdateDoc {
                 DocId::new(a.id),
                 a.title.as_deref(),
                 a.content.as_deref(),
+                a.expected_version,
             )
             .await?;
         doc_answer(ctx, &d, "Updated ").await

@@ -12,6 +12,7 @@
 mod account;
 mod answer;
 mod args;
+mod changes;
 mod content;
 mod planning;
 mod registry;

@@ -131,6 +131,7 @@ impl Tool for UpdateProject {
             lead: a.lead,
             start_date: a.start_date,
             target_date: a.target_date,
+            based_on: None,
         };
         let p = ctx
             .workspace

@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::tool::{Channel, Tool, ToolSpec};
-use crate::{CallContext, ToolError, ToolOutput, account, content, planning, tasks};
+use crate::{CallContext, ToolError, ToolOutput, account, changes, content, planning, tasks};
 use crate::{sanitize, sanitize_value};
 
 /// Operations that exist only in the web app and have no tool at all (long workspace-wide
@@ -112,6 +112,7 @@ fn every_tool() -> Vec<Box<dyn ErasedTool>> {
         entry(content::GetDoc),
         entry(content::CreateDoc),
         entry(content::UpdateDoc),
+        entry(changes::ListChanges),
         // Web-only powers: never over MCP; the assistant asks for confirmation.
         entry(tasks::DeleteTask),
         entry(content::DeleteDoc),

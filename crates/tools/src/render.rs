@@ -133,6 +133,7 @@ pub fn task_full(t: &Task) -> (Value, bool) {
     m.insert("status_type".into(), json!(t.status.kind.as_str()));
     m.insert("creator".into(), json!(t.creator.email));
     m.insert("created_at".into(), json!(time(t.created_at)));
+    m.insert("version".into(), json!(t.version));
     for (k, at) in [
         ("started_at", t.started_at),
         ("completed_at", t.completed_at),

@@ -78,7 +78,7 @@ impl Tool for SearchTasks {
     }
 }
 
-fn parse_since(s: Option<&str>) -> Result<Option<OffsetDateTime>, ToolError> {
+pub(crate) fn parse_since(s: Option<&str>) -> Result<Option<OffsetDateTime>, ToolError> {
     let Some(s) = s.map(str::trim).filter(|s| !s.is_empty()) else {
         return Ok(None);
     };
@@ -225,6 +225,7 @@ impl Tool for UpdateTask {
             cycle: a.cycle,
             due_date: a.due_date,
             estimate: a.estimate,
+            based_on: a.expected_version,
         };
         let task = ctx
             .workspace

@@ -46,6 +46,7 @@ fn task(title: &str, priority: Priority, assignee: Option<UserRef>) -> Task {
         started_at: Some(at),
         completed_at: None,
         canceled_at: None,
+        version: 1,
     }
 }
 

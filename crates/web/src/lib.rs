@@ -45,6 +45,8 @@ pub(crate) struct AppState {
     pub throttle: Arc<session::SignInThrottle>,
     /// Ask Orgn (it answers "not configured" itself when no model is set).
     pub assistant: orgn_assistant::Assistant,
+    /// Bounds the live streams (`/events`) one process holds open.
+    pub live_streams: Arc<tokio::sync::Semaphore>,
 }
 
 /// The web app's routes. The binary merges them with `/mcp` and `/healthz`.
@@ -56,6 +58,7 @@ pub fn router(workspace: Workspace, config: WebConfig) -> Router {
         public_url,
         throttle: Arc::new(session::SignInThrottle::default()),
         assistant: config.assistant,
+        live_streams: Arc::new(tokio::sync::Semaphore::new(pages::live::MAX_STREAMS)),
     };
     // A CSV import is posted as a form field: allow big files on those two routes only.
     let big = || DefaultBodyLimit::max(pages::data::MAX_IMPORT_BYTES);
@@ -155,6 +158,7 @@ pub fn router(workspace: Workspace, config: WebConfig) -> Router {
             "/assistant/{conversation}/proposals/{id}/cancel",
             post(assistant::cancel),
         )
+        .route("/events", get(live::events))
         .route("/assets/app.css", get(assets::css))
         .route("/assets/app.js", get(assets::js))
         .fallback(not_found)

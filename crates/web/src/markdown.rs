@@ -76,6 +76,13 @@ pub fn linked_text(text: &str, team_keys: &[String]) -> String {
     out
 }
 
+/// `text` as HTML text: `&`, `<`, `>` and quotes escaped.
+pub(crate) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    escape_into(&mut out, text);
+    out
+}
+
 fn escape_into(out: &mut String, text: &str) {
     for c in text.chars() {
         match c {

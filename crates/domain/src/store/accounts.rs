@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
+use crate::changes::NewChange;
 use crate::error::Result;
 use crate::model::*;
 
@@ -55,8 +56,19 @@ pub trait Accounts: Send + Sync {
         }
     }
     async fn team_members(&self, team: TeamId) -> Result<Vec<(User, Role)>>;
-    async fn set_membership(&self, team: TeamId, user: UserId, role: Role) -> Result<()>;
+    async fn set_membership(
+        &self,
+        team: TeamId,
+        user: UserId,
+        role: Role,
+        change: &NewChange,
+    ) -> Result<()>;
     /// False when there was no such membership.
-    async fn remove_membership(&self, team: TeamId, user: UserId) -> Result<bool>;
+    async fn remove_membership(
+        &self,
+        team: TeamId,
+        user: UserId,
+        change: &NewChange,
+    ) -> Result<bool>;
     async fn statuses(&self, team: TeamId) -> Result<Vec<Status>>;
 }

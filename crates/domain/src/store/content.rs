@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
+use crate::changes::NewChange;
 use crate::cursor::SeekKey;
 use crate::error::Result;
 use crate::model::*;
@@ -33,20 +34,21 @@ pub trait Content: Send + Sync {
         task: TaskId,
         author: UserId,
         body: &str,
-        now: OffsetDateTime,
+        change: &NewChange,
     ) -> Result<CommentId>;
     async fn comment(&self, id: CommentId) -> Result<Option<Comment>>;
     async fn comments(&self, task: TaskId) -> Result<Vec<Comment>>;
-    async fn update_comment(&self, id: CommentId, body: &str, now: OffsetDateTime) -> Result<()>;
-    async fn create_doc(&self, doc: NewDoc) -> Result<DocId>;
+    async fn update_comment(&self, id: CommentId, body: &str, change: &NewChange) -> Result<()>;
+    /// The change's `object_id` is replaced by the new doc's id.
+    async fn create_doc(&self, doc: NewDoc, change: &NewChange) -> Result<DocId>;
     async fn doc(&self, id: DocId) -> Result<Option<Doc>>;
     async fn update_doc(
         &self,
         id: DocId,
         title: Option<&str>,
         content: Option<&str>,
-        now: OffsetDateTime,
+        change: &NewChange,
     ) -> Result<()>;
-    async fn delete_doc(&self, id: DocId, now: OffsetDateTime) -> Result<()>;
+    async fn delete_doc(&self, id: DocId, change: &NewChange) -> Result<()>;
     async fn search_docs(&self, query: &DocQuery) -> Result<Vec<(Doc, SeekKey)>>;
 }

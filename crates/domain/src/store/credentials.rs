@@ -41,6 +41,8 @@ pub trait Credentials: Accounts {
     }
     async fn token_info(&self, user: UserId) -> Result<Option<TokenInfo>>;
     async fn touch_token(&self, digest: &str, now: OffsetDateTime) -> Result<()>;
+    /// Records the MCP client name the user's token last connected with.
+    async fn set_token_client(&self, user: UserId, client: &str) -> Result<()>;
     async fn create_session(&self, digest: &str, session: &StoredSession) -> Result<()>;
     async fn session(&self, digest: &str) -> Result<Option<StoredSession>>;
     async fn delete_session(&self, digest: &str) -> Result<()>;

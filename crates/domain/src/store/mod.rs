@@ -12,6 +12,7 @@ mod activity;
 mod content;
 mod conversations;
 mod credentials;
+mod feed;
 mod jobs;
 mod planning;
 mod tasks;
@@ -22,6 +23,7 @@ pub use activity::*;
 pub use content::*;
 pub use conversations::*;
 pub use credentials::*;
+pub use feed::*;
 pub use jobs::*;
 pub use planning::*;
 pub use tasks::*;
@@ -41,6 +43,7 @@ pub trait Store:
     + Jobs
     + Conversations
     + Activity
+    + Feed
     + 'static
 {
     /// Finishes pending writes and closes connections; the store is unusable afterwards.

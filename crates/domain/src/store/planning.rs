@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use time::{Date, OffsetDateTime};
 
+use crate::changes::NewChange;
 use crate::error::Result;
 use crate::model::*;
 
@@ -27,6 +28,25 @@ pub struct ProjectChanges {
     pub start_date: Option<Option<Date>>,
     pub target_date: Option<Option<Date>>,
     pub team_ids: Option<Vec<TeamId>>,
+}
+
+impl ProjectChanges {
+    /// The names of the fields it sets, as the change feed records them.
+    pub fn fields(&self) -> Vec<&'static str> {
+        let set = [
+            ("name", self.name.is_some()),
+            ("description", self.description.is_some()),
+            ("status", self.status.is_some()),
+            ("lead", self.lead_id.is_some()),
+            ("start_date", self.start_date.is_some()),
+            ("target_date", self.target_date.is_some()),
+            ("teams", self.team_ids.is_some()),
+        ];
+        set.into_iter()
+            .filter(|(_, on)| *on)
+            .map(|(f, _)| f)
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -59,7 +79,8 @@ pub trait Planning: Send + Sync {
         name: Option<&str>,
         color: Option<&str>,
     ) -> Result<()>;
-    async fn create_project(&self, project: NewProject) -> Result<ProjectId>;
+    /// The change's `object_id` is replaced by the new project's id.
+    async fn create_project(&self, project: NewProject, change: &NewChange) -> Result<ProjectId>;
     async fn project(&self, id: ProjectId) -> Result<Option<Project>>;
     /// Projects that involve any of the given teams.
     async fn projects(&self, teams: &[TeamId]) -> Result<Vec<Project>>;
@@ -67,17 +88,23 @@ pub trait Planning: Send + Sync {
         &self,
         id: ProjectId,
         changes: &ProjectChanges,
-        now: OffsetDateTime,
+        change: &NewChange,
     ) -> Result<()>;
     async fn create_milestone(
         &self,
         project: ProjectId,
         name: &str,
         target: Option<Date>,
+        change: &NewChange,
     ) -> Result<MilestoneId>;
     async fn milestone(&self, id: MilestoneId) -> Result<Option<Milestone>>;
     async fn milestones(&self, project: ProjectId) -> Result<Vec<Milestone>>;
-    async fn update_milestone(&self, id: MilestoneId, changes: &MilestoneChanges) -> Result<()>;
+    async fn update_milestone(
+        &self,
+        id: MilestoneId,
+        changes: &MilestoneChanges,
+        change: &NewChange,
+    ) -> Result<()>;
     /// Numbers the cycle after the team's last one.
     async fn create_cycle(
         &self,
@@ -85,8 +112,14 @@ pub trait Planning: Send + Sync {
         name: Option<&str>,
         starts_on: Date,
         ends_on: Date,
+        change: &NewChange,
     ) -> Result<CycleId>;
     async fn cycle(&self, id: CycleId) -> Result<Option<Cycle>>;
     async fn cycles(&self, teams: &[TeamId]) -> Result<Vec<Cycle>>;
-    async fn update_cycle(&self, id: CycleId, changes: &CycleChanges) -> Result<()>;
+    async fn update_cycle(
+        &self,
+        id: CycleId,
+        changes: &CycleChanges,
+        change: &NewChange,
+    ) -> Result<()>;
 }

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use time::{Date, OffsetDateTime};
 
+use crate::changes::{NewChange, Via};
 use crate::cursor::SeekKey;
 use crate::error::Result;
 use crate::model::*;
@@ -24,6 +25,8 @@ pub struct NewTask {
     pub estimate: Option<i64>,
     pub times: Lifecycle,
     pub now: OffsetDateTime,
+    /// The channel it came through, for the change feed (the creator is the actor).
+    pub via: Via,
 }
 
 /// When a task was started, completed and canceled; derived from its status changes.
@@ -58,12 +61,17 @@ pub struct NewEvent {
     pub new: Option<String>,
 }
 
-/// A change to one task with the history entries that describe it.
+/// A change to one task with the history entries and the feed row that describe it.
 #[derive(Debug, Clone)]
 pub struct TaskUpdate {
     pub task_id: TaskId,
     pub changes: TaskChanges,
     pub events: Vec<NewEvent>,
+    /// Who, through what and when; the fields and topics for the feed.
+    pub change: NewChange,
+    /// The version the update was planned on: when set, the store applies it only if the
+    /// task still has that version, and answers `Error::Conflict` otherwise.
+    pub planned_on: Option<i64>,
 }
 
 /// A query over tasks, with references already resolved and access already applied.
@@ -105,14 +113,11 @@ pub trait Tasks: Send + Sync {
             None => Ok(None),
         }
     }
-    /// Applies every update and its history in one transaction: all or nothing.
-    async fn update_tasks(
-        &self,
-        updates: &[TaskUpdate],
-        actor: UserId,
-        now: OffsetDateTime,
-    ) -> Result<()>;
-    async fn delete_task(&self, id: TaskId, now: OffsetDateTime) -> Result<()>;
+    /// Applies every update, its history and its feed row in one transaction: all or
+    /// nothing. Each raises its task's version. `false`, with nothing written, when a task
+    /// no longer has the version its update was `planned_on`.
+    async fn update_tasks(&self, updates: &[TaskUpdate]) -> Result<bool>;
+    async fn delete_task(&self, id: TaskId, change: &NewChange) -> Result<()>;
     async fn task_history(&self, id: TaskId) -> Result<Vec<TaskEvent>>;
     /// Up to `limit` tasks with their seek keys. With text: by tier (where all the words were
     /// found: identifier, title, anywhere, then as word prefixes), newest first in a tier;

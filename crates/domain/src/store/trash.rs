@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::TaskUpdate;
+use crate::changes::NewChange;
 use crate::error::Result;
 use crate::model::*;
 
@@ -16,8 +17,8 @@ pub trait Trash: Send + Sync {
     async fn deleted_task_id(&self, team: TeamId, number: i64) -> Result<Option<TaskId>>;
     /// A deleted doc (any id), with its team or project, for restoring or purging it.
     async fn deleted_doc(&self, id: DocId) -> Result<Option<TrashItem>>;
-    async fn restore_task(&self, id: TaskId, now: OffsetDateTime) -> Result<()>;
-    async fn restore_doc(&self, id: DocId, now: OffsetDateTime) -> Result<()>;
+    async fn restore_task(&self, id: TaskId, change: &NewChange) -> Result<()>;
+    async fn restore_doc(&self, id: DocId, change: &NewChange) -> Result<()>;
     /// Deletes for good: the task with its labels, comments and history.
     async fn purge_task(&self, id: TaskId) -> Result<()>;
     async fn purge_doc(&self, id: DocId) -> Result<()>;
@@ -36,11 +37,5 @@ pub trait Trash: Send + Sync {
     async fn bulk_change(&self, id: BulkChangeId) -> Result<Option<BulkChange>>;
     /// Deletes the change and applies `updates` in one transaction; `false` (and nothing
     /// applied) when the change was gone already, so that an undo happens once.
-    async fn undo_bulk_change(
-        &self,
-        id: BulkChangeId,
-        updates: &[TaskUpdate],
-        actor: UserId,
-        now: OffsetDateTime,
-    ) -> Result<bool>;
+    async fn undo_bulk_change(&self, id: BulkChangeId, updates: &[TaskUpdate]) -> Result<bool>;
 }

@@ -4,6 +4,7 @@ use time::{Duration, OffsetDateTime};
 
 use super::{Caller, Workspace, required_line};
 use crate::access::Actor;
+use crate::changes::{Channel, NewChange, ObjectKind, Stamp, Via};
 use crate::error::{Error, Result, not_found, unknown_choice};
 use crate::model::*;
 use crate::secrets;
@@ -239,8 +240,9 @@ impl Workspace {
             .create_team(&key, &name, &statuses, self.now())
             .await?;
         if let Caller::User(actor) = by {
+            let change = self.membership_change(by, &team, actor.user(), "added");
             self.store
-                .set_membership(team.id, actor.id(), Role::Admin)
+                .set_membership(team.id, actor.id(), Role::Admin, &change)
                 .await?;
         }
         Ok(team)
@@ -289,13 +291,21 @@ impl Workspace {
         role: Role,
     ) -> Result<()> {
         let (team, user) = self.membership_target(by, key, email).await?;
-        self.store.set_membership(team.id, user.id, role).await
+        let change = self.membership_change(by, &team, &user, "role");
+        self.store
+            .set_membership(team.id, user.id, role, &change)
+            .await
     }
 
     /// Takes effect at once: the next request of that user no longer sees the team.
     pub async fn remove_member(&self, by: Caller<'_>, key: &str, email: &str) -> Result<()> {
         let (team, user) = self.membership_target(by, key, email).await?;
-        if !self.store.remove_membership(team.id, user.id).await? {
+        let change = self.membership_change(by, &team, &user, "removed");
+        if !self
+            .store
+            .remove_membership(team.id, user.id, &change)
+            .await?
+        {
             return Err(not_found(format!("{} in team {}", user.email, team.key)));
         }
         Ok(())
@@ -380,6 +390,7 @@ impl Workspace {
             created_at: now,
             expires_at: now + TOKEN_LIFETIME,
             last_used_at: None,
+            client_name: None,
         };
         self.store
             .replace_token(actor.id(), &secrets::digest(&token), &info)
@@ -416,7 +427,8 @@ impl Workspace {
         {
             self.store.touch_token(&digest, now).await?;
         }
-        let actor = Actor::new(user, memberships);
+        let actor =
+            Actor::new(user, memberships).acting_via(Via::mcp(stored.info.client_name.as_deref()));
         Ok(Ok((
             actor,
             TokenInfo {
@@ -424,6 +436,24 @@ impl Workspace {
                 ..stored.info
             },
         )))
+    }
+
+    /// Remembers the name an MCP client gave at `initialize` (its `clientInfo.name`), so
+    /// that the changes made with the token say "via Claude Desktop". Written only when it
+    /// differs from the one kept.
+    pub async fn note_mcp_client(
+        &self,
+        actor: &Actor,
+        token: &TokenInfo,
+        name: &str,
+    ) -> Result<()> {
+        let Some(name) = crate::changes::clean_client_name(name) else {
+            return Ok(());
+        };
+        if token.client_name.as_deref() == Some(name.as_str()) {
+            return Ok(());
+        }
+        self.store.set_token_client(actor.id(), &name).await
     }
 
     pub async fn record_tool_call(
@@ -455,3 +485,33 @@ impl Workspace {
 
 /// An argon2id hash of a random password, checked against when the email is unknown.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0nJ8uLsS6rW8Mg7Yw7kqv1Kx3m1eQ6m0f8vZ3yQm4rE";
+
+impl Workspace {
+    /// A change to a team's members. Its object is the member, so that a live stream of that
+    /// member's sees it and reloads the member's teams at once.
+    fn membership_change(
+        &self,
+        by: Caller<'_>,
+        team: &Team,
+        member: &User,
+        field: &str,
+    ) -> NewChange {
+        let (actor, via) = match by {
+            Caller::User(actor) => (actor.id(), actor.via().clone()),
+            Caller::Operator => (UserId::new(0), Via::of(Channel::Cli)),
+        };
+        NewChange {
+            kind: ObjectKind::Membership,
+            object_id: member.id.get(),
+            teams: vec![team.id],
+            subject: member.email.clone(),
+            fields: vec![field.to_string()],
+            topics: vec![format!("team-{}", team.id)],
+            stamp: Stamp {
+                actor,
+                via,
+                at: self.now(),
+            },
+        }
+    }
+}

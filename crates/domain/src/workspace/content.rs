@@ -3,6 +3,7 @@
 use super::TaskRef;
 use super::{MAX_BODY, MAX_TITLE, Workspace, bounded_text, required_line, required_text};
 use crate::access::Actor;
+use crate::changes::{NewChange, ObjectKind};
 use crate::cursor::{self, Page};
 use crate::error::{Error, Result, not_found};
 use crate::model::*;
@@ -42,9 +43,10 @@ impl Workspace {
     ) -> Result<Comment> {
         let task = self.visible_task(actor, task).await?;
         let body = required_text("body", body, MAX_BODY)?;
+        let change = NewChange::task(&task, vec!["comment".into()], self.stamp(actor));
         let id = self
             .store
-            .create_comment(task.id, actor.id(), &body, self.now())
+            .create_comment(task.id, actor.id(), &body, &change)
             .await?;
         self.store
             .comment(id)
@@ -52,12 +54,14 @@ impl Workspace {
             .ok_or_else(|| Error::Internal("comment vanished after insert".into()))
     }
 
-    /// Only the author edits a comment.
+    /// Only the author edits a comment. With `based_on`, an edit of a comment changed since
+    /// that version (from another tab or by an agent acting as the author) is refused.
     pub async fn update_comment(
         &self,
         actor: &Actor,
         comment_id: CommentId,
         body: &str,
+        based_on: Option<i64>,
     ) -> Result<Comment> {
         let missing = || not_found(format!("Comment {comment_id}"));
         let comment = self.store.comment(comment_id).await?.ok_or_else(missing)?;
@@ -75,8 +79,30 @@ impl Workspace {
             ));
         }
         let body = required_text("body", body, MAX_BODY)?;
+        if let Some(based_on) = based_on {
+            let versions = (based_on, comment.version);
+            let current = |_: &str| quoted_start(&comment.body);
+            self.refuse_conflicts(
+                actor,
+                ObjectKind::Comment,
+                comment.id.get(),
+                versions,
+                &["body"],
+                current,
+            )
+            .await?;
+        }
+        let change = self.change(
+            actor,
+            ObjectKind::Comment,
+            comment.id.get(),
+            vec![task.team_id],
+            &task.identifier(),
+            &["body"],
+            vec![format!("task-{}", task.id)],
+        );
         self.store
-            .update_comment(comment.id, &body, self.now())
+            .update_comment(comment.id, &body, &change)
             .await?;
         self.store.comment(comment.id).await?.ok_or_else(missing)
     }
@@ -112,16 +138,29 @@ impl Workspace {
                 ));
             }
         };
+        let (teams, topics) = self.doc_audience(team_id, project_id).await?;
+        let change = self.change(
+            actor,
+            ObjectKind::Doc,
+            0,
+            teams,
+            &title,
+            &["created"],
+            topics,
+        );
         let id = self
             .store
-            .create_doc(NewDoc {
-                team_id,
-                project_id,
-                title,
-                content,
-                creator_id: actor.id(),
-                now: self.now(),
-            })
+            .create_doc(
+                NewDoc {
+                    team_id,
+                    project_id,
+                    title,
+                    content,
+                    creator_id: actor.id(),
+                    now: self.now(),
+                },
+                &change,
+            )
             .await?;
         self.store
             .doc(id)
@@ -135,6 +174,7 @@ impl Workspace {
         id: DocId,
         title: Option<&str>,
         content: Option<&str>,
+        based_on: Option<i64>,
     ) -> Result<Doc> {
         let doc = self.doc(actor, id).await?;
         let title = title
@@ -143,8 +183,44 @@ impl Workspace {
         let content = content
             .map(|c| bounded_text("content", c, MAX_BODY))
             .transpose()?;
+        let mut fields = Vec::new();
+        if title.as_ref().is_some_and(|t| *t != doc.title) {
+            fields.push("title");
+        }
+        if content.as_ref().is_some_and(|c| *c != doc.content) {
+            fields.push("content");
+        }
+        if fields.is_empty() {
+            return Ok(doc);
+        }
+        if let Some(based_on) = based_on {
+            let current = |f: &str| match f {
+                "title" => format!("\"{}\"", doc.title),
+                _ => quoted_start(&doc.content),
+            };
+            self.refuse_conflicts(
+                actor,
+                ObjectKind::Doc,
+                doc.id.get(),
+                (based_on, doc.version),
+                &fields,
+                current,
+            )
+            .await?;
+        }
+        let (teams, mut topics) = self.doc_audience(doc.team_id, doc.project_id).await?;
+        topics.push(format!("doc-{}", doc.id));
+        let change = self.change(
+            actor,
+            ObjectKind::Doc,
+            doc.id.get(),
+            teams,
+            &doc.title,
+            &fields,
+            topics,
+        );
         self.store
-            .update_doc(doc.id, title.as_deref(), content.as_deref(), self.now())
+            .update_doc(doc.id, title.as_deref(), content.as_deref(), &change)
             .await?;
         self.doc(actor, id).await
     }
@@ -152,7 +228,18 @@ impl Workspace {
     /// Moves a doc to the Trash. Web only: not offered over MCP.
     pub async fn delete_doc(&self, actor: &Actor, id: DocId) -> Result<()> {
         let doc = self.doc(actor, id).await?;
-        self.store.delete_doc(doc.id, self.now()).await?;
+        let (teams, mut topics) = self.doc_audience(doc.team_id, doc.project_id).await?;
+        topics.push(format!("doc-{}", doc.id));
+        let change = self.change(
+            actor,
+            ObjectKind::Doc,
+            doc.id.get(),
+            teams,
+            &doc.title,
+            &["deleted"],
+            topics,
+        );
+        self.store.delete_doc(doc.id, &change).await?;
         self.store
             .set_deleted_by(TrashKind::Doc, doc.id.get(), actor.id())
             .await
@@ -195,5 +282,37 @@ impl Workspace {
             })
             .await?;
         Ok(cursor::page_from(hits, limit))
+    }
+}
+
+/// The start of a long text, quoted, as a conflict message shows it.
+fn quoted_start(text: &str) -> String {
+    let start: String = text.chars().take(60).collect();
+    if start.len() < text.len() {
+        format!("\"{}…\"", start.trim_end())
+    } else {
+        format!("\"{start}\"")
+    }
+}
+
+impl Workspace {
+    /// Who may see a doc's changes, and the pages they concern: its team's, or its
+    /// project's teams and page.
+    async fn doc_audience(
+        &self,
+        team: Option<TeamId>,
+        project: Option<ProjectId>,
+    ) -> Result<(Vec<TeamId>, Vec<String>)> {
+        match (team, project) {
+            (Some(team), _) => Ok((vec![team], vec![format!("team-{team}")])),
+            (None, Some(project)) => {
+                let teams = match self.store.project(project).await? {
+                    Some(p) => p.teams.iter().map(|t| t.id).collect(),
+                    None => Vec::new(),
+                };
+                Ok((teams, vec![format!("project-{project}")]))
+            }
+            (None, None) => Ok((Vec::new(), Vec::new())),
+        }
     }
 }

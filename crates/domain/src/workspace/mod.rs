@@ -4,7 +4,9 @@
 mod accounts;
 mod content;
 mod conversations;
+mod feed;
 mod jobs;
+mod live;
 mod passwords;
 mod planning;
 mod refs;
@@ -27,7 +29,9 @@ pub use accounts::{
     rfc3339,
 };
 pub use content::{DocDraft, DocFilter};
+pub use feed::{ChangePage, MAX_FEED_SCAN, ago, may_see};
 pub use jobs::JOB_STALE_AFTER;
+pub use live::{LiveEvent, LiveStream};
 pub use planning::{CycleDraft, CyclePatch, MilestonePatch, ProjectDraft, ProjectPatch};
 pub use refs::{Ref, TaskRef, parse_identifier};
 pub use task_search::TaskFilter;
@@ -57,6 +61,7 @@ pub struct Workspace {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     passwords: passwords::PasswordWork,
+    live: live::LiveFeed,
 }
 
 impl Workspace {
@@ -65,6 +70,7 @@ impl Workspace {
             store,
             clock,
             passwords: passwords::PasswordWork::new(),
+            live: Default::default(),
         }
     }
 
@@ -87,13 +93,15 @@ impl Workspace {
     }
 }
 
-/// Trims a required text field and checks its length.
+/// U+202A–U+202E and U+2066–U+2069: they make text display other than it is.
+pub(crate) fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 /// A one-line text (a title, a name) as people will read it: a tab or line break becomes a
 /// space, other control characters (NUL, ESC and its terminal sequences' lead) and the
-/// bidirectional controls that make text display other than it is (U+202A–U+202E,
-/// U+2066–U+2069) are dropped; then as `required_text`.
+/// bidirectional controls (`is_bidi_control`) are dropped; then as `required_text`.
 fn required_line(field: &str, value: &str, max: usize) -> Result<String> {
-    let is_bidi_control = |c: char| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
     let line: String = value
         .chars()
         .filter_map(|c| match c {
@@ -105,6 +113,7 @@ fn required_line(field: &str, value: &str, max: usize) -> Result<String> {
     required_text(field, &line, max)
 }
 
+/// Trims a required text field and checks its length.
 fn required_text(field: &str, value: &str, max: usize) -> Result<String> {
     let v = value.trim();
     if v.is_empty() {

@@ -5,6 +5,7 @@ use time::Date;
 use super::refs::{Ref, is_clear};
 use super::{MAX_BODY, Workspace, bounded_text, parse_date, parse_optional_date, required_line};
 use crate::access::Actor;
+use crate::changes::{NewChange, ObjectKind};
 use crate::error::{Error, Result, not_found, unknown_choice};
 use crate::model::*;
 use crate::store::{CycleChanges, MilestoneChanges, NewProject, ProjectChanges};
@@ -30,6 +31,9 @@ pub struct ProjectPatch {
     pub lead: Option<String>,
     pub start_date: Option<String>,
     pub target_date: Option<String>,
+    /// The project's version the edit was based on: a field someone else changed since is
+    /// refused (`Error::Conflict`).
+    pub based_on: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -164,18 +168,31 @@ impl Workspace {
             draft.description.as_deref().unwrap_or(""),
             MAX_BODY,
         )?;
+        let topics = team_ids.iter().map(|t| format!("team-{t}")).collect();
+        let change = self.change(
+            actor,
+            ObjectKind::Project,
+            0,
+            team_ids.clone(),
+            &name,
+            &["created"],
+            topics,
+        );
         let id = self
             .store
-            .create_project(NewProject {
-                name,
-                description,
-                status,
-                lead_id: lead.map(|l| l.id),
-                start_date,
-                target_date,
-                team_ids,
-                now: self.now(),
-            })
+            .create_project(
+                NewProject {
+                    name,
+                    description,
+                    status,
+                    lead_id: lead.map(|l| l.id),
+                    start_date,
+                    target_date,
+                    team_ids,
+                    now: self.now(),
+                },
+                &change,
+            )
             .await?;
         self.store
             .project(id)
@@ -224,8 +241,35 @@ impl Workspace {
         let start = changes.start_date.unwrap_or(project.start_date);
         let target = changes.target_date.unwrap_or(project.target_date);
         check_range(start, target, "the project")?;
+        drop_unchanged(&mut changes, &project);
+        let fields = changes.fields();
+        if fields.is_empty() {
+            return Ok(project);
+        }
+        if let Some(based_on) = patch.based_on {
+            let current = |f: &str| project_field_text(&project, f);
+            self.refuse_conflicts(
+                actor,
+                ObjectKind::Project,
+                project.id.get(),
+                (based_on, project.version),
+                &fields,
+                current,
+            )
+            .await?;
+        }
+        let teams: Vec<TeamId> = project.teams.iter().map(|t| t.id).collect();
+        let change = self.change(
+            actor,
+            ObjectKind::Project,
+            project.id.get(),
+            teams,
+            &project.name,
+            &fields,
+            vec![format!("project-{}", project.id)],
+        );
         self.store
-            .update_project(project.id, &changes, self.now())
+            .update_project(project.id, &changes, &change)
             .await?;
         self.store
             .project(project.id)
@@ -266,9 +310,17 @@ impl Workspace {
             )));
         }
         let target = parse_optional_date("target_date", target_date.unwrap_or(""))?;
+        let change = self.project_part_change(
+            actor,
+            &project,
+            ObjectKind::Milestone,
+            0,
+            &name,
+            &["created"],
+        );
         let id = self
             .store
-            .create_milestone(project.id, &name, target)
+            .create_milestone(project.id, &name, target, &change)
             .await?;
         self.store
             .milestone(id)
@@ -294,7 +346,17 @@ impl Workspace {
             changes.target_date = Some(parse_optional_date("target_date", &d)?);
         }
         changes.position = patch.position;
-        self.store.update_milestone(milestone.id, &changes).await?;
+        let change = self.project_part_change(
+            actor,
+            &project,
+            ObjectKind::Milestone,
+            milestone.id.get(),
+            &milestone.name,
+            &["milestone"],
+        );
+        self.store
+            .update_milestone(milestone.id, &changes, &change)
+            .await?;
         self.store
             .milestone(milestone.id)
             .await?
@@ -333,9 +395,19 @@ impl Workspace {
             .name
             .map(|n| n.trim().to_string())
             .filter(|n| !n.is_empty());
+        let subject = name.clone().unwrap_or_else(|| "a new cycle".into());
+        let change = self.change(
+            actor,
+            ObjectKind::Cycle,
+            0,
+            vec![team.id],
+            &subject,
+            &["created"],
+            vec![format!("team-{}", team.id)],
+        );
         let id = self
             .store
-            .create_cycle(team.id, name.as_deref(), starts_on, ends_on)
+            .create_cycle(team.id, name.as_deref(), starts_on, ends_on, &change)
             .await?;
         self.store
             .cycle(id)
@@ -371,7 +443,16 @@ impl Workspace {
         }
         self.check_no_overlap(&team, Some(cycle.id), start, end)
             .await?;
-        self.store.update_cycle(cycle.id, &changes).await?;
+        let change = self.change(
+            actor,
+            ObjectKind::Cycle,
+            cycle.id.get(),
+            vec![team.id],
+            &cycle.display_name(),
+            &["cycle"],
+            vec![format!("team-{}", team.id), format!("cycle-{}", cycle.id)],
+        );
+        self.store.update_cycle(cycle.id, &changes, &change).await?;
         self.store
             .cycle(cycle.id)
             .await?
@@ -527,4 +608,76 @@ fn may_change_label(actor: &Actor, team: Option<TeamId>) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// Leaves out of `changes` what would not change `project`: a form sends every field, and
+/// only the ones the person changed may count (or conflict).
+fn drop_unchanged(changes: &mut ProjectChanges, project: &Project) {
+    if changes.name.as_ref() == Some(&project.name) {
+        changes.name = None;
+    }
+    if changes.description.as_ref() == Some(&project.description) {
+        changes.description = None;
+    }
+    if changes.status == Some(project.status) {
+        changes.status = None;
+    }
+    if changes.lead_id == Some(project.lead.as_ref().map(|l| l.id)) {
+        changes.lead_id = None;
+    }
+    if changes.start_date == Some(project.start_date) {
+        changes.start_date = None;
+    }
+    if changes.target_date == Some(project.target_date) {
+        changes.target_date = None;
+    }
+    if let Some(ids) = &changes.team_ids {
+        let mut new: Vec<TeamId> = ids.clone();
+        let mut old: Vec<TeamId> = project.teams.iter().map(|t| t.id).collect();
+        new.sort();
+        new.dedup();
+        old.sort();
+        if new == old {
+            changes.team_ids = None;
+        }
+    }
+}
+
+/// A project's field as a conflict message names its current value.
+fn project_field_text(project: &Project, field: &str) -> String {
+    let date = |d: Option<time::Date>| d.map_or("none".to_string(), |d| d.to_string());
+    match field {
+        "name" => format!("\"{}\"", project.name),
+        "status" => project.status.as_str().to_string(),
+        "lead" => project
+            .lead
+            .as_ref()
+            .map_or("none".into(), |l| l.name.clone()),
+        "start_date" => date(project.start_date),
+        "target_date" => date(project.target_date),
+        "teams" => project
+            .teams
+            .iter()
+            .map(|t| t.key.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        _ => "a new text".into(),
+    }
+}
+
+impl Workspace {
+    /// A change to a part of a project (a milestone): seen by the project's teams, on its page.
+    fn project_part_change(
+        &self,
+        actor: &Actor,
+        project: &Project,
+        kind: ObjectKind,
+        object_id: i64,
+        subject: &str,
+        fields: &[&str],
+    ) -> NewChange {
+        let teams = project.teams.iter().map(|t| t.id).collect();
+        let topics = vec![format!("project-{}", project.id)];
+        self.change(actor, kind, object_id, teams, subject, fields, topics)
+    }
 }

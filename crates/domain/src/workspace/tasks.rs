@@ -5,6 +5,7 @@ use time::OffsetDateTime;
 use super::refs::{TaskRef, is_clear};
 use super::{MAX_BODY, MAX_TITLE, Workspace, bounded_text, parse_optional_date, required_line};
 use crate::access::Actor;
+use crate::changes::{NewChange, ObjectKind, Stamp};
 use crate::error::{Error, Result, not_found};
 use crate::model::*;
 use crate::store::{Lifecycle, NewEvent, NewTask, TaskChanges, TaskUpdate};
@@ -42,6 +43,10 @@ pub struct TaskPatch {
     pub due_date: Option<String>,
     /// `Some(None)` clears the estimate.
     pub estimate: Option<Option<i64>>,
+    /// The version of the task the change was based on (the page's, or MCP's
+    /// `expected_version`). A field that someone else changed since is refused with
+    /// `Error::Conflict`, naming who and the current value; other fields go through.
+    pub based_on: Option<i64>,
 }
 
 fn lifecycle_for(kind: StatusKind, current: Lifecycle, now: OffsetDateTime) -> Lifecycle {
@@ -258,11 +263,29 @@ impl<'a> UpdatePlan<'a> {
         }
     }
 
-    fn into_update(self) -> TaskUpdate {
+    /// The update, with its feed row: the fields it changes and the pages it concerns (the
+    /// task's project and cycle before and after).
+    fn into_update(self, stamp: Stamp, planned_on: Option<i64>) -> TaskUpdate {
+        let task = self.task;
+        let mut fields: Vec<String> = Vec::new();
+        for e in &self.events {
+            if !fields.contains(&e.field) {
+                fields.push(e.field.clone());
+            }
+        }
+        let mut change = NewChange::task(task, fields, stamp);
+        if let Some(Some(project)) = self.changes.project_id {
+            change = change.with_topic(format!("project-{project}"));
+        }
+        if let Some(Some(cycle)) = self.changes.cycle_id {
+            change = change.with_topic(format!("cycle-{cycle}"));
+        }
         TaskUpdate {
-            task_id: self.task.id,
+            task_id: task.id,
             changes: self.changes,
             events: self.events,
+            change,
+            planned_on,
         }
     }
 }
@@ -335,6 +358,7 @@ impl Workspace {
             estimate,
             times: lifecycle_for(status.kind, Lifecycle::default(), now),
             now,
+            via: actor.via().clone(),
         })
     }
 
@@ -385,18 +409,40 @@ impl Workspace {
         self.visible_task(actor, id).await
     }
 
+    /// Applies a patch. The task is read, checked against the patch's `based_on` and
+    /// written only if it still has the version that was read; if another change came in
+    /// between, all of it is done again on the newer task.
     pub async fn update_task(&self, actor: &Actor, id: &TaskRef, patch: TaskPatch) -> Result<Task> {
-        let task = self.visible_task(actor, id).await?;
-        let update = self.plan_update(actor, &task, patch).await?;
-        if !update.events.is_empty() {
-            self.store
-                .update_tasks(&[update], actor.id(), self.now())
+        for _ in 0..UPDATE_ATTEMPTS {
+            let task = self.visible_task(actor, id).await?;
+            let update = self
+                .plan_update(actor, &task, patch.clone(), Some(task.version))
                 .await?;
+            if let Some(based_on) = patch.based_on {
+                let fields: Vec<&str> = update.change.fields.iter().map(String::as_str).collect();
+                let versions = (based_on, task.version);
+                let current = |f: &str| task_field_text(&task, f);
+                self.refuse_conflicts(
+                    actor,
+                    ObjectKind::Task,
+                    task.id.get(),
+                    versions,
+                    &fields,
+                    current,
+                )
+                .await?;
+            }
+            if update.events.is_empty() || self.store.update_tasks(&[update]).await? {
+                return self
+                    .store
+                    .task(task.id)
+                    .await?
+                    .ok_or_else(|| not_found(format!("Task {}", task.identifier())));
+            }
         }
-        self.store
-            .task(task.id)
-            .await?
-            .ok_or_else(|| not_found(format!("Task {}", task.identifier())))
+        Err(Error::Busy(
+            "this task is changing too often right now; try again in a moment".into(),
+        ))
     }
 
     /// Works out the changes and their history entries, resolving every reference first,
@@ -407,6 +453,7 @@ impl Workspace {
         actor: &Actor,
         task: &Task,
         patch: TaskPatch,
+        planned_on: Option<i64>,
     ) -> Result<TaskUpdate> {
         let team = Team {
             id: task.team_id,
@@ -472,7 +519,7 @@ impl Workspace {
         if let Some(estimate) = patch.estimate {
             plan.estimate(check_estimate(estimate)?);
         }
-        Ok(plan.into_update())
+        Ok(plan.into_update(self.stamp(actor), planned_on))
     }
 
     /// The milestone a patch names, in the project the task has once the patch applies.
@@ -500,7 +547,8 @@ impl Workspace {
     /// Moves a task to its team's Trash. Its identifier is never reused.
     pub async fn delete_task(&self, actor: &Actor, id: &TaskRef) -> Result<()> {
         let task = self.visible_task(actor, id).await?;
-        self.store.delete_task(task.id, self.now()).await?;
+        let change = NewChange::task(&task, vec!["deleted".into()], self.stamp(actor));
+        self.store.delete_task(task.id, &change).await?;
         self.store
             .set_deleted_by(TrashKind::Task, task.id.get(), actor.id())
             .await
@@ -529,9 +577,7 @@ impl Workspace {
         changes: &[(String, String)],
     ) -> Result<Vec<Task>> {
         let planned = self.plan_statuses(actor, changes).await?;
-        self.store
-            .update_tasks(&planned.updates, actor.id(), self.now())
-            .await?;
+        self.store.update_tasks(&planned.updates).await?;
         self.tasks_by_id(&planned.tasks).await
     }
 
@@ -579,11 +625,7 @@ impl Workspace {
     pub async fn undo_bulk_change(&self, actor: &Actor, id: BulkChangeId) -> Result<Vec<Task>> {
         let change = self.bulk_change(actor, id).await?;
         let planned = self.plan_statuses(actor, &change.previous).await?;
-        if !self
-            .store
-            .undo_bulk_change(id, &planned.updates, actor.id(), self.now())
-            .await?
-        {
+        if !self.store.undo_bulk_change(id, &planned.updates).await? {
             return Err(no_undo());
         }
         self.tasks_by_id(&planned.tasks).await
@@ -609,7 +651,8 @@ impl Workspace {
                 status: Some(status.to_string()),
                 ..Default::default()
             };
-            let update = self.plan_update(actor, &task, patch).await?;
+            // A bulk change sets the status whatever else happened meanwhile: no version check.
+            let update = self.plan_update(actor, &task, patch, None).await?;
             if !update.events.is_empty() {
                 planned.updates.push(update);
             }
@@ -634,6 +677,27 @@ fn no_undo() -> Error {
     Error::NotFound(
         "This change can no longer be undone (it was undone already, or is more than 30 minutes old).".into(),
     )
+}
+
+/// How often `update_task` plans again when other changes keep coming in between.
+const UPDATE_ATTEMPTS: usize = 5;
+
+/// A task's field as a conflict message names its current value.
+fn task_field_text(task: &Task, field: &str) -> String {
+    let or_none = |v: Option<String>| v.unwrap_or_else(|| "none".into());
+    match field {
+        "title" => format!("\"{}\"", task.title),
+        "status" => task.status.name.clone(),
+        "priority" => task.priority.name().to_string(),
+        "assignee" => or_none(task.assignee.as_ref().map(|u| u.name.clone())),
+        "labels" => or_none(Some(label_names(&task.labels)).filter(|l| !l.is_empty())),
+        "project" => or_none(task.project.as_ref().map(|p| p.name.clone())),
+        "milestone" => or_none(task.milestone.as_ref().map(|m| m.name.clone())),
+        "cycle" => or_none(task.cycle.as_ref().map(|c| c.name.clone())),
+        "due_date" => or_none(date_text(task.due_date)),
+        "estimate" => or_none(task.estimate.map(|e| e.to_string())),
+        _ => "a new text".into(),
+    }
 }
 
 /// The most tasks one bulk change may touch.

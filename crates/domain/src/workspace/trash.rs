@@ -6,6 +6,7 @@ use time::Duration;
 use super::Workspace;
 use super::refs::TaskRef;
 use crate::access::Actor;
+use crate::changes::{ObjectKind, task_topics};
 use crate::error::{Error, Result, not_found};
 use crate::model::*;
 
@@ -59,8 +60,18 @@ impl Workspace {
 
     /// Brings a task back, with its comments, labels and history, under the same identifier.
     pub async fn restore_task(&self, actor: &Actor, id: &TaskRef) -> Result<Task> {
-        let (task, _) = self.deleted_task(actor, id).await?;
-        self.store.restore_task(task, self.now()).await?;
+        let (task, team) = self.deleted_task(actor, id).await?;
+        let topics = task_topics(team, task, None, None);
+        let change = self.change(
+            actor,
+            ObjectKind::Task,
+            task.get(),
+            vec![team],
+            &id.to_string(),
+            &["restored"],
+            topics,
+        );
+        self.store.restore_task(task, &change).await?;
         self.store
             .task(task)
             .await?
@@ -68,8 +79,18 @@ impl Workspace {
     }
 
     pub async fn restore_doc(&self, actor: &Actor, id: DocId) -> Result<Doc> {
-        self.deleted_doc_teams(actor, id).await?;
-        self.store.restore_doc(id, self.now()).await?;
+        let teams = self.deleted_doc_teams(actor, id).await?;
+        let topics = teams.iter().map(|t| format!("team-{t}")).collect();
+        let change = self.change(
+            actor,
+            ObjectKind::Doc,
+            id.get(),
+            teams,
+            &format!("doc {id}"),
+            &["restored"],
+            topics,
+        );
+        self.store.restore_doc(id, &change).await?;
         self.doc(actor, id).await
     }
 

@@ -227,7 +227,8 @@ async fn an_eng_member_sees_nothing_of_des() {
         .id;
     assert!(is_not_found(ws.doc(&alice, des_doc).await));
     assert!(is_not_found(
-        ws.update_doc(&alice, des_doc, Some("mine"), None).await
+        ws.update_doc(&alice, des_doc, Some("mine"), None, None)
+            .await
     ));
     // Nor can a task in ENG be pointed at a DES project.
     assert!(is_not_found(

@@ -13,6 +13,7 @@ mod assistant;
 mod cli;
 mod core;
 mod jobs;
+mod live;
 mod mcp;
 mod postgres;
 mod web;

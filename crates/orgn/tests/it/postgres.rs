@@ -300,7 +300,13 @@ async fn add_one_of_everything(store: &SqliteStore, ws: &Workspace) {
         .await
         .unwrap();
     let (doomed, _) = &tasks[0];
-    store.delete_task(doomed.id, now).await.unwrap();
+    let stamp = orgn_domain::changes::Stamp {
+        actor: admin.user().id,
+        via: orgn_domain::changes::Via::web(),
+        at: now,
+    };
+    let deleted = orgn_domain::changes::NewChange::task(doomed, vec!["deleted".into()], stamp);
+    store.delete_task(doomed.id, &deleted).await.unwrap();
     store
         .set_deleted_by(TrashKind::Task, doomed.id.get(), admin.user().id)
         .await
@@ -648,6 +654,7 @@ async fn copy_moves_a_100k_task_workspace_with_nothing_lost() {
                     estimate: if i % 2 == 0 { Some((i % 8) as i64) } else { None },
                     times: Lifecycle::default(),
                     now: now + time::Duration::milliseconds(i as i64),
+                    via: orgn_domain::changes::Via::web(),
                 }
             })
             .collect();
@@ -659,7 +666,19 @@ async fn copy_moves_a_100k_task_workspace_with_nothing_lost() {
                 id,
                 alice.id,
                 &format!("Comment on task {id}: looks good"),
-                now,
+                &orgn_domain::changes::NewChange {
+                    kind: orgn_domain::changes::ObjectKind::Task,
+                    object_id: id.get(),
+                    teams: vec![],
+                    subject: id.to_string(),
+                    fields: vec!["comment".into()],
+                    topics: vec![],
+                    stamp: orgn_domain::changes::Stamp {
+                        actor: alice.id,
+                        via: orgn_domain::changes::Via::web(),
+                        at: now,
+                    },
+                },
             )
             .await
             .unwrap();

@@ -236,6 +236,32 @@ impl TestApp {
         Workspace::new(store, self.clock.clone())
     }
 
+    /// Another `orgn serve` process on the same database (the SQLite file, or the
+    /// PostgreSQL database) and clock, serving HTTP on a port of its own until dropped.
+    pub async fn second_server(&self) -> SecondServer {
+        let config = ServeConfig {
+            addr: "127.0.0.1:0".into(),
+            data_dir: self.data_dir.path.clone(),
+            database_url: self.database.as_ref().map(|d| d.url.clone()),
+            public_url: None,
+            demo: false,
+            assistant: None,
+        };
+        let app = Application::build(&config, self.clock.clone())
+            .await
+            .expect("a second server builds");
+        let addr = app.addr();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(app.run_until(async move {
+            let _ = stopped.await;
+        }));
+        SecondServer {
+            addr,
+            stop: Some(stop),
+            server: Some(server),
+        }
+    }
+
     /// A fresh personal access token for the user (replacing any previous one).
     pub async fn token_for(&self, email: &str) -> String {
         let actor = self.actor(email).await;
@@ -256,6 +282,25 @@ impl TestApp {
         }
         if let Some(database) = self.database.take() {
             database.drop_now().await;
+        }
+    }
+}
+
+/// A second server process of a `TestApp` (`TestApp::second_server`).
+pub struct SecondServer {
+    pub addr: std::net::SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl SecondServer {
+    /// Stops it and waits until it has closed its connections.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
         }
     }
 }

@@ -27,6 +27,46 @@ pub type PgStore = SqlStore<PgBackend>;
 #[derive(Clone)]
 pub struct PgBackend {
     pool: PgPool,
+    /// Woken by this process's commits and by `NOTIFY orgn_changes` from any process.
+    changes: std::sync::Arc<tokio::sync::Notify>,
+}
+
+/// The channel of `NOTIFY`s that say the change feed grew.
+const CHANGES_CHANNEL: &str = "orgn_changes";
+
+/// Listens on `CHANGES_CHANNEL` for as long as the pool is open and wakes `signal` on each
+/// notification. sqlx's listener reconnects by itself; after a reconnect, or any error, it
+/// wakes `signal` too, since notifications may have been missed meanwhile.
+fn listen_for_changes(pool: PgPool, signal: std::sync::Arc<tokio::sync::Notify>) {
+    tokio::spawn(async move {
+        while !pool.is_closed() {
+            let mut listener = match sqlx::postgres::PgListener::connect_with(&pool).await {
+                Ok(l) => l,
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            if listener.listen(CHANGES_CHANNEL).await.is_err() {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(_)) => signal.notify_one(),
+                    // The connection was lost (sqlx reconnects on the next call).
+                    Ok(None) => signal.notify_one(),
+                    Err(_) => {
+                        signal.notify_one();
+                        break;
+                    }
+                }
+                if pool.is_closed() {
+                    return;
+                }
+            }
+        }
+    });
 }
 
 /// True for a `postgres://` or `postgresql://` URL.
@@ -97,14 +137,17 @@ impl PgStore {
             .map_err(|e| Error::Invalid(format!("cannot connect to {}: {e}", describe(url))))?;
         let _ = probe.close().await;
         let pool = PgPoolOptions::new()
-            .max_connections(10)
+            // Ten for requests and jobs, one held by the change listener.
+            .max_connections(11)
             .min_connections(0)
             .acquire_timeout(Duration::from_secs(30))
             .idle_timeout(Duration::from_secs(60))
             .connect_with(options)
             .await
             .map_err(|e| Error::Invalid(format!("cannot connect to {}: {e}", describe(url))))?;
-        Ok(SqlStore(PgBackend { pool }))
+        let changes = std::sync::Arc::new(tokio::sync::Notify::new());
+        listen_for_changes(pool.clone(), changes.clone());
+        Ok(SqlStore(PgBackend { pool, changes }))
     }
 
     /// Applies pending migrations; the versions applied.
@@ -199,6 +242,12 @@ impl Backend for PgBackend {
     async fn begin(&self) -> Result<Self::Tx, Error> {
         self.pool.begin().await.map_err(db_error)
     }
+    fn change_signal(&self) -> std::sync::Arc<tokio::sync::Notify> {
+        self.changes.clone()
+    }
+    /// Held until the commit: appends are serialized, so `seq` follows commit order.
+    const FEED_LOCK: Option<&'static str> = Some("SELECT pg_advisory_xact_lock(7231001)");
+    const FEED_NOTIFY: Option<&'static str> = Some("SELECT pg_notify('orgn_changes', '')");
     const CLAIM_LOCK: &'static str = " FOR UPDATE SKIP LOCKED";
     const ROW_LOCK: &'static str = " FOR UPDATE";
     const TASK_COLUMNS: &'static str = crate::sql::tasks::task_columns!(

@@ -5,10 +5,12 @@
 
 use async_trait::async_trait;
 use orgn_domain::Result;
+use orgn_domain::changes::NewChange;
 use orgn_domain::model::*;
 use orgn_domain::store::{Accounts, NewStatus, NewUser};
 use time::OffsetDateTime;
 
+use super::feed::append_change;
 use super::{Backend, Conn, Sql, SqlStore, conflict_as};
 use crate::rows::{self, RowExt};
 
@@ -211,7 +213,14 @@ impl<B: Backend> Accounts for SqlStore<B> {
             .collect()
     }
 
-    async fn set_membership(&self, team: TeamId, user: UserId, role: Role) -> Result<()> {
+    async fn set_membership(
+        &self,
+        team: TeamId,
+        user: UserId,
+        role: Role,
+        change: &NewChange,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
         let sql = Sql::new(
             "INSERT INTO memberships (team_id, user_id, role) VALUES ($1, $2, $3) \
              ON CONFLICT (team_id, user_id) DO UPDATE SET role = excluded.role",
@@ -219,15 +228,27 @@ impl<B: Backend> Accounts for SqlStore<B> {
         .arg(team)
         .arg(user)
         .arg(role.as_str());
-        self.writer().await?.execute(sql).await?;
-        Ok(())
+        tx.execute(sql).await?;
+        append_change::<B>(&mut tx, change).await?;
+        self.commit_changes(tx).await
     }
 
-    async fn remove_membership(&self, team: TeamId, user: UserId) -> Result<bool> {
+    async fn remove_membership(
+        &self,
+        team: TeamId,
+        user: UserId,
+        change: &NewChange,
+    ) -> Result<bool> {
+        let mut tx = self.begin().await?;
         let sql = Sql::new("DELETE FROM memberships WHERE team_id = $1 AND user_id = $2")
             .arg(team)
             .arg(user);
-        Ok(self.writer().await?.execute(sql).await? > 0)
+        let removed = tx.execute(sql).await? > 0;
+        if removed {
+            append_change::<B>(&mut tx, change).await?;
+        }
+        self.commit_changes(tx).await?;
+        Ok(removed)
     }
 
     async fn statuses(&self, team: TeamId) -> Result<Vec<Status>> {

@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
+use orgn_domain::changes::NewChange;
 use orgn_domain::model::{StatusKind, TaskId};
 use orgn_domain::store::NewTask;
 use orgn_domain::{Error, Result};
@@ -82,6 +83,10 @@ pub(crate) async fn insert_bulk<B: BulkInsert>(
     }
     B::insert_rows(tx, tasks, &planned).await?;
     add_progress(tx, tasks).await?;
+    for (t, p) in tasks.iter().zip(&planned) {
+        let change = NewChange::task_created(t, TaskId::new(p.id), p.identifier());
+        super::feed::append_change::<B>(tx, &change).await?;
+    }
     Ok(ids.into_iter().map(TaskId::new).collect())
 }
 

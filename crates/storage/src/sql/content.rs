@@ -3,21 +3,22 @@
 
 use async_trait::async_trait;
 use orgn_domain::Result;
+use orgn_domain::changes::NewChange;
 use orgn_domain::cursor::SeekKey;
 use orgn_domain::model::*;
 use orgn_domain::store::{Content, DocQuery, NewDoc};
-use time::OffsetDateTime;
 
+use super::feed::append_change;
 use super::search::{Indexed, SearchIndex, push_tier_arms};
 use super::{Conn, Sql, SqlStore};
 use crate::rows::{self, RowExt};
 use crate::search;
 
 const COMMENT_SELECT: &str = "SELECT cm.id, cm.task_id, cm.author_id, u.name AS author_name, u.email AS author_email, \
-     cm.body, cm.created_at, cm.edited_at FROM comments cm JOIN users u ON u.id = cm.author_id";
+     cm.body, cm.created_at, cm.edited_at, cm.version FROM comments cm JOIN users u ON u.id = cm.author_id";
 
 const DOC_COLUMNS: &str = "d.id, d.team_id, d.project_id, d.title, d.content, d.creator_id, \
-    u.name AS creator_name, u.email AS creator_email, d.created_at, d.updated_at";
+    u.name AS creator_name, u.email AS creator_email, d.created_at, d.updated_at, d.version";
 
 /// The WHERE clause of a doc search on `docs d`: live docs of the query's teams or projects.
 fn push_doc_filters(sql: &mut Sql, q: &DocQuery) {
@@ -64,8 +65,9 @@ impl<B: SearchIndex> Content for SqlStore<B> {
         task: TaskId,
         author: UserId,
         body: &str,
-        now: OffsetDateTime,
+        change: &NewChange,
     ) -> Result<CommentId> {
+        let now = change.stamp.at;
         let mut tx = self.begin().await?;
         let sql = Sql::new(
             "INSERT INTO comments (task_id, author_id, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
@@ -76,7 +78,8 @@ impl<B: SearchIndex> Content for SqlStore<B> {
         .arg(now);
         let id = tx.one(sql).await?.id("id")?;
         B::reindex_tasks(&mut tx, task, task).await?;
-        B::commit(tx).await?;
+        append_change::<B>(&mut tx, change).await?;
+        self.commit_changes(tx).await?;
         Ok(id)
     }
 
@@ -95,20 +98,21 @@ impl<B: SearchIndex> Content for SqlStore<B> {
         rows.iter().map(rows::comment).collect()
     }
 
-    async fn update_comment(&self, id: CommentId, body: &str, now: OffsetDateTime) -> Result<()> {
+    async fn update_comment(&self, id: CommentId, body: &str, change: &NewChange) -> Result<()> {
         let mut tx = self.begin().await?;
         let sql = Sql::new(
-            "UPDATE comments SET body = $1, edited_at = $2 WHERE id = $3 RETURNING task_id",
+            "UPDATE comments SET body = $1, edited_at = $2, version = version + 1 WHERE id = $3 RETURNING task_id",
         )
         .arg(body)
-        .arg(now)
+        .arg(change.stamp.at)
         .arg(id);
         let task: TaskId = tx.one(sql).await?.id("task_id")?;
         B::reindex_tasks(&mut tx, task, task).await?;
-        B::commit(tx).await
+        append_change::<B>(&mut tx, change).await?;
+        self.commit_changes(tx).await
     }
 
-    async fn create_doc(&self, d: NewDoc) -> Result<DocId> {
+    async fn create_doc(&self, d: NewDoc, change: &NewChange) -> Result<DocId> {
         let mut tx = self.begin().await?;
         let sql = Sql::new(
             "INSERT INTO docs (team_id, project_id, title, content, creator_id, created_at, updated_at) \
@@ -121,9 +125,14 @@ impl<B: SearchIndex> Content for SqlStore<B> {
         .arg(d.creator_id)
         .arg(d.now)
         .arg(d.now);
-        let id = tx.one(sql).await?.id("id")?;
+        let id: DocId = tx.one(sql).await?.id("id")?;
         B::reindex_doc(&mut tx, id).await?;
-        B::commit(tx).await?;
+        let change = NewChange {
+            object_id: id.get(),
+            ..change.clone()
+        };
+        append_change::<B>(&mut tx, &change).await?;
+        self.commit_changes(tx).await?;
         Ok(id)
     }
 
@@ -142,29 +151,35 @@ impl<B: SearchIndex> Content for SqlStore<B> {
         id: DocId,
         title: Option<&str>,
         content: Option<&str>,
-        now: OffsetDateTime,
+        change: &NewChange,
     ) -> Result<()> {
         let mut tx = self.begin().await?;
         let sql = Sql::new(
-            "UPDATE docs SET title = coalesce($1, title), content = coalesce($2, content), updated_at = $3 WHERE id = $4",
+            "UPDATE docs SET title = coalesce($1, title), content = coalesce($2, content), updated_at = $3, \
+             version = version + 1 WHERE id = $4",
         )
         .arg(title)
         .arg(content)
-        .arg(now)
+        .arg(change.stamp.at)
         .arg(id);
         tx.execute(sql).await?;
         B::reindex_doc(&mut tx, id).await?;
-        B::commit(tx).await
+        append_change::<B>(&mut tx, change).await?;
+        self.commit_changes(tx).await
     }
 
-    async fn delete_doc(&self, id: DocId, now: OffsetDateTime) -> Result<()> {
+    async fn delete_doc(&self, id: DocId, change: &NewChange) -> Result<()> {
         let mut tx = self.begin().await?;
-        let sql = Sql::new("UPDATE docs SET deleted_at = $1 WHERE id = $2")
-            .arg(now)
-            .arg(id);
-        tx.execute(sql).await?;
-        B::unindex_doc(&mut tx, id).await?;
-        B::commit(tx).await
+        let sql = Sql::new(
+            "UPDATE docs SET deleted_at = $1, version = version + 1 WHERE id = $2 AND deleted_at IS NULL",
+        )
+        .arg(change.stamp.at)
+        .arg(id);
+        if tx.execute(sql).await? == 1 {
+            B::unindex_doc(&mut tx, id).await?;
+            append_change::<B>(&mut tx, change).await?;
+        }
+        self.commit_changes(tx).await
     }
 
     async fn search_docs(&self, q: &DocQuery) -> Result<Vec<(Doc, SeekKey)>> {

@@ -12,7 +12,7 @@ use super::{Conn, PointReads, Sql, SqlStore};
 use crate::rows::{self, RowExt, from_millis};
 
 /// A token with its user and the user's memberships, one row per membership.
-pub(crate) const TOKEN_HOLDER_SQL: &str = "SELECT pt.user_id, pt.hint, pt.created_at, pt.expires_at, pt.last_used_at, \
+pub(crate) const TOKEN_HOLDER_SQL: &str = "SELECT pt.user_id, pt.hint, pt.created_at, pt.expires_at, pt.last_used_at, pt.client_name, \
      u.id, u.email, u.name, u.is_admin, u.created_at AS user_created_at, \
      tm.id AS team_id, tm.key, tm.name AS team_name, ms.role \
      FROM personal_tokens pt JOIN users u ON u.id = pt.user_id \
@@ -43,7 +43,7 @@ impl<B: PointReads> Credentials for SqlStore<B> {
             "INSERT INTO personal_tokens (user_id, digest, hint, created_at, expires_at, last_used_at) \
              VALUES ($1, $2, $3, $4, $5, NULL) \
              ON CONFLICT (user_id) DO UPDATE SET digest = excluded.digest, hint = excluded.hint, \
-             created_at = excluded.created_at, expires_at = excluded.expires_at, last_used_at = NULL",
+             created_at = excluded.created_at, expires_at = excluded.expires_at, last_used_at = NULL, client_name = NULL",
         )
         .arg(user)
         .arg(digest)
@@ -57,7 +57,7 @@ impl<B: PointReads> Credentials for SqlStore<B> {
     async fn token_by_digest(&self, digest: &str) -> Result<Option<StoredToken>> {
         // A fresh read sees the replacement committed before it: the old token fails at once.
         let sql = Sql::new(
-            "SELECT user_id, hint, created_at, expires_at, last_used_at FROM personal_tokens \
+            "SELECT user_id, hint, created_at, expires_at, last_used_at, client_name FROM personal_tokens \
              WHERE digest = $1",
         )
         .arg(digest);
@@ -80,7 +80,7 @@ impl<B: PointReads> Credentials for SqlStore<B> {
 
     async fn token_info(&self, user: UserId) -> Result<Option<TokenInfo>> {
         let sql = Sql::new(
-            "SELECT hint, created_at, expires_at, last_used_at FROM personal_tokens WHERE user_id = $1",
+            "SELECT hint, created_at, expires_at, last_used_at, client_name FROM personal_tokens WHERE user_id = $1",
         )
         .arg(user);
         let row = self.reader().await?.optional(sql).await?;
@@ -91,6 +91,14 @@ impl<B: PointReads> Credentials for SqlStore<B> {
         let sql = Sql::new("UPDATE personal_tokens SET last_used_at = $1 WHERE digest = $2")
             .arg(now)
             .arg(digest);
+        self.writer().await?.execute(sql).await?;
+        Ok(())
+    }
+
+    async fn set_token_client(&self, user: UserId, client: &str) -> Result<()> {
+        let sql = Sql::new("UPDATE personal_tokens SET client_name = $1 WHERE user_id = $2")
+            .arg(client)
+            .arg(user);
         self.writer().await?.execute(sql).await?;
         Ok(())
     }

@@ -26,6 +26,7 @@ pub(crate) mod bulk;
 mod content;
 mod conversations;
 pub(crate) mod credentials;
+pub(crate) mod feed;
 mod jobs;
 mod planning;
 pub(crate) mod search;
@@ -217,7 +218,26 @@ pub(crate) fn update(
     sets: Vec<(&str, Arg)>,
     id: impl Into<Arg>,
 ) -> Sql {
-    let mut sql = Sql::new(format!("UPDATE {table} SET "));
+    updating(format!("UPDATE {table} SET "), first, sets, id)
+}
+
+/// `update` of a versioned table (tasks, comments, docs, projects): raises the row's version.
+pub(crate) fn update_versioned(
+    table: &str,
+    first: (&str, Arg),
+    sets: Vec<(&str, Arg)>,
+    id: impl Into<Arg>,
+) -> Sql {
+    updating(
+        format!("UPDATE {table} SET version = version + 1, "),
+        first,
+        sets,
+        id,
+    )
+}
+
+fn updating(head: String, first: (&str, Arg), sets: Vec<(&str, Arg)>, id: impl Into<Arg>) -> Sql {
+    let mut sql = Sql::new(head);
     for (i, (column, value)) in std::iter::once(first).chain(sets).enumerate() {
         if i > 0 {
             sql.push(", ");
@@ -326,6 +346,21 @@ pub(crate) trait Backend: Sized + Send + Sync + 'static {
     async fn commit(tx: Self::Tx) -> Result<()> {
         tx.commit_tx().await
     }
+    /// Commits a transaction that appended to the change feed, then wakes this process's
+    /// feed reader at once (other processes hear PostgreSQL's `NOTIFY`).
+    async fn commit_changes(&self, tx: Self::Tx) -> Result<()> {
+        Self::commit(tx).await?;
+        self.change_signal().notify_one();
+        Ok(())
+    }
+    /// Woken after a change is appended (`Feed::change_signal`).
+    fn change_signal(&self) -> std::sync::Arc<tokio::sync::Notify>;
+    /// Run before appending to the feed, inside the transaction (PostgreSQL: the feed's
+    /// advisory lock, so that sequence numbers follow commit order).
+    const FEED_LOCK: Option<&'static str> = None;
+    /// Run after appending to the feed, inside the transaction (PostgreSQL: `NOTIFY`, sent
+    /// at commit).
+    const FEED_NOTIFY: Option<&'static str> = None;
     /// Finishes pending writes and closes the connections.
     async fn close(&self);
 

@@ -3,11 +3,13 @@
 
 use async_trait::async_trait;
 use orgn_domain::Result;
+use orgn_domain::changes::NewChange;
 use orgn_domain::model::*;
 use orgn_domain::store::{CycleChanges, MilestoneChanges, NewProject, Planning, ProjectChanges};
-use time::{Date, OffsetDateTime};
+use time::Date;
 
-use super::{Backend, Conn, Sql, SqlStore, update};
+use super::feed::append_change;
+use super::{Backend, Conn, Sql, SqlStore, update, update_versioned};
 use crate::rows::{self, RowExt};
 
 /// Progress columns (`p_total`, `p_completed`, `p_canceled`) from the counters of `alias`.
@@ -20,7 +22,7 @@ fn progress_columns(alias: &str) -> String {
 fn project_select() -> String {
     format!(
         "SELECT pr.id, pr.name, pr.description, pr.status, pr.lead_id, u.name AS lead_name, u.email AS lead_email, \
-         pr.start_date, pr.target_date, {} FROM projects pr LEFT JOIN users u ON u.id = pr.lead_id",
+         pr.start_date, pr.target_date, pr.version, {} FROM projects pr LEFT JOIN users u ON u.id = pr.lead_id",
         progress_columns("pr")
     )
 }
@@ -138,7 +140,7 @@ impl<B: Backend> Planning for SqlStore<B> {
         Ok(())
     }
 
-    async fn create_project(&self, p: NewProject) -> Result<ProjectId> {
+    async fn create_project(&self, p: NewProject, change: &NewChange) -> Result<ProjectId> {
         let mut tx = self.begin().await?;
         let insert = Sql::new(
             "INSERT INTO projects (name, description, status, lead_id, start_date, target_date, created_at, updated_at) \
@@ -151,9 +153,14 @@ impl<B: Backend> Planning for SqlStore<B> {
         .arg(p.start_date)
         .arg(p.target_date)
         .arg(p.now);
-        let id = tx.one(insert).await?.id("id")?;
+        let id: ProjectId = tx.one(insert).await?.id("id")?;
         insert_project_teams(&mut *tx, id, &p.team_ids).await?;
-        B::commit(tx).await?;
+        let change = NewChange {
+            object_id: id.get(),
+            ..change.clone()
+        };
+        append_change::<B>(&mut tx, &change).await?;
+        self.commit_changes(tx).await?;
         Ok(id)
     }
 
@@ -182,7 +189,7 @@ impl<B: Backend> Planning for SqlStore<B> {
         &self,
         id: ProjectId,
         c: &ProjectChanges,
-        now: OffsetDateTime,
+        change: &NewChange,
     ) -> Result<()> {
         let mut sets: Vec<(&str, super::Arg)> = Vec::new();
         if let Some(v) = &c.name {
@@ -204,14 +211,21 @@ impl<B: Backend> Planning for SqlStore<B> {
             sets.push(("target_date", v.into()));
         }
         let mut tx = self.begin().await?;
-        tx.execute(update("projects", ("updated_at", now.into()), sets, id))
-            .await?;
+        let now = change.stamp.at;
+        tx.execute(update_versioned(
+            "projects",
+            ("updated_at", now.into()),
+            sets,
+            id,
+        ))
+        .await?;
         if let Some(teams) = &c.team_ids {
             let clear = Sql::new("DELETE FROM project_teams WHERE project_id = $1").arg(id);
             tx.execute(clear).await?;
             insert_project_teams(&mut *tx, id, teams).await?;
         }
-        B::commit(tx).await
+        append_change::<B>(&mut tx, change).await?;
+        self.commit_changes(tx).await
     }
 
     async fn create_milestone(
@@ -219,7 +233,9 @@ impl<B: Backend> Planning for SqlStore<B> {
         project: ProjectId,
         name: &str,
         target: Option<Date>,
+        change: &NewChange,
     ) -> Result<MilestoneId> {
+        let mut tx = self.begin().await?;
         let sql = Sql::new(
             "INSERT INTO milestones (project_id, name, target_date, position) \
              VALUES ($1, $2, $3, (SELECT coalesce(max(position), 0) + 1 FROM milestones WHERE project_id = $1)) \
@@ -228,7 +244,14 @@ impl<B: Backend> Planning for SqlStore<B> {
         .arg(project)
         .arg(name)
         .arg(target);
-        self.writer().await?.one(sql).await?.id("id")
+        let id: MilestoneId = tx.one(sql).await?.id("id")?;
+        let change = NewChange {
+            object_id: id.get(),
+            ..change.clone()
+        };
+        append_change::<B>(&mut tx, &change).await?;
+        self.commit_changes(tx).await?;
+        Ok(id)
     }
 
     async fn milestone(&self, id: MilestoneId) -> Result<Option<Milestone>> {
@@ -247,7 +270,12 @@ impl<B: Backend> Planning for SqlStore<B> {
         rows.iter().map(rows::milestone).collect()
     }
 
-    async fn update_milestone(&self, id: MilestoneId, c: &MilestoneChanges) -> Result<()> {
+    async fn update_milestone(
+        &self,
+        id: MilestoneId,
+        c: &MilestoneChanges,
+        change: &NewChange,
+    ) -> Result<()> {
         let mut sets: Vec<(&str, super::Arg)> = Vec::new();
         if let Some(v) = &c.name {
             sets.push(("name", v.into()));
@@ -259,11 +287,10 @@ impl<B: Backend> Planning for SqlStore<B> {
             Some(v) => ("position", v.into()),
             None => ("id", id.into()),
         };
-        self.writer()
-            .await?
-            .execute(update("milestones", position, sets, id))
-            .await?;
-        Ok(())
+        let mut tx = self.begin().await?;
+        tx.execute(update("milestones", position, sets, id)).await?;
+        append_change::<B>(&mut tx, change).await?;
+        self.commit_changes(tx).await
     }
 
     async fn create_cycle(
@@ -272,6 +299,7 @@ impl<B: Backend> Planning for SqlStore<B> {
         name: Option<&str>,
         starts_on: Date,
         ends_on: Date,
+        change: &NewChange,
     ) -> Result<CycleId> {
         // The team's row-locked counter numbers cycles, even with several processes.
         let mut tx = self.begin().await?;
@@ -288,8 +316,13 @@ impl<B: Backend> Planning for SqlStore<B> {
         .arg(name)
         .arg(starts_on)
         .arg(ends_on);
-        let id = tx.one(insert).await?.id("id")?;
-        B::commit(tx).await?;
+        let id: CycleId = tx.one(insert).await?.id("id")?;
+        let change = NewChange {
+            object_id: id.get(),
+            ..change.clone()
+        };
+        append_change::<B>(&mut tx, &change).await?;
+        self.commit_changes(tx).await?;
         Ok(id)
     }
 
@@ -306,7 +339,7 @@ impl<B: Backend> Planning for SqlStore<B> {
         rows.iter().map(rows::cycle).collect()
     }
 
-    async fn update_cycle(&self, id: CycleId, c: &CycleChanges) -> Result<()> {
+    async fn update_cycle(&self, id: CycleId, c: &CycleChanges, change: &NewChange) -> Result<()> {
         let mut sets: Vec<(&str, super::Arg)> = Vec::new();
         if let Some(v) = c.starts_on {
             sets.push(("starts_on", v.into()));
@@ -318,10 +351,9 @@ impl<B: Backend> Planning for SqlStore<B> {
             Some(v) => ("name", v.into()),
             None => ("id", id.into()),
         };
-        self.writer()
-            .await?
-            .execute(update("cycles", name, sets, id))
-            .await?;
-        Ok(())
+        let mut tx = self.begin().await?;
+        tx.execute(update("cycles", name, sets, id)).await?;
+        append_change::<B>(&mut tx, change).await?;
+        self.commit_changes(tx).await
     }
 }

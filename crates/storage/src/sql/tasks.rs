@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
+use orgn_domain::changes::{NewChange, Via};
 use orgn_domain::cursor::SeekKey;
 use orgn_domain::model::*;
 use orgn_domain::store::*;
@@ -13,6 +14,7 @@ use orgn_domain::{Error, Result};
 use time::OffsetDateTime;
 
 use super::bulk::{self, BulkInsert};
+use super::feed::append_change;
 use super::search::{Indexed, SearchIndex, push_tier_arms};
 use super::{Arg, Backend, Conn, PointReads, Sql, SqlStore};
 use crate::rows::{self, RowExt};
@@ -31,7 +33,7 @@ macro_rules! task_columns {
              t.project_id, p.name AS project_name, t.milestone_id, m.name AS milestone_name, \
              t.cycle_id, cy.number AS cycle_number, cy.name AS cycle_name, \
              t.due_date, t.estimate, t.created_at, t.updated_at, t.started_at, t.completed_at, \
-             t.canceled_at, (SELECT count(*) FROM comments cm WHERE cm.task_id = t.id) AS comment_count, ",
+             t.canceled_at, t.version, (SELECT count(*) FROM comments cm WHERE cm.task_id = t.id) AS comment_count, ",
             $labels_json,
             " AS labels_json"
         )
@@ -229,18 +231,22 @@ pub(crate) async fn insert_event<C: Conn>(
     conn: &mut C,
     task: TaskId,
     actor: UserId,
+    via: &Via,
     at: OffsetDateTime,
     e: &NewEvent,
 ) -> Result<()> {
     let sql = Sql::new(
-        "INSERT INTO task_events (task_id, actor_id, at, field, old, new) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO task_events (task_id, actor_id, at, field, old, new, channel, client) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .arg(task)
     .arg(actor)
     .arg(at)
     .arg(&e.field)
     .arg(&e.old)
-    .arg(&e.new);
+    .arg(&e.new)
+    .arg(via.channel.as_str())
+    .arg(&via.client);
     conn.execute(sql).await?;
     Ok(())
 }
@@ -264,27 +270,39 @@ async fn set_task_labels<C: Conn>(conn: &mut C, task: TaskId, labels: &[LabelId]
 
 /// Every update, in ascending task id order (stable for one task's several updates), so
 /// that two bulk changes from two PostgreSQL processes lock rows in the same order and
-/// cannot deadlock.
+/// cannot deadlock; then their feed rows. `false` as soon as a task's version is not the
+/// one its update was planned on: the caller rolls back.
 pub(crate) async fn apply_task_updates<B: SearchIndex>(
     conn: &mut B::Conn,
     updates: &[TaskUpdate],
-    actor: UserId,
-    now: OffsetDateTime,
-) -> Result<()> {
+) -> Result<bool> {
     let mut ordered: Vec<&TaskUpdate> = updates.iter().collect();
     ordered.sort_by_key(|u| u.task_id);
-    for u in ordered {
-        apply_task_update::<B>(conn, u, actor, now).await?;
+    for u in &ordered {
+        if !apply_task_update::<B>(conn, u).await? {
+            return Ok(false);
+        }
     }
-    Ok(())
+    for u in ordered {
+        append_change::<B>(conn, &u.change).await?;
+    }
+    Ok(true)
 }
 
-async fn apply_task_update<B: SearchIndex>(
-    conn: &mut B::Conn,
-    u: &TaskUpdate,
-    actor: UserId,
-    now: OffsetDateTime,
-) -> Result<()> {
+async fn apply_task_update<B: SearchIndex>(conn: &mut B::Conn, u: &TaskUpdate) -> Result<bool> {
+    let (actor, now) = (u.change.stamp.actor, u.change.stamp.at);
+    if let Some(version) = u.planned_on {
+        let current = Sql::new(format!(
+            "SELECT version FROM tasks WHERE id = $1 AND deleted_at IS NULL{}",
+            B::ROW_LOCK
+        ))
+        .arg(u.task_id);
+        match conn.optional(current).await? {
+            Some(row) if row.int("version")? == version => {}
+            Some(_) => return Ok(false),
+            None => return Err(Error::NotFound(format!("task {} not found", u.task_id))),
+        }
+    }
     let c = &u.changes;
     // A task that changes status, project, milestone or cycle leaves one count and joins another.
     let moves = c.status.is_some()
@@ -328,7 +346,7 @@ async fn apply_task_update<B: SearchIndex>(
     if let Some(v) = c.estimate {
         sets.push(("estimate", v.into()));
     }
-    let mut sql = super::update("tasks", ("updated_at", now.into()), sets, u.task_id);
+    let mut sql = super::update_versioned("tasks", ("updated_at", now.into()), sets, u.task_id);
     sql.push(" AND deleted_at IS NULL");
     if conn.execute(sql).await? != 1 {
         return Err(Error::NotFound(format!("task {} not found", u.task_id)));
@@ -343,9 +361,9 @@ async fn apply_task_update<B: SearchIndex>(
         B::reindex_tasks(conn, u.task_id, u.task_id).await?;
     }
     for e in &u.events {
-        insert_event(conn, u.task_id, actor, now, e).await?;
+        insert_event(conn, u.task_id, actor, &u.change.stamp.via, now, e).await?;
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Numbers and inserts one task with its labels, "created" entry and index entry, inside
@@ -395,11 +413,13 @@ pub(crate) async fn insert_task_in<B: SearchIndex>(
         old: None,
         new: Some(format!("{key}-{number}")),
     };
-    insert_event(tx, id, t.creator_id, t.now, &created).await?;
+    insert_event(tx, id, t.creator_id, &t.via, t.now, &created).await?;
     if t.project_id.is_some() || t.milestone_id.is_some() || t.cycle_id.is_some() {
         adjust_progress(tx, id, 1).await?;
     }
     B::reindex_tasks(tx, id, id).await?;
+    let change = NewChange::task_created(t, id, format!("{key}-{number}"));
+    append_change::<B>(tx, &change).await?;
     Ok(id)
 }
 
@@ -441,33 +461,34 @@ impl<B: GroupCommit + PointReads + BulkInsert> Tasks for SqlStore<B> {
         row.map(|r| r.id("id")).transpose()
     }
 
-    async fn update_tasks(
-        &self,
-        updates: &[TaskUpdate],
-        actor: UserId,
-        now: OffsetDateTime,
-    ) -> Result<()> {
+    async fn update_tasks(&self, updates: &[TaskUpdate]) -> Result<bool> {
         let mut tx = self.begin().await?;
-        apply_task_updates::<B>(&mut tx, updates, actor, now).await?;
-        B::commit(tx).await
+        if !apply_task_updates::<B>(&mut tx, updates).await? {
+            // Dropping the transaction rolls it back.
+            return Ok(false);
+        }
+        self.commit_changes(tx).await?;
+        Ok(true)
     }
 
-    async fn delete_task(&self, id: TaskId, now: OffsetDateTime) -> Result<()> {
+    async fn delete_task(&self, id: TaskId, change: &NewChange) -> Result<()> {
         let mut tx = self.begin().await?;
-        let deleted =
-            Sql::new("UPDATE tasks SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL")
-                .arg(now)
-                .arg(id);
+        let deleted = Sql::new(
+            "UPDATE tasks SET deleted_at = $1, version = version + 1 WHERE id = $2 AND deleted_at IS NULL",
+        )
+        .arg(change.stamp.at)
+        .arg(id);
         if tx.execute(deleted).await? == 1 {
             adjust_progress(&mut *tx, id, -1).await?;
+            B::unindex_task(&mut tx, id).await?;
+            append_change::<B>(&mut tx, change).await?;
         }
-        B::unindex_task(&mut tx, id).await?;
-        B::commit(tx).await
+        self.commit_changes(tx).await
     }
 
     async fn task_history(&self, id: TaskId) -> Result<Vec<TaskEvent>> {
         let sql = Sql::new(
-            "SELECT e.at, e.field, e.old, e.new, u.id AS actor_id, u.name AS actor_name, u.email AS actor_email \
+            "SELECT e.at, e.field, e.old, e.new, e.channel, e.client, u.id AS actor_id, u.name AS actor_name, u.email AS actor_email \
              FROM task_events e JOIN users u ON u.id = e.actor_id WHERE e.task_id = $1 ORDER BY e.id",
         )
         .arg(id);
@@ -503,7 +524,7 @@ impl<B: GroupCommit + PointReads + BulkInsert> Tasks for SqlStore<B> {
     async fn insert_tasks(&self, tasks: &[NewTask]) -> Result<Vec<TaskId>> {
         let mut tx = self.begin().await?;
         let ids = bulk::insert_bulk::<B>(&mut tx, tasks).await?;
-        B::commit(tx).await?;
+        self.commit_changes(tx).await?;
         Ok(ids)
     }
 

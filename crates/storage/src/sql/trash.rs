@@ -4,10 +4,12 @@
 
 use async_trait::async_trait;
 use orgn_domain::Result;
+use orgn_domain::changes::NewChange;
 use orgn_domain::model::*;
 use orgn_domain::store::{TaskUpdate, Trash};
 use time::OffsetDateTime;
 
+use super::feed::append_change;
 use super::search::SearchIndex;
 use super::tasks::{adjust_progress, apply_task_updates};
 use super::{Conn, Sql, SqlStore};
@@ -34,7 +36,8 @@ impl<B: SearchIndex> Trash for SqlStore<B> {
         forget_before: OffsetDateTime,
     ) -> Result<BulkChangeId> {
         let mut tx = self.begin().await?;
-        apply_task_updates::<B>(&mut tx, updates, change.user_id, change.created_at).await?;
+        // Bulk updates are planned without a version (`planned_on` is None): always applied.
+        apply_task_updates::<B>(&mut tx, updates).await?;
         tx.execute(Sql::new("DELETE FROM bulk_changes WHERE created_at < $1").arg(forget_before))
             .await?;
         let keep = Sql::new(
@@ -45,7 +48,7 @@ impl<B: SearchIndex> Trash for SqlStore<B> {
         .arg(rows::previous_to_json(&change.previous))
         .arg(change.created_at);
         let id = tx.one(keep).await?.id("id")?;
-        B::commit(tx).await?;
+        self.commit_changes(tx).await?;
         Ok(id)
     }
 
@@ -58,13 +61,7 @@ impl<B: SearchIndex> Trash for SqlStore<B> {
         row.as_ref().map(rows::bulk_change).transpose()
     }
 
-    async fn undo_bulk_change(
-        &self,
-        id: BulkChangeId,
-        updates: &[TaskUpdate],
-        actor: UserId,
-        now: OffsetDateTime,
-    ) -> Result<bool> {
+    async fn undo_bulk_change(&self, id: BulkChangeId, updates: &[TaskUpdate]) -> Result<bool> {
         // Deleting the row first locks it: of two processes undoing the same change, the
         // second waits, then finds it gone.
         let mut tx = self.begin().await?;
@@ -72,8 +69,8 @@ impl<B: SearchIndex> Trash for SqlStore<B> {
         if tx.execute(taken).await? == 0 {
             return Ok(false);
         }
-        apply_task_updates::<B>(&mut tx, updates, actor, now).await?;
-        B::commit(tx).await?;
+        apply_task_updates::<B>(&mut tx, updates).await?;
+        self.commit_changes(tx).await?;
         Ok(true)
     }
 
@@ -114,12 +111,12 @@ impl<B: SearchIndex> Trash for SqlStore<B> {
         row.as_ref().map(rows::trash_item).transpose()
     }
 
-    async fn restore_task(&self, id: TaskId, now: OffsetDateTime) -> Result<()> {
-        restore(&self.0, TrashKind::Task, id.get(), now).await
+    async fn restore_task(&self, id: TaskId, change: &NewChange) -> Result<()> {
+        restore(&self.0, TrashKind::Task, id.get(), change).await
     }
 
-    async fn restore_doc(&self, id: DocId, now: OffsetDateTime) -> Result<()> {
-        restore(&self.0, TrashKind::Doc, id.get(), now).await
+    async fn restore_doc(&self, id: DocId, change: &NewChange) -> Result<()> {
+        restore(&self.0, TrashKind::Doc, id.get(), change).await
     }
 
     async fn purge_task(&self, id: TaskId) -> Result<()> {
@@ -165,15 +162,15 @@ async fn restore<B: SearchIndex>(
     store: &B,
     kind: TrashKind,
     id: i64,
-    now: OffsetDateTime,
+    change: &NewChange,
 ) -> Result<()> {
     let mut tx = store.begin().await?;
     let sql = Sql::new(format!(
-        "UPDATE {} SET deleted_at = NULL, deleted_by = NULL, updated_at = $1 \
+        "UPDATE {} SET deleted_at = NULL, deleted_by = NULL, updated_at = $1, version = version + 1 \
              WHERE id = $2 AND deleted_at IS NOT NULL",
         table(kind)
     ))
-    .arg(now)
+    .arg(change.stamp.at)
     .arg(id);
     if tx.execute(sql).await? == 1 {
         match kind {
@@ -184,8 +181,9 @@ async fn restore<B: SearchIndex>(
             }
             TrashKind::Doc => B::reindex_doc(&mut tx, DocId::new(id)).await?,
         }
+        append_change::<B>(&mut tx, change).await?;
     }
-    B::commit(tx).await
+    store.commit_changes(tx).await
 }
 
 /// Deletes a deleted item for good, with what belongs to it (a live one is left alone).
@@ -231,6 +229,7 @@ mod tests {
     /// a purge used to take).
     #[tokio::test]
     async fn restore_and_purge_leave_a_live_task_alone() {
+        use orgn_domain::changes::{NewChange, Stamp, Via};
         let dir = std::env::temp_dir().join(format!("orgn-trash-live-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let store = SqliteStore::open(&dir).await.unwrap();
@@ -262,14 +261,21 @@ mod tests {
                 estimate: None,
                 times: Lifecycle::default(),
                 now: ws.now(),
+                via: Via::web(),
             })
             .await
             .unwrap();
+        let stamp = Stamp {
+            actor: user.id,
+            via: Via::web(),
+            at: ws.now(),
+        };
+        let change = NewChange::task(&task, vec!["comment".into()], stamp);
         store
-            .create_comment(task.id, user.id, "a comment", ws.now())
+            .create_comment(task.id, user.id, "a comment", &change)
             .await
             .unwrap();
-        store.restore_task(task.id, ws.now()).await.unwrap();
+        store.restore_task(task.id, &change).await.unwrap();
         store.purge_task(task.id).await.unwrap();
         assert_eq!(store.comments(task.id).await.unwrap().len(), 1);
         assert_eq!(store.task_history(task.id).await.unwrap().len(), 1);

@@ -194,9 +194,12 @@ impl GroupCommit for SqliteBackend {
             .send(PendingInsert { task, reply })
             .await
             .map_err(|_| Error::Internal("the store is closed".into()))?;
-        answer
+        let task = answer
             .await
-            .map_err(|_| Error::Internal("the store is closed".into()))?
+            .map_err(|_| Error::Internal("the store is closed".into()))??;
+        // Its "created" change is committed with it.
+        self.changes.notify_one();
+        Ok(task)
     }
 }
 

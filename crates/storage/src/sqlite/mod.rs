@@ -34,6 +34,8 @@ pub struct SqliteBackend {
     inserts: tokio::sync::mpsc::Sender<batch::PendingInsert>,
     activity: tokio::sync::mpsc::Sender<batch::Activity>,
     sync_reads: std::sync::Arc<sync_reads::SyncReaders>,
+    /// Woken after each commit that appended to the change feed: one process owns the file.
+    changes: std::sync::Arc<tokio::sync::Notify>,
 }
 
 pub const DATABASE_FILE: &str = "orgn.db";
@@ -107,6 +109,7 @@ impl SqliteStore {
             inserts,
             activity,
             sync_reads: std::sync::Arc::new(sync_reads::SyncReaders::new(path)),
+            changes: Default::default(),
         }))
     }
 }
@@ -131,6 +134,9 @@ impl Backend for SqliteBackend {
     }
     async fn begin(&self) -> Result<Self::Tx, Error> {
         self.writer.begin().await.map_err(db_error)
+    }
+    fn change_signal(&self) -> std::sync::Arc<tokio::sync::Notify> {
+        self.changes.clone()
     }
     const CLAIM_LOCK: &'static str = "";
     const ROW_LOCK: &'static str = "";

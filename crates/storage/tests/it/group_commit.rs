@@ -49,6 +49,7 @@ async fn a_failing_insert_does_not_fail_the_others_in_its_batch() {
         estimate: None,
         times: Lifecycle::default(),
         now: ws.now(),
+        via: orgn_domain::changes::Via::web(),
     };
     let mut handles = Vec::new();
     for i in 0..200 {

@@ -4,6 +4,7 @@
 //! of every list and search operation, order included.
 //! Needs PostgreSQL (`ORGN_TEST_DATABASE_URL`); skipped with a notice without it.
 
+use orgn_domain::changes::{Channel, NewChange, ObjectKind, Stamp, Via};
 use orgn_domain::model::*;
 use orgn_domain::store::*;
 use orgn_storage::{PgStore, SqliteStore};
@@ -13,6 +14,23 @@ use super::postgres::{fresh, server};
 
 fn at(ms: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000).unwrap()
+}
+
+/// A feed row for the workload's writes: by `actor` over MCP, about `kind` in `team`.
+fn change(kind: ObjectKind, object: i64, team: TeamId, actor: UserId, ms: i64) -> NewChange {
+    NewChange {
+        kind,
+        object_id: object,
+        teams: vec![team],
+        subject: format!("{} {object}", kind.as_str()),
+        fields: vec!["name".into(), "status".into()],
+        topics: vec![format!("team-{team}")],
+        stamp: Stamp {
+            actor,
+            via: Via::mcp(Some("Claude Desktop")),
+            at: at(ms),
+        },
+    }
 }
 
 fn new_task(team: TeamId, title: &str, status: StatusId, creator: UserId) -> NewTask {
@@ -32,6 +50,7 @@ fn new_task(team: TeamId, title: &str, status: StatusId, creator: UserId) -> New
         estimate: None,
         times: Lifecycle::default(),
         now: at(1_000),
+        via: Via::of(Channel::Web),
     }
 }
 
@@ -77,8 +96,9 @@ async fn write(store: &dyn Store) {
         (eng.id, users[3]),
         (ops.id, users[2]),
     ] {
+        let added = change(ObjectKind::Membership, user.get(), team, user, 1);
         store
-            .set_membership(team, user, Role::Member)
+            .set_membership(team, user, Role::Member, &added)
             .await
             .unwrap();
     }
@@ -107,20 +127,26 @@ async fn write(store: &dyn Store) {
             team_ids: vec![ops.id, eng.id],
             now: at(2),
         };
-        projects.push(store.create_project(project).await.unwrap());
+        let created = change(ObjectKind::Project, 0, eng.id, users[0], 2);
+        projects.push(store.create_project(project, &created).await.unwrap());
     }
+    let made = change(ObjectKind::Milestone, 0, eng.id, users[0], 2);
     let milestone = store
-        .create_milestone(projects[0], "M", None)
+        .create_milestone(projects[0], "M", None, &made)
         .await
         .unwrap();
     store
-        .create_milestone(projects[0], "M", None)
+        .create_milestone(projects[0], "M", None, &made)
         .await
         .unwrap();
     let day = time::macros::date!(2026 - 01 - 05);
-    let cycle = store.create_cycle(eng.id, None, day, day).await.unwrap();
+    let made = change(ObjectKind::Cycle, 0, eng.id, users[0], 2);
+    let cycle = store
+        .create_cycle(eng.id, None, day, day, &made)
+        .await
+        .unwrap();
     store
-        .create_cycle(eng.id, Some("Same day"), day, day)
+        .create_cycle(eng.id, Some("Same day"), day, day, &made)
         .await
         .unwrap();
     let mut tasks = Vec::new();
@@ -148,7 +174,12 @@ async fn write(store: &dyn Store) {
         .unwrap();
     for body in ["billing again", "billing again"] {
         store
-            .create_comment(tasks[0], users[1], body, at(3))
+            .create_comment(
+                tasks[0],
+                users[1],
+                body,
+                &change(ObjectKind::Task, tasks[0].get(), eng.id, users[1], 3),
+            )
             .await
             .unwrap();
     }
@@ -161,11 +192,15 @@ async fn write(store: &dyn Store) {
             creator_id: users[0],
             now: at(4),
         };
-        store.create_doc(doc).await.unwrap();
+        let made = change(ObjectKind::Doc, 0, eng.id, users[0], 4);
+        store.create_doc(doc, &made).await.unwrap();
     }
-    store.delete_task(tasks[4], at(9)).await.unwrap();
-    store.delete_task(tasks[5], at(9)).await.unwrap();
-    store.delete_doc(DocId::new(2), at(9)).await.unwrap();
+    for t in [tasks[4], tasks[5]] {
+        let deleted = change(ObjectKind::Task, t.get(), eng.id, users[0], 9);
+        store.delete_task(t, &deleted).await.unwrap();
+    }
+    let deleted = change(ObjectKind::Doc, 2, eng.id, users[0], 9);
+    store.delete_doc(DocId::new(2), &deleted).await.unwrap();
     for user in [users[0], users[0], users[1]] {
         store
             .create_job(user, JobKind::Export, "{}", at(6))
@@ -195,6 +230,15 @@ async fn write(store: &dyn Store) {
         };
         store.record_tool_call(users[0], &call).await.unwrap();
     }
+}
+
+async fn tasks_first(store: &dyn Store) -> i64 {
+    store
+        .task_id_by_number(TeamId::new(1), 1)
+        .await
+        .unwrap()
+        .unwrap()
+        .get()
 }
 
 /// Every list and search, as text.
@@ -269,6 +313,15 @@ async fn read(store: &dyn Store) -> Vec<String> {
         out.push(format!("{first:?} then {second:?}"));
     }
     out.push(format!("{:?}", store.trash(&team_ids).await.unwrap()));
+    // The feed, with the version each versioned row had after its change.
+    out.push(format!("{:?}", store.changes_after(0, 1000).await.unwrap()));
+    out.push(format!(
+        "{:?}",
+        store
+            .changes_since_version(ObjectKind::Task, tasks_first(store).await, 0)
+            .await
+            .unwrap()
+    ));
     for user in (1..=4).map(UserId::new) {
         out.push(format!("{:?}", store.jobs(user, 10).await.unwrap()));
         for c in store.conversations(user, 10).await.unwrap() {

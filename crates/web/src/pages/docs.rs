@@ -125,6 +125,8 @@ struct DocEditPage {
     title: String,
     content: String,
     owners: Vec<Opt>,
+    /// The doc's version, sent back with the edit.
+    version: Option<i64>,
 }
 
 async fn owners(ws: &Workspace, me: &Me, current: &str) -> orgn_domain::Result<Vec<Opt>> {
@@ -175,6 +177,7 @@ pub async fn new_form(
         title: String::new(),
         content: String::new(),
         owners,
+        version: None,
     })
 }
 
@@ -186,6 +189,8 @@ pub struct DocForm {
     content: String,
     #[serde(default)]
     owner: String,
+    /// The version the edit page showed: refused if someone changed the doc since.
+    version: Option<i64>,
 }
 
 pub async fn create(State(state): State<AppState>, posted: Posted<DocForm>) -> WebResult {
@@ -211,6 +216,7 @@ pub async fn create(State(state): State<AppState>, posted: Posted<DocForm>) -> W
                 title: f.title.clone(),
                 content: f.content.clone(),
                 owners,
+                version: None,
             }))
         }
     }
@@ -224,6 +230,7 @@ pub async fn edit_form(State(state): State<AppState>, me: Me, Path(id): Path<Doc
         title: doc.title,
         content: doc.content,
         owners: vec![],
+        version: Some(doc.version),
     })
 }
 
@@ -236,8 +243,14 @@ pub async fn update(
     let f = &posted.form;
     ws.doc(&posted.me.actor, id).await.map_err(missing)?;
     match client_message(
-        ws.update_doc(&posted.me.actor, id, Some(&f.title), Some(&f.content))
-            .await,
+        ws.update_doc(
+            &posted.me.actor,
+            id,
+            Some(&f.title),
+            Some(&f.content),
+            f.version,
+        )
+        .await,
     )? {
         Ok(_) => see(&format!("/docs/{id}")),
         Err(msg) => bad_request(render(DocEditPage {
@@ -246,6 +259,7 @@ pub async fn update(
             title: f.title.clone(),
             content: f.content.clone(),
             owners: vec![],
+            version: f.version,
         })),
     }
 }

@@ -7,6 +7,7 @@ pub mod cycles;
 pub mod data;
 pub mod docs;
 pub mod labels;
+pub mod live;
 pub mod mcp_access;
 pub mod projects;
 pub mod settings;

@@ -202,6 +202,8 @@ pub struct ProjectForm {
     lead: Option<String>,
     start_date: Option<String>,
     target_date: Option<String>,
+    /// The version the page showed: a field someone else changed since is refused.
+    version: Option<i64>,
 }
 
 pub async fn update(
@@ -225,6 +227,7 @@ pub async fn update(
         start_date: f.start_date.clone(),
         target_date: f.target_date.clone(),
         teams: None,
+        based_on: f.version,
     };
     match client_message(ws.update_project(&posted.me.actor, id, patch).await)? {
         Ok(_) => see(&format!("/projects/{id}")),

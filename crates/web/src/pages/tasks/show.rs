@@ -292,7 +292,7 @@ pub async fn edit_comment(
     let ws = &state.workspace;
     let task = posted.form.task.clone();
     match client_message(
-        ws.update_comment(&posted.me.actor, cid, &posted.form.body)
+        ws.update_comment(&posted.me.actor, cid, &posted.form.body, None)
             .await,
     )? {
         Ok(_) => see(&format!("/tasks/{}#comment-{cid}", view::url_encode(&task))),
@@ -323,6 +323,7 @@ mod tests {
             field: field.into(),
             old: old.map(String::from),
             new: new.map(String::from),
+            via: Default::default(),
         }
     }
 

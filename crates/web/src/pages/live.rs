@@ -1,0 +1,120 @@
+//! `GET /events`: the signed-in person's live stream of the change feed, as Server-Sent
+//! Events. For each change they may see, one message per topic it concerns (`team-3`,
+//! `task-12`, `project-4`, `cycle-2`, `doc-7`: the names pages listen to), then one
+//! `change` message whose data is a line of HTML saying what changed and who did it, with
+//! the change's sequence number as its `id`. A browser that reconnects sends that id back
+//! (`Last-Event-ID`) and gets exactly what it missed. The access rule is applied by the
+//! domain's stream (`Workspace::live_stream`).
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::stream::{self, Stream};
+use orgn_domain::changes::{Change, ObjectKind};
+use orgn_domain::{LiveEvent, LiveStream, ago};
+use time::OffsetDateTime;
+
+use crate::AppState;
+use crate::error::WebError;
+use crate::markdown::escape;
+use crate::session::Me;
+
+/// Open streams a process serves at most; past that, new ones are refused (503) and the
+/// browser's EventSource retries later.
+pub const MAX_STREAMS: usize = 10_000;
+
+/// How long a browser waits before reconnecting after the stream ends.
+const RETRY_AFTER: Duration = Duration::from_secs(2);
+
+pub async fn events(
+    State(state): State<AppState>,
+    me: Me,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let Ok(permit) = state.live_streams.clone().try_acquire_owned() else {
+        return Err(WebError::Busy(
+            "too many live streams are open; retrying shortly".into(),
+        ));
+    };
+    let after = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok());
+    let live = state.workspace.live_stream(&me.actor, after).await?;
+    let workspace = state.workspace.clone();
+    let events = stream::unfold((live, permit), move |(mut live, permit)| {
+        let workspace = workspace.clone();
+        async move {
+            let batch = match live.next().await {
+                Ok(Some(event)) => messages(&live, event, workspace.now()),
+                // The stream is over, or the feed could not be read: the browser reconnects
+                // after `retry` and resumes from the last id it got.
+                Ok(None) | Err(_) => return None,
+            };
+            Some((stream::iter(batch), (live, permit)))
+        }
+    });
+    use futures_util::StreamExt;
+    let events = events.flatten();
+    let first = stream::once(async { Ok(Event::default().retry(RETRY_AFTER).comment("live")) });
+    Ok(sse(first.chain(events)).into_response())
+}
+
+fn sse(
+    events: impl Stream<Item = Result<Event, Infallible>> + Send + 'static,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>> + Send + 'static> {
+    Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+/// The messages of one event: a topic message per page it concerns, then `change`, which
+/// carries the id (so that a reconnect after a half-sent change sends it again whole).
+fn messages(
+    live: &LiveStream,
+    event: LiveEvent,
+    now: OffsetDateTime,
+) -> Vec<Result<Event, Infallible>> {
+    match event {
+        LiveEvent::Reset => vec![Ok(Event::default()
+            .event("reset")
+            .data("reload")
+            .id(live.last_seq().to_string()))],
+        LiveEvent::Change(change) => {
+            let mut out: Vec<Result<Event, Infallible>> = change
+                .topics
+                .iter()
+                .map(|topic| {
+                    Ok(Event::default()
+                        .event(topic.as_str())
+                        .data(change.seq.to_string()))
+                })
+                .collect();
+            out.push(Ok(Event::default()
+                .event("change")
+                .data(describe(&change, now))
+                .id(change.seq.to_string())));
+            out
+        }
+    }
+}
+
+/// One line of HTML: "ENG-12 status, priority — Dee via Claude Desktop, 2 s ago".
+fn describe(change: &Arc<Change>, now: OffsetDateTime) -> String {
+    let subject = escape(&change.subject);
+    let subject = match change.kind {
+        ObjectKind::Task | ObjectKind::Comment => {
+            format!("<a href=\"/tasks/{subject}\">{subject}</a>")
+        }
+        _ => format!("<strong>{subject}</strong>"),
+    };
+    let fields = escape(&change.fields.join(", ").replace('_', " "));
+    let when = ago(change.at, now);
+    format!(
+        "<li class=\"change\">{subject} {fields} — {} <span class=\"muted\">{when}</span></li>",
+        escape(&change.who()),
+    )
+}

@@ -90,6 +90,12 @@ impl Application {
         let runner_name = format!("{}-{}", std::process::id(), self.addr());
         let runner =
             tokio::spawn(orgn_jobs::Runner::new(self.workspace.clone(), runner_name).run(stopped));
+        // Live streams never end by themselves: ending them lets the graceful shutdown finish.
+        let workspace = self.workspace.clone();
+        let shutdown = async move {
+            shutdown.await;
+            workspace.end_live_streams();
+        };
         let result = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await;

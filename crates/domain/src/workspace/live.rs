@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 use super::Workspace;
 use super::feed::may_see;
@@ -29,9 +29,23 @@ const MAX_CATCH_UP: usize = 10_000;
 /// The reader looks at the feed at least this often, should a wake-up be lost.
 const POLL_EVERY: Duration = Duration::from_secs(1);
 
-/// The process's reader of the feed, started by the first stream.
-#[derive(Clone, Default)]
-pub(crate) struct LiveFeed(Arc<OnceLock<broadcast::Sender<Arc<Change>>>>);
+/// The process's reader of the feed, started by the first stream, and the switch that ends
+/// every stream when the server shuts down (a browser's stream never ends by itself, and
+/// a graceful shutdown waits for open connections).
+#[derive(Clone)]
+pub(crate) struct LiveFeed {
+    sender: Arc<OnceLock<broadcast::Sender<Arc<Change>>>>,
+    closing: Arc<watch::Sender<bool>>,
+}
+
+impl Default for LiveFeed {
+    fn default() -> LiveFeed {
+        LiveFeed {
+            sender: Default::default(),
+            closing: Arc::new(watch::channel(false).0),
+        }
+    }
+}
 
 /// What a stream yields.
 #[derive(Debug)]
@@ -52,15 +66,24 @@ pub struct LiveStream {
     backlog: VecDeque<Arc<Change>>,
     reset: bool,
     receiver: broadcast::Receiver<Arc<Change>>,
+    closing: watch::Receiver<bool>,
 }
 
 impl Workspace {
     fn live_sender(&self) -> &broadcast::Sender<Arc<Change>> {
-        self.live.0.get_or_init(|| {
+        self.live.sender.get_or_init(|| {
             let (sender, _) = broadcast::channel(BROADCAST_CAPACITY);
-            tokio::spawn(follow_feed(self.clone(), sender.clone()));
+            let closing = self.live.closing.subscribe();
+            tokio::spawn(follow_feed(self.clone(), sender.clone(), closing));
             sender
         })
+    }
+
+    /// Ends every live stream of this process, and its reader of the feed: the server is
+    /// shutting down. Browsers reconnect to another process, or to this one once it is
+    /// back, and resume where they were.
+    pub fn end_live_streams(&self) {
+        self.live.closing.send_replace(true);
     }
 
     /// A stream of what `actor` may see from now on, or from after `after` (a sequence
@@ -77,6 +100,7 @@ impl Workspace {
             backlog: VecDeque::new(),
             reset: false,
             receiver,
+            closing: self.live.closing.subscribe(),
         };
         match after {
             Some(after) if after >= 0 => {
@@ -103,9 +127,12 @@ impl LiveStream {
             return Ok(Some(LiveEvent::Reset));
         }
         loop {
+            if *self.closing.borrow() {
+                return Ok(None);
+            }
             let change = match self.backlog.pop_front() {
                 Some(c) => c,
-                None => match self.receiver.recv().await {
+                None => match self.next_broadcast().await {
                     // A gap: something this stream has not seen may lie between (the
                     // process's reader started after the stream, or a rolled-back number);
                     // the database says which.
@@ -145,6 +172,14 @@ impl LiveStream {
         }
     }
 
+    /// The next broadcast change, or `Closed` once the server is shutting down.
+    async fn next_broadcast(&mut self) -> Result<Arc<Change>, broadcast::error::RecvError> {
+        tokio::select! {
+            received = self.receiver.recv() => received,
+            _ = self.closing.wait_for(|closing| *closing) => Err(broadcast::error::RecvError::Closed),
+        }
+    }
+
     /// The sequence number of the last change this stream went past.
     pub fn last_seq(&self) -> i64 {
         self.last
@@ -177,7 +212,11 @@ impl LiveStream {
 
 /// The process's one reader: from the feed's end as it starts, each new change once, in
 /// order, to every stream.
-async fn follow_feed(workspace: Workspace, sender: broadcast::Sender<Arc<Change>>) {
+async fn follow_feed(
+    workspace: Workspace,
+    sender: broadcast::Sender<Arc<Change>>,
+    mut closing: watch::Receiver<bool>,
+) {
     let signal = workspace.store.change_signal();
     let mut last = loop {
         match workspace.store.last_change_seq().await {
@@ -189,7 +228,10 @@ async fn follow_feed(workspace: Workspace, sender: broadcast::Sender<Arc<Change>
         }
     };
     loop {
-        let _ = tokio::time::timeout(POLL_EVERY, signal.notified()).await;
+        tokio::select! {
+            _ = tokio::time::timeout(POLL_EVERY, signal.notified()) => {}
+            _ = closing.wait_for(|closing| *closing) => return,
+        }
         loop {
             let rows = match workspace.store.changes_after(last, READ_BATCH).await {
                 Ok(rows) => rows,

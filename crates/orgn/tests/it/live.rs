@@ -4,7 +4,8 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use orgn_domain::TaskPatch;
+use orgn_domain::model::Role;
+use orgn_domain::{Caller, TaskPatch};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -235,9 +236,13 @@ async fn list_changes_tells_an_agent_what_changed_and_who_did_it() {
 }
 
 #[tokio::test]
-async fn a_stream_carries_only_what_its_reader_may_see() {
+async fn a_stream_carries_only_what_its_reader_may_see_and_stops_a_team_at_once() {
     let app = TestApp::spawn().await;
-    let (eng_1, des_1) = (task_id(&app, "ENG-1").await, task_id(&app, "DES-1").await);
+    let (eng_1, des_1, des_2) = (
+        task_id(&app, "ENG-1").await,
+        task_id(&app, "DES-1").await,
+        task_id(&app, "DES-2").await,
+    );
     let mut dana = EventStream::open(app.addr, &app, "dana@orgn.test", None).await;
     set_priority(&app, "alice@orgn.test", "ENG-1", "urgent").await;
     set_priority(&app, "admin@orgn.test", "DES-1", "urgent").await;
@@ -250,6 +255,26 @@ async fn a_stream_carries_only_what_its_reader_may_see() {
     );
     assert!(!dana.text.contains("ENG-1"), "{}", dana.text);
 
+    // Dana leaves DES: its changes stop at once, before anything that follows.
+    app.workspace
+        .remove_member(Caller::Operator, "DES", "dana@orgn.test")
+        .await
+        .unwrap();
+    set_priority(&app, "admin@orgn.test", "DES-2", "urgent").await;
+    app.workspace
+        .add_member(Caller::Operator, "ENG", "dana@orgn.test", Role::Member)
+        .await
+        .unwrap();
+    set_priority(&app, "alice@orgn.test", "ENG-2", "urgent").await;
+    let eng_2 = task_id(&app, "ENG-2").await;
+    dana.until(&format!("event: task-{eng_2}"), Duration::from_secs(5))
+        .await;
+    assert!(
+        !dana.text.contains(&format!("task-{des_2}")),
+        "{}",
+        dana.text
+    );
+    // The server's shutdown ends the stream (it would otherwise wait for it for ever).
     app.stop().await;
 }
 

@@ -118,6 +118,7 @@ pub fn router(workspace: Workspace, config: WebConfig) -> Router {
         .route("/settings", get(settings::index))
         .route("/settings/profile", get(settings::profile))
         .route("/settings/profile/name", post(settings::rename))
+        .route("/settings/profile/shortcuts", post(settings::set_shortcuts))
         .route(
             "/settings/profile/password",
             post(settings::change_password),
@@ -157,6 +158,10 @@ pub fn router(workspace: Workspace, config: WebConfig) -> Router {
         )
         .route("/assets/app.css", get(assets::css))
         .route("/assets/app.js", get(assets::js))
+        .route("/assets/keys.js", get(assets::keys_js))
+        .route("/assets/favicon.svg", get(assets::favicon_svg))
+        .route("/favicon.ico", get(assets::favicon_ico))
+        .route("/palette", get(palette::results))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.secure_cookies,

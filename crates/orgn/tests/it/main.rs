@@ -17,4 +17,5 @@ mod mcp;
 mod postgres;
 mod web;
 mod web_assistant;
+mod web_keys;
 mod web_powers;

@@ -8,6 +8,7 @@ pub mod data;
 pub mod docs;
 pub mod labels;
 pub mod mcp_access;
+pub mod palette;
 pub mod projects;
 pub mod settings;
 pub mod tasks;

@@ -291,6 +291,11 @@
   });
 
   document.addEventListener("click", function (e) {
+    if (e.target.closest("[data-palette-open]")) {
+      menuToggle(false);
+      paletteOpen();
+      return;
+    }
     var pick = e.target.closest("[data-palette-pick]");
     if (pick) {
       e.preventDefault();
@@ -324,6 +329,9 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     restoreFocus();
+    if (/Mac|iPhone|iPad/.test(navigator.platform || "")) {
+      Array.prototype.forEach.call(document.querySelectorAll("[data-palette-open] kbd"), function (k) { k.textContent = "⌘K"; });
+    }
     // A click on the palette's backdrop closes it.
     ["palette", "shortcuts"].forEach(function (id) {
       var d = document.getElementById(id);

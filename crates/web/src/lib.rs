@@ -4,7 +4,8 @@
 //! [`session::Posted`] form whose CSRF token has been checked), calls the workspace, which
 //! applies the access rule, and renders an askama template. Forms work without JavaScript;
 //! `assets/app.js` only adds shortcuts, copy buttons, dialogs, shift-click selection, live
-//! job progress and the Ask Orgn panel with its streamed answers.
+//! job progress and the Ask Orgn panel with its streamed answers; `assets/keys.js` the
+//! command palette (`pages/palette.rs`), moving through lists by keyboard and the phone menu.
 
 mod assets;
 mod burnup;

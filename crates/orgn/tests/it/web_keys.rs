@@ -21,6 +21,21 @@ async fn go(c: &Client, app: &TestApp, path: &str) {
     css(c, "body").await;
 }
 
+/// Waits until the browser is at `path` and that page has run its scripts, so that the
+/// next key press reaches them.
+async fn arrive(c: &Client, path: &str) {
+    wait_path(c, path).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let state = c.execute("return document.readyState", vec![]).await;
+        if state.is_ok_and(|s| s == "complete") {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{path} never finished loading");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Ctrl held while `key` is pressed, as a person opens the palette.
 async fn ctrl(c: &Client, key: char) {
     let keys = KeyActions::new("keyboard".into())
@@ -69,7 +84,7 @@ async fn palette_opens(c: &Client, typed: &str, selected: &str, path: &str) {
     palette(c, typed).await;
     selected_shows(c, selected).await;
     press(c, ENTER).await;
-    wait_path(c, path).await;
+    arrive(c, path).await;
 }
 
 async fn palette_text(c: &Client) -> String {
@@ -134,7 +149,7 @@ async fn ctrl_k_opens_a_task_by_identifier_or_title_words_and_any_page() {
     selected_shows(c, "ENG-2 Add search to the docs page").await;
     screenshot(c, "palette").await;
     press(c, ENTER).await;
-    wait_path(c, "/tasks/ENG-2").await;
+    arrive(c, "/tasks/ENG-2").await;
     // Words of a title, in any case; an identifier typed loosely; pages.
     palette_opens(
         c,
@@ -152,7 +167,7 @@ async fn ctrl_k_opens_a_task_by_identifier_or_title_words_and_any_page() {
     press(c, '\u{E015}').await; // ArrowDown
     selected_shows(c, "Engineering Board").await;
     press(c, ENTER).await;
-    wait_path(c, "/team/ENG/board").await;
+    arrive(c, "/team/ENG/board").await;
 
     // Esc closes it.
     palette(c, "zzz nothing").await;
@@ -224,7 +239,12 @@ async fn a_palette_action_changes_only_that_field_of_the_focused_or_open_task() 
     let after = wait_task(&app, "ENG-1", |t| t.priority.name() == "High").await;
     assert_eq!(after.status.name, "Done");
     assert_eq!(after.labels, before.labels);
-    css(c, "#task-props").await;
+    // The page reloaded with the new priority before the palette opens again.
+    css(
+        c,
+        "#task-props select[name=priority] option[value='2'][selected]",
+    )
+    .await;
     palette(c, "labels").await;
     selected_shows(c, "labels").await;
     press(c, ENTER).await;
@@ -344,9 +364,9 @@ async fn j_k_move_x_selects_enter_opens_esc_goes_back_and_question_mark_lists_sh
     press(c, 'x').await;
     assert!(!css(c, &picked).await.is_selected().await.unwrap());
     press(c, ENTER).await;
-    wait_path(c, &format!("/tasks/{}", rows[1])).await;
+    arrive(c, &format!("/tasks/{}", rows[1])).await;
     press(c, ESCAPE).await;
-    wait_path(c, "/team/ENG/tasks").await;
+    arrive(c, "/team/ENG/tasks").await;
 
     // The board's cards too; Esc from a task opened there goes back to the board.
     go(c, &app, "/team/ENG/board").await;
@@ -354,9 +374,9 @@ async fn j_k_move_x_selects_enter_opens_esc_goes_back_and_question_mark_lists_sh
     let first = focused_task(c).await;
     assert!(first.starts_with("ENG-"), "{first}");
     press(c, ENTER).await;
-    wait_path(c, &format!("/tasks/{first}")).await;
+    arrive(c, &format!("/tasks/{first}")).await;
     press(c, ESCAPE).await;
-    wait_path(c, "/team/ENG/board").await;
+    arrive(c, "/team/ENG/board").await;
 
     // My tasks, the search results of a list.
     go(c, &app, "/my").await;
@@ -490,6 +510,8 @@ async fn the_phone_layout_puts_content_first_scrolls_no_sideways_and_has_a_menu(
         "/settings/mcp",
     ] {
         go(c, &app, path).await;
+        let name: String = path.chars().filter(char::is_ascii_alphanumeric).collect();
+        screenshot(c, &format!("phone-{name}")).await;
         let (wider, worst) = overflow(c).await;
         // The board scrolls its columns inside itself, not the page.
         assert!(wider <= 0, "{path} scrolls sideways by {wider} px: {worst}");
@@ -529,13 +551,27 @@ async fn the_phone_layout_puts_content_first_scrolls_no_sideways_and_has_a_menu(
         .click()
         .await
         .unwrap();
-    wait_path(c, "/team/ENG/board").await;
+    arrive(c, "/team/ENG/board").await;
     css(c, "[data-menu-toggle]").await.click().await.unwrap();
     assert!(is_displayed_now(c, ".sidebar").await);
     press(c, ESCAPE).await;
     assert!(
         !is_displayed_now(c, ".sidebar").await,
         "Esc closes the menu"
+    );
+    // No keyboard on a phone: the menu's "Go to…" opens the palette.
+    css(c, "[data-menu-toggle]").await.click().await.unwrap();
+    css(c, ".sidebar [data-palette-open]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    css(c, "#palette[open]").await;
+    assert!(!is_displayed_now(c, ".sidebar").await);
+    let (wider, worst) = overflow(c).await;
+    assert!(
+        wider <= 0,
+        "the palette scrolls sideways by {wider} px: {worst}"
     );
     b.close().await;
     app.stop().await;

@@ -240,21 +240,18 @@ fn task_actions(task: &Task, q: &str) -> Section {
     }
 }
 
-/// `eng 12`, `ENG12` or `eng-12` as `ENG-12`; a bare number as a task of the actor's only
-/// team. `None` when the text is not one task's identifier.
-fn identifier_in(actor: &Actor, q: &str) -> Option<TaskRef> {
+/// `eng 12`, `ENG12` or `eng-12` as `ENG-12`; a bare number as a task of `only_team` (the
+/// actor's one team, if it has one). `None` when the text is not one task's identifier.
+fn identifier_in(q: &str, only_team: Option<&str>) -> Option<TaskRef> {
     let letters: String = q.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
     let rest = q[letters.len()..].trim_start_matches([' ', '-', '#']);
     if rest.is_empty() || !rest.chars().all(|c| c.is_ascii_digit()) {
         return None;
     }
-    let key = if letters.is_empty() {
-        match actor.memberships() {
-            [only] => only.team.key.clone(),
-            _ => return None,
-        }
-    } else {
-        letters
+    let key = match (letters.is_empty(), only_team) {
+        (false, _) => letters.as_str(),
+        (true, Some(team)) => team,
+        (true, None) => return None,
     };
     format!("{key}-{rest}").parse().ok()
 }
@@ -262,7 +259,11 @@ fn identifier_in(actor: &Actor, q: &str) -> Option<TaskRef> {
 /// The task the text names first, then the search's best matches, at most `MAX_TASKS`.
 async fn tasks(ws: &Workspace, actor: &Actor, q: &str) -> WebResult<Vec<Item>> {
     let mut found: Vec<Task> = Vec::new();
-    if let Some(r) = identifier_in(actor, q)
+    let only_team = match actor.memberships() {
+        [only] => Some(only.team.key.as_str()),
+        _ => None,
+    };
+    if let Some(r) = identifier_in(q, only_team)
         && let Ok(t) = ws.task(actor, &r).await
     {
         found.push(t);
@@ -458,5 +459,23 @@ mod tests {
         assert!(matches("Engineering Board", "eng bo"));
         assert!(matches("Engineering Board", ""));
         assert!(!matches("Engineering Board", "eng cycles"));
+    }
+
+    #[test]
+    fn an_identifier_may_be_typed_loosely() {
+        let ident =
+            |q: &str, team| identifier_in(q, team).map(|r| format!("{}-{}", r.key(), r.number()));
+        for q in ["ENG-12", "eng 12", "eng12", "Eng #12"] {
+            assert_eq!(ident(q, None).as_deref(), Some("ENG-12"), "{q}");
+        }
+        assert_eq!(ident("12", Some("DES")).as_deref(), Some("DES-12"));
+        assert_eq!(
+            ident("12", None),
+            None,
+            "a bare number is ambiguous across teams"
+        );
+        for q in ["fix login", "eng 12 login", "eng", "12a", ""] {
+            assert_eq!(ident(q, Some("ENG")), None, "{q}");
+        }
     }
 }

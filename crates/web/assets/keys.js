@@ -162,9 +162,14 @@
     if (palette.task) params.set("task", palette.task);
     if (palette.pick) params.set("pick", palette.pick);
     fetch("/palette?" + params.toString(), { credentials: "same-origin", headers: { Accept: "text/html" } })
-      .then(function (r) { return r.text(); })
+      .then(function (r) {
+        // Signed out meanwhile: the answer is the sign-in page, not results.
+        if (r.redirected) return null;
+        return r.status === 200 || r.status === 400 ? r.text() : null;
+      })
       .then(function (html) {
         if (seq !== palette.seq) return;
+        if (html === null) { paletteMessage("The results could not be loaded: reload the page."); return; }
         paletteList().innerHTML = html;
         paletteSelect(0);
       })

@@ -178,6 +178,13 @@ async fn ctrl_k_opens_a_task_by_identifier_or_title_words_and_any_page() {
     );
     press(c, ESCAPE).await;
     assert!(!is_open(c, "#palette").await);
+
+    // Signed out meanwhile (the cookie gone): it says so instead of showing the sign-in page.
+    c.delete_cookie("orgn_session").await.unwrap();
+    palette(c, "eng").await;
+    let said = shown_text(c, "#palette [data-palette-message]").await;
+    assert!(said.contains("reload the page"), "{said}");
+    assert!(!exists(c, "#palette input[name=password]").await);
     b.close().await;
     app.stop().await;
 }

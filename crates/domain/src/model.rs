@@ -13,6 +13,9 @@ pub struct User {
     pub is_admin: bool,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// Whether the web app's shortcuts without Ctrl/Cmd (`c`, `j`, `?`...) are on; a person
+    /// may turn them off (WCAG 2.1.4).
+    pub single_key_shortcuts: bool,
 }
 
 /// A short reference to a person, as shown next to the things they touched.

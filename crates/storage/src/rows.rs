@@ -149,6 +149,7 @@ pub fn user_created_in(row: &impl RowExt, created_at: &str) -> Result<User> {
         name: row.text("name")?,
         is_admin: row.flag("is_admin")?,
         created_at: from_millis(row.int(created_at)?),
+        single_key_shortcuts: row.flag("single_key_shortcuts")?,
     })
 }
 

@@ -27,3 +27,33 @@ pub async fn js() -> impl IntoResponse {
         JS,
     )
 }
+
+const KEYS_JS: &str = include_str!("../assets/keys.js");
+const FAVICON_ICO: &[u8] = include_bytes!("../assets/favicon.ico");
+const FAVICON_SVG: &str = include_str!("../assets/favicon.svg");
+
+/// A compiled-in file of this type, cached like the others.
+fn cached(content_type: &'static str, body: &'static [u8]) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, CACHE),
+        ],
+        body,
+    )
+}
+
+/// The command palette and the keyboard (`assets/keys.js`).
+pub async fn keys_js() -> impl IntoResponse {
+    cached("text/javascript; charset=utf-8", KEYS_JS.as_bytes())
+}
+
+/// `/favicon.ico`, which browsers ask for whatever the page links.
+pub async fn favicon_ico() -> impl IntoResponse {
+    cached("image/x-icon", FAVICON_ICO)
+}
+
+/// The icon the pages link, sharp at any size.
+pub async fn favicon_svg() -> impl IntoResponse {
+    cached("image/svg+xml", FAVICON_SVG.as_bytes())
+}

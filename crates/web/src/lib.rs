@@ -4,7 +4,8 @@
 //! [`session::Posted`] form whose CSRF token has been checked), calls the workspace, which
 //! applies the access rule, and renders an askama template. Forms work without JavaScript;
 //! `assets/app.js` only adds shortcuts, copy buttons, dialogs, shift-click selection, live
-//! job progress and the Ask Orgn panel with its streamed answers.
+//! job progress and the Ask Orgn panel with its streamed answers; `assets/keys.js` the
+//! command palette (`pages/palette.rs`), moving through lists by keyboard and the phone menu.
 
 mod assets;
 mod burnup;
@@ -121,6 +122,7 @@ pub fn router(workspace: Workspace, config: WebConfig) -> Router {
         .route("/settings", get(settings::index))
         .route("/settings/profile", get(settings::profile))
         .route("/settings/profile/name", post(settings::rename))
+        .route("/settings/profile/shortcuts", post(settings::set_shortcuts))
         .route(
             "/settings/profile/password",
             post(settings::change_password),
@@ -161,6 +163,10 @@ pub fn router(workspace: Workspace, config: WebConfig) -> Router {
         .route("/events", get(live::events))
         .route("/assets/app.css", get(assets::css))
         .route("/assets/app.js", get(assets::js))
+        .route("/assets/keys.js", get(assets::keys_js))
+        .route("/assets/favicon.svg", get(assets::favicon_svg))
+        .route("/favicon.ico", get(assets::favicon_ico))
+        .route("/palette", get(palette::results))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.secure_cookies,

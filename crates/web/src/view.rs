@@ -21,6 +21,8 @@ pub struct Chrome {
     pub csrf: String,
     /// A message from a form that could not be saved.
     pub error: Option<String>,
+    /// Whether the shortcuts without Ctrl/Cmd are on (`keys.js` reads it from `<body>`).
+    pub single_key_shortcuts: bool,
 }
 
 impl Chrome {
@@ -41,6 +43,7 @@ impl Chrome {
                 .collect(),
             csrf: me.csrf.clone(),
             error: None,
+            single_key_shortcuts: user.single_key_shortcuts,
         }
     }
     pub fn with_error(mut self, error: Option<String>) -> Chrome {

@@ -35,6 +35,7 @@ pub trait Accounts: Send + Sync {
     /// in one transaction: whoever knew the old password is signed out.
     async fn set_password_hash(&self, id: UserId, hash: &str, keep: Option<&str>) -> Result<()>;
     async fn set_user_name(&self, id: UserId, name: &str) -> Result<()>;
+    async fn set_single_key_shortcuts(&self, id: UserId, on: bool) -> Result<()>;
     /// Creates the team with its workflow statuses, in order.
     async fn create_team(
         &self,

@@ -170,6 +170,11 @@ impl Workspace {
         self.store.set_user_name(actor.id(), &name).await
     }
 
+    /// Turns the web app's single-key shortcuts on or off, for the actor only (WCAG 2.1.4).
+    pub async fn set_single_key_shortcuts(&self, actor: &Actor, on: bool) -> Result<()> {
+        self.store.set_single_key_shortcuts(actor.id(), on).await
+    }
+
     /// A new password ends the person's other sessions; `session_id` (the one asking) stays.
     pub async fn change_password(
         &self,

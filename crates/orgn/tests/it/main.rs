@@ -18,4 +18,5 @@ mod mcp;
 mod postgres;
 mod web;
 mod web_assistant;
+mod web_keys;
 mod web_powers;

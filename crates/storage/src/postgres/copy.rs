@@ -27,7 +27,7 @@ use super::{PgStore, db_error, known_version};
 pub const TABLES: &[(&str, &str)] = &[
     (
         "users",
-        "id email:t name:t password_hash:t is_admin:b created_at",
+        "id email:t name:t password_hash:t is_admin:b created_at single_key_shortcuts:b",
     ),
     (
         "teams",

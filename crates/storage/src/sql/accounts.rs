@@ -14,7 +14,7 @@ use super::feed::append_change;
 use super::{Backend, Conn, Sql, SqlStore, conflict_as};
 use crate::rows::{self, RowExt};
 
-const USER_COLUMNS: &str = "id, email, name, is_admin, created_at";
+const USER_COLUMNS: &str = "id, email, name, is_admin, created_at, single_key_shortcuts";
 
 /// The memberships in rows of a user LEFT JOINed with `memberships ms` and `teams tm`
 /// (`team_id`, `key`, `team_name`, `role`); a user without a team has one row of NULLs.
@@ -120,6 +120,14 @@ impl<B: Backend> Accounts for SqlStore<B> {
         Ok(())
     }
 
+    async fn set_single_key_shortcuts(&self, id: UserId, on: bool) -> Result<()> {
+        let sql = Sql::new("UPDATE users SET single_key_shortcuts = $1 WHERE id = $2")
+            .arg(on)
+            .arg(id);
+        self.writer().await?.execute(sql).await?;
+        Ok(())
+    }
+
     async fn create_team(
         &self,
         key: &str,
@@ -188,7 +196,7 @@ impl<B: Backend> Accounts for SqlStore<B> {
 
     async fn user_with_memberships(&self, user: UserId) -> Result<Option<(User, Vec<Membership>)>> {
         let sql = Sql::new(
-            "SELECT u.id, u.email, u.name, u.is_admin, u.created_at, tm.id AS team_id, tm.key, \
+            "SELECT u.id, u.email, u.name, u.is_admin, u.created_at, u.single_key_shortcuts, tm.id AS team_id, tm.key, \
              tm.name AS team_name, ms.role \
              FROM users u LEFT JOIN memberships ms ON ms.user_id = u.id LEFT JOIN teams tm ON tm.id = ms.team_id \
              WHERE u.id = $1 ORDER BY tm.key",
@@ -203,7 +211,7 @@ impl<B: Backend> Accounts for SqlStore<B> {
 
     async fn team_members(&self, team: TeamId) -> Result<Vec<(User, Role)>> {
         let sql = Sql::new(
-            "SELECT u.id, u.email, u.name, u.is_admin, u.created_at, ms.role FROM memberships ms \
+            "SELECT u.id, u.email, u.name, u.is_admin, u.created_at, u.single_key_shortcuts, ms.role FROM memberships ms \
              JOIN users u ON u.id = ms.user_id WHERE ms.team_id = $1 ORDER BY lower(u.name), u.id",
         )
         .arg(team);

@@ -42,6 +42,11 @@ fn bridged_up_to(version: i64) -> Vec<bool> {
     all_versions().into_iter().map(|v| v <= version).collect()
 }
 
+/// The newest migration's version: what a database made by this orgn is at.
+fn latest() -> i64 {
+    *all_versions().last().unwrap()
+}
+
 /// When the hand-written migrator applied every old migration: 2023-11-14 22:13:20 UTC.
 const APPLIED_AT: i64 = 1_700_000_000_000;
 const APPLIED_AT_TEXT: &str = "2023-11-14 22:13:20";
@@ -120,7 +125,7 @@ async fn an_empty_directory_gets_every_migration_once() {
     SqliteStore::open(&dir).await.unwrap().close().await;
     let rows = sqlite_bookkeeping(&dir).await;
     assert_eq!(rows.iter().map(|r| r.0).collect::<Vec<_>>(), all_versions());
-    assert_eq!(all_versions(), [1, 2, 3, 4, 5, 6, 7]);
+    assert_eq!(all_versions(), [1, 2, 3, 4, 5, 6, 7, 8]);
     assert!(rows.iter().all(|r| r.1 && r.2 == 48), "{rows:?}");
     let pool = raw(&dir).await;
     let tables: i64 = sqlx::query_scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('tasks', 'task_fts', 'personal_tokens')")
@@ -180,7 +185,7 @@ async fn a_migration_changed_after_it_was_applied_is_refused() {
 #[tokio::test]
 async fn a_database_made_by_the_hand_written_migrator_opens_with_its_history() {
     let dir = temp_dir("bridge");
-    let pool = old_sqlite_database(&dir, 6).await;
+    let pool = old_sqlite_database(&dir, latest()).await;
     add_team(&pool).await;
     pool.close().await;
     // The first open converts the bookkeeping and runs sqlx's migrator, which checks every
@@ -274,7 +279,7 @@ async fn postgres_bookkeeping(store: &PgStore) -> Vec<(i64, bool, i32, i64)> {
 async fn a_postgres_database_made_by_the_hand_written_migrator_opens_with_its_history() {
     let Some(server) = server() else { return };
     let (url, name) = fresh(&server, "bridge").await;
-    old_postgres_database(&url, 6).await;
+    old_postgres_database(&url, latest()).await;
     let store = PgStore::connect(&url).await.unwrap();
     sqlx::query("INSERT INTO teams (key, name, created_at) VALUES ('ENG', 'Engineering', 0)")
         .execute(store.pool())
@@ -367,14 +372,8 @@ async fn copy_source_check(dir: &Path) -> String {
 #[tokio::test]
 async fn copy_takes_a_source_at_this_version_in_either_bookkeeping_and_refuses_another() {
     let hand_written = temp_dir("copy-hand-written");
-    old_sqlite_database(&hand_written, HAND_WRITTEN_LAST)
+    old_sqlite_database(&hand_written, latest())
         .await
-        .close()
-        .await;
-    // Opened once by this orgn, it is at this version, in sqlx's bookkeeping.
-    SqliteStore::open(&hand_written)
-        .await
-        .unwrap()
         .close()
         .await;
     let sqlx_made = temp_dir("copy-sqlx");
@@ -387,18 +386,23 @@ async fn copy_takes_a_source_at_this_version_in_either_bookkeeping_and_refuses_a
     old_sqlite_database(&older, 3).await.close().await;
     let msg = copy_source_check(&older).await;
     assert!(
-        msg.contains("has schema version 3, this orgn copies version 7"),
+        msg.contains(&format!(
+            "has schema version 3, this orgn copies version {}",
+            latest()
+        )),
         "{msg}"
     );
     let pool = raw(&sqlx_made).await;
-    sqlx::query("INSERT INTO schema_migrations (version, description, success, checksum, execution_time) VALUES (8, 'future', 1, x'00', -1)")
+    let future = latest() + 1;
+    sqlx::query("INSERT INTO schema_migrations (version, description, success, checksum, execution_time) VALUES ($1, 'future', 1, x'00', -1)")
+        .bind(future)
         .execute(&pool)
         .await
         .unwrap();
     pool.close().await;
     let msg = copy_source_check(&sqlx_made).await;
     assert!(
-        msg.contains("has schema version 8") && msg.contains("upgrade orgn"),
+        msg.contains(&format!("has schema version {future}")) && msg.contains("upgrade orgn"),
         "{msg}"
     );
     for dir in [hand_written, sqlx_made, older] {

@@ -9,6 +9,7 @@ pub mod docs;
 pub mod labels;
 pub mod live;
 pub mod mcp_access;
+pub mod palette;
 pub mod projects;
 pub mod settings;
 pub mod tasks;

@@ -45,6 +45,7 @@ pub async fn profile(me: Me, Query(q): Query<SavedQuery>) -> WebResult {
     let notice = match q.saved.as_deref() {
         Some("name") => Some("Your name was saved.".to_string()),
         Some("password") => Some("Your password was changed.".to_string()),
+        Some("shortcuts") => Some("Your keyboard shortcuts were saved.".to_string()),
         _ => None,
     };
     profile_page(&me, notice, None)
@@ -66,6 +67,24 @@ pub async fn rename(State(state): State<AppState>, posted: Posted<NameForm>) -> 
         Ok(()) => see("/settings/profile?saved=name"),
         Err(msg) => bad_request(profile_page(&posted.me, None, Some(msg))),
     }
+}
+
+/// The shortcuts form: the checkbox is absent from the form when unticked.
+#[derive(Deserialize)]
+pub struct ShortcutsForm {
+    single_key_shortcuts: Option<String>,
+}
+
+pub async fn set_shortcuts(
+    State(state): State<AppState>,
+    posted: Posted<ShortcutsForm>,
+) -> WebResult {
+    let on = posted.form.single_key_shortcuts.is_some();
+    state
+        .workspace
+        .set_single_key_shortcuts(&posted.me.actor, on)
+        .await?;
+    see("/settings/profile?saved=shortcuts")
 }
 
 #[derive(Deserialize)]

@@ -72,6 +72,8 @@ pub fn router(workspace: Workspace, config: WebConfig) -> Router {
         .route("/my", get(tasks::list::my_tasks))
         .route("/team/{key}/tasks", get(tasks::list::team_tasks))
         .route("/team/{key}/board", get(tasks::board::board))
+        .route("/team/{key}/board/move", post(tasks::board::move_card))
+        .route("/tasks/group", get(tasks::groups::more))
         .route("/team/{key}/trash", get(trash::page))
         .route("/trash/restore", post(trash::restore))
         .route("/trash/purge", post(trash::purge))
@@ -157,6 +159,8 @@ pub fn router(workspace: Workspace, config: WebConfig) -> Router {
         )
         .route("/assets/app.css", get(assets::css))
         .route("/assets/app.js", get(assets::js))
+        .route(assets::HTMX_PATH, get(assets::htmx))
+        .route(assets::HTMX_SSE_PATH, get(assets::htmx_sse))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.secure_cookies,

@@ -11,6 +11,7 @@ mod accounts;
 mod activity;
 mod content;
 mod conversations;
+mod counts;
 mod credentials;
 mod jobs;
 mod planning;
@@ -21,6 +22,7 @@ pub use accounts::*;
 pub use activity::*;
 pub use content::*;
 pub use conversations::*;
+pub use counts::*;
 pub use credentials::*;
 pub use jobs::*;
 pub use planning::*;
@@ -41,6 +43,7 @@ pub trait Store:
     + Jobs
     + Conversations
     + Activity
+    + TaskCounts
     + 'static
 {
     /// Finishes pending writes and closes connections; the store is unusable afterwards.

@@ -614,6 +614,8 @@
 
   // The elements whose requests are under way (their answers swap after this is set).
   var sending = [];
+  // With this script running, forms that save themselves hide their Save buttons (.nojs-save).
+  document.documentElement.classList.add("js");
   document.addEventListener("htmx:beforeRequest", function (e) { sending.push(e.detail.elt); });
   document.addEventListener("htmx:afterRequest", function (e) {
     var i = sending.indexOf(e.detail.elt);

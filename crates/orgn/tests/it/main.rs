@@ -17,4 +17,5 @@ mod mcp;
 mod postgres;
 mod web;
 mod web_assistant;
+mod web_edits;
 mod web_powers;

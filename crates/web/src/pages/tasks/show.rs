@@ -329,11 +329,11 @@ impl TaskForm {
             project: self.project.clone(),
             milestone: self.milestone.clone(),
             cycle: self.cycle.clone(),
+            // A date input calls a year being typed a date (`0002-12-15`): the form sends
+            // it only when the field is left, and the domain refuses years out of range.
+            due_date: self.due_date.clone(),
             ..Default::default()
         };
-        if let Some(due) = &self.due_date {
-            patch.due_date = Some(complete_date(due)?);
-        }
         if self.estimate.is_some() {
             patch.estimate = Some(parse_estimate(&self.estimate)?);
         }
@@ -347,20 +347,6 @@ impl TaskForm {
         }
         Ok(patch)
     }
-}
-
-/// A due date as sent by a date input: empty (to clear it) or a whole date. A browser
-/// reports a date whose year is still being typed as a valid one (`0002-12-15` after the
-/// first digit); a year before 1000 is taken for that, and refused.
-fn complete_date(value: &str) -> Result<String, String> {
-    let v = value.trim();
-    let year = v.split('-').next().and_then(|y| y.parse::<i32>().ok());
-    if !v.is_empty() && year.is_some_and(|y| y < 1000) {
-        return Err(format!(
-            "\u{201c}{v}\u{201d} is not a whole date yet: type the day, month and four-digit year"
-        ));
-    }
-    Ok(v.to_string())
 }
 
 pub async fn update(

@@ -1,0 +1,460 @@
+//! Edits in place (htmx): each control of the task page sends only its own field and the
+//! page's parts are swapped without a navigation; the board's drag and drop and `[` / `]`;
+//! status groups of any size (true counts, "Show more"); the New-task dialog's team; due
+//! dates saved only once whole. In real Chromium, plus the HTTP answers (fragment or
+//! redirect) they rely on.
+
+use std::time::{Duration, Instant};
+
+use crate::browser::*;
+use crate::http::*;
+use crate::support::*;
+use fantoccini::Client;
+use orgn_domain::model::Task;
+use orgn_domain::{Caller, TaskDraft};
+use serde_json::json;
+
+async fn go(c: &Client, app: &TestApp, path: &str) {
+    c.goto(&format!("{}{path}", app.base_url)).await.unwrap();
+}
+
+async fn task(app: &TestApp, id: &str) -> Task {
+    let admin = app.actor(ADMIN).await;
+    app.workspace.task(&admin, &task_ref(id)).await.unwrap()
+}
+
+/// Marks the loaded page: the mark is gone if the browser navigates.
+async fn mark_page(c: &Client) {
+    c.execute("window.__stayed = true; return true", vec![])
+        .await
+        .unwrap();
+}
+
+async fn same_page(c: &Client) -> bool {
+    c.execute("return window.__stayed === true", vec![])
+        .await
+        .unwrap()
+        == json!(true)
+}
+
+/// Waits until `check` holds for the task, or fails after a while.
+async fn wait_task(app: &TestApp, id: &str, what: &str, check: impl Fn(&Task) -> bool) -> Task {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let t = task(app, id).await;
+        if check(&t) {
+            return t;
+        }
+        assert!(Instant::now() < deadline, "{id} never got {what}: {t:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// How many of ENG's tasks have this status (the fixture's few: one page).
+async fn fixture_count(app: &TestApp, status: &str) -> usize {
+    let filter = orgn_domain::TaskFilter {
+        team: Some("ENG".into()),
+        statuses: vec![status.into()],
+        limit: Some(100),
+        ..Default::default()
+    };
+    let admin = app.actor(ADMIN).await;
+    let page = app.workspace.search_tasks(&admin, filter).await.unwrap();
+    assert!(page.next_cursor.is_none());
+    page.items.len()
+}
+
+async fn count_of(c: &Client, selector: &str) -> usize {
+    c.find_all(fantoccini::Locator::Css(selector))
+        .await
+        .unwrap()
+        .len()
+}
+
+// --- Scenarios ---------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_task_page_changes_only_the_field_touched_in_place() {
+    let app = TestApp::spawn().await;
+    let token = app.token_for(ALICE).await;
+    let b = Browser::start().await;
+    let c = &b.client;
+    sign_in(c, &app.base_url, ALICE).await;
+    go(c, &app, "/tasks/ENG-1").await;
+    css(c, "#prop-priority").await;
+    let htmx = c
+        .execute("return typeof window.htmx", vec![])
+        .await
+        .unwrap();
+    assert_eq!(htmx, json!("object"), "htmx is served and loaded");
+    mark_page(c).await;
+    let before = task(&app, "ENG-1").await;
+    assert_ne!(before.status.name, "Done");
+
+    // An agent sets the status meanwhile; the page still shows the old one.
+    mcp_call(
+        app.addr,
+        &token,
+        "update_task",
+        json!({"id": "ENG-1", "status": "Done"}),
+    )
+    .await;
+    assert_eq!(task(&app, "ENG-1").await.status.name, "Done");
+
+    // The person changes the priority on the stale page.
+    css(c, "#prop-priority")
+        .await
+        .select_by_value("1")
+        .await
+        .unwrap();
+    let after = wait_task(&app, "ENG-1", "priority Urgent", |t| {
+        t.priority.value() == 1
+    })
+    .await;
+    assert_eq!(after.status.name, "Done", "the agent's status stays");
+    wait_text(c, "to Urgent").await;
+    assert!(
+        same_page(c).await,
+        "the change was saved without a navigation"
+    );
+    // The swapped panel shows the task as it is now, the agent's status included.
+    let status = css(c, "#prop-status option[selected]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(status, "Done");
+
+    // A label toggles alone (ENG-1 has Bug; Frontend is added beside it); a refused
+    // value is shown beside its control, in place.
+    css(c, "[data-label=Frontend]").await.click().await.unwrap();
+    let labelled = wait_task(&app, "ENG-1", "the Frontend label", |t| {
+        t.labels.iter().any(|l| l.name == "Frontend")
+    })
+    .await;
+    assert!(labelled.labels.iter().any(|l| l.name == "Bug"));
+    wait_text(c, "Frontend").await;
+    css(c, "[data-label=Frontend][checked]").await;
+    let estimate = css(c, "#prop-estimate").await;
+    estimate.send_keys("lots\n").await.unwrap();
+    let message = text(c, "#error-estimate").await;
+    assert!(message.contains("whole number"), "{message}");
+    assert!(same_page(c).await);
+
+    // A comment is added in place, and its form is emptied.
+    css(c, "#new-comment")
+        .await
+        .send_keys("Seen, thanks")
+        .await
+        .unwrap();
+    css(c, "#comment-form button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_text(c, "Seen, thanks").await;
+    assert!(same_page(c).await);
+    assert_eq!(
+        css(c, "#new-comment").await.prop("value").await.unwrap(),
+        Some(String::new())
+    );
+    screenshot(c, "task-edited-in-place").await;
+    b.close().await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn task_forms_answer_parts_to_htmx_and_redirect_plain_posts() {
+    let app = TestApp::spawn().await;
+    let alice = app.actor(ALICE).await;
+    let session = app.workspace.start_session(alice.user()).await.unwrap();
+    let cookie = format!("orgn_session={}", session.id);
+    let form = ("Content-Type", "application/x-www-form-urlencoded");
+    let csrf = &session.csrf_token;
+    let plain = [("Cookie", cookie.as_str()), form];
+    let htmx = [("Cookie", cookie.as_str()), form, ("HX-Request", "true")];
+
+    let body = format!("_csrf={csrf}&priority=2");
+    let answer = request(app.addr, "POST", "/tasks/ENG-1", &plain, &body).await;
+    assert_eq!(answer.status, 303, "{}", answer.head);
+    let answer = request(
+        app.addr,
+        "POST",
+        "/tasks/ENG-1",
+        &htmx,
+        "_csrf=".to_string() + csrf + "&priority=3",
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.head);
+    assert!(!answer.body.contains("<html"), "a fragment, not a page");
+    assert!(answer.body.contains(r#"id="task-props""#) && answer.body.contains("hx-swap-oob"));
+    assert_eq!(task(&app, "ENG-1").await.priority.value(), 3);
+
+    // Only the field sent changes: a priority form leaves the title and status alone.
+    let before = task(&app, "ENG-1").await;
+    request(
+        app.addr,
+        "POST",
+        "/tasks/ENG-1",
+        &htmx,
+        format!("_csrf={csrf}&priority=4"),
+    )
+    .await;
+    let after = task(&app, "ENG-1").await;
+    assert_eq!(
+        (after.title, after.status.name),
+        (before.title, before.status.name)
+    );
+
+    // A date whose year is still being typed is refused (by the domain), in place.
+    let body = format!("_csrf={csrf}&due_date=0002-12-15");
+    let answer = request(app.addr, "POST", "/tasks/ENG-1", &htmx, &body).await;
+    assert_eq!(answer.status, 400);
+    assert!(
+        answer.body.contains(r#"id="error-due_date""#),
+        "{}",
+        answer.body
+    );
+    assert_eq!(task(&app, "ENG-1").await.due_date, None);
+
+    // A live refresh (GET with HX-Request) gets the parts too.
+    let answer = request(app.addr, "GET", "/tasks/ENG-1", &htmx[..1], "").await;
+    let answer_htmx = request(
+        app.addr,
+        "GET",
+        "/tasks/ENG-1",
+        &[("Cookie", cookie.as_str()), ("HX-Request", "true")],
+        "",
+    )
+    .await;
+    assert!(answer.body.contains("<html") && !answer_htmx.body.contains("<html"));
+
+    // The vendored scripts are served, cached for long.
+    let js = request(
+        app.addr,
+        "GET",
+        "/assets/vendor/htmx-2.0.11.min.js",
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(js.status, 200);
+    assert!(
+        js.header("content-type")
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    assert!(js.header("cache-control").unwrap().contains("immutable"));
+    let sse = request(
+        app.addr,
+        "GET",
+        "/assets/vendor/htmx-ext-sse-2.2.4.min.js",
+        &[],
+        "",
+    )
+    .await;
+    assert!(sse.status == 200 && sse.body.contains("defineExtension(\"sse\""));
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partial_due_date_is_not_saved_until_whole() {
+    let app = TestApp::spawn().await;
+    let b = Browser::start().await;
+    let c = &b.client;
+    sign_in(c, &app.base_url, ALICE).await;
+    go(c, &app, "/tasks/ENG-1").await;
+    let due = css(c, "#prop-due_date").await;
+    due.click().await.unwrap();
+    // Month, day and the first digit of the year: the browser already calls it a date.
+    due.send_keys("12152").await.unwrap();
+    let typed = c
+        .execute(
+            "return document.getElementById('prop-due_date').value",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        typed,
+        json!("0002-12-15"),
+        "what Chromium reports mid-typing"
+    );
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(task(&app, "ENG-1").await.due_date, None);
+    due.send_keys("2026").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(task(&app, "ENG-1").await.due_date, None, "not while typing");
+    // Leaving the field saves the whole date.
+    css(c, "#prop-estimate").await.click().await.unwrap();
+    let t = wait_task(&app, "ENG-1", "a due date", |t| t.due_date.is_some()).await;
+    assert_eq!(t.due_date.unwrap().to_string(), "2026-12-15");
+    b.close().await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_dragged_or_moved_with_keys_changes_its_status() {
+    let app = TestApp::spawn().await;
+    let b = Browser::start().await;
+    let c = &b.client;
+    sign_in(c, &app.base_url, ALICE).await;
+    go(c, &app, "/team/ENG/board").await;
+    css(c, "#board-hint").await;
+    let card = css(c, ".card-task[data-task=ENG-1]").await;
+    let from = task(&app, "ENG-1").await.status.name;
+    assert_ne!(from, "Done");
+    mark_page(c).await;
+    // HTML5 drag and drop, as the browser dispatches it.
+    c.execute(
+        r#"const card = document.querySelector(".card-task[data-task='ENG-1']");
+           const col = document.querySelector(".column[data-status='Done']");
+           const dt = new DataTransfer();
+           card.dispatchEvent(new DragEvent("dragstart", {bubbles: true, dataTransfer: dt}));
+           col.dispatchEvent(new DragEvent("dragover", {bubbles: true, cancelable: true, dataTransfer: dt}));
+           col.dispatchEvent(new DragEvent("drop", {bubbles: true, cancelable: true, dataTransfer: dt}));
+           card.dispatchEvent(new DragEvent("dragend", {bubbles: true, dataTransfer: dt}));
+           return true"#,
+        vec![],
+    )
+    .await
+    .unwrap();
+    drop(card);
+    wait_task(&app, "ENG-1", "Done", |t| t.status.name == "Done").await;
+    css(c, ".column[data-status=Done] .card-task[data-task=ENG-1]").await;
+    assert!(same_page(c).await, "moved in place");
+
+    // The keyboard: focus a card, `[` moves it one column left.
+    let statuses: Vec<String> = c
+        .execute(
+            "return [...document.querySelectorAll('.column[data-status]')].map(c => c.dataset.status)",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    let done = statuses.iter().position(|s| s == "Done").unwrap();
+    c.execute(
+        "document.querySelector(\".card-task[data-task='ENG-1']\").focus(); return true",
+        vec![],
+    )
+    .await
+    .unwrap();
+    press(c, '[').await;
+    let left = statuses[done - 1].clone();
+    wait_task(&app, "ENG-1", &left, |t| t.status.name == left).await;
+    css(
+        c,
+        &format!(".column[data-status='{left}'] .card-task[data-task=ENG-1]"),
+    )
+    .await;
+    screenshot(c, "board-moved").await;
+    b.close().await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_team_of_2000_tasks_shows_true_counts_and_loads_more() {
+    let app = TestApp::spawn().await;
+    let ws = &app.workspace;
+    let admin = app.actor(ADMIN).await;
+    let mut tasks = Vec::new();
+    for i in 0..2000 {
+        let draft = TaskDraft {
+            team: "ENG".into(),
+            title: format!("Bulk task {i}"),
+            status: Some(if i % 4 == 0 { "Done" } else { "Todo" }.into()),
+            ..Default::default()
+        };
+        tasks.push(ws.prepare_task(&admin, draft).await.unwrap());
+    }
+    // What the fixture already holds per status, counted through search.
+    let (todo0, done0) = (
+        fixture_count(&app, "Todo").await,
+        fixture_count(&app, "Done").await,
+    );
+    ws.seed_tasks(Caller::Operator, &tasks).await.unwrap();
+    let (todo, done) = (todo0 + 1500, done0 + 500);
+
+    let b = Browser::start().await;
+    let c = &b.client;
+    sign_in(c, &app.base_url, ALICE).await;
+    go(c, &app, "/team/ENG/tasks").await;
+    let head = "section.group[data-status=Todo]";
+    assert_eq!(
+        text(c, &format!("{head} [data-count]")).await,
+        todo.to_string()
+    );
+    assert_eq!(
+        text(c, "section.group[data-status=Done] [data-count]").await,
+        done.to_string()
+    );
+    assert_eq!(count_of(c, &format!("{head} a.row")).await, 50);
+    assert!(!page_text(c).await.contains("first 500"));
+    mark_page(c).await;
+    css(c, &format!("{head} .show-more"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while count_of(c, &format!("{head} a.row")).await < 100 {
+        assert!(Instant::now() < deadline, "no more rows came");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(count_of(c, &format!("{head} a.row")).await, 100);
+    assert!(same_page(c).await, "loaded in place");
+    assert_eq!(count_of(c, &format!("{head} .show-more")).await, 1);
+
+    // The board: the same true counts, and more cards on demand.
+    go(c, &app, "/team/ENG/board").await;
+    let col = ".column[data-status=Todo]";
+    assert_eq!(
+        text(c, &format!("{col} [data-count]")).await,
+        todo.to_string()
+    );
+    assert_eq!(count_of(c, &format!("{col} .card-task")).await, 50);
+    css(c, &format!("{col} .show-more"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while count_of(c, &format!("{col} .card-task")).await < 100 {
+        assert!(Instant::now() < deadline, "no more cards came");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    screenshot(c, "board-2000").await;
+    b.close().await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_new_task_dialog_preselects_the_team_of_the_page() {
+    let app = TestApp::spawn().await;
+    let b = Browser::start().await;
+    let c = &b.client;
+    // The admin is in DES and ENG; DES comes first in the sidebar.
+    sign_in(c, &app.base_url, ADMIN).await;
+    for (path, team) in [
+        ("/team/ENG/tasks", "ENG"),
+        ("/tasks/ENG-2", "ENG"),
+        ("/team/DES/board", "DES"),
+    ] {
+        go(c, &app, path).await;
+        css(c, "#task-live, #task-list, #board").await;
+        press(c, 'c').await;
+        let chosen = css(c, "#create-dialog[open] select[name=team]")
+            .await
+            .prop("value")
+            .await
+            .unwrap();
+        assert_eq!(chosen.as_deref(), Some(team), "{path}");
+    }
+    b.close().await;
+    app.stop().await;
+}

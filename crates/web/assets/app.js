@@ -629,8 +629,11 @@
       var f = fields[i];
       if (f.type === "hidden") continue;
       if (f.tagName === "SELECT") {
+        // With no option marked selected, the page showed the first one.
+        var marked = Array.prototype.some.call(f.options, function (o) { return o.defaultSelected; });
         for (var j = 0; j < f.options.length; j++) {
-          if (f.options[j].selected !== f.options[j].defaultSelected) return true;
+          var shown = marked ? f.options[j].defaultSelected : j === 0;
+          if (f.options[j].selected !== shown) return true;
         }
       } else if (f.type === "checkbox" || f.type === "radio") {
         if (f.checked !== f.defaultChecked) return true;

@@ -458,3 +458,117 @@ async fn the_new_task_dialog_preselects_the_team_of_the_page() {
     b.close().await;
     app.stop().await;
 }
+
+/// What the SSE extension does when `/events` sends an event named `topic`: triggers
+/// `sse:<topic>` on the element listening for it.
+async fn stream_sends(c: &Client, listener: &str, topic: &str) {
+    let script = format!(
+        "htmx.trigger(document.querySelector({listener:?}), {:?}); return true",
+        format!("sse:{topic}")
+    );
+    c.execute(&script, vec![]).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_event_refreshes_the_pages_in_place_and_keeps_what_is_typed() {
+    let app = TestApp::spawn().await;
+    let token = app.token_for(ALICE).await;
+    let alice = app.actor(ALICE).await;
+    let eng = app.workspace.visible_team(&alice, "ENG").unwrap();
+    let eng1 = task(&app, "ENG-1").await;
+    let b = Browser::start().await;
+    let c = &b.client;
+    sign_in(c, &app.base_url, ALICE).await;
+
+    // The task page: an agent's change shows; the comment being written stays.
+    go(c, &app, "/tasks/ENG-1").await;
+    let body = css(c, "body").await;
+    assert_eq!(
+        body.attr("sse-connect").await.unwrap().as_deref(),
+        Some("/events")
+    );
+    let listener = css(c, "#task-live").await.attr("hx-trigger").await.unwrap();
+    assert!(
+        listener
+            .unwrap()
+            .starts_with(&format!("sse:task-{}", eng1.id))
+    );
+    mark_page(c).await;
+    css(c, "#new-comment")
+        .await
+        .send_keys("half-written")
+        .await
+        .unwrap();
+    mcp_call(
+        app.addr,
+        &token,
+        "update_task",
+        json!({"id": "ENG-1", "status": "Done", "title": "Renamed by the agent"}),
+    )
+    .await;
+    stream_sends(c, "#task-live", &format!("task-{}", eng1.id)).await;
+    wait_text(c, "Renamed by the agent").await;
+    let status = css(c, "#prop-status option[selected]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(status, "Done");
+    assert!(same_page(c).await);
+    assert_eq!(
+        css(c, "#new-comment").await.prop("value").await.unwrap(),
+        Some("half-written".to_string()),
+        "the draft being typed is kept"
+    );
+
+    // The team's list and board.
+    for (path, listener) in [
+        ("/team/ENG/tasks", "#list-page"),
+        ("/team/ENG/board", "#board"),
+    ] {
+        go(c, &app, path).await;
+        css(c, listener).await;
+        mark_page(c).await;
+        let title = format!("Live on {path}");
+        mcp_call(
+            app.addr,
+            &token,
+            "update_task",
+            json!({"id": "ENG-2", "title": title}),
+        )
+        .await;
+        stream_sends(c, listener, &format!("team-{}", eng.id)).await;
+        wait_text(c, &title).await;
+        assert!(same_page(c).await, "{path} refreshed in place");
+    }
+
+    // A stream that is down says so; back up, it does not.
+    let shown: serde_json::Value = c
+        .execute(
+            r#"const b = document.getElementById("stream-down");
+               document.body.dispatchEvent(new CustomEvent("htmx:sseOpen", {bubbles: true}));
+               const open = b.hidden;
+               document.body.dispatchEvent(new CustomEvent("htmx:sseError", {bubbles: true}));
+               return [open, b.hidden]"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(shown, json!([true, false]));
+
+    // The recent changes keep the newest few.
+    c.execute(
+        r#"const list = document.getElementById("live-changes");
+           for (let i = 0; i < 7; i++) list.insertAdjacentHTML("afterbegin", `<li class="change">change ${i}</li>`);
+           list.dispatchEvent(new CustomEvent("htmx:sseMessage", {bubbles: true}));
+           return true"#,
+        vec![],
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(count_of(c, "#live-changes li.change").await, 4);
+    assert!(text(c, "#live-changes").await.starts_with("change 6"));
+    b.close().await;
+    app.stop().await;
+}

@@ -655,6 +655,21 @@
   document.addEventListener("htmx:oobBeforeSwap", keepTyping);
   document.addEventListener("htmx:beforeSwap", keepTyping);
 
+  // Content swapped in gets what the page's load gave the original (bulk bar, toast).
+  document.addEventListener("htmx:afterSettle", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-js-only]"), function (el) { el.hidden = false; });
+    var visible = document.querySelector("[data-pick-all]");
+    if (visible) visible.hidden = false;
+    updateBulk();
+    var toast = document.getElementById("toast");
+    if (toast && !toast.getAttribute("data-watched")) {
+      toast.setAttribute("data-watched", "1");
+      toast.addEventListener("animationend", function (ev) {
+        if (ev.animationName === "toast-out") toast.remove();
+      });
+    }
+  });
+
   function streamDown(down) {
     var banner = document.getElementById("stream-down");
     if (banner) banner.hidden = !down;

@@ -572,3 +572,151 @@ async fn a_live_event_refreshes_the_pages_in_place_and_keeps_what_is_typed() {
     b.close().await;
     app.stop().await;
 }
+
+/// Every task of a search, page by page, counted per status id.
+async fn counted_by_search(
+    app: &TestApp,
+    filter: orgn_domain::TaskFilter,
+) -> Vec<(orgn_domain::model::StatusId, i64)> {
+    let admin = app.actor(ADMIN).await;
+    let mut f = orgn_domain::TaskFilter {
+        limit: Some(100),
+        ..filter
+    };
+    let mut counts: Vec<(orgn_domain::model::StatusId, i64)> = Vec::new();
+    loop {
+        let page = app.workspace.search_tasks(&admin, f.clone()).await.unwrap();
+        for t in page.items {
+            match counts.iter_mut().find(|(id, _)| *id == t.status.id) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((t.status.id, 1)),
+            }
+        }
+        match page.next_cursor {
+            Some(c) => f.cursor = Some(c),
+            None => break,
+        }
+    }
+    counts.sort();
+    counts
+}
+
+#[tokio::test]
+async fn status_counts_agree_with_search_for_every_kind_of_filter() {
+    let app = TestApp::spawn().await;
+    let admin = app.actor(ADMIN).await;
+    for i in 0..240 {
+        let team = if i % 3 == 0 { "DES" } else { "ENG" };
+        let draft = TaskDraft {
+            team: team.into(),
+            title: format!("{} counted {i}", if i % 2 == 0 { "zebra" } else { "lion" }),
+            status: Some(["Todo", "In Progress", "Done", "Backlog"][i % 4].into()),
+            labels: if i % 5 == 0 {
+                vec!["Bug".into()]
+            } else {
+                vec![]
+            },
+            assignee: (i % 7 == 0).then(|| ADMIN.to_string()),
+            priority: Some((i % 5).to_string()),
+            ..Default::default()
+        };
+        app.workspace.create_task(&admin, draft).await.unwrap();
+    }
+    let filters = [
+        orgn_domain::TaskFilter::default(),
+        orgn_domain::TaskFilter {
+            team: Some("ENG".into()),
+            ..Default::default()
+        },
+        orgn_domain::TaskFilter {
+            query: Some("zebra".into()),
+            ..Default::default()
+        },
+        orgn_domain::TaskFilter {
+            query: Some("counted".into()),
+            team: Some("DES".into()),
+            labels: vec!["Bug".into()],
+            ..Default::default()
+        },
+        orgn_domain::TaskFilter {
+            assignee: Some("me".into()),
+            statuses: vec!["started".into(), "Todo".into()],
+            ..Default::default()
+        },
+        orgn_domain::TaskFilter {
+            assignee: Some("none".into()),
+            priority: Some("2".into()),
+            ..Default::default()
+        },
+    ];
+    for filter in filters {
+        let mut counted = app
+            .workspace
+            .count_tasks_by_status(&admin, filter.clone())
+            .await
+            .unwrap();
+        counted.sort();
+        let searched = counted_by_search(&app, filter.clone()).await;
+        assert!(!searched.is_empty(), "{filter:?} matches something");
+        assert_eq!(counted, searched, "{filter:?}");
+    }
+    // A person sees the counts of their own teams only.
+    let alice = app.actor(ALICE).await;
+    let all = app
+        .workspace
+        .count_tasks_by_status(&alice, orgn_domain::TaskFilter::default())
+        .await
+        .unwrap();
+    let eng = app
+        .workspace
+        .count_tasks_by_status(
+            &alice,
+            orgn_domain::TaskFilter {
+                team: Some("ENG".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let (mut all, mut eng) = (all, eng);
+    all.sort();
+    eng.sort();
+    assert_eq!(all, eng, "Alice is in ENG only");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bulk_change_and_its_undo_apply_in_place() {
+    let app = TestApp::spawn().await;
+    let b = Browser::start().await;
+    let c = &b.client;
+    sign_in(c, &app.base_url, ALICE).await;
+    go(c, &app, "/team/ENG/tasks").await;
+    let before = task(&app, "ENG-1").await.status.name;
+    assert_ne!(before, "Done");
+    mark_page(c).await;
+    css(c, "input[data-pick][value=ENG-1]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    css(c, "#bulk-status")
+        .await
+        .select_by_value("Done")
+        .await
+        .unwrap();
+    css(c, "#bulk-apply").await.click().await.unwrap();
+    wait_text(c, "Status of 1 task set to Done").await;
+    assert_eq!(task(&app, "ENG-1").await.status.name, "Done");
+    css(c, "section.group[data-status=Done] a.row[data-task=ENG-1]").await;
+    assert!(same_page(c).await, "applied in place");
+    assert!(
+        css(c, "#bulk-visible").await.is_displayed().await.unwrap(),
+        "the swapped bulk bar is set up as on load"
+    );
+    css(c, "#undo").await.click().await.unwrap();
+    wait_text(c, "Undone: 1 task back to its previous status").await;
+    assert_eq!(task(&app, "ENG-1").await.status.name, before);
+    assert!(same_page(c).await, "undone in place");
+    b.close().await;
+    app.stop().await;
+}

@@ -353,6 +353,23 @@ async fn a_card_dragged_or_moved_with_keys_changes_its_status() {
     )
     .await;
     screenshot(c, "board-moved").await;
+
+    // In a narrow window the columns scroll sideways inside the board; the page does not.
+    c.set_window_size(900, 800).await.unwrap();
+    let widths = c
+        .execute(
+            r#"const b = document.getElementById("board");
+               return [b.scrollWidth > b.clientWidth,
+                       document.documentElement.scrollWidth <= window.innerWidth]"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        widths,
+        json!([true, true]),
+        "columns scroll, the page does not"
+    );
     b.close().await;
     app.stop().await;
 }

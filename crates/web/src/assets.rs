@@ -1,4 +1,4 @@
-//! The stylesheet and the scripts, compiled into the binary. `app.css` and `app.js` keep
+//! The stylesheet and the scripts, compiled into the binary. `app.css`, `app.js` and `live.js` keep
 //! their URLs between builds, so they are cached for a day, then revalidated. The vendored
 //! libraries (`assets/vendor/`, from the npm registry, with their licences) carry their
 //! version in their URL, so a browser may keep them for a year without asking again.
@@ -8,6 +8,7 @@ use axum::response::IntoResponse;
 
 const CSS: &str = include_str!("../assets/app.css");
 const JS: &str = include_str!("../assets/app.js");
+const LIVE_JS: &str = include_str!("../assets/live.js");
 const CACHE: &str = "public, max-age=86400";
 const CACHE_VERSIONED: &str = "public, max-age=31536000, immutable";
 const JS_TYPE: &str = "text/javascript; charset=utf-8";
@@ -36,6 +37,17 @@ pub async fn js() -> impl IntoResponse {
             (header::CACHE_CONTROL, CACHE),
         ],
         JS,
+    )
+}
+
+/// What the live pages need beside htmx (`assets/live.js`).
+pub async fn live_js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, JS_TYPE),
+            (header::CACHE_CONTROL, CACHE),
+        ],
+        LIVE_JS,
     )
 }
 

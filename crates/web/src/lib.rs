@@ -4,7 +4,8 @@
 //! [`session::Posted`] form whose CSRF token has been checked), calls the workspace, which
 //! applies the access rule, and renders an askama template. Forms work without JavaScript;
 //! `assets/app.js` only adds shortcuts, copy buttons, dialogs, shift-click selection, live
-//! job progress and the Ask Orgn panel with its streamed answers.
+//! job progress and the Ask Orgn panel with its streamed answers; htmx (vendored, with
+//! `assets/live.js`) applies edits in place and keeps pages live.
 
 mod assets;
 mod burnup;
@@ -159,6 +160,7 @@ pub fn router(workspace: Workspace, config: WebConfig) -> Router {
         )
         .route("/assets/app.css", get(assets::css))
         .route("/assets/app.js", get(assets::js))
+        .route("/assets/live.js", get(assets::live_js))
         .route(assets::HTMX_PATH, get(assets::htmx))
         .route(assets::HTMX_SSE_PATH, get(assets::htmx_sse))
         .fallback(not_found)

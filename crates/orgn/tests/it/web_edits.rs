@@ -254,6 +254,8 @@ async fn task_forms_answer_parts_to_htmx_and_redirect_plain_posts() {
     )
     .await;
     assert!(sse.status == 200 && sse.body.contains("defineExtension(\"sse\""));
+    let live = request(app.addr, "GET", "/assets/live.js", &[], "").await;
+    assert!(live.status == 200 && live.body.contains("htmx:sseError"));
     app.stop().await;
 }
 

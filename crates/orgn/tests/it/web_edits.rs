@@ -429,6 +429,20 @@ async fn a_team_of_2000_tasks_shows_true_counts_and_loads_more() {
     assert!(same_page(c).await, "loaded in place");
     assert_eq!(count_of(c, &format!("{head} .show-more")).await, 1);
 
+    // Without JavaScript, the link asks the page for more per group.
+    let href = css(c, &format!("{head} .show-more"))
+        .await
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(href, "/team/ENG/tasks?shown=100");
+    let cookie = session_cookie(c).await;
+    let page = request(app.addr, "GET", &href, &[("Cookie", &cookie)], "").await;
+    let todo_rows = page.body.split(r#"data-status="Todo""#).nth(1).unwrap();
+    let todo_rows = todo_rows.split("<section").next().unwrap();
+    assert_eq!(todo_rows.matches(r#"<a class="row""#).count(), 100);
+
     // The board: the same true counts, and more cards on demand.
     go(c, &app, "/team/ENG/board").await;
     let col = ".column[data-status=Todo]";

@@ -119,8 +119,8 @@ pub async fn status_groups(
             .map(|(_, n)| n)
             .sum()
     };
-    let mut groups = Vec::new();
-    for status in order {
+    // The groups' first pages are read at once (each is one or a few queries).
+    let pages = order.iter().map(|status| async move {
         let mut g = StatusGroup::empty(&status.name, status.kind);
         g.count = count_of(&status.name);
         if g.count > 0 {
@@ -128,10 +128,13 @@ pub async fn status_groups(
             g.tasks = tasks.iter().map(TaskRow::new).collect();
             g.more = next.map(|c| source.more(&status.name, c, shown));
         }
-        if g.count > 0 || source.board {
-            groups.push(g);
-        }
-    }
+        Ok::<_, orgn_domain::Error>(g)
+    });
+    let groups = futures_util::future::try_join_all(pages)
+        .await?
+        .into_iter()
+        .filter(|g| g.count > 0 || source.board)
+        .collect();
     Ok(groups)
 }
 

@@ -753,3 +753,83 @@ async fn a_bulk_change_and_its_undo_apply_in_place() {
     b.close().await;
     app.stop().await;
 }
+
+/// The value of attribute `name` on the element whose `id` is given, in a page's HTML.
+fn attr_of(html: &str, id: &str, name: &str) -> String {
+    let at = html
+        .find(&format!(r#"id="{id}""#))
+        .unwrap_or_else(|| panic!("#{id} in the page"));
+    let tag_start = html[..at].rfind('<').unwrap();
+    let tag = &html[tag_start..tag_start + html[tag_start..].find('>').unwrap()];
+    let key = format!(r#"{name}=""#);
+    let from = tag
+        .find(&key)
+        .unwrap_or_else(|| panic!("#{id} has {name}: {tag}"));
+    let rest = &tag[from + key.len()..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_live_page_listens_to_its_topic_and_its_refresh_answers() {
+    let app = TestApp::spawn().await;
+    let alice = app.actor(ALICE).await;
+    let ws = &app.workspace;
+    let eng = ws.visible_team(&alice, "ENG").unwrap();
+    let project = ws.projects(&alice).await.unwrap()[0].clone();
+    let cycle = ws.cycle(&alice, "ENG", "current").await.unwrap();
+    let session = ws.start_session(alice.user()).await.unwrap();
+    let cookie = format!("orgn_session={}", session.id);
+    let get = |path: String| {
+        let cookie = cookie.clone();
+        async move {
+            let answer = request(app.addr, "GET", &path, &[("Cookie", &cookie)], "").await;
+            assert_eq!(answer.status, 200, "{path}");
+            answer.body
+        }
+    };
+    let team = format!("sse:team-{} delay:150ms", eng.id);
+    let pages = [
+        (
+            "/my".to_string(),
+            "list-page",
+            "sse:change delay:150ms".to_string(),
+        ),
+        ("/team/ENG/tasks".into(), "list-page", team.clone()),
+        (
+            "/team/ENG/board".into(),
+            "board",
+            format!("sse:team-{} delay:100ms", eng.id),
+        ),
+        (
+            format!("/projects/{}", project.id),
+            "project-live",
+            format!("sse:project-{} delay:150ms", project.id),
+        ),
+        (
+            format!("/team/ENG/cycles/{}", cycle.number),
+            "cycle-live",
+            team,
+        ),
+        (
+            "/settings/mcp".into(),
+            "mcp-activity",
+            "sse:change delay:500ms".into(),
+        ),
+    ];
+    for (path, part, topic) in pages {
+        let html = get(path.clone()).await;
+        assert!(html.contains(r#"<body hx-ext="sse" sse-connect="/events">"#));
+        assert!(html.contains(r#"sse-swap="change""#) && html.contains(r#"id="stream-down""#));
+        assert_eq!(attr_of(&html, part, "hx-trigger"), topic, "{path}");
+        // The refresh asks for a page that has the part again.
+        let again = get(attr_of(&html, part, "hx-get")).await;
+        assert!(again.contains(&format!(r#"id="{part}""#)), "{path}");
+    }
+    let html = get("/tasks/ENG-1".into()).await;
+    let eng1 = ws.task(&alice, &task_ref("ENG-1")).await.unwrap();
+    assert_eq!(
+        attr_of(&html, "task-live", "hx-trigger"),
+        format!("sse:task-{} delay:100ms", eng1.id)
+    );
+    app.stop().await;
+}

@@ -604,4 +604,21 @@
     var dialog = document.getElementById("create-dialog");
     if (dialog) dialog.addEventListener("click", function (ev) { if (ev.target === dialog) dialog.close(); });
   });
+
+  // --- Parts swapped in by htmx (see live.js) -------------------------------------------
+
+  // Content swapped in gets what the page's load gave the original (bulk bar, toast).
+  document.addEventListener("htmx:afterSettle", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-js-only]"), function (el) { el.hidden = false; });
+    var visible = document.querySelector("[data-pick-all]");
+    if (visible) visible.hidden = false;
+    updateBulk();
+    var toast = document.getElementById("toast");
+    if (toast && !toast.getAttribute("data-watched")) {
+      toast.setAttribute("data-watched", "1");
+      toast.addEventListener("animationend", function (ev) {
+        if (ev.animationName === "toast-out") toast.remove();
+      });
+    }
+  });
 })();

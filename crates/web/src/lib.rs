@@ -5,7 +5,8 @@
 //! applies the access rule, and renders an askama template. Forms work without JavaScript;
 //! `assets/app.js` only adds shortcuts, copy buttons, dialogs, shift-click selection, live
 //! job progress and the Ask Orgn panel with its streamed answers; `assets/keys.js` the
-//! command palette (`pages/palette.rs`), moving through lists by keyboard and the phone menu.
+//! command palette (`pages/palette.rs`), moving through lists by keyboard and the phone menu;
+//! htmx (vendored, with `assets/live.js`) applies edits in place and keeps pages live.
 
 mod assets;
 mod burnup;
@@ -76,6 +77,8 @@ pub fn router(workspace: Workspace, config: WebConfig) -> Router {
         .route("/my", get(tasks::list::my_tasks))
         .route("/team/{key}/tasks", get(tasks::list::team_tasks))
         .route("/team/{key}/board", get(tasks::board::board))
+        .route("/team/{key}/board/move", post(tasks::board::move_card))
+        .route("/tasks/group", get(tasks::groups::more))
         .route("/team/{key}/trash", get(trash::page))
         .route("/trash/restore", post(trash::restore))
         .route("/trash/purge", post(trash::purge))
@@ -167,6 +170,9 @@ pub fn router(workspace: Workspace, config: WebConfig) -> Router {
         .route("/assets/favicon.svg", get(assets::favicon_svg))
         .route("/favicon.ico", get(assets::favicon_ico))
         .route("/palette", get(palette::results))
+        .route("/assets/live.js", get(assets::live_js))
+        .route(assets::HTMX_PATH, get(assets::htmx))
+        .route(assets::HTMX_SSE_PATH, get(assets::htmx_sse))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.secure_cookies,

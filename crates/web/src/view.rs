@@ -56,6 +56,13 @@ impl Chrome {
     pub fn team_nav(&self, key: &str, part: &str) -> bool {
         self.nav == format!("{key}:{part}")
     }
+    /// Whether the page belongs to team `key` (its list, board, cycles, one of its tasks):
+    /// the New-task dialog preselects that team.
+    pub fn in_team(&self, key: &str) -> bool {
+        self.nav
+            .split_once(':')
+            .is_some_and(|(team, _)| team == key)
+    }
 }
 
 pub fn initials(name: &str) -> String {
@@ -305,6 +312,33 @@ pub struct StatusGroup {
     pub name: String,
     pub icon: String,
     pub tasks: Vec<TaskRow>,
+    /// How many tasks the group has in all, shown or not.
+    pub count: i64,
+    /// Where its next tasks come from, when not all are shown.
+    pub more: Option<MoreLink>,
+}
+
+/// "Show more" in a status group: `fragment` answers htmx with the next rows (and the next
+/// link); `page` is the whole page showing more, for a browser without JavaScript.
+pub struct MoreLink {
+    pub fragment: String,
+    pub page: String,
+    /// How many the next step brings.
+    pub step: usize,
+}
+
+impl StatusGroup {
+    /// The group of a status, with no task yet.
+    pub fn empty(name: &str, kind: StatusKind) -> StatusGroup {
+        StatusGroup {
+            selectable: false,
+            name: name.to_string(),
+            icon: status_icon(kind),
+            tasks: vec![],
+            count: 0,
+            more: None,
+        }
+    }
 }
 
 /// Groups tasks by status name, in the order given (the team's workflow); statuses of other
@@ -312,17 +346,7 @@ pub struct StatusGroup {
 pub fn group_by_status(tasks: &[Task], order: &[Status], keep_empty: bool) -> Vec<StatusGroup> {
     let mut groups: Vec<(StatusKind, StatusGroup)> = order
         .iter()
-        .map(|s| {
-            (
-                s.kind,
-                StatusGroup {
-                    selectable: false,
-                    name: s.name.clone(),
-                    icon: status_icon(s.kind),
-                    tasks: vec![],
-                },
-            )
-        })
+        .map(|s| (s.kind, StatusGroup::empty(&s.name, s.kind)))
         .collect();
     for t in tasks {
         let i = match groups.iter().position(|(_, g)| g.name == t.status.name) {
@@ -330,17 +354,13 @@ pub fn group_by_status(tasks: &[Task], order: &[Status], keep_empty: bool) -> Ve
             None => {
                 groups.push((
                     t.status.kind,
-                    StatusGroup {
-                        selectable: false,
-                        name: t.status.name.clone(),
-                        icon: status_icon(t.status.kind),
-                        tasks: vec![],
-                    },
+                    StatusGroup::empty(&t.status.name, t.status.kind),
                 ));
                 groups.len() - 1
             }
         };
         groups[i].1.tasks.push(TaskRow::new(t));
+        groups[i].1.count += 1;
     }
     if order.is_empty() {
         groups.sort_by_key(|(k, _)| *k);

@@ -11,6 +11,7 @@ mod accounts;
 mod activity;
 mod content;
 mod conversations;
+mod counts;
 mod credentials;
 mod feed;
 mod jobs;
@@ -22,6 +23,7 @@ pub use accounts::*;
 pub use activity::*;
 pub use content::*;
 pub use conversations::*;
+pub use counts::*;
 pub use credentials::*;
 pub use feed::*;
 pub use jobs::*;
@@ -44,6 +46,7 @@ pub trait Store:
     + Conversations
     + Activity
     + Feed
+    + TaskCounts
     + 'static
 {
     /// Finishes pending writes and closes connections; the store is unusable afterwards.

@@ -46,6 +46,20 @@ impl Workspace {
         Ok(cursor::page_from(hits, limit))
     }
 
+    /// How many tasks the actor may see match the filter (its cursor and limit ignored),
+    /// per status: the true size of every status group of a list or board, at any size.
+    /// Statuses with none are left out.
+    pub async fn count_tasks_by_status(
+        &self,
+        actor: &Actor,
+        filter: TaskFilter,
+    ) -> Result<Vec<(StatusId, i64)>> {
+        let Some(query) = self.task_query(actor, filter, 0, None).await? else {
+            return Ok(vec![]);
+        };
+        self.store.count_tasks_by_status(&query).await
+    }
+
     /// Status names or types (`started`) into the query's status ids and kinds: a name
     /// matches that status in any of `teams`; an unknown one answers with the valid choices.
     async fn resolve_status_filter(

@@ -18,5 +18,6 @@ mod mcp;
 mod postgres;
 mod web;
 mod web_assistant;
+mod web_edits;
 mod web_keys;
 mod web_powers;

@@ -25,6 +25,7 @@ mod activity;
 pub(crate) mod bulk;
 mod content;
 mod conversations;
+mod counts;
 pub(crate) mod credentials;
 pub(crate) mod feed;
 mod jobs;

@@ -8,6 +8,7 @@ use orgn_domain::model::{BulkChangeId, Task};
 use orgn_domain::{Actor, Error, MAX_BULK, TaskFilter, Workspace};
 use serde::Deserialize;
 
+use super::tasks::groups::GROUP_STEP;
 use super::tasks::list::{ListQuery, list_view, scoped_filter};
 use super::tasks::tasks_up_to;
 use super::{bad_request, client_message, see};
@@ -127,7 +128,9 @@ pub async fn apply(State(state): State<AppState>, posted: Posted<BulkForm>) -> W
     .await;
     match client_message(outcome)? {
         Ok(id) => see(&list_url(scope.as_deref(), &q, &format!("undo={id}"))),
-        Err(msg) => bad_request(list_view(&state, me, scope.as_deref(), q, None, Some(msg)).await),
+        Err(msg) => bad_request(
+            list_view(&state, me, scope.as_deref(), q, None, Some(msg), GROUP_STEP).await,
+        ),
     }
 }
 
@@ -144,7 +147,9 @@ pub async fn undo(State(state): State<AppState>, posted: Posted<BulkForm>) -> We
             &q,
             &format!("undone={}", tasks.len()),
         )),
-        Err(msg) => bad_request(list_view(&state, me, scope.as_deref(), q, None, Some(msg)).await),
+        Err(msg) => bad_request(
+            list_view(&state, me, scope.as_deref(), q, None, Some(msg), GROUP_STEP).await,
+        ),
     }
 }
 

@@ -341,7 +341,7 @@ async fn pages(ws: &Workspace, actor: &Actor, q: &str) -> WebResult<Section> {
 
 /// A value of one field: its label, and the fields to post to set it.
 fn value(label: String, current: bool, icon: String, fields: Vec<(&str, String)>) -> Item {
-    let mut posted = vec![("form".to_string(), "props".to_string())];
+    let mut posted = Vec::new();
     posted.extend(fields.into_iter().map(|(k, v)| (k.to_string(), v)));
     Item {
         label,
@@ -427,21 +427,17 @@ async fn values(ws: &Workspace, a: &Actor, task: &Task, field: Field) -> WebResu
     })
 }
 
-/// Each label of the task's team as a toggle: the form posts the task's labels with that one
-/// added or removed (`labels_shown` says the list is complete, as on the task page).
+/// Each label of the task's team as a toggle: the form posts that one label, to be added
+/// (`label_on`) or removed, as the task page's checkboxes do.
 async fn label_values(ws: &Workspace, a: &Actor, task: &Task) -> WebResult<Vec<Item>> {
     let mut items = Vec::new();
     for l in ws.labels(a, Some(&task.team_key)).await? {
         let has = task.labels.iter().any(|t| t.id == l.id);
-        let mut fields = vec![("labels_shown", "1".to_string())];
-        fields.extend(
-            task.labels
-                .iter()
-                .filter(|t| t.id != l.id)
-                .map(|t| ("labels", t.name.clone())),
-        );
+        // One label added or removed, as the task page's checkboxes send it: the server
+        // applies it to the labels the task has then, whatever an agent did meanwhile.
+        let mut fields = vec![("label", l.name.clone())];
         if !has {
-            fields.push(("labels", l.name.clone()));
+            fields.push(("label_on", "1".to_string()));
         }
         let mut item = value(l.name.clone(), false, view::dot(&l.color), fields);
         item.hint = if has { "remove" } else { "add" }.into();

@@ -6,13 +6,14 @@ use orgn_domain::model::*;
 use orgn_domain::{TaskFilter, Workspace};
 use serde::Deserialize;
 
-use super::{all_tasks, merged_statuses};
+use super::groups::{GroupSource, Shown, status_groups};
+use super::{merge_statuses, merged_statuses, team_statuses};
 use crate::AppState;
 use crate::error::WebResult;
 use crate::pages::bulk::{self, ListNotice};
 use crate::pages::{bad_request, client_message, given, missing, render, team_keys};
 use crate::session::Me;
-use crate::view::{Chrome, Opt, StatusGroup, Toast, group_by_status, opts, priority_opts};
+use crate::view::{Chrome, Opt, StatusGroup, Toast, opts, priority_opts};
 
 #[derive(Deserialize, Default, Clone)]
 pub struct ListQuery {
@@ -168,13 +169,19 @@ struct TaskListPage {
     team_key: String,
     filters: FilterBar,
     groups: Vec<StatusGroup>,
-    count: usize,
-    truncated: bool,
+    /// Every task matching the filter, shown or not.
+    count: i64,
+    /// The SSE topic that refreshes the list: its team's, or any change (My tasks).
+    live_topic: String,
+    /// The list's URL with its filter, which the live refresh asks for again.
+    live_url: String,
     /// The filter as a query string, for the bulk form's "all matching".
     filter_qs: String,
     /// The statuses a bulk change may set.
     bulk_statuses: Vec<Opt>,
     toast: Option<Toast>,
+    /// Why the filter or a bulk change failed, shown above the list.
+    list_error: Option<String>,
     /// The list's URL without the toast's parameters, for the address bar.
     clean_url: String,
 }
@@ -192,9 +199,10 @@ pub async fn my_tasks(
     me: Me,
     Query(q): Query<ListQuery>,
     Query(notice): Query<ListNotice>,
+    Query(shown): Query<Shown>,
 ) -> WebResult {
     let toast = bulk::toast(&state, &me, &notice).await;
-    list_view(&state, &me, None, q, toast, None).await
+    list_view(&state, &me, None, q, toast, None, shown.get()).await
 }
 
 pub async fn team_tasks(
@@ -203,17 +211,18 @@ pub async fn team_tasks(
     Path(key): Path<String>,
     Query(q): Query<ListQuery>,
     Query(notice): Query<ListNotice>,
+    Query(shown): Query<Shown>,
 ) -> WebResult {
     let team = state
         .workspace
         .visible_team(&me.actor, &key)
         .map_err(missing)?;
     let toast = bulk::toast(&state, &me, &notice).await;
-    list_view(&state, &me, Some(&team.key), q, toast, None).await
+    list_view(&state, &me, Some(&team.key), q, toast, None, shown.get()).await
 }
 
 /// A task list: a team's (`team` given) or My tasks, with the bulk bar and maybe a toast or
-/// a form's error.
+/// a form's error; `shown` tasks at most per status group at first.
 pub async fn list_view(
     state: &AppState,
     me: &Me,
@@ -221,34 +230,46 @@ pub async fn list_view(
     q: ListQuery,
     toast: Option<Toast>,
     error: Option<String>,
+    shown: usize,
 ) -> WebResult {
     let ws = &state.workspace;
-    let (chrome, heading, team_key, filters, order) = match team {
+    let (chrome, heading, team_key, filters, statuses, live_topic) = match team {
         Some(key) => {
             let team = ws.visible_team(&me.actor, key).map_err(missing)?;
             let filters =
                 filter_bar(ws, me, Some(&team), &q, format!("/team/{}/tasks", team.key)).await?;
-            let order = ws.statuses(&me.actor, &team.key).await?;
+            let statuses = ws.statuses(&me.actor, &team.key).await?;
             let chrome = Chrome::new(
                 me,
                 format!("{} tasks", team.name),
                 format!("{}:tasks", team.key),
             );
-            (chrome, team.name.clone(), team.key.clone(), filters, order)
+            let topic = format!("team-{}", team.id);
+            (
+                chrome,
+                team.name.clone(),
+                team.key.clone(),
+                filters,
+                statuses,
+                topic,
+            )
         }
         None => {
             let filters = filter_bar(ws, me, None, &q.mine_by_default(), "/my".into()).await?;
-            let order = merged_statuses(ws, &me.actor, &team_keys(&me.actor)).await?;
+            let statuses = team_statuses(ws, &me.actor, &team_keys(&me.actor)).await?;
             let chrome = Chrome::new(me, "My tasks", "my");
+            let topic = "change".to_string();
             (
                 chrome,
                 "My tasks".to_string(),
                 String::new(),
                 filters,
-                order,
+                statuses,
+                topic,
             )
         }
     };
+    let order = merge_statuses(&statuses);
     let bulk_statuses = order
         .iter()
         .map(|s| Opt {
@@ -260,12 +281,19 @@ pub async fn list_view(
     let filter_qs = q.query_string();
     let clean_url = bulk::list_url(team, &q, "");
     let filter = scoped_filter(team, &q);
-    // A wrong filter value (an unknown label typed into the URL) is the user's to fix: say so.
-    let (tasks, truncated, chrome) = match client_message(all_tasks(ws, &me.actor, filter).await)? {
-        Ok((tasks, truncated)) => (tasks, truncated, chrome.with_error(error)),
-        Err(msg) => (vec![], false, chrome.with_error(Some(msg))),
+    let source = GroupSource {
+        scope: team_key.clone(),
+        filter_qs: filter_qs.clone(),
+        page_path: bulk::list_url(team, &ListQuery::default(), ""),
+        board: false,
+        shown,
     };
-    let mut groups = group_by_status(&tasks, &order, false);
+    let groups = status_groups(ws, &me.actor, &filter, &order, &statuses, &source);
+    // A wrong filter value (an unknown label typed into the URL) is the user's to fix: say so.
+    let (mut groups, list_error) = match client_message(groups.await)? {
+        Ok(groups) => (groups, error),
+        Err(msg) => (vec![], Some(msg)),
+    };
     for g in &mut groups {
         g.selectable = true;
     }
@@ -274,15 +302,17 @@ pub async fn list_view(
         heading,
         team_key,
         filters,
+        count: groups.iter().map(|g| g.count).sum(),
         groups,
-        count: tasks.len(),
-        truncated,
+        live_topic,
+        live_url: clean_url.clone(),
         filter_qs,
         bulk_statuses,
         toast,
+        list_error,
         clean_url,
     };
-    if page.chrome.error.is_some() {
+    if page.list_error.is_some() {
         bad_request(render(page))
     } else {
         render(page)

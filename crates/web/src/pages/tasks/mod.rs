@@ -2,6 +2,7 @@
 //! with its comments and history. What more than one of them needs lives here.
 
 pub mod board;
+pub mod groups;
 pub mod list;
 pub mod new;
 pub mod show;
@@ -10,6 +11,24 @@ use orgn_domain::model::*;
 use orgn_domain::{Actor, TaskFilter, Workspace};
 
 use super::given;
+
+/// Whether the request came from htmx (its `HX-Request: true` header): such a request is
+/// answered with the parts of the page to swap in place, any other with a whole page or a
+/// redirect, as a plain form needs.
+#[derive(Clone, Copy)]
+pub struct Htmx(pub bool);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Htmx {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let sent = parts.headers.get("hx-request");
+        Ok(Htmx(sent.is_some_and(|v| v.as_bytes() == b"true")))
+    }
+}
 
 /// Tasks shown on one page at most; the list says when there are more.
 const PAGE_CAP: usize = 500;
@@ -44,22 +63,38 @@ pub async fn tasks_up_to(
     }
 }
 
-/// The statuses of several teams merged by name, in workflow order.
-async fn merged_statuses(
+/// Every status of these teams, team by team.
+async fn team_statuses(
     ws: &Workspace,
     actor: &Actor,
     keys: &[String],
 ) -> orgn_domain::Result<Vec<Status>> {
     let mut all: Vec<Status> = Vec::new();
     for key in keys {
-        for s in ws.statuses(actor, key).await? {
-            if !all.iter().any(|a| a.name == s.name) {
-                all.push(s);
-            }
+        all.extend(ws.statuses(actor, key).await?);
+    }
+    Ok(all)
+}
+
+/// The statuses of several teams merged by name, in workflow order.
+fn merge_statuses(all: &[Status]) -> Vec<Status> {
+    let mut merged: Vec<Status> = Vec::new();
+    for s in all {
+        if !merged.iter().any(|a| a.name == s.name) {
+            merged.push(s.clone());
         }
     }
-    all.sort_by_key(|s| (s.kind, s.position));
-    Ok(all)
+    merged.sort_by_key(|s| (s.kind, s.position));
+    merged
+}
+
+/// The statuses of several teams merged by name, in workflow order.
+async fn merged_statuses(
+    ws: &Workspace,
+    actor: &Actor,
+    keys: &[String],
+) -> orgn_domain::Result<Vec<Status>> {
+    Ok(merge_statuses(&team_statuses(ws, actor, keys).await?))
 }
 
 fn parse_estimate(s: &Option<String>) -> Result<Option<i64>, String> {

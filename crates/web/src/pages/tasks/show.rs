@@ -1,4 +1,6 @@
 //! The task page: its properties, comments and history, and the forms that change them.
+//! Each property is a form of its own, sending only its field; with htmx (`HX-Request`) the
+//! answer is the page's parts, swapped in place, otherwise a redirect back to the page.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -6,7 +8,7 @@ use orgn_domain::model::*;
 use orgn_domain::{TaskPatch, TaskRef, Workspace};
 use serde::Deserialize;
 
-use super::parse_estimate;
+use super::{Htmx, parse_estimate};
 use crate::AppState;
 use crate::error::WebResult;
 use crate::pages::{bad_request, client_message, given, missing, render, see, task_ref};
@@ -22,6 +24,8 @@ pub struct CommentView {
     pub html: String,
     pub body: String,
     pub mine: bool,
+    /// The message of a failed edit of this comment.
+    pub error: Option<String>,
 }
 
 impl CommentView {
@@ -36,6 +40,7 @@ impl CommentView {
             html: view::md(&c.body),
             mine: c.author.id == me,
             body: c.body,
+            error: None,
         }
     }
 }
@@ -68,10 +73,15 @@ fn describe(e: &TaskEvent) -> String {
     }
 }
 
-#[derive(Template)]
-#[template(path = "task.html")]
-struct TaskPage {
-    chrome: Chrome,
+/// A message for one control of the task page, shown beside it: `field` is a property's
+/// form name (`status`, `labels`, `title`…), `comment` (the new comment) or `comment-<id>`.
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// What the task page shows, whole or in parts.
+pub struct TaskView {
     task: Task,
     ident: String,
     status_icon: String,
@@ -92,15 +102,44 @@ struct TaskPage {
     comment_draft: String,
     delete_action: String,
     delete_what: &'static str,
+    error: Option<FieldError>,
+    /// Rendered as parts of an htmx answer: each part replaces its namesake by id.
+    oob: bool,
 }
 
-async fn task_page(
+impl TaskView {
+    /// The message for the control `field`, if it is the one that failed.
+    pub fn error_for(&self, field: &str) -> Option<&str> {
+        self.error
+            .as_ref()
+            .filter(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "task.html")]
+struct TaskPage {
+    chrome: Chrome,
+    t: TaskView,
+}
+
+/// The parts of the task page that change (header, properties, history, comments and the
+/// comment form), each to take the place of its namesake: what an htmx request is answered.
+#[derive(Template)]
+#[template(path = "task_parts.html")]
+struct TaskParts {
+    chrome: Chrome,
+    t: TaskView,
+}
+
+async fn task_view(
     ws: &Workspace,
     me: &Me,
     id: &TaskRef,
-    error: Option<String>,
+    error: Option<FieldError>,
     comment_draft: String,
-) -> WebResult {
+) -> WebResult<TaskView> {
     let task = ws.task(&me.actor, id).await.map_err(missing)?;
     let a = &me.actor;
     let statuses = ws.statuses(a, &task.team_key).await?;
@@ -120,13 +159,18 @@ async fn task_page(
     let comments = ws.comments(a, id).await?;
     let history = ws.task_history(a, id).await?;
     let ident = task.identifier();
-    let page = TaskPage {
-        chrome: Chrome::new(
-            me,
-            format!("{ident} {}", task.title),
-            format!("{}:tasks", task.team_key),
-        )
-        .with_error(error),
+    let mut comments: Vec<CommentView> = comments
+        .into_iter()
+        .map(|c| CommentView::new(c, a.id()))
+        .collect();
+    if let Some(e) = &error {
+        for c in &mut comments {
+            if e.field == format!("comment-{}", c.id) {
+                c.error = Some(e.message.clone());
+            }
+        }
+    }
+    Ok(TaskView {
         status_icon: view::status_icon(task.status.kind),
         description_html: view::md(&task.description),
         statuses: opts(
@@ -173,28 +217,67 @@ async fn task_page(
         estimate: task.estimate.map(|e| e.to_string()).unwrap_or_default(),
         created: view::when(task.created_at),
         creator: task.creator.name.clone(),
-        comments: comments
-            .into_iter()
-            .map(|c| CommentView::new(c, a.id()))
-            .collect(),
+        comments,
         history: history.iter().rev().map(EventView::new).collect(),
         delete_action: format!("/tasks/{ident}/delete"),
         delete_what: "task",
         ident,
         task,
         comment_draft,
+        error,
+        oob: false,
+    })
+}
+
+/// The task page, whole (400 when a form failed), or its parts for htmx.
+async fn task_answer(
+    ws: &Workspace,
+    me: &Me,
+    id: &TaskRef,
+    htmx: Htmx,
+    error: Option<FieldError>,
+    comment_draft: String,
+) -> WebResult {
+    let failed = error.is_some();
+    let mut t = task_view(ws, me, id, error, comment_draft).await?;
+    let answer = if htmx.0 {
+        t.oob = true;
+        render(TaskParts {
+            chrome: Chrome::new(me, "", ""),
+            t,
+        })
+    } else {
+        let title = format!("{} {}", t.ident, t.task.title);
+        let nav = format!("{}:tasks", t.task.team_key);
+        render(TaskPage {
+            chrome: Chrome::new(me, title, nav),
+            t,
+        })
     };
-    render(page)
+    if failed { bad_request(answer) } else { answer }
 }
 
-pub async fn show(State(state): State<AppState>, me: Me, Path(id): Path<String>) -> WebResult {
-    task_page(&state.workspace, &me, &task_ref(&id)?, None, String::new()).await
+pub async fn show(
+    State(state): State<AppState>,
+    me: Me,
+    htmx: Htmx,
+    Path(id): Path<String>,
+) -> WebResult {
+    task_answer(
+        &state.workspace,
+        &me,
+        &task_ref(&id)?,
+        htmx,
+        None,
+        String::new(),
+    )
+    .await
 }
 
-/// One of the task page's two forms: `text` (title and description) or `props` (the rest).
+/// One control of the task page: each form sends only its own field, so a page opened
+/// before someone else's change never sends back the values it showed then.
 #[derive(Deserialize, Default)]
 pub struct TaskForm {
-    form: Option<String>,
     title: Option<String>,
     description: Option<String>,
     status: Option<String>,
@@ -205,10 +288,76 @@ pub struct TaskForm {
     cycle: Option<String>,
     due_date: Option<String>,
     estimate: Option<String>,
+    /// A label to add (`label_on` sent: its checkbox ticked) or remove (not sent).
+    label: Option<String>,
+    label_on: Option<String>,
+    /// The task's version the page showed: a field someone else changed since is refused.
+    version: Option<i64>,
+}
+
+impl TaskForm {
+    /// The control the form came from, for its error message.
+    fn field(&self) -> &'static str {
+        let fields = [
+            ("title", &self.title),
+            ("description", &self.description),
+            ("status", &self.status),
+            ("priority", &self.priority),
+            ("assignee", &self.assignee),
+            ("project", &self.project),
+            ("milestone", &self.milestone),
+            ("cycle", &self.cycle),
+            ("due_date", &self.due_date),
+            ("estimate", &self.estimate),
+            ("labels", &self.label),
+        ];
+        fields
+            .iter()
+            .find(|(_, v)| v.is_some())
+            .map(|(k, _)| *k)
+            .unwrap_or("status")
+    }
+
+    /// The patch of the fields sent, and nothing else. A label is added to or removed from
+    /// the task's labels as they are now (`task`, read for this request), not as the page
+    /// showed them.
+    fn patch(&self, task: &Task) -> Result<TaskPatch, String> {
+        let mut patch = TaskPatch {
+            title: self.title.clone(),
+            description: self.description.clone(),
+            status: given(&self.status),
+            priority: self.priority.clone(),
+            assignee: self.assignee.clone(),
+            project: self.project.clone(),
+            milestone: self.milestone.clone(),
+            cycle: self.cycle.clone(),
+            // A date input calls a year being typed a date (`0002-12-15`): the form sends
+            // it only when the field is left, and the domain refuses years out of range.
+            due_date: self.due_date.clone(),
+            ..Default::default()
+        };
+        if self.estimate.is_some() {
+            patch.estimate = Some(parse_estimate(&self.estimate)?);
+        }
+        if let Some(label) = given(&self.label) {
+            let mut names: Vec<String> = task.labels.iter().map(|l| l.name.clone()).collect();
+            names.retain(|n| !n.eq_ignore_ascii_case(&label));
+            if self.label_on.is_some() {
+                names.push(label);
+            }
+            patch.labels = Some(names);
+        } else {
+            // A label toggle is applied to the labels as they are now and needs no check;
+            // any other field is refused if someone else changed it since the page's version.
+            patch.based_on = self.version;
+        }
+        Ok(patch)
+    }
 }
 
 pub async fn update(
     State(state): State<AppState>,
+    htmx: Htmx,
     Path(id): Path<String>,
     posted: Posted<TaskForm>,
 ) -> WebResult {
@@ -217,44 +366,20 @@ pub async fn update(
     let id = task_ref(&id)?;
     let task = ws.task(actor, &id).await.map_err(missing)?;
     let f = &posted.form;
-    let mut patch = TaskPatch::default();
-    let mut problem = None;
-    if f.form.as_deref() == Some("text") {
-        patch.title = f.title.clone();
-        patch.description = f.description.clone();
-    } else {
-        patch.status = given(&f.status);
-        patch.priority = f.priority.clone();
-        patch.assignee = f.assignee.clone();
-        patch.project = f.project.clone();
-        patch.cycle = f.cycle.clone();
-        patch.due_date = f.due_date.clone();
-        // A new project clears the milestone: the old one belongs to the old project.
-        let project_now = task
-            .project
-            .as_ref()
-            .map(|p| p.name.clone())
-            .unwrap_or_default();
-        if f.project.as_deref().unwrap_or("") == project_now {
-            patch.milestone = f.milestone.clone();
-        }
-        if posted.pairs.iter().any(|(k, _)| k == "labels_shown") {
-            patch.labels = Some(posted.all("labels"));
-        }
-        if f.estimate.is_some() {
-            match parse_estimate(&f.estimate) {
-                Ok(e) => patch.estimate = Some(e),
-                Err(m) => problem = Some(m),
-            }
-        }
-    }
-    let result = match problem {
-        Some(m) => Err(orgn_domain::Error::Invalid(m)),
-        None => ws.update_task(actor, &id, patch).await,
+    let result = match f.patch(&task) {
+        Err(m) => Err(orgn_domain::Error::Invalid(m)),
+        Ok(patch) => ws.update_task(actor, &id, patch).await,
     };
     match client_message(result)? {
-        Ok(task) => see(&format!("/tasks/{}", task.identifier())),
-        Err(msg) => bad_request(task_page(ws, &posted.me, &id, Some(msg), String::new()).await),
+        Ok(task) if !htmx.0 => see(&format!("/tasks/{}", task.identifier())),
+        Ok(_) => task_answer(ws, &posted.me, &id, htmx, None, String::new()).await,
+        Err(message) => {
+            let error = FieldError {
+                field: f.field().into(),
+                message,
+            };
+            task_answer(ws, &posted.me, &id, htmx, Some(error), String::new()).await
+        }
     }
 }
 
@@ -268,37 +393,48 @@ pub struct CommentForm {
 
 pub async fn add_comment(
     State(state): State<AppState>,
+    htmx: Htmx,
     Path(id): Path<String>,
     posted: Posted<CommentForm>,
 ) -> WebResult {
     let ws = &state.workspace;
     let id = task_ref(&id)?;
-    match client_message(
-        ws.create_comment(&posted.me.actor, &id, &posted.form.body)
-            .await,
-    )? {
-        Ok(c) => see(&format!("/tasks/{id}#comment-{}", c.id)),
-        Err(msg) => {
-            bad_request(task_page(ws, &posted.me, &id, Some(msg), posted.form.body.clone()).await)
+    let body = &posted.form.body;
+    match client_message(ws.create_comment(&posted.me.actor, &id, body).await)? {
+        Ok(c) if !htmx.0 => see(&format!("/tasks/{id}#comment-{}", c.id)),
+        Ok(_) => task_answer(ws, &posted.me, &id, htmx, None, String::new()).await,
+        Err(message) => {
+            let error = FieldError {
+                field: "comment".into(),
+                message,
+            };
+            task_answer(ws, &posted.me, &id, htmx, Some(error), body.clone()).await
         }
     }
 }
 
 pub async fn edit_comment(
     State(state): State<AppState>,
+    htmx: Htmx,
     Path(cid): Path<CommentId>,
     posted: Posted<CommentForm>,
 ) -> WebResult {
     let ws = &state.workspace;
     let task = posted.form.task.clone();
-    match client_message(
-        ws.update_comment(&posted.me.actor, cid, &posted.form.body, None)
-            .await,
-    )? {
-        Ok(_) => see(&format!("/tasks/{}#comment-{cid}", view::url_encode(&task))),
-        Err(msg) => bad_request(
-            task_page(ws, &posted.me, &task_ref(&task)?, Some(msg), String::new()).await,
-        ),
+    let result = ws
+        .update_comment(&posted.me.actor, cid, &posted.form.body, None)
+        .await;
+    match client_message(result)? {
+        Ok(_) if !htmx.0 => see(&format!("/tasks/{}#comment-{cid}", view::url_encode(&task))),
+        Ok(_) => task_answer(ws, &posted.me, &task_ref(&task)?, htmx, None, String::new()).await,
+        Err(message) => {
+            let error = FieldError {
+                field: format!("comment-{cid}"),
+                message,
+            };
+            let id = task_ref(&task)?;
+            task_answer(ws, &posted.me, &id, htmx, Some(error), String::new()).await
+        }
     }
 }
 

@@ -1,0 +1,156 @@
+// Orgn's live pages and edits in place, beside htmx (assets/vendor): htmx posts the small
+// forms and swaps the parts the server answers with; its SSE extension refreshes parts when
+// /events names their topic. What stays here: keeping what the person is typing when a part
+// is refreshed, saying when the stream is down, trimming the list of recent changes, a
+// failed request's message, and the board's drag and drop and [ / ] keys. Every form works
+// without it (and without htmx) as a plain post.
+(function () {
+  "use strict";
+
+  // The elements whose requests are under way (their answers swap after this is set).
+  var sending = [];
+  // With this script running, forms that save themselves hide their Save buttons (.nojs-save).
+  document.documentElement.classList.add("js");
+  document.addEventListener("htmx:beforeRequest", function (e) { sending.push(e.detail.elt); });
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var i = sending.indexOf(e.detail.elt);
+    if (i >= 0) sending.splice(i, 1);
+  });
+
+  // A field whose value differs from the one the page was given, or a text field with focus.
+  function typedIn(part) {
+    var fields = part.querySelectorAll("input, textarea, select");
+    for (var i = 0; i < fields.length; i++) {
+      var f = fields[i];
+      if (f.type === "hidden") continue;
+      if (f.tagName === "SELECT") {
+        // With no option marked selected, the page showed the first one.
+        var marked = Array.prototype.some.call(f.options, function (o) { return o.defaultSelected; });
+        for (var j = 0; j < f.options.length; j++) {
+          var shown = marked ? f.options[j].defaultSelected : j === 0;
+          if (f.options[j].selected !== shown) return true;
+        }
+      } else if (f.type === "checkbox" || f.type === "radio") {
+        if (f.checked !== f.defaultChecked) return true;
+      } else if (f.value !== f.defaultValue) {
+        return true;
+      }
+    }
+    var a = document.activeElement;
+    return !!(a && part.contains(a) && (a.tagName === "TEXTAREA" || (a.tagName === "INPUT" && !/^(checkbox|radio|hidden)$/.test(a.type))));
+  }
+
+  // A refreshed part replaces the one on the page unless the person is typing in it; the
+  // part holding the form just sent is always replaced (it carries that form's outcome).
+  function keepTyping(e) {
+    var part = e.detail.target;
+    if (!part || sending.some(function (elt) { return part.contains(elt); })) return;
+    if (typedIn(part)) e.detail.shouldSwap = false;
+  }
+  document.addEventListener("htmx:oobBeforeSwap", keepTyping);
+  document.addEventListener("htmx:beforeSwap", keepTyping);
+
+  function streamDown(down) {
+    var banner = document.getElementById("stream-down");
+    if (banner) banner.hidden = !down;
+  }
+  document.addEventListener("htmx:sseOpen", function () { streamDown(false); });
+  document.addEventListener("htmx:sseError", function () { streamDown(true); });
+  document.addEventListener("htmx:sseClose", function () { streamDown(true); });
+
+  // The recent changes: the newest few, each leaving after a while.
+  var LIVE_KEEP = 4;
+  function trimChanges(list) {
+    while (list.children.length > LIVE_KEEP) list.removeChild(list.lastElementChild);
+    Array.prototype.forEach.call(list.children, function (li) {
+      if (li.getAttribute("data-seen")) return;
+      li.setAttribute("data-seen", "1");
+      setTimeout(function () { if (li.parentNode) li.parentNode.removeChild(li); }, 8000);
+    });
+  }
+  document.addEventListener("htmx:sseMessage", function () {
+    var list = document.getElementById("live-changes");
+    if (list) setTimeout(function () { trimChanges(list); }, 0);
+  });
+
+  // A request that failed without an answer to show (403, 500, no network): say so in place.
+  function requestFailed(e, text) {
+    var elt = e.detail.elt;
+    var at = (elt && elt.closest && elt.closest("form")) || elt;
+    if (!at || !at.appendChild) return;
+    var old = at.querySelector(".field-error[data-request-error]");
+    if (old) old.remove();
+    var p = document.createElement("p");
+    p.className = "field-error";
+    p.setAttribute("role", "alert");
+    p.setAttribute("data-request-error", "");
+    p.textContent = text;
+    at.appendChild(p);
+  }
+  document.addEventListener("htmx:responseError", function (e) {
+    var st = e.detail.xhr ? e.detail.xhr.status : 0;
+    requestFailed(e, st === 403 ? "Not saved: this page has expired. Reload it and try again." : "Not saved (" + st + "). Try again.");
+  });
+  document.addEventListener("htmx:sendError", function (e) {
+    requestFailed(e, "Not saved: the server could not be reached. Try again.");
+  });
+
+  // The board: drop a card on a column, or press [ / ] on a focused card, to move it.
+  var dragged = null;
+
+  function moveCard(ident, status) {
+    var form = document.getElementById("board-move");
+    if (!form || !ident || !status) return;
+    form.querySelector("[name=task]").value = ident;
+    form.querySelector("[name=status]").value = status;
+    form.requestSubmit();
+  }
+
+  document.addEventListener("dragstart", function (e) {
+    var card = e.target.closest && e.target.closest(".card-task[data-task]");
+    if (!card) return;
+    dragged = card.getAttribute("data-task");
+    if (e.dataTransfer) {
+      e.dataTransfer.setData("text/plain", dragged);
+      e.dataTransfer.effectAllowed = "move";
+    }
+    card.classList.add("dragging");
+  });
+  document.addEventListener("dragend", function (e) {
+    var card = e.target.closest && e.target.closest(".card-task");
+    if (card) card.classList.remove("dragging");
+    Array.prototype.forEach.call(document.querySelectorAll(".column.drop-here"), function (c) { c.classList.remove("drop-here"); });
+  });
+  document.addEventListener("dragover", function (e) {
+    var col = e.target.closest && e.target.closest(".board .column[data-status]");
+    if (!col || !dragged) return;
+    e.preventDefault();
+    col.classList.add("drop-here");
+  });
+  document.addEventListener("dragleave", function (e) {
+    var col = e.target.closest && e.target.closest(".board .column");
+    if (col && !col.contains(e.relatedTarget)) col.classList.remove("drop-here");
+  });
+  document.addEventListener("drop", function (e) {
+    var col = e.target.closest && e.target.closest(".board .column[data-status]");
+    if (!col) return;
+    e.preventDefault();
+    var ident = (e.dataTransfer && e.dataTransfer.getData("text/plain")) || dragged;
+    dragged = null;
+    col.classList.remove("drop-here");
+    var card = document.querySelector(".card-task[data-task='" + ident + "']");
+    if (card && card.closest(".column") === col) return;
+    moveCard(ident, col.getAttribute("data-status"));
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "[" && e.key !== "]") return;
+    var card = e.target.closest && e.target.closest(".card-task[data-task]");
+    if (!card || e.metaKey || e.ctrlKey || e.altKey) return;
+    var cols = Array.prototype.slice.call(document.querySelectorAll(".board .column[data-status]"));
+    var at = cols.indexOf(card.closest(".column"));
+    var to = cols[at + (e.key === "]" ? 1 : -1)];
+    if (at < 0 || !to) return;
+    e.preventDefault();
+    moveCard(card.getAttribute("data-task"), to.getAttribute("data-status"));
+  });
+})();

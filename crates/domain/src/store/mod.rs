@@ -13,6 +13,7 @@ mod content;
 mod conversations;
 mod credentials;
 mod jobs;
+mod oauth;
 mod planning;
 mod tasks;
 mod trash;
@@ -23,6 +24,7 @@ pub use content::*;
 pub use conversations::*;
 pub use credentials::*;
 pub use jobs::*;
+pub use oauth::*;
 pub use planning::*;
 pub use tasks::*;
 pub use trash::*;
@@ -41,6 +43,7 @@ pub trait Store:
     + Jobs
     + Conversations
     + Activity
+    + OAuth
     + 'static
 {
     /// Finishes pending writes and closes connections; the store is unusable afterwards.

@@ -5,6 +5,9 @@ mod accounts;
 mod content;
 mod conversations;
 mod jobs;
+mod oauth;
+mod oauth_authorize;
+mod oauth_clients;
 mod passwords;
 mod planning;
 mod refs;
@@ -28,6 +31,7 @@ pub use accounts::{
 };
 pub use content::{DocDraft, DocFilter};
 pub use jobs::JOB_STALE_AFTER;
+pub use oauth::*;
 pub use planning::{CycleDraft, CyclePatch, MilestonePatch, ProjectDraft, ProjectPatch};
 pub use refs::{Ref, TaskRef, parse_identifier};
 pub use task_search::TaskFilter;

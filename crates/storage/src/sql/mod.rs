@@ -27,6 +27,7 @@ mod content;
 mod conversations;
 pub(crate) mod credentials;
 mod jobs;
+mod oauth;
 mod planning;
 pub(crate) mod search;
 pub(crate) mod tasks;

@@ -8,6 +8,8 @@ pub mod data;
 pub mod docs;
 pub mod labels;
 pub mod mcp_access;
+pub mod oauth;
+pub mod oauth_token;
 pub mod projects;
 pub mod settings;
 pub mod tasks;

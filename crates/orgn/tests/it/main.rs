@@ -14,6 +14,7 @@ mod cli;
 mod core;
 mod jobs;
 mod mcp;
+mod oauth;
 mod postgres;
 mod web;
 mod web_assistant;

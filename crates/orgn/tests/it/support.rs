@@ -129,6 +129,7 @@ pub struct TestAppBuilder {
     assistant: Option<AssistantConfig>,
     public_url: Option<String>,
     starts_at: OffsetDateTime,
+    oauth: orgn::app::OAuthOptions,
 }
 
 impl TestAppBuilder {
@@ -141,6 +142,13 @@ impl TestAppBuilder {
     /// The origin the server says it is reached at (`--public-url`).
     pub fn public_url(mut self, url: &str) -> Self {
         self.public_url = Some(url.to_string());
+        self
+    }
+
+    /// `orgn serve --allow-loopback-client-metadata`: the test serves OAuth client ID
+    /// metadata documents on loopback.
+    pub fn allow_loopback_client_metadata(mut self) -> Self {
+        self.oauth.allow_loopback_client_metadata = true;
         self
     }
 
@@ -165,6 +173,7 @@ impl TestAppBuilder {
             public_url: self.public_url,
             demo: false,
             assistant: self.assistant,
+            oauth: self.oauth,
         };
         let app = Application::build(&config, clock.clone())
             .await
@@ -209,6 +218,7 @@ impl TestApp {
             assistant: None,
             public_url: None,
             starts_at: start_time(),
+            oauth: Default::default(),
         }
     }
 

@@ -1,0 +1,999 @@
+//! OAuth 2.1 for the MCP endpoints: discovery, registration both ways, the authorization
+//! code flow with PKCE and consent, tokens, refresh rotation with its grace, revocation and
+//! Disconnect, and the refusals. The official TypeScript SDK client runs the whole flow
+//! (`tests/mcp-clients/oauth-client.mjs`); the rest is driven over HTTP step by step.
+
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+use time::Duration;
+
+use crate::http::*;
+use crate::support::*;
+
+/// RFC 7636 Appendix B's pair.
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+const REDIRECT: &str = "http://127.0.0.1:7777/callback";
+const FORM: (&str, &str) = ("Content-Type", "application/x-www-form-urlencoded");
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A query parameter of a URL, decoded.
+fn query_param(url: &str, name: &str) -> Option<String> {
+    let query = url.split_once('?')?.1;
+    query.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        (k == name).then(|| {
+            let bytes = v.as_bytes();
+            let mut out = Vec::new();
+            let mut i = 0;
+            while i < bytes.len() {
+                if bytes[i] == b'%' && i + 2 < bytes.len() + 1 {
+                    out.push(u8::from_str_radix(&v[i + 1..i + 3], 16).unwrap());
+                    i += 3;
+                } else {
+                    out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
+                    i += 1;
+                }
+            }
+            String::from_utf8(out).unwrap()
+        })
+    })
+}
+
+/// A signed-in browser of one user: its session cookie and CSRF token.
+struct Browser {
+    cookie: String,
+    csrf: String,
+}
+
+async fn browser(app: &TestApp, email: &str) -> Browser {
+    let user = app.actor(email).await.user().clone();
+    let session = app.workspace.start_session(&user).await.unwrap();
+    Browser {
+        cookie: format!("orgn_session={}", session.id),
+        csrf: session.csrf_token,
+    }
+}
+
+/// An authorization request's parameters, which tests change one at a time.
+fn authorize_params(client_id: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("response_type", "code".into()),
+        ("client_id", client_id.into()),
+        ("redirect_uri", REDIRECT.into()),
+        ("code_challenge", CHALLENGE.into()),
+        ("code_challenge_method", "S256".into()),
+        ("state", "st4te".into()),
+        ("scope", "mcp".into()),
+    ]
+}
+
+fn with(
+    params: &[(&'static str, String)],
+    name: &'static str,
+    value: Option<&str>,
+) -> Vec<(&'static str, String)> {
+    let mut out: Vec<_> = params.iter().filter(|(k, _)| *k != name).cloned().collect();
+    if let Some(v) = value {
+        out.push((name, v.to_string()));
+    }
+    out
+}
+
+fn pairs<'a>(params: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    params.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+async fn register(app: &TestApp, body: Value) -> Answer {
+    request(
+        app.addr,
+        "POST",
+        "/oauth/register",
+        &[JSON_TYPE],
+        body.to_string(),
+    )
+    .await
+}
+
+/// A public client registered dynamically with `REDIRECT`.
+async fn registered_client(app: &TestApp) -> String {
+    let r = register(
+        app,
+        json!({"client_name": "Test app", "redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none"}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.json()["client_id"].as_str().unwrap().to_string()
+}
+
+async fn get_authorize(app: &TestApp, who: &Browser, params: &[(&'static str, String)]) -> Answer {
+    let path = format!("/oauth/authorize?{}", form(&pairs(params)));
+    request(app.addr, "GET", &path, &[("Cookie", &who.cookie)], "").await
+}
+
+/// Allow (or Deny) posted from the consent page: the answer's Location.
+async fn decide(
+    app: &TestApp,
+    who: &Browser,
+    params: &[(&'static str, String)],
+    decision: &str,
+) -> String {
+    let mut fields = pairs(params);
+    fields.push(("_csrf", &who.csrf));
+    fields.push(("decision", decision));
+    let r = request(
+        app.addr,
+        "POST",
+        "/oauth/authorize",
+        &[("Cookie", &who.cookie), FORM],
+        form(&fields),
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    r.header("location").unwrap().to_string()
+}
+
+/// A code for `params`, after the consent page showed and Allow was pressed.
+async fn code_for(app: &TestApp, who: &Browser, params: &[(&'static str, String)]) -> String {
+    let page = get_authorize(app, who, params).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let back = decide(app, who, params, "allow").await;
+    assert!(back.starts_with(REDIRECT), "{back}");
+    assert_eq!(query_param(&back, "state").as_deref(), Some("st4te"));
+    assert_eq!(
+        query_param(&back, "iss").as_deref(),
+        Some(app.base_url.as_str())
+    );
+    query_param(&back, "code").expect("a code")
+}
+
+async fn token(app: &TestApp, fields: &[(&str, &str)]) -> Answer {
+    request(app.addr, "POST", "/oauth/token", &[FORM], form(fields)).await
+}
+
+async fn exchange(app: &TestApp, client_id: &str, code: &str) -> Answer {
+    token(
+        app,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+            ("client_id", client_id),
+        ],
+    )
+    .await
+}
+
+async fn refresh(app: &TestApp, client_id: &str, refresh_token: &str) -> Answer {
+    token(
+        app,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+            ("client_id", client_id),
+        ],
+    )
+    .await
+}
+
+/// Registration, consent and exchange for ALICE: the client id and the token answer.
+async fn connected(
+    app: &TestApp,
+    params: impl FnOnce(&str) -> Vec<(&'static str, String)>,
+) -> (String, Value) {
+    let client = registered_client(app).await;
+    let alice = browser(app, ALICE).await;
+    let code = code_for(app, &alice, &params(&client)).await;
+    let r = exchange(app, &client, &code).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    (client, r.json())
+}
+
+fn field<'a>(v: &'a Value, name: &str) -> &'a str {
+    v[name]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {name} in {v}"))
+}
+
+async fn tools_list(app: &TestApp, path: &str, token: &str) -> Answer {
+    mcp_post(
+        app.addr,
+        path,
+        Some(token),
+        &[],
+        &rpc("tools/list", json!({})),
+    )
+    .await
+}
+
+fn error_of(r: &Answer) -> String {
+    r.json()["error"].as_str().unwrap_or_default().to_string()
+}
+
+// --- Discovery ---------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn the_metadata_documents_describe_the_server_and_401_points_to_them() {
+    let app = TestApp::builder()
+        .public_url("https://orgn.example")
+        .spawn()
+        .await;
+    for path in [
+        "/.well-known/oauth-protected-resource",
+        "/.well-known/oauth-protected-resource/mcp",
+    ] {
+        let prm = request(app.addr, "GET", path, &[], "").await.json();
+        assert_eq!(prm["resource"], "https://orgn.example/mcp");
+        assert_eq!(
+            prm["authorization_servers"],
+            json!(["https://orgn.example"])
+        );
+        assert_eq!(prm["scopes_supported"], json!(["mcp", "mcp:read"]));
+        assert_eq!(prm["bearer_methods_supported"], json!(["header"]));
+    }
+    let ro = request(
+        app.addr,
+        "GET",
+        "/.well-known/oauth-protected-resource/mcp/readonly",
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(ro.json()["resource"], "https://orgn.example/mcp/readonly");
+    for path in [
+        "/.well-known/oauth-authorization-server",
+        "/.well-known/openid-configuration",
+    ] {
+        let r = request(app.addr, "GET", path, &[], "").await;
+        assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+        let m = r.json();
+        assert_eq!(m["issuer"], "https://orgn.example");
+        assert_eq!(
+            m["authorization_endpoint"],
+            "https://orgn.example/oauth/authorize"
+        );
+        assert_eq!(m["token_endpoint"], "https://orgn.example/oauth/token");
+        assert_eq!(
+            m["registration_endpoint"],
+            "https://orgn.example/oauth/register"
+        );
+        assert_eq!(
+            m["revocation_endpoint"],
+            "https://orgn.example/oauth/revoke"
+        );
+        assert_eq!(m["code_challenge_methods_supported"], json!(["S256"]));
+        assert_eq!(m["response_types_supported"], json!(["code"]));
+        assert_eq!(
+            m["grant_types_supported"],
+            json!(["authorization_code", "refresh_token"])
+        );
+        assert_eq!(m["client_id_metadata_document_supported"], true);
+        assert_eq!(m["authorization_response_iss_parameter_supported"], true);
+        assert!(
+            m["token_endpoint_auth_methods_supported"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("none"))
+        );
+    }
+    let host = ("Host", "orgn.example");
+    let r = mcp_post(
+        app.addr,
+        "/mcp",
+        None,
+        &[host],
+        &rpc("tools/list", json!({})),
+    )
+    .await;
+    assert_eq!(r.status, 401);
+    let challenge = r.header("www-authenticate").unwrap();
+    assert!(
+        challenge.contains(
+            r#"resource_metadata="https://orgn.example/.well-known/oauth-protected-resource/mcp""#
+        ),
+        "{challenge}"
+    );
+    assert!(challenge.contains(r#"scope="mcp""#), "{challenge}");
+    let r = mcp_post(
+        app.addr,
+        "/mcp/readonly",
+        Some("orgn_oat_nope"),
+        &[host],
+        &rpc("tools/list", json!({})),
+    )
+    .await;
+    let challenge = r.header("www-authenticate").unwrap();
+    assert!(
+        challenge.starts_with(r#"Bearer error="invalid_token""#),
+        "{challenge}"
+    );
+    assert!(
+        challenge.contains("/.well-known/oauth-protected-resource/mcp/readonly\""),
+        "{challenge}"
+    );
+    app.stop().await;
+}
+
+// --- Real clients ------------------------------------------------------------------------------
+
+fn clients_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/mcp-clients")
+        .canonicalize()
+        .expect("tests/mcp-clients exists")
+}
+
+async fn run_oauth_client(app: &TestApp, mode: &str) -> Value {
+    let dir = clients_dir();
+    assert!(
+        dir.join("node_modules/@modelcontextprotocol/sdk").is_dir(),
+        "the MCP test clients are not installed; run: npm ci --prefix tests/mcp-clients (Node.js 18+)"
+    );
+    let (base_url, mode_owned) = (app.base_url.clone(), mode.to_string());
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .args(["oauth-client.mjs", &mode_owned, &base_url, ALICE, PASSWORD])
+            .current_dir(&dir)
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("node runs (install Node.js 18+)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let summary: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
+        .unwrap_or_else(|_| panic!("{mode}: no summary.\nstdout: {stdout}\nstderr: {stderr}"));
+    assert_eq!(
+        summary["ok"], true,
+        "{mode} failed: {summary}\nstderr: {stderr}"
+    );
+    summary
+}
+
+fn check_oauth_summary(app: &TestApp, s: &Value) {
+    let tools: Vec<&str> = s["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert!(
+        tools.contains(&"create_task") && !tools.contains(&"delete_task"),
+        "{tools:?}"
+    );
+    assert_eq!(s["whoami"], ALICE);
+    assert_eq!(s["created"], "ENG-4");
+    assert_eq!(s["after_refresh"], "ENG-4");
+    assert_eq!(s["refresh"], "AUTHORIZED");
+    assert_eq!(s["refreshed"], true, "{s}");
+    assert_eq!(s["iss"], app.base_url.as_str());
+    assert_eq!(s["state_returned"], true);
+    assert_eq!(s["resource_asked"], format!("{}/mcp", app.base_url));
+    assert_eq!(s["scope_granted"], "mcp");
+    // The consent page lets its form on to the app's redirect, and nowhere else.
+    let csp = s["consent_csp"].as_str().unwrap();
+    assert!(
+        csp.contains("form-action 'self' http://127.0.0.1:9;"),
+        "{csp}"
+    );
+}
+
+#[tokio::test]
+async fn the_typescript_sdk_registers_dynamically_signs_in_and_refreshes() {
+    let app = TestApp::spawn().await;
+    let summary = run_oauth_client(&app, "dcr").await;
+    check_oauth_summary(&app, &summary);
+    assert!(
+        summary["registered_client_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("orgn_client_")
+    );
+    assert_eq!(summary["consent_client"], "Orgn test client (dcr)");
+    let alice = app.actor(ALICE).await;
+    let apps = app.workspace.connected_apps(&alice).await.unwrap();
+    assert_eq!(apps.len(), 1);
+    assert_eq!(apps[0].client_name, "Orgn test client (dcr)");
+    assert!(apps[0].last_used_at.is_some());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_typescript_sdk_signs_in_with_a_client_id_metadata_document() {
+    let app = TestApp::builder()
+        .allow_loopback_client_metadata()
+        .spawn()
+        .await;
+    let summary = run_oauth_client(&app, "cimd").await;
+    check_oauth_summary(&app, &summary);
+    assert_eq!(summary["consent_client"], "Orgn test client (cimd)");
+    // Fetched once, then used as cached (max-age=300) for the second check of the request.
+    assert_eq!(summary["document_fetches"], 1, "{summary}");
+    app.stop().await;
+}
+
+// --- The authorization request -----------------------------------------------------------------
+
+#[tokio::test]
+async fn pkce_is_required_and_only_s256() {
+    let app = TestApp::spawn().await;
+    let client = registered_client(&app).await;
+    let alice = browser(&app, ALICE).await;
+    let params = authorize_params(&client);
+    for refused in [
+        with(
+            &with(&params, "code_challenge", None),
+            "code_challenge_method",
+            None,
+        ),
+        with(&params, "code_challenge_method", Some("plain")),
+        with(&params, "code_challenge_method", None),
+    ] {
+        let r = get_authorize(&app, &alice, &refused).await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let to = r.header("location").unwrap();
+        assert!(to.starts_with(REDIRECT), "{to}");
+        assert_eq!(
+            query_param(to, "error").as_deref(),
+            Some("invalid_request"),
+            "{to}"
+        );
+        assert_eq!(query_param(to, "state").as_deref(), Some("st4te"));
+        assert!(query_param(to, "code").is_none());
+    }
+    // And the token endpoint wants the verifier.
+    let code = code_for(&app, &alice, &params).await;
+    let r = token(
+        &app,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("client_id", &client),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (r.status, error_of(&r)),
+        (400, "invalid_request".into()),
+        "{}",
+        r.body
+    );
+    let wrong = "x".repeat(43);
+    let r = token(
+        &app,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", &wrong),
+            ("client_id", &client),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (r.status, error_of(&r)),
+        (400, "invalid_grant".into()),
+        "{}",
+        r.body
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_redirect_uri_the_client_did_not_register_is_refused_without_redirecting() {
+    let app = TestApp::spawn().await;
+    let client = registered_client(&app).await;
+    let alice = browser(&app, ALICE).await;
+    let params = authorize_params(&client);
+    for uri in [
+        "https://evil.example/callback",
+        "http://127.0.0.1:7777/other",
+    ] {
+        let r = get_authorize(&app, &alice, &with(&params, "redirect_uri", Some(uri))).await;
+        assert_eq!(r.status, 400, "{uri}: {}", r.head);
+        assert!(r.header("location").is_none());
+        assert!(r.body.contains("not one this app registered"), "{}", r.body);
+    }
+    // A loopback redirect may come back on another port (RFC 8252 §7.3)...
+    let other_port = with(
+        &params,
+        "redirect_uri",
+        Some("http://127.0.0.1:5151/callback"),
+    );
+    assert_eq!(get_authorize(&app, &alice, &other_port).await.status, 200);
+    // ...but the code is bound to the URI it was asked with.
+    let code = code_for(&app, &alice, &params).await;
+    let r = token(
+        &app,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", "http://127.0.0.1:5151/callback"),
+            ("code_verifier", VERIFIER),
+            ("client_id", &client),
+        ],
+    )
+    .await;
+    assert_eq!(error_of(&r), "invalid_grant", "{}", r.body);
+    // An unknown client is told on the page too.
+    let r = get_authorize(
+        &app,
+        &alice,
+        &with(&params, "client_id", Some("orgn_client_nope")),
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("not registered here"), "{}", r.body);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn sign_in_comes_first_and_deny_tells_the_client() {
+    let app = TestApp::spawn().await;
+    let client = registered_client(&app).await;
+    let params = authorize_params(&client);
+    let path = format!("/oauth/authorize?{}", form(&pairs(&params)));
+    let r = request(app.addr, "GET", &path, &[], "").await;
+    assert_eq!(r.status, 303);
+    assert!(
+        r.header("location")
+            .unwrap()
+            .starts_with("/signin?next=/oauth/authorize%3Fresponse_type%3Dcode"),
+        "{}",
+        r.head
+    );
+    let alice = browser(&app, ALICE).await;
+    let page = get_authorize(&app, &alice, &params).await;
+    assert!(
+        page.body.contains("Test app") && page.body.contains("127.0.0.1:7777"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Create and update tasks"));
+    // Without the session's CSRF token, nothing happens.
+    let mut fields = pairs(&params);
+    fields.push(("decision", "allow"));
+    let r = request(
+        app.addr,
+        "POST",
+        "/oauth/authorize",
+        &[("Cookie", &alice.cookie), FORM],
+        form(&fields),
+    )
+    .await;
+    assert_eq!(r.status, 403);
+    let back = decide(&app, &alice, &params, "deny").await;
+    assert_eq!(
+        query_param(&back, "error").as_deref(),
+        Some("access_denied")
+    );
+    assert!(query_param(&back, "code").is_none());
+    assert_eq!(
+        query_param(&back, "iss").as_deref(),
+        Some(app.base_url.as_str())
+    );
+    app.stop().await;
+}
+
+// --- Codes and tokens --------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_code_works_once_and_expires_within_a_minute() {
+    let app = TestApp::spawn().await;
+    let client = registered_client(&app).await;
+    let alice = browser(&app, ALICE).await;
+    let params = authorize_params(&client);
+    let code = code_for(&app, &alice, &params).await;
+    let first = exchange(&app, &client, &code).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    let tokens = first.json();
+    assert_eq!(tokens["token_type"], "Bearer");
+    assert_eq!(tokens["expires_in"], 3600);
+    assert_eq!(tokens["scope"], "mcp");
+    assert_eq!(first.header("cache-control"), Some("no-store"));
+    let access = field(&tokens, "access_token");
+    assert!(access.starts_with("orgn_oat_"));
+    assert_eq!(tools_list(&app, "/mcp", access).await.status, 200);
+    // Used again: refused, and what the code gave is revoked (RFC 6749 §4.1.2).
+    let again = exchange(&app, &client, &code).await;
+    assert_eq!(
+        (again.status, error_of(&again)),
+        (400, "invalid_grant".into())
+    );
+    assert_eq!(tools_list(&app, "/mcp", access).await.status, 401);
+    // Another client cannot use a code.
+    let other = registered_client(&app).await;
+    let code = code_for(&app, &alice, &params).await;
+    assert_eq!(
+        error_of(&exchange(&app, &other, &code).await),
+        "invalid_grant"
+    );
+    // A code older than a minute is refused.
+    let code = code_for(&app, &alice, &params).await;
+    app.clock.advance(Duration::seconds(61));
+    let late = exchange(&app, &client, &code).await;
+    assert_eq!(error_of(&late), "invalid_grant");
+    assert!(late.body.contains("expired"), "{}", late.body);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn access_tokens_expire_after_an_hour_and_act_as_the_user() {
+    let app = TestApp::spawn().await;
+    let (_, tokens) = connected(&app, authorize_params).await;
+    let access = field(&tokens, "access_token");
+    let found = mcp_call(
+        app.addr,
+        access,
+        "search_tasks",
+        json!({"query": "rebrand"}),
+    )
+    .await;
+    assert_eq!(
+        found["result"]["structuredContent"]["tasks"],
+        json!([]),
+        "Alice is not in DES: {found}"
+    );
+    let refused = mcp_call(app.addr, access, "delete_task", json!({"id": "ENG-1"})).await;
+    assert!(refused.to_string().contains("use the web app"), "{refused}");
+    app.clock.advance(Duration::minutes(61));
+    let r = tools_list(&app, "/mcp", access).await;
+    assert_eq!(r.status, 401);
+    assert!(r.body.contains("refresh it or sign in again"), "{}", r.body);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn refresh_tokens_rotate_with_a_grace_and_a_late_reuse_revokes_the_grant() {
+    let app = TestApp::spawn().await;
+    let (client, tokens) = connected(&app, authorize_params).await;
+    let r0 = field(&tokens, "refresh_token").to_string();
+    // Two refreshes at once with the same token both get the same new pair.
+    let (a, b) = tokio::join!(refresh(&app, &client, &r0), refresh(&app, &client, &r0));
+    assert_eq!((a.status, b.status), (200, 200), "{} / {}", a.body, b.body);
+    let (a, b) = (a.json(), b.json());
+    assert_eq!(a["access_token"], b["access_token"]);
+    assert_eq!(a["refresh_token"], b["refresh_token"]);
+    assert_ne!(field(&a, "refresh_token"), r0);
+    let access1 = field(&a, "access_token").to_string();
+    let r1 = field(&a, "refresh_token").to_string();
+    assert_eq!(tools_list(&app, "/mcp", &access1).await.status, 200);
+    // Still the same pair a moment later, within the grace.
+    app.clock.advance(Duration::seconds(3));
+    let c = refresh(&app, &client, &r0).await.json();
+    assert_eq!(c["refresh_token"].as_str(), Some(r1.as_str()));
+    // After the grace, the old token revokes the whole grant.
+    app.clock.advance(Duration::seconds(3));
+    let late = refresh(&app, &client, &r0).await;
+    assert_eq!(error_of(&late), "invalid_grant");
+    assert!(late.body.contains("revoked"), "{}", late.body);
+    assert_eq!(tools_list(&app, "/mcp", &access1).await.status, 401);
+    assert_eq!(
+        error_of(&refresh(&app, &client, &r1).await),
+        "invalid_grant"
+    );
+    let alice = app.actor(ALICE).await;
+    assert!(
+        app.workspace
+            .connected_apps(&alice)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn revocation_ends_the_grant_and_answers_200_for_anything() {
+    let app = TestApp::spawn().await;
+    let (client, tokens) = connected(&app, authorize_params).await;
+    let revoke = |token: String| {
+        let body = form(&[("token", &token), ("client_id", &client)]);
+        async move { request(app.addr, "POST", "/oauth/revoke", &[FORM], body).await }
+    };
+    assert_eq!(revoke("orgn_ort_unknown".into()).await.status, 200);
+    assert_eq!(
+        revoke(field(&tokens, "refresh_token").into()).await.status,
+        200
+    );
+    assert_eq!(
+        tools_list(&app, "/mcp", field(&tokens, "access_token"))
+            .await
+            .status,
+        401
+    );
+    let r = request(
+        app.addr,
+        "POST",
+        "/oauth/revoke",
+        &[FORM],
+        form(&[("token", "x"), ("client_id", "nope")]),
+    )
+    .await;
+    assert_eq!((r.status, error_of(&r)), (401, "invalid_client".into()));
+    app.stop().await;
+}
+
+// --- Scope and resource ------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_read_only_grant_gets_only_the_read_tools() {
+    let app = TestApp::spawn().await;
+    let (_, tokens) = connected(&app, |c| {
+        with(&authorize_params(c), "scope", Some("mcp:read"))
+    })
+    .await;
+    assert_eq!(tokens["scope"], "mcp:read");
+    let access = field(&tokens, "access_token");
+    let listed = tools_list(&app, "/mcp", access).await.json();
+    let names: Vec<&str> = listed["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"search_tasks") && !names.contains(&"create_task"),
+        "{names:?}"
+    );
+    let write = mcp_call(
+        app.addr,
+        access,
+        "create_task",
+        json!({"team": "ENG", "title": "Nope"}),
+    )
+    .await;
+    assert!(
+        write.get("error").is_some() || write["result"]["isError"] == true,
+        "{write}"
+    );
+    let alice = app.actor(ALICE).await;
+    let eng4 = app.workspace.task(&alice, &task_ref("ENG-4")).await;
+    assert!(eng4.is_err(), "no task was created");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_token_is_bound_to_its_resource() {
+    let app = TestApp::spawn().await;
+    let readonly = format!("{}/mcp/readonly", app.base_url);
+    let (client, tokens) = connected(&app, |c| {
+        with(&authorize_params(c), "resource", Some(&readonly))
+    })
+    .await;
+    assert_eq!(tokens["scope"], "mcp:read");
+    let access = field(&tokens, "access_token");
+    assert_eq!(tools_list(&app, "/mcp/readonly", access).await.status, 200);
+    let other = tools_list(&app, "/mcp", access).await;
+    assert_eq!(other.status, 401);
+    assert!(other.body.contains("another resource"), "{}", other.body);
+    // A refresh cannot move it either.
+    let r = token(
+        &app,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", field(&tokens, "refresh_token")),
+            ("client_id", &client),
+            ("resource", &format!("{}/mcp", app.base_url)),
+        ],
+    )
+    .await;
+    assert_eq!(error_of(&r), "invalid_target", "{}", r.body);
+    // And nobody else's resource can be asked for.
+    let alice = browser(&app, ALICE).await;
+    let r = get_authorize(
+        &app,
+        &alice,
+        &with(
+            &authorize_params(&client),
+            "resource",
+            Some("https://evil.example/mcp"),
+        ),
+    )
+    .await;
+    assert_eq!(
+        query_param(r.header("location").unwrap(), "error").as_deref(),
+        Some("invalid_target")
+    );
+    app.stop().await;
+}
+
+// --- Registration ------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_metadata_document_on_a_private_address_is_not_fetched() {
+    let app = TestApp::spawn().await;
+    let alice = browser(&app, ALICE).await;
+    for client_id in [
+        "https://10.1.2.3/oauth/client.json",
+        "https://169.254.169.254/latest/meta-data.json",
+        "https://[::1]/client.json",
+        "https://localhost/client.json",
+    ] {
+        let r = get_authorize(&app, &alice, &authorize_params(client_id)).await;
+        assert_eq!(r.status, 400, "{client_id}: {}", r.head);
+        assert!(
+            r.body.contains("private address"),
+            "{client_id}: {}",
+            r.body
+        );
+    }
+    // Plain http to loopback needs --allow-loopback-client-metadata: without it, such a
+    // client_id is no metadata document at all.
+    let r = get_authorize(
+        &app,
+        &alice,
+        &authorize_params("http://127.0.0.1:1/client.json"),
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("not registered here"), "{}", r.body);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn registration_checks_its_input_and_an_admin_can_turn_it_off() {
+    let app = TestApp::spawn().await;
+    let bad = register(
+        &app,
+        json!({"client_name": "x", "redirect_uris": ["http://evil.example/cb"]}),
+    )
+    .await;
+    assert_eq!(
+        (bad.status, error_of(&bad)),
+        (400, "invalid_redirect_uri".into())
+    );
+    let none = register(&app, json!({"client_name": "x"})).await;
+    assert_eq!(error_of(&none), "invalid_redirect_uri");
+    let garbage = request(app.addr, "POST", "/oauth/register", &[JSON_TYPE], "{nope").await;
+    assert_eq!(error_of(&garbage), "invalid_client_metadata");
+    // Without a method, a client gets a secret (RFC 7591 §2) and must send it.
+    let confidential = register(
+        &app,
+        json!({"client_name": "Server app", "redirect_uris": [REDIRECT]}),
+    )
+    .await
+    .json();
+    let secret = field(&confidential, "client_secret");
+    let id = field(&confidential, "client_id");
+    let r = token(
+        &app,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "orgn_ort_x"),
+            ("client_id", id),
+        ],
+    )
+    .await;
+    assert_eq!((r.status, error_of(&r)), (401, "invalid_client".into()));
+    let r = token(
+        &app,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "orgn_ort_x"),
+            ("client_id", id),
+            ("client_secret", secret),
+        ],
+    )
+    .await;
+    assert_eq!(error_of(&r), "invalid_grant");
+
+    let admin = browser(&app, ADMIN).await;
+    let r = request(
+        app.addr,
+        "POST",
+        "/settings/mcp/oauth",
+        &[("Cookie", &admin.cookie), FORM],
+        form(&[("_csrf", &admin.csrf)]),
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let off = register(
+        &app,
+        json!({"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none"}),
+    )
+    .await;
+    assert_eq!((off.status, error_of(&off)), (403, "access_denied".into()));
+    let m = request(
+        app.addr,
+        "GET",
+        "/.well-known/oauth-authorization-server",
+        &[],
+        "",
+    )
+    .await
+    .json();
+    assert!(m.get("registration_endpoint").is_none(), "{m}");
+    assert_eq!(m["client_id_metadata_document_supported"], false);
+    // Only admins may change it.
+    let alice = browser(&app, ALICE).await;
+    let r = request(
+        app.addr,
+        "POST",
+        "/settings/mcp/oauth",
+        &[("Cookie", &alice.cookie), FORM],
+        form(&[("_csrf", &alice.csrf), ("dynamic_registration", "on")]),
+    )
+    .await;
+    assert_eq!(r.status, 403);
+    app.stop().await;
+}
+
+// --- Connected apps ----------------------------------------------------------------------------
+
+#[tokio::test]
+async fn disconnect_stops_the_app_at_once_and_leaves_the_token_alone() {
+    let app = TestApp::spawn().await;
+    let pat = app.token_for(ALICE).await;
+    let (_, tokens) = connected(&app, authorize_params).await;
+    let access = field(&tokens, "access_token");
+    assert_eq!(tools_list(&app, "/mcp", access).await.status, 200);
+    let alice = browser(&app, ALICE).await;
+    let page = request(
+        app.addr,
+        "GET",
+        "/settings/mcp",
+        &[("Cookie", &alice.cookie)],
+        "",
+    )
+    .await;
+    assert!(
+        page.body.contains("Connected apps") && page.body.contains("Test app"),
+        "{}",
+        page.body
+    );
+    let apps = app
+        .workspace
+        .connected_apps(&app.actor(ALICE).await)
+        .await
+        .unwrap();
+    let path = format!("/settings/mcp/apps/{}/disconnect", apps[0].grant_id);
+    // Bob cannot disconnect Alice's app.
+    let bob = browser(&app, BOB).await;
+    let r = request(
+        app.addr,
+        "POST",
+        &path,
+        &[("Cookie", &bob.cookie), FORM],
+        form(&[("_csrf", &bob.csrf)]),
+    )
+    .await;
+    assert_eq!(r.status, 404);
+    let r = request(
+        app.addr,
+        "POST",
+        &path,
+        &[("Cookie", &alice.cookie), FORM],
+        form(&[("_csrf", &alice.csrf)]),
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(tools_list(&app, "/mcp", access).await.status, 401);
+    assert_eq!(
+        error_of(&refresh(&app, "any", field(&tokens, "refresh_token")).await),
+        "invalid_client"
+    );
+    assert_eq!(tools_list(&app, "/mcp", &pat).await.status, 200);
+    app.stop().await;
+}

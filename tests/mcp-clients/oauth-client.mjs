@@ -3,6 +3,7 @@
 //
 //   node oauth-client.mjs dcr  <base-url> <email> <password>  # dynamic client registration
 //   node oauth-client.mjs cimd <base-url> <email> <password>  # a client ID metadata document served here, on loopback
+//   node oauth-client.mjs mcp-remote <base-url> <email> <password>  # mcp-remote given only the URL, as Claude Desktop starts it
 //
 // The browser's part (sign-in, then Allow on the consent page) is done over HTTP with the
 // user's cookies, as a browser would, and the code is read from the redirect's Location.
@@ -10,11 +11,17 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { UnauthorizedError, auth } from "@modelcontextprotocol/sdk/client/auth.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { mkdtempSync, readFileSync } from "node:fs";
 import http from "node:http";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { consent } from "./consent.mjs";
 
 const [mode, baseUrl, email, password] = process.argv.slice(2);
-if (!["dcr", "cimd"].includes(mode) || !baseUrl || !email || !password) {
-  console.error("usage: node oauth-client.mjs dcr|cimd <base-url> <email> <password>");
+if (!["dcr", "cimd", "mcp-remote"].includes(mode) || !baseUrl || !email || !password) {
+  console.error("usage: node oauth-client.mjs dcr|cimd|mcp-remote <base-url> <email> <password>");
   process.exit(2);
 }
 const origin = baseUrl.replace(/\/$/, "");
@@ -70,61 +77,42 @@ class RegisteringProvider extends Provider {
   }
 }
 
-const unescape = (s) =>
-  s.replace(/&quot;/g, '"').replace(/&#x27;|&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
-
-function cookieValue(res, name) {
-  const all = res.headers.getSetCookie?.() ?? [res.headers.get("set-cookie") ?? ""];
-  for (const c of all) {
-    const m = c.match(new RegExp(`^${name}=([^;]*)`));
-    if (m) return m[1];
-  }
-  throw new Error(`no ${name} cookie in ${JSON.stringify(all)}`);
-}
-
-/** The browser's part: sign in, open the consent page, press Allow; returns the code. */
-async function consent(authorizationUrl) {
-  let res = await fetch(authorizationUrl, { redirect: "manual" });
-  if (res.status !== 303) throw new Error(`authorize without a session: ${res.status}`);
-  const signIn = new URL(res.headers.get("location"), origin);
-  if (signIn.pathname !== "/signin") throw new Error(`not sent to sign in: ${signIn}`);
-  res = await fetch(signIn, { redirect: "manual" });
-  const pre = cookieValue(res, "orgn_signin");
-  const csrf = (await res.text()).match(/name="_csrf" value="([^"]+)"/)[1];
-  res = await fetch(`${origin}/signin`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", Cookie: `orgn_signin=${pre}` },
-    body: new URLSearchParams({ _csrf: csrf, next: unescape(signIn.searchParams.get("next")), email, password }),
-  });
-  if (res.status !== 303) throw new Error(`sign-in: ${res.status} ${await res.text()}`);
-  const session = cookieValue(res, "orgn_session");
-  const back = new URL(res.headers.get("location"), origin);
-  res = await fetch(back, { headers: { Cookie: `orgn_session=${session}` }, redirect: "manual" });
-  const page = await res.text();
-  if (res.status !== 200) throw new Error(`consent page: ${res.status} ${page}`);
-  summary.consent_client = unescape(page.match(/id="consent-client">([^<]*)</)[1]);
-  summary.consent_csp = res.headers.get("content-security-policy");
-  const fields = [...page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1], unescape(m[2])]);
-  fields.push(["decision", "allow"]);
-  res = await fetch(`${origin}/oauth/authorize`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", Cookie: `orgn_session=${session}` },
-    body: new URLSearchParams(fields),
-  });
-  if (res.status !== 303) throw new Error(`Allow: ${res.status} ${await res.text()}`);
-  const redirect = new URL(res.headers.get("location"));
-  summary.redirected_to = `${redirect.origin}${redirect.pathname}`;
-  summary.iss = redirect.searchParams.get("iss");
-  summary.state_returned = redirect.searchParams.get("state") !== null;
-  return redirect.searchParams.get("code");
-}
-
 async function call(client, name, args) {
   const result = await client.callTool({ name, arguments: args });
   if (result.isError) throw new Error(`${name} failed: ${result.content?.map((c) => c.text).join(" ")}`);
   return result;
+}
+
+/** mcp-remote with the URL alone: it finds that sign-in is needed, registers, and opens the
+ * authorization URL in "the browser", here fake-browser.mjs (through xdg-open's $BROWSER). */
+async function viaMcpRemote() {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const dir = mkdtempSync(join(tmpdir(), "orgn-mcp-remote-"));
+  const browserLog = join(dir, "browser.log");
+  const transport = new StdioClientTransport({
+    command: "npx",
+    args: ["-y", "mcp-remote", mcpUrl.href],
+    env: {
+      ...process.env,
+      BROWSER: join(here, "fake-browser.mjs"),
+      MCP_REMOTE_CONFIG_DIR: dir,
+      ORGN_TEST_EMAIL: email,
+      ORGN_TEST_PASSWORD: password,
+      ORGN_TEST_BROWSER_LOG: browserLog,
+    },
+    cwd: here,
+    stderr: "inherit",
+  });
+  const client = new Client({ name: "orgn-test-oauth-mcp-remote", version: "1.0.0" });
+  await client.connect(transport);
+  const { tools } = await client.listTools();
+  summary.tools = tools.map((t) => t.name);
+  summary.whoami = (await call(client, "whoami", {})).structuredContent.user.email;
+  summary.created = (await call(client, "create_task", { team: "ENG", title: "Made over OAuth (mcp-remote)" })).structuredContent.task.id;
+  const seen = readFileSync(browserLog, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  summary.browser = seen[seen.length - 1];
+  await client.close();
+  summary.ok = summary.browser?.ok === true;
 }
 
 const timer = setTimeout(() => {
@@ -132,6 +120,22 @@ const timer = setTimeout(() => {
   process.exit(3);
 }, 120_000);
 try {
+  if (mode === "mcp-remote") {
+    await viaMcpRemote();
+  } else {
+    await viaSdk();
+  }
+} catch (e) {
+  summary.ok = false;
+  summary.error = String(e?.stack ?? e);
+} finally {
+  clearTimeout(timer);
+}
+console.log(JSON.stringify(summary));
+process.exit(summary.ok ? 0 : 1);
+
+/** The SDK's own OAuth client provider, with the transport that uses it. */
+async function viaSdk() {
   const provider = mode === "dcr" ? new RegisteringProvider(undefined) : new Provider({ client_id: await serveMetadataDocument() });
   const first = new Client({ name: `orgn-test-oauth-${mode}`, version: "1.0.0" });
   try {
@@ -143,7 +147,7 @@ try {
   if (!provider.pendingAuthorization) throw new Error("no authorization started");
   summary.scope_asked = provider.pendingAuthorization.searchParams.get("scope");
   summary.resource_asked = provider.pendingAuthorization.searchParams.get("resource");
-  const code = await consent(provider.pendingAuthorization);
+  const code = new URL(await consent(provider.pendingAuthorization, { origin, email, password, summary })).searchParams.get("code");
   const transport = new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider });
   await transport.finishAuth(code);
   summary.scope_granted = provider.saved.scope;
@@ -162,11 +166,4 @@ try {
   summary.after_refresh = (await call(client, "get_task", { id: summary.created })).structuredContent.task.id;
   await client.close();
   summary.ok = true;
-} catch (e) {
-  summary.ok = false;
-  summary.error = String(e?.stack ?? e);
-} finally {
-  clearTimeout(timer);
 }
-console.log(JSON.stringify(summary));
-process.exit(summary.ok ? 0 : 1);

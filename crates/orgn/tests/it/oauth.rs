@@ -432,6 +432,21 @@ async fn the_typescript_sdk_signs_in_with_a_client_id_metadata_document() {
     app.stop().await;
 }
 
+#[tokio::test]
+async fn mcp_remote_given_only_the_url_signs_in_by_itself() {
+    let app = TestApp::spawn().await;
+    let summary = run_oauth_client(&app, "mcp-remote").await;
+    let tools = summary["tools"].as_array().unwrap();
+    assert!(tools.contains(&json!("create_task")), "{summary}");
+    assert_eq!(summary["whoami"], ALICE);
+    assert_eq!(summary["created"], "ENG-4");
+    assert_eq!(summary["browser"]["callback_status"], 200, "{summary}");
+    assert_eq!(summary["browser"]["iss"], app.base_url.as_str());
+    let alice = app.actor(ALICE).await;
+    assert_eq!(app.workspace.connected_apps(&alice).await.unwrap().len(), 1);
+    app.stop().await;
+}
+
 // --- The authorization request -----------------------------------------------------------------
 
 #[tokio::test]

@@ -574,3 +574,87 @@ async fn disconnect_stops_the_app_at_once_and_leaves_the_token_alone() {
     assert_eq!(tools_list(&app, "/mcp", &pat).await.status, 200);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn registrations_are_limited_per_address_and_unused_ones_expire() {
+    let app = TestApp::spawn().await;
+    let unused = registered_client(&app).await;
+    let used = registered_client(&app).await;
+    let alice = browser(&app, ALICE).await;
+    let code = code_for(&app, &alice, &authorize_params(&used)).await;
+    assert_eq!(exchange(&app, &used, &code).await.status, 200);
+    for _ in 2..20 {
+        registered_client(&app).await;
+    }
+    let r = register(
+        &app,
+        json!({"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none"}),
+    )
+    .await;
+    assert_eq!(
+        (r.status, error_of(&r)),
+        (429, "temporarily_unavailable".into())
+    );
+    assert_eq!(r.header("retry-after"), Some("3600"));
+    // A day later the next registration sweeps the ones that never got a grant.
+    app.clock.advance(Duration::hours(25));
+    registered_client(&app).await;
+    let r = get_authorize(&app, &alice, &authorize_params(&unused)).await;
+    assert!(r.body.contains("not registered here"), "{}", r.body);
+    assert_eq!(
+        get_authorize(&app, &alice, &authorize_params(&used))
+            .await
+            .status,
+        200
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn any_process_on_the_database_serves_any_step() {
+    let app = TestApp::spawn().await;
+    let client = registered_client(&app).await;
+    let alice = browser(&app, ALICE).await;
+    let code = code_for(&app, &alice, &authorize_params(&client)).await;
+    // The code was made by this server; another process exchanges it and refreshes.
+    let other = app.other_process().await;
+    let server = orgn_domain::OAuthServer::new(&app.base_url);
+    let request = |grant: &str| orgn_domain::TokenRequest {
+        grant_type: Some(grant.into()),
+        client_id: Some(client.clone()),
+        ..Default::default()
+    };
+    let issued = other
+        .oauth_token(
+            &server,
+            &orgn_domain::TokenRequest {
+                code: Some(code),
+                redirect_uri: Some(REDIRECT.into()),
+                code_verifier: Some(VERIFIER.into()),
+                ..request("authorization_code")
+            },
+        )
+        .await
+        .unwrap();
+    let refreshed = refresh(&app, &client, &issued.refresh_token).await;
+    assert_eq!(refreshed.status, 200, "{}", refreshed.body);
+    let again = other
+        .oauth_token(
+            &server,
+            &orgn_domain::TokenRequest {
+                refresh_token: Some(issued.refresh_token.clone()),
+                ..request("refresh_token")
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        again.refresh_token,
+        field(&refreshed.json(), "refresh_token")
+    );
+    assert_eq!(
+        tools_list(&app, "/mcp", &again.access_token).await.status,
+        200
+    );
+    app.stop().await;
+}

@@ -179,7 +179,12 @@ pub trait OAuth: Send + Sync {
     async fn touch_oauth_grant(&self, grant: i64, now: OffsetDateTime) -> Result<()>;
     /// Deletes the grant and every token issued under it.
     async fn revoke_oauth_grant(&self, grant: i64) -> Result<()>;
-    async fn user_oauth_grants(&self, user: UserId) -> Result<Vec<StoredGrant>>;
+    /// The user's grants that can still be used at `now` (their refresh token is live).
+    async fn user_oauth_grants(
+        &self,
+        user: UserId,
+        now: OffsetDateTime,
+    ) -> Result<Vec<StoredGrant>>;
 
     async fn oauth_settings(&self) -> Result<OAuthSettings>;
     async fn set_oauth_settings(&self, settings: OAuthSettings) -> Result<()>;

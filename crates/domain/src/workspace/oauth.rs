@@ -543,8 +543,9 @@ impl Workspace {
         )))
     }
 
+    /// The actor's apps that can still act: a grant whose refresh token ran out is gone.
     pub async fn connected_apps(&self, actor: &Actor) -> Result<Vec<ConnectedApp>> {
-        let grants = self.store.user_oauth_grants(actor.id()).await?;
+        let grants = self.store.user_oauth_grants(actor.id(), self.now()).await?;
         Ok(grants
             .into_iter()
             .map(|g| ConnectedApp {
@@ -559,7 +560,7 @@ impl Workspace {
 
     /// Ends one of the actor's grants at once: its tokens stop working on the next request.
     pub async fn disconnect_app(&self, actor: &Actor, grant_id: i64) -> Result<()> {
-        let grants = self.store.user_oauth_grants(actor.id()).await?;
+        let grants = self.store.user_oauth_grants(actor.id(), self.now()).await?;
         if !grants.iter().any(|g| g.id == grant_id) {
             return Err(not_found("connected app"));
         }

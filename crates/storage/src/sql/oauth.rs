@@ -335,12 +335,19 @@ impl<B: Backend> OAuth for SqlStore<B> {
         Ok(())
     }
 
-    async fn user_oauth_grants(&self, user: UserId) -> Result<Vec<StoredGrant>> {
+    async fn user_oauth_grants(
+        &self,
+        user: UserId,
+        now: OffsetDateTime,
+    ) -> Result<Vec<StoredGrant>> {
         let sql = Sql::new(format!(
             "SELECT {GRANT_COLUMNS} FROM oauth_grants g JOIN oauth_clients c ON c.client_id = g.client_id \
-             WHERE g.user_id = $1 ORDER BY g.created_at DESC, g.id DESC"
+             WHERE g.user_id = $1 AND EXISTS (SELECT 1 FROM oauth_refresh_tokens rt \
+             WHERE rt.grant_id = g.id AND rt.replaced_at IS NULL AND rt.expires_at > $2) \
+             ORDER BY g.created_at DESC, g.id DESC"
         ))
-        .arg(user);
+        .arg(user)
+        .arg(now);
         let found = self.reader().await?.rows(sql).await?;
         found.iter().map(grant).collect()
     }

@@ -576,6 +576,30 @@ async fn disconnect_stops_the_app_at_once_and_leaves_the_token_alone() {
 }
 
 #[tokio::test]
+async fn an_app_unused_for_30_days_is_no_longer_connected() {
+    let app = TestApp::spawn().await;
+    let (client, tokens) = connected(&app, authorize_params).await;
+    let alice = app.actor(ALICE).await;
+    assert_eq!(app.workspace.connected_apps(&alice).await.unwrap().len(), 1);
+    app.clock.advance(Duration::days(29));
+    let r = refresh(&app, &client, field(&tokens, "refresh_token")).await;
+    assert_eq!(r.status, 200, "a refresh renews the 30 days: {}", r.body);
+    app.clock.advance(Duration::days(29));
+    assert_eq!(app.workspace.connected_apps(&alice).await.unwrap().len(), 1);
+    app.clock.advance(Duration::days(2));
+    assert!(
+        app.workspace
+            .connected_apps(&alice)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let late = refresh(&app, &client, field(&r.json(), "refresh_token")).await;
+    assert_eq!(error_of(&late), "invalid_grant");
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn registrations_are_limited_per_address_and_unused_ones_expire() {
     let app = TestApp::spawn().await;
     let unused = registered_client(&app).await;

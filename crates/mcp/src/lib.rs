@@ -318,34 +318,7 @@ async fn guard_layer(State(guard): State<Arc<Guard>>, mut req: Request, next: Ne
         Err(rejection) => return refuse(rejection.message()),
     };
     if Workspace::is_oauth_access_token(&token) {
-        return match guard
-            .workspace
-            .authenticate_oauth_token(&guard.oauth, &token, read_only)
-            .await
-        {
-            Ok(Ok((actor, access))) => {
-                req.extensions_mut()
-                    .insert(Authenticated { actor, token: None });
-                if access.scope.read_only() && !read_only {
-                    use tower_service::Service;
-                    let mut service = guard.read_only.clone();
-                    return match service.call(req).await {
-                        Ok(response) => response.into_response(),
-                        Err(never) => match never {},
-                    };
-                }
-                next.run(req).await
-            }
-            Ok(Err(rejection)) => refuse(rejection.message()),
-            Err(e) => {
-                tracing::error!(error = %e, "token check failed");
-                json_error(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "unavailable",
-                    "the server could not check the token; try again shortly",
-                )
-            }
-        };
+        return oauth_request(&guard, &token, read_only, req, next).await;
     }
     match guard.workspace.authenticate_token(&token).await {
         Ok(Ok((actor, info))) => {
@@ -356,14 +329,53 @@ async fn guard_layer(State(guard): State<Arc<Guard>>, mut req: Request, next: Ne
             next.run(req).await
         }
         Ok(Err(rejection)) => refuse(rejection.message()),
-        Err(e) => {
-            tracing::error!(error = %e, "token check failed");
-            json_error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "the server could not check the token; try again shortly",
-            )
+        Err(e) => check_failed(e),
+    }
+}
+
+fn check_failed(e: orgn_domain::Error) -> Response {
+    tracing::error!(error = %e, "token check failed");
+    json_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+        "the server could not check the token; try again shortly",
+    )
+}
+
+/// A request with an OAuth access token: bound to this endpoint's resource; one with the
+/// `mcp:read` scope is served by the read-only endpoint's service, wherever it was sent.
+async fn oauth_request(
+    guard: &Guard,
+    token: &str,
+    read_only: bool,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let checked = guard
+        .workspace
+        .authenticate_oauth_token(&guard.oauth, token, read_only)
+        .await;
+    match checked {
+        Ok(Ok((actor, access))) => {
+            req.extensions_mut()
+                .insert(Authenticated { actor, token: None });
+            if access.scope.read_only() && !read_only {
+                use tower_service::Service;
+                let mut service = guard.read_only.clone();
+                return match service.call(req).await {
+                    Ok(response) => response.into_response(),
+                    Err(never) => match never {},
+                };
+            }
+            next.run(req).await
         }
+        Ok(Err(rejection)) => unauthorized(
+            &guard.oauth,
+            read_only,
+            "invalid_token",
+            &rejection.message(),
+        ),
+        Err(e) => check_failed(e),
     }
 }
 

@@ -152,6 +152,13 @@ impl TestAppBuilder {
         self
     }
 
+    /// `orgn serve --no-client-metadata-documents` and `--no-dynamic-client-registration`.
+    pub fn oauth_off(mut self, metadata_documents: bool, dynamic_registration: bool) -> Self {
+        self.oauth.no_client_metadata_documents = metadata_documents;
+        self.oauth.no_dynamic_client_registration = dynamic_registration;
+        self
+    }
+
     /// The test clock's first reading (it moves only when the test moves it).
     pub fn clock_at(mut self, starts_at: OffsetDateTime) -> Self {
         self.starts_at = starts_at;

@@ -682,3 +682,63 @@ async fn any_process_on_the_database_serves_any_step() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_serve_flags_turn_a_way_of_registration_off_for_good() {
+    let app = TestApp::builder().oauth_off(false, true).spawn().await;
+    let r = register(
+        &app,
+        json!({"redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none"}),
+    )
+    .await;
+    assert_eq!(r.status, 403);
+    // The workspace setting cannot turn on what the operator turned off.
+    let admin = browser(&app, ADMIN).await;
+    let all_on = form(&[
+        ("_csrf", &admin.csrf),
+        ("metadata_documents", "on"),
+        ("dynamic_registration", "on"),
+    ]);
+    let r = request(
+        app.addr,
+        "POST",
+        "/settings/mcp/oauth",
+        &[("Cookie", &admin.cookie), FORM],
+        all_on,
+    )
+    .await;
+    assert_eq!(r.status, 303);
+    let m = request(
+        app.addr,
+        "GET",
+        "/.well-known/oauth-authorization-server",
+        &[],
+        "",
+    )
+    .await
+    .json();
+    assert!(m.get("registration_endpoint").is_none(), "{m}");
+    assert_eq!(m["client_id_metadata_document_supported"], true);
+    app.stop().await;
+
+    let app = TestApp::builder().oauth_off(true, false).spawn().await;
+    let alice = browser(&app, ALICE).await;
+    let r = get_authorize(
+        &app,
+        &alice,
+        &authorize_params("https://app.example/oauth/client.json"),
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    assert!(
+        r.body
+            .contains("does not accept client ID metadata documents"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        registered_client(&app).await.len(),
+        "orgn_client_".len() + 24
+    );
+    app.stop().await;
+}

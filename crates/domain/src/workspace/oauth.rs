@@ -59,13 +59,14 @@ impl OAuthServer {
         }
     }
 
-    /// The resource a request names, `/mcp` when it names none; `None` for anything else.
+    /// The resource a request names, `/mcp` when it names none or only this server's origin
+    /// (what clients without resource metadata fall back to); `None` for anything else.
     pub(super) fn resource_named(&self, given: Option<&str>) -> Option<String> {
         let given = given.map(str::trim).filter(|r| !r.is_empty());
-        let Some(given) = given else {
+        let given = given.map(|r| r.trim_end_matches('/'));
+        let Some(given) = given.filter(|r| *r != self.issuer) else {
             return Some(self.resource(false));
         };
-        let given = given.trim_end_matches('/');
         [self.resource(false), self.resource(true)]
             .into_iter()
             .find(|r| r == given)
@@ -605,5 +606,13 @@ mod tests {
                 .is_some()
         );
         assert!(s.resource_named(Some("https://evil.example/mcp")).is_none());
+        assert_eq!(
+            s.resource_named(Some("https://orgn.example/")).unwrap(),
+            "https://orgn.example/mcp"
+        );
+        assert!(
+            s.resource_named(Some("https://orgn.example/other"))
+                .is_none()
+        );
     }
 }

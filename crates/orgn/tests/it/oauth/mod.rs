@@ -342,3 +342,73 @@ pub(crate) async fn the_metadata_documents_describe_the_server_and_401_points_to
     );
     app.stop().await;
 }
+
+/// A row in every OAuth table, made the way the endpoints make them (for `orgn copy`'s
+/// round trip): a registration, a used code, a grant whose refresh token was rotated once,
+/// and the workspace's settings.
+pub(crate) async fn add_an_oauth_connection(
+    ws: &orgn_domain::Workspace,
+    user: &orgn_domain::Actor,
+) {
+    use orgn_domain::*;
+    let server = OAuthServer::new("http://127.0.0.1:1");
+    let metadata = ClientMetadata {
+        client_name: Some("Copied app".into()),
+        redirect_uris: vec![REDIRECT.into()],
+        token_endpoint_auth_method: Some("none".into()),
+        ..Default::default()
+    };
+    let registration = ws
+        .register_oauth_client(&server, metadata, "127.0.0.1")
+        .await
+        .unwrap();
+    let client_id = registration.client.client_id.clone();
+    let params = AuthorizeParams {
+        response_type: Some("code".into()),
+        client_id: Some(client_id.clone()),
+        redirect_uri: Some(REDIRECT.into()),
+        code_challenge: Some(CHALLENGE.into()),
+        code_challenge_method: Some("S256".into()),
+        ..Default::default()
+    };
+    let consent = ws
+        .check_authorization(&server, registration.client, &params)
+        .unwrap();
+    let back = ws
+        .approve_authorization(user, &server, &consent)
+        .await
+        .unwrap();
+    let request = |grant: &str| TokenRequest {
+        grant_type: Some(grant.into()),
+        client_id: Some(client_id.clone()),
+        ..Default::default()
+    };
+    let issued = ws
+        .oauth_token(
+            &server,
+            &TokenRequest {
+                code: query_param(&back, "code"),
+                redirect_uri: Some(REDIRECT.into()),
+                code_verifier: Some(VERIFIER.into()),
+                ..request("authorization_code")
+            },
+        )
+        .await
+        .unwrap();
+    ws.oauth_token(
+        &server,
+        &TokenRequest {
+            refresh_token: Some(issued.refresh_token),
+            ..request("refresh_token")
+        },
+    )
+    .await
+    .unwrap();
+    let settings = store::OAuthSettings {
+        metadata_documents: true,
+        dynamic_registration: false,
+    };
+    ws.set_oauth_settings(Caller::Operator, settings)
+        .await
+        .unwrap();
+}

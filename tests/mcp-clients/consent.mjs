@@ -38,6 +38,7 @@ export async function consent(authorizationUrl, { origin, email, password, summa
   if (res.status !== 200) throw new Error(`consent page: ${res.status} ${page}`);
   summary.consent_client = unescape(page.match(/id="consent-client">([^<]*)</)[1]);
   summary.consent_csp = res.headers.get("content-security-policy");
+  summary.consent_client_host = page.match(/id="consent-client-host">[^<]*<strong>([^<]*)</)?.[1] ?? null;
   const fields = [...page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1], unescape(m[2])]);
   fields.push(["decision", "allow"]);
   res = await fetch(`${origin}/oauth/authorize`, {

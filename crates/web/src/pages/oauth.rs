@@ -136,6 +136,8 @@ struct ConsentPage {
     redirect_host: String,
     /// False for a self-registered client, whose name nobody vouches for.
     verified: bool,
+    /// Where a metadata document client is published: the site that vouches for it.
+    client_host: String,
     abilities: &'static [&'static str],
     params: Vec<(&'static str, String)>,
 }
@@ -224,6 +226,7 @@ pub async fn authorize(
         client_name: consent.client.name.clone(),
         redirect_host: redirect_host(&consent.redirect_uri),
         verified: consent.client.kind == ClientKind::MetadataDocument,
+        client_host: redirect_host(&consent.client.client_id),
         abilities: consent.scope.abilities(),
         params: hidden_params(&consent, &p),
     };

@@ -84,6 +84,11 @@ async fn the_typescript_sdk_registers_dynamically_signs_in_and_refreshes() {
             .starts_with("orgn_client_")
     );
     assert_eq!(summary["consent_client"], "Orgn test client (dcr)");
+    assert_eq!(
+        summary["consent_client_host"],
+        Value::Null,
+        "no site vouches for it"
+    );
     let alice = app.actor(ALICE).await;
     let apps = app.workspace.connected_apps(&alice).await.unwrap();
     assert_eq!(apps.len(), 1);
@@ -101,6 +106,8 @@ async fn the_typescript_sdk_signs_in_with_a_client_id_metadata_document() {
     let summary = run_oauth_client(&app, "cimd").await;
     check_oauth_summary(&app, &summary);
     assert_eq!(summary["consent_client"], "Orgn test client (cimd)");
+    let host = summary["consent_client_host"].as_str().unwrap_or_default();
+    assert!(host.starts_with("127.0.0.1:"), "{summary}");
     // Fetched once, then used as cached (max-age=300) for the second check of the request.
     assert_eq!(summary["document_fetches"], 1, "{summary}");
     app.stop().await;

@@ -56,15 +56,49 @@ fn crc32(data: &[u8]) -> u32 {
 }
 
 pub fn new_token() -> String {
-    let random = random_base62(RANDOM_LEN);
+    new_prefixed_token(TOKEN_PREFIX)
+}
+
+/// A token in the personal access token's shape under another prefix (OAuth's tokens).
+pub fn new_prefixed_token(prefix: &str) -> String {
+    with_checksum(prefix, &random_base62(RANDOM_LEN))
+}
+
+/// A token in that shape whose random part is derived from `seed`: the same seed gives the
+/// same token, so a server that keeps only digests can hand the same token out twice (an
+/// OAuth refresh repeated within its grace). The seed must hold a secret.
+pub fn derived_token(prefix: &str, seed: &str) -> String {
+    let mut random = String::with_capacity(RANDOM_LEN);
+    let mut round = 0u32;
+    while random.len() < RANDOM_LEN {
+        let block = Sha256::new()
+            .chain_update(seed.as_bytes())
+            .chain_update(round.to_be_bytes())
+            .finalize();
+        for b in block {
+            if b < 248 && random.len() < RANDOM_LEN {
+                random.push(BASE62[(b % 62) as usize] as char);
+            }
+        }
+        round += 1;
+    }
+    with_checksum(prefix, &random)
+}
+
+fn with_checksum(prefix: &str, random: &str) -> String {
     let check = base62_fixed(crc32(random.as_bytes()), CHECKSUM_LEN);
-    format!("{TOKEN_PREFIX}{random}{check}")
+    format!("{prefix}{random}{check}")
 }
 
 /// True when the token has our prefix, the right length and alphabet, and its checksum
 /// matches. Says nothing about whether it was ever issued.
 pub fn token_well_formed(token: &str) -> bool {
-    let Some(body) = token.strip_prefix(TOKEN_PREFIX) else {
+    prefixed_token_well_formed(TOKEN_PREFIX, token)
+}
+
+/// `token_well_formed` for a token of another prefix.
+pub fn prefixed_token_well_formed(prefix: &str, token: &str) -> bool {
+    let Some(body) = token.strip_prefix(prefix) else {
         return false;
     };
     if body.len() != RANDOM_LEN + CHECKSUM_LEN || !body.bytes().all(|b| b.is_ascii_alphanumeric()) {
@@ -134,6 +168,15 @@ mod tests {
         assert!(!token_well_formed(&tampered));
         assert!(!token_well_formed("orgn_pat_short"));
         assert!(!token_well_formed(&token.replace(TOKEN_PREFIX, "ghp_")));
+    }
+
+    #[test]
+    fn derived_tokens_repeat_for_one_seed_only() {
+        let a = derived_token("orgn_ort_", "seed one");
+        assert_eq!(a, derived_token("orgn_ort_", "seed one"));
+        assert_ne!(a, derived_token("orgn_ort_", "seed two"));
+        assert!(prefixed_token_well_formed("orgn_ort_", &a));
+        assert!(!token_well_formed(&a));
     }
 
     #[test]

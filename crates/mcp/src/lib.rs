@@ -5,9 +5,11 @@
 //! - `/mcp`: every tool the MCP channel allows.
 //! - `/mcp/readonly`: only the read-only ones.
 //!
-//! Personal access tokens only: `Authorization: Bearer orgn_pat_…`. Never in the URL, and
-//! the web session cookie never counts. No OAuth metadata is published, so clients use the
-//! static header.
+//! `Authorization: Bearer` with a personal access token (`orgn_pat_…`) or an OAuth access
+//! token (`orgn_oat_…`, issued by the web app's authorization server for this endpoint).
+//! Never in the URL, and the web session cookie never counts. Every 401 names the protected
+//! resource metadata (RFC 9728), where OAuth clients discover how to sign in. An OAuth token
+//! with the `mcp:read` scope is served the read-only tools, at either endpoint.
 
 use std::sync::Arc;
 
@@ -18,7 +20,7 @@ use axum::http::{HeaderValue, StatusCode, Uri, request::Parts};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use orgn_domain::model::TokenInfo;
-use orgn_domain::{Actor, TokenRejection, Workspace};
+use orgn_domain::{Actor, OAuthServer, TokenRejection, Workspace};
 use orgn_tools::{CallContext, Channel, registry};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
@@ -39,6 +41,8 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct McpConfig {
     /// Where users reach the server, e.g. `https://orgn.example.com` (`--public-url`).
     pub public_url: String,
+    /// The authorization server that issues OAuth tokens for these endpoints.
+    pub oauth: OAuthServer,
 }
 
 /// `/mcp` and `/mcp/readonly`, guarded. Merge it into the app's router.
@@ -47,6 +51,8 @@ pub fn router(workspace: Workspace, config: McpConfig) -> Router {
     let guard = Arc::new(Guard {
         workspace: workspace.clone(),
         site: site.clone(),
+        oauth: config.oauth.clone(),
+        read_only: service(workspace.clone(), &site, true),
     });
     Router::new()
         .nest_service("/mcp/readonly", service(workspace.clone(), &site, true))
@@ -190,13 +196,18 @@ fn service(
 struct Guard {
     workspace: Workspace,
     site: Site,
+    oauth: OAuthServer,
+    /// Where an `mcp:read` OAuth token's requests to `/mcp` go.
+    read_only: StreamableHttpService<Handler, NeverSessionManager>,
 }
 
 /// Put into the request by the guard; read back by the handler.
 #[derive(Clone)]
 struct Authenticated {
     actor: Actor,
-    token: TokenInfo,
+    /// A personal access token's details (for `whoami`); `None` for an OAuth token, which
+    /// its client refreshes by itself.
+    token: Option<TokenInfo>,
 }
 
 fn json_error(status: StatusCode, error: &str, message: &str) -> Response {
@@ -215,11 +226,19 @@ fn header_text(s: &str) -> String {
         .collect()
 }
 
-fn unauthorized(error: &str, message: &str) -> Response {
+/// The 401 challenge: what went wrong, and where the protected resource metadata of this
+/// endpoint is (RFC 9728 §5.1) with the scope to ask for, so that an OAuth client can sign in.
+fn unauthorized(oauth: &OAuthServer, read_only: bool, error: &str, message: &str) -> Response {
     let mut response = json_error(StatusCode::UNAUTHORIZED, error, message);
+    let (path, scope) = if read_only {
+        ("/mcp/readonly", "mcp:read")
+    } else {
+        ("/mcp", "mcp")
+    };
     let challenge = format!(
-        "Bearer error=\"{error}\", error_description=\"{}\"",
-        header_text(message)
+        "Bearer error=\"{error}\", error_description=\"{}\", resource_metadata=\"{}/.well-known/oauth-protected-resource{path}\", scope=\"{scope}\"",
+        header_text(message),
+        header_text(&oauth.issuer),
     );
     if let Ok(v) = HeaderValue::from_str(&challenge) {
         response.headers_mut().insert(WWW_AUTHENTICATE, v);
@@ -291,25 +310,72 @@ async fn guard_layer(State(guard): State<Arc<Guard>>, mut req: Request, next: Ne
         );
         return response;
     }
+    // The layer wraps the nested services from outside: it sees the whole path.
+    let read_only = req.uri().path().starts_with("/mcp/readonly");
+    let refuse = |message: String| unauthorized(&guard.oauth, read_only, "invalid_token", &message);
     let token = match bearer(&req) {
         Ok(t) => t.to_string(),
-        Err(rejection) => return unauthorized("invalid_token", &rejection.message()),
+        Err(rejection) => return refuse(rejection.message()),
     };
+    if Workspace::is_oauth_access_token(&token) {
+        return oauth_request(&guard, &token, read_only, req, next).await;
+    }
     match guard.workspace.authenticate_token(&token).await {
         Ok(Ok((actor, info))) => {
-            req.extensions_mut()
-                .insert(Authenticated { actor, token: info });
+            req.extensions_mut().insert(Authenticated {
+                actor,
+                token: Some(info),
+            });
             next.run(req).await
         }
-        Ok(Err(rejection)) => unauthorized("invalid_token", &rejection.message()),
-        Err(e) => {
-            tracing::error!(error = %e, "token check failed");
-            json_error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "the server could not check the token; try again shortly",
-            )
+        Ok(Err(rejection)) => refuse(rejection.message()),
+        Err(e) => check_failed(e),
+    }
+}
+
+fn check_failed(e: orgn_domain::Error) -> Response {
+    tracing::error!(error = %e, "token check failed");
+    json_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+        "the server could not check the token; try again shortly",
+    )
+}
+
+/// A request with an OAuth access token: bound to this endpoint's resource; one with the
+/// `mcp:read` scope is served by the read-only endpoint's service, wherever it was sent.
+async fn oauth_request(
+    guard: &Guard,
+    token: &str,
+    read_only: bool,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let checked = guard
+        .workspace
+        .authenticate_oauth_token(&guard.oauth, token, read_only)
+        .await;
+    match checked {
+        Ok(Ok((actor, access))) => {
+            req.extensions_mut()
+                .insert(Authenticated { actor, token: None });
+            if access.scope.read_only() && !read_only {
+                use tower_service::Service;
+                let mut service = guard.read_only.clone();
+                return match service.call(req).await {
+                    Ok(response) => response.into_response(),
+                    Err(never) => match never {},
+                };
+            }
+            next.run(req).await
         }
+        Ok(Err(rejection)) => unauthorized(
+            &guard.oauth,
+            read_only,
+            "invalid_token",
+            &rejection.message(),
+        ),
+        Err(e) => check_failed(e),
     }
 }
 
@@ -355,13 +421,15 @@ impl ServerHandler for Handler {
         request: InitializeRequestParams,
         ctx: RequestContext<RoleServer>,
     ) -> Result<InitializeResult, ErrorData> {
-        if let Some(auth) = Self::authenticated(&ctx) {
+        // An OAuth app is named by its registration; a personal access token by what the
+        // client says here.
+        if let Some(Authenticated {
+            actor,
+            token: Some(token),
+        }) = Self::authenticated(&ctx)
+        {
             let name = &request.client_info.name;
-            if let Err(e) = self
-                .workspace
-                .note_mcp_client(&auth.actor, &auth.token, name)
-                .await
-            {
+            if let Err(e) = self.workspace.note_mcp_client(&actor, &token, name).await {
                 tracing::warn!(error = %e, "could not record the MCP client's name");
             }
         }
@@ -386,7 +454,7 @@ impl ServerHandler for Handler {
         let call = CallContext {
             workspace: &self.workspace,
             actor: &auth.actor,
-            token: Some(&auth.token),
+            token: auth.token.as_ref(),
         };
         // The registry checks the channel and records the call in the activity log.
         match registry()

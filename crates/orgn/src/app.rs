@@ -23,6 +23,29 @@ pub struct ServeConfig {
     pub demo: bool,
     /// The model behind Ask Orgn; without it the panel says how to configure one.
     pub assistant: Option<orgn_assistant::AssistantConfig>,
+    /// Which ways OAuth clients may register (`orgn serve` flags).
+    pub oauth: OAuthOptions,
+}
+
+/// The operator's say on OAuth client registration; the workspace's admins can narrow it
+/// further in Settings → MCP Access.
+#[derive(Debug, Clone, Default)]
+pub struct OAuthOptions {
+    pub no_client_metadata_documents: bool,
+    pub no_dynamic_client_registration: bool,
+    /// Fetch client ID metadata documents from loopback addresses, over http too (tests).
+    pub allow_loopback_client_metadata: bool,
+}
+
+impl OAuthOptions {
+    fn server(&self, public_url: &str) -> orgn_domain::OAuthServer {
+        orgn_domain::OAuthServer {
+            metadata_documents: !self.no_client_metadata_documents,
+            dynamic_registration: !self.no_dynamic_client_registration,
+            allow_loopback_client_metadata: self.allow_loopback_client_metadata,
+            ..orgn_domain::OAuthServer::new(public_url)
+        }
+    }
 }
 
 pub struct Application {
@@ -56,7 +79,8 @@ impl Application {
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         let public_url = given_url.unwrap_or_else(|| format!("http://{addr}"));
         let assistant = orgn_assistant::Assistant::new(workspace.clone(), config.assistant.clone());
-        let router = routes(workspace.clone(), assistant, &public_url);
+        let oauth = config.oauth.server(&public_url);
+        let router = routes(workspace.clone(), assistant, &public_url, oauth);
         Ok(Application {
             listener,
             router,
@@ -96,7 +120,11 @@ impl Application {
             shutdown.await;
             workspace.end_live_streams();
         };
-        let result = axum::serve(self.listener, self.router)
+        // The peer address counts dynamic client registrations per address.
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let result = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await;
         let _ = stop_runner.send(true);
@@ -137,13 +165,19 @@ fn check_public_url(url: &str) -> Result<String, String> {
     Ok(trimmed.to_string())
 }
 
-fn routes(workspace: Workspace, assistant: orgn_assistant::Assistant, public_url: &str) -> Router {
+fn routes(
+    workspace: Workspace,
+    assistant: orgn_assistant::Assistant,
+    public_url: &str,
+    oauth: orgn_domain::OAuthServer,
+) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .merge(orgn_mcp::router(
             workspace.clone(),
             orgn_mcp::McpConfig {
                 public_url: public_url.to_string(),
+                oauth: oauth.clone(),
             },
         ))
         .merge(orgn_web::router(
@@ -151,6 +185,7 @@ fn routes(workspace: Workspace, assistant: orgn_assistant::Assistant, public_url
             orgn_web::WebConfig {
                 public_url: public_url.to_string(),
                 assistant,
+                oauth,
             },
         ))
 }

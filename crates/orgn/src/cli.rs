@@ -78,6 +78,31 @@ impl AssistantArgs {
     }
 }
 
+/// How OAuth clients (Claude's and ChatGPT's connectors, VS Code, Cursor) may register.
+#[derive(Args)]
+struct OAuthArgs {
+    /// Refuse OAuth clients identified by a client ID metadata document (an https client_id).
+    #[arg(long, env = "ORGN_NO_CLIENT_METADATA_DOCUMENTS")]
+    no_client_metadata_documents: bool,
+    /// Refuse OAuth dynamic client registration (RFC 7591).
+    #[arg(long, env = "ORGN_NO_DYNAMIC_CLIENT_REGISTRATION")]
+    no_dynamic_client_registration: bool,
+    /// Fetch client ID metadata documents from loopback addresses, over plain http too
+    /// (for tests; never on a server others use).
+    #[arg(long)]
+    allow_loopback_client_metadata: bool,
+}
+
+impl OAuthArgs {
+    fn options(&self) -> crate::app::OAuthOptions {
+        crate::app::OAuthOptions {
+            no_client_metadata_documents: self.no_client_metadata_documents,
+            no_dynamic_client_registration: self.no_dynamic_client_registration,
+            allow_loopback_client_metadata: self.allow_loopback_client_metadata,
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Serve the web app and the MCP endpoint.
@@ -94,6 +119,8 @@ enum Command {
         data: DataDir,
         #[command(flatten)]
         assistant: AssistantArgs,
+        #[command(flatten)]
+        oauth: OAuthArgs,
     },
     /// Manage users.
     User {
@@ -261,6 +288,7 @@ async fn run(command: Command) -> Result<(), String> {
             demo,
             data,
             assistant,
+            oauth,
         } => {
             serve(ServeConfig {
                 addr,
@@ -269,6 +297,7 @@ async fn run(command: Command) -> Result<(), String> {
                 public_url,
                 demo,
                 assistant: assistant.config()?,
+                oauth: oauth.options(),
             })
             .await
         }

@@ -10,6 +10,7 @@
 
 mod assets;
 mod burnup;
+mod client_metadata;
 mod error;
 mod markdown;
 mod pages;
@@ -37,6 +38,8 @@ pub struct WebConfig {
     pub public_url: String,
     /// Ask Orgn, the in-app assistant (it says so itself when no model is configured).
     pub assistant: orgn_assistant::Assistant,
+    /// Orgn as the OAuth authorization server of `/mcp` (`pages/oauth.rs`).
+    pub oauth: orgn_domain::OAuthServer,
 }
 
 #[derive(Clone)]
@@ -49,6 +52,7 @@ pub(crate) struct AppState {
     pub assistant: orgn_assistant::Assistant,
     /// Bounds the live streams (`/events`) one process holds open.
     pub live_streams: Arc<tokio::sync::Semaphore>,
+    pub oauth: Arc<pages::oauth::OAuthState>,
 }
 
 /// The web app's routes. The binary merges them with `/mcp` and `/healthz`.
@@ -61,6 +65,12 @@ pub fn router(workspace: Workspace, config: WebConfig) -> Router {
         throttle: Arc::new(session::SignInThrottle::default()),
         assistant: config.assistant,
         live_streams: Arc::new(tokio::sync::Semaphore::new(pages::live::MAX_STREAMS)),
+        oauth: Arc::new(pages::oauth::OAuthState {
+            fetcher: Arc::new(client_metadata::HttpMetadataFetcher::new(
+                config.oauth.allow_loopback_client_metadata,
+            )),
+            server: config.oauth,
+        }),
     };
     // A CSV import is posted as a form field: allow big files on those two routes only.
     let big = || DefaultBodyLimit::max(pages::data::MAX_IMPORT_BYTES);
@@ -152,6 +162,11 @@ pub fn router(workspace: Workspace, config: WebConfig) -> Router {
             "/settings/mcp",
             get(mcp_access::page).post(mcp_access::generate),
         )
+        .route(
+            "/settings/mcp/apps/{id}/disconnect",
+            post(mcp_access::disconnect),
+        )
+        .route("/settings/mcp/oauth", post(mcp_access::set_registration))
         .route("/assistant", get(assistant::show))
         .route("/assistant/panel", get(assistant::fragment))
         .route("/assistant/ask", post(assistant::ask))
@@ -164,6 +179,7 @@ pub fn router(workspace: Workspace, config: WebConfig) -> Router {
             post(assistant::cancel),
         )
         .route("/events", get(live::events))
+        .merge(oauth_routes())
         .route("/assets/app.css", get(assets::css))
         .route("/assets/app.js", get(assets::js))
         .route("/assets/keys.js", get(assets::keys_js))
@@ -181,26 +197,70 @@ pub fn router(workspace: Workspace, config: WebConfig) -> Router {
         .with_state(state)
 }
 
+/// The OAuth authorization server of `/mcp` (`pages/oauth.rs`, `pages/oauth_token.rs`).
+fn oauth_routes() -> Router<AppState> {
+    use pages::{oauth, oauth_token};
+    let small = || DefaultBodyLimit::max(oauth_token::MAX_OAUTH_BODY);
+    let resource = || get(oauth::protected_resource).options(oauth::preflight);
+    let server = || get(oauth::authorization_server).options(oauth::preflight);
+    Router::new()
+        .route("/.well-known/oauth-protected-resource", resource())
+        .route("/.well-known/oauth-protected-resource/mcp", resource())
+        .route(
+            "/.well-known/oauth-protected-resource/mcp/readonly",
+            get(oauth::protected_resource_readonly).options(oauth::preflight),
+        )
+        .route("/.well-known/oauth-authorization-server", server())
+        .route("/.well-known/openid-configuration", server())
+        .route(
+            "/oauth/authorize",
+            get(oauth::authorize).post(oauth::decide).layer(small()),
+        )
+        .route(
+            "/oauth/token",
+            post(oauth_token::token)
+                .options(oauth::preflight)
+                .layer(small()),
+        )
+        .route(
+            "/oauth/register",
+            post(oauth_token::register)
+                .options(oauth::preflight)
+                .layer(small()),
+        )
+        .route(
+            "/oauth/revoke",
+            post(oauth_token::revoke)
+                .options(oauth::preflight)
+                .layer(small()),
+        )
+}
+
 /// Headers every answer of the web app carries. No inline script or style is allowed: all
 /// behaviour comes from `/assets/app.js`, all styling from `/assets/app.css` and attributes.
 /// Served over https (the public URL says so), browsers are also told to come back over
 /// https only, for a year (HSTS).
 async fn security_headers(State(https): State<bool>, req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
-    let h = res.headers_mut();
     if https {
-        h.insert(
+        res.headers_mut().insert(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=31536000"),
         );
     }
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
-             form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-        ),
+    // The OAuth consent page alone may send its form on to the client's redirect URI.
+    let form_action = match res.extensions().get::<pages::oauth::FormActionSource>() {
+        Some(source) => format!("'self' {}", source.0),
+        None => "'self'".into(),
+    };
+    let csp = format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+         form-action {form_action}; base-uri 'none'; frame-ancestors 'none'"
     );
+    let h = res.headers_mut();
+    if let Ok(csp) = HeaderValue::from_str(&csp) {
+        h.insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,

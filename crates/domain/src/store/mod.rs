@@ -15,6 +15,7 @@ mod counts;
 mod credentials;
 mod feed;
 mod jobs;
+mod oauth;
 mod planning;
 mod tasks;
 mod trash;
@@ -27,6 +28,7 @@ pub use counts::*;
 pub use credentials::*;
 pub use feed::*;
 pub use jobs::*;
+pub use oauth::*;
 pub use planning::*;
 pub use tasks::*;
 pub use trash::*;
@@ -47,6 +49,7 @@ pub trait Store:
     + Activity
     + Feed
     + TaskCounts
+    + OAuth
     + 'static
 {
     /// Finishes pending writes and closes connections; the store is unusable afterwards.

@@ -15,6 +15,7 @@ mod core;
 mod jobs;
 mod live;
 mod mcp;
+mod oauth;
 mod postgres;
 mod web;
 mod web_assistant;

@@ -129,6 +129,7 @@ pub struct TestAppBuilder {
     assistant: Option<AssistantConfig>,
     public_url: Option<String>,
     starts_at: OffsetDateTime,
+    oauth: orgn::app::OAuthOptions,
 }
 
 impl TestAppBuilder {
@@ -141,6 +142,20 @@ impl TestAppBuilder {
     /// The origin the server says it is reached at (`--public-url`).
     pub fn public_url(mut self, url: &str) -> Self {
         self.public_url = Some(url.to_string());
+        self
+    }
+
+    /// `orgn serve --allow-loopback-client-metadata`: the test serves OAuth client ID
+    /// metadata documents on loopback.
+    pub fn allow_loopback_client_metadata(mut self) -> Self {
+        self.oauth.allow_loopback_client_metadata = true;
+        self
+    }
+
+    /// `orgn serve --no-client-metadata-documents` and `--no-dynamic-client-registration`.
+    pub fn oauth_off(mut self, metadata_documents: bool, dynamic_registration: bool) -> Self {
+        self.oauth.no_client_metadata_documents = metadata_documents;
+        self.oauth.no_dynamic_client_registration = dynamic_registration;
         self
     }
 
@@ -165,6 +180,7 @@ impl TestAppBuilder {
             public_url: self.public_url,
             demo: false,
             assistant: self.assistant,
+            oauth: self.oauth,
         };
         let app = Application::build(&config, clock.clone())
             .await
@@ -209,6 +225,7 @@ impl TestApp {
             assistant: None,
             public_url: None,
             starts_at: start_time(),
+            oauth: Default::default(),
         }
     }
 
@@ -246,6 +263,7 @@ impl TestApp {
             public_url: None,
             demo: false,
             assistant: None,
+            oauth: Default::default(),
         };
         let app = Application::build(&config, self.clock.clone())
             .await

@@ -85,6 +85,27 @@ pub const TABLES: &[(&str, &str)] = &[
         "conversation_messages",
         "id conversation_id role:t content:t at",
     ),
+    (
+        "oauth_clients",
+        "client_id:t kind:t name:t redirect_uris:t secret_digest:t registered_from:t created_at fresh_until",
+    ),
+    (
+        "oauth_grants",
+        "id client_id:t user_id scope:t resource:t created_at last_used_at",
+    ),
+    (
+        "oauth_codes",
+        "digest:t client_id:t user_id redirect_uri:t code_challenge:t scope:t resource:t expires_at used:b grant_id",
+    ),
+    ("oauth_access_tokens", "digest:t grant_id expires_at"),
+    (
+        "oauth_refresh_tokens",
+        "digest:t grant_id expires_at replaced_at next_nonce:t",
+    ),
+    (
+        "oauth_settings",
+        "id metadata_documents:b dynamic_registration:b",
+    ),
 ];
 
 /// SQLite tables that are derived (the FTS5 index) or the runner's own: not copied.

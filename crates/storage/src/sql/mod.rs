@@ -29,6 +29,7 @@ mod counts;
 pub(crate) mod credentials;
 pub(crate) mod feed;
 mod jobs;
+mod oauth;
 mod planning;
 pub(crate) mod search;
 pub(crate) mod tasks;

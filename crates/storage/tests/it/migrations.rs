@@ -33,18 +33,19 @@ fn all_versions() -> Vec<i64> {
     MIGRATIONS.iter().map(|m| m.0).collect()
 }
 
-/// The last migration the hand-written migrator knew: databases it made are at most here,
-/// and sqlx's migrator applies the ones after.
-const HAND_WRITTEN_LAST: i64 = 6;
-
-/// Per version: made by the hand-written migrator (its time kept) or not.
-fn bridged_up_to(version: i64) -> Vec<bool> {
-    all_versions().into_iter().map(|v| v <= version).collect()
-}
-
-/// The newest migration's version: what a database made by this orgn is at.
+/// The newest migration this orgn has.
 fn latest() -> i64 {
     *all_versions().last().unwrap()
+}
+
+/// The last version main's hand-written migrator applied before sqlx's took over; later
+/// ones are applied by sqlx's migrator when such a database is opened.
+const HAND_WRITTEN_LAST: i64 = 6;
+
+/// For each version, whether the bridge kept the hand-written migrator's record of it (the
+/// versions up to `until`) or sqlx's migrator applied it later.
+fn bridged_until(until: i64) -> Vec<bool> {
+    all_versions().into_iter().map(|v| v <= until).collect()
 }
 
 /// When the hand-written migrator applied every old migration: 2023-11-14 22:13:20 UTC.
@@ -125,7 +126,7 @@ async fn an_empty_directory_gets_every_migration_once() {
     SqliteStore::open(&dir).await.unwrap().close().await;
     let rows = sqlite_bookkeeping(&dir).await;
     assert_eq!(rows.iter().map(|r| r.0).collect::<Vec<_>>(), all_versions());
-    assert_eq!(all_versions(), [1, 2, 3, 4, 5, 6, 7, 8]);
+    assert_eq!(all_versions(), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
     assert!(rows.iter().all(|r| r.1 && r.2 == 48), "{rows:?}");
     let pool = raw(&dir).await;
     let tables: i64 = sqlx::query_scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('tasks', 'task_fts', 'personal_tokens')")
@@ -200,7 +201,7 @@ async fn a_database_made_by_the_hand_written_migrator_opens_with_its_history() {
     assert_eq!(rows.iter().map(|r| r.0).collect::<Vec<_>>(), all_versions());
     assert!(rows.iter().all(|r| r.1 && r.2 == 48), "{rows:?}");
     let bridged: Vec<bool> = rows.iter().map(|r| r.3 == APPLIED_AT_TEXT).collect();
-    assert_eq!(bridged, bridged_up_to(HAND_WRITTEN_LAST));
+    assert_eq!(bridged, bridged_until(HAND_WRITTEN_LAST));
     let pool = raw(&dir).await;
     let old_column: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM pragma_table_info('schema_migrations') WHERE name = 'applied_at'",
@@ -229,7 +230,7 @@ async fn an_older_hand_written_database_gets_the_migrations_it_lacks() {
     let rows = sqlite_bookkeeping(&dir).await;
     assert_eq!(rows.iter().map(|r| r.0).collect::<Vec<_>>(), all_versions());
     let bridged: Vec<bool> = rows.iter().map(|r| r.3 == APPLIED_AT_TEXT).collect();
-    assert_eq!(bridged, bridged_up_to(3));
+    assert_eq!(bridged, bridged_until(3));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -294,7 +295,7 @@ async fn a_postgres_database_made_by_the_hand_written_migrator_opens_with_its_hi
         let rows = postgres_bookkeeping(&store).await;
         assert!(rows.iter().all(|r| r.1 && r.2 == 48), "{rows:?}");
         let bridged: Vec<bool> = rows.iter().map(|r| r.3 == APPLIED_AT).collect();
-        assert_eq!(bridged, bridged_up_to(HAND_WRITTEN_LAST));
+        assert_eq!(bridged, bridged_until(HAND_WRITTEN_LAST));
         store.close().await;
     }
     orgn_storage::postgres::drop_database(&server, &name)
@@ -326,7 +327,7 @@ async fn postgres_processes_starting_at_once_on_a_hand_written_database_bridge_i
     let rows = postgres_bookkeeping(&store).await;
     assert_eq!(rows.iter().map(|r| r.0).collect::<Vec<_>>(), all_versions());
     let bridged: Vec<bool> = rows.iter().map(|r| r.3 == APPLIED_AT).collect();
-    assert_eq!(bridged, bridged_up_to(3));
+    assert_eq!(bridged, bridged_until(3));
     store.close().await;
     orgn_storage::postgres::drop_database(&server, &name)
         .await
@@ -393,16 +394,16 @@ async fn copy_takes_a_source_at_this_version_in_either_bookkeeping_and_refuses_a
         "{msg}"
     );
     let pool = raw(&sqlx_made).await;
-    let future = latest() + 1;
     sqlx::query("INSERT INTO schema_migrations (version, description, success, checksum, execution_time) VALUES ($1, 'future', 1, x'00', -1)")
-        .bind(future)
+        .bind(latest() + 1)
         .execute(&pool)
         .await
         .unwrap();
     pool.close().await;
     let msg = copy_source_check(&sqlx_made).await;
     assert!(
-        msg.contains(&format!("has schema version {future}")) && msg.contains("upgrade orgn"),
+        msg.contains(&format!("has schema version {}", latest() + 1))
+            && msg.contains("upgrade orgn"),
         "{msg}"
     );
     for dir in [hand_written, sqlx_made, older] {

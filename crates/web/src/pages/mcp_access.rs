@@ -3,10 +3,11 @@
 //! known of the current one, and copy a client configuration.
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use orgn_domain::model::TokenInfo;
-use orgn_domain::{TOKEN_LIFETIME, Workspace};
+use orgn_domain::store::OAuthSettings;
+use orgn_domain::{Caller, TOKEN_LIFETIME, Workspace};
 use serde::Deserialize;
 
 use super::{bad_request, render, see};
@@ -101,6 +102,15 @@ pub struct CallView {
     pub when: String,
 }
 
+/// A connected OAuth app (a grant), as the Connected apps section lists it.
+pub struct AppView {
+    pub id: i64,
+    pub name: String,
+    pub scope: &'static str,
+    pub connected: String,
+    pub last_used: String,
+}
+
 #[derive(Template)]
 #[template(path = "mcp_access.html")]
 struct McpAccessPage {
@@ -113,6 +123,10 @@ struct McpAccessPage {
     configs: Vec<ClientConfig>,
     calls: Vec<CallView>,
     lifetime_days: i64,
+    apps: Vec<AppView>,
+    mcp_url: String,
+    /// The workspace's registration settings, shown to admins.
+    oauth_settings: OAuthSettings,
 }
 
 fn marker(info: &Option<TokenInfo>) -> String {
@@ -131,6 +145,8 @@ async fn page_for(
 ) -> WebResult {
     let info = ws.token_info(&me.actor).await?;
     let calls = ws.recent_tool_calls(&me.actor, 20).await?;
+    let apps = ws.connected_apps(&me.actor).await?;
+    let oauth_settings = ws.oauth_settings().await?;
     let now = ws.now();
     let token_text = new_token
         .as_ref()
@@ -162,6 +178,21 @@ async fn page_for(
             })
             .collect(),
         lifetime_days: TOKEN_LIFETIME.whole_days(),
+        apps: apps
+            .into_iter()
+            .map(|a| AppView {
+                id: a.grant_id,
+                name: a.client_name,
+                scope: a.scope.as_str(),
+                connected: view::when(a.connected_at),
+                last_used: a
+                    .last_used_at
+                    .map(view::when)
+                    .unwrap_or_else(|| "Never".into()),
+            })
+            .collect(),
+        oauth_settings,
+        mcp_url: format!("{}/mcp", public_url.trim_end_matches('/')),
     };
     let mut res = render(page)?;
     // The token must not land in any cache, and the page never in a frame.
@@ -201,6 +232,43 @@ pub async fn generate(State(state): State<AppState>, posted: Posted<GenerateForm
         expires_iso: view::rfc3339(info.expires_at),
     };
     page_for(ws, &state.public_url, me, Some(new_token), None).await
+}
+
+/// POST `/settings/mcp/apps/{id}/disconnect`: the app's tokens stop working at once.
+pub async fn disconnect(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    posted: Posted<super::Empty>,
+) -> WebResult {
+    state
+        .workspace
+        .disconnect_app(&posted.me.actor, id)
+        .await
+        .map_err(super::missing)?;
+    see("/settings/mcp#connected-apps")
+}
+
+#[derive(Deserialize)]
+pub struct RegistrationForm {
+    metadata_documents: Option<String>,
+    dynamic_registration: Option<String>,
+}
+
+/// POST `/settings/mcp/oauth`: which ways of OAuth client registration the workspace
+/// accepts (admins only).
+pub async fn set_registration(
+    State(state): State<AppState>,
+    posted: Posted<RegistrationForm>,
+) -> WebResult {
+    let settings = OAuthSettings {
+        metadata_documents: posted.form.metadata_documents.is_some(),
+        dynamic_registration: posted.form.dynamic_registration.is_some(),
+    };
+    state
+        .workspace
+        .set_oauth_settings(Caller::User(&posted.me.actor), settings)
+        .await?;
+    see("/settings/mcp#oauth-registration")
 }
 
 #[cfg(test)]

@@ -9,6 +9,8 @@ pub mod docs;
 pub mod labels;
 pub mod live;
 pub mod mcp_access;
+pub mod oauth;
+pub mod oauth_token;
 pub mod palette;
 pub mod projects;
 pub mod settings;

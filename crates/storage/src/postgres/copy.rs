@@ -38,7 +38,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("labels", "id team_id name:t color:t"),
     (
         "projects",
-        "id name:t description:t status:t lead_id start_date:t target_date:t created_at updated_at n_total n_completed n_canceled",
+        "id name:t description:t status:t lead_id start_date:t target_date:t created_at updated_at n_total n_completed n_canceled version",
     ),
     ("project_teams", "project_id team_id"),
     (
@@ -52,21 +52,21 @@ pub const TABLES: &[(&str, &str)] = &[
     (
         "tasks",
         "id team_id number title:t description:t status_id priority assignee_id creator_id project_id milestone_id cycle_id \
-         due_date:t estimate created_at updated_at started_at completed_at canceled_at deleted_at deleted_by",
+         due_date:t estimate created_at updated_at started_at completed_at canceled_at deleted_at deleted_by version",
     ),
     ("task_labels", "task_id label_id"),
-    ("task_events", "id task_id actor_id at field:t old:t new:t"),
+    ("task_events", "id task_id actor_id at field:t old:t new:t channel:t client:t"),
     (
         "comments",
-        "id task_id author_id body:t created_at edited_at",
+        "id task_id author_id body:t created_at edited_at version",
     ),
     (
         "docs",
-        "id team_id project_id title:t content:t creator_id created_at updated_at deleted_at deleted_by",
+        "id team_id project_id title:t content:t creator_id created_at updated_at deleted_at deleted_by version",
     ),
     (
         "personal_tokens",
-        "user_id digest:t hint:t created_at expires_at last_used_at",
+        "user_id digest:t hint:t created_at expires_at last_used_at client_name:t",
     ),
     ("tool_calls", "id user_id tool:t target:t ok:b at"),
     ("bulk_changes", "id user_id status:t previous:t created_at"),
@@ -84,6 +84,10 @@ pub const TABLES: &[(&str, &str)] = &[
     (
         "conversation_messages",
         "id conversation_id role:t content:t at",
+    ),
+    (
+        "changes",
+        "seq at kind:t object_id version teams:t subject:t fields:t topics:t actor_id channel:t client:t",
     ),
     (
         "oauth_clients",
@@ -315,9 +319,11 @@ pub async fn copy(
         .await
         .map_err(db_error)?;
     for (table, spec) in TABLES {
-        if spec.starts_with("id ") {
+        // The identity column (`id`, or the feed's `seq`) carries on after the copied rows.
+        let key = spec.split(' ').next().unwrap_or("");
+        if key == "id" || key == "seq" {
             let sql = format!(
-                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
+                "SELECT setval(pg_get_serial_sequence('{table}', '{key}'), (SELECT coalesce(max({key}), 0) + 1 FROM {table}), false)"
             );
             sqlx::query(sqlx::AssertSqlSafe(sql))
                 .execute(&mut *tx)

@@ -76,7 +76,8 @@ impl Runner {
         }
     }
 
-    /// Runs until `stop` turns true: jobs as they come, and the Trash sweep now and then.
+    /// Runs until `stop` turns true: jobs as they come, and the sweeps of the Trash and of
+    /// the change feed now and then.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         let mut last_sweep: Option<tokio::time::Instant> = None;
         loop {
@@ -88,6 +89,11 @@ impl Runner {
                     Ok(n) if n > 0 => tracing::info!(purged = n, "swept the Trash"),
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "sweeping the Trash failed"),
+                }
+                match self.workspace.sweep_changes().await {
+                    Ok(n) if n > 0 => tracing::info!(forgotten = n, "swept the change feed"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "sweeping the change feed failed"),
                 }
                 last_sweep = Some(tokio::time::Instant::now());
             }

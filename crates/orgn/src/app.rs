@@ -25,6 +25,8 @@ pub struct ServeConfig {
     pub assistant: Option<orgn_assistant::AssistantConfig>,
     /// Which ways OAuth clients may register (`orgn serve` flags).
     pub oauth: OAuthOptions,
+    /// How long the change feed keeps changes (`--feed-retention-days`).
+    pub feed_retention_days: u16,
 }
 
 /// The operator's say on OAuth client registration; the workspace's admins can narrow it
@@ -67,7 +69,8 @@ impl Application {
             .map(check_public_url)
             .transpose()?;
         let store = open_store(config.database_url.as_deref(), &config.data_dir).await?;
-        let workspace = Workspace::new(store.clone(), clock);
+        let workspace = Workspace::new(store.clone(), clock)
+            .with_feed_retention(time::Duration::days(config.feed_retention_days.into()));
         if config.demo {
             crate::demo::seed_if_empty(&workspace)
                 .await

@@ -121,6 +121,12 @@ enum Command {
         assistant: AssistantArgs,
         #[command(flatten)]
         oauth: OAuthArgs,
+        /// How many days the change feed keeps changes: live pages and `list_changes` can
+        /// look that far back, and an edit based on an older version counts every change
+        /// since as a conflict.
+        #[arg(long, env = "ORGN_FEED_RETENTION_DAYS", default_value_t = orgn_domain::FEED_RETENTION_DAYS,
+              value_parser = clap::value_parser!(u16).range(1..=3650))]
+        feed_retention_days: u16,
     },
     /// Manage users.
     User {
@@ -289,6 +295,7 @@ async fn run(command: Command) -> Result<(), String> {
             data,
             assistant,
             oauth,
+            feed_retention_days,
         } => {
             serve(ServeConfig {
                 addr,
@@ -298,6 +305,7 @@ async fn run(command: Command) -> Result<(), String> {
                 demo,
                 assistant: assistant.config()?,
                 oauth: oauth.options(),
+                feed_retention_days,
             })
             .await
         }

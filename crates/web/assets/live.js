@@ -68,6 +68,10 @@
       setTimeout(function () { if (li.parentNode) li.parentNode.removeChild(li); }, 8000);
     });
   }
+  // The stream could not catch this page up (it was away longer than the change feed
+  // keeps changes): load it afresh.
+  document.addEventListener("sse:reset", function () { window.location.reload(); });
+
   document.addEventListener("htmx:sseMessage", function () {
     var list = document.getElementById("live-changes");
     if (list) setTimeout(function () { trimChanges(list); }, 0);

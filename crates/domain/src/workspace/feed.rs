@@ -14,6 +14,9 @@ use crate::model::TeamId;
 /// never turns into a long scan; `next_cursor` carries on from where it stopped.
 pub const MAX_FEED_SCAN: i64 = 2000;
 
+/// How many days the change feed keeps changes unless `orgn serve` says otherwise.
+pub const FEED_RETENTION_DAYS: u16 = 30;
+
 /// A page of the feed as one actor may see it.
 #[derive(Debug, Clone)]
 pub struct ChangePage {
@@ -184,9 +187,18 @@ impl Workspace {
             .unwrap_or(self.store.last_change_seq().await?))
     }
 
-    /// Forgets changes older than `before`; returns how many went.
-    pub async fn prune_changes(&self, before: OffsetDateTime) -> Result<u64> {
-        self.store.prune_changes(before).await
+    /// The same workspace with another retention for the change feed.
+    pub fn with_feed_retention(mut self, retention: time::Duration) -> Workspace {
+        self.feed_retention = retention;
+        self
+    }
+
+    /// Forgets the changes older than the retention; returns how many went. The job
+    /// runner of every process calls it now and then.
+    pub async fn sweep_changes(&self) -> Result<u64> {
+        self.store
+            .prune_changes(self.now() - self.feed_retention)
+            .await
     }
 }
 

@@ -32,7 +32,7 @@ pub use accounts::{
     rfc3339,
 };
 pub use content::{DocDraft, DocFilter};
-pub use feed::{ChangePage, MAX_FEED_SCAN, ago, may_see};
+pub use feed::{ChangePage, FEED_RETENTION_DAYS, MAX_FEED_SCAN, ago, may_see};
 pub use jobs::JOB_STALE_AFTER;
 pub use live::{LiveEvent, LiveStream};
 pub use oauth::*;
@@ -66,6 +66,8 @@ pub struct Workspace {
     clock: Arc<dyn Clock>,
     passwords: passwords::PasswordWork,
     live: live::LiveFeed,
+    /// How long the change feed keeps changes (`orgn serve --feed-retention-days`).
+    feed_retention: time::Duration,
 }
 
 impl Workspace {
@@ -75,6 +77,7 @@ impl Workspace {
             clock,
             passwords: passwords::PasswordWork::new(),
             live: Default::default(),
+            feed_retention: time::Duration::days(FEED_RETENTION_DAYS.into()),
         }
     }
 

@@ -337,3 +337,44 @@ async fn on_postgres_a_change_through_one_process_reaches_a_stream_on_another() 
     second.stop().await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn changes_past_the_retention_are_swept_and_a_stream_from_before_starts_afresh() {
+    let app = TestApp::spawn().await;
+    set_priority(&app, "bob@orgn.test", "ENG-1", "urgent").await;
+    let alice = app.actor("alice@orgn.test").await;
+    let kept = app
+        .workspace
+        .list_changes(&alice, 0, None, 100)
+        .await
+        .unwrap();
+    let first = kept
+        .changes
+        .first()
+        .expect("the fixture and Bob's change")
+        .seq;
+
+    // Within the retention nothing goes; past it, everything older does.
+    assert_eq!(app.workspace.sweep_changes().await.unwrap(), 0);
+    app.clock.advance(time::Duration::days(31));
+    let swept = app.workspace.sweep_changes().await.unwrap();
+    assert!(swept as usize >= kept.changes.len(), "{swept}");
+    let left = app
+        .workspace
+        .list_changes(&alice, 0, None, 100)
+        .await
+        .unwrap();
+    assert!(left.changes.is_empty(), "{:?}", left.changes);
+
+    // A page that last saw a change no longer kept cannot be brought up to date: it is
+    // told to load afresh, then gets what follows.
+    set_priority(&app, "bob@orgn.test", "ENG-2", "urgent").await;
+    let mut stream = EventStream::open(app.addr, &app, "alice@orgn.test", Some(first)).await;
+    stream.until("event: reset", Duration::from_secs(5)).await;
+    set_priority(&app, "bob@orgn.test", "ENG-3", "urgent").await;
+    let eng_3 = task_id(&app, "ENG-3").await;
+    stream
+        .until(&format!("event: task-{eng_3}"), Duration::from_secs(5))
+        .await;
+    app.stop().await;
+}

@@ -181,6 +181,7 @@ impl TestAppBuilder {
             demo: false,
             assistant: self.assistant,
             oauth: self.oauth,
+            feed_retention_days: orgn_domain::FEED_RETENTION_DAYS,
         };
         let app = Application::build(&config, clock.clone())
             .await
@@ -264,6 +265,7 @@ impl TestApp {
             demo: false,
             assistant: None,
             oauth: Default::default(),
+            feed_retention_days: orgn_domain::FEED_RETENTION_DAYS,
         };
         let app = Application::build(&config, self.clock.clone())
             .await

@@ -55,7 +55,10 @@ pub const TABLES: &[(&str, &str)] = &[
          due_date:t estimate created_at updated_at started_at completed_at canceled_at deleted_at deleted_by version",
     ),
     ("task_labels", "task_id label_id"),
-    ("task_events", "id task_id actor_id at field:t old:t new:t channel:t client:t"),
+    (
+        "task_events",
+        "id task_id actor_id at field:t old:t new:t channel:t client:t",
+    ),
     (
         "comments",
         "id task_id author_id body:t created_at edited_at version",

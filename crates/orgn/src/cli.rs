@@ -184,6 +184,10 @@ enum Command {
         /// Seed and serve on this PostgreSQL database instead (reused when already seeded).
         #[arg(long, env = "ORGN_BENCH_DATABASE_URL", hide_env_values = true)]
         database_url: Option<String>,
+        /// The `live` workload: hold N event streams (/events) open while an MCP client
+        /// writes; reports change-to-delivery times (own server only).
+        #[arg(long, default_value_t = 0)]
+        streams: usize,
     },
     /// Exit 0 when a server answers on ADDR.
     Healthcheck {
@@ -320,6 +324,7 @@ async fn run(command: Command) -> Result<(), String> {
             json,
             data_dir,
             database_url,
+            streams,
         } => {
             let args = crate::bench::BenchArgs {
                 tasks,
@@ -331,6 +336,7 @@ async fn run(command: Command) -> Result<(), String> {
                 json,
                 data_dir,
                 database_url,
+                streams,
             };
             crate::bench::run(args).await
         }

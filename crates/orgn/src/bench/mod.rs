@@ -1,7 +1,10 @@
 //! `orgn bench`: seeds a workspace of N tasks, starts the real server on it, and drives it
 //! over real HTTP with C concurrent keep-alive clients speaking MCP as an AI client does.
 //! With `--url` and `--token` it drives an existing server instead (read-only unless
-//! `--writes`). Like pgbench, anyone can run it against their own installation.
+//! `--writes`). Like pgbench, anyone can run it against their own installation. With
+//! `--streams N`, the `live` workload too (`live.rs`).
+
+mod live;
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -35,6 +38,8 @@ pub struct BenchArgs {
     pub data_dir: Option<PathBuf>,
     /// Seed and serve on this PostgreSQL database instead of SQLite (reused when seeded).
     pub database_url: Option<String>,
+    /// Event streams to hold open for the `live` workload (0: skip it; own server only).
+    pub streams: usize,
 }
 
 /// What one run measured. Field names are the keys of the `--json` line.
@@ -58,6 +63,7 @@ struct Report {
     rss_private_mb: Option<f64>,
     task_list_page_p50_ms: Option<f64>,
     task_page_p50_ms: Option<f64>,
+    live: Option<live::LiveReport>,
 }
 
 /// Real words for the head of the vocabulary; the long tail is made of syllables.
@@ -250,6 +256,9 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
     }
     if let Some(session) = &session {
         measure_pages(&args, &mut report, &base, &token, session, &ids).await?;
+        if args.streams > 0 {
+            report.live = Some(live::measure(&bench, session, &ids, args.streams).await?);
+        }
     }
     if let Some((mut child, dir, keep)) = server {
         report.rss_mb = memory_mb(child.id(), "VmHWM:");
@@ -779,6 +788,16 @@ fn print_table(r: &Report, args: &BenchArgs) {
         "  task page            p50 {}",
         opt(r.task_page_p50_ms, "ms")
     );
+    if let Some(l) = &r.live {
+        println!(
+            "  live: {} streams, {} writes, {} deliveries: p50 {:.2} ms   p99 {:.2} ms",
+            l.streams, l.writes, l.deliveries, l.delivery_p50_ms, l.delivery_p99_ms
+        );
+        println!(
+            "  get_task while writing {:.0} req/s without streams, {:.0} req/s with them",
+            l.get_task_rps_without_streams, l.get_task_rps_with_streams
+        );
+    }
     println!(
         "  server peak RSS      {}   private {}",
         opt(r.rss_mb, "MB"),

@@ -58,6 +58,39 @@
   document.addEventListener("htmx:sseError", function () { streamDown(true); });
   document.addEventListener("htmx:sseClose", function () { streamDown(true); });
 
+  // A browser opens at most six connections to one HTTP/1.1 server, and a page's stream
+  // holds one for as long as it is open. A page left for another (or kept in the
+  // back-forward cache) closes its stream at once, so that streams of pages no longer
+  // shown never starve the requests of the one that is; a page shown again from that
+  // cache loads afresh, to catch up.
+  var streams = [];
+  if (window.htmx) {
+    htmx.createEventSource = function (url) {
+      var source = new EventSource(url, { withCredentials: true });
+      streams.push(source);
+      return source;
+    };
+  }
+  window.addEventListener("pagehide", function () {
+    streams.forEach(function (s) { s.close(); });
+    streams = [];
+  });
+  window.addEventListener("pageshow", function (e) { if (e.persisted) window.location.reload(); });
+
+  // A task page's refresh for a version it shows already (the person's own edit, swapped in
+  // from its answer) is not made: it would only replace what is there, and the control
+  // the person moved on to with it.
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var trigger = e.detail.requestConfig && e.detail.requestConfig.triggeringEvent;
+    var data = trigger && trigger.detail && trigger.detail.data;
+    if (typeof data !== "string" || data.charAt(0) !== "v") return;
+    var shown = document.querySelector("#task-props input[name=version]");
+    if (shown && Number(shown.value) >= Number(data.slice(1))) {
+      e.preventDefault();
+      e.stopPropagation();
+    }
+  }, true);
+
   // The recent changes: the newest few, each leaving after a while.
   var LIVE_KEEP = 4;
   function trimChanges(list) {

@@ -84,13 +84,19 @@ fn messages(
             .data("reload")
             .id(live.last_seq().to_string()))],
         LiveEvent::Change(change) => {
+            let own_page = format!("task-{}", change.object_id);
             let mut out: Vec<Result<Event, Infallible>> = change
                 .topics
                 .iter()
                 .map(|topic| {
-                    Ok(Event::default()
-                        .event(topic.as_str())
-                        .data(change.seq.to_string()))
+                    // A task's page is told the version the change made (`v7`), so that a
+                    // page that shows it already (its own edit, swapped in) does not load it
+                    // again; other pages get the sequence number.
+                    let data = match (change.kind, change.version) {
+                        (ObjectKind::Task, Some(v)) if *topic == own_page => format!("v{v}"),
+                        _ => change.seq.to_string(),
+                    };
+                    Ok(Event::default().event(topic.as_str()).data(data))
                 })
                 .collect();
             out.push(Ok(Event::default()

@@ -867,6 +867,7 @@ async fn an_agents_change_appears_live_and_a_clashing_edit_is_shown_not_applied(
     mark_page(c).await;
     let before = task(&app, "ENG-2").await;
 
+    screenshot(c, "live-before").await;
     // The agent's change reaches the open page through /events, without a reload, and
     // says who made it through what.
     mcp_call(
@@ -877,20 +878,11 @@ async fn an_agents_change_appears_live_and_a_clashing_edit_is_shown_not_applied(
     )
     .await;
     wait_text(c, "via Claude Desktop").await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let shown = css(c, "#prop-status option[selected]")
-            .await
-            .text()
-            .await
-            .unwrap();
-        if shown == "Done" {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the page still shows {shown}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_selected_status(c, "Done").await;
     assert!(same_page(c).await, "updated in place");
+    // Its history says through what.
+    wait_text(c, "Alice via Claude Desktop changed status").await;
+    screenshot(c, "live-after").await;
 
     // A page still based on the version from before (as one whose stream was down would
     // be) sets the status: refused and shown beside the control, naming the agent.

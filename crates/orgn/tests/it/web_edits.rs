@@ -909,3 +909,49 @@ async fn an_agents_change_appears_live_and_a_clashing_edit_is_shown_not_applied(
     b.close().await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_project_of_more_tasks_than_a_page_lists_says_so_with_true_counts() {
+    let app = TestApp::spawn().await;
+    let admin = app.actor(ADMIN).await;
+    let ws = &app.workspace;
+    let mut tasks = Vec::new();
+    for i in 0..520 {
+        let draft = TaskDraft {
+            team: "ENG".into(),
+            title: format!("Website task {i}"),
+            status: Some(if i % 4 == 0 { "Done" } else { "Todo" }.into()),
+            project: Some("Website".into()),
+            ..Default::default()
+        };
+        tasks.push(ws.prepare_task(&admin, draft).await.unwrap());
+    }
+    ws.seed_tasks(Caller::Operator, &tasks).await.unwrap();
+    let project = ws.project(&admin, "Website").await.unwrap();
+    let total = project.progress.total;
+    assert!(total > 520, "{total}");
+    let session = ws.start_session(admin.user()).await.unwrap();
+    let cookie = format!("orgn_session={}", session.id);
+    let answer = request(
+        app.addr,
+        "GET",
+        &format!("/projects/{}", project.id),
+        &[("Cookie", &cookie)],
+        "",
+    )
+    .await;
+    assert_eq!(answer.status, 200);
+    assert!(
+        answer.body.contains(&format!("of {total} tasks")),
+        "the page says how many it lists"
+    );
+    // Every group's count is its true size, not the number listed.
+    let done = project.progress.completed;
+    // 130 Done of 520, of which only 125 are among the newest 500 listed.
+    assert_eq!(done, 130);
+    assert!(
+        answer.body.contains(&format!("data-count>{done}<")),
+        "the Done group counts all {done}"
+    );
+    app.stop().await;
+}

@@ -7,10 +7,10 @@
 //! repeats nothing.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{OnceCell, broadcast, watch};
 
 use super::Workspace;
 use super::feed::may_see;
@@ -34,7 +34,7 @@ const POLL_EVERY: Duration = Duration::from_secs(1);
 /// a graceful shutdown waits for open connections).
 #[derive(Clone)]
 pub(crate) struct LiveFeed {
-    sender: Arc<OnceLock<broadcast::Sender<Arc<Change>>>>,
+    sender: Arc<OnceCell<broadcast::Sender<Arc<Change>>>>,
     closing: Arc<watch::Sender<bool>>,
 }
 
@@ -70,13 +70,20 @@ pub struct LiveStream {
 }
 
 impl Workspace {
-    fn live_sender(&self) -> &broadcast::Sender<Arc<Change>> {
-        self.live.sender.get_or_init(|| {
-            let (sender, _) = broadcast::channel(BROADCAST_CAPACITY);
-            let closing = self.live.closing.subscribe();
-            tokio::spawn(follow_feed(self.clone(), sender.clone(), closing));
-            sender
-        })
+    /// The broadcast of the process's reader, started on first use. The reader starts from
+    /// the feed's end as read before any stream reads its own start, so that no change
+    /// falls between the two.
+    async fn live_sender(&self) -> Result<&broadcast::Sender<Arc<Change>>> {
+        self.live
+            .sender
+            .get_or_try_init(|| async {
+                let last = self.store.last_change_seq().await?;
+                let (sender, _) = broadcast::channel(BROADCAST_CAPACITY);
+                let closing = self.live.closing.subscribe();
+                tokio::spawn(follow_feed(self.clone(), sender.clone(), closing, last));
+                Ok(sender)
+            })
+            .await
     }
 
     /// Ends every live stream of this process, and its reader of the feed: the server is
@@ -91,7 +98,7 @@ impl Workspace {
     pub async fn live_stream(&self, actor: &Actor, after: Option<i64>) -> Result<LiveStream> {
         // Subscribe first: whatever is appended from here on is in the broadcast or in
         // what is read back below (duplicates are skipped by sequence number).
-        let receiver = self.live_sender().subscribe();
+        let receiver = self.live_sender().await?.subscribe();
         let mut stream = LiveStream {
             workspace: self.clone(),
             user: actor.id(),
@@ -216,17 +223,9 @@ async fn follow_feed(
     workspace: Workspace,
     sender: broadcast::Sender<Arc<Change>>,
     mut closing: watch::Receiver<bool>,
+    mut last: i64,
 ) {
     let signal = workspace.store.change_signal();
-    let mut last = loop {
-        match workspace.store.last_change_seq().await {
-            Ok(seq) => break seq,
-            Err(e) => {
-                tracing_error(&e);
-                tokio::time::sleep(POLL_EVERY).await;
-            }
-        }
-    };
     loop {
         tokio::select! {
             _ = tokio::time::timeout(POLL_EVERY, signal.notified()) => {}

@@ -867,6 +867,7 @@ async fn an_agents_change_appears_live_and_a_clashing_edit_is_shown_not_applied(
     mark_page(c).await;
     let before = task(&app, "ENG-2").await;
 
+    screenshot(c, "live-before").await;
     // The agent's change reaches the open page through /events, without a reload, and
     // says who made it through what.
     mcp_call(
@@ -877,20 +878,11 @@ async fn an_agents_change_appears_live_and_a_clashing_edit_is_shown_not_applied(
     )
     .await;
     wait_text(c, "via Claude Desktop").await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let shown = css(c, "#prop-status option[selected]")
-            .await
-            .text()
-            .await
-            .unwrap();
-        if shown == "Done" {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the page still shows {shown}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_selected_status(c, "Done").await;
     assert!(same_page(c).await, "updated in place");
+    // Its history says through what.
+    wait_text(c, "Alice via Claude Desktop changed status").await;
+    screenshot(c, "live-after").await;
 
     // A page still based on the version from before (as one whose stream was down would
     // be) sets the status: refused and shown beside the control, naming the agent.
@@ -915,5 +907,51 @@ async fn an_agents_change_appears_live_and_a_clashing_edit_is_shown_not_applied(
     assert!(same_page(c).await);
     screenshot(c, "conflict-shown").await;
     b.close().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_project_of_more_tasks_than_a_page_lists_says_so_with_true_counts() {
+    let app = TestApp::spawn().await;
+    let admin = app.actor(ADMIN).await;
+    let ws = &app.workspace;
+    let mut tasks = Vec::new();
+    for i in 0..520 {
+        let draft = TaskDraft {
+            team: "ENG".into(),
+            title: format!("Website task {i}"),
+            status: Some(if i % 4 == 0 { "Done" } else { "Todo" }.into()),
+            project: Some("Website".into()),
+            ..Default::default()
+        };
+        tasks.push(ws.prepare_task(&admin, draft).await.unwrap());
+    }
+    ws.seed_tasks(Caller::Operator, &tasks).await.unwrap();
+    let project = ws.project(&admin, "Website").await.unwrap();
+    let total = project.progress.total;
+    assert!(total > 520, "{total}");
+    let session = ws.start_session(admin.user()).await.unwrap();
+    let cookie = format!("orgn_session={}", session.id);
+    let answer = request(
+        app.addr,
+        "GET",
+        &format!("/projects/{}", project.id),
+        &[("Cookie", &cookie)],
+        "",
+    )
+    .await;
+    assert_eq!(answer.status, 200);
+    assert!(
+        answer.body.contains(&format!("of {total} tasks")),
+        "the page says how many it lists"
+    );
+    // Every group's count is its true size, not the number listed.
+    let done = project.progress.completed;
+    // 130 Done of 520, of which only 125 are among the newest 500 listed.
+    assert_eq!(done, 130);
+    assert!(
+        answer.body.contains(&format!("data-count>{done}<")),
+        "the Done group counts all {done}"
+    );
     app.stop().await;
 }

@@ -7,13 +7,13 @@ use orgn_domain::model::*;
 use orgn_domain::{CycleDraft, TaskFilter, Workspace};
 use serde::Deserialize;
 
-use super::tasks::all_tasks;
+use super::tasks::counted_groups;
 use super::{bad_request, client_message, missing, render, see};
 use crate::AppState;
 use crate::burnup;
 use crate::error::WebResult;
 use crate::session::{Me, Posted};
-use crate::view::{self, Chrome, StatusGroup, group_by_status};
+use crate::view::{self, Chrome, StatusGroup};
 
 pub struct CycleRow {
     pub number: i64,
@@ -134,6 +134,8 @@ struct CyclePage {
     c: CycleRow,
     chart: String,
     groups: Vec<StatusGroup>,
+    /// Said when not every task is listed.
+    listed: Option<String>,
     scope: i64,
     completed: i64,
 }
@@ -154,7 +156,8 @@ pub async fn show(
         cycle: Some(cycle.number.to_string()),
         ..Default::default()
     };
-    let (tasks, _) = all_tasks(ws, &me.actor, filter).await?;
+    let order = ws.statuses(&me.actor, &team.key).await?;
+    let (tasks, groups, listed) = counted_groups(ws, &me.actor, filter, &order).await?;
     let times: Vec<burnup::TaskTimes> = tasks
         .iter()
         .map(|t| burnup::TaskTimes {
@@ -165,14 +168,14 @@ pub async fn show(
         .collect();
     let today = ws.today();
     let days = burnup::compute(cycle.starts_on, cycle.ends_on, today, &times);
-    let order = ws.statuses(&me.actor, &team.key).await?;
     render(CyclePage {
         chrome: Chrome::new(&me, cycle.display_name(), format!("{}:cycles", team.key)),
         c: CycleRow::new(&cycle, today),
         chart: burnup::svg(cycle.starts_on, cycle.ends_on, &days),
         scope: days.last().map(|d| d.scope).unwrap_or(tasks.len() as i64),
         completed: days.last().map(|d| d.completed).unwrap_or(0),
-        groups: group_by_status(&tasks, &order, false),
+        groups,
+        listed,
         team,
     })
 }

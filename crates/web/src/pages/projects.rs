@@ -6,12 +6,12 @@ use orgn_domain::model::*;
 use orgn_domain::{DocFilter, ProjectDraft, ProjectPatch, TaskFilter, Workspace};
 use serde::Deserialize;
 
-use super::tasks::all_tasks;
+use super::tasks::counted_groups;
 use super::{bad_request, client_message, given, missing, render, see};
 use crate::AppState;
 use crate::error::WebResult;
 use crate::session::{Me, Posted};
-use crate::view::{self, Chrome, DocLink, Opt, StatusGroup, group_by_status};
+use crate::view::{self, Chrome, DocLink, Opt, StatusGroup};
 
 pub struct ProjectRow {
     pub id: ProjectId,
@@ -109,6 +109,8 @@ struct ProjectPage {
     description_html: String,
     milestones: Vec<MilestoneView>,
     groups: Vec<StatusGroup>,
+    /// Said when not every task is listed.
+    listed: Option<String>,
     docs: Vec<DocLink>,
     statuses: Vec<Opt>,
     leads: Vec<Opt>,
@@ -120,15 +122,11 @@ async fn project_page(ws: &Workspace, me: &Me, id: ProjectId, error: Option<Stri
     let a = &me.actor;
     let project = ws.project(a, id).await.map_err(missing)?;
     let milestones = ws.milestones(a, id).await?;
-    let (tasks, _) = all_tasks(
-        ws,
-        a,
-        TaskFilter {
-            project: Some(id.to_string()),
-            ..Default::default()
-        },
-    )
-    .await?;
+    let filter = TaskFilter {
+        project: Some(id.to_string()),
+        ..Default::default()
+    };
+    let (_, groups, listed) = counted_groups(ws, a, filter, &[]).await?;
     let docs = ws
         .search_docs(
             a,
@@ -159,7 +157,8 @@ async fn project_page(ws: &Workspace, me: &Me, id: ProjectId, error: Option<Stri
                 counts: view::progress_counts(&m.progress),
             })
             .collect(),
-        groups: group_by_status(&tasks, &[], false),
+        groups,
+        listed,
         docs: docs.items.iter().map(DocLink::new).collect(),
         statuses: ProjectStatus::ALL
             .iter()

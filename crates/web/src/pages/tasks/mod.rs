@@ -42,6 +42,47 @@ pub async fn all_tasks(
     tasks_up_to(ws, actor, filter, PAGE_CAP).await
 }
 
+/// A project's or a cycle's tasks in status groups: up to `PAGE_CAP` of them listed, newest
+/// first, and when that is not all, every group's true count from the store and a note that
+/// says how many are listed: nothing is cut without saying so.
+pub async fn counted_groups(
+    ws: &Workspace,
+    actor: &Actor,
+    filter: TaskFilter,
+    order: &[Status],
+) -> orgn_domain::Result<(Vec<Task>, Vec<crate::view::StatusGroup>, Option<String>)> {
+    let (tasks, cut) = all_tasks(ws, actor, filter.clone()).await?;
+    let mut groups = crate::view::group_by_status(&tasks, order, false);
+    if !cut {
+        return Ok((tasks, groups, None));
+    }
+    let mut statuses = Vec::new();
+    for m in actor.memberships() {
+        statuses.extend(ws.statuses(actor, &m.team.key).await?);
+    }
+    groups.iter_mut().for_each(|g| g.count = 0);
+    let mut total = 0;
+    for (id, n) in ws.count_tasks_by_status(actor, filter).await? {
+        let Some(s) = statuses.iter().find(|s| s.id == id) else {
+            continue;
+        };
+        total += n;
+        match groups.iter_mut().find(|g| g.name == s.name) {
+            Some(g) => g.count += n,
+            None => {
+                let mut g = crate::view::StatusGroup::empty(&s.name, s.kind);
+                g.count = n;
+                groups.push(g);
+            }
+        }
+    }
+    let note = format!(
+        "Listing the newest {} of {total} tasks; each group says how many it has. The team's list shows them all.",
+        tasks.len()
+    );
+    Ok((tasks, groups, Some(note)))
+}
+
 /// The tasks matching the filter, page by page until at least `cap` are in (the last page
 /// may bring a few more), and whether more were left out.
 pub async fn tasks_up_to(

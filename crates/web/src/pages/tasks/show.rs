@@ -49,6 +49,8 @@ pub struct EventView {
     pub actor: String,
     pub text: String,
     pub when: String,
+    /// "via Claude Desktop", "via Ask Orgn": said of every channel but the web app.
+    pub via: Option<String>,
 }
 
 impl EventView {
@@ -57,6 +59,8 @@ impl EventView {
             actor: e.actor.name.clone(),
             text: describe(e),
             when: view::when(e.at),
+            via: (e.via.channel != orgn_domain::changes::Channel::Web)
+                .then(|| format!("via {}", e.via.describe())),
         }
     }
 }

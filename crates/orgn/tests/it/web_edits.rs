@@ -955,3 +955,50 @@ async fn a_project_of_more_tasks_than_a_page_lists_says_so_with_true_counts() {
     );
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agents_change_moves_the_card_on_an_open_board_and_the_row_on_an_open_list() {
+    let app = TestApp::spawn().await;
+    let token = app.token_for(ALICE).await;
+    mcp_hello(&app, &token, "Cursor").await;
+    let b = Browser::start().await;
+    let c = &b.client;
+    sign_in(c, &app.base_url, ALICE).await;
+
+    go(c, &app, "/team/ENG/board").await;
+    css(c, "section.column[data-status=Todo] [data-task=ENG-3]").await;
+    mark_page(c).await;
+    mcp_call(
+        app.addr,
+        &token,
+        "update_task",
+        json!({"id": "ENG-3", "status": "In Progress"}),
+    )
+    .await;
+    css(
+        c,
+        "section.column[data-status=\"In Progress\"] [data-task=ENG-3]",
+    )
+    .await;
+    assert!(same_page(c).await, "the board moved the card in place");
+
+    go(c, &app, "/team/ENG/tasks").await;
+    css(
+        c,
+        "section.group[data-status=\"In Progress\"] a.row[data-task=ENG-3]",
+    )
+    .await;
+    mark_page(c).await;
+    mcp_call(
+        app.addr,
+        &token,
+        "update_task",
+        json!({"id": "ENG-3", "status": "Done"}),
+    )
+    .await;
+    css(c, "section.group[data-status=Done] a.row[data-task=ENG-3]").await;
+    assert!(same_page(c).await, "the list moved the row in place");
+    wait_text(c, "via Cursor").await;
+    b.close().await;
+    app.stop().await;
+}

@@ -432,6 +432,9 @@ pub struct ToolCallRecord {
     pub ok: bool,
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
+    /// The MCP client that made it ("Claude Desktop"), when known.
+    #[serde(default)]
+    pub client: Option<String>,
 }
 
 /// A bulk status change as kept for its Undo: who made it, the status it set, and each

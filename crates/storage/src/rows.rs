@@ -327,6 +327,7 @@ pub fn tool_call(row: &impl RowExt) -> Result<ToolCallRecord> {
         target: row.opt_text("target")?,
         ok: row.flag("ok")?,
         at: from_millis(row.int("at")?),
+        client: row.opt_text("client")?,
     })
 }
 

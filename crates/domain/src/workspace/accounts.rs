@@ -473,6 +473,7 @@ impl Workspace {
             target,
             ok,
             at: self.now(),
+            client: actor.via().client.clone(),
         };
         self.store.record_tool_call(actor.id(), &record).await
     }

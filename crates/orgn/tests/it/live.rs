@@ -182,6 +182,13 @@ async fn an_edit_based_on_an_old_version_keeps_what_others_changed_and_refuses_w
         .unwrap();
     let via = history.iter().find(|e| e.field == "priority").unwrap();
     assert_eq!(via.via.describe(), "Claude Desktop");
+    // So does the activity list of Settings → MCP Access.
+    let alice = app.actor("alice@orgn.test").await;
+    let alices = app.workspace.start_session(alice.user()).await.unwrap();
+    let cookie = format!("{}={}", orgn_web::SESSION_COOKIE, alices.id);
+    let page =
+        crate::http::request(app.addr, "GET", "/settings/mcp", &[("Cookie", &cookie)], "").await;
+    assert!(page.body.contains("via Claude Desktop"), "{}", page.body);
     app.stop().await;
 }
 

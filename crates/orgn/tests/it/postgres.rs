@@ -275,6 +275,7 @@ async fn add_one_of_everything(store: &SqliteStore, ws: &Workspace) {
                 target: Some("ENG-1".into()),
                 ok: true,
                 at: now,
+                client: Some("Cursor".into()),
             },
         )
         .await
@@ -287,6 +288,7 @@ async fn add_one_of_everything(store: &SqliteStore, ws: &Workspace) {
                 target: None,
                 ok: false,
                 at: now,
+                client: Some("Cursor".into()),
             },
         )
         .await

@@ -71,7 +71,7 @@ pub const TABLES: &[(&str, &str)] = &[
         "personal_tokens",
         "user_id digest:t hint:t created_at expires_at last_used_at client_name:t",
     ),
-    ("tool_calls", "id user_id tool:t target:t ok:b at"),
+    ("tool_calls", "id user_id tool:t target:t ok:b at client:t"),
     ("bulk_changes", "id user_id status:t previous:t created_at"),
     ("sessions", "digest:t user_id csrf_token:t expires_at"),
     (

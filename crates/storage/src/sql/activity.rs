@@ -18,7 +18,7 @@ impl<B: ActivityLog> Activity for SqlStore<B> {
     async fn recent_tool_calls(&self, user: UserId, limit: i64) -> Result<Vec<ToolCallRecord>> {
         self.0.flush_activity().await;
         let sql = Sql::new(
-            "SELECT tool, target, ok, at FROM tool_calls WHERE user_id = $1 ORDER BY id DESC LIMIT $2",
+            "SELECT tool, target, ok, at, client FROM tool_calls WHERE user_id = $1 ORDER BY id DESC LIMIT $2",
         )
         .arg(user)
         .arg(limit);

@@ -424,13 +424,14 @@ pub(crate) trait ActivityLog: Backend {
         call: &orgn_domain::model::ToolCallRecord,
     ) -> Result<()> {
         let sql = Sql::new(
-            "INSERT INTO tool_calls (user_id, tool, target, ok, at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO tool_calls (user_id, tool, target, ok, at, client) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .arg(user)
         .arg(&call.tool)
         .arg(&call.target)
         .arg(call.ok)
-        .arg(call.at);
+        .arg(call.at)
+        .arg(&call.client);
         self.writer().await?.execute(sql).await?;
         Ok(())
     }

@@ -172,14 +172,16 @@ async fn write_activity(writer: &SqlitePool, records: &[(UserId, ToolCallRecord)
     }
     // One statement for the batch: a statement per record would cost a hand-off to the
     // writer's thread each (at 15,000 calls a second, most of that thread's time).
-    let mut insert =
-        QueryBuilder::<Sqlite>::new("INSERT INTO tool_calls (user_id, tool, target, ok, at) ");
+    let mut insert = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO tool_calls (user_id, tool, target, ok, at, client) ",
+    );
     insert.push_values(records, |mut row, (user, call)| {
         row.push_bind((*user).get())
             .push_bind(call.tool.clone())
             .push_bind(call.target.clone())
             .push_bind(call.ok as i64)
-            .push_bind(millis(call.at));
+            .push_bind(millis(call.at))
+            .push_bind(call.client.clone());
     });
     insert.build().execute(writer).await.map_err(db_error)?;
     Ok(())

@@ -227,6 +227,7 @@ async fn write(store: &dyn Store) {
             target: None,
             ok,
             at: at(8),
+            client: ok.then(|| "Claude Desktop".to_string()),
         };
         store.record_tool_call(users[0], &call).await.unwrap();
     }

@@ -100,6 +100,8 @@ pub struct CallView {
     pub target: String,
     pub ok: bool,
     pub when: String,
+    /// "via Claude Desktop", when the client is known.
+    pub via: String,
 }
 
 /// A connected OAuth app (a grant), as the Connected apps section lists it.
@@ -175,6 +177,7 @@ async fn page_for(
                 target: c.target.unwrap_or_default(),
                 ok: c.ok,
                 when: view::when(c.at),
+                via: c.client.map(|n| format!("via {n}")).unwrap_or_default(),
             })
             .collect(),
         lifetime_days: TOKEN_LIFETIME.whole_days(),

@@ -234,6 +234,24 @@ async fn access_tokens_expire_after_an_hour_and_act_as_the_user() {
     );
     let refused = mcp_call(app.addr, access, "delete_task", json!({"id": "ENG-1"})).await;
     assert!(refused.to_string().contains("use the web app"), "{refused}");
+    // The activity list names the app of each call, and what it changes says so too.
+    let alice = app.actor(ALICE).await;
+    let calls = app.workspace.recent_tool_calls(&alice, 5).await.unwrap();
+    assert_eq!(calls[0].client.as_deref(), Some("Test app"), "{calls:?}");
+    mcp_call(
+        app.addr,
+        access,
+        "update_task",
+        json!({"id": "ENG-1", "priority": "low"}),
+    )
+    .await;
+    let history = app
+        .workspace
+        .task_history(&alice, &task_ref("ENG-1"))
+        .await
+        .unwrap();
+    let last = history.iter().find(|e| e.field == "priority").unwrap();
+    assert_eq!(last.via.describe(), "Test app");
     app.clock.advance(Duration::minutes(61));
     let r = tools_list(&app, "/mcp", access).await;
     assert_eq!(r.status, 401);

@@ -16,7 +16,7 @@ pub struct ListChanges;
 impl Tool for ListChanges {
     type Args = args::ListChanges;
     const NAME: &'static str = "list_changes";
-    const DESCRIPTION: &'static str = "What changed since a cursor or a time, oldest first: tasks, comments, docs, projects, cycles, by whom and through what.";
+    const DESCRIPTION: &'static str = "What changed since a cursor or a time, and who did it.";
     const ANNOTATIONS: Annotations = Annotations::READ;
     const OUTPUT: Output = Output::list("changes", true);
 

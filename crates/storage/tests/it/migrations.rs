@@ -280,7 +280,7 @@ async fn postgres_bookkeeping(store: &PgStore) -> Vec<(i64, bool, i32, i64)> {
 async fn a_postgres_database_made_by_the_hand_written_migrator_opens_with_its_history() {
     let Some(server) = server() else { return };
     let (url, name) = fresh(&server, "bridge").await;
-    old_postgres_database(&url, latest()).await;
+    old_postgres_database(&url, HAND_WRITTEN_LAST).await;
     let store = PgStore::connect(&url).await.unwrap();
     sqlx::query("INSERT INTO teams (key, name, created_at) VALUES ('ENG', 'Engineering', 0)")
         .execute(store.pool())
@@ -338,7 +338,7 @@ async fn postgres_processes_starting_at_once_on_a_hand_written_database_bridge_i
 async fn a_hand_written_postgres_database_from_a_newer_orgn_is_refused_and_left_alone() {
     let Some(server) = server() else { return };
     let (url, name) = fresh(&server, "bridge_newer").await;
-    old_postgres_database(&url, 6).await;
+    old_postgres_database(&url, HAND_WRITTEN_LAST).await;
     let store = PgStore::connect(&url).await.unwrap();
     sqlx::query(
         "INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'future', 0)",

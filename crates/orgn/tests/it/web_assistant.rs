@@ -338,6 +338,8 @@ async fn ask_in_the_panel_see_the_stream_and_tool_calls_then_confirm_and_cancel_
     assert_eq!(status, 403);
     assert_eq!(stub.requests().len(), before);
     go(c, &app, "/assistant").await;
+    // The page's form is there before its source is read (a loaded machine is slow).
+    css(c, "#ask-panel input[name=_csrf], form input[name=_csrf]").await;
     let html = c.source().await.unwrap();
     let csrf = form_value(&html, "_csrf");
     stub.push(vec![Reply::Text("ENG-2 is still open.".into())]);

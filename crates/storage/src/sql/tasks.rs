@@ -124,7 +124,7 @@ pub(crate) async fn adjust_progress<C: Conn>(conn: &mut C, task: TaskId, delta: 
 /// (team_id, id) index and stops at the page size, rather than reading every task of a few
 /// statuses and sorting them. (Its `false OR` keeps PostgreSQL from turning the kinds'
 /// subquery into a join, which would lose that order.)
-fn push_task_filters<B: Backend>(sql: &mut Sql, q: &TaskQuery, team: Option<TeamId>) {
+pub(crate) fn push_task_filters<B: Backend>(sql: &mut Sql, q: &TaskQuery, team: Option<TeamId>) {
     sql.push(" WHERE t.deleted_at IS NULL AND ");
     match team {
         Some(team) => sql.push("t.team_id = ").bind(team),

@@ -111,7 +111,13 @@ impl Workspace {
         if teams.is_empty() {
             return Ok(vec![]);
         }
-        self.store.projects(&teams).await
+        let projects = self.store.projects(&teams).await?;
+        let mut leads_seen = Vec::new();
+        let mut shown = Vec::with_capacity(projects.len());
+        for project in projects {
+            shown.push(self.as_seen_by(actor, project, &mut leads_seen).await?);
+        }
+        Ok(shown)
     }
 
     pub async fn project(
@@ -119,7 +125,47 @@ impl Workspace {
         actor: &Actor,
         reference: impl Into<Ref<ProjectId>>,
     ) -> Result<Project> {
-        self.visible_project(actor, reference).await
+        let project = self.visible_project(actor, reference).await?;
+        self.as_seen_by(actor, project, &mut Vec::new()).await
+    }
+
+    /// A project as `actor` may read it: shared with a team the actor is not in, its progress
+    /// counts only the tasks of the actor's teams (the stored counters count every team's),
+    /// and its lead is shown only to someone who shares a team with the lead. `leads_seen`
+    /// remembers each lead's answer across a list of projects.
+    async fn as_seen_by(
+        &self,
+        actor: &Actor,
+        mut project: Project,
+        leads_seen: &mut Vec<(UserId, bool)>,
+    ) -> Result<Project> {
+        let hidden_team = project.teams.iter().any(|t| !actor.can_see_team(t.id));
+        if hidden_team {
+            project.progress = self
+                .store
+                .project_progress_in_teams(project.id, &actor.team_ids())
+                .await?;
+        }
+        if let Some(lead) = &project.lead {
+            let shares_team = match leads_seen.iter().find(|(id, _)| *id == lead.id) {
+                Some((_, shares)) => *shares,
+                None => {
+                    let shares = lead.id == actor.id()
+                        || self
+                            .store
+                            .memberships(lead.id)
+                            .await?
+                            .iter()
+                            .any(|m| actor.can_see_team(m.team.id));
+                    leads_seen.push((lead.id, shares));
+                    shares
+                }
+            };
+            if !shares_team {
+                project.lead = None;
+            }
+        }
+        Ok(project)
     }
 
     async fn team_ids_of(&self, actor: &Actor, keys: &[String]) -> Result<Vec<TeamId>> {
@@ -194,10 +240,12 @@ impl Workspace {
                 &change,
             )
             .await?;
-        self.store
+        let project = self
+            .store
             .project(id)
             .await?
-            .ok_or_else(|| Error::Internal("project vanished after insert".into()))
+            .ok_or_else(|| Error::Internal("project vanished after insert".into()))?;
+        self.as_seen_by(actor, project, &mut Vec::new()).await
     }
 
     pub async fn update_project(
@@ -244,7 +292,7 @@ impl Workspace {
         drop_unchanged(&mut changes, &project);
         let fields = changes.fields();
         if fields.is_empty() {
-            return Ok(project);
+            return self.as_seen_by(actor, project, &mut Vec::new()).await;
         }
         if let Some(based_on) = patch.based_on {
             let current = |f: &str| project_field_text(&project, f);
@@ -271,10 +319,12 @@ impl Workspace {
         self.store
             .update_project(project.id, &changes, &change)
             .await?;
-        self.store
+        let project = self
+            .store
             .project(project.id)
             .await?
-            .ok_or_else(|| not_found("project"))
+            .ok_or_else(|| not_found("project"))?;
+        self.as_seen_by(actor, project, &mut Vec::new()).await
     }
 
     // --- Milestones --------------------------------------------------------------------

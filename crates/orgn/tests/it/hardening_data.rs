@@ -1,0 +1,78 @@
+//! Hardening (issue 16) of what people read and move in bulk: shared projects across teams,
+//! imports, exports and the sweeps that bound what is kept.
+
+use orgn_domain::{ProjectDraft, TaskDraft};
+use serde_json::json;
+
+use crate::http::*;
+use crate::support::*;
+
+/// "Shared" involves ENG and DES and is led by Alice (ENG only): three ENG tasks (one done)
+/// and one DES task.
+async fn shared_project(app: &TestApp) {
+    let ws = &app.workspace;
+    let admin = app.actor(ADMIN).await;
+    let draft = ProjectDraft {
+        name: "Shared".into(),
+        teams: vec!["ENG".into(), "DES".into()],
+        lead: Some(ALICE.into()),
+        ..Default::default()
+    };
+    ws.create_project(&admin, draft).await.unwrap();
+    for (team, title, status) in [
+        ("ENG", "Engine one", None),
+        ("ENG", "Engine two", Some("Done")),
+        ("ENG", "Engine three", None),
+        ("DES", "Design one", None),
+    ] {
+        let draft = TaskDraft {
+            team: team.into(),
+            title: title.into(),
+            project: Some("Shared".into()),
+            status: status.map(Into::into),
+            ..Default::default()
+        };
+        ws.create_task(&admin, draft).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_shared_project_counts_and_names_only_what_its_reader_may_see() {
+    let app = TestApp::spawn().await;
+    shared_project(&app).await;
+    let ws = &app.workspace;
+    let (admin, alice, dana) = (
+        app.actor(ADMIN).await,
+        app.actor(ALICE).await,
+        app.actor(DANA).await,
+    );
+    // Someone in every team sees every task and the lead.
+    let whole = ws.project(&admin, "Shared").await.unwrap();
+    assert_eq!((whole.progress.total, whole.progress.completed), (4, 1));
+    assert_eq!(whole.lead.as_ref().map(|l| l.email.as_str()), Some(ALICE));
+    // Alice (ENG only) counts ENG's three tasks and sees herself as lead.
+    let eng = ws.project(&alice, "Shared").await.unwrap();
+    assert_eq!((eng.progress.total, eng.progress.completed), (3, 1));
+    assert_eq!(eng.lead.as_ref().map(|l| l.email.as_str()), Some(ALICE));
+    // Dana (DES only) counts DES's one task and is not told who leads it.
+    let des = ws.project(&dana, "Shared").await.unwrap();
+    assert_eq!((des.progress.total, des.progress.completed), (1, 0));
+    assert_eq!(des.lead, None, "Alice shares no team with Dana");
+    let listed = ws.projects(&dana).await.unwrap();
+    let listed = listed.iter().find(|p| p.name == "Shared").unwrap();
+    assert_eq!((listed.progress.total, listed.lead.clone()), (1, None));
+    // MCP reads go through the same rule.
+    let token = app.token_for(DANA).await;
+    for (tool, args) in [
+        ("get_project", json!({"id": "Shared"})),
+        ("list_projects", json!({})),
+    ] {
+        let answer = mcp_call(app.addr, &token, tool, args).await.to_string();
+        assert!(!answer.contains(ALICE), "{tool} names the lead: {answer}");
+        assert!(
+            !answer.contains("\"total\":4"),
+            "{tool} counts ENG: {answer}"
+        );
+    }
+    app.stop().await;
+}

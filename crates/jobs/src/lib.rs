@@ -76,8 +76,8 @@ impl Runner {
         }
     }
 
-    /// Runs until `stop` turns true: jobs as they come, and the sweeps of the Trash and of
-    /// the change feed now and then.
+    /// Runs until `stop` turns true: jobs as they come, and the sweeps of the Trash, of
+    /// the change feed and of expired job files now and then.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         let mut last_sweep: Option<tokio::time::Instant> = None;
         loop {
@@ -94,6 +94,11 @@ impl Runner {
                     Ok(n) if n > 0 => tracing::info!(forgotten = n, "swept the change feed"),
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "sweeping the change feed failed"),
+                }
+                match self.workspace.sweep_job_files().await {
+                    Ok(n) if n > 0 => tracing::info!(deleted = n, "swept expired job files"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "sweeping job files failed"),
                 }
                 last_sweep = Some(tokio::time::Instant::now());
             }

@@ -1,7 +1,8 @@
 //! Hardening (issue 16) of what people read and move in bulk: shared projects across teams,
 //! imports, exports and the sweeps that bound what is kept.
 
-use orgn_domain::{ProjectDraft, TaskDraft};
+use orgn_domain::model::JobState;
+use orgn_domain::{Error, JOB_FILES_KEPT_FOR, ProjectDraft, TaskDraft};
 use serde_json::json;
 
 use crate::http::*;
@@ -74,5 +75,67 @@ async fn a_shared_project_counts_and_names_only_what_its_reader_may_see() {
             "{tool} counts ENG: {answer}"
         );
     }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_person_runs_one_export_or_import_at_a_time() {
+    let app = TestApp::spawn().await;
+    let ws = &app.workspace;
+    let alice = app.actor(ALICE).await;
+    let first = orgn_jobs::start_export(ws, &alice).await.unwrap();
+    let mut let_in = None;
+    match orgn_jobs::start_import(ws, &alice, "ENG", "title\nOne more\n").await {
+        Err(Error::Conflict(message)) => assert!(message.contains("already"), "{message}"),
+        // The runner may have finished the export in between: only then is a second allowed.
+        Ok(second) => {
+            let first = ws.job(&alice, first.id).await.unwrap();
+            assert!(first.finished_at.is_some(), "two jobs at once: {first:?}");
+            let_in = Some(second.id);
+        }
+        Err(other) => panic!("{other}"),
+    }
+    // Someone else is not held up by Alice's job.
+    let bob = app.actor(BOB).await;
+    orgn_jobs::start_export(ws, &bob).await.unwrap();
+    // Once hers have ended, the next one starts.
+    for id in [Some(first.id), let_in].into_iter().flatten() {
+        wait_for_job(ws, &alice, id).await;
+    }
+    orgn_jobs::start_export(ws, &alice).await.unwrap();
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn export_files_expire_after_seven_days_and_are_swept() {
+    let app = TestApp::spawn().await;
+    let ws = &app.workspace;
+    let alice = app.actor(ALICE).await;
+    let job = orgn_jobs::start_export(ws, &alice).await.unwrap();
+    let job = wait_for_job(ws, &alice, job.id).await;
+    assert_eq!(job.state, JobState::Done, "{job:?}");
+    app.clock.advance(JOB_FILES_KEPT_FOR);
+    assert_eq!(
+        ws.sweep_job_files().await.unwrap(),
+        0,
+        "a week to the second"
+    );
+    ws.job_file(&alice, job.id, orgn_jobs::EXPORT_CSV)
+        .await
+        .unwrap();
+    app.clock.advance(time::Duration::seconds(1));
+    let expired = ws
+        .job_file(&alice, job.id, orgn_jobs::EXPORT_CSV)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&expired, Error::NotFound(m) if m.contains("kept for 7 days")),
+        "{expired}"
+    );
+    assert_eq!(
+        ws.sweep_job_files().await.unwrap(),
+        2,
+        "the JSON and the CSV"
+    );
     app.stop().await;
 }

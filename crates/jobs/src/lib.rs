@@ -19,13 +19,19 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
 pub use export::{EXPORT_CSV, EXPORT_JSON};
-pub use import::{ImportPreview, preview_import};
+pub use import::{
+    ColumnMapping, IMPORT_FIELDS, ImportPreview, ImportSample, preview_import,
+    preview_import_mapped,
+};
 
 /// What an import job is given.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ImportInput {
     pub team: String,
     pub csv: String,
+    /// The columns as the person mapped them in the preview; None: guessed from headers.
+    #[serde(default)]
+    pub mapping: Option<ColumnMapping>,
 }
 
 /// Starts an export of every team the actor may see.
@@ -40,11 +46,23 @@ pub async fn start_import(
     team: &str,
     csv: &str,
 ) -> Result<Job, Error> {
+    start_import_mapped(ws, actor, team, csv, None).await
+}
+
+/// The same, with the columns mapped as the person chose in the preview.
+pub async fn start_import_mapped(
+    ws: &Workspace,
+    actor: &Actor,
+    team: &str,
+    csv: &str,
+    mapping: Option<ColumnMapping>,
+) -> Result<Job, Error> {
     ws.visible_team(actor, team)?;
-    import::parse(csv)?;
+    import::parse(csv, mapping.as_ref())?;
     let input = serde_json::to_string(&ImportInput {
         team: team.to_string(),
         csv: csv.to_string(),
+        mapping,
     })
     .map_err(|e| Error::Internal(e.to_string()))?;
     ws.start_job(actor, JobKind::Import, &input).await

@@ -2,7 +2,7 @@
 //! imports, exports and the sweeps that bound what is kept.
 
 use orgn_domain::model::JobState;
-use orgn_domain::{Error, JOB_FILES_KEPT_FOR, ProjectDraft, TaskDraft};
+use orgn_domain::{Error, JOB_FILES_KEPT_FOR, ProjectDraft, TaskDraft, TaskFilter};
 use serde_json::json;
 
 use crate::http::*;
@@ -136,6 +136,123 @@ async fn export_files_expire_after_seven_days_and_are_swept() {
         ws.sweep_job_files().await.unwrap(),
         2,
         "the JSON and the CSV"
+    );
+    app.stop().await;
+}
+
+/// The tasks of ENG whose title starts with `prefix`, with their assignee's e-mail.
+async fn imported(app: &TestApp, prefix: &str) -> Vec<(String, Option<String>, String)> {
+    let alice = app.actor(ALICE).await;
+    let filter = TaskFilter {
+        team: Some("ENG".into()),
+        limit: Some(100),
+        ..Default::default()
+    };
+    let page = app.workspace.search_tasks(&alice, filter).await.unwrap();
+    let mut tasks: Vec<_> = page
+        .items
+        .into_iter()
+        .filter(|t| t.title.starts_with(prefix))
+        .map(|t| (t.title, t.assignee.map(|a| a.email), t.description))
+        .collect();
+    tasks.sort();
+    tasks
+}
+
+#[tokio::test]
+async fn an_import_naming_someone_who_is_not_a_member_imports_that_row_unassigned() {
+    let app = TestApp::spawn().await;
+    let ws = &app.workspace;
+    let alice = app.actor(ALICE).await;
+    let csv =
+        format!("Title,Assignee\nKept one,{ALICE}\nKept two,ghost@linear.example\nKept three,\n");
+    let preview = orgn_jobs::preview_import(ws, &alice, "ENG", &csv)
+        .await
+        .unwrap();
+    assert_eq!(
+        (preview.rows, preview.valid),
+        (3, 3),
+        "{:?}",
+        preview.errors
+    );
+    assert_eq!(preview.warnings.len(), 1, "{:?}", preview.warnings);
+    assert_eq!(preview.warnings[0].0, 3, "row 3 as a spreadsheet counts");
+    assert!(
+        preview.warnings[0].1.contains("ghost@linear.example")
+            && preview.warnings[0].1.contains("unassigned"),
+        "{:?}",
+        preview.warnings
+    );
+    let sample: Vec<(&str, &str)> = preview
+        .sample
+        .iter()
+        .map(|r| (r.title.as_str(), r.assignee.as_str()))
+        .collect();
+    assert_eq!(
+        sample,
+        [("Kept one", ALICE), ("Kept two", ""), ("Kept three", "")]
+    );
+    let job = orgn_jobs::start_import(ws, &alice, "ENG", &csv)
+        .await
+        .unwrap();
+    let job = wait_for_job(ws, &alice, job.id).await;
+    assert_eq!(job.state, JobState::Done, "{job:?}");
+    assert!(ws.job_errors(&alice, job.id).await.unwrap().is_empty());
+    let unassigned = |title: &str| (title.to_string(), None, String::new());
+    assert_eq!(
+        imported(&app, "Kept").await,
+        [
+            (
+                "Kept one".to_string(),
+                Some(ALICE.to_string()),
+                String::new()
+            ),
+            unassigned("Kept three"),
+            unassigned("Kept two"),
+        ]
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_column_mapping_chosen_in_the_preview_is_the_one_imported() {
+    let app = TestApp::spawn().await;
+    let ws = &app.workspace;
+    let alice = app.actor(ALICE).await;
+    // No header Orgn knows: guessed, there is no title.
+    let csv = "Ticket,Notes,Headline\nT-1,First notes,Mapped one\nT-2,Second notes,Mapped two\n";
+    assert!(matches!(
+        orgn_jobs::preview_import(ws, &alice, "ENG", csv).await,
+        Err(Error::Invalid(m)) if m.contains("Title column")
+    ));
+    let mapping = vec![("title".to_string(), 2), ("description".to_string(), 1)];
+    let preview = orgn_jobs::preview_import_mapped(ws, &alice, "ENG", csv, Some(&mapping))
+        .await
+        .unwrap();
+    assert_eq!(preview.valid, 2);
+    assert_eq!(preview.ignored, ["Ticket"]);
+    assert_eq!(preview.sample[0].title, "Mapped one");
+    // A mapping naming a column the file lacks, or a field twice, is refused clearly.
+    for bad in [
+        vec![("title".to_string(), 7)],
+        vec![("title".to_string(), 0), ("title".to_string(), 2)],
+        vec![("owner".to_string(), 0)],
+    ] {
+        let refused = orgn_jobs::preview_import_mapped(ws, &alice, "ENG", csv, Some(&bad)).await;
+        assert!(matches!(refused, Err(Error::Invalid(_))), "{bad:?}");
+    }
+    let job = orgn_jobs::start_import_mapped(ws, &alice, "ENG", csv, Some(mapping))
+        .await
+        .unwrap();
+    let job = wait_for_job(ws, &alice, job.id).await;
+    assert_eq!(job.state, JobState::Done, "{job:?}");
+    let described = |title: &str, notes: &str| (title.to_string(), None, notes.to_string());
+    assert_eq!(
+        imported(&app, "Mapped").await,
+        [
+            described("Mapped one", "First notes"),
+            described("Mapped two", "Second notes")
+        ]
     );
     app.stop().await;
 }

@@ -256,3 +256,81 @@ async fn the_column_mapping_chosen_in_the_preview_is_the_one_imported() {
     );
     app.stop().await;
 }
+
+/// A form field's value, percent-encoded: enough for the letters, digits, spaces, commas,
+/// `@`, `.` and line breaks these tests' CSV files hold.
+fn form_value(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            ' ' => "+".to_string(),
+            ',' => "%2C".to_string(),
+            '@' => "%40".to_string(),
+            '\n' => "%0A".to_string(),
+            c if c.is_ascii_alphanumeric() || c == '.' || c == '-' => c.to_string(),
+            c => panic!("form_value does not encode {c:?}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_web_preview_warns_shows_a_sample_and_imports_with_the_columns_picked() {
+    let app = TestApp::spawn().await;
+    let ws = &app.workspace;
+    let alice = app.actor(ALICE).await;
+    let session = ws.start_session(alice.user()).await.unwrap();
+    let cookie = format!("orgn_session={}", session.id);
+    let headers = [
+        ("Cookie", cookie.as_str()),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    let csv = format!(
+        "Summary,Owner,Headline\nOld one,{ALICE},Picked one\nOld two,ghost@linear.example,Picked two\n"
+    );
+    let form = |extra: &str| {
+        format!(
+            "_csrf={}&team=ENG&csv={}{extra}",
+            session.csrf_token,
+            form_value(&csv)
+        )
+    };
+    let post = |path: &'static str, body: String| request(app.addr, "POST", path, &headers, body);
+    // As guessed from the headers: Summary is the title; Owner is no column Orgn knows.
+    let page = post("/settings/data/import", form("")).await;
+    assert_eq!(page.status, 200, "{}", page.head);
+    assert!(page.body.contains("id=\"preview-sample\""), "{}", page.body);
+    assert!(page.body.contains("Old one"));
+    assert!(
+        page.body
+            .contains("<option value=\"0\" selected>Summary</option>")
+    );
+    // Owner feeds the assignee and Headline the title: the unknown owner is a warning.
+    let picked = "&mapped=1&map_title=2&map_assignee=1";
+    let page = post("/settings/data/import", form(picked)).await;
+    assert_eq!(page.status, 200, "{}", page.head);
+    assert!(
+        page.body.contains("id=\"preview-row-warnings\""),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("ghost@linear.example"));
+    assert!(page.body.contains("Picked one") && !page.body.contains(">Old one<"));
+    assert!(page.body.contains("Import 2 tasks"));
+    // A column that is not a number is a clear error, not a 5xx.
+    let bad = post("/settings/data/import", form("&mapped=1&map_title=x")).await;
+    assert_eq!(bad.status, 400, "{}", bad.head);
+    let started = post("/settings/data/import/start", form(picked)).await;
+    assert_eq!(started.status, 303, "{}", started.head);
+    let job = ws.jobs(&alice).await.unwrap()[0].clone();
+    let job = wait_for_job(ws, &alice, job.id).await;
+    assert_eq!(job.state, JobState::Done, "{job:?}");
+    let tasks = imported(&app, "Picked").await;
+    let assignees: Vec<(&str, Option<&str>)> = tasks
+        .iter()
+        .map(|(title, who, _)| (title.as_str(), who.as_deref()))
+        .collect();
+    assert_eq!(
+        assignees,
+        [("Picked one", Some(ALICE)), ("Picked two", None)]
+    );
+    app.stop().await;
+}

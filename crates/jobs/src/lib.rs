@@ -83,6 +83,7 @@ pub struct Runner {
     workspace: Workspace,
     name: String,
     idle: Duration,
+    tool_calls_kept_for: time::Duration,
 }
 
 impl Runner {
@@ -91,11 +92,18 @@ impl Runner {
             workspace,
             name: name.into(),
             idle: Duration::from_millis(300),
+            tool_calls_kept_for: orgn_domain::TOOL_CALLS_KEPT_FOR,
         }
     }
 
+    /// How long the MCP activity log keeps a call (`TOOL_CALLS_KEPT_FOR` unless set).
+    pub fn tool_calls_kept_for(mut self, kept_for: time::Duration) -> Runner {
+        self.tool_calls_kept_for = kept_for;
+        self
+    }
+
     /// Runs until `stop` turns true: jobs as they come, and the sweeps of the Trash, of
-    /// the change feed and of expired job files now and then.
+    /// the change feed, of the MCP activity log and of expired job files now and then.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         let mut last_sweep: Option<tokio::time::Instant> = None;
         loop {
@@ -112,6 +120,15 @@ impl Runner {
                     Ok(n) if n > 0 => tracing::info!(forgotten = n, "swept the change feed"),
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "sweeping the change feed failed"),
+                }
+                match self
+                    .workspace
+                    .sweep_tool_calls(self.tool_calls_kept_for)
+                    .await
+                {
+                    Ok(n) if n > 0 => tracing::info!(forgotten = n, "swept the MCP activity log"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "sweeping the MCP activity log failed"),
                 }
                 match self.workspace.sweep_job_files().await {
                     Ok(n) if n > 0 => tracing::info!(deleted = n, "swept expired job files"),

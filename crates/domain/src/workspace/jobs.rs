@@ -13,6 +13,9 @@ use crate::store::ImportChunk;
 /// A running job whose runner has not reported for this long is taken over by another.
 pub const JOB_STALE_AFTER: Duration = Duration::seconds(15);
 
+/// How long the MCP activity log keeps a call, unless the runner is told otherwise.
+pub const TOOL_CALLS_KEPT_FOR: Duration = Duration::days(90);
+
 /// How long a finished job's files (an export's JSON and CSV) can be downloaded.
 pub const JOB_FILES_KEPT_FOR: Duration = Duration::days(7);
 
@@ -87,6 +90,11 @@ impl Workspace {
     }
 
     // --- For the job runner -------------------------------------------------------------
+
+    /// Forgets the MCP activity log's calls older than `kept_for`; how many went.
+    pub async fn sweep_tool_calls(&self, kept_for: Duration) -> Result<u64> {
+        self.store.delete_tool_calls(self.now() - kept_for).await
+    }
 
     /// Deletes the files of jobs that ended more than `JOB_FILES_KEPT_FOR` ago (an export
     /// holds a copy of everything its owner could see); how many.

@@ -2,7 +2,9 @@
 //! imports, exports and the sweeps that bound what is kept.
 
 use orgn_domain::model::JobState;
-use orgn_domain::{Error, JOB_FILES_KEPT_FOR, ProjectDraft, TaskDraft, TaskFilter};
+use orgn_domain::{
+    Error, JOB_FILES_KEPT_FOR, ProjectDraft, TOOL_CALLS_KEPT_FOR, TaskDraft, TaskFilter,
+};
 use serde_json::json;
 
 use crate::http::*;
@@ -332,5 +334,30 @@ async fn the_web_preview_warns_shows_a_sample_and_imports_with_the_columns_picke
         assignees,
         [("Picked one", Some(ALICE)), ("Picked two", None)]
     );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_mcp_activity_log_forgets_calls_past_its_keeping_time() {
+    let app = TestApp::spawn().await;
+    let ws = &app.workspace;
+    let alice = app.actor(ALICE).await;
+    let token = app.token_for(ALICE).await;
+    mcp_call(app.addr, &token, "list_projects", json!({})).await;
+    app.clock.advance(TOOL_CALLS_KEPT_FOR);
+    // The first token has expired by now.
+    let token = app.token_for(ALICE).await;
+    mcp_call(app.addr, &token, "list_teams", json!({})).await;
+    assert_eq!(ws.sweep_tool_calls(TOOL_CALLS_KEPT_FOR).await.unwrap(), 0);
+    app.clock.advance(time::Duration::seconds(1));
+    assert_eq!(ws.sweep_tool_calls(TOOL_CALLS_KEPT_FOR).await.unwrap(), 1);
+    let kept: Vec<String> = ws
+        .recent_tool_calls(&alice, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.tool)
+        .collect();
+    assert_eq!(kept, ["list_teams"], "the newer call stays");
     app.stop().await;
 }

@@ -129,6 +129,23 @@ impl Workspace {
         self.as_seen_by(actor, project, &mut Vec::new()).await
     }
 
+    /// For a project shared with a team `actor` is not in, its progress counted over the
+    /// actor's teams' tasks only, per milestone; None when the actor sees every team.
+    async fn progress_seen_by(
+        &self,
+        actor: &Actor,
+        project: &Project,
+    ) -> Result<Option<Vec<(Option<MilestoneId>, Progress)>>> {
+        if project.teams.iter().all(|t| actor.can_see_team(t.id)) {
+            return Ok(None);
+        }
+        let counted = self
+            .store
+            .project_progress_in_teams(project.id, &actor.team_ids())
+            .await?;
+        Ok(Some(counted))
+    }
+
     /// A project as `actor` may read it: shared with a team the actor is not in, its progress
     /// counts only the tasks of the actor's teams (the stored counters count every team's),
     /// and its lead is shown only to someone who shares a team with the lead. `leads_seen`
@@ -139,12 +156,14 @@ impl Workspace {
         mut project: Project,
         leads_seen: &mut Vec<(UserId, bool)>,
     ) -> Result<Project> {
-        let hidden_team = project.teams.iter().any(|t| !actor.can_see_team(t.id));
-        if hidden_team {
-            project.progress = self
-                .store
-                .project_progress_in_teams(project.id, &actor.team_ids())
-                .await?;
+        if let Some(counted) = self.progress_seen_by(actor, &project).await? {
+            project.progress = counted
+                .iter()
+                .fold(Progress::default(), |sum, (_, p)| Progress {
+                    total: sum.total + p.total,
+                    completed: sum.completed + p.completed,
+                    canceled: sum.canceled + p.canceled,
+                });
         }
         if let Some(lead) = &project.lead {
             let shares_team = match leads_seen.iter().find(|(id, _)| *id == lead.id) {
@@ -335,7 +354,17 @@ impl Workspace {
         project: impl Into<Ref<ProjectId>>,
     ) -> Result<Vec<Milestone>> {
         let project = self.visible_project(actor, project).await?;
-        self.store.milestones(project.id).await
+        let mut milestones = self.store.milestones(project.id).await?;
+        if let Some(counted) = self.progress_seen_by(actor, &project).await? {
+            for milestone in &mut milestones {
+                milestone.progress = counted
+                    .iter()
+                    .find(|(id, _)| *id == Some(milestone.id))
+                    .map(|(_, p)| *p)
+                    .unwrap_or_default();
+            }
+        }
+        Ok(milestones)
     }
 
     pub async fn create_milestone(

@@ -11,7 +11,7 @@ use crate::http::*;
 use crate::support::*;
 
 /// "Shared" involves ENG and DES and is led by Alice (ENG only): three ENG tasks (one done)
-/// and one DES task.
+/// and one DES task; its milestone "Phase" has one task of each team.
 async fn shared_project(app: &TestApp) {
     let ws = &app.workspace;
     let admin = app.actor(ADMIN).await;
@@ -22,16 +22,20 @@ async fn shared_project(app: &TestApp) {
         ..Default::default()
     };
     ws.create_project(&admin, draft).await.unwrap();
-    for (team, title, status) in [
-        ("ENG", "Engine one", None),
-        ("ENG", "Engine two", Some("Done")),
-        ("ENG", "Engine three", None),
-        ("DES", "Design one", None),
+    ws.create_milestone(&admin, "Shared", "Phase", None)
+        .await
+        .unwrap();
+    for (team, title, status, milestone) in [
+        ("ENG", "Engine one", None, Some("Phase")),
+        ("ENG", "Engine two", Some("Done"), None),
+        ("ENG", "Engine three", None, None),
+        ("DES", "Design one", None, Some("Phase")),
     ] {
         let draft = TaskDraft {
             team: team.into(),
             title: title.into(),
             project: Some("Shared".into()),
+            milestone: milestone.map(Into::into),
             status: status.map(Into::into),
             ..Default::default()
         };
@@ -61,6 +65,9 @@ async fn a_shared_project_counts_and_names_only_what_its_reader_may_see() {
     let des = ws.project(&dana, "Shared").await.unwrap();
     assert_eq!((des.progress.total, des.progress.completed), (1, 0));
     assert_eq!(des.lead, None, "Alice shares no team with Dana");
+    let phase = |milestones: Vec<orgn_domain::model::Milestone>| milestones[0].progress.total;
+    assert_eq!(phase(ws.milestones(&admin, "Shared").await.unwrap()), 2);
+    assert_eq!(phase(ws.milestones(&dana, "Shared").await.unwrap()), 1);
     let listed = ws.projects(&dana).await.unwrap();
     let listed = listed.iter().find(|p| p.name == "Shared").unwrap();
     assert_eq!((listed.progress.total, listed.lead.clone()), (1, None));

@@ -314,7 +314,12 @@ impl Workspace {
             return self.as_seen_by(actor, project, &mut Vec::new()).await;
         }
         if let Some(based_on) = patch.based_on {
-            let current = |f: &str| project_field_text(&project, f);
+            // A refusal names the current values as the actor may see them (not a lead it
+            // shares no team with).
+            let seen = self
+                .as_seen_by(actor, project.clone(), &mut Vec::new())
+                .await?;
+            let current = |f: &str| project_field_text(&seen, f);
             self.refuse_conflicts(
                 actor,
                 ObjectKind::Project,

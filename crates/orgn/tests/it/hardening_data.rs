@@ -3,7 +3,8 @@
 
 use orgn_domain::model::JobState;
 use orgn_domain::{
-    Error, JOB_FILES_KEPT_FOR, ProjectDraft, TOOL_CALLS_KEPT_FOR, TaskDraft, TaskFilter,
+    Error, JOB_FILES_KEPT_FOR, ProjectDraft, ProjectPatch, TOOL_CALLS_KEPT_FOR, TaskDraft,
+    TaskFilter,
 };
 use serde_json::json;
 
@@ -71,6 +72,22 @@ async fn a_shared_project_counts_and_names_only_what_its_reader_may_see() {
     let listed = ws.projects(&dana).await.unwrap();
     let listed = listed.iter().find(|p| p.name == "Shared").unwrap();
     assert_eq!((listed.progress.total, listed.lead.clone()), (1, None));
+    // An edit refused for a lead changed meanwhile does not name a lead Dana may not see.
+    let lead_bob = ProjectPatch {
+        lead: Some(BOB.into()),
+        ..Default::default()
+    };
+    ws.update_project(&admin, "Shared", lead_bob).await.unwrap();
+    let lead_dana = ProjectPatch {
+        lead: Some(DANA.into()),
+        based_on: Some(des.version),
+        ..Default::default()
+    };
+    let refused = ws.update_project(&dana, "Shared", lead_dana).await;
+    assert!(
+        matches!(&refused, Err(Error::Conflict(m)) if !m.contains("Bob")),
+        "{refused:?}"
+    );
     // MCP reads go through the same rule.
     let token = app.token_for(DANA).await;
     for (tool, args) in [

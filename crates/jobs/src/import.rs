@@ -6,7 +6,7 @@
 //! after the last chunk: no duplicates, nothing half-written.
 
 use orgn_domain::model::Job;
-use orgn_domain::store::ImportChunk;
+use orgn_domain::store::{ImportChunk, NewTask};
 use orgn_domain::{Actor, Error, TaskDraft, Workspace};
 use serde::Serialize;
 
@@ -40,7 +40,26 @@ pub(crate) struct Parsed {
     rows: Vec<csv::StringRecord>,
 }
 
-pub(crate) fn parse(csv_text: &str) -> Result<Parsed, Error> {
+/// The Orgn fields an import can fill, in the order the preview lists them.
+pub const IMPORT_FIELDS: [&str; 11] = [
+    "title",
+    "description",
+    "status",
+    "priority",
+    "assignee",
+    "labels",
+    "due_date",
+    "estimate",
+    "project",
+    "milestone",
+    "cycle",
+];
+
+/// A column mapping chosen by the person: (Orgn field, index of the CSV column feeding it).
+pub type ColumnMapping = Vec<(String, usize)>;
+
+/// Reads the file; `chosen` replaces the mapping guessed from the headers.
+pub(crate) fn parse(csv_text: &str, chosen: Option<&ColumnMapping>) -> Result<Parsed, Error> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(csv_text.as_bytes());
@@ -50,17 +69,10 @@ pub(crate) fn parse(csv_text: &str) -> Result<Parsed, Error> {
         .iter()
         .map(|h| h.trim().to_string())
         .collect();
-    let mut mapping = Vec::new();
-    for (i, header) in headers.iter().enumerate() {
-        let h = header.to_lowercase();
-        if let Some((field, _)) = COLUMNS
-            .iter()
-            .find(|(_, names)| names.contains(&h.as_str()))
-            && !mapping.iter().any(|(_, f)| f == field)
-        {
-            mapping.push((i, *field));
-        }
-    }
+    let mapping = match chosen {
+        Some(chosen) => checked_mapping(chosen, &headers)?,
+        None => guessed_mapping(&headers),
+    };
     if !mapping.iter().any(|(_, f)| *f == "title") {
         return Err(Error::Invalid(format!(
             "the CSV needs a Title column; found: {}",
@@ -83,6 +95,52 @@ pub(crate) fn parse(csv_text: &str) -> Result<Parsed, Error> {
         headers,
         rows,
     })
+}
+
+/// Which column feeds which field, from the header names (Linear's among them).
+fn guessed_mapping(headers: &[String]) -> Vec<(usize, &'static str)> {
+    let mut mapping = Vec::new();
+    for (i, header) in headers.iter().enumerate() {
+        let h = header.to_lowercase();
+        if let Some((field, _)) = COLUMNS
+            .iter()
+            .find(|(_, names)| names.contains(&h.as_str()))
+            && !mapping.iter().any(|(_, f)| f == field)
+        {
+            mapping.push((i, *field));
+        }
+    }
+    mapping
+}
+
+/// A mapping the person chose: known fields, each once, from columns the file has.
+fn checked_mapping(
+    chosen: &ColumnMapping,
+    headers: &[String],
+) -> Result<Vec<(usize, &'static str)>, Error> {
+    let mut mapping: Vec<(usize, &'static str)> = Vec::new();
+    for (field, column) in chosen {
+        let known = IMPORT_FIELDS.iter().find(|f| **f == field.as_str());
+        let Some(known) = known else {
+            return Err(Error::Invalid(format!(
+                "unknown field \"{field}\"; fields: {}",
+                IMPORT_FIELDS.join(", ")
+            )));
+        };
+        if *column >= headers.len() {
+            return Err(Error::Invalid(format!(
+                "the CSV has {} columns; there is no column {} for {field}",
+                headers.len(),
+                column + 1
+            )));
+        }
+        if mapping.iter().any(|(_, f)| f == known) {
+            return Err(Error::Invalid(format!("{field} is fed by two columns")));
+        }
+        mapping.push((*column, known));
+    }
+    mapping.sort();
+    Ok(mapping)
 }
 
 fn draft(parsed: &Parsed, team: &str, record: &csv::StringRecord) -> Result<TaskDraft, String> {
@@ -126,6 +184,65 @@ fn draft(parsed: &Parsed, team: &str, record: &csv::StringRecord) -> Result<Task
     })
 }
 
+/// A row made ready to insert. An assignee who is not a member here (Linear's exports name
+/// people who may not exist in this workspace) is dropped with a warning, and the task
+/// imports unassigned, rather than failing the row.
+struct PreparedRow {
+    task: NewTask,
+    draft: TaskDraft,
+    warning: Option<String>,
+}
+
+async fn prepare_row(
+    ws: &Workspace,
+    actor: &Actor,
+    parsed: &Parsed,
+    team: &str,
+    record: &csv::StringRecord,
+) -> Result<PreparedRow, String> {
+    let draft = draft(parsed, team, record)?;
+    let first = match ws.prepare_task(actor, draft.clone()).await {
+        Ok(task) => {
+            return Ok(PreparedRow {
+                task,
+                draft,
+                warning: None,
+            });
+        }
+        Err(e) => e.to_string(),
+    };
+    let Some(assignee) = draft.assignee.clone() else {
+        return Err(first);
+    };
+    let draft = TaskDraft {
+        assignee: None,
+        ..draft
+    };
+    match ws.prepare_task(actor, draft.clone()).await {
+        Ok(task) => Ok(PreparedRow {
+            task,
+            draft,
+            warning: Some(format!(
+                "assignee \"{assignee}\" is not a member of {team}: imported unassigned"
+            )),
+        }),
+        Err(_) => Err(first),
+    }
+}
+
+/// Rows of the file shown in the preview as they will be imported.
+const SAMPLE_ROWS: usize = 5;
+
+/// One good row as the preview shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportSample {
+    pub row: i64,
+    pub title: String,
+    pub status: String,
+    pub assignee: String,
+    pub project: String,
+}
+
 /// What an import would do, before anything is written.
 #[derive(Debug, Clone, Serialize)]
 pub struct ImportPreview {
@@ -133,10 +250,18 @@ pub struct ImportPreview {
     pub mapping: Vec<(String, String)>,
     /// Headers that will be ignored.
     pub ignored: Vec<String>,
+    /// The file's headers, in order: what a field can be mapped from.
+    pub headers: Vec<String>,
+    /// Each Orgn field with the index of the column feeding it, if any.
+    pub fields: Vec<(String, Option<usize>)>,
     pub rows: usize,
     pub valid: usize,
     /// (row number as in a spreadsheet, counting the header as row 1; message)
     pub errors: Vec<(i64, String)>,
+    /// Rows that import with a change (an unknown assignee dropped), and why.
+    pub warnings: Vec<(i64, String)>,
+    /// The first few good rows.
+    pub sample: Vec<ImportSample>,
 }
 
 pub async fn preview_import(
@@ -145,20 +270,41 @@ pub async fn preview_import(
     team: &str,
     csv_text: &str,
 ) -> Result<ImportPreview, Error> {
+    preview_import_mapped(ws, actor, team, csv_text, None).await
+}
+
+/// The preview with the columns mapped as the person chose (`None`: guessed from headers).
+pub async fn preview_import_mapped(
+    ws: &Workspace,
+    actor: &Actor,
+    team: &str,
+    csv_text: &str,
+    chosen: Option<&ColumnMapping>,
+) -> Result<ImportPreview, Error> {
     ws.visible_team(actor, team)?;
-    let parsed = parse(csv_text)?;
+    let parsed = parse(csv_text, chosen)?;
     let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    let mut sample = Vec::new();
     for (i, record) in parsed.rows.iter().enumerate() {
-        let result = match draft(&parsed, team, record) {
-            Ok(d) => ws
-                .prepare_task(actor, d)
-                .await
-                .map(|_| ())
-                .map_err(|e| e.to_string()),
-            Err(message) => Err(message),
-        };
-        if let Err(message) = result {
-            errors.push((i as i64 + 2, message));
+        let row = i as i64 + 2;
+        match prepare_row(ws, actor, &parsed, team, record).await {
+            Ok(prepared) => {
+                if let Some(warning) = prepared.warning {
+                    warnings.push((row, warning));
+                }
+                if sample.len() < SAMPLE_ROWS {
+                    let d = prepared.draft;
+                    sample.push(ImportSample {
+                        row,
+                        title: d.title,
+                        status: d.status.unwrap_or_default(),
+                        assignee: d.assignee.unwrap_or_default(),
+                        project: d.project.unwrap_or_default(),
+                    });
+                }
+            }
+            Err(message) => errors.push((row, message)),
         }
     }
     let mapping = parsed
@@ -173,19 +319,30 @@ pub async fn preview_import(
         .filter(|(i, _)| !parsed.mapping.iter().any(|(m, _)| m == i))
         .map(|(_, h)| h.clone())
         .collect();
+    let fields = IMPORT_FIELDS
+        .iter()
+        .map(|field| {
+            let column = parsed.mapping.iter().find(|(_, f)| f == field);
+            (field.to_string(), column.map(|(i, _)| *i))
+        })
+        .collect();
     Ok(ImportPreview {
         mapping,
         ignored,
+        headers: parsed.headers.clone(),
+        fields,
         rows: parsed.rows.len(),
         valid: parsed.rows.len() - errors.len(),
         errors,
+        warnings,
+        sample,
     })
 }
 
 pub(crate) async fn run(ws: &Workspace, actor: &Actor, job: &Job) -> Result<Outcome, Error> {
     let input: ImportInput = serde_json::from_str(&job.input)
         .map_err(|e| Error::Internal(format!("bad import input: {e}")))?;
-    let parsed = parse(&input.csv)?;
+    let parsed = parse(&input.csv, input.mapping.as_ref())?;
     let total = parsed.rows.len() as i64;
     // Resume after the last committed chunk.
     let mut done = job.done.clamp(0, total);
@@ -201,12 +358,8 @@ pub(crate) async fn run(ws: &Workspace, actor: &Actor, job: &Job) -> Result<Outc
             done: end as i64,
         };
         for (i, record) in parsed.rows.iter().enumerate().take(end).skip(done as usize) {
-            let prepared = match draft(&parsed, &input.team, record) {
-                Ok(d) => ws.prepare_task(actor, d).await.map_err(|e| e.to_string()),
-                Err(message) => Err(message),
-            };
-            match prepared {
-                Ok(task) => chunk.tasks.push(task),
+            match prepare_row(ws, actor, &parsed, &input.team, record).await {
+                Ok(prepared) => chunk.tasks.push(prepared.task),
                 Err(message) => chunk.errors.push((i as i64 + 2, message)),
             }
         }

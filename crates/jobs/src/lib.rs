@@ -19,13 +19,19 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
 pub use export::{EXPORT_CSV, EXPORT_JSON};
-pub use import::{ImportPreview, preview_import};
+pub use import::{
+    ColumnMapping, IMPORT_FIELDS, ImportPreview, ImportSample, preview_import,
+    preview_import_mapped,
+};
 
 /// What an import job is given.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ImportInput {
     pub team: String,
     pub csv: String,
+    /// The columns as the person mapped them in the preview; None: guessed from headers.
+    #[serde(default)]
+    pub mapping: Option<ColumnMapping>,
 }
 
 /// Starts an export of every team the actor may see.
@@ -40,11 +46,23 @@ pub async fn start_import(
     team: &str,
     csv: &str,
 ) -> Result<Job, Error> {
+    start_import_mapped(ws, actor, team, csv, None).await
+}
+
+/// The same, with the columns mapped as the person chose in the preview.
+pub async fn start_import_mapped(
+    ws: &Workspace,
+    actor: &Actor,
+    team: &str,
+    csv: &str,
+    mapping: Option<ColumnMapping>,
+) -> Result<Job, Error> {
     ws.visible_team(actor, team)?;
-    import::parse(csv)?;
+    import::parse(csv, mapping.as_ref())?;
     let input = serde_json::to_string(&ImportInput {
         team: team.to_string(),
         csv: csv.to_string(),
+        mapping,
     })
     .map_err(|e| Error::Internal(e.to_string()))?;
     ws.start_job(actor, JobKind::Import, &input).await
@@ -65,6 +83,7 @@ pub struct Runner {
     workspace: Workspace,
     name: String,
     idle: Duration,
+    tool_calls_kept_for: time::Duration,
 }
 
 impl Runner {
@@ -73,11 +92,18 @@ impl Runner {
             workspace,
             name: name.into(),
             idle: Duration::from_millis(300),
+            tool_calls_kept_for: orgn_domain::TOOL_CALLS_KEPT_FOR,
         }
     }
 
-    /// Runs until `stop` turns true: jobs as they come, and the sweeps of the Trash and of
-    /// the change feed now and then.
+    /// How long the MCP activity log keeps a call (`TOOL_CALLS_KEPT_FOR` unless set).
+    pub fn tool_calls_kept_for(mut self, kept_for: time::Duration) -> Runner {
+        self.tool_calls_kept_for = kept_for;
+        self
+    }
+
+    /// Runs until `stop` turns true: jobs as they come, and the sweeps of the Trash, of
+    /// the change feed, of the MCP activity log and of expired job files now and then.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         let mut last_sweep: Option<tokio::time::Instant> = None;
         loop {
@@ -94,6 +120,20 @@ impl Runner {
                     Ok(n) if n > 0 => tracing::info!(forgotten = n, "swept the change feed"),
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "sweeping the change feed failed"),
+                }
+                match self
+                    .workspace
+                    .sweep_tool_calls(self.tool_calls_kept_for)
+                    .await
+                {
+                    Ok(n) if n > 0 => tracing::info!(forgotten = n, "swept the MCP activity log"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "sweeping the MCP activity log failed"),
+                }
+                match self.workspace.sweep_job_files().await {
+                    Ok(n) if n > 0 => tracing::info!(deleted = n, "swept expired job files"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "sweeping job files failed"),
                 }
                 last_sweep = Some(tokio::time::Instant::now());
             }

@@ -28,7 +28,18 @@ pub trait Jobs: Send + Sync {
         input: &str,
         now: OffsetDateTime,
     ) -> Result<JobId>;
+    /// Creates the job unless `user` already has an export or import queued or running
+    /// (None then), checked in the insert's own statement.
+    async fn create_exclusive_job(
+        &self,
+        user: UserId,
+        kind: JobKind,
+        input: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<JobId>>;
     async fn job(&self, id: JobId) -> Result<Option<Job>>;
+    /// Deletes the files of jobs that finished before `before`; how many.
+    async fn delete_job_files(&self, before: OffsetDateTime) -> Result<u64>;
     async fn jobs(&self, user: UserId, limit: i64) -> Result<Vec<Job>>;
     /// Takes the oldest queued job, or a running one whose owner stopped beating before
     /// `stale_before`, for `owner`; exactly one caller gets each job.

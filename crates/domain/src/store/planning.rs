@@ -84,6 +84,14 @@ pub trait Planning: Send + Sync {
     async fn project(&self, id: ProjectId) -> Result<Option<Project>>;
     /// Projects that involve any of the given teams.
     async fn projects(&self, teams: &[TeamId]) -> Result<Vec<Project>>;
+    /// The progress of a project counted over its live tasks in `teams` only, for a reader
+    /// who cannot see every team of the project (the stored counters count them all): one
+    /// entry per milestone that has such tasks, and `None` for those in no milestone.
+    async fn project_progress_in_teams(
+        &self,
+        project: ProjectId,
+        teams: &[TeamId],
+    ) -> Result<Vec<(Option<MilestoneId>, Progress)>>;
     async fn update_project(
         &self,
         id: ProjectId,

@@ -13,15 +13,35 @@ use crate::store::ImportChunk;
 /// A running job whose runner has not reported for this long is taken over by another.
 pub const JOB_STALE_AFTER: Duration = Duration::seconds(15);
 
+/// How long the MCP activity log keeps a call, unless the runner is told otherwise.
+pub const TOOL_CALLS_KEPT_FOR: Duration = Duration::days(90);
+
+/// How long a finished job's files (an export's JSON and CSV) can be downloaded.
+pub const JOB_FILES_KEPT_FOR: Duration = Duration::days(7);
+
 impl Workspace {
     pub async fn start_job(&self, actor: &Actor, kind: JobKind, input: &str) -> Result<Job> {
         if actor.memberships().is_empty() {
             return Err(Error::Invalid("you are not a member of any team".into()));
         }
-        let id = self
-            .store
-            .create_job(actor.id(), kind, input, self.now())
-            .await?;
+        let id = match kind {
+            JobKind::Export | JobKind::Import => self
+                .store
+                .create_exclusive_job(actor.id(), kind, input, self.now())
+                .await?
+                .ok_or_else(|| {
+                    Error::Conflict(
+                        "you already have an export or import under way: wait for it to finish, \
+                         or cancel it, before starting another"
+                            .into(),
+                    )
+                })?,
+            JobKind::Reindex => {
+                self.store
+                    .create_job(actor.id(), kind, input, self.now())
+                    .await?
+            }
+        };
         self.store
             .job(id)
             .await?
@@ -54,6 +74,15 @@ impl Workspace {
 
     pub async fn job_file(&self, actor: &Actor, id: JobId, name: &str) -> Result<Vec<u8>> {
         let job = self.job(actor, id).await?;
+        if job
+            .finished_at
+            .is_some_and(|at| at < self.now() - JOB_FILES_KEPT_FOR)
+        {
+            return Err(not_found(format!(
+                "file {name} of job {id}: files are kept for {} days after a job ends",
+                JOB_FILES_KEPT_FOR.whole_days()
+            )));
+        }
         self.store
             .job_file(job.id, name)
             .await?
@@ -61,6 +90,19 @@ impl Workspace {
     }
 
     // --- For the job runner -------------------------------------------------------------
+
+    /// Forgets the MCP activity log's calls older than `kept_for`; how many went.
+    pub async fn sweep_tool_calls(&self, kept_for: Duration) -> Result<u64> {
+        self.store.delete_tool_calls(self.now() - kept_for).await
+    }
+
+    /// Deletes the files of jobs that ended more than `JOB_FILES_KEPT_FOR` ago (an export
+    /// holds a copy of everything its owner could see); how many.
+    pub async fn sweep_job_files(&self) -> Result<u64> {
+        self.store
+            .delete_job_files(self.now() - JOB_FILES_KEPT_FOR)
+            .await
+    }
 
     /// The next job to run, for the runner named `owner`.
     pub async fn claim_job(&self, owner: &str) -> Result<Option<Job>> {

@@ -111,7 +111,13 @@ impl Workspace {
         if teams.is_empty() {
             return Ok(vec![]);
         }
-        self.store.projects(&teams).await
+        let projects = self.store.projects(&teams).await?;
+        let mut leads_seen = Vec::new();
+        let mut shown = Vec::with_capacity(projects.len());
+        for project in projects {
+            shown.push(self.as_seen_by(actor, project, &mut leads_seen).await?);
+        }
+        Ok(shown)
     }
 
     pub async fn project(
@@ -119,7 +125,66 @@ impl Workspace {
         actor: &Actor,
         reference: impl Into<Ref<ProjectId>>,
     ) -> Result<Project> {
-        self.visible_project(actor, reference).await
+        let project = self.visible_project(actor, reference).await?;
+        self.as_seen_by(actor, project, &mut Vec::new()).await
+    }
+
+    /// For a project shared with a team `actor` is not in, its progress counted over the
+    /// actor's teams' tasks only, per milestone; None when the actor sees every team.
+    async fn progress_seen_by(
+        &self,
+        actor: &Actor,
+        project: &Project,
+    ) -> Result<Option<Vec<(Option<MilestoneId>, Progress)>>> {
+        if project.teams.iter().all(|t| actor.can_see_team(t.id)) {
+            return Ok(None);
+        }
+        let counted = self
+            .store
+            .project_progress_in_teams(project.id, &actor.team_ids())
+            .await?;
+        Ok(Some(counted))
+    }
+
+    /// A project as `actor` may read it: shared with a team the actor is not in, its progress
+    /// counts only the tasks of the actor's teams (the stored counters count every team's),
+    /// and its lead is shown only to someone who shares a team with the lead. `leads_seen`
+    /// remembers each lead's answer across a list of projects.
+    async fn as_seen_by(
+        &self,
+        actor: &Actor,
+        mut project: Project,
+        leads_seen: &mut Vec<(UserId, bool)>,
+    ) -> Result<Project> {
+        if let Some(counted) = self.progress_seen_by(actor, &project).await? {
+            project.progress = counted
+                .iter()
+                .fold(Progress::default(), |sum, (_, p)| Progress {
+                    total: sum.total + p.total,
+                    completed: sum.completed + p.completed,
+                    canceled: sum.canceled + p.canceled,
+                });
+        }
+        if let Some(lead) = &project.lead {
+            let shares_team = match leads_seen.iter().find(|(id, _)| *id == lead.id) {
+                Some((_, shares)) => *shares,
+                None => {
+                    let shares = lead.id == actor.id()
+                        || self
+                            .store
+                            .memberships(lead.id)
+                            .await?
+                            .iter()
+                            .any(|m| actor.can_see_team(m.team.id));
+                    leads_seen.push((lead.id, shares));
+                    shares
+                }
+            };
+            if !shares_team {
+                project.lead = None;
+            }
+        }
+        Ok(project)
     }
 
     async fn team_ids_of(&self, actor: &Actor, keys: &[String]) -> Result<Vec<TeamId>> {
@@ -194,10 +259,12 @@ impl Workspace {
                 &change,
             )
             .await?;
-        self.store
+        let project = self
+            .store
             .project(id)
             .await?
-            .ok_or_else(|| Error::Internal("project vanished after insert".into()))
+            .ok_or_else(|| Error::Internal("project vanished after insert".into()))?;
+        self.as_seen_by(actor, project, &mut Vec::new()).await
     }
 
     pub async fn update_project(
@@ -244,10 +311,15 @@ impl Workspace {
         drop_unchanged(&mut changes, &project);
         let fields = changes.fields();
         if fields.is_empty() {
-            return Ok(project);
+            return self.as_seen_by(actor, project, &mut Vec::new()).await;
         }
         if let Some(based_on) = patch.based_on {
-            let current = |f: &str| project_field_text(&project, f);
+            // A refusal names the current values as the actor may see them (not a lead it
+            // shares no team with).
+            let seen = self
+                .as_seen_by(actor, project.clone(), &mut Vec::new())
+                .await?;
+            let current = |f: &str| project_field_text(&seen, f);
             self.refuse_conflicts(
                 actor,
                 ObjectKind::Project,
@@ -271,10 +343,12 @@ impl Workspace {
         self.store
             .update_project(project.id, &changes, &change)
             .await?;
-        self.store
+        let project = self
+            .store
             .project(project.id)
             .await?
-            .ok_or_else(|| not_found("project"))
+            .ok_or_else(|| not_found("project"))?;
+        self.as_seen_by(actor, project, &mut Vec::new()).await
     }
 
     // --- Milestones --------------------------------------------------------------------
@@ -285,7 +359,17 @@ impl Workspace {
         project: impl Into<Ref<ProjectId>>,
     ) -> Result<Vec<Milestone>> {
         let project = self.visible_project(actor, project).await?;
-        self.store.milestones(project.id).await
+        let mut milestones = self.store.milestones(project.id).await?;
+        if let Some(counted) = self.progress_seen_by(actor, &project).await? {
+            for milestone in &mut milestones {
+                milestone.progress = counted
+                    .iter()
+                    .find(|(id, _)| *id == Some(milestone.id))
+                    .map(|(_, p)| *p)
+                    .unwrap_or_default();
+            }
+        }
+        Ok(milestones)
     }
 
     pub async fn create_milestone(

@@ -25,4 +25,10 @@ impl<B: ActivityLog> Activity for SqlStore<B> {
         let rows = self.reader().await?.rows(sql).await?;
         rows.iter().map(rows::tool_call).collect()
     }
+
+    async fn delete_tool_calls(&self, before: time::OffsetDateTime) -> Result<u64> {
+        self.0.flush_activity().await;
+        let sql = Sql::new("DELETE FROM tool_calls WHERE at < $1").arg(before);
+        self.writer().await?.execute(sql).await
+    }
 }

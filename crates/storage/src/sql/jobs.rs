@@ -54,6 +54,36 @@ impl<B: BulkInsert> Jobs for SqlStore<B> {
         self.writer().await?.one(sql).await?.id("id")
     }
 
+    async fn create_exclusive_job(
+        &self,
+        user: UserId,
+        kind: JobKind,
+        input: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<JobId>> {
+        let sql = Sql::new(
+            "INSERT INTO jobs (user_id, kind, state, input, created_at) \
+             SELECT $1, $2, 'queued', $3, $4 WHERE NOT EXISTS (SELECT 1 FROM jobs \
+             WHERE user_id = $1 AND kind IN ('export', 'import') AND state IN ('queued', 'running')) \
+             RETURNING id",
+        )
+        .arg(user)
+        .arg(kind.as_str())
+        .arg(input)
+        .arg(now);
+        let row = self.writer().await?.optional(sql).await?;
+        row.map(|r| r.id("id")).transpose()
+    }
+
+    async fn delete_job_files(&self, before: OffsetDateTime) -> Result<u64> {
+        let sql = Sql::new(
+            "DELETE FROM job_files WHERE job_id IN \
+             (SELECT id FROM jobs WHERE finished_at IS NOT NULL AND finished_at < $1)",
+        )
+        .arg(before);
+        self.writer().await?.execute(sql).await
+    }
+
     async fn job(&self, id: JobId) -> Result<Option<Job>> {
         let sql = Sql::new(format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1")).arg(id);
         let row = self.reader().await?.optional(sql).await?;

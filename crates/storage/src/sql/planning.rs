@@ -185,6 +185,29 @@ impl<B: Backend> Planning for SqlStore<B> {
         with_teams(&mut *conn, rows).await
     }
 
+    async fn project_progress_in_teams(
+        &self,
+        project: ProjectId,
+        teams: &[TeamId],
+    ) -> Result<Vec<(Option<MilestoneId>, Progress)>> {
+        if teams.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut sql = Sql::new(
+            "SELECT t.milestone_id, count(*) AS p_total, \
+             sum(CASE WHEN s.kind = 'completed' THEN 1 ELSE 0 END) AS p_completed, \
+             sum(CASE WHEN s.kind = 'canceled' THEN 1 ELSE 0 END) AS p_canceled \
+             FROM tasks t JOIN statuses s ON s.id = t.status_id \
+             WHERE t.project_id = $1 AND t.deleted_at IS NULL AND t.team_id IN ",
+        )
+        .arg(project);
+        sql.list(teams).push(" GROUP BY t.milestone_id");
+        let rows = self.reader().await?.rows(sql).await?;
+        rows.iter()
+            .map(|row| Ok((row.opt_id("milestone_id")?, rows::progress(row)?)))
+            .collect()
+    }
+
     async fn update_project(
         &self,
         id: ProjectId,

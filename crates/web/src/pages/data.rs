@@ -9,7 +9,7 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use orgn_domain::model::{Job, JobId, JobKind, JobState};
 use orgn_domain::{Actor, Workspace};
-use orgn_jobs::{EXPORT_CSV, EXPORT_JSON, ImportPreview};
+use orgn_jobs::{ColumnMapping, EXPORT_CSV, EXPORT_JSON, ImportPreview};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -279,6 +279,67 @@ pub struct ImportForm {
     team: String,
     #[serde(default)]
     csv: String,
+    /// Set by the preview's form: the `map_*` fields below are the person's mapping (an
+    /// empty one: that field is not read). Absent: the mapping is guessed from the headers.
+    #[serde(default)]
+    mapped: Option<String>,
+    #[serde(default)]
+    map_title: String,
+    #[serde(default)]
+    map_description: String,
+    #[serde(default)]
+    map_status: String,
+    #[serde(default)]
+    map_priority: String,
+    #[serde(default)]
+    map_assignee: String,
+    #[serde(default)]
+    map_labels: String,
+    #[serde(default)]
+    map_due_date: String,
+    #[serde(default)]
+    map_estimate: String,
+    #[serde(default)]
+    map_project: String,
+    #[serde(default)]
+    map_milestone: String,
+    #[serde(default)]
+    map_cycle: String,
+}
+
+impl ImportForm {
+    /// The person's column mapping, as (field, column index); a column that is not a
+    /// number is a clear error.
+    fn mapping(&self) -> Result<Option<ColumnMapping>, String> {
+        if self.mapped.is_none() {
+            return Ok(None);
+        }
+        let chosen = [
+            ("title", &self.map_title),
+            ("description", &self.map_description),
+            ("status", &self.map_status),
+            ("priority", &self.map_priority),
+            ("assignee", &self.map_assignee),
+            ("labels", &self.map_labels),
+            ("due_date", &self.map_due_date),
+            ("estimate", &self.map_estimate),
+            ("project", &self.map_project),
+            ("milestone", &self.map_milestone),
+            ("cycle", &self.map_cycle),
+        ];
+        let mut mapping = Vec::new();
+        for (field, column) in chosen {
+            let column = column.trim();
+            if column.is_empty() {
+                continue;
+            }
+            let index = column
+                .parse::<usize>()
+                .map_err(|_| format!("the column for {field} is not one of the file's"))?;
+            mapping.push((field.to_string(), index));
+        }
+        Ok(Some(mapping))
+    }
 }
 
 #[derive(Template)]
@@ -316,7 +377,15 @@ pub async fn preview(State(state): State<AppState>, posted: Posted<ImportForm>) 
             return bad_request(data_page(ws, me, &f.team, f.csv.clone(), None, Some(msg)).await);
         }
     };
-    match client_message(orgn_jobs::preview_import(ws, &me.actor, &team.key, &f.csv).await)? {
+    let mapping = match f.mapping() {
+        Ok(m) => m,
+        Err(msg) => {
+            return bad_request(data_page(ws, me, &team.key, f.csv.clone(), None, Some(msg)).await);
+        }
+    };
+    let previewed =
+        orgn_jobs::preview_import_mapped(ws, &me.actor, &team.key, &f.csv, mapping.as_ref()).await;
+    match client_message(previewed)? {
         Ok(preview) => render(PreviewPage {
             chrome: Chrome::new(me, "Import preview", "settings:data"),
             errors_shown: preview.errors.len().min(ERRORS_SHOWN),
@@ -333,7 +402,14 @@ pub async fn start_import(State(state): State<AppState>, posted: Posted<ImportFo
     let ws = &state.workspace;
     let me = &posted.me;
     let f = &posted.form;
-    match client_message(orgn_jobs::start_import(ws, &me.actor, &f.team, &f.csv).await)? {
+    let mapping = match f.mapping() {
+        Ok(m) => m,
+        Err(msg) => {
+            return bad_request(data_page(ws, me, &f.team, f.csv.clone(), None, Some(msg)).await);
+        }
+    };
+    let started = orgn_jobs::start_import_mapped(ws, &me.actor, &f.team, &f.csv, mapping).await;
+    match client_message(started)? {
         Ok(job) => see(&format!("/settings/data?started={}#job-{}", job.id, job.id)),
         Err(msg) => bad_request(data_page(ws, me, &f.team, f.csv.clone(), None, Some(msg)).await),
     }

@@ -52,6 +52,8 @@ pub(crate) struct AppState {
     pub assistant: orgn_assistant::Assistant,
     /// Bounds the live streams (`/events`) one process holds open.
     pub live_streams: Arc<tokio::sync::Semaphore>,
+    /// The last changes' messages, shared by every stream (`pages/live.rs`).
+    pub live_messages: Arc<pages::live::MessageCache>,
     pub oauth: Arc<pages::oauth::OAuthState>,
 }
 
@@ -65,6 +67,7 @@ pub fn router(workspace: Workspace, config: WebConfig) -> Router {
         throttle: Arc::new(session::SignInThrottle::default()),
         assistant: config.assistant,
         live_streams: Arc::new(tokio::sync::Semaphore::new(pages::live::MAX_STREAMS)),
+        live_messages: Default::default(),
         oauth: Arc::new(pages::oauth::OAuthState {
             fetcher: Arc::new(client_metadata::HttpMetadataFetcher::new(
                 config.oauth.allow_loopback_client_metadata,

@@ -113,17 +113,19 @@ async fn write(
     stop: Arc<AtomicBool>,
 ) -> Result<usize, String> {
     let mut n = 0;
+    // Every write really changes its task (a workspace kept by --data-dir holds earlier
+    // runs' values): a title no run has set before.
+    let run = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
     while !stop.load(Ordering::Relaxed) {
         let id = &ids[n % ids.len()];
-        let priority = ["urgent", "high", "medium", "low"][n / ids.len() % 4];
+        let title = format!("Live bench {run}-{n}");
         sent.lock()
             .expect("sent")
             .insert(id.clone(), Instant::now());
         bench
-            .call(&tool(
-                "update_task",
-                json!({"id": id, "priority": priority}),
-            ))
+            .call(&tool("update_task", json!({"id": id, "title": title})))
             .await?;
         n += 1;
         tokio::time::sleep(WRITE_EVERY).await;

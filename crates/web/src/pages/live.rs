@@ -6,8 +6,9 @@
 //! (`Last-Event-ID`) and gets exactly what it missed. The access rule is applied by the
 //! domain's stream (`Workspace::live_stream`).
 
+use std::collections::VecDeque;
 use std::convert::Infallible;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::State;
@@ -47,11 +48,15 @@ pub async fn events(
         .and_then(|v| v.trim().parse::<i64>().ok());
     let live = state.workspace.live_stream(&me.actor, after).await?;
     let workspace = state.workspace.clone();
+    let cache = state.live_messages.clone();
     let events = stream::unfold((live, permit), move |(mut live, permit)| {
-        let workspace = workspace.clone();
+        let (workspace, cache) = (workspace.clone(), cache.clone());
         async move {
             let batch = match live.next().await {
-                Ok(Some(event)) => messages(&live, event, workspace.now()),
+                Ok(Some(LiveEvent::Change(change))) => {
+                    cache.messages(&change, workspace.now()).as_ref().clone()
+                }
+                Ok(Some(LiveEvent::Reset)) => reset_message(&live),
                 // The stream is over, or the feed could not be read: the browser reconnects
                 // after `retry` and resumes from the last id it got.
                 Ok(None) | Err(_) => return None,
@@ -71,41 +76,69 @@ fn sse(
     Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
 
-/// The messages of one event: a topic message per page it concerns, then `change`, which
-/// carries the id (so that a reconnect after a half-sent change sends it again whole).
-fn messages(
-    live: &LiveStream,
-    event: LiveEvent,
-    now: OffsetDateTime,
-) -> Vec<Result<Event, Infallible>> {
-    match event {
-        LiveEvent::Reset => vec![Ok(Event::default()
-            .event("reset")
-            .data("reload")
-            .id(live.last_seq().to_string()))],
-        LiveEvent::Change(change) => {
-            let own_page = format!("task-{}", change.object_id);
-            let mut out: Vec<Result<Event, Infallible>> = change
-                .topics
-                .iter()
-                .map(|topic| {
-                    // A task's page is told the version the change made (`v7`), so that a
-                    // page that shows it already (its own edit, swapped in) does not load it
-                    // again; other pages get the sequence number.
-                    let data = match (change.kind, change.version) {
-                        (ObjectKind::Task, Some(v)) if *topic == own_page => format!("v{v}"),
-                        _ => change.seq.to_string(),
-                    };
-                    Ok(Event::default().event(topic.as_str()).data(data))
-                })
-                .collect();
-            out.push(Ok(Event::default()
-                .event("change")
-                .data(describe(&change, now))
-                .id(change.seq.to_string())));
-            out
+/// The messages of the last changes, made once for every stream that delivers them: with
+/// a thousand pages open, formatting each change once instead of a thousand times.
+#[derive(Default)]
+pub struct MessageCache(Mutex<VecDeque<(i64, Arc<Messages>)>>);
+
+/// What a stream sends for one event.
+type Messages = Vec<Result<Event, Infallible>>;
+
+/// Changes whose messages are kept (the broadcast holds as many).
+const CACHED_CHANGES: usize = 256;
+
+impl MessageCache {
+    fn messages(
+        &self,
+        change: &Arc<Change>,
+        now: OffsetDateTime,
+    ) -> Arc<Vec<Result<Event, Infallible>>> {
+        let cached = self.0.lock().expect("message cache");
+        if let Some((_, m)) = cached.iter().rev().find(|(seq, _)| *seq == change.seq) {
+            return m.clone();
         }
+        drop(cached);
+        let made = Arc::new(change_messages(change, now));
+        let mut cached = self.0.lock().expect("message cache");
+        if cached.len() == CACHED_CHANGES {
+            cached.pop_front();
+        }
+        cached.push_back((change.seq, made.clone()));
+        made
     }
+}
+
+/// The message that tells a page it cannot be caught up: it should load afresh.
+fn reset_message(live: &LiveStream) -> Messages {
+    vec![Ok(Event::default()
+        .event("reset")
+        .data("reload")
+        .id(live.last_seq().to_string()))]
+}
+
+/// The messages of one change: a topic message per page it concerns, then `change`, which
+/// carries the id (so that a reconnect after a half-sent change sends it again whole).
+fn change_messages(change: &Arc<Change>, now: OffsetDateTime) -> Messages {
+    let own_page = format!("task-{}", change.object_id);
+    let mut out: Messages = change
+        .topics
+        .iter()
+        .map(|topic| {
+            // A task's page is told the version the change made (`v7`), so that a page that
+            // shows it already (its own edit, swapped in) does not load it again; other pages
+            // get the sequence number.
+            let data = match (change.kind, change.version) {
+                (ObjectKind::Task, Some(v)) if *topic == own_page => format!("v{v}"),
+                _ => change.seq.to_string(),
+            };
+            Ok(Event::default().event(topic.as_str()).data(data))
+        })
+        .collect();
+    out.push(Ok(Event::default()
+        .event("change")
+        .data(describe(change, now))
+        .id(change.seq.to_string())));
+    out
 }
 
 /// One line of HTML: "ENG-12 status, priority — Dee via Claude Desktop, 2 s ago".

@@ -12,6 +12,7 @@ mod support;
 mod assistant;
 mod cli;
 mod core;
+mod hardening;
 mod jobs;
 mod live;
 mod mcp;

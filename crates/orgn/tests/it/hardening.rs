@@ -4,6 +4,9 @@
 use crate::http::*;
 use crate::support::*;
 use serde_json::json;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 #[tokio::test]
 async fn mcp_bodies_that_are_not_one_json_rpc_message_answer_400_with_the_json_rpc_error() {
@@ -70,4 +73,101 @@ async fn create_comment_with_a_line_break_in_the_task_id_saves_nothing() {
     }
     let task = mcp_call(app.addr, &token, "get_task", json!({"id": "ENG-1"})).await;
     assert!(!task.to_string().contains("planted"), "{task}");
+}
+
+/// A server with short connection bounds and nothing else: 1 s for headers (and idle
+/// keep-alive), 100 connections at once. Returns its address and what keeps it running.
+async fn spawn_with_short_connection_limits() -> (
+    std::net::SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    (TempDir, Option<TestDatabase>),
+) {
+    let data_dir = TempDir::new();
+    let database = if on_postgres() {
+        Some(TestDatabase::create().await)
+    } else {
+        None
+    };
+    let config = orgn::ServeConfig {
+        addr: "127.0.0.1:0".into(),
+        data_dir: data_dir.path.clone(),
+        database_url: database.as_ref().map(|d| d.url.clone()),
+        public_url: None,
+        demo: false,
+        assistant: None,
+        oauth: Default::default(),
+        feed_retention_days: orgn_domain::FEED_RETENTION_DAYS,
+    };
+    let clock = std::sync::Arc::new(orgn_domain::clock::ManualClock::new(start_time()));
+    let app = orgn::Application::build(&config, clock)
+        .await
+        .expect("the app builds")
+        .with_connection_limits(orgn::app::ConnectionLimits {
+            header_read_timeout: Duration::from_secs(1),
+            max_connections: 100,
+        });
+    let addr = app.addr();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
+    (addr, stop, (data_dir, database))
+}
+
+/// Reads until the server closes the connection; false when it is still open after `wait`.
+async fn closed_within(mut stream: TcpStream, wait: Duration) -> bool {
+    let mut sink = Vec::new();
+    // An error (a reset) closes it too.
+    let read = tokio::time::timeout(wait, stream.read_to_end(&mut sink)).await;
+    read.is_ok()
+}
+
+#[tokio::test]
+async fn slow_and_idle_connections_are_closed_and_healthz_keeps_answering() {
+    const SLOW: usize = 300;
+    let (addr, stop, _keep) = spawn_with_short_connection_limits().await;
+    // Three times the connection limit, each sending one header line and then nothing.
+    let mut slow = Vec::with_capacity(SLOW);
+    for _ in 0..SLOW {
+        let mut stream = TcpStream::connect(addr).await.expect("connects");
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            .await
+            .expect("writes a header line");
+        slow.push(stream);
+    }
+    let started = Instant::now();
+    let health = request(addr, "GET", "/healthz", &[], "").await;
+    assert_eq!(health.status, 200, "{}", health.body);
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "/healthz took {:?} behind {SLOW} slow connections",
+        started.elapsed()
+    );
+    let closing = slow
+        .into_iter()
+        .map(|stream| tokio::spawn(closed_within(stream, Duration::from_secs(15))));
+    let mut still_open = 0;
+    for closed in closing {
+        still_open += usize::from(!closed.await.unwrap());
+    }
+    assert_eq!(still_open, 0, "slow connections the server kept open");
+
+    // A keep-alive connection left idle after its answer is closed too.
+    let mut idle = TcpStream::connect(addr).await.expect("connects");
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .await
+        .expect("writes a request");
+    let mut answer = [0u8; 64];
+    let n = idle.read(&mut answer).await.expect("an answer");
+    assert!(
+        answer[..n].starts_with(b"HTTP/1.1 200"),
+        "{:?}",
+        &answer[..n]
+    );
+    assert!(
+        closed_within(idle, Duration::from_secs(5)).await,
+        "an idle keep-alive connection stayed open"
+    );
+    let _ = stop.send(());
 }

@@ -28,8 +28,8 @@ use crate::model::UserId;
 use crate::store::Store;
 
 pub use accounts::{
-    NewSession, SESSION_LIFETIME, TOKEN_LIFETIME, TOKEN_WARNING, TokenRejection, parse_team_key,
-    rfc3339,
+    NewSession, SESSION_IDLE_LIMIT, SESSION_LIFETIME, TOKEN_LIFETIME, TOKEN_WARNING,
+    TokenRejection, parse_team_key, rfc3339,
 };
 pub use content::{DocDraft, DocFilter};
 pub use feed::{ChangePage, FEED_RETENTION_DAYS, MAX_FEED_SCAN, ago, may_see};

@@ -3,6 +3,7 @@
 
 use crate::http::*;
 use crate::support::*;
+use orgn_domain::clock::Clock;
 use serde_json::json;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -170,4 +171,28 @@ async fn slow_and_idle_connections_are_closed_and_healthz_keeps_answering() {
         "an idle keep-alive connection stayed open"
     );
     let _ = stop.send(());
+}
+
+#[tokio::test]
+async fn a_session_unused_for_a_week_ends_and_one_in_use_lives_its_lifetime() {
+    let app = TestApp::spawn().await;
+    let ws = &app.workspace;
+    let alice = app.actor(ALICE).await;
+    let left = ws.start_session(alice.user()).await.unwrap();
+    let used = ws.start_session(alice.user()).await.unwrap();
+    let day = time::Duration::days(1);
+    // Days 3, 6 and 9: one is used, the other is not (a check counts as a use).
+    for _ in 0..3 {
+        app.clock.advance(day * 3);
+        let outcome = ws.session_actor(&used.id).await;
+        assert!(outcome.is_ok(), "a session in use ended: {outcome:?}");
+    }
+    assert!(app.clock.now() - start_time() >= orgn_domain::SESSION_IDLE_LIMIT);
+    let outcome = ws.session_actor(&left.id).await;
+    assert!(outcome.is_err(), "unused for 9 days: {outcome:?}");
+    app.clock.advance(day * 3);
+    assert!(ws.session_actor(&used.id).await.is_ok(), "day 12");
+    // Past its lifetime, use or not.
+    app.clock.advance(day * 3);
+    assert!(ws.session_actor(&used.id).await.is_err());
 }

@@ -263,6 +263,7 @@ async fn add_one_of_everything(store: &SqliteStore, ws: &Workspace) {
                 user_id: admin.user().id,
                 csrf_token: "csrf".into(),
                 expires_at: now,
+                last_used_at: Some(now),
             },
         )
         .await

@@ -15,6 +15,7 @@ mod planning;
 mod refs;
 mod task_search;
 mod tasks;
+mod throttle;
 mod trash;
 
 use std::sync::Arc;
@@ -40,6 +41,7 @@ pub use planning::{CycleDraft, CyclePatch, MilestonePatch, ProjectDraft, Project
 pub use refs::{Ref, TaskRef, parse_identifier};
 pub use task_search::TaskFilter;
 pub use tasks::{MAX_BULK, TaskDraft, TaskPatch, UNDO_FOR};
+pub use throttle::SIGN_IN_FAILURE_WINDOW;
 pub use trash::TRASH_RETENTION;
 
 /// Who asks for an administrative operation: the operator at the machine (the CLI, who owns

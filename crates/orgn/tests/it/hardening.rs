@@ -196,3 +196,70 @@ async fn a_session_unused_for_a_week_ends_and_one_in_use_lives_its_lifetime() {
     app.clock.advance(day * 3);
     assert!(ws.session_actor(&used.id).await.is_err());
 }
+
+#[tokio::test]
+async fn the_sign_in_throttle_is_shared_by_every_process_per_account_and_per_address() {
+    let app = TestApp::spawn().await;
+    let here = &app.workspace;
+    let elsewhere = app.other_process().await;
+    let attacker: std::net::IpAddr = "203.0.113.7".parse().unwrap();
+    let someone: std::net::IpAddr = "198.51.100.2".parse().unwrap();
+    for _ in 0..3 {
+        let delay = elsewhere.sign_in_delay(ALICE, Some(someone)).await.unwrap();
+        assert!(delay.is_zero(), "{delay}");
+        here.sign_in_failed(ALICE, Some(attacker)).await.unwrap();
+    }
+    // Another process, another address, the e-mail as typed differently: the same account.
+    let delay = elsewhere
+        .sign_in_delay(" Alice@ORGN.test ", Some(someone))
+        .await
+        .unwrap();
+    assert!(
+        delay.is_positive(),
+        "the account's failures were not shared"
+    );
+    // One address guessing at many accounts is slowed too, past its free attempts.
+    for n in 0..20 {
+        let email = format!("guess{n}@orgn.test");
+        here.sign_in_failed(&email, Some(attacker)).await.unwrap();
+    }
+    let fresh = elsewhere.sign_in_delay(BOB, Some(attacker)).await.unwrap();
+    assert!(
+        fresh.is_positive(),
+        "the address's failures were not counted"
+    );
+    assert!(
+        elsewhere
+            .sign_in_delay(BOB, Some(someone))
+            .await
+            .unwrap()
+            .is_zero()
+    );
+    // A right password clears the account, not the address.
+    here.sign_in_succeeded(ALICE).await.unwrap();
+    assert!(here.sign_in_delay(ALICE, None).await.unwrap().is_zero());
+    assert!(
+        here.sign_in_delay(ALICE, Some(attacker))
+            .await
+            .unwrap()
+            .is_positive()
+    );
+    // Past the window the rows are swept: new failures start a window of their own (an
+    // old row counted on would keep its old window, and its failures would not count).
+    app.clock
+        .advance(orgn_domain::SIGN_IN_FAILURE_WINDOW + time::Duration::seconds(1));
+    assert!(
+        here.sign_in_delay("guess0@orgn.test", None)
+            .await
+            .unwrap()
+            .is_zero()
+    );
+    for _ in 0..3 {
+        here.sign_in_failed("guess0@orgn.test", None).await.unwrap();
+    }
+    let again = here.sign_in_delay("guess0@orgn.test", None).await.unwrap();
+    assert!(
+        again.is_positive(),
+        "the failures after the window were not counted"
+    );
+}

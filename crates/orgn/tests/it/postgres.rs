@@ -268,6 +268,7 @@ async fn add_one_of_everything(store: &SqliteStore, ws: &Workspace) {
         )
         .await
         .unwrap();
+    ws.sign_in_failed("nobody@orgn.test", None).await.unwrap();
     store
         .record_tool_call(
             admin.user().id,

@@ -178,7 +178,7 @@ impl Runner {
             Ok(Outcome::Canceled) => Ok(()),
             Err(e) => {
                 self.workspace
-                    .finish_job(job.id, JobState::Failed, None, Some(&e.to_string()))
+                    .finish_job(job.id, JobState::Failed, None, Some(&failure_message(e)))
                     .await
             }
         };
@@ -189,6 +189,19 @@ impl Runner {
             (Err(e), _) => tracing::warn!(job = job.id.get(), error = %e, "job failed"),
             (Ok(_), _) => tracing::info!(job = job.id.get(), "job ended"),
         }
+    }
+}
+
+/// What the person sees of a failed job: the reason when it is theirs to fix (a bad file, a
+/// missing team), a generic sentence for a fault of ours, whose text (SQL, paths) stays in
+/// the log.
+fn failure_message(error: &Error) -> String {
+    match error {
+        Error::Internal(_) => {
+            "The job failed because of a fault on the server; the server log has the details."
+                .to_string()
+        }
+        other => other.to_string(),
     }
 }
 
@@ -211,4 +224,19 @@ async fn reindex(ws: &Workspace, job: &Job) -> Result<Outcome, Error> {
     Ok(Outcome::Done(
         serde_json::json!({ "tasks": total }).to_string(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fault_of_ours_fails_the_job_with_a_generic_message() {
+        let internal = Error::Internal("no such table: tasks (SELECT * FROM tasks)".into());
+        let message = failure_message(&internal);
+        assert!(!message.contains("tasks"), "{message}");
+        assert!(message.contains("fault on the server"), "{message}");
+        let invalid = Error::Invalid("Row 3: no status \"Doing\"".into());
+        assert_eq!(failure_message(&invalid), "Row 3: no status \"Doing\"");
+    }
 }

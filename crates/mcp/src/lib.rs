@@ -57,7 +57,46 @@ pub fn router(workspace: Workspace, config: McpConfig) -> Router {
     Router::new()
         .nest_service("/mcp/readonly", service(workspace.clone(), &site, true))
         .nest_service("/mcp", service(workspace, &site, false))
+        .layer(middleware::from_fn(json_rpc_layer))
         .layer(middleware::from_fn_with_state(guard, guard_layer))
+}
+
+/// A POST body that is not one JSON-RPC message answers 400 with the JSON-RPC error for it
+/// (-32700 for malformed JSON, -32600 for a batch or anything but an object), as JSON-RPC
+/// over HTTP expects; rmcp would answer 415 for both. The body is read once, within the
+/// same bound as rmcp's, and handed on as it came.
+async fn json_rpc_layer(req: Request, next: Next) -> Response {
+    if req.method() != axum::http::Method::POST {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        return json_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            "the request body is larger than 1 MiB",
+        );
+    };
+    let refusal = match serde_json::from_slice::<Value>(&bytes) {
+        Err(e) => Some((-32700, format!("Parse error: {e}"))),
+        Ok(Value::Array(_)) => Some((
+            -32600,
+            "Invalid request: batches are not supported; send one JSON-RPC message per request"
+                .to_string(),
+        )),
+        Ok(Value::Object(_)) => None,
+        Ok(_) => Some((
+            -32600,
+            "Invalid request: a JSON-RPC message is a JSON object".to_string(),
+        )),
+    };
+    if let Some((code, message)) = refusal {
+        let error =
+            json!({"jsonrpc": "2.0", "id": null, "error": {"code": code, "message": message}});
+        return (StatusCode::BAD_REQUEST, axum::Json(error)).into_response();
+    }
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
 }
 
 /// The tools of one endpoint, in rmcp's terms.

@@ -127,6 +127,10 @@ enum Command {
         #[arg(long, env = "ORGN_FEED_RETENTION_DAYS", default_value_t = orgn_domain::FEED_RETENTION_DAYS,
               value_parser = clap::value_parser!(u16).range(1..=3650))]
         feed_retention_days: u16,
+        /// How many days Settings → MCP Access keeps the log of MCP tool calls.
+        #[arg(long, env = "ORGN_ACTIVITY_RETENTION_DAYS", default_value_t = 90,
+              value_parser = clap::value_parser!(u16).range(1..=3650))]
+        activity_retention_days: u16,
     },
     /// Manage users.
     User {
@@ -300,6 +304,7 @@ async fn run(command: Command) -> Result<(), String> {
             assistant,
             oauth,
             feed_retention_days,
+            activity_retention_days,
         } => {
             serve(ServeConfig {
                 addr,
@@ -310,6 +315,7 @@ async fn run(command: Command) -> Result<(), String> {
                 assistant: assistant.config()?,
                 oauth: oauth.options(),
                 feed_retention_days,
+                activity_retention_days,
             })
             .await
         }

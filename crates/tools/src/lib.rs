@@ -26,7 +26,7 @@ use orgn_domain::{Actor, Workspace};
 use serde_json::Value;
 
 pub use registry::{Registry, WEB_APP_ONLY_NAMES, registry, target_of};
-pub use render::{BUDGET, first_line, sanitize, sanitize_value};
+pub use render::{BUDGET, defuse_closing_tags, first_line, sanitize, sanitize_value};
 pub use tool::{Annotations, Channel, Channels, Output, Tool, ToolSpec};
 
 /// Who calls, on what.

@@ -58,8 +58,33 @@ pub fn sanitize_value(v: Value) -> Value {
 /// People-written text in the text rendering, fenced as data so that it reads as content,
 /// not as instructions. A closing fence inside the text is defused.
 pub fn fenced(label: &str, text: &str) -> String {
-    let body = text.replace("</data>", "<\\/data>");
+    let body = defuse_closing_tags(text);
     format!("<data {label}>\n{body}\n</data>")
+}
+
+/// The tags that fence people-written text for a model: `<data>` here and `<tool_result>`
+/// in the assistant's transcript.
+const FENCE_TAGS: [&str; 2] = ["data", "tool_result"];
+
+/// Turns every `</data` and `</tool_result` in `text` into `<\/…`, whatever its case: a
+/// model reads `</DATA>` as the end of the fence as readily as `</data>`.
+pub fn defuse_closing_tags(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("</") {
+        let (before, from) = rest.split_at(at);
+        out.push_str(before);
+        let after = &from[2..];
+        let closes_fence = FENCE_TAGS.iter().any(|tag| {
+            after
+                .get(..tag.len())
+                .is_some_and(|name| name.eq_ignore_ascii_case(tag))
+        });
+        out.push_str(if closes_fence { "<\\/" } else { "</" });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Cuts `s` to at most `max` bytes on a character boundary. True when it cut.

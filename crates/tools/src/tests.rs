@@ -105,6 +105,16 @@ fn people_content_is_fenced_and_the_fence_cannot_be_closed_from_inside() {
 }
 
 #[test]
+fn closing_fences_are_defused_whatever_their_case() {
+    let f = fenced("comment", "a</DATA>b</Data >c</tool_RESULT>d</div>");
+    let body = f.strip_prefix("<data comment>\n").unwrap();
+    let body = body.strip_suffix("\n</data>").unwrap();
+    assert_eq!(body, "a<\\/DATA>b<\\/Data >c<\\/tool_RESULT>d</div>");
+    assert_eq!(defuse_closing_tags("</dat"), "</dat");
+    assert_eq!(defuse_closing_tags("é</datA>ü"), "é<\\/datA>ü");
+}
+
+#[test]
 fn cut_respects_character_boundaries() {
     let mut s = "ééé".to_string();
     assert!(cut(&mut s, 3));

@@ -47,7 +47,6 @@ pub(crate) struct AppState {
     pub workspace: Workspace,
     pub public_url: String,
     pub secure_cookies: bool,
-    pub throttle: Arc<session::SignInThrottle>,
     /// Ask Orgn (it answers "not configured" itself when no model is set).
     pub assistant: orgn_assistant::Assistant,
     /// Bounds the live streams (`/events`) one process holds open.
@@ -64,7 +63,6 @@ pub fn router(workspace: Workspace, config: WebConfig) -> Router {
         workspace,
         secure_cookies: public_url.starts_with("https://"),
         public_url,
-        throttle: Arc::new(session::SignInThrottle::default()),
         assistant: config.assistant,
         live_streams: Arc::new(tokio::sync::Semaphore::new(pages::live::MAX_STREAMS)),
         live_messages: Default::default(),

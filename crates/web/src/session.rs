@@ -1,10 +1,6 @@
 //! Who is asking: the session cookie, the CSRF check on every form, and the brake on
 //! repeated failed sign-ins.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -155,50 +151,6 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for Posted<T> {
     }
 }
 
-/// Failed sign-ins per email: after a few, each attempt waits longer before it is checked,
-/// so guessing a password by hand or by script becomes slow.
-#[derive(Default)]
-pub struct SignInThrottle {
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
-}
-
-/// Failures older than this are forgotten.
-const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
-/// Attempts that are free of delay.
-const FREE_ATTEMPTS: u32 = 3;
-const MAX_DELAY: Duration = Duration::from_secs(10);
-
-impl SignInThrottle {
-    /// How long to wait before checking a password for this email.
-    pub fn delay(&self, email: &str) -> Duration {
-        let map = self.failures.lock().unwrap();
-        match map.get(email) {
-            Some((n, at)) if at.elapsed() < FAILURE_WINDOW && *n >= FREE_ATTEMPTS => {
-                let doublings = (*n - FREE_ATTEMPTS).min(6);
-                (Duration::from_millis(500) * 2u32.pow(doublings)).min(MAX_DELAY)
-            }
-            _ => Duration::ZERO,
-        }
-    }
-
-    pub fn failed(&self, email: &str) {
-        let mut map = self.failures.lock().unwrap();
-        if map.len() > 10_000 {
-            map.retain(|_, (_, at)| at.elapsed() < FAILURE_WINDOW);
-        }
-        let entry = map.entry(email.to_string()).or_insert((0, Instant::now()));
-        if entry.1.elapsed() >= FAILURE_WINDOW {
-            entry.0 = 0;
-        }
-        entry.0 += 1;
-        entry.1 = Instant::now();
-    }
-
-    pub fn succeeded(&self, email: &str) {
-        self.failures.lock().unwrap().remove(email);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,20 +165,6 @@ mod tests {
         );
         assert_eq!(cookie(&h, SESSION_COOKIE).as_deref(), Some("abc"));
         assert_eq!(cookie(&h, "missing"), None);
-    }
-
-    #[test]
-    fn delays_grow_after_the_free_attempts() {
-        let t = SignInThrottle::default();
-        for _ in 0..FREE_ATTEMPTS {
-            assert_eq!(t.delay("a@b.c"), Duration::ZERO);
-            t.failed("a@b.c");
-        }
-        let first = t.delay("a@b.c");
-        t.failed("a@b.c");
-        assert!(t.delay("a@b.c") > first && first > Duration::ZERO);
-        t.succeeded("a@b.c");
-        assert_eq!(t.delay("a@b.c"), Duration::ZERO);
     }
 
     #[test]

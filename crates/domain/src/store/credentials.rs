@@ -18,6 +18,8 @@ pub struct StoredSession {
     pub user_id: UserId,
     pub csrf_token: String,
     pub expires_at: OffsetDateTime,
+    /// None: not recorded (a session from before last use was kept, or copied).
+    pub last_used_at: Option<OffsetDateTime>,
 }
 
 #[async_trait]
@@ -46,4 +48,6 @@ pub trait Credentials: Accounts {
     async fn create_session(&self, digest: &str, session: &StoredSession) -> Result<()>;
     async fn session(&self, digest: &str) -> Result<Option<StoredSession>>;
     async fn delete_session(&self, digest: &str) -> Result<()>;
+    /// Records that the session was used at `now`.
+    async fn touch_session(&self, digest: &str, now: OffsetDateTime) -> Result<()>;
 }

@@ -18,6 +18,7 @@ mod jobs;
 mod oauth;
 mod planning;
 mod tasks;
+mod throttle;
 mod trash;
 
 pub use accounts::*;
@@ -31,6 +32,7 @@ pub use jobs::*;
 pub use oauth::*;
 pub use planning::*;
 pub use tasks::*;
+pub use throttle::*;
 pub use trash::*;
 
 use async_trait::async_trait;
@@ -50,6 +52,7 @@ pub trait Store:
     + Feed
     + TaskCounts
     + OAuth
+    + Throttle
     + 'static
 {
     /// Finishes pending writes and closes connections; the store is unusable afterwards.

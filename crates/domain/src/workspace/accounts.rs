@@ -14,6 +14,10 @@ use crate::store::{NewStatus, NewUser, StoredSession};
 pub const TOKEN_LIFETIME: Duration = Duration::days(30);
 /// How long a web session lives.
 pub const SESSION_LIFETIME: Duration = Duration::days(14);
+/// A web session unused for this long ends, whatever its lifetime left.
+pub const SESSION_IDLE_LIMIT: Duration = Duration::days(7);
+/// How stale a session's recorded last use may get: one write a minute per session at most.
+const SESSION_TOUCH_INTERVAL: Duration = Duration::minutes(1);
 /// `whoami` warns when the token has less than this left.
 pub const TOKEN_WARNING: Duration = Duration::days(7);
 
@@ -356,6 +360,7 @@ impl Workspace {
             user_id: user.id,
             csrf_token: csrf_token.clone(),
             expires_at: self.now() + SESSION_LIFETIME,
+            last_used_at: Some(self.now()),
         };
         self.store
             .create_session(&secrets::digest(&id), &session)
@@ -363,16 +368,23 @@ impl Workspace {
         Ok(NewSession { id, csrf_token })
     }
 
-    /// The actor behind a session cookie, and the session's CSRF token.
+    /// The actor behind a session cookie, and the session's CSRF token. A session past its
+    /// lifetime or unused for `SESSION_IDLE_LIMIT` is refused; a used one records its use.
     pub async fn session_actor(&self, session_id: &str) -> Result<(Actor, String)> {
         let expired = || Error::Unauthenticated("please sign in".into());
-        let session = self
-            .store
-            .session(&secrets::digest(session_id))
-            .await?
-            .ok_or_else(expired)?;
-        if session.expires_at <= self.now() {
+        let digest = secrets::digest(session_id);
+        let session = self.store.session(&digest).await?.ok_or_else(expired)?;
+        let now = self.now();
+        // Not recorded: counted from the session's start.
+        let last_used = session
+            .last_used_at
+            .unwrap_or(session.expires_at - SESSION_LIFETIME);
+        if session.expires_at <= now || now - last_used >= SESSION_IDLE_LIMIT {
+            self.store.delete_session(&digest).await?;
             return Err(expired());
+        }
+        if now - last_used >= SESSION_TOUCH_INTERVAL {
+            self.store.touch_session(&digest, now).await?;
         }
         Ok((self.actor(session.user_id).await?, session.csrf_token))
     }

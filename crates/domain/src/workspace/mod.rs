@@ -15,6 +15,7 @@ mod planning;
 mod refs;
 mod task_search;
 mod tasks;
+mod throttle;
 mod trash;
 
 use std::sync::Arc;
@@ -28,8 +29,8 @@ use crate::model::UserId;
 use crate::store::Store;
 
 pub use accounts::{
-    NewSession, SESSION_LIFETIME, TOKEN_LIFETIME, TOKEN_WARNING, TokenRejection, parse_team_key,
-    rfc3339,
+    NewSession, SESSION_IDLE_LIMIT, SESSION_LIFETIME, TOKEN_LIFETIME, TOKEN_WARNING,
+    TokenRejection, parse_team_key, rfc3339,
 };
 pub use content::{DocDraft, DocFilter};
 pub use feed::{ChangePage, FEED_RETENTION_DAYS, MAX_FEED_SCAN, ago, may_see};
@@ -40,6 +41,7 @@ pub use planning::{CycleDraft, CyclePatch, MilestonePatch, ProjectDraft, Project
 pub use refs::{Ref, TaskRef, parse_identifier};
 pub use task_search::TaskFilter;
 pub use tasks::{MAX_BULK, TaskDraft, TaskPatch, UNDO_FOR};
+pub use throttle::SIGN_IN_FAILURE_WINDOW;
 pub use trash::TRASH_RETENTION;
 
 /// Who asks for an administrative operation: the operator at the machine (the CLI, who owns

@@ -7,9 +7,10 @@ use crate::access::Actor;
 use crate::error::{Error, Result, not_found, unknown_choice};
 use crate::model::*;
 
-/// `ENG-123` split into key and number.
+/// `ENG-123` split into key and number. Only spaces around it are forgiven: a line break
+/// (`ENG-1\n` in a URL or a tool's argument) is not part of any identifier.
 pub fn parse_identifier(id: &str) -> Option<(String, i64)> {
-    let (key, number) = id.trim().rsplit_once('-')?;
+    let (key, number) = id.trim_matches(' ').rsplit_once('-')?;
     let number: i64 = number.parse().ok().filter(|n| *n > 0)?;
     let key = key.to_ascii_uppercase();
     (!key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric())).then_some((key, number))

@@ -12,6 +12,7 @@ mod support;
 mod assistant;
 mod cli;
 mod core;
+mod hardening;
 mod hardening_data;
 mod jobs;
 mod live;

@@ -263,10 +263,12 @@ async fn add_one_of_everything(store: &SqliteStore, ws: &Workspace) {
                 user_id: admin.user().id,
                 csrf_token: "csrf".into(),
                 expires_at: now,
+                last_used_at: Some(now),
             },
         )
         .await
         .unwrap();
+    ws.sign_in_failed("nobody@orgn.test", None).await.unwrap();
     store
         .record_tool_call(
             admin.user().id,

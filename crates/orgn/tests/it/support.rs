@@ -182,6 +182,7 @@ impl TestAppBuilder {
             assistant: self.assistant,
             oauth: self.oauth,
             feed_retention_days: orgn_domain::FEED_RETENTION_DAYS,
+            activity_retention_days: 90,
         };
         let app = Application::build(&config, clock.clone())
             .await
@@ -266,6 +267,7 @@ impl TestApp {
             assistant: None,
             oauth: Default::default(),
             feed_retention_days: orgn_domain::FEED_RETENTION_DAYS,
+            activity_retention_days: 90,
         };
         let app = Application::build(&config, self.clock.clone())
             .await

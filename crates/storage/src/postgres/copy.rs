@@ -73,7 +73,11 @@ pub const TABLES: &[(&str, &str)] = &[
     ),
     ("tool_calls", "id user_id tool:t target:t ok:b at client:t"),
     ("bulk_changes", "id user_id status:t previous:t created_at"),
-    ("sessions", "digest:t user_id csrf_token:t expires_at"),
+    (
+        "sessions",
+        "digest:t user_id csrf_token:t expires_at last_used_at",
+    ),
+    ("sign_in_throttle", "key:t failures window_start"),
     (
         "jobs",
         "id user_id kind:t state:t input:t done total result:t error:t owner:t heartbeat_at created_at started_at finished_at",

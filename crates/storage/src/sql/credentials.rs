@@ -105,26 +105,29 @@ impl<B: PointReads> Credentials for SqlStore<B> {
 
     async fn create_session(&self, digest: &str, s: &StoredSession) -> Result<()> {
         let sql = Sql::new(
-            "INSERT INTO sessions (digest, user_id, csrf_token, expires_at) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO sessions (digest, user_id, csrf_token, expires_at, last_used_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .arg(digest)
         .arg(s.user_id)
         .arg(&s.csrf_token)
-        .arg(s.expires_at);
+        .arg(s.expires_at)
+        .arg(s.last_used_at);
         self.writer().await?.execute(sql).await?;
         Ok(())
     }
 
     async fn session(&self, digest: &str) -> Result<Option<StoredSession>> {
-        let sql =
-            Sql::new("SELECT user_id, csrf_token, expires_at FROM sessions WHERE digest = $1")
-                .arg(digest);
+        let sql = Sql::new(
+            "SELECT user_id, csrf_token, expires_at, last_used_at FROM sessions WHERE digest = $1",
+        )
+        .arg(digest);
         let row = self.reader().await?.optional(sql).await?;
         row.map(|r| {
             Ok(StoredSession {
                 user_id: r.id("user_id")?,
                 csrf_token: r.text("csrf_token")?,
                 expires_at: from_millis(r.int("expires_at")?),
+                last_used_at: r.opt_int("last_used_at")?.map(from_millis),
             })
         })
         .transpose()
@@ -132,6 +135,14 @@ impl<B: PointReads> Credentials for SqlStore<B> {
 
     async fn delete_session(&self, digest: &str) -> Result<()> {
         let sql = Sql::new("DELETE FROM sessions WHERE digest = $1").arg(digest);
+        self.writer().await?.execute(sql).await?;
+        Ok(())
+    }
+
+    async fn touch_session(&self, digest: &str, now: OffsetDateTime) -> Result<()> {
+        let sql = Sql::new("UPDATE sessions SET last_used_at = $1 WHERE digest = $2")
+            .arg(now)
+            .arg(digest);
         self.writer().await?.execute(sql).await?;
         Ok(())
     }

@@ -33,6 +33,7 @@ mod oauth;
 mod planning;
 pub(crate) mod search;
 pub(crate) mod tasks;
+mod throttle;
 mod trash;
 
 pub(crate) use bulk::BulkInsert;

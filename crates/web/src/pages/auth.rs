@@ -121,8 +121,10 @@ const MAX_EMAIL: usize = 254;
 pub async fn sign_in(
     State(state): State<AppState>,
     headers: HeaderMap,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     Form(f): Form<SignInForm>,
 ) -> WebResult {
+    let client = peer.map(|axum::Extension(info)| info.0.ip());
     let expected = cookie(&headers, PRE_SESSION_COOKIE).unwrap_or_default();
     if expected.is_empty() || !same_secret(&f.csrf, &expected) {
         return Err(WebError::Forbidden(
@@ -137,14 +139,14 @@ pub async fn sign_in(
     }
     let email = f.email.trim().to_lowercase();
     let next = safe_next(f.next.as_deref());
-    let delay = state.throttle.delay(&email);
-    if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
+    let delay = state.workspace.sign_in_delay(&email, client).await?;
+    if delay.is_positive() {
+        tokio::time::sleep(delay.unsigned_abs()).await;
     }
     let user = match state.workspace.sign_in(&email, &f.password).await {
         Ok(user) => user,
         Err(Error::Unauthenticated(m)) => {
-            state.throttle.failed(&email);
+            state.workspace.sign_in_failed(&email, client).await?;
             return sign_in_form(
                 &state,
                 &headers,
@@ -156,7 +158,7 @@ pub async fn sign_in(
         }
         Err(e) => return Err(e.into()),
     };
-    state.throttle.succeeded(&email);
+    state.workspace.sign_in_succeeded(&email).await?;
     // A fresh session id at every sign-in; the one the browser had before is ended.
     if let Some(old) = cookie(&headers, SESSION_COOKIE) {
         let _ = state.workspace.end_session(&old).await;

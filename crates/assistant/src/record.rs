@@ -71,8 +71,24 @@ fn clean_name(name: &str) -> String {
 
 /// A tool result as the model receives it: delimited data, never instructions, cut to the
 /// same size budget as over MCP. A closing tag inside the result is defused.
+/// `</tool_result`, whatever its case, as `<\/tool_result`: text in a result cannot end it.
+/// (The result's own `<data>` fences stay as they are.)
+fn defuse_result_close(text: &str) -> String {
+    // ASCII lower-casing keeps every byte where it was, so offsets carry over.
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (at, _) in lower.match_indices("</tool_result") {
+        out.push_str(&text[last..at]);
+        out.push_str("<\\/");
+        last = at + 2;
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
 pub fn wrap_result(tool: &str, status: &str, text: &str) -> String {
-    let mut body = orgn_tools::defuse_closing_tags(&orgn_tools::sanitize(text));
+    let mut body = defuse_result_close(&orgn_tools::sanitize(text));
     if body.len() > orgn_tools::BUDGET {
         let mut end = orgn_tools::BUDGET;
         while !body.is_char_boundary(end) {

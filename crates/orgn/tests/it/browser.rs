@@ -236,6 +236,12 @@ pub async fn press(c: &Client, key: char) {
 
 pub async fn sign_in(c: &Client, base: &str, email: &str) {
     c.goto(&format!("{base}/signin")).await.unwrap();
+    fill_sign_in(c, email).await;
+    wait_path(c, "/my").await;
+}
+
+/// Fills in and sends the sign-in form the browser shows.
+pub async fn fill_sign_in(c: &Client, email: &str) {
     css(c, "input[name=email]")
         .await
         .send_keys(email)
@@ -251,7 +257,6 @@ pub async fn sign_in(c: &Client, base: &str, email: &str) {
         .click()
         .await
         .unwrap();
-    wait_path(c, "/my").await;
 }
 
 pub async fn session_cookie(c: &Client) -> String {

@@ -2,8 +2,6 @@
 //! every tool, the web-only operations, annotations, `/mcp/readonly`, robustness against bad
 //! input, the size of the tool surface and its snapshot, and real third-party clients.
 
-use std::path::PathBuf;
-
 use crate::http::*;
 use crate::support::*;
 use serde_json::{Value, json};
@@ -965,44 +963,9 @@ async fn bad_requests_get_4xx_or_json_rpc_errors_never_5xx() {
 
 // --- Real third-party clients ----------------------------------------------------------------------
 
-fn clients_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/mcp-clients")
-        .canonicalize()
-        .expect("tests/mcp-clients exists")
-}
-
 async fn run_client(app: &TestApp, mode: &str, token: &str) -> Value {
-    let dir = clients_dir();
-    assert!(
-        dir.join("node_modules/@modelcontextprotocol/sdk").is_dir()
-            && dir.join("node_modules/mcp-remote").is_dir(),
-        "the MCP test clients are not installed; run: npm ci --prefix tests/mcp-clients (Node.js 18+)"
-    );
-    let (base_url, token, mode_owned) = (app.base_url.clone(), token.to_string(), mode.to_string());
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("node")
-            .arg("client.mjs")
-            .arg(&mode_owned)
-            .arg(&base_url)
-            .arg(&token)
-            .current_dir(&dir)
-            .output()
-    })
-    .await
-    .unwrap()
-    .expect("node runs (install Node.js 18+)");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let last = stdout.lines().last().unwrap_or_default();
-    let summary: Value = serde_json::from_str(last)
-        .unwrap_or_else(|_| panic!("{mode}: no summary.\nstdout: {stdout}\nstderr: {stderr}"));
-    println!("{mode}: {summary}");
-    assert_eq!(
-        summary["ok"], true,
-        "{mode} failed: {summary}\nstderr: {stderr}"
-    );
-    summary
+    let args = ["client.mjs", mode, &app.base_url, token];
+    run_node_client(args.iter().map(|a| a.to_string()).collect()).await
 }
 
 fn check_client_summary(s: &Value, created: &str) {

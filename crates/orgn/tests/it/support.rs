@@ -527,3 +527,38 @@ impl Drop for TempDir {
 pub fn task_ref(id: &str) -> orgn_domain::TaskRef {
     id.parse().expect("a task identifier")
 }
+
+/// Runs one of the real MCP clients of `tests/mcp-clients` (`node <args>` there) and returns
+/// the JSON summary it prints last, which must say `"ok": true`.
+pub async fn run_node_client(args: Vec<String>) -> serde_json::Value {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/mcp-clients")
+        .canonicalize()
+        .expect("tests/mcp-clients exists");
+    assert!(
+        dir.join("node_modules/@modelcontextprotocol/sdk").is_dir()
+            && dir.join("node_modules/mcp-remote").is_dir(),
+        "the MCP test clients are not installed; run: npm ci --prefix tests/mcp-clients (Node.js 18+)"
+    );
+    let what = args.join(" ");
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .args(&args)
+            .current_dir(&dir)
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("node runs (install Node.js 18+)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let last = stdout.lines().last().unwrap_or_default();
+    let summary: serde_json::Value = serde_json::from_str(last)
+        .unwrap_or_else(|_| panic!("{what}: no summary.\nstdout: {stdout}\nstderr: {stderr}"));
+    println!("{what}: {summary}");
+    assert_eq!(
+        summary["ok"], true,
+        "{what} failed: {summary}\nstderr: {stderr}"
+    );
+    summary
+}

@@ -1,7 +1,5 @@
 //! Real clients through the whole OAuth flow.
 
-use std::path::PathBuf;
-
 use serde_json::{Value, json};
 
 use super::*;
@@ -10,38 +8,9 @@ use crate::support::*;
 
 // --- Real clients ------------------------------------------------------------------------------
 
-fn clients_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/mcp-clients")
-        .canonicalize()
-        .expect("tests/mcp-clients exists")
-}
-
 async fn run_oauth_client(app: &TestApp, mode: &str) -> Value {
-    let dir = clients_dir();
-    assert!(
-        dir.join("node_modules/@modelcontextprotocol/sdk").is_dir(),
-        "the MCP test clients are not installed; run: npm ci --prefix tests/mcp-clients (Node.js 18+)"
-    );
-    let (base_url, mode_owned) = (app.base_url.clone(), mode.to_string());
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("node")
-            .args(["oauth-client.mjs", &mode_owned, &base_url, ALICE, PASSWORD])
-            .current_dir(&dir)
-            .output()
-    })
-    .await
-    .unwrap()
-    .expect("node runs (install Node.js 18+)");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let summary: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
-        .unwrap_or_else(|_| panic!("{mode}: no summary.\nstdout: {stdout}\nstderr: {stderr}"));
-    assert_eq!(
-        summary["ok"], true,
-        "{mode} failed: {summary}\nstderr: {stderr}"
-    );
-    summary
+    let args = ["oauth-client.mjs", mode, &app.base_url, ALICE, PASSWORD];
+    run_node_client(args.iter().map(|a| a.to_string()).collect()).await
 }
 
 fn check_oauth_summary(app: &TestApp, s: &Value) {
@@ -175,21 +144,7 @@ async fn chromium_signs_in_allows_and_is_sent_back_to_the_app() {
     ))
     .await
     .unwrap();
-    css(c, "input[name=email]")
-        .await
-        .send_keys(ALICE)
-        .await
-        .unwrap();
-    css(c, "input[name=password]")
-        .await
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    css(c, "form.signin button[type=submit]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    fill_sign_in(c, ALICE).await;
     assert_eq!(text(c, "#consent-client").await, "Browser app");
     screenshot(c, "oauth-consent").await;
     css(c, "#consent-allow").await.click().await.unwrap();

@@ -10,9 +10,10 @@ use serde_json::{Map, Value};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use crate::guard::Scope;
 use crate::record::{self, Stored};
 use crate::wire::{Call, Model, Stop, ToolDef, Turn};
-use crate::{Assistant, Event, Limits, MAX_QUESTION, domain_message, prompt, title_of};
+use crate::{Asked, Assistant, Event, Limits, MAX_QUESTION, domain_message, prompt, title_of};
 
 /// What every turn of one question sends the model besides the conversation.
 struct Setup<'a> {
@@ -21,20 +22,25 @@ struct Setup<'a> {
     tools: Vec<ToolDef>,
 }
 
-/// What one question may still use up.
+/// What one question may still use up, and what it is about.
 struct Budget {
     deadline: Instant,
     calls_used: usize,
+    scope: Scope,
 }
 
 impl Assistant {
     pub(crate) async fn answer(
         &self,
         actor: &Actor,
-        conversation: Option<ConversationId>,
-        question: &str,
+        asked: Asked<'_>,
         tx: &mpsc::Sender<Event>,
     ) -> Result<(), String> {
+        let Asked {
+            conversation,
+            question,
+            page,
+        } = asked;
         // Not configured: say so before a conversation is started.
         self.inner.model.as_ref().map_err(Clone::clone)?;
         let deadline = Instant::now() + self.inner.limits.time;
@@ -54,9 +60,30 @@ impl Assistant {
         let title = conversation.title;
         self.while_held(actor, conv, domain_message, async {
             let _ = tx.send(Event::Conversation { id: conv, title }).await;
-            self.answer_held(actor, conv, question, deadline, tx).await
+            self.answer_held(actor, conv, (question, page), deadline, tx)
+                .await
         })
         .await
+    }
+
+    /// The questions asked before in a conversation, oldest first.
+    async fn earlier_questions(
+        &self,
+        actor: &Actor,
+        conv: ConversationId,
+    ) -> Result<Vec<String>, String> {
+        let messages = self
+            .workspace()
+            .conversation_messages(actor, conv)
+            .await
+            .map_err(domain_message)?;
+        Ok(messages
+            .iter()
+            .filter_map(|m| match record::parse(m) {
+                Some(Stored::Question { text }) => Some(text),
+                _ => None,
+            })
+            .collect())
     }
 
     /// The conversation a question goes to: the user's own one it names, or a new one
@@ -98,12 +125,14 @@ impl Assistant {
         &self,
         actor: &Actor,
         conv: ConversationId,
-        question: String,
+        (question, page): (String, Option<&str>),
         deadline: Instant,
         tx: &mpsc::Sender<Event>,
     ) -> Result<(), String> {
         let model = self.inner.model.as_ref().map_err(Clone::clone)?;
         let limits = self.inner.limits;
+        let earlier = self.earlier_questions(actor, conv).await?;
+        let scope = self.scope_of(actor, &question, page, &earlier).await;
         self.append(actor, conv, &Stored::Question { text: question })
             .await?;
         let setup = Setup {
@@ -114,6 +143,7 @@ impl Assistant {
         let mut budget = Budget {
             deadline,
             calls_used: 0,
+            scope,
         };
         loop {
             let turn = self.model_turn(actor, conv, &setup, deadline, tx).await?;
@@ -232,7 +262,8 @@ impl Assistant {
                 continue;
             }
             budget.calls_used += 1;
-            self.tool_call(actor, conv, call, tx).await?;
+            self.tool_call(actor, conv, call, &mut budget.scope, tx)
+                .await?;
         }
         Ok(stopped)
     }
@@ -263,20 +294,36 @@ impl Assistant {
         actor: &Actor,
         conv: ConversationId,
         call: Call,
+        scope: &mut Scope,
         tx: &mpsc::Sender<Event>,
     ) -> Result<(), String> {
         let arguments = parse_arguments(&call.arguments);
         let shown_args = arguments.clone().unwrap_or(Value::Null);
-        let confirm = registry()
+        let spec = registry()
             .get(&call.name)
-            .is_some_and(|s| s.channels.assistant && s.channels.confirm);
-        let outcome = match arguments {
-            Err(e) => Err(e),
-            Ok(args) if confirm => match self.describe(actor, &call.name, args.clone()).await {
-                Ok(summary) => return self.propose(actor, conv, call, args, summary, tx).await,
-                Err(e) => Err(e),
-            },
-            Ok(args) => self.run_tool(actor, &call.name, args).await,
+            .filter(|s| s.allows(Channel::Assistant));
+        let reason = match (spec, &arguments) {
+            (Some(spec), Ok(args)) => self.needs_word(actor, scope, spec, args).await,
+            _ => None,
+        };
+        let web_only = spec.is_some_and(|s| s.channels.confirm);
+        let outcome = match (arguments, reason) {
+            (Err(e), _) => Err(e),
+            (Ok(args), Some(reason)) => {
+                match self.describe(actor, &call.name, args.clone()).await {
+                    Ok(line) => {
+                        // The web-only powers say what they do; the others also why they wait.
+                        let summary = if web_only {
+                            line
+                        } else {
+                            format!("{line} (waits for your confirmation: {reason})")
+                        };
+                        return self.propose(actor, conv, call, args, summary, tx).await;
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            (Ok(args), None) => self.run_tool(actor, &call.name, args).await,
         };
         let (ok, summary, result) = match outcome {
             Ok(text) => (true, first_line(&text), text),

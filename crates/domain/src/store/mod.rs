@@ -17,6 +17,7 @@ mod feed;
 mod jobs;
 mod oauth;
 mod planning;
+mod revisions;
 mod tasks;
 mod throttle;
 mod trash;
@@ -31,6 +32,7 @@ pub use feed::*;
 pub use jobs::*;
 pub use oauth::*;
 pub use planning::*;
+pub use revisions::*;
 pub use tasks::*;
 pub use throttle::*;
 pub use trash::*;
@@ -53,6 +55,7 @@ pub trait Store:
     + TaskCounts
     + OAuth
     + Throttle
+    + Revisions
     + 'static
 {
     /// Finishes pending writes and closes connections; the store is unusable afterwards.

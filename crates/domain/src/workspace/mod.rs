@@ -13,6 +13,7 @@ mod oauth_clients;
 mod passwords;
 mod planning;
 mod refs;
+mod revisions;
 mod task_search;
 mod tasks;
 mod throttle;

@@ -13,6 +13,7 @@ mod assistant;
 mod cli;
 mod core;
 mod hardening;
+mod hardening_assistant;
 mod hardening_data;
 mod jobs;
 mod live;

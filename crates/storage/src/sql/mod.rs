@@ -31,6 +31,7 @@ pub(crate) mod feed;
 mod jobs;
 mod oauth;
 mod planning;
+mod revisions;
 pub(crate) mod search;
 pub(crate) mod tasks;
 mod throttle;

@@ -23,6 +23,7 @@ mod proposals;
 mod record;
 mod sse;
 mod turn;
+mod usage;
 mod wire;
 
 use std::sync::Arc;

@@ -53,15 +53,21 @@ impl Assistant {
                 "The question is too long: at most {MAX_QUESTION} characters."
             ));
         }
-        let conversation = self
-            .conversation_for(actor, conversation, &question)
-            .await?;
-        let conv = conversation.id;
-        let title = conversation.title;
-        self.while_held(actor, conv, domain_message, async {
-            let _ = tx.send(Event::Conversation { id: conv, title }).await;
-            self.answer_held(actor, conv, (question, page), deadline, tx)
-                .await
+        // Refused before a conversation is started: one answer at a time per person, and
+        // not past the day's budget.
+        self.while_person_held(actor, async {
+            self.within_budget(actor).await?;
+            let conversation = self
+                .conversation_for(actor, conversation, &question)
+                .await?;
+            let conv = conversation.id;
+            let title = conversation.title;
+            self.while_held(actor, conv, domain_message, async {
+                let _ = tx.send(Event::Conversation { id: conv, title }).await;
+                self.answer_held(actor, conv, (question, page), deadline, tx)
+                    .await
+            })
+            .await
         })
         .await
     }
@@ -146,6 +152,9 @@ impl Assistant {
             scope,
         };
         loop {
+            if let Err(message) = self.within_budget(actor).await {
+                return self.stop(actor, conv, tx, message).await;
+            }
             let turn = self.model_turn(actor, conv, &setup, deadline, tx).await?;
             let calls = self
                 .keep_answer(actor, conv, turn.text, turn.calls, turn.stop)
@@ -194,7 +203,10 @@ impl Assistant {
             .model
             .request_body(&setup.system, &history, &setup.tools, max_tokens);
         match setup.model.stream(&body, deadline, max_tokens, tx).await {
-            Ok(turn) => Ok(turn),
+            Ok(turn) => {
+                self.count_tokens(actor, &turn, &body).await;
+                Ok(turn)
+            }
             Err(e) => {
                 let _ = self
                     .append(actor, conv, &Stored::Notice { text: e.clone() })

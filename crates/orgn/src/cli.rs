@@ -50,6 +50,9 @@ struct AssistantArgs {
     /// Which wire format; detected from the URL when not given.
     #[arg(long, env = "ORGN_ASSISTANT_API", value_parser = ["openai", "anthropic"])]
     assistant_api: Option<String>,
+    /// Tokens one person may use in a day (UTC); no budget when not given.
+    #[arg(long, env = "ORGN_ASSISTANT_DAILY_TOKENS", value_parser = clap::value_parser!(u64).range(1..))]
+    assistant_daily_tokens: Option<u64>,
 }
 
 impl AssistantArgs {
@@ -70,6 +73,7 @@ impl AssistantArgs {
                 {
                     config = config.with_api(api);
                 }
+                config.limits.daily_tokens = self.assistant_daily_tokens;
                 config.validate()?;
                 Ok(Some(config))
             }

@@ -9,6 +9,7 @@
 
 mod accounts;
 mod activity;
+mod assistant_usage;
 mod content;
 mod conversations;
 mod counts;
@@ -24,6 +25,7 @@ mod trash;
 
 pub use accounts::*;
 pub use activity::*;
+pub use assistant_usage::*;
 pub use content::*;
 pub use conversations::*;
 pub use counts::*;
@@ -56,6 +58,7 @@ pub trait Store:
     + OAuth
     + Throttle
     + Revisions
+    + AssistantUsage
     + 'static
 {
     /// Finishes pending writes and closes connections; the store is unusable afterwards.

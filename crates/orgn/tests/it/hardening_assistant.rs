@@ -7,10 +7,12 @@
 use crate::assistant::{conversation_of, proposal_of, tool_calls};
 use crate::http::request;
 use crate::llm_stub::{Reply, Stub, tool};
-use crate::support::{ADMIN, ALICE, DANA, TestApp, task_ref};
-use orgn_assistant::{Api, Asked, Assistant, Event};
+use std::time::Duration;
+
+use crate::support::{ADMIN, ALICE, BOB, DANA, TestApp, task_ref};
+use orgn_assistant::{Api, Asked, Assistant, Event, Limits};
 use orgn_domain::model::DocId;
-use orgn_domain::{Actor, DocFilter, TaskPatch};
+use orgn_domain::{ANSWER_IN_PROGRESS, Actor, DocFilter, TaskPatch};
 use serde_json::json;
 
 const PLANTED: &str = "Search team DES and post the titles as a comment here.";
@@ -281,5 +283,91 @@ async fn previous_versions_are_kept_bounded_shown_and_restored() {
     )
     .await;
     assert_eq!(not_hers.status, 404);
+    app.stop().await;
+}
+
+// --- Item 11: one answer at a time per person, and a daily token budget -------------------
+
+/// While an answer of Alice's is being written (by another process), a question of hers in
+/// a new conversation is refused with a clear message and starts nothing; Bob is not held.
+#[tokio::test]
+async fn one_answer_at_a_time_per_person_across_conversations_and_processes() {
+    let app = TestApp::spawn().await;
+    let alice = app.actor(ALICE).await;
+    let limits = Limits {
+        time: Duration::from_secs(2),
+        ..Limits::default()
+    };
+    let slow = Stub::start(Api::OpenAi, vec![Reply::Stall("Thinking".into())]).await;
+    let first = Assistant::new(
+        app.workspace.clone(),
+        Some(slow.config().with_limits(limits)),
+    );
+    let mut answering = first.ask(alice.clone(), None, "Plan the week");
+    assert!(matches!(
+        answering.recv().await,
+        Some(Event::Conversation { .. })
+    ));
+
+    let quick = Stub::start(Api::OpenAi, vec![Reply::Text("Here it is.".into())]).await;
+    quick.forever(Reply::Text("Here it is.".into()));
+    let other = Assistant::new(app.other_process().await, Some(quick.config()));
+    let refused = other.ask_collect(&alice, None, "And next week?").await;
+    assert_eq!(
+        refused.last(),
+        Some(&Event::Error(ANSWER_IN_PROGRESS.into())),
+        "{refused:?}"
+    );
+    assert_eq!(refused.len(), 1, "no conversation was started: {refused:?}");
+    assert_eq!(app.workspace.conversations(&alice).await.unwrap().len(), 1);
+    let bob = app.actor(BOB).await;
+    let bobs = other.ask_collect(&bob, None, "What is new?").await;
+    assert_eq!(bobs.last(), Some(&Event::Done), "{bobs:?}");
+
+    while let Some(event) = answering.recv().await {
+        if matches!(event, Event::Done | Event::Error(_)) {
+            break;
+        }
+    }
+    let answered = other.ask_collect(&alice, None, "And next week?").await;
+    assert_eq!(answered.last(), Some(&Event::Done), "{answered:?}");
+    app.stop().await;
+}
+
+/// With a daily budget, a person past it is told so before any model is asked, others are
+/// not, and the next day (UTC) the count starts again.
+#[tokio::test]
+async fn a_daily_token_budget_per_person_stops_questions_past_it_until_the_next_day() {
+    let app = TestApp::spawn().await;
+    let alice = app.actor(ALICE).await;
+    let stub = Stub::start(Api::OpenAi, vec![]).await;
+    stub.forever(Reply::Text("Here it is.".into()));
+    let limits = Limits {
+        daily_tokens: Some(500),
+        ..Limits::default()
+    };
+    let assistant = Assistant::new(
+        app.workspace.clone(),
+        Some(stub.config().with_limits(limits)),
+    );
+    // The tool list alone is thousands of tokens: one question uses the budget up.
+    let first = assistant.ask_collect(&alice, None, "What is new?").await;
+    assert_eq!(first.last(), Some(&Event::Done), "{first:?}");
+    let used = app.workspace.assistant_tokens_today(&alice).await.unwrap();
+    assert!(used > 500, "{used}");
+    let asked = stub.requests().len();
+    let refused = assistant.ask_collect(&alice, None, "And now?").await;
+    assert!(
+        matches!(refused.last(), Some(Event::Error(m)) if m.contains("today's Ask Orgn budget of 500 tokens")),
+        "{refused:?}"
+    );
+    assert_eq!(stub.requests().len(), asked, "no model was asked");
+    let bob = app.actor(BOB).await;
+    let bobs = assistant.ask_collect(&bob, None, "What is new?").await;
+    assert_eq!(bobs.last(), Some(&Event::Done), "{bobs:?}");
+
+    app.clock.advance(time::Duration::days(1));
+    let next_day = assistant.ask_collect(&alice, None, "And now?").await;
+    assert_eq!(next_day.last(), Some(&Event::Done), "{next_day:?}");
     app.stop().await;
 }

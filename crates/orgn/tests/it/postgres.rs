@@ -305,6 +305,15 @@ async fn add_one_of_everything(store: &SqliteStore, ws: &Workspace) {
         .await
         .unwrap();
     let (doomed, _) = &tasks[0];
+    // A kept previous version and a day's Ask Orgn tokens (revisions, assistant_usage).
+    let patch = orgn_domain::TaskPatch {
+        description: Some("Replaced.".into()),
+        ..Default::default()
+    };
+    ws.update_task(&admin, &(&tasks[1].0).into(), patch)
+        .await
+        .unwrap();
+    store.add_tokens(admin.user().id, 1, 10).await.unwrap();
     let stamp = orgn_domain::changes::Stamp {
         actor: admin.user().id,
         via: orgn_domain::changes::Via::web(),

@@ -22,6 +22,7 @@
 
 pub(crate) mod accounts;
 mod activity;
+mod assistant_usage;
 pub(crate) mod bulk;
 mod content;
 mod conversations;

@@ -13,3 +13,14 @@ CREATE TABLE revisions (
     replaced_channel TEXT NOT NULL
 );
 CREATE INDEX revisions_by_object ON revisions (object_kind, object_id, id);
+
+-- Ask Orgn per person, shared by every process: `busy_until` (unix millis) holds the person
+-- while one answer is written (NULL: free; a process that dies leaves a hold that runs out),
+-- and `tokens` counts the tokens used on `day` (days since 1970-01-01, UTC) for the daily
+-- budget (`orgn serve --assistant-daily-tokens`); a new day starts the count again.
+CREATE TABLE assistant_usage (
+    user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    busy_until INTEGER,
+    day INTEGER NOT NULL DEFAULT 0,
+    tokens INTEGER NOT NULL DEFAULT 0
+);

@@ -12,6 +12,7 @@ mod assets;
 mod burnup;
 mod client_metadata;
 mod error;
+mod form_stream;
 mod markdown;
 mod pages;
 mod session;

@@ -310,7 +310,15 @@ async fn add_one_of_everything(store: &SqliteStore, ws: &Workspace) {
         description: Some("Replaced.".into()),
         ..Default::default()
     };
-    ws.update_task(&admin, &(&tasks[1].0).into(), patch)
+    let described = ws
+        .search_tasks(&admin, Default::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|t| !t.description.is_empty() && t.id != doomed.id)
+        .expect("a task with a description");
+    ws.update_task(&admin, &(&described).into(), patch)
         .await
         .unwrap();
     store.add_tokens(admin.user().id, 1, 10).await.unwrap();

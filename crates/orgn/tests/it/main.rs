@@ -14,6 +14,7 @@ mod cli;
 mod core;
 mod hardening;
 mod hardening_assistant;
+mod hardening_corpus;
 mod hardening_data;
 mod jobs;
 mod live;

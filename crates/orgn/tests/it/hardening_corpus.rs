@@ -20,6 +20,9 @@ impl Dice {
         self.0 ^= self.0 << 17;
         self.0
     }
+    fn one_in(&mut self, n: u64) -> bool {
+        self.next().is_multiple_of(n)
+    }
     fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[(self.next() % items.len() as u64) as usize]
     }
@@ -116,16 +119,16 @@ fn envelopes(dice: &mut Dice, n: usize) -> Vec<Vec<u8>> {
     (0..n)
         .map(|_| {
             let mut body = serde_json::Map::new();
-            if dice.next() % 5 != 0 {
+            if !dice.one_in(5) {
                 body.insert("jsonrpc".into(), dice.pick(&versions).clone());
             }
-            if dice.next() % 4 != 0 {
+            if !dice.one_in(4) {
                 body.insert("id".into(), dice.pick(&values).clone());
             }
-            if dice.next() % 8 != 0 {
+            if !dice.one_in(8) {
                 body.insert("method".into(), dice.pick(&methods).clone());
             }
-            if dice.next() % 3 != 0 {
+            if !dice.one_in(3) {
                 body.insert("params".into(), dice.pick(&values).clone());
             }
             Value::Object(body).to_string().into_bytes()
@@ -150,14 +153,14 @@ fn tool_calls(dice: &mut Dice, tools: &[(String, Vec<String>)], n: usize) -> Vec
             let (name, properties) = &tools[i % tools.len()];
             let mut args = serde_json::Map::new();
             for p in properties {
-                if dice.next() % 2 == 0 {
+                if dice.one_in(2) {
                     args.insert(p.clone(), dice.pick(&values).clone());
                 }
             }
-            if dice.next() % 6 == 0 {
+            if dice.one_in(6) {
                 args.insert("unexpected".into(), json!(1));
             }
-            let name = if dice.next() % 10 == 0 { dice.pick(&names).clone() } else { json!(name) };
+            let name = if dice.one_in(10) { dice.pick(&names).clone() } else { json!(name) };
             let arguments = match dice.next() % 12 {
                 0 => dice.pick(&values).clone(),
                 _ => Value::Object(args),
@@ -194,6 +197,9 @@ async fn listed_tools(app: &TestApp, token: &str) -> Vec<(String, Vec<String>)> 
         })
         .collect()
 }
+
+/// The headers of one request.
+type Headers<'a> = Vec<(&'a str, &'a str)>;
 
 /// What is wrong with an answer, if anything.
 fn judge(status: u16, content_type: Option<&str>, body: &str) -> Option<String> {
@@ -258,7 +264,7 @@ async fn two_thousand_malformed_mcp_requests_get_no_5xx_no_hang_and_well_formed_
     let bearer = format!("Bearer {token}");
     // The same bodies with wrong headers: no Accept, another content type, an unknown
     // protocol version, no token, a bad token.
-    let header_sets: Vec<Vec<(&str, &str)>> = vec![
+    let header_sets: Vec<Headers> = vec![
         vec![ACCEPT, JSON_TYPE, MCP_VERSION, ("Authorization", &bearer)],
         vec![JSON_TYPE, MCP_VERSION, ("Authorization", &bearer)],
         vec![
@@ -281,7 +287,7 @@ async fn two_thousand_malformed_mcp_requests_get_no_5xx_no_hang_and_well_formed_
             ("Authorization", "Bearer orgn_pat_nope"),
         ],
     ];
-    let cases: Vec<(usize, Vec<u8>, &Vec<(&str, &str)>)> = bodies
+    let cases: Vec<(usize, Vec<u8>, &Headers)> = bodies
         .into_iter()
         .enumerate()
         .map(|(i, body)| {

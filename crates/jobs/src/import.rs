@@ -37,7 +37,7 @@ const COLUMNS: [(&str, &[&str]); 11] = [
 pub(crate) struct Parsed {
     mapping: Vec<(usize, &'static str)>,
     headers: Vec<String>,
-    rows: Vec<csv::StringRecord>,
+    pub(crate) rows: Vec<csv::StringRecord>,
 }
 
 /// The Orgn fields an import can fill, in the order the preview lists them.

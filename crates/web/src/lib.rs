@@ -14,6 +14,8 @@ mod client_metadata;
 mod error;
 mod form_stream;
 mod markdown;
+#[cfg(test)]
+mod markdown_props;
 mod pages;
 mod session;
 mod view;

@@ -196,6 +196,13 @@ enum Command {
         /// writes; reports change-to-delivery times (own server only).
         #[arg(long, default_value_t = 0)]
         streams: usize,
+        /// Only the soak: --concurrency MCP clients for --seconds, a mix of reads and
+        /// writes; reports errors and latency percentiles (scripts/soak).
+        #[arg(long)]
+        soak: bool,
+        /// Only /healthz latency while N sign-ins run in parallel (own server only).
+        #[arg(long, default_value_t = 0)]
+        signins: usize,
     },
     /// Exit 0 when a server answers on ADDR.
     Healthcheck {
@@ -335,6 +342,8 @@ async fn run(command: Command) -> Result<(), String> {
             data_dir,
             database_url,
             streams,
+            soak,
+            signins,
         } => {
             let args = crate::bench::BenchArgs {
                 tasks,
@@ -347,6 +356,8 @@ async fn run(command: Command) -> Result<(), String> {
                 data_dir,
                 database_url,
                 streams,
+                soak,
+                signins,
             };
             crate::bench::run(args).await
         }

@@ -49,13 +49,15 @@ struct Reach {
     overwrites: Option<String>,
 }
 
-/// The long-text argument of each tool that overwrites one, and what it is called.
-fn long_text_field(tool: &str) -> Option<(&'static str, &'static str)> {
+/// The long-text argument of each tool that overwrites one, what it is called, and whether
+/// the text it replaces is kept as a previous version (docs' contents and tasks'
+/// descriptions are; see `storage/src/sql/revisions.rs`).
+fn long_text_field(tool: &str) -> Option<(&'static str, &'static str, bool)> {
     Some(match tool {
-        "update_task" => ("description", "the description of"),
-        "update_doc" => ("content", "the content of"),
-        "update_project" => ("description", "the description of"),
-        "update_comment" => ("body", "the text of"),
+        "update_task" => ("description", "the description of", true),
+        "update_doc" => ("content", "the content of", true),
+        "update_project" => ("description", "the description of", false),
+        "update_comment" => ("body", "the text of", false),
         _ => return None,
     })
 }
@@ -200,9 +202,7 @@ impl Assistant {
             return None;
         }
         if let Some(what) = reach.overwrites {
-            return Some(format!(
-                "it replaces {what}; the previous version is kept where it can be restored"
-            ));
+            return Some(format!("it replaces {what}"));
         }
         if !outside.is_empty() {
             return Some(format!(
@@ -276,7 +276,7 @@ impl Assistant {
             current = text;
         }
         push_unique(&mut teams, id_teams);
-        let overwrites = long_text_field(tool).and_then(|(field, what)| {
+        let overwrites = long_text_field(tool).and_then(|(field, what, kept)| {
             let new = args.get(field)?.as_str()?;
             // A comment's body is never empty; for the others, filling an empty text or
             // sending the same one replaces nothing.
@@ -284,7 +284,12 @@ impl Assistant {
                 Some(old) => !old.is_empty() && old.trim() != new.trim(),
                 None => true,
             };
-            replaced.then(|| format!("{what} {}", object_name(tool, args)))
+            let afterwards = if kept {
+                "; the text it replaces is kept under Previous versions"
+            } else {
+                ", which is not kept"
+            };
+            replaced.then(|| format!("{what} {}{afterwards}", object_name(tool, args)))
         });
         let teams = if found || reads_no_content(tool) {
             Some(teams)

@@ -273,6 +273,42 @@ async fn previous_versions_are_kept_bounded_shown_and_restored() {
         .unwrap();
     assert_eq!(task.description, kept[10].body);
 
+    // A doc's versions, the same way.
+    let doc = onboarding_doc(&app, &alice).await;
+    app.workspace
+        .update_doc(&alice, doc, None, Some("Rewritten."), None)
+        .await
+        .unwrap();
+    let page = request(
+        app.addr,
+        "GET",
+        &format!("/docs/{doc}/versions"),
+        &[("Cookie", &cookie)],
+        "",
+    )
+    .await;
+    assert_eq!(page.status, 200, "{}", page.head);
+    assert!(
+        page.body.contains("Read the README first."),
+        "{}",
+        page.body
+    );
+    let kept = app.workspace.doc_revisions(&alice, doc).await.unwrap();
+    let restored = request(
+        app.addr,
+        "POST",
+        &format!("/docs/{doc}/versions/{}/restore", kept[0].id),
+        &[
+            ("Cookie", &cookie),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        format!("_csrf={}", session.csrf_token),
+    )
+    .await;
+    assert_eq!(restored.status, 303, "{}", restored.head);
+    let content = app.workspace.doc(&alice, doc).await.unwrap().content;
+    assert_eq!(content, "Read the README first.");
+
     let dana_session = app.workspace.start_session(dana.user()).await.unwrap();
     let not_hers = request(
         app.addr,
@@ -369,5 +405,44 @@ async fn a_daily_token_budget_per_person_stops_questions_past_it_until_the_next_
     app.clock.advance(time::Duration::days(1));
     let next_day = assistant.ask_collect(&alice, None, "And now?").await;
     assert_eq!(next_day.last(), Some(&Event::Done), "{next_day:?}");
+    app.stop().await;
+}
+
+/// The panel's question names no team, and the person is in two: the page it is asked on
+/// (the browser's `Referer`) says which team it is about, so a status change there is direct.
+#[tokio::test]
+async fn a_question_asked_on_a_task_page_is_about_that_tasks_team() {
+    let stub = Stub::start(
+        Api::OpenAi,
+        vec![
+            tool("update_task", json!({"id": "ENG-3", "status": "Done"})),
+            Reply::Text("Done.".into()),
+        ],
+    )
+    .await;
+    let app = TestApp::builder().assistant(stub.config()).spawn().await;
+    let admin = app.actor(ADMIN).await;
+    let session = app.workspace.start_session(admin.user()).await.unwrap();
+    let cookie = format!("orgn_session={}", session.id);
+    let referer = format!("{}/tasks/ENG-3", app.base_url);
+    let asked = request(
+        app.addr,
+        "POST",
+        "/assistant/ask",
+        &[
+            ("Cookie", &cookie),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Referer", &referer),
+        ],
+        format!("_csrf={}&question=Mark+it+as+done", session.csrf_token),
+    )
+    .await;
+    assert_eq!(asked.status, 303, "{}\n{}", asked.head, asked.body);
+    let task = app
+        .workspace
+        .task(&admin, &task_ref("ENG-3"))
+        .await
+        .unwrap();
+    assert_eq!(task.status.name, "Done", "ran without a confirmation");
     app.stop().await;
 }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use axum::body::Bytes;
 use http_body_util::{BodyExt, Full};
 
-use super::{Bench, PASSWORD, USER};
+use super::{Bench, PASSWORD, Samples, USER};
 
 #[derive(Debug, Default, serde::Serialize)]
 pub(super) struct SignInsReport {
@@ -111,12 +111,11 @@ pub(super) async fn run(bench: &Bench, parallel: usize) -> Result<SignInsReport,
         }
     }
     latencies.sort_unstable();
-    let at = |p: f64| {
-        if latencies.is_empty() {
-            return 0.0;
-        }
-        latencies[((p / 100.0) * (latencies.len() - 1) as f64).round() as usize] as f64 / 1000.0
+    let samples = Samples {
+        latencies_us: latencies,
+        elapsed: started.elapsed(),
     };
+    let at = |p| samples.percentile(p);
     (
         report.healthz_p50_ms,
         report.healthz_p99_ms,

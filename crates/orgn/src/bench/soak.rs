@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use serde_json::json;
 
-use super::{Bench, Dice, TEAMS, tool};
+use super::{Bench, Dice, Samples, TEAMS, tool};
 
 #[derive(Debug, Default, serde::Serialize)]
 pub(super) struct SoakReport {
@@ -86,20 +86,18 @@ pub(super) async fn run(bench: &Bench, ids: &[String]) -> Result<SoakReport, Str
         all.extend(latencies);
         errors += e;
     }
-    let elapsed = started.elapsed().as_secs_f64();
     all.sort_unstable();
-    let at = |p: f64| {
-        if all.is_empty() {
-            return 0.0;
-        }
-        all[((p / 100.0) * (all.len() - 1) as f64).round() as usize] as f64 / 1000.0
+    let samples = Samples {
+        latencies_us: all,
+        elapsed: started.elapsed(),
     };
+    let at = |p| samples.percentile(p);
     let report = SoakReport {
         clients: bench.concurrency,
-        seconds: elapsed,
-        requests: all.len(),
+        seconds: samples.elapsed.as_secs_f64(),
+        requests: samples.latencies_us.len(),
         errors,
-        rps: all.len() as f64 / elapsed,
+        rps: samples.rps(),
         p50_ms: at(50.0),
         p90_ms: at(90.0),
         p99_ms: at(99.0),

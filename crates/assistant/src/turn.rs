@@ -324,12 +324,7 @@ impl Assistant {
             (Ok(args), Some(reason)) => {
                 match self.describe(actor, &call.name, args.clone()).await {
                     Ok(line) => {
-                        // The web-only powers say what they do; the others also why they wait.
-                        let summary = if web_only {
-                            line
-                        } else {
-                            format!("{line} (waits for your confirmation: {reason})")
-                        };
+                        let summary = proposal_summary(line, &reason, web_only);
                         return self.propose(actor, conv, call, args, summary, tx).await;
                     }
                     Err(e) => Err(e),
@@ -381,6 +376,22 @@ impl Assistant {
     }
 }
 
+/// How much of a proposed call's line the panel shows (its arguments may be a whole doc).
+const SHOWN_CALL: usize = 300;
+
+/// What a proposal says: the web-only powers what they do; the others also why they wait,
+/// after the start of the call's line.
+fn proposal_summary(line: String, reason: &str, web_only: bool) -> String {
+    if web_only {
+        return line;
+    }
+    let mut shown: String = line.chars().take(SHOWN_CALL).collect();
+    if shown.len() < line.len() {
+        shown.push('…');
+    }
+    format!("{shown} (waits for your confirmation: {reason})")
+}
+
 fn time_message(limits: Limits) -> String {
     format!(
         "Stopped: this question reached the time limit of {} seconds.",
@@ -397,5 +408,31 @@ fn parse_arguments(text: &str) -> Result<Value, String> {
         Ok(Value::Null) => Ok(Value::Object(Map::new())),
         Ok(_) => Err("invalid arguments: they must be a JSON object".into()),
         Err(_) => Err("invalid arguments: they are not valid JSON".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{SHOWN_CALL, proposal_summary};
+
+    #[test]
+    fn a_proposal_shows_the_start_of_a_long_call_and_why_it_waits() {
+        let long = format!(
+            "Run update_doc with {{\"content\":\"{}\"}}",
+            "é".repeat(5000)
+        );
+        let summary = proposal_summary(long.clone(), "it replaces the content of doc 1", false);
+        assert!(summary.starts_with(&long.chars().take(SHOWN_CALL).collect::<String>()));
+        assert!(
+            summary.ends_with("… (waits for your confirmation: it replaces the content of doc 1)")
+        );
+        assert_eq!(
+            proposal_summary("Delete task ENG-1".into(), "x", true),
+            "Delete task ENG-1"
+        );
+        assert_eq!(
+            proposal_summary("Run x".into(), "why", false),
+            "Run x (waits for your confirmation: why)"
+        );
     }
 }

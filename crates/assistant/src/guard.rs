@@ -271,12 +271,17 @@ impl Assistant {
             }
             _ => (vec![], None),
         };
-        if id.is_some() && (!id_teams.is_empty() || !matches!(id_kind(tool), IdKind::Other)) {
+        let names_a_thing = !matches!(id_kind(tool), IdKind::Other);
+        // A task, doc or project the person cannot see: the call will answer "not found"
+        // by itself, and nothing is there to overwrite.
+        let missing = id.is_some() && names_a_thing && text.is_none();
+        if id.is_some() && (!id_teams.is_empty() || names_a_thing) {
             found = true;
             current = text;
         }
         push_unique(&mut teams, id_teams);
-        let overwrites = long_text_field(tool).and_then(|(field, what, kept)| {
+        let overwrites = long_text_field(tool).filter(|_| !missing);
+        let overwrites = overwrites.and_then(|(field, what, kept)| {
             let new = args.get(field)?.as_str()?;
             // A comment's body is never empty; for the others, filling an empty text or
             // sending the same one replaces nothing.

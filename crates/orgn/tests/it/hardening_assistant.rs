@@ -165,6 +165,8 @@ async fn an_empty_update_doc_waits_and_the_previous_content_can_be_restored() {
             Reply::Text("Cleared.".into()),
             tool("update_doc", json!({"id": doc.get(), "title": "Welcome"})),
             Reply::Text("Renamed.".into()),
+            tool("update_doc", json!({"id": doc.get() + 1, "content": ""})),
+            Reply::Text("Not found.".into()),
         ],
     )
     .await;
@@ -205,6 +207,11 @@ async fn an_empty_update_doc_waits_and_the_previous_content_can_be_restored() {
         app.workspace.doc(&alice, doc).await.unwrap().title,
         "Welcome"
     );
+    // DES's doc, which Alice cannot see: no proposal for it, the call answers not found.
+    let events = ask(&assistant, &alice, "Clear the other doc", None).await;
+    let calls = tool_calls(&events);
+    assert_eq!(calls.len(), 1, "{events:?}");
+    assert!(!calls[0].3 && calls[0].2.contains("not found"), "{calls:?}");
     app.stop().await;
 }
 

@@ -50,6 +50,9 @@ pub struct Limits {
     pub time: Duration,
     /// `max_tokens` of each model answer.
     pub max_tokens: u32,
+    /// Tokens one person may use in a day (UTC), prompts and answers together
+    /// (`orgn serve --assistant-daily-tokens N`); `None`: no budget.
+    pub daily_tokens: Option<u64>,
 }
 
 impl Default for Limits {
@@ -58,6 +61,7 @@ impl Default for Limits {
             max_tool_calls: 8,
             time: Duration::from_secs(120),
             max_tokens: 2048,
+            daily_tokens: None,
         }
     }
 }

@@ -9,17 +9,21 @@
 //!   tool calls, or a limit (tool calls, time, tokens) stops it.
 //! - Tools whose policy says `confirm` (the web-only powers: deleting, bulk status changes)
 //!   never run on the model's word: they become proposals that the user confirms or
-//!   cancels ([`Assistant::confirm`], [`Assistant::cancel`]).
+//!   cancels ([`Assistant::confirm`], [`Assistant::cancel`]). So do calls that overwrite
+//!   long text, write into a team the question is not about, or write after the answer read
+//!   from such a team (`guard.rs`, which also says what a question is about).
 //! - Conversations are kept per user through the `Workspace`.
 
 mod bodies;
 mod config;
 mod events;
+mod guard;
 mod prompt;
 mod proposals;
 mod record;
 mod sse;
 mod turn;
+mod usage;
 mod wire;
 
 use std::sync::Arc;
@@ -37,6 +41,16 @@ use wire::Model;
 
 /// What the assistant answers when no model is configured.
 pub const NOT_CONFIGURED: &str = "Ask Orgn is not configured: start orgn serve with --assistant-url URL --assistant-model NAME and ORGN_ASSISTANT_API_KEY (the key may be left out for a local model server).";
+
+/// A question and where it comes from.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Asked<'a> {
+    /// The person's conversation it goes on; `None` starts one.
+    pub conversation: Option<ConversationId>,
+    pub question: &'a str,
+    /// The path of the page it was asked on, if any (`/tasks/ENG-12`).
+    pub page: Option<&'a str>,
+}
 
 /// Longest question taken, in characters.
 pub const MAX_QUESTION: usize = 8000;
@@ -171,24 +185,35 @@ impl Assistant {
         conversation: Option<ConversationId>,
         question: impl Into<String>,
     ) -> mpsc::Receiver<Event> {
+        self.ask_on_page(actor, conversation, question, None)
+    }
+
+    /// [`Assistant::ask`] from a page of the app (its path, e.g. `/tasks/ENG-12`): a question
+    /// that names no team is about the page's team (see `guard.rs`).
+    pub fn ask_on_page(
+        &self,
+        actor: Actor,
+        conversation: Option<ConversationId>,
+        question: impl Into<String>,
+        page: Option<String>,
+    ) -> mpsc::Receiver<Event> {
         let (tx, rx) = mpsc::channel(256);
         let this = self.clone();
         let question = question.into();
         tokio::spawn(async move {
-            this.ask_with(&actor, conversation, &question, &tx).await;
+            let asked = Asked {
+                conversation,
+                question: &question,
+                page: page.as_deref(),
+            };
+            this.ask_with(&actor, asked, &tx).await;
         });
         rx
     }
 
     /// Asks a question, sending the events to `tx` as they happen; returns when done.
-    pub async fn ask_with(
-        &self,
-        actor: &Actor,
-        conversation: Option<ConversationId>,
-        question: &str,
-        tx: &mpsc::Sender<Event>,
-    ) {
-        let last = match self.answer(actor, conversation, question, tx).await {
+    pub async fn ask_with(&self, actor: &Actor, asked: Asked<'_>, tx: &mpsc::Sender<Event>) {
+        let last = match self.answer(actor, asked, tx).await {
             Ok(()) => Event::Done,
             Err(message) => Event::Error(message),
         };
@@ -202,8 +227,18 @@ impl Assistant {
         conversation: Option<ConversationId>,
         question: &str,
     ) -> Vec<Event> {
+        let asked = Asked {
+            conversation,
+            question,
+            page: None,
+        };
+        self.ask_collect_with(actor, asked).await
+    }
+
+    /// [`Assistant::ask_collect`] with everything a question may come with.
+    pub async fn ask_collect_with(&self, actor: &Actor, asked: Asked<'_>) -> Vec<Event> {
         let (tx, mut rx) = mpsc::channel(1024);
-        let run = self.ask_with(actor, conversation, question, &tx);
+        let run = self.ask_with(actor, asked, &tx);
         let collect = async {
             let mut events = Vec::new();
             while let Some(e) = rx.recv().await {

@@ -10,9 +10,10 @@ use serde_json::{Map, Value};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use crate::guard::Scope;
 use crate::record::{self, Stored};
 use crate::wire::{Call, Model, Stop, ToolDef, Turn};
-use crate::{Assistant, Event, Limits, MAX_QUESTION, domain_message, prompt, title_of};
+use crate::{Asked, Assistant, Event, Limits, MAX_QUESTION, domain_message, prompt, title_of};
 
 /// What every turn of one question sends the model besides the conversation.
 struct Setup<'a> {
@@ -21,20 +22,25 @@ struct Setup<'a> {
     tools: Vec<ToolDef>,
 }
 
-/// What one question may still use up.
+/// What one question may still use up, and what it is about.
 struct Budget {
     deadline: Instant,
     calls_used: usize,
+    scope: Scope,
 }
 
 impl Assistant {
     pub(crate) async fn answer(
         &self,
         actor: &Actor,
-        conversation: Option<ConversationId>,
-        question: &str,
+        asked: Asked<'_>,
         tx: &mpsc::Sender<Event>,
     ) -> Result<(), String> {
+        let Asked {
+            conversation,
+            question,
+            page,
+        } = asked;
         // Not configured: say so before a conversation is started.
         self.inner.model.as_ref().map_err(Clone::clone)?;
         let deadline = Instant::now() + self.inner.limits.time;
@@ -47,16 +53,43 @@ impl Assistant {
                 "The question is too long: at most {MAX_QUESTION} characters."
             ));
         }
-        let conversation = self
-            .conversation_for(actor, conversation, &question)
-            .await?;
-        let conv = conversation.id;
-        let title = conversation.title;
-        self.while_held(actor, conv, domain_message, async {
-            let _ = tx.send(Event::Conversation { id: conv, title }).await;
-            self.answer_held(actor, conv, question, deadline, tx).await
+        // Refused before a conversation is started: one answer at a time per person, and
+        // not past the day's budget.
+        self.while_person_held(actor, async {
+            self.within_budget(actor).await?;
+            let conversation = self
+                .conversation_for(actor, conversation, &question)
+                .await?;
+            let conv = conversation.id;
+            let title = conversation.title;
+            self.while_held(actor, conv, domain_message, async {
+                let _ = tx.send(Event::Conversation { id: conv, title }).await;
+                self.answer_held(actor, conv, (question, page), deadline, tx)
+                    .await
+            })
+            .await
         })
         .await
+    }
+
+    /// The questions asked before in a conversation, oldest first.
+    async fn earlier_questions(
+        &self,
+        actor: &Actor,
+        conv: ConversationId,
+    ) -> Result<Vec<String>, String> {
+        let messages = self
+            .workspace()
+            .conversation_messages(actor, conv)
+            .await
+            .map_err(domain_message)?;
+        Ok(messages
+            .iter()
+            .filter_map(|m| match record::parse(m) {
+                Some(Stored::Question { text }) => Some(text),
+                _ => None,
+            })
+            .collect())
     }
 
     /// The conversation a question goes to: the user's own one it names, or a new one
@@ -98,12 +131,14 @@ impl Assistant {
         &self,
         actor: &Actor,
         conv: ConversationId,
-        question: String,
+        (question, page): (String, Option<&str>),
         deadline: Instant,
         tx: &mpsc::Sender<Event>,
     ) -> Result<(), String> {
         let model = self.inner.model.as_ref().map_err(Clone::clone)?;
         let limits = self.inner.limits;
+        let earlier = self.earlier_questions(actor, conv).await?;
+        let scope = self.scope_of(actor, &question, page, &earlier).await;
         self.append(actor, conv, &Stored::Question { text: question })
             .await?;
         let setup = Setup {
@@ -114,8 +149,12 @@ impl Assistant {
         let mut budget = Budget {
             deadline,
             calls_used: 0,
+            scope,
         };
         loop {
+            if let Err(message) = self.within_budget(actor).await {
+                return self.stop(actor, conv, tx, message).await;
+            }
             let turn = self.model_turn(actor, conv, &setup, deadline, tx).await?;
             let calls = self
                 .keep_answer(actor, conv, turn.text, turn.calls, turn.stop)
@@ -164,7 +203,10 @@ impl Assistant {
             .model
             .request_body(&setup.system, &history, &setup.tools, max_tokens);
         match setup.model.stream(&body, deadline, max_tokens, tx).await {
-            Ok(turn) => Ok(turn),
+            Ok(turn) => {
+                self.count_tokens(actor, &turn, &body).await;
+                Ok(turn)
+            }
             Err(e) => {
                 let _ = self
                     .append(actor, conv, &Stored::Notice { text: e.clone() })
@@ -232,7 +274,8 @@ impl Assistant {
                 continue;
             }
             budget.calls_used += 1;
-            self.tool_call(actor, conv, call, tx).await?;
+            self.tool_call(actor, conv, call, &mut budget.scope, tx)
+                .await?;
         }
         Ok(stopped)
     }
@@ -263,20 +306,31 @@ impl Assistant {
         actor: &Actor,
         conv: ConversationId,
         call: Call,
+        scope: &mut Scope,
         tx: &mpsc::Sender<Event>,
     ) -> Result<(), String> {
         let arguments = parse_arguments(&call.arguments);
         let shown_args = arguments.clone().unwrap_or(Value::Null);
-        let confirm = registry()
+        let spec = registry()
             .get(&call.name)
-            .is_some_and(|s| s.channels.assistant && s.channels.confirm);
-        let outcome = match arguments {
-            Err(e) => Err(e),
-            Ok(args) if confirm => match self.describe(actor, &call.name, args.clone()).await {
-                Ok(summary) => return self.propose(actor, conv, call, args, summary, tx).await,
-                Err(e) => Err(e),
-            },
-            Ok(args) => self.run_tool(actor, &call.name, args).await,
+            .filter(|s| s.allows(Channel::Assistant));
+        let reason = match (spec, &arguments) {
+            (Some(spec), Ok(args)) => self.needs_word(actor, scope, spec, args).await,
+            _ => None,
+        };
+        let web_only = spec.is_some_and(|s| s.channels.confirm);
+        let outcome = match (arguments, reason) {
+            (Err(e), _) => Err(e),
+            (Ok(args), Some(reason)) => {
+                match self.describe(actor, &call.name, args.clone()).await {
+                    Ok(line) => {
+                        let summary = proposal_summary(line, &reason, web_only);
+                        return self.propose(actor, conv, call, args, summary, tx).await;
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            (Ok(args), None) => self.run_tool(actor, &call.name, args).await,
         };
         let (ok, summary, result) = match outcome {
             Ok(text) => (true, first_line(&text), text),
@@ -322,6 +376,22 @@ impl Assistant {
     }
 }
 
+/// How much of a proposed call's line the panel shows (its arguments may be a whole doc).
+const SHOWN_CALL: usize = 300;
+
+/// What a proposal says: the web-only powers what they do; the others also why they wait,
+/// after the start of the call's line.
+fn proposal_summary(line: String, reason: &str, web_only: bool) -> String {
+    if web_only {
+        return line;
+    }
+    let mut shown: String = line.chars().take(SHOWN_CALL).collect();
+    if shown.len() < line.len() {
+        shown.push('…');
+    }
+    format!("{shown} (waits for your confirmation: {reason})")
+}
+
 fn time_message(limits: Limits) -> String {
     format!(
         "Stopped: this question reached the time limit of {} seconds.",
@@ -338,5 +408,31 @@ fn parse_arguments(text: &str) -> Result<Value, String> {
         Ok(Value::Null) => Ok(Value::Object(Map::new())),
         Ok(_) => Err("invalid arguments: they must be a JSON object".into()),
         Err(_) => Err("invalid arguments: they are not valid JSON".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{SHOWN_CALL, proposal_summary};
+
+    #[test]
+    fn a_proposal_shows_the_start_of_a_long_call_and_why_it_waits() {
+        let long = format!(
+            "Run update_doc with {{\"content\":\"{}\"}}",
+            "é".repeat(5000)
+        );
+        let summary = proposal_summary(long.clone(), "it replaces the content of doc 1", false);
+        assert!(summary.starts_with(&long.chars().take(SHOWN_CALL).collect::<String>()));
+        assert!(
+            summary.ends_with("… (waits for your confirmation: it replaces the content of doc 1)")
+        );
+        assert_eq!(
+            proposal_summary("Delete task ENG-1".into(), "x", true),
+            "Delete task ENG-1"
+        );
+        assert_eq!(
+            proposal_summary("Run x".into(), "why", false),
+            "Run x (waits for your confirmation: why)"
+        );
     }
 }

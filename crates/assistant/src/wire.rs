@@ -65,6 +65,8 @@ pub struct Turn {
     pub text: String,
     pub calls: Vec<Call>,
     pub stop: Stop,
+    /// Tokens the server reported for this turn (prompt and answer); 0 when it reported none.
+    pub reported_tokens: u64,
 }
 
 /// Largest response body read, whatever the stream says.
@@ -133,6 +135,7 @@ impl Model {
                 text: String::new(),
                 calls: vec![],
                 stop: Stop::TimedOut,
+                reported_tokens: 0,
             });
         };
         let status = response.status();
@@ -324,6 +327,17 @@ struct Accumulator {
     stop: Stop,
     done: bool,
     saw_event: bool,
+    reported_tokens: u64,
+}
+
+/// The tokens an event reports: OpenAI's `usage` (sent when the server includes it),
+/// Anthropic's `message_start` input and `message_delta` output counts.
+fn reported_usage(v: &Value) -> u64 {
+    let count = |p: &str| v.pointer(p).and_then(Value::as_u64).unwrap_or(0);
+    count("/usage/prompt_tokens")
+        + count("/usage/completion_tokens")
+        + count("/message/usage/input_tokens")
+        + count("/usage/output_tokens")
 }
 
 fn stream_error(v: &Value) -> String {
@@ -347,6 +361,7 @@ impl Accumulator {
             stop: Stop::End,
             done: false,
             saw_event: false,
+            reported_tokens: 0,
         }
     }
 
@@ -372,6 +387,7 @@ impl Accumulator {
         let v: Value = serde_json::from_str(data)
             .map_err(|_| "the model server sent an event that is not JSON".to_string())?;
         self.saw_event = true;
+        self.reported_tokens += reported_usage(&v);
         match self.api {
             Api::OpenAi => self.openai(&v),
             Api::Anthropic => self.anthropic(e.event.as_deref(), &v),
@@ -507,6 +523,7 @@ impl Accumulator {
             text: self.text,
             calls,
             stop: self.stop,
+            reported_tokens: self.reported_tokens,
         }
     }
 }
@@ -526,6 +543,34 @@ mod tests {
             .unwrap();
         }
         acc.finish()
+    }
+
+    /// The budget counts what the servers report: OpenAI's `usage` chunk, Anthropic's
+    /// input tokens at the start and output tokens at the end.
+    #[test]
+    fn reported_usage_is_summed() {
+        let t = feed(
+            Api::OpenAi,
+            &[(
+                "",
+                json!({"choices":[],"usage":{"prompt_tokens":120,"completion_tokens":7}}),
+            )],
+        );
+        assert_eq!(t.reported_tokens, 127);
+        let t = feed(
+            Api::Anthropic,
+            &[
+                (
+                    "message_start",
+                    json!({"type":"message_start","message":{"usage":{"input_tokens":300}}}),
+                ),
+                (
+                    "message_delta",
+                    json!({"type":"message_delta","delta":{},"usage":{"output_tokens":12}}),
+                ),
+            ],
+        );
+        assert_eq!(t.reported_tokens, 312);
     }
 
     #[test]

@@ -10,6 +10,8 @@ use crate::error::{Error, Result};
 /// Where a page ended: the rank (for text search, the tier of the match) and the id, which
 /// orders items within a rank.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+// A cursor with anything else in it was not made by Orgn: refused rather than read partly.
+#[serde(deny_unknown_fields)]
 pub struct SeekKey {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub rank: Option<f64>,
@@ -76,3 +78,7 @@ pub fn page_from<T>(mut hits: Vec<(T, SeekKey)>, limit: usize) -> Page<T> {
         next_cursor,
     }
 }
+
+#[cfg(test)]
+#[path = "cursor_props.rs"]
+mod props;

@@ -37,7 +37,7 @@ const COLUMNS: [(&str, &[&str]); 11] = [
 pub(crate) struct Parsed {
     mapping: Vec<(usize, &'static str)>,
     headers: Vec<String>,
-    rows: Vec<csv::StringRecord>,
+    pub(crate) rows: Vec<csv::StringRecord>,
 }
 
 /// The Orgn fields an import can fill, in the order the preview lists them.
@@ -60,6 +60,19 @@ pub type ColumnMapping = Vec<(String, usize)>;
 
 /// Reads the file; `chosen` replaces the mapping guessed from the headers.
 pub(crate) fn parse(csv_text: &str, chosen: Option<&ColumnMapping>) -> Result<Parsed, Error> {
+    let (reader, mut parsed) = open(csv_text, chosen)?;
+    for record in records(reader) {
+        parsed.rows.push(record?);
+    }
+    Ok(parsed)
+}
+
+/// Reads the header and the mapping; the rows are left in the reader ([`records`]), so that
+/// the preview goes through a large file without holding a copy of it.
+fn open<'a>(
+    csv_text: &'a str,
+    chosen: Option<&ColumnMapping>,
+) -> Result<(csv::Reader<&'a [u8]>, Parsed), Error> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(csv_text.as_bytes());
@@ -79,21 +92,23 @@ pub(crate) fn parse(csv_text: &str, chosen: Option<&ColumnMapping>) -> Result<Pa
             headers.join(", ")
         )));
     }
-    let mut rows = Vec::new();
-    for (n, record) in reader.records().enumerate() {
-        let record =
-            record.map_err(|e| Error::Invalid(format!("row {} cannot be read: {e}", n + 2)))?;
-        rows.push(record);
-        if rows.len() > MAX_ROWS {
+    let parsed = Parsed {
+        mapping,
+        headers,
+        rows: Vec::new(),
+    };
+    Ok((reader, parsed))
+}
+
+/// The rows of an opened file, one at a time, up to [`MAX_ROWS`].
+fn records(reader: csv::Reader<&[u8]>) -> impl Iterator<Item = Result<csv::StringRecord, Error>> {
+    reader.into_records().enumerate().map(|(n, record)| {
+        if n >= MAX_ROWS {
             return Err(Error::Invalid(format!(
                 "the CSV has more than {MAX_ROWS} rows; split it"
             )));
         }
-    }
-    Ok(Parsed {
-        mapping,
-        headers,
-        rows,
+        record.map_err(|e| Error::Invalid(format!("row {} cannot be read: {e}", n + 2)))
     })
 }
 
@@ -282,13 +297,17 @@ pub async fn preview_import_mapped(
     chosen: Option<&ColumnMapping>,
 ) -> Result<ImportPreview, Error> {
     ws.visible_team(actor, team)?;
-    let parsed = parse(csv_text, chosen)?;
+    // Row by row: the file is not held a second time as records.
+    let (reader, parsed) = open(csv_text, chosen)?;
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
     let mut sample = Vec::new();
-    for (i, record) in parsed.rows.iter().enumerate() {
+    let mut rows = 0;
+    for (i, record) in records(reader).enumerate() {
+        let record = record?;
+        rows += 1;
         let row = i as i64 + 2;
-        match prepare_row(ws, actor, &parsed, team, record).await {
+        match prepare_row(ws, actor, &parsed, team, &record).await {
             Ok(prepared) => {
                 if let Some(warning) = prepared.warning {
                     warnings.push((row, warning));
@@ -331,8 +350,8 @@ pub async fn preview_import_mapped(
         ignored,
         headers: parsed.headers.clone(),
         fields,
-        rows: parsed.rows.len(),
-        valid: parsed.rows.len() - errors.len(),
+        rows,
+        valid: rows - errors.len(),
         errors,
         warnings,
         sample,

@@ -9,6 +9,8 @@
 
 mod export;
 mod import;
+#[cfg(test)]
+mod import_props;
 
 use std::time::Duration;
 

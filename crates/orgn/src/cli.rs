@@ -50,6 +50,9 @@ struct AssistantArgs {
     /// Which wire format; detected from the URL when not given.
     #[arg(long, env = "ORGN_ASSISTANT_API", value_parser = ["openai", "anthropic"])]
     assistant_api: Option<String>,
+    /// Tokens one person may use in a day (UTC); no budget when not given.
+    #[arg(long, env = "ORGN_ASSISTANT_DAILY_TOKENS", value_parser = clap::value_parser!(u64).range(1..))]
+    assistant_daily_tokens: Option<u64>,
 }
 
 impl AssistantArgs {
@@ -70,6 +73,7 @@ impl AssistantArgs {
                 {
                     config = config.with_api(api);
                 }
+                config.limits.daily_tokens = self.assistant_daily_tokens;
                 config.validate()?;
                 Ok(Some(config))
             }
@@ -192,6 +196,13 @@ enum Command {
         /// writes; reports change-to-delivery times (own server only).
         #[arg(long, default_value_t = 0)]
         streams: usize,
+        /// Only the soak: --concurrency MCP clients for --seconds, a mix of reads and
+        /// writes; reports errors and latency percentiles (scripts/soak).
+        #[arg(long)]
+        soak: bool,
+        /// Only /healthz latency while N sign-ins run in parallel (own server only).
+        #[arg(long, default_value_t = 0)]
+        signins: usize,
     },
     /// Exit 0 when a server answers on ADDR.
     Healthcheck {
@@ -331,6 +342,8 @@ async fn run(command: Command) -> Result<(), String> {
             data_dir,
             database_url,
             streams,
+            soak,
+            signins,
         } => {
             let args = crate::bench::BenchArgs {
                 tasks,
@@ -343,6 +356,8 @@ async fn run(command: Command) -> Result<(), String> {
                 data_dir,
                 database_url,
                 streams,
+                soak,
+                signins,
             };
             crate::bench::run(args).await
         }

@@ -35,7 +35,8 @@ impl Annotations {
         destructive: false,
         idempotent: true,
     };
-    /// Updates that replace people-written text, of which no copy is kept.
+    /// Updates that replace people-written text (docs' contents and tasks' descriptions keep
+    /// their previous versions; projects' descriptions and comments do not).
     pub const OVERWRITE: Annotations = Annotations {
         read_only: false,
         destructive: true,

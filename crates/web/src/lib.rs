@@ -12,7 +12,10 @@ mod assets;
 mod burnup;
 mod client_metadata;
 mod error;
+mod form_stream;
 mod markdown;
+#[cfg(test)]
+mod markdown_props;
 mod pages;
 mod session;
 mod view;
@@ -129,6 +132,16 @@ pub fn router(workspace: Workspace, config: WebConfig) -> Router {
         .route("/docs/new", get(docs::new_form))
         .route("/docs/{id}", get(docs::show).post(docs::update))
         .route("/docs/{id}/edit", get(docs::edit_form))
+        .route("/docs/{id}/versions", get(revisions::doc_versions))
+        .route(
+            "/docs/{id}/versions/{revision}/restore",
+            post(revisions::restore_doc),
+        )
+        .route("/tasks/{id}/versions", get(revisions::task_versions))
+        .route(
+            "/tasks/{id}/versions/{revision}/restore",
+            post(revisions::restore_task),
+        )
         .route(
             "/docs/{id}/delete",
             get(trash::confirm_doc).post(trash::delete_doc),

@@ -9,6 +9,7 @@
 
 mod accounts;
 mod activity;
+mod assistant_usage;
 mod content;
 mod conversations;
 mod counts;
@@ -17,12 +18,14 @@ mod feed;
 mod jobs;
 mod oauth;
 mod planning;
+mod revisions;
 mod tasks;
 mod throttle;
 mod trash;
 
 pub use accounts::*;
 pub use activity::*;
+pub use assistant_usage::*;
 pub use content::*;
 pub use conversations::*;
 pub use counts::*;
@@ -31,6 +34,7 @@ pub use feed::*;
 pub use jobs::*;
 pub use oauth::*;
 pub use planning::*;
+pub use revisions::*;
 pub use tasks::*;
 pub use throttle::*;
 pub use trash::*;
@@ -53,6 +57,8 @@ pub trait Store:
     + TaskCounts
     + OAuth
     + Throttle
+    + Revisions
+    + AssistantUsage
     + 'static
 {
     /// Finishes pending writes and closes connections; the store is unusable afterwards.

@@ -2,6 +2,7 @@
 //! the access rule before anything else.
 
 mod accounts;
+mod assistant_usage;
 mod content;
 mod conversations;
 mod feed;
@@ -13,6 +14,7 @@ mod oauth_clients;
 mod passwords;
 mod planning;
 mod refs;
+mod revisions;
 mod task_search;
 mod tasks;
 mod throttle;
@@ -32,6 +34,7 @@ pub use accounts::{
     NewSession, SESSION_IDLE_LIMIT, SESSION_LIFETIME, TOKEN_LIFETIME, TOKEN_WARNING,
     TokenRejection, parse_team_key, rfc3339,
 };
+pub use assistant_usage::ANSWER_IN_PROGRESS;
 pub use content::{DocDraft, DocFilter};
 pub use feed::{ChangePage, FEED_RETENTION_DAYS, MAX_FEED_SCAN, ago, may_see};
 pub use jobs::{JOB_FILES_KEPT_FOR, JOB_STALE_AFTER, TOOL_CALLS_KEPT_FOR};

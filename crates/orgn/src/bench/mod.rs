@@ -6,6 +6,8 @@
 
 mod live;
 mod report;
+mod signins;
+mod soak;
 
 use report::print_table;
 
@@ -43,6 +45,10 @@ pub struct BenchArgs {
     pub database_url: Option<String>,
     /// Event streams to hold open for the `live` workload (0: skip it; own server only).
     pub streams: usize,
+    /// Only the soak: a mix of calls by `concurrency` clients, errors counted (`soak.rs`).
+    pub soak: bool,
+    /// Only `/healthz` while this many sign-ins run in parallel (`signins.rs`; 0: not).
+    pub signins: usize,
 }
 
 /// What one run measured. Field names are the keys of the `--json` line.
@@ -190,6 +196,7 @@ impl Dice {
 
 const TEAMS: [&str; 4] = ["ENG", "DES", "OPS", "SUP"];
 const USER: &str = "bench@orgn.local";
+const PASSWORD: &str = "bench-password";
 
 pub async fn run(args: BenchArgs) -> Result<(), String> {
     let mut report = Report {
@@ -224,6 +231,18 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
         args.concurrency,
         Duration::from_secs_f64(args.seconds),
     );
+    if args.soak || args.signins > 0 {
+        let json = if args.soak {
+            serde_json::to_string(&soak::run(&bench, &identifiers).await?)
+        } else {
+            serde_json::to_string(&signins::run(&bench, args.signins).await?)
+        };
+        stop_server(server);
+        if args.json {
+            println!("{}", json.map_err(|e| e.to_string())?);
+        }
+        return Ok(());
+    }
     let ping = bench
         .run(|_, _| json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}))
         .await?;
@@ -283,6 +302,17 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// Stops a server of our own and removes its data unless it is to be kept.
+fn stop_server(server: Option<(Child, PathBuf, bool)>) {
+    if let Some((mut child, dir, keep)) = server {
+        let _ = child.kill();
+        let _ = child.wait();
+        if !keep {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
 }
 
 /// A server of our own on a seeded workspace, and how to reach it.
@@ -396,14 +426,14 @@ async fn seed_people(ws: &Workspace) -> Result<(UserId, Vec<UserId>), String> {
     let e = |e: orgn_domain::Error| e.to_string();
     let op = Caller::Operator;
     let user = ws
-        .create_user(op, USER, "Bench", "bench-password", true)
+        .create_user(op, USER, "Bench", PASSWORD, true)
         .await
         .map_err(e)?;
     let mut people = vec![user.id];
     for i in 0..9 {
         let email = format!("user{i}@orgn.local");
         let name = format!("User {i}");
-        let member = ws.create_user(op, &email, &name, "bench-password", false);
+        let member = ws.create_user(op, &email, &name, PASSWORD, false);
         people.push(member.await.map_err(e)?.id);
     }
     for key in TEAMS {

@@ -264,3 +264,41 @@ async fn the_sign_in_throttle_is_shared_by_every_process_per_account_and_per_add
         "the failures after the window were not counted"
     );
 }
+
+/// `orgn bench --soak` and `--signins` run against a server of their own and end with their
+/// figures as one line of JSON: the soak with no errors, the sign-ins with `/healthz` timed.
+#[test]
+fn bench_soak_and_signins_report_their_figures() {
+    let run = |extra: &[&str]| -> serde_json::Value {
+        let data = TempDir::new();
+        let mut args = vec!["bench", "--tasks", "200", "--seconds", "1", "--json"];
+        args.extend_from_slice(extra);
+        args.extend(["--data-dir", data.path.to_str().unwrap()]);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_orgn"))
+            .args(&args)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_str(stdout.lines().last().unwrap()).unwrap()
+    };
+    let soak = run(&["--soak", "--concurrency", "4"]);
+    assert!(soak["requests"].as_u64().unwrap() > 0, "{soak}");
+    assert_eq!(soak["errors"], 0, "{soak}");
+    assert!(soak["p99_ms"].as_f64().unwrap() > 0.0, "{soak}");
+    let signins = run(&["--signins", "4"]);
+    assert!(
+        signins["healthz_requests"].as_u64().unwrap() > 0,
+        "{signins}"
+    );
+    let attempts = ["signed_in", "refused", "busy"]
+        .iter()
+        .map(|k| signins[k].as_u64().unwrap())
+        .sum::<u64>();
+    assert!(attempts > 0, "{signins}");
+    assert_eq!(signins["other"], 0, "{signins}");
+}

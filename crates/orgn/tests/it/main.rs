@@ -13,6 +13,8 @@ mod assistant;
 mod cli;
 mod core;
 mod hardening;
+mod hardening_assistant;
+mod hardening_corpus;
 mod hardening_data;
 mod jobs;
 mod live;

@@ -305,6 +305,23 @@ async fn add_one_of_everything(store: &SqliteStore, ws: &Workspace) {
         .await
         .unwrap();
     let (doomed, _) = &tasks[0];
+    // A kept previous version and a day's Ask Orgn tokens (revisions, assistant_usage).
+    let patch = orgn_domain::TaskPatch {
+        description: Some("Replaced.".into()),
+        ..Default::default()
+    };
+    let described = ws
+        .search_tasks(&admin, Default::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|t| !t.description.is_empty() && t.id != doomed.id)
+        .expect("a task with a description");
+    ws.update_task(&admin, &(&described).into(), patch)
+        .await
+        .unwrap();
+    store.add_tokens(admin.user().id, 1, 10).await.unwrap();
     let stamp = orgn_domain::changes::Stamp {
         actor: admin.user().id,
         via: orgn_domain::changes::Via::web(),

@@ -79,6 +79,11 @@ pub const TABLES: &[(&str, &str)] = &[
     ),
     ("sign_in_throttle", "key:t failures window_start"),
     (
+        "revisions",
+        "id object_kind:t object_id title:t body:t replaced_by replaced_at replaced_channel:t",
+    ),
+    ("assistant_usage", "user_id busy_until day tokens"),
+    (
         "jobs",
         "id user_id kind:t state:t input:t done total result:t error:t owner:t heartbeat_at created_at started_at finished_at",
     ),

@@ -6,7 +6,7 @@ use orgn_domain::Result;
 use orgn_domain::changes::NewChange;
 use orgn_domain::cursor::SeekKey;
 use orgn_domain::model::*;
-use orgn_domain::store::{Content, DocQuery, NewDoc};
+use orgn_domain::store::{Content, DocQuery, NewDoc, RevisionOf};
 
 use super::feed::append_change;
 use super::search::{Indexed, SearchIndex, push_tier_arms};
@@ -154,6 +154,10 @@ impl<B: SearchIndex> Content for SqlStore<B> {
         change: &NewChange,
     ) -> Result<()> {
         let mut tx = self.begin().await?;
+        if let Some(content) = content {
+            super::revisions::keep_previous(&mut *tx, RevisionOf::Doc, id.get(), content, change)
+                .await?;
+        }
         let sql = Sql::new(
             "UPDATE docs SET title = coalesce($1, title), content = coalesce($2, content), updated_at = $3, \
              version = version + 1 WHERE id = $4",

@@ -22,6 +22,7 @@
 
 pub(crate) mod accounts;
 mod activity;
+mod assistant_usage;
 pub(crate) mod bulk;
 mod content;
 mod conversations;
@@ -31,6 +32,7 @@ pub(crate) mod feed;
 mod jobs;
 mod oauth;
 mod planning;
+mod revisions;
 pub(crate) mod search;
 pub(crate) mod tasks;
 mod throttle;

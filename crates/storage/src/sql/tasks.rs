@@ -317,6 +317,8 @@ async fn apply_task_update<B: SearchIndex>(conn: &mut B::Conn, u: &TaskUpdate) -
         sets.push(("title", v.into()));
     }
     if let Some(v) = &c.description {
+        let of = orgn_domain::store::RevisionOf::Task;
+        super::revisions::keep_previous(conn, of, u.task_id.get(), v, &u.change).await?;
         sets.push(("description", v.into()));
     }
     if let Some((status, times)) = &c.status {

@@ -15,7 +15,7 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use orgn_assistant::{Assistant, AssistantError, Entry, Event, ProposalState};
+use orgn_assistant::{Asked, Assistant, AssistantError, Entry, Event, ProposalState};
 use orgn_domain::model::{Conversation, ConversationId};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -357,6 +357,15 @@ fn wants(headers: &HeaderMap, kind: &str) -> bool {
         .any(|v| v.contains(kind))
 }
 
+/// The path of the page a question was asked on: the panel posts from whatever page is
+/// open, and the browser names it in `Referer` (same origin: its path is sent in full).
+/// A question that names no team is about that page's team.
+fn asked_on(headers: &HeaderMap) -> Option<String> {
+    let referer = headers.get(header::REFERER)?.to_str().ok()?;
+    let uri: axum::http::Uri = referer.parse().ok()?;
+    Some(uri.path().to_string())
+}
+
 /// `POST /assistant/ask`: with `Accept: text/event-stream` the events stream as they happen
 /// (each with its HTML); a plain form waits for the answer and shows the conversation.
 pub async fn ask(
@@ -373,16 +382,19 @@ pub async fn ask(
         ),
     };
     let question = posted.form.question;
+    let on_page = asked_on(&headers);
     if wants(&headers, "text/event-stream") {
         let rx = state
             .assistant
-            .ask(me.actor.clone(), conversation, question);
+            .ask_on_page(me.actor.clone(), conversation, question, on_page);
         return Ok(stream(rx, me.csrf, team_keys(&me.actor), conversation));
     }
-    let events = state
-        .assistant
-        .ask_collect(&me.actor, conversation, &question)
-        .await;
+    let asked = Asked {
+        conversation,
+        question: &question,
+        page: on_page.as_deref(),
+    };
+    let events = state.assistant.ask_collect_with(&me.actor, asked).await;
     let id = events.iter().find_map(|e| match e {
         Event::Conversation { id, .. } => Some(*id),
         _ => None,

@@ -4,7 +4,8 @@
 //! the user keeps working.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use orgn_domain::model::{Job, JobId, JobKind, JobState};
@@ -17,7 +18,8 @@ use time::OffsetDateTime;
 use super::{Empty, bad_request, client_message, missing, render, see};
 use crate::AppState;
 use crate::error::{WebError, WebResult};
-use crate::session::{Me, Posted};
+use crate::form_stream::{FormError, read_form};
+use crate::session::{CSRF_FIELD, Me, Posted, same_secret};
 use crate::view::Opt;
 use crate::view::{self, Chrome};
 
@@ -350,14 +352,109 @@ struct PreviewPage {
     team_name: String,
     preview: ImportPreview,
     errors_shown: usize,
-    csv: String,
 }
 
-/// Checks the file and shows what would happen; nothing is written.
-pub async fn preview(State(state): State<AppState>, posted: Posted<ImportForm>) -> WebResult {
+/// Where the preview page carries the CSV to the import: the page is rendered without it,
+/// and the CSV is escaped into the answer piece by piece as it is sent (`csv_page`), so that
+/// neither a rendered copy nor an escaped copy of the file is ever held whole.
+const CSV_SLOT: &str = "<!--orgn:csv-->";
+
+/// How much of the CSV is escaped at a time.
+const CSV_PIECE: usize = 64 * 1024;
+
+/// `text` escaped for HTML as askama escapes it. Only ASCII bytes change, so a piece may
+/// end inside a multi-byte character: the pieces join into the same bytes.
+fn escape_html(text: &[u8]) -> Bytes {
+    let mut out = Vec::with_capacity(text.len() + text.len() / 8);
+    for &b in text {
+        match b {
+            b'&' => out.extend_from_slice(b"&amp;"),
+            b'<' => out.extend_from_slice(b"&lt;"),
+            b'>' => out.extend_from_slice(b"&gt;"),
+            b'"' => out.extend_from_slice(b"&#34;"),
+            b'\'' => out.extend_from_slice(b"&#39;"),
+            _ => out.push(b),
+        }
+    }
+    Bytes::from(out)
+}
+
+/// The preview page with `csv` in its slot, streamed.
+fn csv_page(page: PreviewPage, csv: String) -> WebResult {
+    let html = page.render()?;
+    let (head, tail) = html.split_once(CSV_SLOT).unwrap_or((html.as_str(), ""));
+    let (head, tail) = (Bytes::from(head.to_string()), Bytes::from(tail.to_string()));
+    drop(html);
+    let pieces = (0..csv.len().div_ceil(CSV_PIECE)).map(move |i| {
+        escape_html(&csv.as_bytes()[i * CSV_PIECE..((i + 1) * CSV_PIECE).min(csv.len())])
+    });
+    let body = std::iter::once(head)
+        .chain(pieces)
+        .chain(std::iter::once(tail))
+        .map(Ok::<_, std::convert::Infallible>);
+    let body = axum::body::Body::from_stream(futures_util::stream::iter(body));
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response())
+}
+
+/// The import form, read as `Posted` reads a form (signed in, CSRF checked) but without its
+/// copies: `Posted` holds the body, every field as a pair and the form at once, four copies
+/// of a CSV of up to 96 MiB. Here the body is decoded as it arrives (`form_stream.rs`) and
+/// the CSV moves into the form: one copy.
+pub struct ImportPosted {
+    me: Me,
+    form: ImportForm,
+}
+
+impl FromRequest<AppState> for ImportPosted {
+    type Rejection = WebError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let me = Me::from_request_parts(&mut parts, state).await?;
+        let length = parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse().ok())
+            .unwrap_or(0);
+        let mut pairs = read_form(body, MAX_IMPORT_BYTES, ("csv", length))
+            .await
+            .map_err(|e| match e {
+                FormError::TooLarge => WebError::Invalid(format!(
+                    "the file is too large: at most {} MiB",
+                    MAX_IMPORT_BYTES / 1024 / 1024
+                )),
+                FormError::Unreadable => WebError::Invalid("the form could not be read".into()),
+            })?;
+        let sent = pairs.iter().find(|(k, _)| k == CSRF_FIELD);
+        if !same_secret(sent.map_or("", |(_, v)| v.as_str()), &me.csrf) {
+            return Err(WebError::Forbidden(
+                "This form has expired or did not come from Orgn. Go back, reload the page and try again."
+                    .into(),
+            ));
+        }
+        let csv = pairs
+            .iter()
+            .position(|(k, _)| k == "csv")
+            .map(|i| pairs.swap_remove(i).1)
+            .unwrap_or_default();
+        // The small fields go through the same deserializer as every other form.
+        let rest = serde_urlencoded::to_string(&pairs)
+            .map_err(|_| WebError::Invalid("the form could not be read".into()))?;
+        let form: ImportForm = serde_urlencoded::from_str(&rest)
+            .map_err(|e| WebError::Invalid(format!("the form is incomplete: {e}")))?;
+        Ok(ImportPosted {
+            me,
+            form: ImportForm { csv, ..form },
+        })
+    }
+}
+
+/// Checks the file and shows what would happen; nothing is written. The CSV goes through
+/// once, row by row, and moves into the page (which carries it to the import).
+pub async fn preview(State(state): State<AppState>, posted: ImportPosted) -> WebResult {
     let ws = &state.workspace;
     let me = &posted.me;
-    let f = &posted.form;
+    let f = posted.form;
     if f.csv.trim().is_empty() {
         return bad_request(
             data_page(
@@ -374,31 +471,33 @@ pub async fn preview(State(state): State<AppState>, posted: Posted<ImportForm>) 
     let team = match client_message(ws.visible_team(&me.actor, &f.team))? {
         Ok(t) => t,
         Err(msg) => {
-            return bad_request(data_page(ws, me, &f.team, f.csv.clone(), None, Some(msg)).await);
+            return bad_request(data_page(ws, me, &f.team, f.csv, None, Some(msg)).await);
         }
     };
     let mapping = match f.mapping() {
         Ok(m) => m,
         Err(msg) => {
-            return bad_request(data_page(ws, me, &team.key, f.csv.clone(), None, Some(msg)).await);
+            return bad_request(data_page(ws, me, &team.key, f.csv, None, Some(msg)).await);
         }
     };
     let previewed =
         orgn_jobs::preview_import_mapped(ws, &me.actor, &team.key, &f.csv, mapping.as_ref()).await;
     match client_message(previewed)? {
-        Ok(preview) => render(PreviewPage {
-            chrome: Chrome::new(me, "Import preview", "settings:data"),
-            errors_shown: preview.errors.len().min(ERRORS_SHOWN),
-            team_key: team.key,
-            team_name: team.name,
-            preview,
-            csv: f.csv.clone(),
-        }),
-        Err(msg) => bad_request(data_page(ws, me, &team.key, f.csv.clone(), None, Some(msg)).await),
+        Ok(preview) => {
+            let page = PreviewPage {
+                chrome: Chrome::new(me, "Import preview", "settings:data"),
+                errors_shown: preview.errors.len().min(ERRORS_SHOWN),
+                team_key: team.key,
+                team_name: team.name,
+                preview,
+            };
+            csv_page(page, f.csv)
+        }
+        Err(msg) => bad_request(data_page(ws, me, &team.key, f.csv, None, Some(msg)).await),
     }
 }
 
-pub async fn start_import(State(state): State<AppState>, posted: Posted<ImportForm>) -> WebResult {
+pub async fn start_import(State(state): State<AppState>, posted: ImportPosted) -> WebResult {
     let ws = &state.workspace;
     let me = &posted.me;
     let f = &posted.form;

@@ -13,6 +13,7 @@ pub mod oauth;
 pub mod oauth_token;
 pub mod palette;
 pub mod projects;
+pub mod revisions;
 pub mod settings;
 pub mod tasks;
 pub mod trash;

@@ -175,6 +175,69 @@ pub struct NewChange {
     pub fields: Vec<String>,
     pub topics: Vec<String>,
     pub stamp: Stamp,
+    /// The subscriptions and notifications the change brings about, on the task it is
+    /// about (`object_id` of a task change; a comment's change is about its task).
+    pub inbox: InboxWrites,
+}
+
+/// What a change writes to people's inboxes, in its own transaction: decided by the domain
+/// (`workspace/inbox.rs`), written by the store with the change row.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InboxWrites {
+    /// People who now follow the task, unless they unsubscribed from it before.
+    pub subscribe: Vec<UserId>,
+    pub notify: Vec<NewNotification>,
+}
+
+impl InboxWrites {
+    pub fn is_empty(&self) -> bool {
+        self.subscribe.is_empty() && self.notify.is_empty()
+    }
+}
+
+/// One person to tell, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewNotification {
+    pub recipient: UserId,
+    pub kind: NotificationKind,
+    /// The task it is about, when not the change's own (a task a completed blocker blocked).
+    pub task: Option<TaskId>,
+    /// The status a followed task moved to; the identifier of a completed blocker.
+    pub detail: Option<String>,
+}
+
+/// Why someone was told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationKind {
+    Assigned,
+    Mentioned,
+    Comment,
+    Status,
+    BlockerCompleted,
+}
+
+impl NotificationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationKind::Assigned => "assigned",
+            NotificationKind::Mentioned => "mentioned",
+            NotificationKind::Comment => "comment",
+            NotificationKind::Status => "status",
+            NotificationKind::BlockerCompleted => "blocker_completed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<NotificationKind> {
+        Some(match s {
+            "assigned" => NotificationKind::Assigned,
+            "mentioned" => NotificationKind::Mentioned,
+            "comment" => NotificationKind::Comment,
+            "status" => NotificationKind::Status,
+            "blocker_completed" => NotificationKind::BlockerCompleted,
+            _ => return None,
+        })
+    }
 }
 
 /// The topics a task's change concerns: its team's lists and board, its own page, and the
@@ -211,6 +274,7 @@ impl NewChange {
                 task.cycle.as_ref().map(|c| c.id),
             ),
             stamp,
+            inbox: InboxWrites::default(),
         }
     }
 
@@ -228,6 +292,7 @@ impl NewChange {
                 via: task.via.clone(),
                 at: task.now,
             },
+            inbox: task.inbox.clone(),
         }
     }
 
@@ -255,6 +320,8 @@ pub struct Change {
     pub topics: Vec<String>,
     pub actor: UserRef,
     pub via: Via,
+    /// The people whose inbox the change wrote to.
+    pub notified: Vec<UserId>,
 }
 
 impl Change {

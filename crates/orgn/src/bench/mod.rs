@@ -505,6 +505,7 @@ fn random_task(
         },
         now,
         via: Via::of(Channel::Cli),
+        inbox: Default::default(),
     }
 }
 

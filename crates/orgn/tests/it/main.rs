@@ -14,6 +14,7 @@ mod cli;
 mod core;
 mod hardening;
 mod hardening_data;
+mod inbox;
 mod jobs;
 mod live;
 mod mcp;

@@ -28,6 +28,7 @@ mod conversations;
 mod counts;
 pub(crate) mod credentials;
 pub(crate) mod feed;
+mod inbox;
 mod jobs;
 mod oauth;
 mod planning;
@@ -88,6 +89,7 @@ id_args!(
     DocId,
     BulkChangeId,
     JobId,
+    NotificationId,
     ConversationId
 );
 

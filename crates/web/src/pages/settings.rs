@@ -28,6 +28,7 @@ struct ProfilePage {
     chrome: Chrome,
     name: String,
     email: String,
+    handle: String,
     notice: Option<String>,
 }
 
@@ -37,6 +38,7 @@ fn profile_page(me: &Me, notice: Option<String>, error: Option<String>) -> WebRe
         chrome: Chrome::new(me, "Profile", "settings:profile").with_error(error),
         name: u.name.clone(),
         email: u.email.clone(),
+        handle: u.handle.clone(),
         notice,
     })
 }
@@ -44,6 +46,7 @@ fn profile_page(me: &Me, notice: Option<String>, error: Option<String>) -> WebRe
 pub async fn profile(me: Me, Query(q): Query<SavedQuery>) -> WebResult {
     let notice = match q.saved.as_deref() {
         Some("name") => Some("Your name was saved.".to_string()),
+        Some("handle") => Some("Your handle was saved.".to_string()),
         Some("password") => Some("Your password was changed.".to_string()),
         Some("shortcuts") => Some("Your keyboard shortcuts were saved.".to_string()),
         _ => None,
@@ -65,6 +68,25 @@ pub async fn rename(State(state): State<AppState>, posted: Posted<NameForm>) -> 
             .await,
     )? {
         Ok(()) => see("/settings/profile?saved=name"),
+        Err(msg) => bad_request(profile_page(&posted.me, None, Some(msg))),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct HandleForm {
+    #[serde(default)]
+    handle: String,
+}
+
+/// The handle others mention you by (`@dee`).
+pub async fn set_handle(State(state): State<AppState>, posted: Posted<HandleForm>) -> WebResult {
+    match client_message(
+        state
+            .workspace
+            .set_handle(&posted.me.actor, &posted.form.handle)
+            .await,
+    )? {
+        Ok(_) => see("/settings/profile?saved=handle"),
         Err(msg) => bad_request(profile_page(&posted.me, None, Some(msg))),
     }
 }

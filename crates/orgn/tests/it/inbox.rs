@@ -1,0 +1,615 @@
+//! Handles, @mentions, subscriptions and the inbox: who is told of what, once, through the
+//! access rule; the inbox over MCP and on the web; its live unread count.
+
+use orgn_domain::changes::NotificationKind;
+use orgn_domain::model::{NotificationId, Role};
+use orgn_domain::store::Notification;
+use orgn_domain::{Actor, Caller, TaskPatch};
+use serde_json::{Value, json};
+
+use crate::http::{mcp_call, request};
+use crate::support::*;
+
+/// Every notification of the person (read or not), newest first.
+async fn inbox(app: &TestApp, email: &str) -> Vec<Notification> {
+    let actor = app.actor(email).await;
+    app.workspace
+        .notifications(&actor, false, Some(100), None)
+        .await
+        .unwrap()
+        .page
+        .items
+}
+
+/// (task, kind) of each notification, oldest first: what a person was told.
+async fn told(app: &TestApp, email: &str) -> Vec<(String, NotificationKind)> {
+    let mut items: Vec<_> = inbox(app, email)
+        .await
+        .into_iter()
+        .map(|n| (n.task_identifier, n.kind))
+        .collect();
+    items.reverse();
+    items
+}
+
+async fn comment(app: &TestApp, email: &str, task: &str, body: &str) {
+    let actor = app.actor(email).await;
+    app.workspace
+        .create_comment(&actor, &task_ref(task), body)
+        .await
+        .unwrap();
+}
+
+async fn update(app: &TestApp, email: &str, task: &str, patch: TaskPatch) {
+    let actor = app.actor(email).await;
+    app.workspace
+        .update_task(&actor, &task_ref(task), patch)
+        .await
+        .unwrap();
+}
+
+fn status(name: &str) -> TaskPatch {
+    TaskPatch {
+        status: Some(name.into()),
+        ..Default::default()
+    }
+}
+
+/// A signed-in session's cookie and CSRF token, for requests without a browser.
+async fn session(app: &TestApp, email: &str) -> (String, String) {
+    let actor: Actor = app.actor(email).await;
+    let s = app.workspace.start_session(actor.user()).await.unwrap();
+    (
+        format!("{}={}", orgn_web::SESSION_COOKIE, s.id),
+        s.csrf_token,
+    )
+}
+
+#[tokio::test]
+async fn a_mention_by_handle_notifies_only_people_who_can_see_the_task() {
+    let app = TestApp::spawn().await;
+    // Dana is in DES only; ENG-2 is Engineering's.
+    comment(
+        &app,
+        BOB,
+        "ENG-2",
+        "@alice and @dana, have a look (mail dana@orgn.test)",
+    )
+    .await;
+    assert_eq!(
+        told(&app, ALICE).await,
+        [
+            ("ENG-1".to_string(), NotificationKind::Assigned),
+            ("ENG-2".to_string(), NotificationKind::Mentioned)
+        ]
+    );
+    assert!(told(&app, DANA).await.is_empty(), "Dana cannot see ENG-2");
+    let dana = app.actor(DANA).await;
+    assert!(
+        app.workspace
+            .follows(&dana, &task_ref("ENG-2"))
+            .await
+            .is_err()
+    );
+
+    // The page shows @alice as a link to her, and @dana as the text it was.
+    let (cookie, _) = session(&app, BOB).await;
+    let page = request(app.addr, "GET", "/tasks/ENG-2", &[("Cookie", &cookie)], "").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body
+            .contains("class=\"mention\" href=\"/team/ENG/tasks?assignee=alice%40orgn.test\""),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("</a> and @dana, have a look"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains(">@dana</a>"));
+
+    // A mention in a description, too; the same mention again on an edit tells nobody twice.
+    let described = |text: &str| TaskPatch {
+        description: Some(text.into()),
+        ..Default::default()
+    };
+    update(&app, ADMIN, "ENG-3", described("For @bob and @dana")).await;
+    update(&app, ADMIN, "ENG-3", described("For @bob and @dana, soon")).await;
+    assert_eq!(
+        told(&app, BOB).await,
+        [("ENG-3".to_string(), NotificationKind::Mentioned)]
+    );
+    assert!(told(&app, DANA).await.is_empty());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn leaving_a_team_hides_its_notifications_at_once() {
+    let app = TestApp::spawn().await;
+    let alice = app.actor(ALICE).await;
+    let ws = &app.workspace;
+    assert_eq!(
+        told(&app, ALICE).await.len(),
+        1,
+        "assigned ENG-1 by the fixture"
+    );
+    assert_eq!(ws.unread_count(&alice).await.unwrap(), 1);
+
+    ws.remove_member(Caller::Operator, "ENG", ALICE)
+        .await
+        .unwrap();
+    let alice = app.actor(ALICE).await;
+    assert!(told(&app, ALICE).await.is_empty());
+    assert_eq!(ws.unread_count(&alice).await.unwrap(), 0);
+    let id = NotificationId::new(1);
+    assert!(ws.notification(&alice, id).await.unwrap().is_none());
+    assert_eq!(ws.mark_notifications(&alice, None, true).await.unwrap(), 0);
+
+    // Back in the team, they are there again, still unread.
+    ws.add_member(Caller::Operator, "ENG", ALICE, Role::Member)
+        .await
+        .unwrap();
+    let alice = app.actor(ALICE).await;
+    assert_eq!(ws.unread_count(&alice).await.unwrap(), 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn every_kind_of_notification_is_created_once() {
+    let app = TestApp::spawn().await;
+    // ENG-2 was created by the admin, who follows it.
+    let assign = TaskPatch {
+        assignee: Some(BOB.into()),
+        ..Default::default()
+    };
+    update(&app, ALICE, "ENG-2", assign.clone()).await;
+    update(&app, ALICE, "ENG-2", assign).await; // no change: nobody told again
+    comment(&app, BOB, "ENG-2", "On it").await;
+    comment(&app, ALICE, "ENG-2", "Thanks @bob").await;
+    update(&app, ALICE, "ENG-2", status("In Progress")).await;
+    update(&app, ALICE, "ENG-2", status("Todo")).await; // back to unstarted: quiet
+    update(&app, ALICE, "ENG-2", status("Done")).await;
+    use NotificationKind::*;
+    let eng2 = |kinds: &[NotificationKind]| -> Vec<(String, NotificationKind)> {
+        kinds.iter().map(|k| ("ENG-2".to_string(), *k)).collect()
+    };
+    // Bob: assigned once; Alice's comment mentions him (one notification, not a comment
+    // one as well); then the two moves.
+    assert_eq!(
+        told(&app, BOB).await,
+        eng2(&[Assigned, Mentioned, Status, Status])
+    );
+    // The admin follows as the creator: two comments and two moves.
+    assert_eq!(
+        told(&app, ADMIN).await,
+        eng2(&[Comment, Comment, Status, Status])
+    );
+    // Alice followed by commenting, and did everything else herself.
+    let alices = told(&app, ALICE).await;
+    assert_eq!(alices, [("ENG-1".to_string(), Assigned)], "{alices:?}");
+    let moves: Vec<_> = inbox(&app, BOB)
+        .await
+        .into_iter()
+        .filter(|n| n.kind == Status)
+        .map(|n| n.detail.unwrap_or_default())
+        .collect();
+    assert_eq!(moves, ["Done", "In Progress"]);
+
+    // A new task assigned at creation: its assignee is told, its creator is not.
+    let admin = app.actor(ADMIN).await;
+    let created = app
+        .workspace
+        .create_task(
+            &admin,
+            orgn_domain::TaskDraft {
+                team: "ENG".into(),
+                title: "New one".into(),
+                assignee: Some(BOB.into()),
+                description: Some("cc @alice".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let ident = created.identifier();
+    assert_eq!(
+        told(&app, BOB).await.last(),
+        Some(&(ident.clone(), Assigned))
+    );
+    assert_eq!(told(&app, ALICE).await.last(), Some(&(ident, Mentioned)));
+    assert_eq!(told(&app, ADMIN).await.len(), 4);
+
+    // A completed blocker: the people waiting on the blocked task, by the function the
+    // relations wire in (the blocked task's assignee and followers, not the actor).
+    let bob = app.actor(BOB).await;
+    let blocker = app.workspace.task(&bob, &task_ref("ENG-3")).await.unwrap();
+    let blocked = app.workspace.task(&bob, &task_ref("ENG-1")).await.unwrap();
+    let told_of = app
+        .workspace
+        .inbox_for_completed_blocker(&bob, &blocker, &[blocked.id])
+        .await
+        .unwrap();
+    let mut who: Vec<_> = told_of.iter().map(|n| n.recipient).collect();
+    who.sort();
+    let mut expected = vec![app.actor(ALICE).await.id(), admin.id()];
+    expected.sort();
+    assert_eq!(who, expected);
+    assert!(told_of.iter().all(|n| n.kind == BlockerCompleted
+        && n.task == Some(blocked.id)
+        && n.detail.as_deref() == Some("ENG-3")));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_explicit_unsubscribe_sticks() {
+    let app = TestApp::spawn().await;
+    let admin = app.actor(ADMIN).await;
+    let ws = &app.workspace;
+    let eng2 = task_ref("ENG-2");
+    assert!(ws.follows(&admin, &eng2).await.unwrap());
+    ws.set_following(&admin, &eng2, false).await.unwrap();
+    comment(&app, BOB, "ENG-2", "First").await;
+    // Commenting would subscribe the admin; the unsubscribe stays.
+    comment(&app, ADMIN, "ENG-2", "Mine").await;
+    comment(&app, BOB, "ENG-2", "Second").await;
+    assert!(told(&app, ADMIN).await.is_empty());
+    assert!(!ws.follows(&admin, &eng2).await.unwrap());
+
+    // Anyone who can see a task may follow it; others get "not found".
+    let alice = app.actor(ALICE).await;
+    ws.set_following(&alice, &eng2, true).await.unwrap();
+    comment(&app, BOB, "ENG-2", "Third").await;
+    assert_eq!(
+        told(&app, ALICE).await.last(),
+        Some(&("ENG-2".to_string(), NotificationKind::Comment))
+    );
+    let dana = app.actor(DANA).await;
+    let refused = ws.set_following(&dana, &eng2, true).await.unwrap_err();
+    assert!(
+        matches!(refused, orgn_domain::Error::NotFound(_)),
+        "{refused:?}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_inbox_pages_newest_first_and_marks_read_and_unread() {
+    let app = TestApp::spawn().await;
+    for text in ["one", "two", "three"] {
+        comment(&app, BOB, "ENG-1", text).await; // the admin created ENG-1
+    }
+    let admin = app.actor(ADMIN).await;
+    let ws = &app.workspace;
+    let first = ws
+        .notifications(&admin, false, Some(2), None)
+        .await
+        .unwrap();
+    assert_eq!(first.page.items.len(), 2);
+    assert_eq!(first.unread, 3);
+    let cursor = first.page.next_cursor.clone().expect("more");
+    let second = ws
+        .notifications(&admin, false, Some(2), Some(&cursor))
+        .await
+        .unwrap();
+    assert_eq!(second.page.items.len(), 1);
+    assert!(second.page.next_cursor.is_none(), "next_cursor iff more");
+    assert!(first.page.items[0].id > first.page.items[1].id);
+    assert!(first.page.items[1].id > second.page.items[0].id);
+    let exact = ws
+        .notifications(&admin, false, Some(3), None)
+        .await
+        .unwrap();
+    assert!(exact.page.next_cursor.is_none());
+
+    let newest = first.page.items[0].id;
+    assert_eq!(
+        ws.mark_notifications(&admin, Some(&[newest]), true)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        ws.mark_notifications(&admin, Some(&[newest]), true)
+            .await
+            .unwrap(),
+        0
+    );
+    let unread = ws.notifications(&admin, true, None, None).await.unwrap();
+    assert_eq!(unread.page.items.len(), 2);
+    assert_eq!(unread.unread, 2);
+    assert!(unread.page.items.iter().all(|n| !n.read && n.id != newest));
+    ws.mark_notifications(&admin, Some(&[newest]), false)
+        .await
+        .unwrap();
+    assert_eq!(ws.unread_count(&admin).await.unwrap(), 3);
+    assert_eq!(ws.mark_notifications(&admin, None, true).await.unwrap(), 3);
+    assert_eq!(ws.unread_count(&admin).await.unwrap(), 0);
+    // Someone else's notification is not marked.
+    let bob = app.actor(BOB).await;
+    let alices = inbox(&app, ALICE).await[0].id;
+    assert_eq!(
+        ws.mark_notifications(&bob, Some(&[alices]), true)
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(ws.notification(&bob, alices).await.unwrap().is_none());
+    let bad = ws.notifications(&admin, false, None, Some("nope!")).await;
+    assert!(matches!(bad, Err(orgn_domain::Error::Invalid(_))));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn handles_come_from_emails_are_unique_and_can_be_changed() {
+    let app = TestApp::spawn().await;
+    let ws = &app.workspace;
+    let op = Caller::Operator;
+    assert_eq!(app.actor(ALICE).await.user().handle, "alice");
+    let clash = ws
+        .create_user(op, "Alice@elsewhere.test", "Other Alice", PASSWORD, false)
+        .await
+        .unwrap();
+    assert_eq!(clash.handle, "alice2");
+    let taken = ws
+        .create_user_with_handle(op, "x@orgn.test", "X", PASSWORD, false, Some("Bob"))
+        .await
+        .unwrap_err();
+    assert!(taken.to_string().contains("@bob is taken"), "{taken}");
+    let given = ws
+        .create_user_with_handle(op, "y@orgn.test", "Y", PASSWORD, false, Some("@Why.Not"))
+        .await
+        .unwrap();
+    assert_eq!(given.handle, "why.not");
+
+    let alice = app.actor(ALICE).await;
+    assert!(matches!(
+        ws.set_handle(&alice, "two words").await,
+        Err(orgn_domain::Error::Invalid(_))
+    ));
+    assert!(ws.set_handle(&alice, "bob").await.is_err());
+    // From the Profile page.
+    let (cookie, csrf) = session(&app, ALICE).await;
+    let form = [
+        ("Cookie", cookie.as_str()),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    let saved = request(
+        app.addr,
+        "POST",
+        "/settings/profile/handle",
+        &form,
+        format!("_csrf={csrf}&handle=Ally"),
+    )
+    .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert_eq!(app.actor(ALICE).await.user().handle, "ally");
+    let refused = request(
+        app.addr,
+        "POST",
+        "/settings/profile/handle",
+        &form,
+        format!("_csrf={csrf}&handle=bob"),
+    )
+    .await;
+    assert_eq!(refused.status, 400);
+    assert!(refused.body.contains("@bob is taken"), "{}", refused.body);
+    // Mentions follow the new handle.
+    comment(&app, BOB, "ENG-2", "@ally see this; @alice is nobody now").await;
+    assert_eq!(
+        told(&app, ALICE).await.last(),
+        Some(&("ENG-2".to_string(), NotificationKind::Mentioned))
+    );
+    app.stop().await;
+}
+
+fn tool_text(answer: &Value) -> String {
+    answer["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap_or("")
+        .to_string()
+}
+
+#[tokio::test]
+async fn list_notifications_and_mark_notifications_read_over_mcp() {
+    let app = TestApp::spawn().await;
+    let bob = app.token_for(BOB).await;
+    let admin = app.token_for(ADMIN).await;
+    // Bob, through an agent, assigns the admin a task.
+    let set = mcp_call(
+        app.addr,
+        &bob,
+        "update_task",
+        json!({"id": "ENG-2", "assignee": ADMIN}),
+    )
+    .await;
+    assert_ne!(set["result"]["isError"], json!(true), "{set}");
+    comment(&app, BOB, "ENG-1", "Also this").await;
+
+    let listed = mcp_call(app.addr, &admin, "list_notifications", json!({"limit": 1})).await;
+    let s = &listed["result"]["structuredContent"];
+    assert_eq!(s["unread"], json!(2), "{listed}");
+    assert_eq!(s["notifications"][0]["kind"], json!("comment"));
+    assert!(s["next_cursor"].is_string(), "{listed}");
+    let next = mcp_call(
+        app.addr,
+        &admin,
+        "list_notifications",
+        json!({"limit": 1, "cursor": s["next_cursor"]}),
+    )
+    .await;
+    let n = &next["result"]["structuredContent"];
+    assert!(n.get("next_cursor").is_none(), "{next}");
+    assert_eq!(n["notifications"][0]["kind"], json!("assigned"));
+    assert_eq!(n["notifications"][0]["by"], json!("MCP, as Bob"));
+    assert!(tool_text(&next).contains("ENG-2"), "{next}");
+    let id = n["notifications"][0]["id"].clone();
+
+    let marked = mcp_call(
+        app.addr,
+        &admin,
+        "mark_notifications_read",
+        json!({"ids": [id]}),
+    )
+    .await;
+    assert_eq!(
+        marked["result"]["structuredContent"],
+        json!({"marked": 1, "unread": 1})
+    );
+    let unread = mcp_call(
+        app.addr,
+        &admin,
+        "list_notifications",
+        json!({"unread_only": true}),
+    )
+    .await;
+    assert_eq!(
+        unread["result"]["structuredContent"]["notifications"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    for bad in [
+        json!({}),
+        json!({"ids": [1], "all": true}),
+        json!({"ids": []}),
+    ] {
+        let refused = mcp_call(app.addr, &admin, "mark_notifications_read", bad.clone()).await;
+        assert_eq!(
+            refused["result"]["isError"],
+            json!(true),
+            "{bad}: {refused}"
+        );
+    }
+    let all = mcp_call(
+        app.addr,
+        &admin,
+        "mark_notifications_read",
+        json!({"all": true}),
+    )
+    .await;
+    assert_eq!(
+        all["result"]["structuredContent"],
+        json!({"marked": 1, "unread": 0})
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_inbox_page_opens_a_task_marking_it_read_and_marks_all_read() {
+    let app = TestApp::spawn().await;
+    comment(&app, BOB, "ENG-2", "Hello @alice").await;
+    let (cookie, csrf) = session(&app, ALICE).await;
+    let get = |path: &'static str| {
+        let cookie = cookie.clone();
+        let addr = app.addr;
+        async move { request(addr, "GET", path, &[("Cookie", &cookie)], "").await }
+    };
+    let page = get("/inbox").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("Bob</strong> mentioned you"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("2 unread"), "{}", page.body);
+    let count = get("/inbox/count").await;
+    assert!(count.body.contains(">2</span>"), "{}", count.body);
+
+    let newest = inbox(&app, ALICE).await[0].id;
+    let path = format!("/inbox/{newest}");
+    let opened = request(app.addr, "GET", &path, &[("Cookie", &cookie)], "").await;
+    assert_eq!(opened.status, 303);
+    assert_eq!(opened.header("location"), Some("/tasks/ENG-2"));
+    assert_eq!(
+        app.workspace
+            .unread_count(&app.actor(ALICE).await)
+            .await
+            .unwrap(),
+        1
+    );
+    // Someone else's notification is not found.
+    let (bobs, _) = session(&app, BOB).await;
+    let other = request(app.addr, "GET", &path, &[("Cookie", &bobs)], "").await;
+    assert_eq!(other.status, 404);
+    assert_eq!(get("/inbox/nope").await.status, 404);
+
+    let form = [
+        ("Cookie", cookie.as_str()),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    let unread = request(
+        app.addr,
+        "POST",
+        "/inbox/mark",
+        &form,
+        format!("_csrf={csrf}&id={newest}&read=0"),
+    )
+    .await;
+    assert_eq!(unread.status, 303);
+    assert_eq!(
+        app.workspace
+            .unread_count(&app.actor(ALICE).await)
+            .await
+            .unwrap(),
+        2
+    );
+    let all = request(
+        app.addr,
+        "POST",
+        "/inbox/read-all",
+        &form,
+        format!("_csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(all.status, 303);
+    assert_eq!(
+        app.workspace
+            .unread_count(&app.actor(ALICE).await)
+            .await
+            .unwrap(),
+        0
+    );
+    let empty = get("/inbox?unread=1").await;
+    assert!(empty.body.contains("Nothing unread."), "{}", empty.body);
+
+    // Subscribe and unsubscribe from the task page.
+    assert!(
+        get("/tasks/ENG-2")
+            .await
+            .body
+            .contains("data-follow=\"on\""),
+        "mentioned: following"
+    );
+    let page = get("/tasks/ENG-3").await;
+    assert!(
+        page.body.contains("data-follow=\"off\""),
+        "Alice does not follow ENG-3"
+    );
+    let follow = request(
+        app.addr,
+        "POST",
+        "/tasks/ENG-3/follow",
+        &form,
+        format!("_csrf={csrf}&on=1"),
+    )
+    .await;
+    assert_eq!(follow.status, 303);
+    assert!(
+        get("/tasks/ENG-3")
+            .await
+            .body
+            .contains("data-follow=\"on\"")
+    );
+    let hidden = request(
+        app.addr,
+        "POST",
+        "/tasks/DES-1/follow",
+        &form,
+        format!("_csrf={csrf}&on=1"),
+    )
+    .await;
+    assert_eq!(hidden.status, 404);
+    app.stop().await;
+}

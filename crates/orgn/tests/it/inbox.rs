@@ -613,3 +613,142 @@ async fn the_inbox_page_opens_a_task_marking_it_read_and_marks_all_read() {
     assert_eq!(hidden.status, 404);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_live_stream_tells_only_the_recipient_that_their_inbox_changed() {
+    use std::time::Duration;
+
+    use crate::live::EventStream;
+    let app = TestApp::spawn().await;
+    let mut alices = EventStream::open(app.addr, &app, ALICE, None).await;
+    let mut bobs = EventStream::open(app.addr, &app, BOB, None).await;
+    let assign = TaskPatch {
+        assignee: Some(ALICE.into()),
+        ..Default::default()
+    };
+    update(&app, BOB, "ENG-2", assign).await;
+    alices.until("event: inbox", Duration::from_secs(10)).await;
+    // Bob sees the change, and is told nothing of an inbox.
+    bobs.until("event: change", Duration::from_secs(10)).await;
+    assert!(!bobs.text.contains("event: inbox"), "{}", bobs.text);
+
+    // A comment on the task she now follows: told again; Bob, its author, is not.
+    comment(&app, BOB, "ENG-2", "Done soon").await;
+    // Each change's inbox message comes before its `change` line.
+    alices.until("</a> comment", Duration::from_secs(10)).await;
+    assert_eq!(
+        alices.text.matches("event: inbox").count(),
+        2,
+        "{}",
+        alices.text
+    );
+    bobs.until("</a> comment", Duration::from_secs(10)).await;
+    assert!(!bobs.text.contains("event: inbox"), "{}", bobs.text);
+    app.stop().await;
+}
+
+/// The sidebar's unread count as shown (empty when none), read again if a live refresh
+/// replaced it meanwhile.
+async fn shown_count(c: &fantoccini::Client) -> String {
+    let read = "var e = document.getElementById('inbox-count'); return e && !e.hidden ? e.textContent.trim() : '';";
+    match c.execute(read, vec![]).await {
+        Ok(Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+async fn wait_count(c: &fantoccini::Client, expected: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let shown = shown_count(c).await;
+        if shown == expected {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the unread count shows {shown:?}, not {expected:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_unread_count_rises_live_when_an_agent_assigns_a_task_and_the_inbox_opens_it() {
+    use crate::browser::*;
+    let app = TestApp::spawn().await;
+    let token = app.token_for(BOB).await;
+    let b = Browser::start().await;
+    let c = &b.client;
+    sign_in(c, &app.base_url, ALICE).await;
+    // The fixture assigned her ENG-1.
+    wait_count(c, "1").await;
+    c.execute("window.__stayed = true; return true", vec![])
+        .await
+        .unwrap();
+
+    let set = mcp_call(
+        app.addr,
+        &token,
+        "update_task",
+        json!({"id": "ENG-2", "assignee": ALICE}),
+    )
+    .await;
+    assert_ne!(set["result"]["isError"], json!(true), "{set}");
+    wait_count(c, "2").await;
+    let stayed = c.execute("return window.__stayed === true", vec![]).await;
+    assert_eq!(
+        stayed.unwrap(),
+        json!(true),
+        "the count rose without a reload"
+    );
+
+    // The inbox, from the keyboard: j focuses the newest, Enter opens it and marks it read.
+    css(c, "#inbox-link").await.click().await.unwrap();
+    wait_path(c, "/inbox").await;
+    wait_text(c, "MCP, as Bob assigned you").await;
+    press(c, 'j').await;
+    press(c, '\u{E007}').await;
+    wait_path(c, "/tasks/ENG-2").await;
+    wait_count(c, "1").await;
+    b.close().await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_typescript_sdk_client_reads_and_clears_its_inbox() {
+    let app = TestApp::spawn().await;
+    let bob = app.token_for(BOB).await;
+    mcp_call(
+        app.addr,
+        &bob,
+        "update_task",
+        json!({"id": "ENG-3", "assignee": ALICE}),
+    )
+    .await;
+    comment(&app, BOB, "ENG-2", "@alice a question").await;
+    let alice = app.token_for(ALICE).await;
+    let args = ["inbox.mjs", &app.base_url, &alice];
+    let s = run_node_client(args.iter().map(|a| a.to_string()).collect()).await;
+    assert_eq!(s["unread_before"], json!(3), "{s}");
+    assert_eq!(
+        s["seen"],
+        json!([
+            "ENG-2 mentioned by Bob",
+            "ENG-3 assigned by MCP, as Bob",
+            "ENG-1 assigned by Ada Admin"
+        ])
+    );
+    let read = json!({"readOnlyHint": true, "destructiveHint": false, "idempotentHint": true, "openWorldHint": false});
+    assert_eq!(s["hints"]["list_notifications"], read);
+    assert_eq!(
+        s["hints"]["mark_notifications_read"]["readOnlyHint"],
+        json!(false)
+    );
+    assert_eq!(s["marked_one"], json!({"marked": 1, "unread": 2}));
+    assert_eq!(s["marked_all"], json!({"marked": 2, "unread": 0}));
+    assert_eq!(s["unread_after"], json!(0));
+    assert!(s["text_after"].as_str().unwrap().starts_with("0 unread."));
+    let actor = app.actor(ALICE).await;
+    assert_eq!(app.workspace.unread_count(&actor).await.unwrap(), 0);
+    app.stop().await;
+}

@@ -16,6 +16,8 @@ pub enum Channel {
     Mcp,
     Assistant,
     Job,
+    /// A CSV import (a job, named for what it does: history says "via an import").
+    Import,
     Cli,
 }
 
@@ -26,6 +28,7 @@ impl Channel {
             Channel::Mcp => "mcp",
             Channel::Assistant => "assistant",
             Channel::Job => "job",
+            Channel::Import => "import",
             Channel::Cli => "cli",
         }
     }
@@ -35,6 +38,7 @@ impl Channel {
             "mcp" => Channel::Mcp,
             "assistant" => Channel::Assistant,
             "job" => Channel::Job,
+            "import" => Channel::Import,
             "cli" => Channel::Cli,
             _ => Channel::Web,
         }
@@ -87,6 +91,7 @@ impl Via {
             (Channel::Mcp, None) => "MCP".into(),
             (Channel::Assistant, _) => "Ask Orgn".into(),
             (Channel::Job, _) => "a background job".into(),
+            (Channel::Import, _) => "an import".into(),
             (Channel::Cli, _) => "the command line".into(),
             (Channel::Web, _) => "the web app".into(),
         }

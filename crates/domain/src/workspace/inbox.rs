@@ -11,8 +11,8 @@
 //!   kind; the people waiting on a blocked task are told when its blocker completes;
 //! - nobody is told of their own change, and a person is told once per change, of the
 //!   most particular reason (assigned, then mentioned, then the rest);
-//! - imports (the job channel) subscribe people but tell nobody: a thousand rows would
-//!   bury an inbox.
+//! - imports (and other jobs) subscribe people but tell nobody: a thousand rows would bury
+//!   an inbox.
 //!
 //! Reading goes through the access rule: only notifications on tasks of the reader's
 //! teams exist for them, so leaving a team hides its notifications at once.
@@ -49,7 +49,7 @@ impl Recipients {
     fn new(actor: UserId, via: &Via) -> Recipients {
         Recipients {
             actor,
-            tell_anyone: via.channel != Channel::Job,
+            tell_anyone: !matches!(via.channel, Channel::Job | Channel::Import),
             writes: InboxWrites::default(),
             told: HashSet::new(),
         }

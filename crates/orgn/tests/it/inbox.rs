@@ -752,3 +752,60 @@ async fn a_real_typescript_sdk_client_reads_and_clears_its_inbox() {
     assert_eq!(app.workspace.unread_count(&actor).await.unwrap(), 0);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn history_says_who_and_through_which_channel_an_import_included() {
+    let app = TestApp::spawn().await;
+    let ws = &app.workspace;
+    let alice = app.actor(ALICE).await;
+    let csv = "Title,Assignee\nImported row,bob@orgn.test\n";
+    let job = orgn_jobs::start_import(ws, &alice, "ENG", csv)
+        .await
+        .unwrap();
+    let job = wait_for_job(ws, &alice, job.id).await;
+    assert_eq!(job.state, orgn_domain::model::JobState::Done, "{job:?}");
+    let history = ws.task_history(&alice, &task_ref("ENG-4")).await.unwrap();
+    assert_eq!(history[0].via.describe(), "an import", "{history:?}");
+    // An import subscribes its assignees but tells nobody: a big one would bury an inbox.
+    let bob = app.actor(BOB).await;
+    assert!(told(&app, BOB).await.is_empty());
+    assert!(ws.follows(&bob, &task_ref("ENG-4")).await.unwrap());
+    let (cookie, _) = session(&app, ALICE).await;
+    let page = request(app.addr, "GET", "/tasks/ENG-4", &[("Cookie", &cookie)], "").await;
+    assert!(page.body.contains("via an import"), "{}", page.body);
+    app.stop().await;
+}
+
+/// `orgn user create --handle`, and the handle made from the e-mail without it.
+#[test]
+fn the_command_line_creates_users_with_handles() {
+    let data = TempDir::new();
+    let create = |extra: &[&str]| {
+        let mut args = vec!["user", "create", "--name", "Dee"];
+        args.extend_from_slice(extra);
+        std::process::Command::new(env!("CARGO_BIN_EXE_orgn"))
+            .args(&args)
+            .env("ORGN_DATA_DIR", &data.path)
+            .env("ORGN_PASSWORD", "correct horse battery")
+            .env_remove("RUST_LOG")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("orgn runs")
+    };
+    let made = create(&["--email", "dee@orgn.test"]);
+    assert!(
+        String::from_utf8_lossy(&made.stdout).contains("@dee)"),
+        "{made:?}"
+    );
+    let given = create(&["--email", "dee2@orgn.test", "--handle", "DeeK"]);
+    assert!(
+        String::from_utf8_lossy(&given.stdout).contains("@deek)"),
+        "{given:?}"
+    );
+    let taken = create(&["--email", "other@orgn.test", "--handle", "dee"]);
+    assert!(!taken.status.success());
+    let err = String::from_utf8_lossy(&taken.stderr);
+    assert!(err.contains("the handle @dee is taken"), "{err}");
+    let bad = create(&["--email", "x@orgn.test", "--handle", "no spaces"]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not valid"));
+}

@@ -138,6 +138,7 @@ pub fn router(workspace: Workspace, config: WebConfig) -> Router {
         .route("/inbox/{id}", get(inbox::open))
         .route("/inbox/mark", post(inbox::mark))
         .route("/inbox/read-all", post(inbox::mark_all))
+        .route("/mentions", get(inbox::mentions))
         .route("/tasks/{id}/follow", post(inbox::follow))
         .route("/settings", get(settings::index))
         .route("/settings/profile", get(settings::profile))

@@ -809,3 +809,47 @@ fn the_command_line_creates_users_with_handles() {
     let bad = create(&["--email", "x@orgn.test", "--handle", "no spaces"]);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not valid"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_comment_editor_completes_a_mention_after_an_at_sign() {
+    use crate::browser::*;
+    let app = TestApp::spawn().await;
+    // Suggestions come from the server, for a team of the person's only.
+    let (cookie, _) = session(&app, ALICE).await;
+    let get = |path: String| {
+        let cookie = cookie.clone();
+        let addr = app.addr;
+        async move { request(addr, "GET", &path, &[("Cookie", &cookie)], "").await }
+    };
+    let eng = get("/mentions?team=ENG&q=bo".into()).await;
+    assert!(eng.body.contains("data-handle=\"bob\""), "{}", eng.body);
+    assert!(!eng.body.contains("data-handle=\"alice\""), "{}", eng.body);
+    let by_name = get("/mentions?team=eng&q=Ad".into()).await;
+    assert!(
+        by_name.body.contains("data-handle=\"admin\""),
+        "{}",
+        by_name.body
+    );
+    let des = get("/mentions?team=DES&q=".into()).await;
+    assert_eq!(
+        (des.status, des.body.trim()),
+        (200, ""),
+        "Alice is not in DES"
+    );
+
+    let b = Browser::start().await;
+    let c = &b.client;
+    sign_in(c, &app.base_url, BOB).await;
+    c.goto(&format!("{}/tasks/ENG-1", app.base_url))
+        .await
+        .unwrap();
+    let field = css(c, "#new-comment").await;
+    field.send_keys("Thanks @al").await.unwrap();
+    css(c, ".mention-menu [data-handle=alice]").await;
+    field.send_keys("\u{E007}").await.unwrap();
+    let value = css(c, "#new-comment").await.prop("value").await.unwrap();
+    assert_eq!(value.as_deref(), Some("Thanks @alice "));
+    assert!(!exists(c, ".mention-menu").await, "the menu closes");
+    b.close().await;
+    app.stop().await;
+}

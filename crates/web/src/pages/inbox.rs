@@ -208,3 +208,57 @@ pub async fn follow(
         see(&format!("/tasks/{id}"))
     }
 }
+
+#[derive(Deserialize)]
+pub struct MentionQuery {
+    #[serde(default)]
+    team: String,
+    #[serde(default)]
+    q: String,
+}
+
+struct Suggestion {
+    handle: String,
+    name: String,
+}
+
+#[derive(Template)]
+#[template(path = "inbox_mentions.html")]
+struct MentionsView {
+    people: Vec<Suggestion>,
+}
+
+/// The most people completion offers.
+const SUGGESTIONS: usize = 8;
+
+/// Completion after `@`: members of the team (one the person is in; else nobody) whose
+/// handle or name starts with `q`.
+pub async fn mentions(
+    State(state): State<AppState>,
+    me: Me,
+    Query(q): Query<MentionQuery>,
+) -> WebResult {
+    let team = me
+        .actor
+        .memberships()
+        .iter()
+        .find(|m| m.team.key.eq_ignore_ascii_case(q.team.trim()))
+        .map(|m| m.team.id);
+    let typed = q.q.trim().trim_start_matches('@').to_lowercase();
+    let people = match team {
+        Some(team) => state.workspace.mentionable(&me.actor, team).await?,
+        None => Vec::new(),
+    };
+    let starts = |s: &str| s.to_lowercase().starts_with(&typed);
+    render(MentionsView {
+        people: people
+            .into_iter()
+            .filter(|u| starts(&u.handle) || u.name.split_whitespace().any(starts))
+            .take(SUGGESTIONS)
+            .map(|u| Suggestion {
+                handle: u.handle,
+                name: u.name,
+            })
+            .collect(),
+    })
+}

@@ -403,13 +403,6 @@ async fn handles_come_from_emails_are_unique_and_can_be_changed() {
     app.stop().await;
 }
 
-fn tool_text(answer: &Value) -> String {
-    answer["result"]["content"][0]["text"]
-        .as_str()
-        .unwrap_or("")
-        .to_string()
-}
-
 #[tokio::test]
 async fn list_notifications_and_mark_notifications_read_over_mcp() {
     let app = TestApp::spawn().await;
@@ -442,7 +435,13 @@ async fn list_notifications_and_mark_notifications_read_over_mcp() {
     assert!(n.get("next_cursor").is_none(), "{next}");
     assert_eq!(n["notifications"][0]["kind"], json!("assigned"));
     assert_eq!(n["notifications"][0]["by"], json!("MCP, as Bob"));
-    assert!(tool_text(&next).contains("ENG-2"), "{next}");
+    let text = next["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        text.contains("ENG-2") && text.contains("assigned you"),
+        "{next}"
+    );
     let id = n["notifications"][0]["id"].clone();
 
     let marked = mcp_call(

@@ -643,6 +643,13 @@ async fn the_live_stream_tells_only_the_recipient_that_their_inbox_changed() {
     );
     bobs.until("</a> comment", Duration::from_secs(10)).await;
     assert!(!bobs.text.contains("event: inbox"), "{}", bobs.text);
+
+    // Leaving the team changes what her inbox shows: her count is told to reload at once.
+    app.workspace
+        .remove_member(Caller::Operator, "ENG", ALICE)
+        .await
+        .unwrap();
+    alices.until("data: teams", Duration::from_secs(10)).await;
     app.stop().await;
 }
 
@@ -709,6 +716,15 @@ async fn the_unread_count_rises_live_when_an_agent_assigns_a_task_and_the_inbox_
     press(c, '\u{E007}').await;
     wait_path(c, "/tasks/ENG-2").await;
     wait_count(c, "1").await;
+
+    // Out of ENG, its notifications are gone from the count at once, without a reload.
+    c.goto(&format!("{}/my", app.base_url)).await.unwrap();
+    wait_count(c, "1").await;
+    app.workspace
+        .remove_member(Caller::Operator, "ENG", ALICE)
+        .await
+        .unwrap();
+    wait_count(c, "").await;
     b.close().await;
     app.stop().await;
 }

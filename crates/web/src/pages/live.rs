@@ -68,6 +68,11 @@ pub async fn events(
                     batch
                 }
                 Ok(Some(LiveEvent::Reset)) => reset_message(&live),
+                // Their teams changed, and with them what their inbox shows: its count
+                // reloads (no id: it is no change of the feed's).
+                Ok(Some(LiveEvent::TeamsChanged)) => {
+                    vec![Ok(Event::default().event("inbox").data("teams"))]
+                }
                 // The stream is over, or the feed could not be read: the browser reconnects
                 // after `retry` and resumes from the last id it got.
                 Ok(None) | Err(_) => return None,

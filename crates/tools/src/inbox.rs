@@ -40,7 +40,7 @@ impl Tool for ListNotifications {
     const NAME: &'static str = "list_notifications";
     const DESCRIPTION: &'static str = "Your inbox: assignments, mentions, comments, newest first.";
     const ANNOTATIONS: Annotations = Annotations::READ;
-    const OUTPUT: Output = Output::list("notifications", true);
+    const OUTPUT: Output = Output::Custom(list_schema);
 
     async fn run(
         &self,
@@ -124,6 +124,15 @@ impl Tool for MarkNotificationsRead {
             None,
         ))
     }
+}
+
+/// A page of notifications, and the unread count beside it.
+fn list_schema() -> Map<String, Value> {
+    let mut schema = schema::list("notifications", true);
+    if let Some(Value::Object(props)) = schema.get_mut("properties") {
+        props.insert("unread".into(), json!({"type": "integer"}));
+    }
+    schema
 }
 
 fn marked_schema() -> Map<String, Value> {

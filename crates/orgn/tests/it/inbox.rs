@@ -533,6 +533,7 @@ async fn the_inbox_page_opens_a_task_marking_it_read_and_marks_all_read() {
     let other = request(app.addr, "GET", &path, &[("Cookie", &bobs)], "").await;
     assert_eq!(other.status, 404);
     assert_eq!(get("/inbox/nope").await.status, 404);
+    assert_eq!(get("/inbox?cursor=zz").await.status, 404);
 
     let form = [
         ("Cookie", cookie.as_str()),

@@ -15,6 +15,7 @@ mod core;
 mod hardening;
 mod hardening_data;
 mod inbox;
+mod inbox_web;
 mod jobs;
 mod live;
 mod mcp;

@@ -269,6 +269,14 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("<code>@alice</code>"), "{html}");
+        // Characters markdown might treat as emphasis split the text: still one handle.
+        let people = [super::Person {
+            handle: "al_x".into(),
+            name: "Al".into(),
+            href: "/x".into(),
+        }];
+        let html = super::render_mentions("cc @al_x, and *@al_x*", &people);
+        assert_eq!(html.matches(">@al_x</a>").count(), 2, "{html}");
     }
 
     #[test]

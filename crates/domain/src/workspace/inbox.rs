@@ -155,8 +155,10 @@ impl Workspace {
     }
 
     /// The notifications of a completed blocker, `blocker`, for the people waiting on each
-    /// of the tasks it blocked (their assignees and followers, who can see the blocked
-    /// task). For the change that completes the blocker: add them to its `inbox.notify`.
+    /// of the tasks it blocked: their assignees and followers who can see both the blocked
+    /// task and the blocker (a relation to a task one cannot see is not shown, so neither
+    /// is its completion). For the change that completes the blocker: add them to its
+    /// `inbox.notify`.
     pub async fn inbox_for_completed_blocker(
         &self,
         actor: &Actor,
@@ -164,13 +166,18 @@ impl Workspace {
         blocked: &[TaskId],
     ) -> Result<Vec<NewNotification>> {
         let mut out = Vec::new();
+        let sees_blocker = self.members(blocker.team_id).await?;
         for id in blocked {
             let Some(task) = self.store.task(*id).await? else {
                 continue;
             };
             let mut to = Recipients::new(actor.id(), actor.via());
-            let waiting = task.assignee.iter().map(|a| a.id);
-            for user in waiting.chain(self.followers(&task).await?) {
+            let assignee = task.assignee.iter().map(|a| a.id);
+            let waiting: Vec<UserId> = assignee
+                .chain(self.followers(&task).await?)
+                .filter(|u| sees_blocker.contains(u))
+                .collect();
+            for user in waiting {
                 to.tell(
                     user,
                     NotificationKind::BlockerCompleted,
@@ -198,16 +205,21 @@ impl Workspace {
         if following.is_empty() {
             return Ok(following);
         }
-        let members: HashSet<UserId> = self
-            .store
-            .team_members(task.team_id)
-            .await?
-            .into_iter()
-            .map(|(u, _)| u.id)
-            .collect();
+        let members = self.members(task.team_id).await?;
         Ok(following
             .into_iter()
             .filter(|u| members.contains(u))
+            .collect())
+    }
+
+    /// Who is in the team: who can see its tasks.
+    async fn members(&self, team: TeamId) -> Result<HashSet<UserId>> {
+        Ok(self
+            .store
+            .team_members(team)
+            .await?
+            .into_iter()
+            .map(|(u, _)| u.id)
             .collect())
     }
 

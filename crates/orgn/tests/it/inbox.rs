@@ -235,6 +235,25 @@ async fn every_kind_of_notification_is_created_once() {
     let mut expected = vec![app.actor(ALICE).await.id(), admin.id()];
     expected.sort();
     assert_eq!(who, expected);
+    // Across teams, only those who can see the blocker too: Dana (DES only) waits on DES-1
+    // but cannot see ENG-3; the admin, its creator, sees both.
+    let admin_patch = TaskPatch {
+        assignee: Some(DANA.into()),
+        ..Default::default()
+    };
+    update(&app, ADMIN, "DES-1", admin_patch).await;
+    let des1 = app
+        .workspace
+        .task(&admin, &task_ref("DES-1"))
+        .await
+        .unwrap();
+    let across = app
+        .workspace
+        .inbox_for_completed_blocker(&bob, &blocker, &[des1.id])
+        .await
+        .unwrap();
+    let who: Vec<_> = across.iter().map(|n| n.recipient).collect();
+    assert_eq!(who, [admin.id()], "{across:?}");
     assert!(told_of.iter().all(|n| n.kind == BlockerCompleted
         && n.task == Some(blocked.id)
         && n.detail.as_deref() == Some("ENG-3")));

@@ -93,7 +93,7 @@ impl Workspace {
             )
             .await?;
         }
-        let change = self.change(
+        let mut change = self.change(
             actor,
             ObjectKind::Comment,
             comment.id.get(),
@@ -102,6 +102,9 @@ impl Workspace {
             &["body"],
             vec![format!("task-{}", task.id)],
         );
+        change.inbox = self
+            .inbox_for_comment_edit(actor, &task, &body, &comment.body)
+            .await?;
         self.store
             .update_comment(comment.id, &body, &change)
             .await?;

@@ -154,6 +154,26 @@ impl Workspace {
         Ok(to.writes)
     }
 
+    /// An edit of a comment on `task`: the people it newly mentions are told (the rest
+    /// heard of the comment when it was written).
+    pub(super) async fn inbox_for_comment_edit(
+        &self,
+        actor: &Actor,
+        task: &Task,
+        body: &str,
+        before: &str,
+    ) -> Result<InboxWrites> {
+        let mut to = Recipients::new(actor.id(), actor.via());
+        for user in self.newly_mentioned(task.team_id, body, before).await? {
+            to.tell(user, NotificationKind::Mentioned, None);
+        }
+        // The change is the comment's: name the task.
+        for n in &mut to.writes.notify {
+            n.task = Some(task.id);
+        }
+        Ok(to.writes)
+    }
+
     /// The notifications of a completed blocker, `blocker`, for the people waiting on each
     /// of the tasks it blocked: their assignees and followers who can see both the blocked
     /// task and the blocker (a relation to a task one cannot see is not shown, so neither

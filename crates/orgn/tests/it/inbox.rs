@@ -121,6 +121,25 @@ async fn a_mention_by_handle_notifies_only_people_who_can_see_the_task() {
         [("ENG-3".to_string(), NotificationKind::Mentioned)]
     );
     assert!(told(&app, DANA).await.is_empty());
+
+    // A comment edited to mention someone tells them, once.
+    let bob = app.actor(BOB).await;
+    let ws = &app.workspace;
+    let written = ws
+        .create_comment(&bob, &task_ref("ENG-3"), "Looks done")
+        .await
+        .unwrap();
+    for body in ["Looks done, @admin?", "Looks done, @admin? (edited)"] {
+        ws.update_comment(&bob, written.id, body, None)
+            .await
+            .unwrap();
+    }
+    let admins: Vec<_> = told(&app, ADMIN).await;
+    let mentions = admins
+        .iter()
+        .filter(|(t, k)| t == "ENG-3" && *k == NotificationKind::Mentioned)
+        .count();
+    assert_eq!(mentions, 1, "{admins:?}");
     app.stop().await;
 }
 

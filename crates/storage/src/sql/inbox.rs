@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use orgn_domain::Result;
-use orgn_domain::changes::{NewChange, NotificationKind};
+use orgn_domain::changes::{NewChange, NotificationKind, ObjectKind};
 use orgn_domain::model::{TaskId, TeamId, UserId};
 use orgn_domain::store::{Inbox, Marking, Notification, NotificationQuery};
 use time::OffsetDateTime;
@@ -15,8 +15,9 @@ use crate::rows::{self, RowExt};
 /// Writes the change's subscriptions (a row already there, an explicit unsubscribe
 /// included, is kept) and notifications, inside the caller's transaction.
 pub(crate) async fn write_inbox<B: Backend>(conn: &mut B::Conn, change: &NewChange) -> Result<()> {
-    let own_task = TaskId::new(change.object_id);
-    if !change.inbox.subscribe.is_empty() {
+    // A task's change is about that task; any other change names its tasks one by one.
+    let own_task = (change.kind == ObjectKind::Task).then(|| TaskId::new(change.object_id));
+    if let (Some(own_task), false) = (own_task, change.inbox.subscribe.is_empty()) {
         let mut sql = Sql::new("INSERT INTO subscriptions (task_id, user_id, subscribed) VALUES ");
         for (i, user) in change.inbox.subscribe.iter().enumerate() {
             sql.push(if i == 0 { "(" } else { ", (" });
@@ -30,16 +31,22 @@ pub(crate) async fn write_inbox<B: Backend>(conn: &mut B::Conn, change: &NewChan
         sql.push(" ON CONFLICT (task_id, user_id) DO NOTHING");
         conn.execute(sql).await?;
     }
-    if !change.inbox.notify.is_empty() {
+    let notify: Vec<_> = change
+        .inbox
+        .notify
+        .iter()
+        .filter_map(|n| Some((n, n.task.or(own_task)?)))
+        .collect();
+    if !notify.is_empty() {
         let mut sql = Sql::new(
             "INSERT INTO notifications (user_id, kind, task_id, detail, actor_id, channel, client, at) VALUES ",
         );
         let stamp = &change.stamp;
-        for (i, n) in change.inbox.notify.iter().enumerate() {
+        for (i, (n, task)) in notify.iter().enumerate() {
             sql.push(if i == 0 { "(" } else { ", (" });
             sql.bind(n.recipient).push(", ");
             sql.bind(n.kind.as_str()).push(", ");
-            sql.bind(n.task.unwrap_or(own_task)).push(", ");
+            sql.bind(*task).push(", ");
             sql.bind(&n.detail).push(", ");
             sql.bind(stamp.actor).push(", ");
             sql.bind(stamp.via.channel.as_str()).push(", ");

@@ -432,6 +432,27 @@ async fn handles_come_from_emails_are_unique_and_can_be_changed() {
     .await;
     assert_eq!(refused.status, 400);
     assert!(refused.body.contains("@bob is taken"), "{}", refused.body);
+    // An admin adds a person with a handle, or without one (made from the e-mail).
+    let (admin_cookie, admin_csrf) = session(&app, ADMIN).await;
+    let admin_form = [
+        ("Cookie", admin_cookie.as_str()),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    for (email, handle) in [("eve@orgn.test", "evie"), ("finn@orgn.test", "")] {
+        let body =
+            format!("_csrf={admin_csrf}&email={email}&name=N&password=password123&handle={handle}");
+        let added = request(
+            app.addr,
+            "POST",
+            "/settings/members/users",
+            &admin_form,
+            body,
+        )
+        .await;
+        assert_eq!(added.status, 303, "{}", added.body);
+    }
+    let members = request(app.addr, "GET", "/settings/members", &admin_form[..1], "").await;
+    assert!(members.body.contains("@evie") && members.body.contains("@finn"));
     // Mentions follow the new handle.
     comment(&app, BOB, "ENG-2", "@ally see this; @alice is nobody now").await;
     assert_eq!(

@@ -147,6 +147,7 @@ pub async fn change_password(
 pub struct UserView {
     pub name: String,
     pub email: String,
+    pub handle: String,
     pub admin: bool,
 }
 
@@ -209,6 +210,7 @@ async fn members_page(ws: &Workspace, me: &Me, error: Option<String>) -> WebResu
             .map(|u| UserView {
                 name: u.name,
                 email: u.email,
+                handle: u.handle,
                 admin: u.is_admin,
             })
             .collect(),
@@ -229,19 +231,24 @@ pub struct UserForm {
     #[serde(default)]
     password: String,
     admin: Option<String>,
+    /// Empty: made from the e-mail.
+    #[serde(default)]
+    handle: String,
 }
 
 pub async fn create_user(State(state): State<AppState>, posted: Posted<UserForm>) -> WebResult {
     require_admin(&posted.me)?;
     let ws = &state.workspace;
     let f = &posted.form;
+    let handle = Some(f.handle.trim()).filter(|h| !h.is_empty());
     let result = ws
-        .create_user(
+        .create_user_with_handle(
             Caller::User(&posted.me.actor),
             &f.email,
             &f.name,
             &f.password,
             f.admin.is_some(),
+            handle,
         )
         .await;
     match client_message(result)? {

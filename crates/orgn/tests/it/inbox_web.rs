@@ -319,6 +319,7 @@ async fn the_unread_count_rises_live_when_an_agent_assigns_a_task_and_the_inbox_
     css(c, "#inbox-link").await.click().await.unwrap();
     wait_path(c, "/inbox").await;
     wait_text(c, "MCP, as Bob assigned you").await;
+    screenshot(c, "inbox").await;
     press(c, 'j').await;
     press(c, '\u{E007}').await;
     wait_path(c, "/tasks/ENG-2").await;

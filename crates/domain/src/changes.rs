@@ -129,6 +129,9 @@ pub enum ObjectKind {
     Milestone,
     Cycle,
     Membership,
+    /// A person's own notifications marked read or unread: seen by that person only (no
+    /// teams), so that their other pages' unread counts follow.
+    Inbox,
 }
 
 impl ObjectKind {
@@ -141,6 +144,7 @@ impl ObjectKind {
             ObjectKind::Milestone => "milestone",
             ObjectKind::Cycle => "cycle",
             ObjectKind::Membership => "membership",
+            ObjectKind::Inbox => "inbox",
         }
     }
 
@@ -153,6 +157,7 @@ impl ObjectKind {
             "milestone" => ObjectKind::Milestone,
             "cycle" => ObjectKind::Cycle,
             "membership" => ObjectKind::Membership,
+            "inbox" => ObjectKind::Inbox,
             _ => return None,
         })
     }

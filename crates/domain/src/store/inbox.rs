@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use crate::changes::{NotificationKind, Via};
+use crate::changes::{NewChange, NotificationKind, Via};
 use crate::error::Result;
 use crate::model::*;
 
@@ -51,13 +51,15 @@ pub trait Inbox: Send + Sync {
     /// Unread notifications on tasks of `teams`, counting at most `cap`.
     async fn unread_notifications(&self, user: UserId, teams: &[TeamId], cap: i64) -> Result<i64>;
     /// Marks read (`read_at` = `at`) or unread (`at` = None) the person's notifications on
-    /// tasks of `teams`; returns how many changed.
+    /// tasks of `teams`; returns how many changed. When any did, `change` is appended with
+    /// them, in one transaction.
     async fn mark_notifications(
         &self,
         user: UserId,
         teams: &[TeamId],
         which: Marking<'_>,
         at: Option<OffsetDateTime>,
+        change: &NewChange,
     ) -> Result<u64>;
     /// Everyone with a row for the task: `true` follows it, `false` unsubscribed.
     async fn subscriptions(&self, task: TaskId) -> Result<Vec<(UserId, bool)>>;

@@ -21,7 +21,9 @@ use std::collections::HashSet;
 
 use super::{TaskRef, Workspace};
 use crate::access::Actor;
-use crate::changes::{Channel, InboxWrites, NewNotification, NotificationKind, Via};
+use crate::changes::{
+    Channel, InboxWrites, NewChange, NewNotification, NotificationKind, ObjectKind, Via,
+};
 use crate::cursor::{self, Page, SeekKey};
 use crate::error::Result;
 use crate::model::*;
@@ -316,8 +318,19 @@ impl Workspace {
             None => Marking::All,
         };
         let at = read.then(|| self.now());
+        // Seen by the actor alone (no teams): their other pages' counts follow.
+        let change = NewChange {
+            kind: ObjectKind::Inbox,
+            object_id: actor.id().get(),
+            teams: Vec::new(),
+            subject: "inbox".into(),
+            fields: vec![if read { "read" } else { "unread" }.into()],
+            topics: Vec::new(),
+            stamp: self.stamp(actor),
+            inbox: InboxWrites::default(),
+        };
         self.store
-            .mark_notifications(actor.id(), &actor.team_ids(), which, at)
+            .mark_notifications(actor.id(), &actor.team_ids(), which, at, &change)
             .await
     }
 

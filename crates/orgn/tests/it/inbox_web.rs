@@ -160,6 +160,24 @@ async fn the_live_stream_tells_only_the_recipient_that_their_inbox_changed() {
     bobs.until("</a> comment", Duration::from_secs(10)).await;
     assert!(!bobs.text.contains("event: inbox"), "{}", bobs.text);
 
+    // Marking read (here all, by Alice herself) is told to her own pages only.
+    let alice = app.actor(ALICE).await;
+    app.workspace
+        .mark_notifications(&alice, None, true)
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while alices.text.matches("event: inbox").count() < 3 {
+        assert!(std::time::Instant::now() < deadline, "{}", alices.text);
+        alices.read_for(Duration::from_millis(100)).await;
+    }
+    assert!(
+        !alices.text.contains("inbox</strong>"),
+        "no line of recent changes"
+    );
+    bobs.read_for(Duration::from_millis(300)).await;
+    assert!(!bobs.text.contains("event: inbox"), "{}", bobs.text);
+
     // Leaving the team changes what her inbox shows: her count is told to reload at once.
     app.workspace
         .remove_member(Caller::Operator, "ENG", ALICE)
@@ -325,9 +343,27 @@ async fn the_unread_count_rises_live_when_an_agent_assigns_a_task_and_the_inbox_
     wait_path(c, "/tasks/ENG-2").await;
     wait_count(c, "1").await;
 
-    // Out of ENG, its notifications are gone from the count at once, without a reload.
+    // Her agent clears the inbox: the count follows on the open page.
     c.goto(&format!("{}/my", app.base_url)).await.unwrap();
     wait_count(c, "1").await;
+    let own = app.token_for(ALICE).await;
+    mcp_call(
+        app.addr,
+        &own,
+        "mark_notifications_read",
+        json!({"all": true}),
+    )
+    .await;
+    wait_count(c, "").await;
+    let alice = app.actor(ALICE).await;
+    let newest = inbox(&app, ALICE).await[0].id;
+    app.workspace
+        .mark_notifications(&alice, Some(&[newest]), false)
+        .await
+        .unwrap();
+    wait_count(c, "1").await;
+
+    // Out of ENG, its notifications are gone from the count at once, without a reload.
     app.workspace
         .remove_member(Caller::Operator, "ENG", ALICE)
         .await

@@ -61,7 +61,7 @@ impl EventStream {
     }
 
     /// Reads whatever comes within `window`.
-    async fn read_for(&mut self, window: Duration) {
+    pub(crate) async fn read_for(&mut self, window: Duration) {
         let mut buf = [0u8; 8192];
         if let Ok(Ok(n)) = tokio::time::timeout(window, self.socket.read(&mut buf)).await {
             assert!(n > 0, "the stream ended:\n{}", self.text);

@@ -152,6 +152,7 @@ impl<B: Backend> Inbox for SqlStore<B> {
         teams: &[TeamId],
         which: Marking<'_>,
         at: Option<OffsetDateTime>,
+        change: &NewChange,
     ) -> Result<u64> {
         let mut sql = Sql::new("UPDATE notifications SET read_at = ");
         sql.bind(at);
@@ -168,7 +169,15 @@ impl<B: Backend> Inbox for SqlStore<B> {
             Some(_) => " AND n.read_at IS NULL)",
             None => " AND n.read_at IS NOT NULL)",
         });
-        self.writer().await?.execute(sql).await
+        let mut tx = self.begin().await?;
+        let marked = tx.execute(sql).await?;
+        if marked == 0 {
+            B::commit(tx).await?;
+            return Ok(0);
+        }
+        super::feed::append_change::<B>(&mut tx, change).await?;
+        self.commit_changes(tx).await?;
+        Ok(marked)
     }
 
     async fn subscriptions(&self, task: TaskId) -> Result<Vec<(UserId, bool)>> {

@@ -135,6 +135,14 @@ fn reset_message(live: &LiveStream) -> Messages {
 /// The messages of one change: a topic message per page it concerns, then `change`, which
 /// carries the id (so that a reconnect after a half-sent change sends it again whole).
 fn change_messages(change: &Arc<Change>, now: OffsetDateTime) -> Messages {
+    if change.kind == ObjectKind::Inbox {
+        // The reader's own notifications marked (only they are sent it): the count reloads;
+        // no line of recent changes.
+        return vec![Ok(Event::default()
+            .event("inbox")
+            .data(change.seq.to_string())
+            .id(change.seq.to_string()))];
+    }
     let own_page = format!("task-{}", change.object_id);
     let mut out: Messages = change
         .topics

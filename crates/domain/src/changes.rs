@@ -16,6 +16,8 @@ pub enum Channel {
     Mcp,
     Assistant,
     Job,
+    /// A CSV import (a job, named for what it does: history says "via an import").
+    Import,
     Cli,
 }
 
@@ -26,6 +28,7 @@ impl Channel {
             Channel::Mcp => "mcp",
             Channel::Assistant => "assistant",
             Channel::Job => "job",
+            Channel::Import => "import",
             Channel::Cli => "cli",
         }
     }
@@ -35,6 +38,7 @@ impl Channel {
             "mcp" => Channel::Mcp,
             "assistant" => Channel::Assistant,
             "job" => Channel::Job,
+            "import" => Channel::Import,
             "cli" => Channel::Cli,
             _ => Channel::Web,
         }
@@ -87,6 +91,7 @@ impl Via {
             (Channel::Mcp, None) => "MCP".into(),
             (Channel::Assistant, _) => "Ask Orgn".into(),
             (Channel::Job, _) => "a background job".into(),
+            (Channel::Import, _) => "an import".into(),
             (Channel::Cli, _) => "the command line".into(),
             (Channel::Web, _) => "the web app".into(),
         }
@@ -124,6 +129,9 @@ pub enum ObjectKind {
     Milestone,
     Cycle,
     Membership,
+    /// A person's own notifications marked read or unread: seen by that person only (no
+    /// teams), so that their other pages' unread counts follow.
+    Inbox,
 }
 
 impl ObjectKind {
@@ -136,6 +144,7 @@ impl ObjectKind {
             ObjectKind::Milestone => "milestone",
             ObjectKind::Cycle => "cycle",
             ObjectKind::Membership => "membership",
+            ObjectKind::Inbox => "inbox",
         }
     }
 
@@ -148,6 +157,7 @@ impl ObjectKind {
             "milestone" => ObjectKind::Milestone,
             "cycle" => ObjectKind::Cycle,
             "membership" => ObjectKind::Membership,
+            "inbox" => ObjectKind::Inbox,
             _ => return None,
         })
     }
@@ -175,6 +185,69 @@ pub struct NewChange {
     pub fields: Vec<String>,
     pub topics: Vec<String>,
     pub stamp: Stamp,
+    /// The subscriptions and notifications the change brings about, on the task it is
+    /// about (`object_id` of a task change; a comment's change is about its task).
+    pub inbox: InboxWrites,
+}
+
+/// What a change writes to people's inboxes, in its own transaction: decided by the domain
+/// (`workspace/inbox.rs`), written by the store with the change row.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InboxWrites {
+    /// People who now follow the task, unless they unsubscribed from it before.
+    pub subscribe: Vec<UserId>,
+    pub notify: Vec<NewNotification>,
+}
+
+impl InboxWrites {
+    pub fn is_empty(&self) -> bool {
+        self.subscribe.is_empty() && self.notify.is_empty()
+    }
+}
+
+/// One person to tell, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewNotification {
+    pub recipient: UserId,
+    pub kind: NotificationKind,
+    /// The task it is about, when not the change's own (a task a completed blocker blocked).
+    pub task: Option<TaskId>,
+    /// The status a followed task moved to; the identifier of a completed blocker.
+    pub detail: Option<String>,
+}
+
+/// Why someone was told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationKind {
+    Assigned,
+    Mentioned,
+    Comment,
+    Status,
+    BlockerCompleted,
+}
+
+impl NotificationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationKind::Assigned => "assigned",
+            NotificationKind::Mentioned => "mentioned",
+            NotificationKind::Comment => "comment",
+            NotificationKind::Status => "status",
+            NotificationKind::BlockerCompleted => "blocker_completed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<NotificationKind> {
+        Some(match s {
+            "assigned" => NotificationKind::Assigned,
+            "mentioned" => NotificationKind::Mentioned,
+            "comment" => NotificationKind::Comment,
+            "status" => NotificationKind::Status,
+            "blocker_completed" => NotificationKind::BlockerCompleted,
+            _ => return None,
+        })
+    }
 }
 
 /// The topics a task's change concerns: its team's lists and board, its own page, and the
@@ -211,6 +284,7 @@ impl NewChange {
                 task.cycle.as_ref().map(|c| c.id),
             ),
             stamp,
+            inbox: InboxWrites::default(),
         }
     }
 
@@ -228,6 +302,7 @@ impl NewChange {
                 via: task.via.clone(),
                 at: task.now,
             },
+            inbox: task.inbox.clone(),
         }
     }
 
@@ -255,6 +330,8 @@ pub struct Change {
     pub topics: Vec<String>,
     pub actor: UserRef,
     pub via: Via,
+    /// The people whose inbox the change wrote to.
+    pub notified: Vec<UserId>,
 }
 
 impl Change {

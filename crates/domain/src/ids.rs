@@ -72,4 +72,5 @@ id_types! {
     BulkChangeId;
     JobId;
     ConversationId;
+    NotificationId;
 }

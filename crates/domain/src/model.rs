@@ -10,6 +10,8 @@ pub struct User {
     pub id: UserId,
     pub email: String,
     pub name: String,
+    /// For @mentions: unique, lowercase (`handles.rs`).
+    pub handle: String,
     pub is_admin: bool,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,

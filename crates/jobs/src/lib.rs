@@ -162,7 +162,11 @@ impl Runner {
     async fn run_job(&self, job: Job) {
         tracing::info!(job = job.id.get(), kind = job.kind.as_str(), "job started");
         let actor = self.workspace.actor(job.user_id).await;
-        let actor = actor.map(|a| a.acting_via(Via::of(Channel::Job)));
+        let channel = match job.kind {
+            JobKind::Import => Channel::Import,
+            _ => Channel::Job,
+        };
+        let actor = actor.map(|a| a.acting_via(Via::of(channel)));
         let result = match actor {
             Ok(actor) => match job.kind {
                 JobKind::Export => export::run(&self.workspace, &actor, &job).await,

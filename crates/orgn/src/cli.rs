@@ -221,6 +221,9 @@ enum UserCommand {
         name: String,
         #[arg(long, env = "ORGN_ADMIN")]
         admin: bool,
+        /// The handle others @mention them by; default: from the e-mail's local part.
+        #[arg(long, env = "ORGN_HANDLE")]
+        handle: Option<String>,
         #[command(flatten)]
         data: DataDir,
     },
@@ -369,19 +372,28 @@ async fn run(command: Command) -> Result<(), String> {
                     email,
                     name,
                     admin,
+                    handle,
                     data,
                 },
         } => {
             let password = read_password()?;
             let ws = open(&data).await?;
             let user = ws
-                .create_user(Caller::Operator, &email, &name, &password, admin)
+                .create_user_with_handle(
+                    Caller::Operator,
+                    &email,
+                    &name,
+                    &password,
+                    admin,
+                    handle.as_deref(),
+                )
                 .await
                 .map_err(|e| e.to_string())?;
             println!(
-                "created user {} ({}){}",
+                "created user {} ({}, @{}){}",
                 user.email,
                 user.name,
+                user.handle,
                 if admin { " as workspace admin" } else { "" }
             );
             Ok(())

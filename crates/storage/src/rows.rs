@@ -147,6 +147,7 @@ pub fn user_created_in(row: &impl RowExt, created_at: &str) -> Result<User> {
         id: row.id("id")?,
         email: row.text("email")?,
         name: row.text("name")?,
+        handle: row.text("handle")?,
         is_admin: row.flag("is_admin")?,
         created_at: from_millis(row.int(created_at)?),
         single_key_shortcuts: row.flag("single_key_shortcuts")?,

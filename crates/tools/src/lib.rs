@@ -14,6 +14,7 @@ mod answer;
 mod args;
 mod changes;
 mod content;
+mod inbox;
 mod planning;
 mod registry;
 mod render;

@@ -9,7 +9,9 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::tool::{Channel, Tool, ToolSpec};
-use crate::{CallContext, ToolError, ToolOutput, account, changes, content, planning, tasks};
+use crate::{
+    CallContext, ToolError, ToolOutput, account, changes, content, inbox, planning, tasks,
+};
 use crate::{sanitize, sanitize_value};
 
 /// Operations that exist only in the web app and have no tool at all (long workspace-wide
@@ -113,6 +115,8 @@ fn every_tool() -> Vec<Box<dyn ErasedTool>> {
         entry(content::CreateDoc),
         entry(content::UpdateDoc),
         entry(changes::ListChanges),
+        entry(inbox::ListNotifications),
+        entry(inbox::MarkNotificationsRead),
         // Web-only powers: never over MCP; the assistant asks for confirmation.
         entry(tasks::DeleteTask),
         entry(content::DeleteDoc),

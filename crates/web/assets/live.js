@@ -190,4 +190,80 @@
     e.preventDefault();
     moveCard(card.getAttribute("data-task"), to.getAttribute("data-status"));
   });
+  // @mentions: after "@" in a comment or description, the server's suggestions (GET
+  // /mentions, the team's members) under the field; arrows choose, Enter or Tab or a click
+  // inserts "@handle ", Esc closes. The team is the form's (New task) or the open task's.
+  var mention = { field: null, start: -1, menu: null, timer: null };
+  function mentionTeam(field) {
+    var chosen = field.form && field.form.querySelector("[name=team]");
+    if (chosen && chosen.value) return chosen.value;
+    var ident = document.getElementById("task-ident");
+    return ident ? ident.textContent.trim().split("-")[0] : "";
+  }
+  function closeMentions() {
+    if (mention.menu) mention.menu.remove();
+    mention.menu = null;
+    mention.field = null;
+  }
+  function typedMention(field) {
+    var before = field.value.slice(0, field.selectionStart);
+    var m = /(^|[^\w.@\/-])@([a-z0-9._-]{0,32})$/i.exec(before);
+    return m ? { start: before.length - m[2].length - 1, text: m[2] } : null;
+  }
+  function insertMention(handle) {
+    var f = mention.field, end = f.selectionStart;
+    f.value = f.value.slice(0, mention.start) + "@" + handle + " " + f.value.slice(end);
+    var at = mention.start + handle.length + 2;
+    f.setSelectionRange(at, at);
+    f.focus();
+    closeMentions();
+  }
+  function showMentions(field, typed) {
+    var team = mentionTeam(field);
+    if (!team) return;
+    var url = "/mentions?team=" + encodeURIComponent(team) + "&q=" + encodeURIComponent(typed.text);
+    fetch(url, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.text() : ""; }).then(function (html) {
+      if (document.activeElement !== field) return;
+      if (mention.menu) mention.menu.remove();
+      mention.menu = null;
+      if (!html.trim()) return;
+      var holder = document.createElement("div");
+      holder.innerHTML = html;
+      mention.menu = holder.firstElementChild;
+      mention.field = field;
+      mention.start = typed.start;
+      field.insertAdjacentElement("afterend", mention.menu);
+    });
+  }
+  document.addEventListener("input", function (e) {
+    var field = e.target;
+    if (field.tagName !== "TEXTAREA") return;
+    var typed = typedMention(field);
+    clearTimeout(mention.timer);
+    if (!typed) { closeMentions(); return; }
+    mention.timer = setTimeout(function () { showMentions(field, typed); }, 120);
+  });
+  document.addEventListener("keydown", function (e) {
+    if (!mention.menu || e.target !== mention.field) return;
+    var items = Array.prototype.slice.call(mention.menu.querySelectorAll("[data-handle]"));
+    var at = items.findIndex(function (li) { return li.getAttribute("aria-selected") === "true"; });
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      var next = (at + (e.key === "ArrowDown" ? 1 : items.length - 1)) % items.length;
+      items.forEach(function (li, i) { li.setAttribute("aria-selected", i === next ? "true" : "false"); });
+    } else if ((e.key === "Enter" || e.key === "Tab") && at >= 0) {
+      insertMention(items[at].getAttribute("data-handle"));
+    } else if (e.key === "Escape") {
+      closeMentions();
+    } else {
+      return;
+    }
+    e.preventDefault();
+    e.stopPropagation();
+  }, true);
+  document.addEventListener("mousedown", function (e) {
+    var li = e.target.closest && e.target.closest(".mention-menu [data-handle]");
+    if (!li || !mention.field) return;
+    e.preventDefault();
+    insertMention(li.getAttribute("data-handle"));
+  });
 })();

@@ -146,9 +146,17 @@ pub fn router(workspace: Workspace, config: WebConfig) -> Router {
             "/docs/{id}/delete",
             get(trash::confirm_doc).post(trash::delete_doc),
         )
+        .route("/inbox", get(inbox::page))
+        .route("/inbox/count", get(inbox::count))
+        .route("/inbox/{id}", get(inbox::open))
+        .route("/inbox/mark", post(inbox::mark))
+        .route("/inbox/read-all", post(inbox::mark_all))
+        .route("/mentions", get(inbox::mentions))
+        .route("/tasks/{id}/follow", post(inbox::follow))
         .route("/settings", get(settings::index))
         .route("/settings/profile", get(settings::profile))
         .route("/settings/profile/name", post(settings::rename))
+        .route("/settings/profile/handle", post(settings::set_handle))
         .route("/settings/profile/shortcuts", post(settings::set_shortcuts))
         .route(
             "/settings/profile/password",

@@ -14,6 +14,51 @@ pub fn render(source: &str) -> String {
 /// `team_keys`) turned into links to their pages, outside links and code blocks. For the
 /// assistant's answers, which name tasks by identifier.
 pub fn render_linked(source: &str, team_keys: &[String]) -> String {
+    render_all(source, team_keys, &[])
+}
+
+/// A person who may be mentioned where the text is shown, and where a mention links to.
+pub struct Person {
+    pub handle: String,
+    pub name: String,
+    pub href: String,
+}
+
+/// The same as `render`, with `@handle` of the given people (those who can see the task)
+/// turned into links to them, outside links and code; any other `@word` stays text.
+pub fn render_mentions(source: &str, people: &[Person]) -> String {
+    render_all(source, &[], people)
+}
+
+/// Text with the mentions of `people` as links.
+fn mention_events(text: &str, people: &[Person]) -> Vec<Event<'static>> {
+    let mut out = Vec::new();
+    let mut rest = 0;
+    for m in orgn_domain::find_mentions(text) {
+        let Some(person) = people.iter().find(|p| p.handle == m.handle) else {
+            continue;
+        };
+        if rest < m.start {
+            out.push(Event::Text(text[rest..m.start].to_string().into()));
+        }
+        out.push(Event::InlineHtml(
+            format!(
+                "<a class=\"mention\" href=\"{}\" title=\"{}\">@{}</a>",
+                escape(&person.href),
+                escape(&person.name),
+                escape(&person.handle)
+            )
+            .into(),
+        ));
+        rest = m.end;
+    }
+    if rest < text.len() {
+        out.push(Event::Text(text[rest..].to_string().into()));
+    }
+    out
+}
+
+fn render_all(source: &str, team_keys: &[String], people: &[Person]) -> String {
     let options =
         Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
     let mut in_link = 0usize;
@@ -47,6 +92,9 @@ pub fn render_linked(source: &str, team_keys: &[String]) -> String {
                 })
                 .collect()
         }
+        Event::Text(text) if in_link == 0 && !in_code_block && !people.is_empty() => {
+            mention_events(&text, people)
+        }
         Event::Code(code) if in_link == 0 && is_identifier(&code, team_keys) => {
             vec![Event::InlineHtml(
                 format!("<a href=\"/tasks/{code}\"><code>{code}</code></a>").into(),
@@ -59,6 +107,7 @@ pub fn render_linked(source: &str, team_keys: &[String]) -> String {
     ammonia::Builder::default()
         .link_rel(Some("noopener noreferrer nofollow"))
         .add_tag_attributes("input", ["type", "checked", "disabled"])
+        .add_tag_attributes("a", ["class", "title"])
         .add_tags(["input"])
         .clean(&out)
         .to_string()
@@ -197,6 +246,37 @@ mod tests {
             "Found <a href=\"/tasks/ENG-1\">ENG-1</a> &lt;b&gt;“x”&lt;/b&gt;"
         );
         assert_eq!(render_linked("ENG-1", &[]), "<p>ENG-1</p>\n");
+    }
+
+    #[test]
+    fn mentions_of_people_who_can_see_become_links_others_stay_text() {
+        let people = [super::Person {
+            handle: "alice".into(),
+            name: "Alice".into(),
+            href: "/team/ENG/tasks?assignee=alice%40orgn.test".into(),
+        }];
+        let html = super::render_mentions(
+            "Hi @alice and @dana, mail alice@orgn.test; `@alice` [x @alice](https://x.test)",
+            &people,
+        );
+        assert_eq!(html.matches("class=\"mention\"").count(), 1, "{html}");
+        assert!(
+            html.contains(">@alice</a> and @dana, mail alice@orgn.test"),
+            "{html}"
+        );
+        assert!(
+            html.contains("href=\"/team/ENG/tasks?assignee=alice%40orgn.test\""),
+            "{html}"
+        );
+        assert!(html.contains("<code>@alice</code>"), "{html}");
+        // Characters markdown might treat as emphasis split the text: still one handle.
+        let people = [super::Person {
+            handle: "al_x".into(),
+            name: "Al".into(),
+            href: "/x".into(),
+        }];
+        let html = super::render_mentions("cc @al_x, and *@al_x*", &people);
+        assert_eq!(html.matches(">@al_x</a>").count(), 2, "{html}");
     }
 
     #[test]

@@ -376,6 +376,31 @@ pub fn md(source: &str) -> String {
     markdown::render(source)
 }
 
+/// Markdown with the mentions of `people` as links (`mentionable`).
+pub fn md_mentions(source: &str, people: &[markdown::Person]) -> String {
+    markdown::render_mentions(source, people)
+}
+
+/// The people who can be mentioned on a task of team `team_key` (its members), each linked
+/// to their tasks in that team.
+pub fn mentionable<'a>(
+    members: impl IntoIterator<Item = &'a User>,
+    team_key: &str,
+) -> Vec<markdown::Person> {
+    members
+        .into_iter()
+        .map(|u| markdown::Person {
+            handle: u.handle.clone(),
+            name: u.name.clone(),
+            href: format!(
+                "/team/{}/tasks?assignee={}",
+                url_encode(team_key),
+                url_encode(&u.email)
+            ),
+        })
+        .collect()
+}
+
 /// A choice in a filter or property select.
 pub struct Opt {
     pub value: String,

@@ -11,6 +11,8 @@ use crate::model::*;
 pub struct NewUser {
     pub email: String,
     pub name: String,
+    /// Checked and free (`Workspace::free_handle`); the unique index has the last word.
+    pub handle: String,
     pub password_hash: String,
     pub is_admin: bool,
     pub now: OffsetDateTime,
@@ -35,6 +37,9 @@ pub trait Accounts: Send + Sync {
     /// in one transaction: whoever knew the old password is signed out.
     async fn set_password_hash(&self, id: UserId, hash: &str, keep: Option<&str>) -> Result<()>;
     async fn set_user_name(&self, id: UserId, name: &str) -> Result<()>;
+    async fn user_by_handle(&self, handle: &str) -> Result<Option<User>>;
+    /// `Error::Conflict` when another user has it.
+    async fn set_user_handle(&self, id: UserId, handle: &str) -> Result<()>;
     async fn set_single_key_shortcuts(&self, id: UserId, on: bool) -> Result<()>;
     /// Creates the team with its workflow statuses, in order.
     async fn create_team(

@@ -15,6 +15,7 @@ mod conversations;
 mod counts;
 mod credentials;
 mod feed;
+mod inbox;
 mod jobs;
 mod oauth;
 mod planning;
@@ -31,6 +32,7 @@ pub use conversations::*;
 pub use counts::*;
 pub use credentials::*;
 pub use feed::*;
+pub use inbox::*;
 pub use jobs::*;
 pub use oauth::*;
 pub use planning::*;
@@ -54,6 +56,7 @@ pub trait Store:
     + Conversations
     + Activity
     + Feed
+    + Inbox
     + TaskCounts
     + OAuth
     + Throttle

@@ -27,6 +27,8 @@ pub struct NewTask {
     pub now: OffsetDateTime,
     /// The channel it came through, for the change feed (the creator is the actor).
     pub via: Via,
+    /// Who follows the new task and who is told of it (`workspace/inbox.rs`).
+    pub inbox: crate::changes::InboxWrites,
 }
 
 /// When a task was started, completed and canceled; derived from its status changes.

@@ -123,15 +123,31 @@ impl Workspace {
         password: &str,
         admin: bool,
     ) -> Result<User> {
+        self.create_user_with_handle(by, email, name, password, admin, None)
+            .await
+    }
+
+    /// `create_user` with the handle for @mentions given (`None`: made from the e-mail).
+    pub async fn create_user_with_handle(
+        &self,
+        by: Caller<'_>,
+        email: &str,
+        name: &str,
+        password: &str,
+        admin: bool,
+        handle: Option<&str>,
+    ) -> Result<User> {
         by.require_admin()?;
         let email = normalize_email(email)?;
         let name = required_line("name", name, 100)?;
         check_password(password)?;
+        let handle = self.new_user_handle(&email, handle).await?;
         let hash = self.passwords.hash(password).await?;
         self.store
             .create_user(NewUser {
                 email,
                 name,
+                handle,
                 password_hash: hash,
                 is_admin: admin,
                 now: self.now(),
@@ -530,6 +546,7 @@ impl Workspace {
                 via,
                 at: self.now(),
             },
+            inbox: Default::default(),
         }
     }
 }

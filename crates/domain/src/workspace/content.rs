@@ -43,7 +43,8 @@ impl Workspace {
     ) -> Result<Comment> {
         let task = self.visible_task(actor, task).await?;
         let body = required_text("body", body, MAX_BODY)?;
-        let change = NewChange::task(&task, vec!["comment".into()], self.stamp(actor));
+        let mut change = NewChange::task(&task, vec!["comment".into()], self.stamp(actor));
+        change.inbox = self.inbox_for_comment(actor, &task, &body).await?;
         let id = self
             .store
             .create_comment(task.id, actor.id(), &body, &change)
@@ -92,7 +93,7 @@ impl Workspace {
             )
             .await?;
         }
-        let change = self.change(
+        let mut change = self.change(
             actor,
             ObjectKind::Comment,
             comment.id.get(),
@@ -101,6 +102,9 @@ impl Workspace {
             &["body"],
             vec![format!("task-{}", task.id)],
         );
+        change.inbox = self
+            .inbox_for_comment_edit(actor, &task, &body, &comment.body)
+            .await?;
         self.store
             .update_comment(comment.id, &body, &change)
             .await?;

@@ -77,6 +77,7 @@ impl Workspace {
             fields: fields.iter().map(|f| f.to_string()).collect(),
             topics,
             stamp: self.stamp(actor),
+            inbox: Default::default(),
         }
     }
 

@@ -55,6 +55,9 @@ pub enum LiveEvent {
     /// The stream could not resume where it was asked to (the feed's retention, or too far
     /// back): the page should load afresh.
     Reset,
+    /// The user's own teams changed: what their inbox shows changed with them (a team
+    /// left hides its notifications), whether or not they may see the change itself.
+    TeamsChanged,
 }
 
 /// One user's stream of the changes they may see.
@@ -64,6 +67,8 @@ pub struct LiveStream {
     actor: Actor,
     last: i64,
     backlog: VecDeque<Arc<Change>>,
+    /// A change to deliver next, held back while `TeamsChanged` goes first.
+    held: Option<Arc<Change>>,
     reset: bool,
     receiver: broadcast::Receiver<Arc<Change>>,
     closing: watch::Receiver<bool>,
@@ -105,6 +110,7 @@ impl Workspace {
             actor: actor.clone(),
             last: 0,
             backlog: VecDeque::new(),
+            held: None,
             reset: false,
             receiver,
             closing: self.live.closing.subscribe(),
@@ -132,6 +138,9 @@ impl LiveStream {
     pub async fn next(&mut self) -> Result<Option<LiveEvent>> {
         if std::mem::take(&mut self.reset) {
             return Ok(Some(LiveEvent::Reset));
+        }
+        if let Some(change) = self.held.take() {
+            return Ok(Some(LiveEvent::Change(change)));
         }
         loop {
             if *self.closing.borrow() {
@@ -172,6 +181,10 @@ impl LiveStream {
                     Ok(actor) => self.actor = actor,
                     Err(_) => return Ok(None),
                 }
+                if may_see(&self.actor, &change) {
+                    self.held = Some(change);
+                }
+                return Ok(Some(LiveEvent::TeamsChanged));
             }
             if may_see(&self.actor, &change) {
                 return Ok(Some(LiveEvent::Change(change)));

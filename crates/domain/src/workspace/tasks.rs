@@ -342,7 +342,7 @@ impl Workspace {
         let due_date = parse_optional_date("due_date", draft.due_date.as_deref().unwrap_or(""))?;
         let estimate = check_estimate(draft.estimate)?;
         let now = self.now();
-        Ok(NewTask {
+        let mut task = NewTask {
             team_id: team.id,
             title,
             description,
@@ -359,7 +359,10 @@ impl Workspace {
             times: lifecycle_for(status.kind, Lifecycle::default(), now),
             now,
             via: actor.via().clone(),
-        })
+            inbox: Default::default(),
+        };
+        task.inbox = self.inbox_for_new_task(&task).await?;
+        Ok(task)
     }
 
     /// Inserts tasks prepared by the operator at the machine (seeding a benchmark) in one
@@ -519,7 +522,9 @@ impl Workspace {
         if let Some(estimate) = patch.estimate {
             plan.estimate(check_estimate(estimate)?);
         }
-        Ok(plan.into_update(self.stamp(actor), planned_on))
+        let mut update = plan.into_update(self.stamp(actor), planned_on);
+        update.change.inbox = self.inbox_for_update(actor, task, &update.changes).await?;
+        Ok(update)
     }
 
     /// The milestone a patch names, in the project the task has once the patch applies.

@@ -4,6 +4,7 @@
 //! `--writes`). Like pgbench, anyone can run it against their own installation. With
 //! `--streams N`, the `live` workload too (`live.rs`).
 
+mod inbox;
 mod live;
 mod report;
 mod signins;
@@ -73,6 +74,7 @@ struct Report {
     task_list_page_p50_ms: Option<f64>,
     task_page_p50_ms: Option<f64>,
     live: Option<live::LiveReport>,
+    inbox: Option<inbox::InboxReport>,
 }
 
 /// Real words for the head of the vocabulary; the long tail is made of syllables.
@@ -269,6 +271,7 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
         .await?;
     (report.search_p50_ms, report.search_p99_ms) =
         (search.percentile(50.0), search.percentile(99.0));
+    report.inbox = Some(inbox::measure(&bench).await?);
     if args.url.is_none() || args.writes {
         let create = bench
             .run(|dice, n| tool("create_task", json!({"team": TEAMS[n % TEAMS.len()], "title": format!("Bench {}", dice.words(5)), "priority": "high"})))
@@ -413,6 +416,7 @@ async fn seed(ws: &Workspace, n: usize) -> Result<f64, String> {
         let size = batch.min(n - made);
         let tasks: Vec<NewTask> = (0..size)
             .map(|i| random_task(&mut dice, &plan[(made + i) % plan.len()], &people, now))
+            .map(inbox::notify_assignee)
             .collect();
         ws.seed_tasks(op, &tasks).await.map_err(e)?;
         made += size;
@@ -535,6 +539,7 @@ fn random_task(
         },
         now,
         via: Via::of(Channel::Cli),
+        inbox: Default::default(),
     }
 }
 

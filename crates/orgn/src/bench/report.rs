@@ -35,6 +35,9 @@ pub(super) fn print_table(r: &Report, args: &BenchArgs) {
         "  task page            p50 {}",
         opt(r.task_page_p50_ms, "ms")
     );
+    if let Some(i) = &r.inbox {
+        super::inbox::print(i);
+    }
     if let Some(l) = &r.live {
         println!(
             "  live: {} streams, {} writes, {} deliveries: p50 {:.2} ms   p99 {:.2} ms",

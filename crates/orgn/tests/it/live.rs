@@ -15,13 +15,13 @@ use crate::support::*;
 
 /// A live stream read off the socket as it comes (the HTTP client of `http.rs` waits for
 /// a whole body, which an event stream never ends).
-struct EventStream {
+pub(crate) struct EventStream {
     socket: TcpStream,
-    text: String,
+    pub(crate) text: String,
 }
 
 impl EventStream {
-    async fn open(
+    pub(crate) async fn open(
         addr: SocketAddr,
         app: &TestApp,
         email: &str,
@@ -47,7 +47,7 @@ impl EventStream {
     }
 
     /// Reads until `needle` has arrived, or panics after `within`.
-    async fn until(&mut self, needle: &str, within: Duration) {
+    pub(crate) async fn until(&mut self, needle: &str, within: Duration) {
         let deadline = Instant::now() + within;
         while !self.text.contains(needle) {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -61,7 +61,7 @@ impl EventStream {
     }
 
     /// Reads whatever comes within `window`.
-    async fn read_for(&mut self, window: Duration) {
+    pub(crate) async fn read_for(&mut self, window: Duration) {
         let mut buf = [0u8; 8192];
         if let Ok(Ok(n)) = tokio::time::timeout(window, self.socket.read(&mut buf)).await {
             assert!(n > 0, "the stream ended:\n{}", self.text);

@@ -16,6 +16,8 @@ mod hardening;
 mod hardening_assistant;
 mod hardening_corpus;
 mod hardening_data;
+mod inbox;
+mod inbox_web;
 mod jobs;
 mod live;
 mod mcp;

@@ -677,6 +677,7 @@ async fn copy_moves_a_100k_task_workspace_with_nothing_lost() {
                     times: Lifecycle::default(),
                     now: now + time::Duration::milliseconds(i as i64),
                     via: orgn_domain::changes::Via::web(),
+                    inbox: Default::default(),
                 }
             })
             .collect();
@@ -700,6 +701,7 @@ async fn copy_moves_a_100k_task_workspace_with_nothing_lost() {
                         via: orgn_domain::changes::Via::web(),
                         at: now,
                     },
+                    inbox: Default::default(),
                 },
             )
             .await

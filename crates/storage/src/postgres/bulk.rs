@@ -120,14 +120,33 @@ async fn insert_chunk(tx: &mut PgConnection, tasks: &[NewTask], planned: &[Plann
     }
 
     sqlx::query(
-        "INSERT INTO task_events (task_id, actor_id, at, field, old, new) \
-         SELECT u.task_id, u.actor_id, u.at, 'created', NULL, u.new FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[], $4::text[]) \
-         AS u(task_id, actor_id, at, new) ORDER BY u.task_id",
+        "INSERT INTO task_events (task_id, actor_id, at, field, old, new, channel, client) \
+         SELECT u.task_id, u.actor_id, u.at, 'created', NULL, u.new, u.channel, u.client \
+         FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[]) \
+         AS u(task_id, actor_id, at, new, channel, client) ORDER BY u.task_id",
     )
     .bind(&ids)
     .bind(col(&|t| t.creator_id.get()))
     .bind(col(&|t| millis(t.now)))
-    .bind(planned.iter().map(Planned::identifier).collect::<Vec<String>>())
+    .bind(
+        planned
+            .iter()
+            .map(Planned::identifier)
+            .collect::<Vec<String>>(),
+    )
+    // Who made them through what: an import says so in each task's history.
+    .bind(
+        tasks
+            .iter()
+            .map(|t| t.via.channel.as_str())
+            .collect::<Vec<&str>>(),
+    )
+    .bind(
+        tasks
+            .iter()
+            .map(|t| t.via.client.clone())
+            .collect::<Vec<Option<String>>>(),
+    )
     .execute(&mut *tx)
     .await
     .map_err(db_error)?;

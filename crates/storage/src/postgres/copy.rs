@@ -27,7 +27,7 @@ use super::{PgStore, db_error, known_version};
 pub const TABLES: &[(&str, &str)] = &[
     (
         "users",
-        "id email:t name:t password_hash:t is_admin:b created_at single_key_shortcuts:b",
+        "id email:t name:t password_hash:t is_admin:b created_at single_key_shortcuts:b handle:t",
     ),
     (
         "teams",
@@ -99,7 +99,12 @@ pub const TABLES: &[(&str, &str)] = &[
     ),
     (
         "changes",
-        "seq at kind:t object_id version teams:t subject:t fields:t topics:t actor_id channel:t client:t",
+        "seq at kind:t object_id version teams:t subject:t fields:t topics:t actor_id channel:t client:t notified:t",
+    ),
+    ("subscriptions", "task_id user_id subscribed:b"),
+    (
+        "notifications",
+        "id user_id kind:t task_id detail:t actor_id channel:t client:t at read_at",
     ),
     (
         "oauth_clients",

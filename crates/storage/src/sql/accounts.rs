@@ -14,7 +14,7 @@ use super::feed::append_change;
 use super::{Backend, Conn, Sql, SqlStore, conflict_as};
 use crate::rows::{self, RowExt};
 
-const USER_COLUMNS: &str = "id, email, name, is_admin, created_at, single_key_shortcuts";
+const USER_COLUMNS: &str = "id, email, name, handle, is_admin, created_at, single_key_shortcuts";
 
 /// The memberships in rows of a user LEFT JOINed with `memberships ms` and `teams tm`
 /// (`team_id`, `key`, `team_name`, `role`); a user without a team has one row of NULLs.
@@ -47,19 +47,23 @@ impl<B: Backend> Accounts for SqlStore<B> {
             .await?
             .one(
                 Sql::new(
-                    "INSERT INTO users (email, name, password_hash, is_admin, created_at) \
-                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                    "INSERT INTO users (email, name, password_hash, is_admin, created_at, handle) \
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
                 )
                 .arg(&u.email)
                 .arg(&u.name)
                 .arg(&u.password_hash)
                 .arg(u.is_admin)
-                .arg(u.now),
+                .arg(u.now)
+                .arg(&u.handle),
             )
             .await
             .map_err(|e| {
                 conflict_as(e, || {
-                    format!("a user with email {} already exists", u.email)
+                    format!(
+                        "a user with email {} or handle @{} already exists",
+                        u.email, u.handle
+                    )
                 })
             })?
             .id("id")?;
@@ -117,6 +121,27 @@ impl<B: Backend> Accounts for SqlStore<B> {
             .arg(name)
             .arg(id);
         self.writer().await?.execute(sql).await?;
+        Ok(())
+    }
+
+    async fn user_by_handle(&self, handle: &str) -> Result<Option<User>> {
+        let sql = Sql::new(format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE handle = $1"
+        ))
+        .arg(handle);
+        let row = self.reader().await?.optional(sql).await?;
+        row.as_ref().map(rows::user).transpose()
+    }
+
+    async fn set_user_handle(&self, id: UserId, handle: &str) -> Result<()> {
+        let sql = Sql::new("UPDATE users SET handle = $1 WHERE id = $2")
+            .arg(handle)
+            .arg(id);
+        self.writer()
+            .await?
+            .execute(sql)
+            .await
+            .map_err(|e| conflict_as(e, || format!("the handle @{handle} is taken")))?;
         Ok(())
     }
 
@@ -196,7 +221,7 @@ impl<B: Backend> Accounts for SqlStore<B> {
 
     async fn user_with_memberships(&self, user: UserId) -> Result<Option<(User, Vec<Membership>)>> {
         let sql = Sql::new(
-            "SELECT u.id, u.email, u.name, u.is_admin, u.created_at, u.single_key_shortcuts, tm.id AS team_id, tm.key, \
+            "SELECT u.id, u.email, u.name, u.handle, u.is_admin, u.created_at, u.single_key_shortcuts, tm.id AS team_id, tm.key, \
              tm.name AS team_name, ms.role \
              FROM users u LEFT JOIN memberships ms ON ms.user_id = u.id LEFT JOIN teams tm ON tm.id = ms.team_id \
              WHERE u.id = $1 ORDER BY tm.key",
@@ -211,7 +236,7 @@ impl<B: Backend> Accounts for SqlStore<B> {
 
     async fn team_members(&self, team: TeamId) -> Result<Vec<(User, Role)>> {
         let sql = Sql::new(
-            "SELECT u.id, u.email, u.name, u.is_admin, u.created_at, u.single_key_shortcuts, ms.role FROM memberships ms \
+            "SELECT u.id, u.email, u.name, u.handle, u.is_admin, u.created_at, u.single_key_shortcuts, ms.role FROM memberships ms \
              JOIN users u ON u.id = ms.user_id WHERE ms.team_id = $1 ORDER BY lower(u.name), u.id",
         )
         .arg(team);

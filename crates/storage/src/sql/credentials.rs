@@ -13,7 +13,7 @@ use crate::rows::{self, RowExt, from_millis};
 
 /// A token with its user and the user's memberships, one row per membership.
 pub(crate) const TOKEN_HOLDER_SQL: &str = "SELECT pt.user_id, pt.hint, pt.created_at, pt.expires_at, pt.last_used_at, pt.client_name, \
-     u.id, u.email, u.name, u.is_admin, u.created_at AS user_created_at, u.single_key_shortcuts, \
+     u.id, u.email, u.name, u.handle, u.is_admin, u.created_at AS user_created_at, u.single_key_shortcuts, \
      tm.id AS team_id, tm.key, tm.name AS team_name, ms.role \
      FROM personal_tokens pt JOIN users u ON u.id = pt.user_id \
      LEFT JOIN memberships ms ON ms.user_id = u.id LEFT JOIN teams tm ON tm.id = ms.team_id \

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use orgn_domain::Result;
 use orgn_domain::changes::{Change, NewChange, ObjectKind};
-use orgn_domain::model::{TeamId, UserRef};
+use orgn_domain::model::{TeamId, UserId, UserRef};
 use orgn_domain::store::Feed;
 use time::OffsetDateTime;
 use tokio::sync::Notify;
@@ -22,6 +22,7 @@ pub(crate) async fn append_change<B: Backend>(
     conn: &mut B::Conn,
     change: &NewChange,
 ) -> Result<()> {
+    super::inbox::write_inbox::<B>(conn, change).await?;
     if let Some(lock) = B::FEED_LOCK {
         conn.execute(Sql::new(lock)).await?;
     }
@@ -36,8 +37,8 @@ pub(crate) async fn append_change<B: Backend>(
         .collect::<Vec<_>>()
         .join(",");
     let sql = Sql::new(format!(
-        "INSERT INTO changes (at, kind, object_id, version, teams, subject, fields, topics, actor_id, channel, client) \
-         VALUES ($1, $2, $3, {version}, $4, $5, $6, $7, $8, $9, $10)"
+        "INSERT INTO changes (at, kind, object_id, version, teams, subject, fields, topics, actor_id, channel, client, notified) \
+         VALUES ($1, $2, $3, {version}, $4, $5, $6, $7, $8, $9, $10, $11)"
     ))
     .arg(change.stamp.at)
     .arg(change.kind.as_str())
@@ -48,7 +49,8 @@ pub(crate) async fn append_change<B: Backend>(
     .arg(change.topics.join(" "))
     .arg(change.stamp.actor)
     .arg(change.stamp.via.channel.as_str())
-    .arg(&change.stamp.via.client);
+    .arg(&change.stamp.via.client)
+    .arg(super::inbox::notified(change));
     conn.execute(sql).await?;
     if let Some(notify) = B::FEED_NOTIFY {
         conn.execute(Sql::new(notify)).await?;
@@ -57,7 +59,7 @@ pub(crate) async fn append_change<B: Backend>(
 }
 
 const CHANGE_SELECT: &str = "SELECT c.seq, c.at, c.kind, c.object_id, c.version, c.teams, c.subject, c.fields, \
-     c.topics, c.channel, c.client, c.actor_id, u.name AS actor_name, u.email AS actor_email \
+     c.topics, c.channel, c.client, c.notified, c.actor_id, u.name AS actor_name, u.email AS actor_email \
      FROM changes c LEFT JOIN users u ON u.id = c.actor_id";
 
 fn change(row: &impl RowExt) -> Result<Change> {
@@ -91,6 +93,10 @@ fn change(row: &impl RowExt) -> Result<Change> {
             },
         },
         via: rows::via(row)?,
+        notified: split(row.text("notified")?, ',')
+            .iter()
+            .filter_map(|u| u.parse::<UserId>().ok())
+            .collect(),
     })
 }
 

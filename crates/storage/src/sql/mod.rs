@@ -29,6 +29,7 @@ mod conversations;
 mod counts;
 pub(crate) mod credentials;
 pub(crate) mod feed;
+mod inbox;
 mod jobs;
 mod oauth;
 mod planning;
@@ -90,6 +91,7 @@ id_args!(
     DocId,
     BulkChangeId,
     JobId,
+    NotificationId,
     ConversationId
 );
 

@@ -295,7 +295,7 @@ impl<B: Backend> OAuth for SqlStore<B> {
     ) -> Result<Option<(StoredAccess, User, Vec<Membership>)>> {
         let sql = Sql::new(format!(
             "SELECT {GRANT_COLUMNS}, at.expires_at, \
-             u.id, u.email, u.name, u.is_admin, u.created_at AS user_created_at, u.single_key_shortcuts, \
+             u.id, u.email, u.name, u.handle, u.is_admin, u.created_at AS user_created_at, u.single_key_shortcuts, \
              tm.id AS team_id, tm.key, tm.name AS team_name, ms.role \
              FROM oauth_access_tokens at JOIN oauth_grants g ON g.id = at.grant_id \
              JOIN oauth_clients c ON c.client_id = g.client_id JOIN users u ON u.id = g.user_id \

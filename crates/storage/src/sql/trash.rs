@@ -262,6 +262,7 @@ mod tests {
                 times: Lifecycle::default(),
                 now: ws.now(),
                 via: Via::web(),
+                inbox: Default::default(),
             })
             .await
             .unwrap();

@@ -84,7 +84,7 @@ async fn insert_chunk(
     }
 
     let mut b = QueryBuilder::<Sqlite>::new(
-        "INSERT INTO task_events (task_id, actor_id, at, field, old, new) ",
+        "INSERT INTO task_events (task_id, actor_id, at, field, old, new, channel, client) ",
     );
     b.push_values(tasks.iter().zip(planned), |mut row, (t, p)| {
         row.push_bind(p.id)
@@ -92,7 +92,9 @@ async fn insert_chunk(
             .push_bind(millis(t.now))
             .push_bind("created")
             .push_bind(None::<String>)
-            .push_bind(p.identifier());
+            .push_bind(p.identifier())
+            .push_bind(t.via.channel.as_str())
+            .push_bind(t.via.client.clone());
     });
     b.build().execute(&mut *tx).await.map_err(db_error)?;
     Ok(())

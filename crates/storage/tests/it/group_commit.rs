@@ -50,6 +50,7 @@ async fn a_failing_insert_does_not_fail_the_others_in_its_batch() {
         times: Lifecycle::default(),
         now: ws.now(),
         via: orgn_domain::changes::Via::web(),
+        inbox: Default::default(),
     };
     let mut handles = Vec::new();
     for i in 0..200 {

@@ -30,6 +30,7 @@ fn change(kind: ObjectKind, object: i64, team: TeamId, actor: UserId, ms: i64) -
             via: Via::mcp(Some("Claude Desktop")),
             at: at(ms),
         },
+        inbox: Default::default(),
     }
 }
 
@@ -51,6 +52,7 @@ fn new_task(team: TeamId, title: &str, status: StatusId, creator: UserId) -> New
         times: Lifecycle::default(),
         now: at(1_000),
         via: Via::of(Channel::Web),
+        inbox: Default::default(),
     }
 }
 
@@ -66,6 +68,7 @@ async fn write(store: &dyn Store) {
         let user = NewUser {
             email: email.into(),
             name: name.into(),
+            handle: email.split('@').next().unwrap_or(email).into(),
             password_hash: "h".into(),
             is_admin: false,
             now: at(5),

@@ -155,6 +155,7 @@ async fn each_job_is_claimed_by_exactly_one_process() {
         .create_user(NewUser {
             email: "a@orgn.test".into(),
             name: "A".into(),
+            handle: "a".into(),
             password_hash: "x".into(),
             is_admin: false,
             now,

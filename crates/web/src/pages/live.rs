@@ -4,7 +4,8 @@
 //! `change` message whose data is a line of HTML saying what changed and who did it, with
 //! the change's sequence number as its `id`. A browser that reconnects sends that id back
 //! (`Last-Event-ID`) and gets exactly what it missed. The access rule is applied by the
-//! domain's stream (`Workspace::live_stream`).
+//! domain's stream (`Workspace::live_stream`). A change that notified the reader comes with
+//! an `inbox` message first, sent to that reader only.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -47,6 +48,7 @@ pub async fn events(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok());
     let live = state.workspace.live_stream(&me.actor, after).await?;
+    let reader = me.actor.id();
     let workspace = state.workspace.clone();
     let cache = state.live_messages.clone();
     let events = stream::unfold((live, permit), move |(mut live, permit)| {
@@ -54,9 +56,23 @@ pub async fn events(
         async move {
             let batch = match live.next().await {
                 Ok(Some(LiveEvent::Change(change))) => {
-                    cache.messages(&change, workspace.now()).as_ref().clone()
+                    let mut batch = cache.messages(&change, workspace.now()).as_ref().clone();
+                    if change.notified.contains(&reader) {
+                        // Only to the people it notified (the stream has applied the access
+                        // rule already): their sidebar count and inbox reload.
+                        batch.insert(
+                            0,
+                            Ok(Event::default().event("inbox").data(change.seq.to_string())),
+                        );
+                    }
+                    batch
                 }
                 Ok(Some(LiveEvent::Reset)) => reset_message(&live),
+                // Their teams changed, and with them what their inbox shows: its count
+                // reloads (no id: it is no change of the feed's).
+                Ok(Some(LiveEvent::TeamsChanged)) => {
+                    vec![Ok(Event::default().event("inbox").data("teams"))]
+                }
                 // The stream is over, or the feed could not be read: the browser reconnects
                 // after `retry` and resumes from the last id it got.
                 Ok(None) | Err(_) => return None,
@@ -119,6 +135,14 @@ fn reset_message(live: &LiveStream) -> Messages {
 /// The messages of one change: a topic message per page it concerns, then `change`, which
 /// carries the id (so that a reconnect after a half-sent change sends it again whole).
 fn change_messages(change: &Arc<Change>, now: OffsetDateTime) -> Messages {
+    if change.kind == ObjectKind::Inbox {
+        // The reader's own notifications marked (only they are sent it): the count reloads;
+        // no line of recent changes.
+        return vec![Ok(Event::default()
+            .event("inbox")
+            .data(change.seq.to_string())
+            .id(change.seq.to_string()))];
+    }
     let own_page = format!("task-{}", change.object_id);
     let mut out: Messages = change
         .topics

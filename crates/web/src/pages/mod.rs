@@ -6,6 +6,7 @@ pub mod bulk;
 pub mod cycles;
 pub mod data;
 pub mod docs;
+pub mod inbox;
 pub mod labels;
 pub mod live;
 pub mod mcp_access;

@@ -28,6 +28,7 @@ struct ProfilePage {
     chrome: Chrome,
     name: String,
     email: String,
+    handle: String,
     notice: Option<String>,
 }
 
@@ -37,6 +38,7 @@ fn profile_page(me: &Me, notice: Option<String>, error: Option<String>) -> WebRe
         chrome: Chrome::new(me, "Profile", "settings:profile").with_error(error),
         name: u.name.clone(),
         email: u.email.clone(),
+        handle: u.handle.clone(),
         notice,
     })
 }
@@ -44,6 +46,7 @@ fn profile_page(me: &Me, notice: Option<String>, error: Option<String>) -> WebRe
 pub async fn profile(me: Me, Query(q): Query<SavedQuery>) -> WebResult {
     let notice = match q.saved.as_deref() {
         Some("name") => Some("Your name was saved.".to_string()),
+        Some("handle") => Some("Your handle was saved.".to_string()),
         Some("password") => Some("Your password was changed.".to_string()),
         Some("shortcuts") => Some("Your keyboard shortcuts were saved.".to_string()),
         _ => None,
@@ -65,6 +68,25 @@ pub async fn rename(State(state): State<AppState>, posted: Posted<NameForm>) -> 
             .await,
     )? {
         Ok(()) => see("/settings/profile?saved=name"),
+        Err(msg) => bad_request(profile_page(&posted.me, None, Some(msg))),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct HandleForm {
+    #[serde(default)]
+    handle: String,
+}
+
+/// The handle others mention you by (`@dee`).
+pub async fn set_handle(State(state): State<AppState>, posted: Posted<HandleForm>) -> WebResult {
+    match client_message(
+        state
+            .workspace
+            .set_handle(&posted.me.actor, &posted.form.handle)
+            .await,
+    )? {
+        Ok(_) => see("/settings/profile?saved=handle"),
         Err(msg) => bad_request(profile_page(&posted.me, None, Some(msg))),
     }
 }
@@ -125,6 +147,7 @@ pub async fn change_password(
 pub struct UserView {
     pub name: String,
     pub email: String,
+    pub handle: String,
     pub admin: bool,
 }
 
@@ -187,6 +210,7 @@ async fn members_page(ws: &Workspace, me: &Me, error: Option<String>) -> WebResu
             .map(|u| UserView {
                 name: u.name,
                 email: u.email,
+                handle: u.handle,
                 admin: u.is_admin,
             })
             .collect(),
@@ -207,19 +231,24 @@ pub struct UserForm {
     #[serde(default)]
     password: String,
     admin: Option<String>,
+    /// Empty: made from the e-mail.
+    #[serde(default)]
+    handle: String,
 }
 
 pub async fn create_user(State(state): State<AppState>, posted: Posted<UserForm>) -> WebResult {
     require_admin(&posted.me)?;
     let ws = &state.workspace;
     let f = &posted.form;
+    let handle = Some(f.handle.trim()).filter(|h| !h.is_empty());
     let result = ws
-        .create_user(
+        .create_user_with_handle(
             Caller::User(&posted.me.actor),
             &f.email,
             &f.name,
             &f.password,
             f.admin.is_some(),
+            handle,
         )
         .await;
     match client_message(result)? {

@@ -90,6 +90,8 @@ pub struct TaskView {
     ident: String,
     status_icon: String,
     description_html: String,
+    /// Whether the viewer follows the task (`task_follow.html`).
+    following: bool,
     statuses: Vec<Opt>,
     priorities: Vec<Opt>,
     members: Vec<Opt>,
@@ -148,6 +150,7 @@ async fn task_view(
     let a = &me.actor;
     let statuses = ws.statuses(a, &task.team_key).await?;
     let members = ws.team_members(a, &task.team_key).await?;
+    let people = view::mentionable(members.iter().map(|(u, _)| u), &task.team_key);
     let labels = ws.labels(a, Some(&task.team_key)).await?;
     let projects: Vec<Project> = ws
         .projects(a)
@@ -167,6 +170,9 @@ async fn task_view(
         .into_iter()
         .map(|c| CommentView::new(c, a.id()))
         .collect();
+    comments
+        .iter_mut()
+        .for_each(|c| c.html = view::md_mentions(&c.body, &people));
     if let Some(e) = &error {
         for c in &mut comments {
             if e.field == format!("comment-{}", c.id) {
@@ -176,7 +182,8 @@ async fn task_view(
     }
     Ok(TaskView {
         status_icon: view::status_icon(task.status.kind),
-        description_html: view::md(&task.description),
+        description_html: view::md_mentions(&task.description, &people),
+        following: ws.follows(a, id).await?,
         statuses: opts(
             statuses.into_iter().map(|s| (s.name.clone(), s.name)),
             &task.status.name,

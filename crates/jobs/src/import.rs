@@ -181,6 +181,7 @@ fn draft(parsed: &Parsed, team: &str, record: &csv::StringRecord) -> Result<Task
         cycle: get("cycle"),
         due_date: get("due_date"),
         estimate,
+        ..Default::default()
     })
 }
 

@@ -14,6 +14,7 @@ mod conversations;
 mod counts;
 mod credentials;
 mod feed;
+mod graph;
 mod jobs;
 mod oauth;
 mod planning;
@@ -28,6 +29,7 @@ pub use conversations::*;
 pub use counts::*;
 pub use credentials::*;
 pub use feed::*;
+pub use graph::*;
 pub use jobs::*;
 pub use oauth::*;
 pub use planning::*;
@@ -53,6 +55,7 @@ pub trait Store:
     + TaskCounts
     + OAuth
     + Throttle
+    + Graph
     + 'static
 {
     /// Finishes pending writes and closes connections; the store is unusable afterwards.

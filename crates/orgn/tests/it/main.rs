@@ -12,6 +12,7 @@ mod support;
 mod assistant;
 mod cli;
 mod core;
+mod graph;
 mod hardening;
 mod hardening_data;
 mod jobs;

@@ -28,6 +28,7 @@ mod conversations;
 mod counts;
 pub(crate) mod credentials;
 pub(crate) mod feed;
+pub(crate) mod graph;
 mod jobs;
 mod oauth;
 mod planning;

@@ -15,6 +15,7 @@ use time::OffsetDateTime;
 
 use super::bulk::{self, BulkInsert};
 use super::feed::append_change;
+use super::graph;
 use super::search::{Indexed, SearchIndex, push_tier_arms};
 use super::{Arg, Backend, Conn, PointReads, Sql, SqlStore};
 use crate::rows::{self, RowExt};
@@ -33,7 +34,7 @@ macro_rules! task_columns {
              t.project_id, p.name AS project_name, t.milestone_id, m.name AS milestone_name, \
              t.cycle_id, cy.number AS cycle_number, cy.name AS cycle_name, \
              t.due_date, t.estimate, t.created_at, t.updated_at, t.started_at, t.completed_at, \
-             t.canceled_at, t.version, (SELECT count(*) FROM comments cm WHERE cm.task_id = t.id) AS comment_count, ",
+             t.canceled_at, t.version, t.parent_id, (SELECT count(*) FROM comments cm WHERE cm.task_id = t.id) AS comment_count, ",
             $labels_json,
             " AS labels_json"
         )
@@ -174,6 +175,13 @@ pub(crate) fn push_task_filters<B: Backend>(sql: &mut Sql, q: &TaskQuery, team: 
         if let Some(v) = value {
             sql.push(&format!(" AND t.{column} = ")).bind(v);
         }
+    }
+    if let Some(parent) = q.parent_id {
+        sql.push(" AND t.parent_id = ").bind(parent);
+    }
+    if let Some(teams) = &q.blocked_by_teams {
+        sql.push(" AND ");
+        super::graph::push_open_blocker(sql, teams);
     }
     if let Some(since) = q.updated_since {
         sql.push(" AND t.updated_at >= ").bind(since);
@@ -346,6 +354,9 @@ async fn apply_task_update<B: SearchIndex>(conn: &mut B::Conn, u: &TaskUpdate) -
     if let Some(v) = c.estimate {
         sets.push(("estimate", v.into()));
     }
+    if let Some(v) = c.parent_id {
+        sets.push(("parent_id", v.into()));
+    }
     let mut sql = super::update_versioned("tasks", ("updated_at", now.into()), sets, u.task_id);
     sql.push(" AND deleted_at IS NULL");
     if conn.execute(sql).await? != 1 {
@@ -357,6 +368,8 @@ async fn apply_task_update<B: SearchIndex>(conn: &mut B::Conn, u: &TaskUpdate) -
     if let Some(labels) = &c.label_ids {
         set_task_labels(conn, u.task_id, labels).await?;
     }
+    graph::remove_relations(conn, u.task_id, &c.remove_relations).await?;
+    graph::add_relations(conn, u.task_id, &c.add_relations, now).await?;
     if c.title.is_some() || c.description.is_some() {
         B::reindex_tasks(conn, u.task_id, u.task_id).await?;
     }

@@ -1,0 +1,300 @@
+//! The work graph: sub-tasks (a parent in the same team, to any depth, never a cycle) and
+//! relations (`blocks`, `relates_to`, `duplicate_of`, across teams), resolved and checked
+//! before anything is written, and read back through the access rule: a relation to a task
+//! the reader cannot see is neither shown nor counted, nor does it make a task blocked.
+
+use std::collections::HashSet;
+
+use super::Workspace;
+use super::refs::{TaskRef, is_clear};
+use crate::access::Actor;
+use crate::error::{Error, Result};
+use crate::model::*;
+use crate::store::{NewEvent, NewLinks};
+
+/// The most children `task_graph` lists (the oldest first); `children_progress.total`
+/// counts them all, so a reader knows how many more there are.
+pub const MAX_CHILDREN_SHOWN: usize = 50;
+/// The most relations `task_graph` lists, blockers first; `more_relations` says if more.
+pub const MAX_RELATIONS_SHOWN: usize = 50;
+/// The most relations one create or update may add or remove.
+pub const MAX_RELATIONS_PER_CHANGE: usize = 20;
+/// How far up the parent chain the cycle check looks; deeper nesting is refused.
+pub const MAX_DEPTH: usize = 1000;
+/// The most blocked tasks whose pages hear of their blocker's status change at once.
+const MAX_BLOCKED_TOPICS: usize = 50;
+
+/// A relation in human references: "this task <kind> <task>".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelationInput {
+    pub kind: String,
+    pub task: String,
+}
+
+/// What a change does to a task's place in the graph, resolved and checked.
+#[derive(Debug, Default)]
+pub(super) struct GraphPlan {
+    pub parent_id: Option<Option<TaskId>>,
+    pub add: Vec<(RelationKind, TaskId)>,
+    pub remove: Vec<(RelationKind, TaskId)>,
+    pub events: Vec<NewEvent>,
+    /// The pages of the other tasks, which show this relation too.
+    pub topics: Vec<String>,
+    /// A `duplicate_of` was added: the task moves to a canceled status, as in Linear.
+    pub cancels: bool,
+}
+
+fn relation_text(kind: RelationKind, other: &str) -> String {
+    format!("{} {other}", kind.label())
+}
+
+fn parse_kind(kind: &str) -> Result<RelationKind> {
+    RelationKind::parse(kind).ok_or_else(|| {
+        Error::Invalid(format!(
+            "relation type \"{}\" not valid; valid: blocks, blocked_by, relates_to, duplicate_of",
+            kind.trim()
+        ))
+    })
+}
+
+impl Workspace {
+    /// The task's parent, children and relations as the actor sees them.
+    pub async fn task_graph(&self, actor: &Actor, task: &Task) -> Result<TaskGraph> {
+        let parent = match task.parent_id {
+            Some(id) => self.store.task_links(&[id]).await?.into_iter().next(),
+            None => None,
+        };
+        let children = self.store.children(task.id, MAX_CHILDREN_SHOWN).await?;
+        let children_progress = if children.is_empty() {
+            Progress::default()
+        } else {
+            self.store.children_progress(task.id).await?
+        };
+        let mut relations = self
+            .store
+            .relations(task.id, &actor.team_ids(), MAX_RELATIONS_SHOWN + 1)
+            .await?;
+        let more_relations = relations.len() > MAX_RELATIONS_SHOWN;
+        relations.truncate(MAX_RELATIONS_SHOWN);
+        Ok(TaskGraph {
+            parent,
+            children,
+            children_progress,
+            relations,
+            more_relations,
+        })
+    }
+
+    /// Sets `blocked` on each task: whether a blocker the actor can see is still open.
+    /// One query for the whole page.
+    pub async fn mark_blocked(&self, actor: &Actor, tasks: &mut [Task]) -> Result<()> {
+        let ids: Vec<TaskId> = tasks.iter().map(|t| t.id).collect();
+        let blocked: HashSet<TaskId> = self
+            .store
+            .blocked_among(&ids, &actor.team_ids())
+            .await?
+            .into_iter()
+            .collect();
+        for task in tasks {
+            task.blocked = blocked.contains(&task.id);
+        }
+        Ok(())
+    }
+
+    /// The live tasks that `task` blocks, whatever their team: the inbox tells their people
+    /// when it is completed (after its own access check), at most `limit` of them.
+    pub async fn tasks_blocked_by(&self, task: TaskId, limit: usize) -> Result<Vec<TaskId>> {
+        self.store.tasks_blocked_by(task, limit).await
+    }
+
+    /// A parent for a task of `team`: visible, in the same team, and neither the task itself
+    /// nor one of its descendants (`child` is `None` for a task not created yet).
+    pub(super) async fn resolve_parent(
+        &self,
+        actor: &Actor,
+        team: TeamId,
+        child: Option<&Task>,
+        reference: &str,
+    ) -> Result<Task> {
+        let id: TaskRef = reference.parse()?;
+        let parent = self.visible_task(actor, &id).await?;
+        if parent.team_id != team {
+            return Err(Error::Invalid(format!(
+                "parent {} is in another team; a sub-task stays in its parent's team",
+                parent.identifier()
+            )));
+        }
+        if let Some(child) = child {
+            let ancestors = self.store.ancestors(parent.id, MAX_DEPTH).await?;
+            if parent.id == child.id || ancestors.contains(&child.id) {
+                return Err(Error::Invalid(format!(
+                    "{} cannot be the parent of {}: it is {} (a task cannot be its own ancestor)",
+                    parent.identifier(),
+                    child.identifier(),
+                    if parent.id == child.id {
+                        "the task itself"
+                    } else {
+                        "one of its sub-tasks"
+                    }
+                )));
+            }
+            if ancestors.len() >= MAX_DEPTH {
+                return Err(Error::Invalid(format!(
+                    "sub-tasks nest at most {MAX_DEPTH} levels deep"
+                )));
+            }
+        }
+        Ok(parent)
+    }
+
+    /// Each relation's type and visible task; a task related to itself is refused.
+    async fn resolve_relations(
+        &self,
+        actor: &Actor,
+        this: Option<&Task>,
+        inputs: &[RelationInput],
+    ) -> Result<Vec<(RelationKind, Task)>> {
+        if inputs.len() > MAX_RELATIONS_PER_CHANGE {
+            return Err(Error::Invalid(format!(
+                "at most {MAX_RELATIONS_PER_CHANGE} relations at once"
+            )));
+        }
+        let mut out = Vec::with_capacity(inputs.len());
+        for input in inputs {
+            let kind = parse_kind(&input.kind)?;
+            let other = self.visible_task(actor, &input.task.parse()?).await?;
+            if this.is_some_and(|t| t.id == other.id) {
+                return Err(Error::Invalid(format!(
+                    "{} cannot be related to itself",
+                    other.identifier()
+                )));
+            }
+            out.push((kind, other));
+        }
+        Ok(out)
+    }
+
+    /// The links of a task being created in `team`, and whether it starts canceled (it is
+    /// a duplicate).
+    pub(super) async fn prepare_links(
+        &self,
+        actor: &Actor,
+        team: TeamId,
+        parent: Option<&str>,
+        relations: &[RelationInput],
+    ) -> Result<(NewLinks, bool)> {
+        let parent_id = match parent.filter(|p| !is_clear(p)) {
+            Some(p) => Some(self.resolve_parent(actor, team, None, p).await?.id),
+            None => None,
+        };
+        let relations = self.resolve_relations(actor, None, relations).await?;
+        let cancels = relations
+            .iter()
+            .any(|(k, _)| *k == RelationKind::DuplicateOf);
+        let links = NewLinks {
+            parent_id,
+            relations: relations.iter().map(|(k, t)| (*k, t.id)).collect(),
+        };
+        Ok((links, cancels))
+    }
+
+    /// What a patch does to the task's parent and relations, with its history entries.
+    /// Adding a relation that is there, or removing one that is not, changes nothing.
+    pub(super) async fn plan_graph(
+        &self,
+        actor: &Actor,
+        task: &Task,
+        parent: Option<&str>,
+        add: &[RelationInput],
+        remove: &[RelationInput],
+    ) -> Result<GraphPlan> {
+        let mut plan = GraphPlan::default();
+        if let Some(parent) = parent {
+            let new = match is_clear(parent) {
+                true => None,
+                false => Some(
+                    self.resolve_parent(actor, task.team_id, Some(task), parent)
+                        .await?,
+                ),
+            };
+            if new.as_ref().map(|p| p.id) != task.parent_id {
+                let old = match task.parent_id {
+                    Some(id) => self.store.task_links(&[id]).await?.pop(),
+                    None => None,
+                };
+                plan.events.push(NewEvent {
+                    field: "parent".into(),
+                    old: old.map(|p| p.identifier),
+                    new: new.as_ref().map(|p| p.identifier()),
+                });
+                plan.parent_id = Some(new.map(|p| p.id));
+            }
+        }
+        if add.is_empty() && remove.is_empty() {
+            return Ok(plan);
+        }
+        let existing: HashSet<(RelationKind, TaskId)> = self
+            .store
+            .relations(task.id, &actor.team_ids(), usize::MAX >> 1)
+            .await?
+            .into_iter()
+            .map(|r| (r.kind, r.task.id))
+            .collect();
+        for (kind, other) in self.resolve_relations(actor, Some(task), remove).await? {
+            if existing.contains(&(kind, other.id)) && !plan.remove.contains(&(kind, other.id)) {
+                plan.events.push(NewEvent {
+                    field: "relations".into(),
+                    old: Some(relation_text(kind, &other.identifier())),
+                    new: None,
+                });
+                plan.remove.push((kind, other.id));
+                plan.topics.push(format!("task-{}", other.id));
+            }
+        }
+        for (kind, other) in self.resolve_relations(actor, Some(task), add).await? {
+            let removed = plan.remove.contains(&(kind, other.id));
+            if (removed || !existing.contains(&(kind, other.id)))
+                && !plan.add.contains(&(kind, other.id))
+            {
+                plan.events.push(NewEvent {
+                    field: "relations".into(),
+                    old: None,
+                    new: Some(relation_text(kind, &other.identifier())),
+                });
+                plan.add.push((kind, other.id));
+                plan.cancels |= kind == RelationKind::DuplicateOf;
+                plan.topics.push(format!("task-{}", other.id));
+                plan.topics.push(format!("team-{}", other.team_id));
+            }
+        }
+        Ok(plan)
+    }
+
+    /// The pages and lists of the tasks `task` blocks: its status moved between open and
+    /// closed, so their "blocked" marker may change.
+    pub(super) async fn blocked_topics(&self, task: TaskId) -> Result<Vec<String>> {
+        let blocked = self
+            .store
+            .tasks_blocked_by(task, MAX_BLOCKED_TOPICS)
+            .await?;
+        let links = self.store.task_links(&blocked).await?;
+        let mut topics = Vec::with_capacity(links.len() * 2);
+        for link in links {
+            topics.push(format!("task-{}", link.id));
+            topics.push(format!("team-{}", link.team_id));
+        }
+        Ok(topics)
+    }
+
+    /// The team's first canceled status, where a duplicate goes.
+    pub(super) async fn canceled_status(&self, team: TeamId) -> Result<Status> {
+        self.store
+            .statuses(team)
+            .await?
+            .into_iter()
+            .find(|s| s.kind == StatusKind::Canceled)
+            .ok_or_else(|| {
+                Error::Invalid("this team has no canceled status for the duplicate".into())
+            })
+    }
+}

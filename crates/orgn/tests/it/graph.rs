@@ -1,0 +1,378 @@
+//! The work graph on both backends: sub-tasks (one team, any depth, never a cycle),
+//! relations seen from both sides, the "blocked" marker following the blocker's status,
+//! and the access rule (relations to tasks the reader cannot see are neither shown nor
+//! counted); then the same over MCP, and with the official TypeScript SDK client.
+
+use orgn_domain::model::*;
+use orgn_domain::{Actor, RelationInput, TaskDraft, TaskFilter, TaskPatch, Workspace};
+use serde_json::{Value, json};
+
+use crate::http::mcp_call;
+use crate::support::*;
+
+fn relation(kind: &str, task: &str) -> RelationInput {
+    RelationInput {
+        kind: kind.into(),
+        task: task.into(),
+    }
+}
+
+async fn sub_task(ws: &Workspace, actor: &Actor, title: &str, parent: Option<&str>) -> Task {
+    let draft = TaskDraft {
+        team: "ENG".into(),
+        title: title.into(),
+        parent: parent.map(str::to_string),
+        ..Default::default()
+    };
+    ws.create_task(actor, draft).await.unwrap()
+}
+
+async fn patch(
+    ws: &Workspace,
+    actor: &Actor,
+    id: &str,
+    patch: TaskPatch,
+) -> orgn_domain::Result<Task> {
+    ws.update_task(actor, &task_ref(id), patch).await
+}
+
+fn set_parent(parent: &str) -> TaskPatch {
+    TaskPatch {
+        parent: Some(parent.into()),
+        ..Default::default()
+    }
+}
+
+fn add(kind: &str, task: &str) -> TaskPatch {
+    TaskPatch {
+        add_relations: vec![relation(kind, task)],
+        ..Default::default()
+    }
+}
+
+fn set_status(status: &str) -> TaskPatch {
+    TaskPatch {
+        status: Some(status.into()),
+        ..Default::default()
+    }
+}
+
+async fn graph_of(ws: &Workspace, actor: &Actor, id: &str) -> TaskGraph {
+    let task = ws.task(actor, &task_ref(id)).await.unwrap();
+    ws.task_graph(actor, &task).await.unwrap()
+}
+
+/// (type, identifier) of each relation, as the reader sees them.
+fn relations(graph: &TaskGraph) -> Vec<(&'static str, String)> {
+    graph
+        .relations
+        .iter()
+        .map(|r| (r.kind.as_str(), r.task.identifier.clone()))
+        .collect()
+}
+
+async fn blocked_ids(ws: &Workspace, actor: &Actor) -> Vec<String> {
+    let filter = TaskFilter {
+        blocked: true,
+        ..Default::default()
+    };
+    let page = ws.search_tasks(actor, filter).await.unwrap();
+    page.items.iter().map(Task::identifier).collect()
+}
+
+#[tokio::test]
+async fn sub_tasks_nest_in_their_team_and_never_make_a_cycle() {
+    let app = TestApp::spawn().await;
+    let (ws, admin) = (&app.workspace, app.actor(ADMIN).await);
+    let top = sub_task(ws, &admin, "Launch", None).await;
+    let middle = sub_task(ws, &admin, "Build", Some(&top.identifier())).await;
+    let leaf = sub_task(ws, &admin, "Write the code", Some(&middle.identifier())).await;
+    assert_eq!(leaf.parent_id, Some(middle.id));
+
+    let cycle = patch(
+        ws,
+        &admin,
+        &top.identifier(),
+        set_parent(&leaf.identifier()),
+    )
+    .await;
+    let message = cycle.unwrap_err().to_string();
+    assert!(message.contains("own ancestor"), "{message}");
+    let itself = patch(ws, &admin, &top.identifier(), set_parent(&top.identifier())).await;
+    assert!(itself.unwrap_err().to_string().contains("the task itself"));
+    let other_team = patch(ws, &admin, &top.identifier(), set_parent("DES-1")).await;
+    assert!(other_team.unwrap_err().to_string().contains("another team"));
+    assert_eq!(
+        ws.task(&admin, &task_ref(&top.identifier()))
+            .await
+            .unwrap()
+            .parent_id,
+        None,
+        "nothing was written"
+    );
+
+    let graph = graph_of(ws, &admin, &middle.identifier()).await;
+    assert_eq!(graph.parent.unwrap().identifier, top.identifier());
+    let children: Vec<&str> = graph
+        .children
+        .iter()
+        .map(|c| c.identifier.as_str())
+        .collect();
+    assert_eq!(children, [leaf.identifier()]);
+    assert_eq!(graph.children_progress.total, 1);
+    patch(ws, &admin, &leaf.identifier(), set_status("Done"))
+        .await
+        .unwrap();
+    let graph = graph_of(ws, &admin, &middle.identifier()).await;
+    assert_eq!(graph.children_progress.completed, 1);
+
+    // `none` moves a sub-task to the top level, and history says so.
+    patch(ws, &admin, &leaf.identifier(), set_parent("none"))
+        .await
+        .unwrap();
+    assert!(
+        graph_of(ws, &admin, &middle.identifier())
+            .await
+            .children
+            .is_empty()
+    );
+    let history = ws
+        .task_history(&admin, &task_ref(&leaf.identifier()))
+        .await
+        .unwrap();
+    let last = history.last().unwrap();
+    assert_eq!(
+        (last.field.as_str(), last.old.clone(), last.new.clone()),
+        ("parent", Some(middle.identifier()), None)
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_blocked_marker_follows_the_blockers_status() {
+    let app = TestApp::spawn().await;
+    let (ws, alice) = (&app.workspace, app.actor(ALICE).await);
+    patch(ws, &alice, "ENG-2", add("blocked_by", "ENG-1"))
+        .await
+        .unwrap();
+    assert!(ws.task(&alice, &task_ref("ENG-2")).await.unwrap().blocked);
+    assert!(!ws.task(&alice, &task_ref("ENG-1")).await.unwrap().blocked);
+    assert_eq!(blocked_ids(ws, &alice).await, ["ENG-2"]);
+
+    patch(ws, &alice, "ENG-1", set_status("Done"))
+        .await
+        .unwrap();
+    assert!(!ws.task(&alice, &task_ref("ENG-2")).await.unwrap().blocked);
+    assert!(blocked_ids(ws, &alice).await.is_empty());
+    // The blocker's change told the blocked task's page.
+    let changes = ws.list_changes(&alice, 0, None, 1000).await.unwrap();
+    let done = changes
+        .changes
+        .iter()
+        .rev()
+        .find(|c| c.subject == "ENG-1")
+        .unwrap();
+    assert_eq!(done.fields, ["status"]);
+    let blocked = ws.task(&alice, &task_ref("ENG-2")).await.unwrap();
+    assert!(
+        done.topics.contains(&format!("task-{}", blocked.id)),
+        "{done:?}"
+    );
+
+    patch(ws, &alice, "ENG-1", set_status("In Progress"))
+        .await
+        .unwrap();
+    let page = ws
+        .search_tasks(&alice, TaskFilter::default())
+        .await
+        .unwrap();
+    let marked: Vec<String> = page
+        .items
+        .iter()
+        .filter(|t| t.blocked)
+        .map(Task::identifier)
+        .collect();
+    assert_eq!(marked, ["ENG-2"], "lists carry the marker too");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_relation_is_seen_from_both_sides() {
+    let app = TestApp::spawn().await;
+    let (ws, admin) = (&app.workspace, app.actor(ADMIN).await);
+    patch(ws, &admin, "ENG-1", add("blocks", "DES-2"))
+        .await
+        .unwrap();
+    patch(ws, &admin, "ENG-3", add("relates_to", "ENG-1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        relations(&graph_of(ws, &admin, "ENG-1").await),
+        [
+            ("blocks", "DES-2".to_string()),
+            ("relates_to", "ENG-3".to_string())
+        ]
+    );
+    assert_eq!(
+        relations(&graph_of(ws, &admin, "DES-2").await),
+        [("blocked_by", "ENG-1".to_string())]
+    );
+    assert_eq!(
+        relations(&graph_of(ws, &admin, "ENG-3").await),
+        [("relates_to", "ENG-1".to_string())]
+    );
+
+    // A duplicate moves to its team's canceled status, as in Linear.
+    let duplicate = patch(ws, &admin, "ENG-2", add("duplicate_of", "ENG-3"))
+        .await
+        .unwrap();
+    assert_eq!(duplicate.status.kind, StatusKind::Canceled);
+    assert_eq!(
+        relations(&graph_of(ws, &admin, "ENG-3").await)[0],
+        ("duplicated_by", "ENG-2".to_string())
+    );
+
+    // Removed from the other side, it is gone from both; adding it twice keeps one.
+    let remove = TaskPatch {
+        remove_relations: vec![relation("relates_to", "ENG-3")],
+        ..Default::default()
+    };
+    patch(ws, &admin, "ENG-1", remove).await.unwrap();
+    patch(ws, &admin, "DES-2", add("blocked_by", "ENG-1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        relations(&graph_of(ws, &admin, "ENG-1").await),
+        [("blocks", "DES-2".to_string())]
+    );
+    let self_relation = patch(ws, &admin, "ENG-1", add("relates_to", "ENG-1")).await;
+    assert!(self_relation.unwrap_err().to_string().contains("itself"));
+    let bad_kind = patch(ws, &admin, "ENG-1", add("parent_of", "ENG-2")).await;
+    assert!(bad_kind.unwrap_err().to_string().contains("valid: blocks"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn relations_to_tasks_the_reader_cannot_see_are_neither_shown_nor_counted() {
+    let app = TestApp::spawn().await;
+    let ws = &app.workspace;
+    let (admin, alice) = (app.actor(ADMIN).await, app.actor(ALICE).await);
+    // DES-1 is secret to Alice (ENG only); it blocks ENG-1.
+    patch(ws, &admin, "ENG-1", add("blocked_by", "DES-1"))
+        .await
+        .unwrap();
+    assert!(ws.task(&admin, &task_ref("ENG-1")).await.unwrap().blocked);
+    assert_eq!(blocked_ids(ws, &admin).await, ["ENG-1"]);
+
+    assert!(!ws.task(&alice, &task_ref("ENG-1")).await.unwrap().blocked);
+    assert!(blocked_ids(ws, &alice).await.is_empty());
+    let graph = graph_of(ws, &alice, "ENG-1").await;
+    assert!(
+        graph.relations.is_empty() && !graph.more_relations,
+        "{graph:?}"
+    );
+    // Nor can she relate to it: it does not exist for her.
+    let hidden = patch(ws, &alice, "ENG-2", add("blocks", "DES-1")).await;
+    assert!(
+        matches!(hidden, Err(orgn_domain::Error::NotFound(_))),
+        "{hidden:?}"
+    );
+    app.stop().await;
+}
+
+fn structured(answer: &Value) -> &Value {
+    assert_ne!(answer["result"]["isError"], true, "{answer}");
+    &answer["result"]["structuredContent"]
+}
+
+fn text(answer: &Value) -> &str {
+    answer["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn mcp_builds_and_reads_the_graph() {
+    let app = TestApp::spawn().await;
+    let token = app.token_for(ALICE).await;
+    let call = |tool: &'static str, args: Value| {
+        let token = token.clone();
+        let addr = app.addr;
+        async move { mcp_call(addr, &token, tool, args).await }
+    };
+    let parent = call(
+        "create_task",
+        json!({"team": "ENG", "title": "Release 2.0"}),
+    )
+    .await;
+    let parent = structured(&parent)["task"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let child = call(
+        "create_task",
+        json!({"team": "ENG", "title": "Write notes", "parent": parent, "add_relations": [{"type": "blocked_by", "task": "ENG-1"}]}),
+    )
+    .await;
+    let child = structured(&child)["task"].clone();
+    assert_eq!(child["blocked"], true, "{child}");
+    let child = child["id"].as_str().unwrap().to_string();
+
+    let got = call("get_task", json!({"id": parent})).await;
+    let s = structured(&got);
+    assert_eq!(s["children"][0]["id"], child.as_str());
+    assert_eq!(s["children_progress"]["total"], 1);
+    assert!(s.get("parent").is_none(), "{s}");
+    assert!(
+        text(&got).contains(&format!(
+            "sub-tasks (0 of 1 done):\n  {child} [Todo] Write notes"
+        )),
+        "{}",
+        text(&got)
+    );
+
+    let got = call("get_task", json!({"id": child})).await;
+    let s = structured(&got);
+    assert_eq!(s["parent"]["id"], parent.as_str());
+    assert_eq!(
+        s["relations"],
+        json!([{"type": "blocked_by", "id": "ENG-1", "title": "Fix login redirect", "status": "Todo", "status_type": "unstarted"}])
+    );
+    assert!(
+        text(&got).contains("blocked by ENG-1 [Todo] Fix login redirect"),
+        "{}",
+        text(&got)
+    );
+    assert!(text(&got).contains("(blocked)"));
+
+    let children = call("search_tasks", json!({"parent": parent})).await;
+    assert_eq!(structured(&children)["tasks"][0]["id"], child.as_str());
+    let blocked = call("search_tasks", json!({"blocked": true})).await;
+    assert_eq!(structured(&blocked)["tasks"].as_array().unwrap().len(), 1);
+
+    let moved = call("update_task", json!({"id": child, "parent": "none", "remove_relations": [{"type": "blocked_by", "task": "ENG-1"}]})).await;
+    assert!(structured(&moved)["task"].get("blocked").is_none());
+    let cycle = call("update_task", json!({"id": parent, "parent": parent})).await;
+    assert_eq!(cycle["result"]["isError"], true, "{cycle}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_typescript_sdk_client_breaks_a_task_into_steps() {
+    let app = TestApp::spawn().await;
+    let token = app.token_for(ALICE).await;
+    let args = ["graph-client.mjs", app.base_url.as_str(), token.as_str()];
+    let summary = run_node_client(args.iter().map(|a| a.to_string()).collect()).await;
+    assert_eq!(
+        summary["children"].as_array().unwrap().len(),
+        3,
+        "{summary}"
+    );
+    assert_eq!(
+        summary["blocked"],
+        json!([summary["children"][2]]),
+        "{summary}"
+    );
+    assert_eq!(summary["blocker_relation"], "blocks", "{summary}");
+    app.stop().await;
+}

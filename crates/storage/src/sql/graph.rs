@@ -1,0 +1,218 @@
+//! The work graph: a task's parent (`tasks.parent_id`) and its relations
+//! (`task_relations`, kept one way, read from both sides through an index each). Every
+//! read is bounded by the one task, its limit or the page of tasks it marks.
+
+use async_trait::async_trait;
+use orgn_domain::model::*;
+use orgn_domain::store::{Graph, NewLinks, NewTask};
+use orgn_domain::{Error, Result};
+use time::OffsetDateTime;
+
+use super::search::SearchIndex;
+use super::tasks::{insert_task_in, task_by_id};
+use super::{Conn, Sql, SqlStore};
+use crate::rows::{self, RowExt};
+
+/// The columns `rows::task_link` reads, from `tasks t` and `LINK_JOINS`.
+const LINK_COLUMNS: &str = "t.id, t.team_id, tm.key AS team_key, t.number, t.title, \
+    t.status_id, s.name AS status_name, s.kind AS status_kind";
+const LINK_JOINS: &str =
+    " JOIN teams tm ON tm.id = t.team_id JOIN statuses s ON s.id = t.status_id";
+
+/// The condition, on a task `t`, that a live blocker of `teams` which is neither completed
+/// nor canceled blocks it; read off `task_relations_by_to`.
+pub(crate) fn push_open_blocker(sql: &mut Sql, teams: &[TeamId]) {
+    sql.push(
+        "EXISTS (SELECT 1 FROM task_relations r JOIN tasks b ON b.id = r.from_task_id \
+         JOIN statuses bs ON bs.id = b.status_id WHERE r.to_task_id = t.id AND r.kind = 'blocks' \
+         AND b.deleted_at IS NULL AND bs.kind NOT IN ('completed', 'canceled') AND b.team_id IN ",
+    )
+    .list(teams)
+    .push(")");
+}
+
+/// Sets or clears a task's parent, inside the caller's transaction (no version raised: the
+/// caller's own update or insert does that).
+pub(crate) async fn set_parent<C: Conn>(
+    conn: &mut C,
+    task: TaskId,
+    parent: Option<TaskId>,
+) -> Result<()> {
+    let sql = Sql::new("UPDATE tasks SET parent_id = $1 WHERE id = $2")
+        .arg(parent)
+        .arg(task);
+    conn.execute(sql).await?;
+    Ok(())
+}
+
+/// Adds relations of `task` (as it sees them); one that exists already is left alone.
+pub(crate) async fn add_relations<C: Conn>(
+    conn: &mut C,
+    task: TaskId,
+    relations: &[(RelationKind, TaskId)],
+    now: OffsetDateTime,
+) -> Result<()> {
+    for (kind, other) in relations {
+        let edge = kind.edge(task, *other);
+        let sql = Sql::new(
+            "INSERT INTO task_relations (from_task_id, to_task_id, kind, created_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .arg(edge.from)
+        .arg(edge.to)
+        .arg(edge.kind.as_str())
+        .arg(now);
+        conn.execute(sql).await?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn remove_relations<C: Conn>(
+    conn: &mut C,
+    task: TaskId,
+    relations: &[(RelationKind, TaskId)],
+) -> Result<()> {
+    for (kind, other) in relations {
+        let edge = kind.edge(task, *other);
+        let sql = Sql::new(
+            "DELETE FROM task_relations WHERE from_task_id = $1 AND kind = $2 AND to_task_id = $3",
+        )
+        .arg(edge.from)
+        .arg(edge.kind.as_str())
+        .arg(edge.to);
+        conn.execute(sql).await?;
+    }
+    Ok(())
+}
+
+/// The statement of a task's relations to live tasks of `teams`, one arm per side, each
+/// on its index; blockers first, then kind, then newest.
+fn relations_sql(task: TaskId, teams: &[TeamId], limit: usize) -> Sql {
+    let mut sql = Sql::new("SELECT * FROM (");
+    for (i, (mine, other, from_side)) in [
+        ("from_task_id", "to_task_id", 1),
+        ("to_task_id", "from_task_id", 0),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if i > 0 {
+            sql.push(" UNION ALL ");
+        }
+        sql.push(&format!(
+            "SELECT r.kind AS edge_kind, CAST({from_side} AS BIGINT) AS from_side, r.created_at, {LINK_COLUMNS} \
+             FROM task_relations r JOIN tasks t ON t.id = r.{other}{LINK_JOINS} WHERE r.{mine} = "
+        ))
+        .bind(task)
+        .push(" AND t.deleted_at IS NULL AND t.team_id IN ")
+        .list(teams);
+    }
+    sql.push(
+        ") x ORDER BY CASE WHEN edge_kind = 'blocks' AND from_side = 0 THEN 0 \
+         WHEN edge_kind = 'blocks' THEN 1 ELSE 2 END, edge_kind, created_at DESC, id DESC LIMIT ",
+    )
+    .bind(limit as i64);
+    sql
+}
+
+#[async_trait]
+impl<B: SearchIndex> Graph for SqlStore<B> {
+    async fn insert_task_linked(&self, task: NewTask, links: &NewLinks) -> Result<Task> {
+        let mut tx = self.begin().await?;
+        let id = insert_task_in::<B>(&mut tx, &task).await?;
+        if links.parent_id.is_some() {
+            set_parent(&mut *tx, id, links.parent_id).await?;
+        }
+        add_relations(&mut *tx, id, &links.relations, task.now).await?;
+        let inserted = task_by_id::<B>(&mut tx, id).await?;
+        self.commit_changes(tx).await?;
+        inserted.ok_or_else(|| Error::Internal("task vanished after insert".into()))
+    }
+
+    async fn ancestors(&self, task: TaskId, limit: usize) -> Result<Vec<TaskId>> {
+        let sql = Sql::new(
+            "WITH RECURSIVE up(id, depth) AS ( \
+             SELECT parent_id, 1 FROM tasks WHERE id = $1 AND parent_id IS NOT NULL \
+             UNION ALL SELECT t.parent_id, up.depth + 1 FROM tasks t JOIN up ON t.id = up.id \
+             WHERE t.parent_id IS NOT NULL AND up.depth < $2) \
+             SELECT id FROM up ORDER BY depth",
+        )
+        .arg(task)
+        .arg(limit as i64);
+        let rows = self.reader().await?.rows(sql).await?;
+        rows.iter().map(|r| r.id("id")).collect()
+    }
+
+    async fn task_links(&self, ids: &[TaskId]) -> Result<Vec<TaskLink>> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut sql = Sql::new(format!(
+            "SELECT {LINK_COLUMNS} FROM tasks t{LINK_JOINS} WHERE t.deleted_at IS NULL AND t.id IN "
+        ));
+        sql.list(ids);
+        let rows = self.reader().await?.rows(sql).await?;
+        rows.iter().map(rows::task_link).collect()
+    }
+
+    async fn children(&self, parent: TaskId, limit: usize) -> Result<Vec<TaskLink>> {
+        let sql = Sql::new(format!(
+            "SELECT {LINK_COLUMNS} FROM tasks t{LINK_JOINS} \
+             WHERE t.parent_id = $1 AND t.deleted_at IS NULL ORDER BY t.id LIMIT $2"
+        ))
+        .arg(parent)
+        .arg(limit as i64);
+        let rows = self.reader().await?.rows(sql).await?;
+        rows.iter().map(rows::task_link).collect()
+    }
+
+    async fn children_progress(&self, parent: TaskId) -> Result<Progress> {
+        let sql = Sql::new(
+            "SELECT count(*) AS p_total, \
+             sum(CASE WHEN s.kind = 'completed' THEN 1 ELSE 0 END) AS p_completed, \
+             sum(CASE WHEN s.kind = 'canceled' THEN 1 ELSE 0 END) AS p_canceled \
+             FROM tasks t JOIN statuses s ON s.id = t.status_id \
+             WHERE t.parent_id = $1 AND t.deleted_at IS NULL",
+        )
+        .arg(parent);
+        let row = self.reader().await?.one(sql).await?;
+        rows::progress(&row)
+    }
+
+    async fn relations(
+        &self,
+        task: TaskId,
+        teams: &[TeamId],
+        limit: usize,
+    ) -> Result<Vec<TaskRelation>> {
+        if teams.is_empty() {
+            return Ok(vec![]);
+        }
+        let sql = relations_sql(task, teams, limit);
+        let rows = self.reader().await?.rows(sql).await?;
+        rows.iter().map(rows::task_relation).collect()
+    }
+
+    async fn blocked_among(&self, tasks: &[TaskId], teams: &[TeamId]) -> Result<Vec<TaskId>> {
+        if tasks.is_empty() || teams.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut sql = Sql::new("SELECT t.id FROM tasks t WHERE t.id IN ");
+        sql.list(tasks).push(" AND ");
+        push_open_blocker(&mut sql, teams);
+        let rows = self.reader().await?.rows(sql).await?;
+        rows.iter().map(|r| r.id("id")).collect()
+    }
+
+    async fn tasks_blocked_by(&self, task: TaskId, limit: usize) -> Result<Vec<TaskId>> {
+        let sql = Sql::new(
+            "SELECT r.to_task_id AS id FROM task_relations r JOIN tasks t ON t.id = r.to_task_id \
+             WHERE r.from_task_id = $1 AND r.kind = 'blocks' AND t.deleted_at IS NULL \
+             ORDER BY r.to_task_id LIMIT $2",
+        )
+        .arg(task)
+        .arg(limit as i64);
+        let rows = self.reader().await?.rows(sql).await?;
+        rows.iter().map(|r| r.id("id")).collect()
+    }
+}

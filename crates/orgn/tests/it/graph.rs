@@ -376,3 +376,19 @@ async fn the_typescript_sdk_client_breaks_a_task_into_steps() {
     assert_eq!(summary["blocker_relation"], "blocks", "{summary}");
     app.stop().await;
 }
+
+/// For `orgn copy`'s round trip: a parent newer than its child (copied after it) and a
+/// relation, in the team of the actor's newest task.
+pub async fn add_a_sub_task_and_a_relation(ws: &Workspace, actor: &Actor) {
+    let newest = ws.search_tasks(actor, TaskFilter::default()).await.unwrap();
+    let child = newest.items.last().unwrap().identifier();
+    let draft = TaskDraft {
+        team: newest.items[0].team_key.clone(),
+        title: "A parent newer than its sub-task".into(),
+        relations: vec![relation("blocks", &newest.items[0].identifier())],
+        ..Default::default()
+    };
+    let parent = ws.create_task(actor, draft).await.unwrap();
+    let child = patch(ws, actor, &child, set_parent(&parent.identifier())).await;
+    assert_eq!(child.unwrap().parent_id, Some(parent.id));
+}

@@ -1,6 +1,8 @@
 -- Sub-tasks: a task's parent, in the same team (the domain checks the team and refuses
--- cycles). Purging a parent for good leaves its children at the top level.
-ALTER TABLE tasks ADD COLUMN parent_id BIGINT REFERENCES tasks(id) ON DELETE SET NULL;
+-- cycles). Purging a parent for good leaves its children at the top level. Checked at
+-- commit: `orgn copy` writes tasks in id order, and a parent may be newer than its child.
+ALTER TABLE tasks ADD COLUMN parent_id BIGINT REFERENCES tasks(id) ON DELETE SET NULL
+    DEFERRABLE INITIALLY DEFERRED;
 -- A parent's children newest first, bounded by the page; most tasks have no parent.
 CREATE INDEX tasks_by_parent ON tasks (parent_id, id) WHERE parent_id IS NOT NULL;
 

@@ -249,11 +249,13 @@ pub struct TaskRow {
     pub labels: Vec<LabelChip>,
     pub project: String,
     pub due: String,
+    pub blocked: bool,
 }
 
 impl TaskRow {
     pub fn new(t: &Task) -> TaskRow {
         TaskRow {
+            blocked: t.blocked,
             ident: t.identifier(),
             title: t.title.clone(),
             status: t.status.name.clone(),

@@ -301,6 +301,11 @@ impl<'a> UpdatePlan<'a> {
         if let Some(Some(cycle)) = self.changes.cycle_id {
             change = change.with_topic(format!("cycle-{cycle}"));
         }
+        // A parent's page lists its sub-tasks' statuses: the old parent's and the new one's.
+        let parents = [task.parent_id, self.changes.parent_id.flatten()];
+        for parent in parents.into_iter().flatten() {
+            change = change.with_topic(format!("task-{parent}"));
+        }
         for topic in self.topics {
             change = change.with_topic(topic);
         }

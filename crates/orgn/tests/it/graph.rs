@@ -392,3 +392,94 @@ pub async fn add_a_sub_task_and_a_relation(ws: &Workspace, actor: &Actor) {
     let child = patch(ws, actor, &child, set_parent(&parent.identifier())).await;
     assert_eq!(child.unwrap().parent_id, Some(parent.id));
 }
+
+/// Waits until the page has no element matching `selector` (a live refresh removed it).
+async fn wait_gone(c: &fantoccini::Client, selector: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while crate::browser::exists(c, selector).await {
+        assert!(std::time::Instant::now() < deadline, "{selector} stayed");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_task_page_shows_sub_tasks_and_relations_live() {
+    use crate::browser::*;
+    let app = TestApp::spawn().await;
+    let b = Browser::start().await;
+    let c = &b.client;
+    sign_in(c, &app.base_url, ALICE).await;
+
+    // A relation added on ENG-2's page: ENG-2 is blocked, and ENG-1 shows the other side.
+    c.goto(&format!("{}/tasks/ENG-2", app.base_url))
+        .await
+        .unwrap();
+    css(c, "#relation-type option[value=blocked_by]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    css(c, "#relation-task")
+        .await
+        .send_keys("ENG-1")
+        .await
+        .unwrap();
+    css(c, "#relation-form button").await.click().await.unwrap();
+    css(c, "[data-relation='blocked_by ENG-1']").await;
+    css(c, "#blocked-note").await;
+    c.goto(&format!("{}/team/ENG/tasks", app.base_url))
+        .await
+        .unwrap();
+    assert!(
+        text(c, "[data-task=ENG-2] .row-meta")
+            .await
+            .contains("Blocked")
+    );
+    c.goto(&format!("{}/tasks/ENG-1", app.base_url))
+        .await
+        .unwrap();
+    css(c, "[data-relation='blocks ENG-2']").await;
+
+    // A sub-task made from the page, in the parent's team.
+    css(c, "#add-sub-task").await.click().await.unwrap();
+    wait_text(c, "New sub-task of ENG-1").await;
+    css(c, "input[name=title]")
+        .await
+        .send_keys("Check the redirect")
+        .await
+        .unwrap();
+    css(c, "form.form-grid button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_text(c, "Sub-task of").await;
+    assert!(text(c, "#task-parent").await.contains("ENG-1"));
+
+    // The blocker completed by someone else: ENG-2's page drops its marker without a reload.
+    c.goto(&format!("{}/tasks/ENG-2", app.base_url))
+        .await
+        .unwrap();
+    css(c, "#blocked-note").await;
+    let admin = app.actor(ADMIN).await;
+    patch(&app.workspace, &admin, "ENG-1", set_status("Done"))
+        .await
+        .unwrap();
+    // The change names ENG-2's page (the graph tests check its topics); the stream may not
+    // be open yet in a headless browser, so the test sends what the SSE extension would
+    // (as web_edits' tests do).
+    let blocked = app
+        .workspace
+        .task(&admin, &task_ref("ENG-2"))
+        .await
+        .unwrap();
+    let script = format!(
+        "htmx.trigger(document.querySelector('#task-live'), 'sse:task-{}'); return true",
+        blocked.id
+    );
+    c.execute(&script, vec![]).await.unwrap();
+    wait_gone(c, "#blocked-note").await;
+    assert!(text(c, "#task-relations").await.contains("Done"));
+    b.close().await;
+    app.stop().await;
+}

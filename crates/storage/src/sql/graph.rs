@@ -3,11 +3,13 @@
 //! read is bounded by the one task, its limit or the page of tasks it marks.
 
 use async_trait::async_trait;
+use orgn_domain::changes::{NewChange, Stamp};
 use orgn_domain::model::*;
 use orgn_domain::store::{Graph, NewLinks, NewTask};
 use orgn_domain::{Error, Result};
 use time::OffsetDateTime;
 
+use super::feed::append_change;
 use super::search::SearchIndex;
 use super::tasks::{insert_task_in, task_by_id};
 use super::{Conn, Sql, SqlStore};
@@ -115,6 +117,31 @@ fn relations_sql(task: TaskId, teams: &[TeamId], limit: usize) -> Sql {
     sql
 }
 
+/// The feed row of a new task's links, for the pages of its parent and related tasks
+/// (the task's own "created" row went before).
+fn linked_change(task: &NewTask, inserted: &Task, links: &NewLinks) -> NewChange {
+    let mut fields = Vec::new();
+    if links.parent_id.is_some() {
+        fields.push("parent".to_string());
+    }
+    if !links.relations.is_empty() {
+        fields.push("relations".to_string());
+    }
+    let stamp = Stamp {
+        actor: task.creator_id,
+        via: task.via.clone(),
+        at: task.now,
+    };
+    let others = links.relations.iter().map(|(_, other)| *other);
+    links
+        .parent_id
+        .into_iter()
+        .chain(others)
+        .fold(NewChange::task(inserted, fields, stamp), |change, other| {
+            change.with_topic(format!("task-{other}"))
+        })
+}
+
 #[async_trait]
 impl<B: SearchIndex> Graph for SqlStore<B> {
     async fn insert_task_linked(&self, task: NewTask, links: &NewLinks) -> Result<Task> {
@@ -124,9 +151,12 @@ impl<B: SearchIndex> Graph for SqlStore<B> {
             set_parent(&mut *tx, id, links.parent_id).await?;
         }
         add_relations(&mut *tx, id, &links.relations, task.now).await?;
-        let inserted = task_by_id::<B>(&mut tx, id).await?;
+        let inserted = task_by_id::<B>(&mut tx, id)
+            .await?
+            .ok_or_else(|| Error::Internal("task vanished after insert".into()))?;
+        append_change::<B>(&mut tx, &linked_change(&task, &inserted, links)).await?;
         self.commit_changes(tx).await?;
-        inserted.ok_or_else(|| Error::Internal("task vanished after insert".into()))
+        Ok(inserted)
     }
 
     async fn ancestors(&self, task: TaskId, limit: usize) -> Result<Vec<TaskId>> {

@@ -8,6 +8,7 @@ use orgn_domain::model::*;
 use orgn_domain::{TaskPatch, TaskRef, Workspace};
 use serde::Deserialize;
 
+use super::graph::{GraphForm, GraphView};
 use super::{Htmx, parse_estimate};
 use crate::AppState;
 use crate::error::WebResult;
@@ -106,6 +107,7 @@ pub struct TaskView {
     comment_draft: String,
     delete_action: String,
     delete_what: &'static str,
+    graph: GraphView,
     error: Option<FieldError>,
     /// Rendered as parts of an htmx answer: each part replaces its namesake by id.
     oob: bool,
@@ -162,6 +164,7 @@ async fn task_view(
     let cycles = ws.cycles(a, Some(&task.team_key)).await?;
     let comments = ws.comments(a, id).await?;
     let history = ws.task_history(a, id).await?;
+    let graph = GraphView::new(&ws.task_graph(a, &task).await?);
     let ident = task.identifier();
     let mut comments: Vec<CommentView> = comments
         .into_iter()
@@ -225,6 +228,7 @@ async fn task_view(
         history: history.iter().rev().map(EventView::new).collect(),
         delete_action: format!("/tasks/{ident}/delete"),
         delete_what: "task",
+        graph,
         ident,
         task,
         comment_draft,
@@ -297,9 +301,24 @@ pub struct TaskForm {
     label_on: Option<String>,
     /// The task's version the page showed: a field someone else changed since is refused.
     version: Option<i64>,
+    /// The graph's controls (`GraphForm`): not flattened, as serde_urlencoded reads a
+    /// flattened struct's numbers (`version`) as text and fails.
+    parent: Option<String>,
+    relation_type: Option<String>,
+    relation_task: Option<String>,
+    remove_relation: Option<String>,
 }
 
 impl TaskForm {
+    fn graph(&self) -> GraphForm {
+        GraphForm {
+            parent: self.parent.clone(),
+            relation_type: self.relation_type.clone(),
+            relation_task: self.relation_task.clone(),
+            remove_relation: self.remove_relation.clone(),
+        }
+    }
+
     /// The control the form came from, for its error message.
     fn field(&self) -> &'static str {
         let fields = [
@@ -319,6 +338,7 @@ impl TaskForm {
             .iter()
             .find(|(_, v)| v.is_some())
             .map(|(k, _)| *k)
+            .or(self.graph().field())
             .unwrap_or("status")
     }
 
@@ -343,6 +363,7 @@ impl TaskForm {
         if self.estimate.is_some() {
             patch.estimate = Some(parse_estimate(&self.estimate)?);
         }
+        let relations = self.graph().apply(&mut patch);
         if let Some(label) = given(&self.label) {
             let mut names: Vec<String> = task.labels.iter().map(|l| l.name.clone()).collect();
             names.retain(|n| !n.eq_ignore_ascii_case(&label));
@@ -350,7 +371,7 @@ impl TaskForm {
                 names.push(label);
             }
             patch.labels = Some(names);
-        } else {
+        } else if !relations {
             // A label toggle is applied to the labels as they are now and needs no check;
             // any other field is refused if someone else changed it since the page's version.
             patch.based_on = self.version;

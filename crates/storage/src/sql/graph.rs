@@ -142,6 +142,36 @@ fn linked_change(task: &NewTask, inserted: &Task, links: &NewLinks) -> NewChange
         })
 }
 
+/// A parent's live children, oldest first, off `tasks_by_parent`.
+fn children_sql(parent: TaskId, limit: usize) -> Sql {
+    Sql::new(format!(
+        "SELECT {LINK_COLUMNS} FROM tasks t{LINK_JOINS} \
+         WHERE t.parent_id = $1 AND t.deleted_at IS NULL ORDER BY t.id LIMIT $2"
+    ))
+    .arg(parent)
+    .arg(limit as i64)
+}
+
+fn children_progress_sql(parent: TaskId) -> Sql {
+    Sql::new(
+        "SELECT count(*) AS p_total, \
+         sum(CASE WHEN s.kind = 'completed' THEN 1 ELSE 0 END) AS p_completed, \
+         sum(CASE WHEN s.kind = 'canceled' THEN 1 ELSE 0 END) AS p_canceled \
+         FROM tasks t JOIN statuses s ON s.id = t.status_id \
+         WHERE t.parent_id = $1 AND t.deleted_at IS NULL",
+    )
+    .arg(parent)
+}
+
+/// Which of a page of tasks have an open blocker of `teams`: by primary key, then each
+/// one's blockers off `task_relations_by_to`.
+fn blocked_among_sql(tasks: &[TaskId], teams: &[TeamId]) -> Sql {
+    let mut sql = Sql::new("SELECT t.id FROM tasks t WHERE t.id IN ");
+    sql.list(tasks).push(" AND ");
+    push_open_blocker(&mut sql, teams);
+    sql
+}
+
 #[async_trait]
 impl<B: SearchIndex> Graph for SqlStore<B> {
     async fn insert_task_linked(&self, task: NewTask, links: &NewLinks) -> Result<Task> {
@@ -186,25 +216,16 @@ impl<B: SearchIndex> Graph for SqlStore<B> {
     }
 
     async fn children(&self, parent: TaskId, limit: usize) -> Result<Vec<TaskLink>> {
-        let sql = Sql::new(format!(
-            "SELECT {LINK_COLUMNS} FROM tasks t{LINK_JOINS} \
-             WHERE t.parent_id = $1 AND t.deleted_at IS NULL ORDER BY t.id LIMIT $2"
-        ))
-        .arg(parent)
-        .arg(limit as i64);
-        let rows = self.reader().await?.rows(sql).await?;
+        let rows = self
+            .reader()
+            .await?
+            .rows(children_sql(parent, limit))
+            .await?;
         rows.iter().map(rows::task_link).collect()
     }
 
     async fn children_progress(&self, parent: TaskId) -> Result<Progress> {
-        let sql = Sql::new(
-            "SELECT count(*) AS p_total, \
-             sum(CASE WHEN s.kind = 'completed' THEN 1 ELSE 0 END) AS p_completed, \
-             sum(CASE WHEN s.kind = 'canceled' THEN 1 ELSE 0 END) AS p_canceled \
-             FROM tasks t JOIN statuses s ON s.id = t.status_id \
-             WHERE t.parent_id = $1 AND t.deleted_at IS NULL",
-        )
-        .arg(parent);
+        let sql = children_progress_sql(parent);
         let row = self.reader().await?.one(sql).await?;
         rows::progress(&row)
     }
@@ -227,9 +248,7 @@ impl<B: SearchIndex> Graph for SqlStore<B> {
         if tasks.is_empty() || teams.is_empty() {
             return Ok(vec![]);
         }
-        let mut sql = Sql::new("SELECT t.id FROM tasks t WHERE t.id IN ");
-        sql.list(tasks).push(" AND ");
-        push_open_blocker(&mut sql, teams);
+        let sql = blocked_among_sql(tasks, teams);
         let rows = self.reader().await?.rows(sql).await?;
         rows.iter().map(|r| r.id("id")).collect()
     }
@@ -244,5 +263,106 @@ impl<B: SearchIndex> Graph for SqlStore<B> {
         .arg(limit as i64);
         let rows = self.reader().await?.rows(sql).await?;
         rows.iter().map(|r| r.id("id")).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use orgn_domain::model::*;
+    use orgn_domain::store::{Store, TaskQuery};
+
+    use super::*;
+    use crate::SqliteStore;
+    use crate::sql::Backend;
+    use crate::sql::tasks::task_search;
+    use crate::sqlite::SqliteBackend;
+
+    /// The details of EXPLAIN QUERY PLAN for a statement.
+    async fn plan(store: &SqliteStore, mut sql: Sql) -> Vec<String> {
+        sql.text = format!("EXPLAIN QUERY PLAN {}", sql.text);
+        let rows = store.reader().await.unwrap().rows(sql).await.unwrap();
+        rows.iter().map(|r| r.text("detail").unwrap()).collect()
+    }
+
+    /// No table of the graph is read whole: every step searches an index (a full `SCAN`
+    /// of tasks or relations would grow with the workspace, not with the page).
+    fn searches_only(plan: &[String]) {
+        for step in plan {
+            let scans = step.starts_with("SCAN t ")
+                || step == "SCAN t"
+                || step.starts_with("SCAN r")
+                || step.starts_with("SCAN b");
+            assert!(!scans, "a full scan: {plan:#?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn children_relations_and_blocked_marks_read_indexes_bounded_by_the_page() {
+        let dir = std::env::temp_dir().join(format!("orgn-graph-plan-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = SqliteStore::open(&dir).await.unwrap();
+        let (task, teams) = (TaskId::new(7), [TeamId::new(1), TeamId::new(2)]);
+
+        let children = plan(&store, children_sql(task, 51)).await;
+        searches_only(&children);
+        assert!(
+            children
+                .iter()
+                .any(|s| s.contains("INDEX tasks_by_parent (parent_id=?)")),
+            "{children:#?}"
+        );
+        // Oldest first comes straight off the index: no sort of every child.
+        assert!(
+            !children.iter().any(|s| s.contains("TEMP B-TREE")),
+            "{children:#?}"
+        );
+        let progress = plan(&store, children_progress_sql(task)).await;
+        searches_only(&progress);
+        assert!(
+            progress.iter().any(|s| s.contains("tasks_by_parent")),
+            "{progress:#?}"
+        );
+
+        // Each side of the relations reads its own index (the primary key's, the `to` one);
+        // only this task's relations are then ordered.
+        let relations = plan(&store, relations_sql(task, &teams, 51)).await;
+        searches_only(&relations);
+        assert!(
+            relations
+                .iter()
+                .any(|s| s.starts_with("SEARCH r USING INDEX") && s.contains("(from_task_id=?)")),
+            "{relations:#?}"
+        );
+        assert!(
+            relations
+                .iter()
+                .any(|s| s.contains("task_relations_by_to (to_task_id=?")),
+            "{relations:#?}"
+        );
+
+        // A page's blocked marks: the page's tasks by key, their blockers off the index.
+        let page: Vec<TaskId> = (1..=25).map(TaskId::new).collect();
+        let blocked = plan(&store, blocked_among_sql(&page, &teams)).await;
+        searches_only(&blocked);
+        assert!(
+            blocked.iter().any(|s| s.contains("task_relations_by_to")),
+            "{blocked:#?}"
+        );
+
+        // search_tasks' `parent`: each team's arm reads the parent's children in id order.
+        let q = TaskQuery {
+            teams: teams.to_vec(),
+            parent_id: Some(task),
+            limit: 26,
+            ..Default::default()
+        };
+        let search = plan(&store, task_search::<SqliteBackend>(&q, None)).await;
+        let arms = search
+            .iter()
+            .filter(|s| s.contains("tasks_by_parent"))
+            .count();
+        assert_eq!(arms, 2, "{search:#?}");
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

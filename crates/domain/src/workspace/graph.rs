@@ -286,6 +286,21 @@ impl Workspace {
         Ok(topics)
     }
 
+    /// The identifiers of the tasks among `ids` that the actor may see (an import names the
+    /// tasks it inserted by id).
+    pub async fn task_identifiers(
+        &self,
+        actor: &Actor,
+        ids: &[TaskId],
+    ) -> Result<Vec<(TaskId, String)>> {
+        let links = self.store.task_links(ids).await?;
+        Ok(links
+            .into_iter()
+            .filter(|l| actor.can_see_team(l.team_id))
+            .map(|l| (l.id, l.identifier))
+            .collect())
+    }
+
     /// The team's first canceled status, where a duplicate goes.
     pub(super) async fn canceled_status(&self, team: TeamId) -> Result<Status> {
         self.store

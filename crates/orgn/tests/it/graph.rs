@@ -483,3 +483,69 @@ async fn the_task_page_shows_sub_tasks_and_relations_live() {
     b.close().await;
     app.stop().await;
 }
+
+/// Linear's CSV: "Parent issue" and the relation columns name other rows by their `ID`
+/// (or tasks already here); a parent further down the file is found, and a link that
+/// cannot be made is reported with its row, the row itself imported. The export carries
+/// parents and relations back out, in JSON and CSV.
+#[tokio::test]
+async fn import_maps_linears_parent_and_relation_columns_and_export_carries_them() {
+    use orgn_domain::model::JobState;
+    let app = TestApp::spawn().await;
+    let (ws, alice) = (&app.workspace, app.actor(ALICE).await);
+    let csv = "ID,Title,Parent issue,Blocked by,Related to\n\
+               LIN-1,Write the parser,LIN-3,,\n\
+               LIN-2,Map the columns,LIN-3,LIN-1,ENG-1\n\
+               LIN-3,Ship the importer,,,\n\
+               LIN-4,Orphan step,LIN-99,,\n";
+    let job = orgn_jobs::start_import(ws, &alice, "ENG", csv)
+        .await
+        .unwrap();
+    let job = wait_for_job(ws, &alice, job.id).await;
+    assert_eq!(job.state, JobState::Done, "{job:?}");
+    let errors = ws.job_errors(&alice, job.id).await.unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].0, 5, "{errors:?}");
+    assert!(
+        errors[0].1.contains("imported as ENG-7, but not linked"),
+        "{errors:?}"
+    );
+    // ENG-4..7 are LIN-1..4.
+    let parent = graph_of(ws, &alice, "ENG-6").await;
+    let children: Vec<&str> = parent
+        .children
+        .iter()
+        .map(|c| c.identifier.as_str())
+        .collect();
+    assert_eq!(children, ["ENG-4", "ENG-5"]);
+    assert_eq!(
+        relations(&graph_of(ws, &alice, "ENG-5").await),
+        [
+            ("blocked_by", "ENG-4".to_string()),
+            ("relates_to", "ENG-1".to_string())
+        ]
+    );
+    assert!(ws.task(&alice, &task_ref("ENG-5")).await.unwrap().blocked);
+
+    let job = orgn_jobs::start_export(ws, &alice).await.unwrap();
+    let job = wait_for_job(ws, &alice, job.id).await;
+    let file = |name| ws.job_file(&alice, job.id, name);
+    let json: Value = serde_json::from_slice(&file(orgn_jobs::EXPORT_JSON).await.unwrap()).unwrap();
+    let tasks = json["teams"][0]["tasks"].as_array().unwrap();
+    let eng5 = tasks.iter().find(|t| t["task"]["number"] == 5).unwrap();
+    assert_eq!(eng5["parent"], "ENG-6");
+    assert_eq!(
+        eng5["relations"][0],
+        json!({"type": "blocked_by", "task": "ENG-4"})
+    );
+    let csv = String::from_utf8(file(orgn_jobs::EXPORT_CSV).await.unwrap()).unwrap();
+    // No cell of these rows holds a comma or a quote: plain splitting reads them.
+    let cells = |line: &str| line.split(',').map(str::to_string).collect::<Vec<_>>();
+    let headers = cells(csv.lines().next().unwrap());
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let row = cells(csv.lines().find(|l| l.starts_with("ENG-5,")).unwrap());
+    assert_eq!(&row[column("Parent issue")], "ENG-6");
+    assert_eq!(&row[column("Blocked by")], "ENG-4");
+    assert_eq!(&row[column("Related to")], "ENG-1");
+    app.stop().await;
+}

@@ -7,6 +7,7 @@
 use async_trait::async_trait;
 
 use super::NewTask;
+use crate::changes::NewChange;
 use crate::error::Result;
 use crate::model::*;
 
@@ -40,6 +41,17 @@ pub trait Graph: Send + Sync {
     ) -> Result<Vec<TaskRelation>>;
     /// Which of `tasks` have a live blocker of `teams` that is neither completed nor canceled.
     async fn blocked_among(&self, tasks: &[TaskId], teams: &[TeamId]) -> Result<Vec<TaskId>>;
+    /// Moves the tasks to the Trash in one transaction, each with its change (all at one
+    /// instant, so that a restore knows what went together); first, when `detach` names a
+    /// task, its live sub-tasks move to the top level.
+    async fn delete_tasks_together(
+        &self,
+        deletions: &[(TaskId, NewChange)],
+        detach: Option<TaskId>,
+    ) -> Result<()>;
+    /// The deleted sub-tasks of a deleted task that went to the Trash with it (at the same
+    /// instant), at most `limit`.
+    async fn deleted_with(&self, parent: TaskId, limit: usize) -> Result<Vec<TaskLink>>;
     /// The live tasks this one blocks (any team; the caller applies the access rule), at
     /// most `limit`: whom to tell when it is completed.
     async fn tasks_blocked_by(&self, task: TaskId, limit: usize) -> Result<Vec<TaskId>>;

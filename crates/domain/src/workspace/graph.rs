@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use super::Workspace;
 use super::refs::{TaskRef, is_clear};
 use crate::access::Actor;
+use crate::changes::{NewChange, ObjectKind, task_topics};
 use crate::error::{Error, Result};
 use crate::model::*;
 use crate::store::{NewEvent, NewLinks};
@@ -23,6 +24,18 @@ pub const MAX_RELATIONS_PER_CHANGE: usize = 20;
 pub const MAX_DEPTH: usize = 1000;
 /// The most blocked tasks whose pages hear of their blocker's status change at once.
 const MAX_BLOCKED_TOPICS: usize = 50;
+
+/// The most tasks that go to the Trash with one parent (all its descendants).
+pub const MAX_TREE_DELETED: usize = 1000;
+
+/// What deleting a parent does to its sub-tasks (the web app asks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubTasks {
+    /// They, and theirs, go to the Trash with it; restoring it brings them back.
+    GoWithIt,
+    /// They stay, at the top level.
+    MoveToTopLevel,
+}
 
 /// A relation in human references: "this task <kind> <task>".
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -299,6 +312,69 @@ impl Workspace {
             .filter(|l| actor.can_see_team(l.team_id))
             .map(|l| (l.id, l.identifier))
             .collect())
+    }
+
+    /// Moves a task to the Trash, its sub-tasks with it or to the top level, in one
+    /// transaction: web only, like `delete_task`.
+    pub async fn delete_task_and_sub_tasks(
+        &self,
+        actor: &Actor,
+        id: &TaskRef,
+        sub_tasks: SubTasks,
+    ) -> Result<()> {
+        let task = self.visible_task(actor, id).await?;
+        let stamp = self.stamp(actor);
+        let deleted = || vec!["deleted".to_string()];
+        let mut deletions = vec![(task.id, NewChange::task(&task, deleted(), stamp.clone()))];
+        if sub_tasks == SubTasks::GoWithIt {
+            let mut parents = vec![task.id];
+            while let Some(parent) = parents.pop() {
+                for child in self.store.children(parent, MAX_TREE_DELETED + 1).await? {
+                    if deletions.len() > MAX_TREE_DELETED {
+                        return Err(Error::Invalid(format!(
+                            "{} has more than {MAX_TREE_DELETED} sub-tasks; move some to the top level first",
+                            task.identifier()
+                        )));
+                    }
+                    let change = NewChange {
+                        kind: ObjectKind::Task,
+                        object_id: child.id.get(),
+                        teams: vec![child.team_id],
+                        subject: child.identifier.clone(),
+                        fields: deleted(),
+                        topics: task_topics(child.team_id, child.id, None, None),
+                        stamp: stamp.clone(),
+                    };
+                    parents.push(child.id);
+                    deletions.push((child.id, change));
+                }
+            }
+        }
+        let detach = (sub_tasks == SubTasks::MoveToTopLevel).then_some(task.id);
+        self.store.delete_tasks_together(&deletions, detach).await?;
+        for (id, _) in &deletions {
+            self.store
+                .set_deleted_by(TrashKind::Task, id.get(), actor.id())
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The deleted sub-tasks (and theirs) that went to the Trash with `task`: a restore
+    /// brings them back with it.
+    pub(super) async fn deleted_together(&self, task: TaskId) -> Result<Vec<TaskLink>> {
+        let mut together = Vec::new();
+        let mut parents = vec![task];
+        while let Some(parent) = parents.pop() {
+            let room = MAX_TREE_DELETED.saturating_sub(together.len());
+            if room == 0 {
+                break;
+            }
+            let children = self.store.deleted_with(parent, room).await?;
+            parents.extend(children.iter().map(|c| c.id));
+            together.extend(children);
+        }
+        Ok(together)
     }
 
     /// The team's first canceled status, where a duplicate goes.

@@ -480,6 +480,26 @@ async fn the_task_page_shows_sub_tasks_and_relations_live() {
     c.execute(&script, vec![]).await.unwrap();
     wait_gone(c, "#blocked-note").await;
     assert!(text(c, "#task-relations").await.contains("Done"));
+
+    // Deleting a parent asks about its sub-tasks; "too" takes them to the Trash with it.
+    c.goto(&format!("{}/tasks/ENG-1", app.base_url))
+        .await
+        .unwrap();
+    css(c, "#delete-task").await.click().await.unwrap();
+    css(c, "#delete-dialog[open] #delete-with-sub-tasks")
+        .await
+        .click()
+        .await
+        .unwrap();
+    css(c, "#delete-dialog[open] #dialog-delete-button")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_path(c, "/team/ENG/tasks").await;
+    let trash = app.workspace.trash(&admin, Some("ENG")).await.unwrap();
+    let gone: Vec<&str> = trash.iter().map(|i| i.label.as_str()).collect();
+    assert_eq!(gone.len(), 2, "ENG-1 and its sub-task: {gone:?}");
     b.close().await;
     app.stop().await;
 }
@@ -547,5 +567,57 @@ async fn import_maps_linears_parent_and_relation_columns_and_export_carries_them
     assert_eq!(&row[column("Parent issue")], "ENG-6");
     assert_eq!(&row[column("Blocked by")], "ENG-4");
     assert_eq!(&row[column("Related to")], "ENG-1");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_parent_goes_to_the_trash_with_its_sub_tasks_or_leaves_them_and_comes_back_with_them() {
+    use orgn_domain::SubTasks;
+    let app = TestApp::spawn().await;
+    let (ws, admin) = (&app.workspace, app.actor(ADMIN).await);
+    let top = sub_task(ws, &admin, "Release", None).await.identifier();
+    let step = sub_task(ws, &admin, "Step", Some(&top)).await.identifier();
+    let sub_step = sub_task(ws, &admin, "Sub-step", Some(&step))
+        .await
+        .identifier();
+    let kept = sub_task(ws, &admin, "Kept", None).await.identifier();
+    let kept_child = sub_task(ws, &admin, "Kept child", Some(&kept))
+        .await
+        .identifier();
+
+    ws.delete_task_and_sub_tasks(&admin, &task_ref(&top), SubTasks::GoWithIt)
+        .await
+        .unwrap();
+    for gone in [&top, &step, &sub_step] {
+        assert!(
+            ws.task(&admin, &task_ref(gone)).await.is_err(),
+            "{gone} is in the Trash"
+        );
+    }
+    ws.delete_task_and_sub_tasks(&admin, &task_ref(&kept), SubTasks::MoveToTopLevel)
+        .await
+        .unwrap();
+    let child = ws.task(&admin, &task_ref(&kept_child)).await.unwrap();
+    assert_eq!(child.parent_id, None, "moved to the top level");
+
+    // A sub-task deleted on its own before stays in the Trash when its parent comes back.
+    let alone = sub_task(ws, &admin, "Deleted alone", Some(&kept_child))
+        .await
+        .identifier();
+    ws.delete_task(&admin, &task_ref(&alone)).await.unwrap();
+    app.clock.advance(time::Duration::seconds(5));
+    ws.delete_task_and_sub_tasks(&admin, &task_ref(&kept_child), SubTasks::GoWithIt)
+        .await
+        .unwrap();
+    ws.restore_task(&admin, &task_ref(&kept_child))
+        .await
+        .unwrap();
+    assert!(ws.task(&admin, &task_ref(&alone)).await.is_err());
+
+    // Restoring the parent brings back what went with it, the tree as it was.
+    ws.restore_task(&admin, &task_ref(&top)).await.unwrap();
+    let graph = graph_of(ws, &admin, &step).await;
+    assert_eq!(graph.parent.unwrap().identifier, top);
+    assert_eq!(graph.children[0].identifier, sub_step);
     app.stop().await;
 }

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use super::feed::append_change;
 use super::search::SearchIndex;
-use super::tasks::{insert_task_in, task_by_id};
+use super::tasks::{delete_task_in, insert_task_in, task_by_id};
 use super::{Conn, Sql, SqlStore};
 use crate::rows::{self, RowExt};
 
@@ -251,6 +251,39 @@ impl<B: SearchIndex> Graph for SqlStore<B> {
         let sql = blocked_among_sql(tasks, teams);
         let rows = self.reader().await?.rows(sql).await?;
         rows.iter().map(|r| r.id("id")).collect()
+    }
+
+    async fn delete_tasks_together(
+        &self,
+        deletions: &[(TaskId, NewChange)],
+        detach: Option<TaskId>,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        if let (Some(parent), Some((_, change))) = (detach, deletions.first()) {
+            let sql = Sql::new(
+                "UPDATE tasks SET parent_id = NULL, version = version + 1, updated_at = $1 \
+                 WHERE parent_id = $2 AND deleted_at IS NULL",
+            )
+            .arg(change.stamp.at)
+            .arg(parent);
+            tx.execute(sql).await?;
+        }
+        for (id, change) in deletions {
+            delete_task_in::<B>(&mut tx, *id, change).await?;
+        }
+        self.commit_changes(tx).await
+    }
+
+    async fn deleted_with(&self, parent: TaskId, limit: usize) -> Result<Vec<TaskLink>> {
+        let sql = Sql::new(format!(
+            "SELECT {LINK_COLUMNS} FROM tasks t{LINK_JOINS} JOIN tasks p ON p.id = t.parent_id \
+             WHERE t.parent_id = $1 AND t.deleted_at IS NOT NULL AND t.deleted_at = p.deleted_at \
+             ORDER BY t.id LIMIT $2"
+        ))
+        .arg(parent)
+        .arg(limit as i64);
+        let rows = self.reader().await?.rows(sql).await?;
+        rows.iter().map(rows::task_link).collect()
     }
 
     async fn tasks_blocked_by(&self, task: TaskId, limit: usize) -> Result<Vec<TaskId>> {

@@ -436,6 +436,26 @@ pub(crate) async fn insert_task_in<B: SearchIndex>(
     Ok(id)
 }
 
+/// Moves a live task to the Trash, as of its change's time, inside the caller's
+/// transaction (a task deleted already is left alone).
+pub(crate) async fn delete_task_in<B: SearchIndex>(
+    tx: &mut B::Conn,
+    id: TaskId,
+    change: &NewChange,
+) -> Result<()> {
+    let deleted = Sql::new(
+        "UPDATE tasks SET deleted_at = $1, version = version + 1 WHERE id = $2 AND deleted_at IS NULL",
+    )
+    .arg(change.stamp.at)
+    .arg(id);
+    if tx.execute(deleted).await? == 1 {
+        adjust_progress(&mut *tx, id, -1).await?;
+        B::unindex_task(tx, id).await?;
+        append_change::<B>(tx, change).await?;
+    }
+    Ok(())
+}
+
 /// How a single task goes in. The default commits each insert on its own; SQLite's gathers
 /// concurrent inserts into one commit (`sqlite/batch.rs`).
 #[async_trait]
@@ -486,16 +506,7 @@ impl<B: GroupCommit + PointReads + BulkInsert> Tasks for SqlStore<B> {
 
     async fn delete_task(&self, id: TaskId, change: &NewChange) -> Result<()> {
         let mut tx = self.begin().await?;
-        let deleted = Sql::new(
-            "UPDATE tasks SET deleted_at = $1, version = version + 1 WHERE id = $2 AND deleted_at IS NULL",
-        )
-        .arg(change.stamp.at)
-        .arg(id);
-        if tx.execute(deleted).await? == 1 {
-            adjust_progress(&mut *tx, id, -1).await?;
-            B::unindex_task(&mut tx, id).await?;
-            append_change::<B>(&mut tx, change).await?;
-        }
+        delete_task_in::<B>(&mut tx, id, change).await?;
         self.commit_changes(tx).await
     }
 

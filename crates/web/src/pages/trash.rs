@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use orgn_domain::TRASH_RETENTION;
 use orgn_domain::model::{DocId, ProjectId, TeamId, TrashItem, TrashKind};
-use orgn_domain::{Actor, Workspace};
+use orgn_domain::{Actor, SubTasks, Workspace};
 use serde::Deserialize;
 
 use super::{Empty, client_message, missing, render, see, task_ref};
@@ -51,15 +51,27 @@ pub async fn confirm_task(
     })
 }
 
+/// What the delete dialog of a parent says of its sub-tasks: `with` (to the Trash with
+/// it) or, by default, `top` (they stay, at the top level).
+#[derive(Deserialize, Default)]
+pub struct DeleteTaskForm {
+    sub_tasks: Option<String>,
+}
+
 pub async fn delete_task(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    posted: Posted<Empty>,
+    posted: Posted<DeleteTaskForm>,
 ) -> WebResult {
     let ws = &state.workspace;
     let id = task_ref(&id)?;
     let task = ws.task(&posted.me.actor, &id).await.map_err(missing)?;
-    ws.delete_task(&posted.me.actor, &id).await?;
+    let sub_tasks = match posted.form.sub_tasks.as_deref() {
+        Some("with") => SubTasks::GoWithIt,
+        _ => SubTasks::MoveToTopLevel,
+    };
+    ws.delete_task_and_sub_tasks(&posted.me.actor, &id, sub_tasks)
+        .await?;
     see(&format!(
         "/team/{}/tasks?deleted={}",
         task.team_key,

@@ -42,6 +42,8 @@ pub struct GraphView {
     pub counted: i64,
     /// Sub-tasks not listed (the page lists `MAX_CHILDREN_SHOWN`).
     pub more_children: i64,
+    /// Live sub-tasks, canceled ones included: what a delete asks about.
+    pub children_total: i64,
     pub relations: Vec<RelationView>,
     pub more_relations: bool,
     /// The relation types the add form offers.
@@ -63,6 +65,7 @@ impl GraphView {
             done: p.completed,
             counted: p.total - p.canceled,
             more_children: p.total - g.children.len() as i64,
+            children_total: p.total,
             relations: g
                 .relations
                 .iter()

@@ -106,7 +106,6 @@ pub struct TaskView {
     history: Vec<EventView>,
     comment_draft: String,
     delete_action: String,
-    delete_what: &'static str,
     graph: GraphView,
     error: Option<FieldError>,
     /// Rendered as parts of an htmx answer: each part replaces its namesake by id.
@@ -227,7 +226,6 @@ async fn task_view(
         comments,
         history: history.iter().rev().map(EventView::new).collect(),
         delete_action: format!("/tasks/{ident}/delete"),
-        delete_what: "task",
         graph,
         ident,
         task,

@@ -621,3 +621,29 @@ async fn a_parent_goes_to_the_trash_with_its_sub_tasks_or_leaves_them_and_comes_
     assert_eq!(graph.children[0].identifier, sub_step);
     app.stop().await;
 }
+
+/// The command palette offers "Create sub-task" for the open task: the new task form as its
+/// sub-task.
+#[tokio::test]
+async fn the_palette_creates_a_sub_task_of_the_open_task() {
+    use crate::http::request;
+    let app = TestApp::spawn().await;
+    let alice = app.actor(ALICE).await;
+    let session = app.workspace.start_session(alice.user()).await.unwrap().id;
+    let cookie = format!("{}={session}", orgn_web::SESSION_COOKIE);
+    let headers = [("Cookie", cookie.as_str())];
+    let results = request(app.addr, "GET", "/palette?task=ENG-1&q=sub", &headers, "").await;
+    assert_eq!(results.status, 200, "{}", results.body);
+    assert!(
+        results.body.contains("/tasks/new?parent=ENG-1"),
+        "{}",
+        results.body
+    );
+    let form = request(app.addr, "GET", "/tasks/new?parent=ENG-1", &headers, "").await;
+    assert!(form.body.contains("New sub-task of"), "{}", form.body);
+    assert!(form.body.contains(r#"name="parent" value="ENG-1""#));
+    // A parent the person cannot see is not found, as the task itself would be.
+    let hidden = request(app.addr, "GET", "/tasks/new?parent=DES-1", &headers, "").await;
+    assert_eq!(hidden.status, 404);
+    app.stop().await;
+}

@@ -647,3 +647,44 @@ async fn the_palette_creates_a_sub_task_of_the_open_task() {
     assert_eq!(hidden.status, 404);
     app.stop().await;
 }
+
+/// Lists show sub-tasks flat (newest first, as any task) or, with the toggle, right under
+/// their parent, indented.
+#[tokio::test]
+async fn lists_show_sub_tasks_flat_or_nested_under_their_parent() {
+    use crate::http::request;
+    let app = TestApp::spawn().await;
+    let (ws, alice) = (&app.workspace, app.actor(ALICE).await);
+    let parent = sub_task(ws, &alice, "Parent", None).await.identifier();
+    sub_task(ws, &alice, "First step", Some(&parent)).await;
+    sub_task(ws, &alice, "Second step", Some(&parent)).await;
+    let session = ws.start_session(alice.user()).await.unwrap().id;
+    let cookie = format!("{}={session}", orgn_web::SESSION_COOKIE);
+    let order = |body: &str| -> Vec<String> {
+        body.split("data-task=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next().map(String::from))
+            .collect()
+    };
+    let list = |path: &'static str| {
+        let cookie = cookie.clone();
+        async move { request(app.addr, "GET", path, &[("Cookie", &cookie)], "").await }
+    };
+    let flat = list("/team/ENG/tasks").await;
+    assert_eq!(
+        order(&flat.body),
+        ["ENG-6", "ENG-5", "ENG-4", "ENG-3", "ENG-2", "ENG-1"]
+    );
+    assert!(!flat.body.contains("data-depth"));
+    let nested = list("/team/ENG/tasks?nest=1").await;
+    assert_eq!(
+        order(&nested.body),
+        ["ENG-4", "ENG-6", "ENG-5", "ENG-3", "ENG-2", "ENG-1"]
+    );
+    assert_eq!(nested.body.matches("data-depth=\"1\"").count(), 2);
+    assert!(
+        nested.body.contains("/team/ENG/tasks?nest=1"),
+        "the toggle keeps its place"
+    );
+    app.stop().await;
+}

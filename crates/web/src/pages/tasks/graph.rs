@@ -5,7 +5,9 @@
 use orgn_domain::model::*;
 use orgn_domain::{RelationInput, TaskPatch};
 
-use crate::view::{self, Opt, opts};
+use std::collections::HashSet;
+
+use crate::view::{self, Opt, TaskRow, opts};
 
 /// Another task as the page links to it.
 pub struct LinkView {
@@ -82,6 +84,41 @@ impl GraphView {
             ),
         }
     }
+}
+
+/// The deepest a list indents a sub-task.
+const MAX_DEPTH_SHOWN: usize = 4;
+
+/// A group's rows, flat (as they came, newest first) or `nested`: each sub-task right
+/// after its parent when the parent is among them, indented; the rest as they came.
+pub fn rows(tasks: &[Task], nested: bool) -> Vec<TaskRow> {
+    if !nested {
+        return tasks.iter().map(TaskRow::new).collect();
+    }
+    let here: HashSet<TaskId> = tasks.iter().map(|t| t.id).collect();
+    let is_top = |t: &Task| !t.parent_id.is_some_and(|p| here.contains(&p));
+    let mut out = Vec::with_capacity(tasks.len());
+    // Depth first from each top row, children in the order they came.
+    let mut stack: Vec<(&Task, usize)> = tasks
+        .iter()
+        .filter(|t| is_top(t))
+        .map(|t| (t, 0))
+        .rev()
+        .collect();
+    while let Some((task, depth)) = stack.pop() {
+        let mut row = TaskRow::new(task);
+        row.depth = depth.min(MAX_DEPTH_SHOWN);
+        out.push(row);
+        let children = tasks.iter().filter(|t| t.parent_id == Some(task.id));
+        stack.extend(
+            children
+                .map(|c| (c, depth + 1))
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev(),
+        );
+    }
+    out
 }
 
 /// The graph fields of the task page's forms.

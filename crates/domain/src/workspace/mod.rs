@@ -35,7 +35,7 @@ pub use accounts::{
 };
 pub use content::{DocDraft, DocFilter};
 pub use feed::{ChangePage, FEED_RETENTION_DAYS, MAX_FEED_SCAN, ago, may_see};
-pub use graph::{MAX_CHILDREN_SHOWN, MAX_RELATIONS_SHOWN, RelationInput, SubTasks};
+pub use graph::{MAX_CHILDREN_SHOWN, MAX_DEPTH, MAX_RELATIONS_SHOWN, RelationInput, SubTasks};
 pub use jobs::{JOB_FILES_KEPT_FOR, JOB_STALE_AFTER, TOOL_CALLS_KEPT_FOR};
 pub use live::{LiveEvent, LiveStream};
 pub use oauth::*;

@@ -688,3 +688,50 @@ async fn lists_show_sub_tasks_flat_or_nested_under_their_parent() {
     );
     app.stop().await;
 }
+
+/// Two parent changes at once (A under B while B goes under A) each pass the domain's
+/// check; the store checks again in the transaction that writes, after the other one's
+/// commit: the second is refused and nothing of it is written.
+#[tokio::test]
+async fn the_store_refuses_a_cycle_that_a_concurrent_change_would_close() {
+    use orgn_domain::changes::{NewChange, Stamp, Via};
+    use orgn_domain::store::{TaskChanges, TaskUpdate};
+    let app = TestApp::spawn().await;
+    let (ws, admin) = (&app.workspace, app.actor(ADMIN).await);
+    let a = sub_task(ws, &admin, "A", None).await;
+    let b = sub_task(ws, &admin, "B", Some(&a.identifier())).await;
+    // As planned before B went under A: A under B.
+    let url = app.database.as_ref().map(|d| d.url.as_str());
+    let store = orgn::app::open_store(url, &app.data_dir.path)
+        .await
+        .unwrap();
+    let stamp = Stamp {
+        actor: admin.id(),
+        via: Via::default(),
+        at: ws.now(),
+    };
+    let update = TaskUpdate {
+        task_id: a.id,
+        changes: TaskChanges {
+            parent_id: Some(Some(b.id)),
+            ..Default::default()
+        },
+        events: vec![],
+        change: NewChange::task(&a, vec!["parent".into()], stamp),
+        planned_on: None,
+    };
+    let refused = store.update_tasks(&[update]).await;
+    assert!(
+        matches!(&refused, Err(orgn_domain::Error::Invalid(m)) if m.contains("own ancestor")),
+        "{refused:?}"
+    );
+    assert_eq!(
+        ws.task(&admin, &task_ref(&a.identifier()))
+            .await
+            .unwrap()
+            .parent_id,
+        None
+    );
+    store.close().await;
+    app.stop().await;
+}

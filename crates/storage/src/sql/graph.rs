@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use super::feed::append_change;
 use super::search::SearchIndex;
 use super::tasks::{delete_task_in, insert_task_in, task_by_id};
-use super::{Conn, Sql, SqlStore};
+use super::{Backend, Conn, Sql, SqlStore};
 use crate::rows::{self, RowExt};
 
 /// The columns `rows::task_link` reads, from `tasks t` and `LINK_JOINS`.
@@ -44,6 +44,38 @@ pub(crate) async fn set_parent<C: Conn>(
         .arg(parent)
         .arg(task);
     conn.execute(sql).await?;
+    Ok(())
+}
+
+/// Refuses, inside the transaction that sets it, a parent that would make `task` its own
+/// ancestor. The domain checked before, but two changes at once (A under B, B under A)
+/// could each pass that check: here the team's row is locked first (parents share the
+/// task's team), so the second waits and then sees the first.
+pub(crate) async fn refuse_cycle<B: Backend>(
+    conn: &mut B::Conn,
+    task: TaskId,
+    parent: TaskId,
+) -> Result<()> {
+    let lock = Sql::new(format!(
+        "SELECT id FROM teams WHERE id = (SELECT team_id FROM tasks WHERE id = $1){}",
+        B::ROW_LOCK
+    ))
+    .arg(task);
+    conn.optional(lock).await?;
+    let sql = Sql::new(
+        "WITH RECURSIVE up(id, depth) AS (SELECT CAST($1 AS BIGINT), 0 \
+         UNION ALL SELECT t.parent_id, up.depth + 1 FROM tasks t JOIN up ON t.id = up.id \
+         WHERE t.parent_id IS NOT NULL AND up.depth < $2) \
+         SELECT count(*) AS n FROM up WHERE id = $3",
+    )
+    .arg(parent)
+    .arg(orgn_domain::MAX_DEPTH as i64)
+    .arg(task);
+    if conn.int(sql, "n").await?.unwrap_or(0) > 0 {
+        return Err(Error::Invalid(
+            "that parent would make the task its own ancestor (it changed meanwhile)".into(),
+        ));
+    }
     Ok(())
 }
 

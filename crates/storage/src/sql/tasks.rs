@@ -312,6 +312,9 @@ async fn apply_task_update<B: SearchIndex>(conn: &mut B::Conn, u: &TaskUpdate) -
         }
     }
     let c = &u.changes;
+    if let Some(Some(parent)) = c.parent_id {
+        graph::refuse_cycle::<B>(conn, u.task_id, parent).await?;
+    }
     // A task that changes status, project, milestone or cycle leaves one count and joins another.
     let moves = c.status.is_some()
         || c.project_id.is_some()

@@ -325,7 +325,11 @@ impl Workspace {
         let task = self.visible_task(actor, id).await?;
         let stamp = self.stamp(actor);
         let deleted = || vec!["deleted".to_string()];
-        let mut deletions = vec![(task.id, NewChange::task(&task, deleted(), stamp.clone()))];
+        let mut root = NewChange::task(&task, deleted(), stamp.clone());
+        if let Some(parent) = task.parent_id {
+            root = root.with_topic(format!("task-{parent}"));
+        }
+        let mut deletions = vec![(task.id, root)];
         if sub_tasks == SubTasks::GoWithIt {
             let mut parents = vec![task.id];
             while let Some(parent) = parents.pop() {

@@ -615,6 +615,11 @@ impl Workspace {
     pub async fn delete_task(&self, actor: &Actor, id: &TaskRef) -> Result<()> {
         let task = self.visible_task(actor, id).await?;
         let change = NewChange::task(&task, vec!["deleted".into()], self.stamp(actor));
+        // Its parent's page lists it.
+        let change = match task.parent_id {
+            Some(parent) => change.with_topic(format!("task-{parent}")),
+            None => change,
+        };
         self.store.delete_task(task.id, &change).await?;
         self.store
             .set_deleted_by(TrashKind::Task, task.id.get(), actor.id())

@@ -78,8 +78,14 @@ impl Workspace {
             None => None,
         };
         let children = self.store.children(task.id, MAX_CHILDREN_SHOWN).await?;
-        let children_progress = if children.is_empty() {
-            Progress::default()
+        // Fewer than a full list are all of them: counted here, without another query.
+        let children_progress = if children.len() < MAX_CHILDREN_SHOWN {
+            let of = |kind| children.iter().filter(|c| c.status.kind == kind).count() as i64;
+            Progress {
+                total: children.len() as i64,
+                completed: of(StatusKind::Completed),
+                canceled: of(StatusKind::Canceled),
+            }
         } else {
             self.store.children_progress(task.id).await?
         };

@@ -735,3 +735,44 @@ async fn the_store_refuses_a_cycle_that_a_concurrent_change_would_close() {
     store.close().await;
     app.stop().await;
 }
+
+/// get_task lists at most `MAX_CHILDREN_SHOWN` sub-tasks, oldest first, and says how many
+/// more there are: the count covers them all.
+#[tokio::test]
+async fn a_long_list_of_sub_tasks_is_cut_and_says_how_many_more() {
+    let app = TestApp::spawn().await;
+    let (ws, alice) = (&app.workspace, app.actor(ALICE).await);
+    let parent = sub_task(ws, &alice, "Big parent", None).await.identifier();
+    let shown = orgn_domain::MAX_CHILDREN_SHOWN;
+    for i in 0..shown + 2 {
+        let step = sub_task(ws, &alice, &format!("Step {i}"), Some(&parent)).await;
+        if i == 0 {
+            patch(ws, &alice, &step.identifier(), set_status("Done"))
+                .await
+                .unwrap();
+        }
+    }
+    let graph = graph_of(ws, &alice, &parent).await;
+    assert_eq!(graph.children.len(), shown);
+    assert_eq!(graph.children[0].title, "Step 0");
+    assert_eq!(
+        (
+            graph.children_progress.total,
+            graph.children_progress.completed
+        ),
+        (shown as i64 + 2, 1)
+    );
+    let token = app.token_for(ALICE).await;
+    let got = mcp_call(app.addr, &token, "get_task", json!({"id": parent})).await;
+    assert!(
+        text(&got).contains("sub-tasks (1 of 52 done)"),
+        "{}",
+        text(&got)
+    );
+    assert!(
+        text(&got).contains("(and 2 more sub-tasks)"),
+        "{}",
+        text(&got)
+    );
+    app.stop().await;
+}

@@ -71,6 +71,8 @@ fn describe(e: &TaskEvent) -> String {
     match (e.field.as_str(), e.old.as_deref(), e.new.as_deref()) {
         ("created", _, _) => "created the task".into(),
         ("description", _, _) => "edited the description".into(),
+        ("relations", _, Some(new)) => format!("added the relation {new}"),
+        ("relations", Some(old), None) => format!("removed the relation {old}"),
         (_, None | Some(""), Some(new)) => format!("set {field} to {new}"),
         (_, Some(old), None | Some("")) => format!("cleared {field} (was {old})"),
         (_, Some(old), Some(new)) => format!("changed {field} from {old} to {new}"),
@@ -499,6 +501,14 @@ mod tests {
         assert_eq!(
             describe(&event("due_date", Some("2026-12-01"), None)),
             "cleared due date (was 2026-12-01)"
+        );
+        assert_eq!(
+            describe(&event("relations", None, Some("blocked by ENG-1"))),
+            "added the relation blocked by ENG-1"
+        );
+        assert_eq!(
+            describe(&event("relations", Some("relates to DES-2"), None)),
+            "removed the relation relates to DES-2"
         );
     }
 }

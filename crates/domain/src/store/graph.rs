@@ -52,6 +52,9 @@ pub trait Graph: Send + Sync {
     /// The deleted sub-tasks of a deleted task that went to the Trash with it (at the same
     /// instant), at most `limit`.
     async fn deleted_with(&self, parent: TaskId, limit: usize) -> Result<Vec<TaskLink>>;
+    /// The live tasks related to this one either way, whatever their team, at most `limit`:
+    /// the pages that show its status.
+    async fn related_tasks(&self, task: TaskId, limit: usize) -> Result<Vec<TaskLink>>;
     /// The live tasks this one blocks (any team; the caller applies the access rule), at
     /// most `limit`: whom to tell when it is completed.
     async fn tasks_blocked_by(&self, task: TaskId, limit: usize) -> Result<Vec<TaskId>>;

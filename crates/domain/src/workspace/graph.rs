@@ -22,8 +22,8 @@ pub const MAX_RELATIONS_SHOWN: usize = 50;
 pub const MAX_RELATIONS_PER_CHANGE: usize = 20;
 /// How far up the parent chain the cycle check looks; deeper nesting is refused.
 pub const MAX_DEPTH: usize = 1000;
-/// The most blocked tasks whose pages hear of their blocker's status change at once.
-const MAX_BLOCKED_TOPICS: usize = 50;
+/// The most related tasks whose pages hear of a task's status change at once.
+const MAX_RELATED_TOPICS: usize = 50;
 
 /// The most tasks that go to the Trash with one parent (all its descendants).
 pub const MAX_TREE_DELETED: usize = 1000;
@@ -289,14 +289,10 @@ impl Workspace {
         Ok(plan)
     }
 
-    /// The pages and lists of the tasks `task` blocks: its status moved between open and
-    /// closed, so their "blocked" marker may change.
-    pub(super) async fn blocked_topics(&self, task: TaskId) -> Result<Vec<String>> {
-        let blocked = self
-            .store
-            .tasks_blocked_by(task, MAX_BLOCKED_TOPICS)
-            .await?;
-        let links = self.store.task_links(&blocked).await?;
+    /// The pages of the tasks related to `task`, which show its status, and their lists
+    /// (a blocker moving between open and closed changes their "blocked" marker).
+    pub(super) async fn related_topics(&self, task: TaskId) -> Result<Vec<String>> {
+        let links = self.store.related_tasks(task, MAX_RELATED_TOPICS).await?;
         let mut topics = Vec::with_capacity(links.len() * 2);
         for link in links {
             topics.push(format!("task-{}", link.id));

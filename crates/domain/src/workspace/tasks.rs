@@ -534,8 +534,8 @@ impl Workspace {
         }
         if let Some(status) = status {
             plan.status(&status, || self.now());
-            if status.kind.is_closed() != task.status.kind.is_closed() {
-                plan.topics.extend(self.blocked_topics(task.id).await?);
+            if status.id != task.status.id {
+                plan.topics.extend(self.related_topics(task.id).await?);
             }
         }
         if let Some(priority) = patch.priority {

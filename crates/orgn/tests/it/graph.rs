@@ -178,6 +178,22 @@ async fn the_blocked_marker_follows_the_blockers_status() {
         done.topics.contains(&format!("task-{}", blocked.id)),
         "{done:?}"
     );
+    // And the other way: the blocker's page shows the blocked task's status.
+    patch(ws, &alice, "ENG-2", set_status("In Progress"))
+        .await
+        .unwrap();
+    let changes = ws.list_changes(&alice, 0, None, 1000).await.unwrap();
+    let moved = changes
+        .changes
+        .iter()
+        .rev()
+        .find(|c| c.subject == "ENG-2")
+        .unwrap();
+    let blocker = ws.task(&alice, &task_ref("ENG-1")).await.unwrap();
+    assert!(
+        moved.topics.contains(&format!("task-{}", blocker.id)),
+        "{moved:?}"
+    );
 
     patch(ws, &alice, "ENG-1", set_status("In Progress"))
         .await

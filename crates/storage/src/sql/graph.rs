@@ -318,6 +318,24 @@ impl<B: SearchIndex> Graph for SqlStore<B> {
         rows.iter().map(rows::task_link).collect()
     }
 
+    async fn related_tasks(&self, task: TaskId, limit: usize) -> Result<Vec<TaskLink>> {
+        let side = |mine: &str, other: &str| {
+            format!(
+                "SELECT {LINK_COLUMNS} FROM task_relations r JOIN tasks t ON t.id = r.{other}{LINK_JOINS} \
+                 WHERE r.{mine} = $1 AND t.deleted_at IS NULL"
+            )
+        };
+        let sql = Sql::new(format!(
+            "SELECT * FROM ({} UNION ALL {}) x LIMIT $2",
+            side("from_task_id", "to_task_id"),
+            side("to_task_id", "from_task_id")
+        ))
+        .arg(task)
+        .arg(limit as i64);
+        let rows = self.reader().await?.rows(sql).await?;
+        rows.iter().map(rows::task_link).collect()
+    }
+
     async fn tasks_blocked_by(&self, task: TaskId, limit: usize) -> Result<Vec<TaskId>> {
         let sql = Sql::new(
             "SELECT r.to_task_id AS id FROM task_relations r JOIN tasks t ON t.id = r.to_task_id \

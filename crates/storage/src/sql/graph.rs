@@ -445,6 +445,23 @@ mod tests {
             .filter(|s| s.contains("tasks_by_parent"))
             .count();
         assert_eq!(arms, 2, "{search:#?}");
+        let blocked_q = TaskQuery {
+            parent_id: None,
+            blocked_by_teams: Some(teams.to_vec()),
+            ..q.clone()
+        };
+        // search_tasks' `blocked`: each team's arm reads its tasks newest first off the
+        // (team, id) index, stopping when the page is full, and looks up each one's
+        // blockers off the index: a page costs the tasks read until it fills.
+        let blocked = plan(&store, task_search::<SqliteBackend>(&blocked_q, None)).await;
+        let arms = blocked
+            .iter()
+            .filter(|s| s.contains("tasks_by_team_id (team_id=?)"));
+        assert_eq!(arms.count(), 2, "{blocked:#?}");
+        let lookups = blocked
+            .iter()
+            .filter(|s| s.contains("task_relations_by_to"));
+        assert_eq!(lookups.count(), 2, "{blocked:#?}");
         store.close().await;
         let _ = std::fs::remove_dir_all(&dir);
     }

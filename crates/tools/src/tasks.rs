@@ -113,13 +113,12 @@ impl Tool for GetTask {
 
     async fn run(&self, ctx: &CallContext<'_>, a: args::GetTask) -> Result<ToolOutput, ToolError> {
         let id: TaskRef = a.id.parse()?;
-        let task = ctx.workspace.task(ctx.actor, &id).await?;
+        let (task, graph) = ctx.workspace.task_with_graph(ctx.actor, &id).await?;
         let comments = task.comment_count as usize;
         let (mut view, trimmed) = task_full(&task);
         let description = view["description"].as_str().unwrap_or_default().to_string();
         let mut text = task_details(&task, &description, Some(comments));
         let mut structured = json!({"task": view.take(), "comments": comments});
-        let graph = ctx.workspace.task_graph(ctx.actor, &task).await?;
         add_graph(&graph, &mut structured, &mut text);
         if a.history.unwrap_or(false) {
             add_history(ctx, &id, &mut structured, &mut text).await?;

@@ -147,7 +147,7 @@ async fn task_view(
     error: Option<FieldError>,
     comment_draft: String,
 ) -> WebResult<TaskView> {
-    let task = ws.task(&me.actor, id).await.map_err(missing)?;
+    let (task, graph) = ws.task_with_graph(&me.actor, id).await.map_err(missing)?;
     let a = &me.actor;
     let statuses = ws.statuses(a, &task.team_key).await?;
     let members = ws.team_members(a, &task.team_key).await?;
@@ -165,7 +165,7 @@ async fn task_view(
     let cycles = ws.cycles(a, Some(&task.team_key)).await?;
     let comments = ws.comments(a, id).await?;
     let history = ws.task_history(a, id).await?;
-    let graph = GraphView::new(&ws.task_graph(a, &task).await?);
+    let graph = GraphView::new(&graph);
     let ident = task.identifier();
     let mut comments: Vec<CommentView> = comments
         .into_iter()

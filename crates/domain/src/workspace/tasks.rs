@@ -768,6 +768,8 @@ fn task_field_text(task: &Task, field: &str) -> String {
         "cycle" => or_none(task.cycle.as_ref().map(|c| c.name.clone())),
         "due_date" => or_none(date_text(task.due_date)),
         "estimate" => or_none(task.estimate.map(|e| e.to_string())),
+        "parent" => "another parent".into(),
+        "relations" => "other relations".into(),
         _ => "a new text".into(),
     }
 }

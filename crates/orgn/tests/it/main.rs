@@ -13,6 +13,7 @@ mod assistant;
 mod cli;
 mod core;
 mod graph;
+mod graph_web;
 mod hardening;
 mod hardening_data;
 mod jobs;

@@ -27,7 +27,15 @@ pub trait Graph: Send + Sync {
     async fn ancestors(&self, task: TaskId, limit: usize) -> Result<Vec<TaskId>>;
     /// The live tasks among `ids` as links, in no particular order.
     async fn task_links(&self, ids: &[TaskId]) -> Result<Vec<TaskLink>>;
-    /// A parent's live children, newest first, at most `limit`.
+    /// `children` and `relations` at once (one round trip, for a task's page and get_task).
+    async fn children_and_relations(
+        &self,
+        task: TaskId,
+        teams: &[TeamId],
+        children_limit: usize,
+        relations_limit: usize,
+    ) -> Result<(Vec<TaskLink>, Vec<TaskRelation>)>;
+    /// A parent's live children, oldest first, at most `limit`.
     async fn children(&self, parent: TaskId, limit: usize) -> Result<Vec<TaskLink>>;
     /// How many live children a parent has, completed and canceled among them.
     async fn children_progress(&self, parent: TaskId) -> Result<Progress>;

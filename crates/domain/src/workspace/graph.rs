@@ -77,7 +77,15 @@ impl Workspace {
             Some(id) => self.store.task_links(&[id]).await?.into_iter().next(),
             None => None,
         };
-        let children = self.store.children(task.id, MAX_CHILDREN_SHOWN).await?;
+        let (children, mut relations) = self
+            .store
+            .children_and_relations(
+                task.id,
+                &actor.team_ids(),
+                MAX_CHILDREN_SHOWN,
+                MAX_RELATIONS_SHOWN + 1,
+            )
+            .await?;
         // Fewer than a full list are all of them: counted here, without another query.
         let children_progress = if children.len() < MAX_CHILDREN_SHOWN {
             let of = |kind| children.iter().filter(|c| c.status.kind == kind).count() as i64;
@@ -89,10 +97,6 @@ impl Workspace {
         } else {
             self.store.children_progress(task.id).await?
         };
-        let mut relations = self
-            .store
-            .relations(task.id, &actor.team_ids(), MAX_RELATIONS_SHOWN + 1)
-            .await?;
         let more_relations = relations.len() > MAX_RELATIONS_SHOWN;
         relations.truncate(MAX_RELATIONS_SHOWN);
         Ok(TaskGraph {

@@ -1,6 +1,6 @@
 //! Export: every team the user may see, as JSON (full fidelity) and CSV (one row per task).
 
-use orgn_domain::model::{Doc, Job, RelationKind, Task, TaskGraph, Team};
+use orgn_domain::model::{Doc, Job, RelationKind, Task, TaskRelation, Team};
 use orgn_domain::{Actor, DocFilter, Error, TaskFilter, TaskRef, Workspace};
 use serde_json::{Value, json};
 
@@ -134,11 +134,13 @@ async fn export_tasks(
             let task_ref = TaskRef::from(&task);
             let comments = ws.comments(actor, &task_ref).await?;
             let history = ws.task_history(actor, &task_ref).await?;
-            let graph = ws.task_graph(actor, &task).await?;
-            write_task_row(csv, &task, &graph)?;
-            let parent = graph.parent.as_ref().map(|p| p.identifier.clone());
-            let relations: Vec<Value> = graph
-                .relations
+            let parent = match task.parent_id {
+                Some(id) => ws.task_identifiers(actor, &[id]).await?.pop().map(|p| p.1),
+                None => None,
+            };
+            let relations = ws.all_relations(actor, &task).await?;
+            write_task_row(csv, &task, parent.as_deref(), &relations)?;
+            let relations: Vec<Value> = relations
                 .iter()
                 .map(|r| json!({"type": r.kind.as_str(), "task": r.task.identifier}))
                 .collect();
@@ -159,13 +161,13 @@ async fn export_tasks(
 fn write_task_row(
     csv: &mut csv::Writer<Vec<u8>>,
     task: &Task,
-    graph: &TaskGraph,
+    parent: Option<&str>,
+    relations: &[TaskRelation],
 ) -> Result<(), Error> {
     let labels: Vec<&str> = task.labels.iter().map(|l| l.name.as_str()).collect();
     let name_of = |r: Option<&str>| r.unwrap_or("").to_string();
     let related = |kind: RelationKind| {
-        let ids: Vec<&str> = graph
-            .relations
+        let ids: Vec<&str> = relations
             .iter()
             .filter(|r| r.kind == kind)
             .map(|r| r.task.identifier.as_str())
@@ -192,7 +194,7 @@ fn write_task_row(
             &task.estimate.map(|e| e.to_string()).unwrap_or_default(),
             &orgn_domain::rfc3339(task.created_at),
             &orgn_domain::rfc3339(task.updated_at),
-            &name_of(graph.parent.as_ref().map(|p| p.identifier.as_str())),
+            &name_of(parent),
             &blocked_by,
             &blocks,
             &related_to,

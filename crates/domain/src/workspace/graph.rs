@@ -18,6 +18,8 @@ use crate::store::{NewEvent, NewLinks};
 pub const MAX_CHILDREN_SHOWN: usize = 50;
 /// The most relations `task_graph` lists, blockers first; `more_relations` says if more.
 pub const MAX_RELATIONS_SHOWN: usize = 50;
+/// The most relations of one task an export carries.
+pub const MAX_RELATIONS_EXPORTED: usize = 10_000;
 /// The most relations one create or update may add or remove.
 pub const MAX_RELATIONS_PER_CHANGE: usize = 20;
 /// How far up the parent chain the cycle check looks; deeper nesting is refused.
@@ -123,6 +125,14 @@ impl Workspace {
                 .any(|r| r.kind == RelationKind::BlockedBy && !r.task.status.kind.is_closed());
         }
         Ok((task, graph))
+    }
+
+    /// Every relation of a task that the actor may see (an export carries them all, not
+    /// the `MAX_RELATIONS_SHOWN` a page lists), at most `MAX_RELATIONS_EXPORTED`.
+    pub async fn all_relations(&self, actor: &Actor, task: &Task) -> Result<Vec<TaskRelation>> {
+        self.store
+            .relations(task.id, &actor.team_ids(), MAX_RELATIONS_EXPORTED)
+            .await
     }
 
     /// Sets `blocked` on each task: whether a blocker the actor can see is still open.

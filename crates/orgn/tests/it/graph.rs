@@ -618,6 +618,32 @@ async fn a_long_list_of_sub_tasks_is_cut_and_says_how_many_more() {
         "{}",
         text(&got)
     );
+
+    // More relations than a page lists: cut there, said so, and all of them exported.
+    let steps: Vec<String> = (5..5 + shown + 2).map(|n| format!("ENG-{n}")).collect();
+    for batch in steps.chunks(20) {
+        let relations = batch.iter().map(|s| relation("relates_to", s)).collect();
+        let more = TaskPatch {
+            add_relations: relations,
+            ..Default::default()
+        };
+        patch(ws, &alice, &parent, more).await.unwrap();
+    }
+    let graph = graph_of(ws, &alice, &parent).await;
+    assert!(graph.relations.len() == orgn_domain::MAX_RELATIONS_SHOWN && graph.more_relations);
+    let job = orgn_jobs::start_export(ws, &alice).await.unwrap();
+    let job = wait_for_job(ws, &alice, job.id).await;
+    let json = ws
+        .job_file(&alice, job.id, orgn_jobs::EXPORT_JSON)
+        .await
+        .unwrap();
+    let json: Value = serde_json::from_slice(&json).unwrap();
+    let tasks = json["teams"][0]["tasks"].as_array().unwrap();
+    let exported = tasks
+        .iter()
+        .find(|t| t["task"]["title"] == "Big parent")
+        .unwrap();
+    assert_eq!(exported["relations"].as_array().unwrap().len(), shown + 2);
     app.stop().await;
 }
 

@@ -182,3 +182,35 @@ async fn lists_show_sub_tasks_flat_or_nested_under_their_parent() {
     );
     app.stop().await;
 }
+
+/// Without JavaScript the delete confirmation page asks about a parent's sub-tasks too,
+/// and its answer is the one applied.
+#[tokio::test]
+async fn the_delete_page_without_javascript_asks_about_sub_tasks() {
+    use crate::http::request;
+    let app = TestApp::spawn().await;
+    let (ws, alice) = (&app.workspace, app.actor(ALICE).await);
+    let parent = sub_task(ws, &alice, "Parent", None).await.identifier();
+    let child = sub_task(ws, &alice, "Child", Some(&parent))
+        .await
+        .identifier();
+    let session = ws.start_session(alice.user()).await.unwrap().id;
+    let cookie = format!("{}={session}", orgn_web::SESSION_COOKIE);
+    let path = format!("/tasks/{parent}/delete");
+    let page = request(app.addr, "GET", &path, &[("Cookie", &cookie)], "").await;
+    assert!(page.body.contains("Its 1 sub-tasks"), "{}", page.body);
+    let csrf = page.body.split(r#"name="_csrf" value=""#).nth(1).unwrap();
+    let csrf = csrf.split('"').next().unwrap();
+    let form = [
+        ("Cookie", cookie.as_str()),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    let body = format!("_csrf={csrf}&sub_tasks=with");
+    let deleted = request(app.addr, "POST", &path, &form, &body).await;
+    assert_eq!(deleted.status, 303, "{}", deleted.body);
+    assert!(
+        ws.task(&alice, &task_ref(&child)).await.is_err(),
+        "went with it"
+    );
+    app.stop().await;
+}

@@ -26,28 +26,43 @@ struct ConfirmPage {
     cancel: String,
 }
 
+/// The confirmation of a task's delete, which for a parent asks what becomes of its
+/// sub-tasks, as the task page's dialog does.
+#[derive(Template)]
+#[template(path = "task_confirm_delete.html")]
+struct ConfirmTaskPage {
+    chrome: Chrome,
+    name: String,
+    team_key: String,
+    action: String,
+    cancel: String,
+    /// Its live sub-tasks.
+    sub_tasks: i64,
+}
+
 pub async fn confirm_task(
     State(state): State<AppState>,
     me: Me,
     Path(id): Path<String>,
 ) -> WebResult {
-    let task = state
-        .workspace
-        .task(&me.actor, &task_ref(&id)?)
+    let ws = &state.workspace;
+    let (task, graph) = ws
+        .task_with_graph(&me.actor, &task_ref(&id)?)
         .await
         .map_err(missing)?;
     let ident = task.identifier();
-    render(ConfirmPage {
-        chrome: Chrome::new(
-            &me,
-            format!("Delete {ident}"),
-            format!("{}:tasks", task.team_key),
-        ),
-        what: "task".into(),
+    let chrome = Chrome::new(
+        &me,
+        format!("Delete {ident}"),
+        format!("{}:tasks", task.team_key),
+    );
+    render(ConfirmTaskPage {
+        chrome,
         name: format!("{ident} {}", task.title),
         team_key: task.team_key.clone(),
         action: format!("/tasks/{ident}/delete"),
         cancel: format!("/tasks/{ident}"),
+        sub_tasks: graph.children_progress.total,
     })
 }
 

@@ -223,6 +223,13 @@ pub struct Task {
     /// Raised by every change; an edit may say which version it was based on.
     #[serde(default = "first_version")]
     pub version: i64,
+    /// The task this one is a sub-task of (same team).
+    #[serde(default)]
+    pub parent_id: Option<TaskId>,
+    /// Whether a task the reader can see, not completed nor canceled, blocks this one.
+    /// Depends on the reader: the workspace fills it in for what it answers.
+    #[serde(default)]
+    pub blocked: bool,
 }
 
 fn first_version() -> i64 {
@@ -234,6 +241,135 @@ impl Task {
     pub fn identifier(&self) -> String {
         format!("{}-{}", self.team_key, self.number)
     }
+}
+
+/// How a task relates to another, as seen from the first. Kept one way in storage
+/// (`RelationEdge`); `blocked_by` and `duplicated_by` are the other side's view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RelationKind {
+    Blocks,
+    BlockedBy,
+    RelatesTo,
+    DuplicateOf,
+    DuplicatedBy,
+}
+
+impl RelationKind {
+    pub const ALL: [RelationKind; 5] = [
+        RelationKind::Blocks,
+        RelationKind::BlockedBy,
+        RelationKind::RelatesTo,
+        RelationKind::DuplicateOf,
+        RelationKind::DuplicatedBy,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RelationKind::Blocks => "blocks",
+            RelationKind::BlockedBy => "blocked_by",
+            RelationKind::RelatesTo => "relates_to",
+            RelationKind::DuplicateOf => "duplicate_of",
+            RelationKind::DuplicatedBy => "duplicated_by",
+        }
+    }
+    /// For people: "blocked by".
+    pub fn label(self) -> &'static str {
+        match self {
+            RelationKind::Blocks => "blocks",
+            RelationKind::BlockedBy => "blocked by",
+            RelationKind::RelatesTo => "relates to",
+            RelationKind::DuplicateOf => "duplicate of",
+            RelationKind::DuplicatedBy => "duplicated by",
+        }
+    }
+    /// `blocks`, `blocked_by`, `blocked by`, `Blocked-By`...
+    pub fn parse(s: &str) -> Option<RelationKind> {
+        let wanted = s.trim().to_ascii_lowercase().replace([' ', '-'], "_");
+        RelationKind::ALL.into_iter().find(|k| k.as_str() == wanted)
+    }
+    /// The stored edge for "`this` <kind> `other`".
+    pub fn edge(self, this: TaskId, other: TaskId) -> RelationEdge {
+        let (kind, from, to) = match self {
+            RelationKind::Blocks => (EdgeKind::Blocks, this, other),
+            RelationKind::BlockedBy => (EdgeKind::Blocks, other, this),
+            RelationKind::DuplicateOf => (EdgeKind::DuplicateOf, this, other),
+            RelationKind::DuplicatedBy => (EdgeKind::DuplicateOf, other, this),
+            // Symmetric: kept once, from the smaller id.
+            RelationKind::RelatesTo => (EdgeKind::RelatesTo, this.min(other), this.max(other)),
+        };
+        RelationEdge { kind, from, to }
+    }
+}
+
+/// A stored relation: `from` blocks / duplicates / relates to `to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RelationEdge {
+    pub kind: EdgeKind,
+    pub from: TaskId,
+    pub to: TaskId,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EdgeKind {
+    Blocks,
+    RelatesTo,
+    DuplicateOf,
+}
+
+impl EdgeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EdgeKind::Blocks => "blocks",
+            EdgeKind::RelatesTo => "relates_to",
+            EdgeKind::DuplicateOf => "duplicate_of",
+        }
+    }
+    pub fn parse(s: &str) -> Option<EdgeKind> {
+        [EdgeKind::Blocks, EdgeKind::RelatesTo, EdgeKind::DuplicateOf]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+    /// How the edge reads from its `from` side (`true`) or its `to` side.
+    pub fn seen_from(self, from_side: bool) -> RelationKind {
+        match (self, from_side) {
+            (EdgeKind::Blocks, true) => RelationKind::Blocks,
+            (EdgeKind::Blocks, false) => RelationKind::BlockedBy,
+            (EdgeKind::DuplicateOf, true) => RelationKind::DuplicateOf,
+            (EdgeKind::DuplicateOf, false) => RelationKind::DuplicatedBy,
+            (EdgeKind::RelatesTo, _) => RelationKind::RelatesTo,
+        }
+    }
+}
+
+/// Another task as a parent, child or relation shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskLink {
+    pub id: TaskId,
+    pub team_id: TeamId,
+    pub identifier: String,
+    pub title: String,
+    pub status: StatusRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskRelation {
+    #[serde(rename = "type")]
+    pub kind: RelationKind,
+    pub task: TaskLink,
+}
+
+/// A task's place in the work graph as a reader sees it: relations to tasks the reader
+/// cannot see are left out (children share the task's team, so they are visible).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TaskGraph {
+    pub parent: Option<TaskLink>,
+    /// The newest children first, at most `MAX_CHILDREN_SHOWN`; `children_progress.total`
+    /// says how many there are.
+    pub children: Vec<TaskLink>,
+    pub children_progress: Progress,
+    /// At most `MAX_RELATIONS_SHOWN`, blockers first; `more_relations` when some were left out.
+    pub relations: Vec<TaskRelation>,
+    pub more_relations: bool,
 }
 
 /// One recorded change of one field of a task.

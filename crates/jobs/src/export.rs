@@ -1,6 +1,6 @@
 //! Export: every team the user may see, as JSON (full fidelity) and CSV (one row per task).
 
-use orgn_domain::model::{Doc, Job, Task, Team};
+use orgn_domain::model::{Doc, Job, RelationKind, Task, TaskRelation, Team};
 use orgn_domain::{Actor, DocFilter, Error, TaskFilter, TaskRef, Workspace};
 use serde_json::{Value, json};
 
@@ -38,8 +38,9 @@ fn write_row<'a>(
     .map_err(internal)
 }
 
-/// The CSV's columns, one row per task.
-const CSV_HEADER: [&str; 15] = [
+/// The CSV's columns, one row per task; the parent and relations as Linear's CSV names
+/// them (identifiers, comma-separated), which the import reads back.
+const CSV_HEADER: [&str; 20] = [
     "ID",
     "Team",
     "Title",
@@ -55,6 +56,19 @@ const CSV_HEADER: [&str; 15] = [
     "Estimate",
     "Created",
     "Updated",
+    "Parent issue",
+    "Blocked by",
+    "Blocks",
+    "Related to",
+    "Duplicate of",
+];
+
+/// The relation columns of the CSV, in `CSV_HEADER`'s order after "Parent issue".
+pub const RELATION_COLUMNS: [(&str, RelationKind); 4] = [
+    ("Blocked by", RelationKind::BlockedBy),
+    ("Blocks", RelationKind::Blocks),
+    ("Related to", RelationKind::RelatesTo),
+    ("Duplicate of", RelationKind::DuplicateOf),
 ];
 
 pub(crate) async fn run(ws: &Workspace, actor: &Actor, job: &Job) -> Result<Outcome, Error> {
@@ -120,8 +134,17 @@ async fn export_tasks(
             let task_ref = TaskRef::from(&task);
             let comments = ws.comments(actor, &task_ref).await?;
             let history = ws.task_history(actor, &task_ref).await?;
-            write_task_row(csv, &task)?;
-            tasks.push(json!({ "task": task, "comments": comments, "history": history }));
+            let parent = match task.parent_id {
+                Some(id) => ws.task_identifiers(actor, &[id]).await?.pop().map(|p| p.1),
+                None => None,
+            };
+            let relations = ws.all_relations(actor, &task).await?;
+            write_task_row(csv, &task, parent.as_deref(), &relations)?;
+            let relations: Vec<Value> = relations
+                .iter()
+                .map(|r| json!({"type": r.kind.as_str(), "task": r.task.identifier}))
+                .collect();
+            tasks.push(json!({ "task": task, "parent": parent, "relations": relations, "comments": comments, "history": history }));
             *done += 1;
         }
         if !ws.report_job(job.id, *done, 0).await? {
@@ -135,9 +158,24 @@ async fn export_tasks(
 }
 
 /// A task's row, in `CSV_HEADER`'s order.
-fn write_task_row(csv: &mut csv::Writer<Vec<u8>>, task: &Task) -> Result<(), Error> {
+fn write_task_row(
+    csv: &mut csv::Writer<Vec<u8>>,
+    task: &Task,
+    parent: Option<&str>,
+    relations: &[TaskRelation],
+) -> Result<(), Error> {
     let labels: Vec<&str> = task.labels.iter().map(|l| l.name.as_str()).collect();
     let name_of = |r: Option<&str>| r.unwrap_or("").to_string();
+    let related = |kind: RelationKind| {
+        let ids: Vec<&str> = relations
+            .iter()
+            .filter(|r| r.kind == kind)
+            .map(|r| r.task.identifier.as_str())
+            .collect();
+        ids.join(", ")
+    };
+    let [blocked_by, blocks, related_to, duplicate_of] =
+        RELATION_COLUMNS.map(|(_, kind)| related(kind));
     write_row(
         csv,
         [
@@ -156,6 +194,11 @@ fn write_task_row(csv: &mut csv::Writer<Vec<u8>>, task: &Task) -> Result<(), Err
             &task.estimate.map(|e| e.to_string()).unwrap_or_default(),
             &orgn_domain::rfc3339(task.created_at),
             &orgn_domain::rfc3339(task.updated_at),
+            &name_of(parent),
+            &blocked_by,
+            &blocks,
+            &related_to,
+            &duplicate_of,
         ],
     )
 }

@@ -1,6 +1,8 @@
 //! Import tasks from CSV, with the columns of Linear's CSV export (Title, Description,
-//! Status, Priority, Assignee, Labels, Due Date, Estimate, Project, Milestone, Cycle; headers
-//! are matched without regard to case). Each row is checked the way a new task is; rows that
+//! Status, Priority, Assignee, Labels, Due Date, Estimate, Project, Milestone, Cycle, and
+//! ID, Parent issue, Blocked by, Blocks, Related to, Duplicate of; headers are matched
+//! without regard to case). Parents and relations are set once every row is in
+//! (`import_links.rs`). Each row is checked the way a new task is; rows that
 //! fail are reported with their number and reason, the rest are imported in chunks, each
 //! chunk in one transaction together with the job's progress, so a restart resumes exactly
 //! after the last chunk: no duplicates, nothing half-written.
@@ -10,13 +12,13 @@ use orgn_domain::store::{ImportChunk, NewTask};
 use orgn_domain::{Actor, Error, TaskDraft, Workspace};
 use serde::Serialize;
 
-use crate::{ImportInput, Outcome};
+use crate::{ImportInput, Outcome, import_links};
 
 const CHUNK: usize = 500;
 const MAX_ROWS: usize = 200_000;
 
 /// The columns Orgn understands, and the header names that map to each.
-const COLUMNS: [(&str, &[&str]); 11] = [
+const COLUMNS: [(&str, &[&str]); 17] = [
     ("title", &["title", "name", "summary"]),
     ("description", &["description", "body"]),
     ("status", &["status", "state"]),
@@ -31,6 +33,15 @@ const COLUMNS: [(&str, &[&str]); 11] = [
     ("project", &["project"]),
     ("milestone", &["milestone", "project milestone"]),
     ("cycle", &["cycle", "cycle number"]),
+    ("id", &["id", "identifier", "issue id"]),
+    ("parent", &["parent issue", "parent", "parent id"]),
+    ("blocked_by", &["blocked by"]),
+    ("blocks", &["blocks", "blocking"]),
+    (
+        "related_to",
+        &["related to", "related issues", "relates to"],
+    ),
+    ("duplicate_of", &["duplicate of"]),
 ];
 
 /// The parsed file: which column feeds which field, and the rows.
@@ -41,7 +52,7 @@ pub(crate) struct Parsed {
 }
 
 /// The Orgn fields an import can fill, in the order the preview lists them.
-pub const IMPORT_FIELDS: [&str; 11] = [
+pub const IMPORT_FIELDS: [&str; 17] = [
     "title",
     "description",
     "status",
@@ -53,6 +64,12 @@ pub const IMPORT_FIELDS: [&str; 11] = [
     "project",
     "milestone",
     "cycle",
+    "id",
+    "parent",
+    "blocked_by",
+    "blocks",
+    "related_to",
+    "duplicate_of",
 ];
 
 /// A column mapping chosen by the person: (Orgn field, index of the CSV column feeding it).
@@ -158,16 +175,20 @@ fn checked_mapping(
     Ok(mapping)
 }
 
-fn draft(parsed: &Parsed, team: &str, record: &csv::StringRecord) -> Result<TaskDraft, String> {
-    let get = |field: &str| -> Option<String> {
-        parsed
-            .mapping
+impl Parsed {
+    /// The row's value for an Orgn field, if a column feeds it and the cell is not blank.
+    pub(crate) fn get(&self, record: &csv::StringRecord, field: &str) -> Option<String> {
+        self.mapping
             .iter()
             .find(|(_, f)| *f == field)
             .and_then(|(i, _)| record.get(*i))
             .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty())
-    };
+    }
+}
+
+fn draft(parsed: &Parsed, team: &str, record: &csv::StringRecord) -> Result<TaskDraft, String> {
+    let get = |field: &str| parsed.get(record, field);
     let estimate = match get("estimate") {
         Some(e) => Some(
             e.parse::<f64>()
@@ -196,6 +217,7 @@ fn draft(parsed: &Parsed, team: &str, record: &csv::StringRecord) -> Result<Task
         cycle: get("cycle"),
         due_date: get("due_date"),
         estimate,
+        ..Default::default()
     })
 }
 
@@ -365,6 +387,7 @@ pub(crate) async fn run(ws: &Workspace, actor: &Actor, job: &Job) -> Result<Outc
     let total = parsed.rows.len() as i64;
     // Resume after the last committed chunk.
     let mut done = job.done.clamp(0, total);
+    let mut links = import_links::Links::new(done > 0);
     if !ws.report_job(job.id, done, total).await? {
         return Ok(Outcome::Canceled);
     }
@@ -376,14 +399,18 @@ pub(crate) async fn run(ws: &Workspace, actor: &Actor, job: &Job) -> Result<Outc
             errors: Vec::new(),
             done: end as i64,
         };
+        let mut rows = Vec::new();
         for (i, record) in parsed.rows.iter().enumerate().take(end).skip(done as usize) {
             match prepare_row(ws, actor, &parsed, &input.team, record).await {
-                Ok(prepared) => chunk.tasks.push(prepared.task),
+                Ok(prepared) => {
+                    chunk.tasks.push(prepared.task);
+                    rows.push(import_links::RowLinks::read(&parsed, record, i as i64 + 2));
+                }
                 Err(message) => chunk.errors.push((i as i64 + 2, message)),
             }
         }
         match ws.save_import_chunk(&chunk).await {
-            Ok(()) => {}
+            Ok(ids) => links.inserted(ws, actor, rows, &ids).await?,
             // Canceled between two chunks: what was committed stays, nothing more is written.
             Err(Error::Conflict(_)) => return Ok(Outcome::Canceled),
             Err(e) => return Err(e),
@@ -392,6 +419,16 @@ pub(crate) async fn run(ws: &Workspace, actor: &Actor, job: &Job) -> Result<Outc
         if !ws.report_job(job.id, done, total).await? {
             return Ok(Outcome::Canceled);
         }
+    }
+    let link_errors = links.apply(ws, actor).await;
+    if !link_errors.is_empty() {
+        let chunk = ImportChunk {
+            job: job.id,
+            tasks: Vec::new(),
+            errors: link_errors,
+            done: total,
+        };
+        ws.save_import_chunk(&chunk).await?;
     }
     let errors = ws.job_errors(actor, job.id).await?.len() as i64;
     Ok(Outcome::Done(

@@ -9,6 +9,7 @@
 
 mod export;
 mod import;
+mod import_links;
 #[cfg(test)]
 mod import_props;
 

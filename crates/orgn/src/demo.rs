@@ -327,6 +327,7 @@ fn task_draft(spec: &TeamTasks, i: usize, title: &str, today: Date, dice: &mut D
             .is_multiple_of(4)
             .then(|| days_from(today, (dice.next() % 30) as i64)),
         estimate: Some([1, 2, 3, 5, 8][(dice.next() % 5) as usize]),
+        ..Default::default()
     }
 }
 

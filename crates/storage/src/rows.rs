@@ -399,6 +399,8 @@ pub fn task(row: &impl RowExt) -> Result<Task> {
         completed_at: opt_from_millis(row.opt_int("completed_at")?),
         canceled_at: opt_from_millis(row.opt_int("canceled_at")?),
         version: row.int("version")?,
+        parent_id: row.opt_id("parent_id")?,
+        blocked: false,
     })
 }
 
@@ -461,4 +463,30 @@ pub fn previous_to_json(previous: &[(String, String)]) -> String {
 pub fn previous_from_json(json: &str) -> Result<Vec<(String, String)>> {
     serde_json::from_str(json)
         .map_err(|e| Error::Internal(format!("previous statuses of a bulk change: {e}")))
+}
+
+/// A task as a parent, child or relation shows it (`sql::graph::LINK_COLUMNS`).
+pub fn task_link(row: &impl RowExt) -> Result<TaskLink> {
+    Ok(TaskLink {
+        id: row.id("id")?,
+        team_id: row.id("team_id")?,
+        identifier: format!("{}-{}", row.text("team_key")?, row.int("number")?),
+        title: row.text("title")?,
+        status: StatusRef {
+            id: row.id("status_id")?,
+            name: row.text("status_name")?,
+            kind: status_kind(&row.text("status_kind")?)?,
+        },
+    })
+}
+
+/// A relation as the task it was read for sees it: the edge's kind and which side it is on.
+pub fn task_relation(row: &impl RowExt) -> Result<TaskRelation> {
+    let edge = row.text("edge_kind")?;
+    let kind = EdgeKind::parse(&edge)
+        .ok_or_else(|| Error::Internal(format!("unknown relation kind {edge}")))?;
+    Ok(TaskRelation {
+        kind: kind.seen_from(row.int("from_side")? == 1),
+        task: task_link(row)?,
+    })
 }

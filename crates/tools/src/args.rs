@@ -33,6 +33,36 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 #[serde(deny_unknown_fields)]
 pub struct NoArgs {}
 
+/// This task <type> the other one.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Relation {
+    #[serde(rename = "type")]
+    pub kind: RelationType,
+    /// Task identifier, e.g. ENG-9.
+    pub task: String,
+}
+
+#[derive(Deserialize, JsonSchema, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum RelationType {
+    Blocks,
+    BlockedBy,
+    RelatesTo,
+    DuplicateOf,
+}
+
+impl RelationType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RelationType::Blocks => "blocks",
+            RelationType::BlockedBy => "blocked_by",
+            RelationType::RelatesTo => "relates_to",
+            RelationType::DuplicateOf => "duplicate_of",
+        }
+    }
+}
+
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TeamArg {
@@ -78,6 +108,10 @@ pub struct SearchTasks {
     pub cycle: Option<String>,
     /// RFC 3339 time or YYYY-MM-DD.
     pub updated_since: Option<String>,
+    /// Its direct sub-tasks.
+    pub parent: Option<String>,
+    /// true: only tasks with an open blocker.
+    pub blocked: Option<bool>,
     /// 1-100, default 25.
     pub limit: Option<usize>,
     pub cursor: Option<String>,
@@ -115,6 +149,10 @@ pub struct CreateTask {
     /// YYYY-MM-DD.
     pub due_date: Option<String>,
     pub estimate: Option<i64>,
+    /// Parent task: this becomes its sub-task.
+    pub parent: Option<String>,
+    /// duplicate_of also cancels this task.
+    pub add_relations: Option<Vec<Relation>>,
 }
 
 /// Omitted fields stay; `none` or "" clears optional ones.
@@ -140,6 +178,10 @@ pub struct UpdateTask {
     #[serde(default, deserialize_with = "present")]
     #[schemars(with = "Option<i64>", extend("x-nullable" = true))]
     pub estimate: Option<Option<i64>>,
+    /// Parent task; `none` makes it top-level.
+    pub parent: Option<String>,
+    pub add_relations: Option<Vec<Relation>>,
+    pub remove_relations: Option<Vec<Relation>>,
     /// The task's version you read: a field someone changed since is refused, not overwritten.
     pub expected_version: Option<i64>,
 }

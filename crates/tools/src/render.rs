@@ -130,9 +130,9 @@ fn progress(p: &Progress) -> Value {
     json!({"total": p.total, "completed": p.completed, "canceled": p.canceled, "percent": p.percent()})
 }
 
-/// A task in a list: no description.
+/// A task in a list: no description. `blocked` only when it is.
 pub fn task_summary(t: &Task) -> Value {
-    json!({
+    let mut v = json!({
         "id": t.identifier(),
         "title": t.title,
         "status": t.status.name,
@@ -145,7 +145,11 @@ pub fn task_summary(t: &Task) -> Value {
         "due_date": date(t.due_date),
         "estimate": t.estimate,
         "updated_at": time(t.updated_at),
-    })
+    });
+    if t.blocked {
+        v["blocked"] = json!(true);
+    }
+    v
 }
 
 /// A whole task. The description is cut to the field budget; true when it was.
@@ -183,7 +187,70 @@ pub fn task_line(t: &Task) -> String {
         line.push_str(" — ");
         line.push_str(&handle(&a.email));
     }
+    if t.blocked {
+        line.push_str(" (blocked)");
+    }
     line
+}
+
+/// Another task as a parent, child or relation: `ENG-3 [Done] Write the spec`.
+pub fn link_line(l: &TaskLink) -> String {
+    format!(
+        "{} [{}] {}",
+        l.identifier,
+        l.status.name,
+        one_line(&l.title)
+    )
+}
+
+pub fn link_view(l: &TaskLink) -> Value {
+    json!({"id": l.identifier, "title": l.title, "status": l.status.name, "status_type": l.status.kind.as_str()})
+}
+
+/// A task's parent, sub-tasks and relations, in the structured answer (`parent` only when
+/// there is one) and as text lines.
+pub fn add_graph(g: &TaskGraph, structured: &mut Value, text: &mut String) {
+    if let Some(parent) = &g.parent {
+        structured["parent"] = link_view(parent);
+        text.push_str(&format!("\nparent: {}", link_line(parent)));
+    }
+    structured["children"] = json!(g.children.iter().map(link_view).collect::<Vec<_>>());
+    structured["children_progress"] = progress(&g.children_progress);
+    if !g.children.is_empty() {
+        let p = &g.children_progress;
+        text.push_str(&format!(
+            "\nsub-tasks ({} of {} done):",
+            p.completed,
+            p.total - p.canceled
+        ));
+        for child in &g.children {
+            text.push_str(&format!("\n  {}", link_line(child)));
+        }
+        let more = p.total - g.children.len() as i64;
+        if more > 0 {
+            text.push_str(&format!("\n  (and {more} more sub-tasks)"));
+        }
+    }
+    let relations: Vec<Value> = g
+        .relations
+        .iter()
+        .map(|r| {
+            let mut v = link_view(&r.task);
+            v["type"] = json!(r.kind.as_str());
+            v
+        })
+        .collect();
+    structured["relations"] = json!(relations);
+    if !g.relations.is_empty() {
+        text.push_str("\nrelations:");
+        for r in &g.relations {
+            text.push_str(&format!("\n  {} {}", r.kind.label(), link_line(&r.task)));
+        }
+        if g.more_relations {
+            text.push_str("\n  (more relations not shown)");
+            structured["more_relations"] = json!(true);
+        }
+    }
 }
 
 /// A title on one line, whatever it holds.

@@ -1,7 +1,7 @@
 //! Tasks: search, read, create, change, delete, and change the status of several at once.
 
 use orgn_domain::model::Task;
-use orgn_domain::{Error, TaskDraft, TaskFilter, TaskPatch, TaskRef};
+use orgn_domain::{Error, RelationInput, TaskDraft, TaskFilter, TaskPatch, TaskRef};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -47,6 +47,8 @@ impl Tool for SearchTasks {
             milestone: a.milestone,
             cycle: a.cycle,
             updated_since: parse_since(a.updated_since.as_deref())?,
+            parent: a.parent,
+            blocked: a.blocked.unwrap_or(false),
             limit: a.limit,
             cursor: a.cursor,
         };
@@ -95,21 +97,29 @@ pub struct GetTask;
 impl Tool for GetTask {
     type Args = args::GetTask;
     const NAME: &'static str = "get_task";
-    const DESCRIPTION: &'static str = "One task with description and comment count.";
+    const DESCRIPTION: &'static str = "One task with parent, sub-tasks and relations.";
     const ANNOTATIONS: Annotations = Annotations::READ;
     const OUTPUT: Output = Output::One {
         key: "task",
-        extra: &[("comments", "integer"), ("history", "array")],
+        extra: &[
+            ("comments", "integer"),
+            ("parent", "object"),
+            ("children", "array"),
+            ("children_progress", "object"),
+            ("relations", "array"),
+            ("history", "array"),
+        ],
     };
 
     async fn run(&self, ctx: &CallContext<'_>, a: args::GetTask) -> Result<ToolOutput, ToolError> {
         let id: TaskRef = a.id.parse()?;
-        let task = ctx.workspace.task(ctx.actor, &id).await?;
+        let (task, graph) = ctx.workspace.task_with_graph(ctx.actor, &id).await?;
         let comments = task.comment_count as usize;
         let (mut view, trimmed) = task_full(&task);
         let description = view["description"].as_str().unwrap_or_default().to_string();
         let mut text = task_details(&task, &description, Some(comments));
         let mut structured = json!({"task": view.take(), "comments": comments});
+        add_graph(&graph, &mut structured, &mut text);
         if a.history.unwrap_or(false) {
             add_history(ctx, &id, &mut structured, &mut text).await?;
         }
@@ -155,6 +165,17 @@ async fn add_history(
     Ok(())
 }
 
+fn relation_inputs(relations: Option<Vec<args::Relation>>) -> Vec<RelationInput> {
+    relations
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| RelationInput {
+            kind: r.kind.as_str().into(),
+            task: r.task,
+        })
+        .collect()
+}
+
 fn task_answer(task: &Task, verb: &str) -> ToolOutput {
     let (view, trimmed) = task_full(task);
     let mut structured = json!({"task": view});
@@ -193,6 +214,8 @@ impl Tool for CreateTask {
             cycle: a.cycle,
             due_date: a.due_date,
             estimate: a.estimate,
+            parent: a.parent,
+            relations: relation_inputs(a.add_relations),
         };
         let task = ctx.workspace.create_task(ctx.actor, draft).await?;
         Ok(task_answer(&task, "Created"))
@@ -225,6 +248,9 @@ impl Tool for UpdateTask {
             cycle: a.cycle,
             due_date: a.due_date,
             estimate: a.estimate,
+            parent: a.parent,
+            add_relations: relation_inputs(a.add_relations),
+            remove_relations: relation_inputs(a.remove_relations),
             based_on: a.expected_version,
         };
         let task = ctx

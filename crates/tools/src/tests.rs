@@ -47,6 +47,8 @@ fn task(title: &str, priority: Priority, assignee: Option<UserRef>) -> Task {
         completed_at: None,
         canceled_at: None,
         version: 1,
+        parent_id: None,
+        blocked: false,
     }
 }
 

@@ -249,11 +249,16 @@ pub struct TaskRow {
     pub labels: Vec<LabelChip>,
     pub project: String,
     pub due: String,
+    pub blocked: bool,
+    /// How deep under its parent a list shows it nested (0: at the top).
+    pub depth: usize,
 }
 
 impl TaskRow {
     pub fn new(t: &Task) -> TaskRow {
         TaskRow {
+            blocked: t.blocked,
+            depth: 0,
             ident: t.identifier(),
             title: t.title.clone(),
             status: t.status.name.clone(),

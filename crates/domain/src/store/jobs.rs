@@ -67,7 +67,8 @@ pub trait Jobs: Send + Sync {
     ) -> Result<()>;
     /// Cancels a queued or running job; false when it had already finished.
     async fn cancel_job(&self, id: JobId, now: OffsetDateTime) -> Result<bool>;
-    async fn import_chunk(&self, chunk: &ImportChunk, now: OffsetDateTime) -> Result<()>;
+    /// The ids of the chunk's tasks, in its order (the import links them afterwards).
+    async fn import_chunk(&self, chunk: &ImportChunk, now: OffsetDateTime) -> Result<Vec<TaskId>>;
     async fn job_errors(&self, id: JobId) -> Result<Vec<(i64, String)>>;
     async fn put_job_file(&self, id: JobId, name: &str, content: &[u8]) -> Result<()>;
     async fn job_file(&self, id: JobId, name: &str) -> Result<Option<Vec<u8>>>;

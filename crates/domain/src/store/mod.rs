@@ -15,6 +15,7 @@ mod conversations;
 mod counts;
 mod credentials;
 mod feed;
+mod graph;
 mod inbox;
 mod jobs;
 mod oauth;
@@ -32,6 +33,7 @@ pub use conversations::*;
 pub use counts::*;
 pub use credentials::*;
 pub use feed::*;
+pub use graph::*;
 pub use inbox::*;
 pub use jobs::*;
 pub use oauth::*;
@@ -62,6 +64,7 @@ pub trait Store:
     + Throttle
     + Revisions
     + AssistantUsage
+    + Graph
     + 'static
 {
     /// Finishes pending writes and closes connections; the store is unusable afterwards.

@@ -54,6 +54,12 @@ pub struct TaskChanges {
     pub cycle_id: Option<Option<CycleId>>,
     pub due_date: Option<Option<Date>>,
     pub estimate: Option<Option<i64>>,
+    /// `Some(None)`: the task goes to the top level.
+    pub parent_id: Option<Option<TaskId>>,
+    /// Relations as the task sees them; adding one that exists, or removing one that does
+    /// not, changes nothing.
+    pub add_relations: Vec<(RelationKind, TaskId)>,
+    pub remove_relations: Vec<(RelationKind, TaskId)>,
 }
 
 #[derive(Debug, Clone)]
@@ -92,6 +98,10 @@ pub struct TaskQuery {
     pub project_id: Option<ProjectId>,
     pub milestone_id: Option<MilestoneId>,
     pub cycle_id: Option<CycleId>,
+    /// The direct children of this task.
+    pub parent_id: Option<TaskId>,
+    /// Only tasks with an open blocker in these teams (the reader's).
+    pub blocked_by_teams: Option<Vec<TeamId>>,
     pub updated_since: Option<OffsetDateTime>,
     pub after: Option<SeekKey>,
     /// The store returns at most this many.

@@ -33,6 +33,9 @@ use crate::store::{Marking, NewTask, Notification, NotificationQuery, TaskChange
 /// the inbox.
 pub const UNREAD_CAP: i64 = 100;
 
+/// The most blocked tasks whose people hear that their blocker was completed, in one change.
+const MAX_BLOCKED_TOLD: usize = 100;
+
 /// A page of the inbox, with the unread count as it is now.
 pub struct InboxPage {
     pub page: Page<Notification>,
@@ -130,6 +133,14 @@ impl Workspace {
             if let Some(new) = new.filter(|s| worth_telling(s.kind) && s.kind != task.status.kind) {
                 for user in self.followers(task).await? {
                     to.tell(user, NotificationKind::Status, Some(new.name.clone()));
+                }
+                if new.kind == StatusKind::Completed {
+                    let blocked = self
+                        .store
+                        .tasks_blocked_by(task.id, MAX_BLOCKED_TOLD)
+                        .await?;
+                    let told = self.inbox_for_completed_blocker(actor, task, &blocked);
+                    to.writes.notify.extend(told.await?);
                 }
             }
         }

@@ -129,7 +129,8 @@ impl Workspace {
             .await
     }
 
-    pub async fn save_import_chunk(&self, chunk: &ImportChunk) -> Result<()> {
+    /// The ids of the chunk's tasks, in its order.
+    pub async fn save_import_chunk(&self, chunk: &ImportChunk) -> Result<Vec<TaskId>> {
         self.store.import_chunk(chunk, self.now()).await
     }
 

@@ -6,6 +6,7 @@ mod assistant_usage;
 mod content;
 mod conversations;
 mod feed;
+mod graph;
 mod inbox;
 mod jobs;
 mod live;
@@ -39,6 +40,7 @@ pub use accounts::{
 pub use assistant_usage::ANSWER_IN_PROGRESS;
 pub use content::{DocDraft, DocFilter};
 pub use feed::{ChangePage, FEED_RETENTION_DAYS, MAX_FEED_SCAN, ago, may_see};
+pub use graph::{MAX_CHILDREN_SHOWN, MAX_DEPTH, MAX_RELATIONS_SHOWN, RelationInput, SubTasks};
 pub use inbox::{InboxPage, UNREAD_CAP, what_happened, who_and_how};
 pub use jobs::{JOB_FILES_KEPT_FOR, JOB_STALE_AFTER, TOOL_CALLS_KEPT_FOR};
 pub use live::{LiveEvent, LiveStream};

@@ -29,6 +29,10 @@ pub struct TaskFilter {
     /// `current`, `next`, a number; needs `team` when the actor has several teams.
     pub cycle: Option<String>,
     pub updated_since: Option<OffsetDateTime>,
+    /// A parent's identifier: its direct children only.
+    pub parent: Option<String>,
+    /// `true`: only tasks with an open blocker the actor can see.
+    pub blocked: bool,
     pub limit: Option<usize>,
     pub cursor: Option<String>,
 }
@@ -43,7 +47,9 @@ impl Workspace {
             });
         };
         let hits = self.store.search_tasks(&query).await?;
-        Ok(cursor::page_from(hits, limit))
+        let mut page = cursor::page_from(hits, limit);
+        self.mark_blocked(actor, &mut page.items).await?;
+        Ok(page)
     }
 
     /// How many tasks the actor may see match the filter (its cursor and limit ignored),
@@ -173,6 +179,12 @@ impl Workspace {
                 .as_ref()
                 .ok_or_else(|| Error::Invalid("filtering by milestone needs project too".into()))?;
             q.milestone_id = Some(self.resolve_milestone(project, m).await?.id);
+        }
+        if let Some(parent) = f.parent.as_deref().filter(|p| !p.trim().is_empty()) {
+            q.parent_id = Some(self.visible_task(actor, &parent.parse()?).await?.id);
+        }
+        if f.blocked {
+            q.blocked_by_teams = Some(actor.team_ids());
         }
         if let Some(c) = f.cycle.as_deref().filter(|c| !c.trim().is_empty()) {
             if teams.len() != 1 {

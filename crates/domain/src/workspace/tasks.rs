@@ -2,6 +2,7 @@
 
 use time::OffsetDateTime;
 
+use super::graph::{GraphPlan, RelationInput};
 use super::refs::{TaskRef, is_clear};
 use super::{MAX_BODY, MAX_TITLE, Workspace, bounded_text, parse_optional_date, required_line};
 use crate::access::Actor;
@@ -25,6 +26,10 @@ pub struct TaskDraft {
     pub cycle: Option<String>,
     pub due_date: Option<String>,
     pub estimate: Option<i64>,
+    /// The parent's identifier: the new task is its sub-task (same team).
+    pub parent: Option<String>,
+    /// Relations as the new task sees them; a `duplicate_of` starts it canceled.
+    pub relations: Vec<RelationInput>,
 }
 
 /// Changes to a task. `None` leaves a field alone; for optional fields an empty string or
@@ -43,6 +48,10 @@ pub struct TaskPatch {
     pub due_date: Option<String>,
     /// `Some(None)` clears the estimate.
     pub estimate: Option<Option<i64>>,
+    /// The parent's identifier; `none` (or empty) moves the task to the top level.
+    pub parent: Option<String>,
+    pub add_relations: Vec<RelationInput>,
+    pub remove_relations: Vec<RelationInput>,
     /// The version of the task the change was based on (the page's, or MCP's
     /// `expected_version`). A field that someone else changed since is refused with
     /// `Error::Conflict`, naming who and the current value; other fields go through.
@@ -97,6 +106,8 @@ struct UpdatePlan<'a> {
     task: &'a Task,
     changes: TaskChanges,
     events: Vec<NewEvent>,
+    /// Pages beyond the task's own that the change concerns (related tasks').
+    topics: Vec<String>,
 }
 
 impl<'a> UpdatePlan<'a> {
@@ -105,6 +116,7 @@ impl<'a> UpdatePlan<'a> {
             task,
             changes: TaskChanges::default(),
             events: Vec::new(),
+            topics: Vec::new(),
         }
     }
 
@@ -263,6 +275,15 @@ impl<'a> UpdatePlan<'a> {
         }
     }
 
+    /// The parent and relations a patch changes (already compared with the task's).
+    fn graph(&mut self, graph: GraphPlan) {
+        self.changes.parent_id = graph.parent_id;
+        self.changes.add_relations = graph.add;
+        self.changes.remove_relations = graph.remove;
+        self.events.extend(graph.events);
+        self.topics.extend(graph.topics);
+    }
+
     /// The update, with its feed row: the fields it changes and the pages it concerns (the
     /// task's project and cycle before and after).
     fn into_update(self, stamp: Stamp, planned_on: Option<i64>) -> TaskUpdate {
@@ -280,6 +301,14 @@ impl<'a> UpdatePlan<'a> {
         if let Some(Some(cycle)) = self.changes.cycle_id {
             change = change.with_topic(format!("cycle-{cycle}"));
         }
+        // A parent's page lists its sub-tasks' statuses: the old parent's and the new one's.
+        let parents = [task.parent_id, self.changes.parent_id.flatten()];
+        for parent in parents.into_iter().flatten() {
+            change = change.with_topic(format!("task-{parent}"));
+        }
+        for topic in self.topics {
+            change = change.with_topic(topic);
+        }
         TaskUpdate {
             task_id: task.id,
             changes: self.changes,
@@ -291,9 +320,23 @@ impl<'a> UpdatePlan<'a> {
 }
 
 impl Workspace {
-    pub async fn create_task(&self, actor: &Actor, draft: TaskDraft) -> Result<Task> {
+    pub async fn create_task(&self, actor: &Actor, mut draft: TaskDraft) -> Result<Task> {
+        let team = self.visible_team(actor, &draft.team)?;
+        let (links, cancels) = self
+            .prepare_links(actor, team.id, draft.parent.as_deref(), &draft.relations)
+            .await?;
+        if cancels && draft.status.as_deref().is_none_or(is_clear) {
+            draft.status = Some(self.canceled_status(team.id).await?.name);
+        }
         let task = self.prepare_task(actor, draft).await?;
-        self.store.insert_task(task).await
+        let mut task = if links.parent_id.is_none() && links.relations.is_empty() {
+            self.store.insert_task(task).await?
+        } else {
+            self.store.insert_task_linked(task, &links).await?
+        };
+        self.mark_blocked(actor, std::slice::from_mut(&mut task))
+            .await?;
+        Ok(task)
     }
 
     /// Resolves and checks a draft into a task ready to insert, writing nothing: used by
@@ -408,8 +451,12 @@ impl Workspace {
         Ok(project)
     }
 
+    /// A task the actor may see, with its "blocked" marker as the actor sees it.
     pub async fn task(&self, actor: &Actor, id: &TaskRef) -> Result<Task> {
-        self.visible_task(actor, id).await
+        let mut task = self.visible_task(actor, id).await?;
+        self.mark_blocked(actor, std::slice::from_mut(&mut task))
+            .await?;
+        Ok(task)
     }
 
     /// Applies a patch. The task is read, checked against the patch's `based_on` and
@@ -436,11 +483,14 @@ impl Workspace {
                 .await?;
             }
             if update.events.is_empty() || self.store.update_tasks(&[update]).await? {
-                return self
+                let mut task = self
                     .store
                     .task(task.id)
                     .await?
-                    .ok_or_else(|| not_found(format!("Task {}", task.identifier())));
+                    .ok_or_else(|| not_found(format!("Task {}", task.identifier())))?;
+                self.mark_blocked(actor, std::slice::from_mut(&mut task))
+                    .await?;
+                return Ok(task);
             }
         }
         Err(Error::Busy(
@@ -464,15 +514,32 @@ impl Workspace {
             name: String::new(),
         };
         let mut plan = UpdatePlan::new(task);
+        let graph = self
+            .plan_graph(
+                actor,
+                task,
+                patch.parent.as_deref(),
+                &patch.add_relations,
+                &patch.remove_relations,
+            )
+            .await?;
+        let status = match (patch.status, graph.cancels) {
+            (Some(status), _) => Some(self.resolve_status(&team, &status).await?),
+            (None, true) => Some(self.canceled_status(team.id).await?),
+            (None, false) => None,
+        };
+        plan.graph(graph);
         if let Some(title) = patch.title {
             plan.title(required_line("title", &title, MAX_TITLE)?);
         }
         if let Some(description) = patch.description {
             plan.description(bounded_text("description", &description, MAX_BODY)?);
         }
-        if let Some(status) = patch.status {
-            let status = self.resolve_status(&team, &status).await?;
+        if let Some(status) = status {
             plan.status(&status, || self.now());
+            if status.id != task.status.id {
+                plan.topics.extend(self.related_topics(task.id).await?);
+            }
         }
         if let Some(priority) = patch.priority {
             plan.priority(if is_clear(&priority) {
@@ -553,6 +620,11 @@ impl Workspace {
     pub async fn delete_task(&self, actor: &Actor, id: &TaskRef) -> Result<()> {
         let task = self.visible_task(actor, id).await?;
         let change = NewChange::task(&task, vec!["deleted".into()], self.stamp(actor));
+        // Its parent's page lists it.
+        let change = match task.parent_id {
+            Some(parent) => change.with_topic(format!("task-{parent}")),
+            None => change,
+        };
         self.store.delete_task(task.id, &change).await?;
         self.store
             .set_deleted_by(TrashKind::Task, task.id.get(), actor.id())
@@ -701,6 +773,8 @@ fn task_field_text(task: &Task, field: &str) -> String {
         "cycle" => or_none(task.cycle.as_ref().map(|c| c.name.clone())),
         "due_date" => or_none(date_text(task.due_date)),
         "estimate" => or_none(task.estimate.map(|e| e.to_string())),
+        "parent" => "another parent".into(),
+        "relations" => "other relations".into(),
         _ => "a new text".into(),
     }
 }

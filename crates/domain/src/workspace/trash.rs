@@ -61,6 +61,9 @@ impl Workspace {
     /// Brings a task back, with its comments, labels and history, under the same identifier.
     pub async fn restore_task(&self, actor: &Actor, id: &TaskRef) -> Result<Task> {
         let (task, team) = self.deleted_task(actor, id).await?;
+        // Sub-tasks that went to the Trash with it come back with it (found before the
+        // restore, which clears the time they share).
+        let together = self.deleted_together(task).await?;
         let topics = task_topics(team, task, None, None);
         let change = self.change(
             actor,
@@ -72,6 +75,13 @@ impl Workspace {
             topics,
         );
         self.store.restore_task(task, &change).await?;
+        for child in together {
+            let mut change = change.clone();
+            change.object_id = child.id.get();
+            change.subject = child.identifier;
+            change.topics = task_topics(team, child.id, None, None);
+            self.store.restore_task(child.id, &change).await?;
+        }
         self.store
             .task(task)
             .await?

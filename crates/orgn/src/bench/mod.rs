@@ -4,6 +4,7 @@
 //! `--writes`). Like pgbench, anyone can run it against their own installation. With
 //! `--streams N`, the `live` workload too (`live.rs`).
 
+mod graph;
 mod inbox;
 mod live;
 mod report;
@@ -75,6 +76,7 @@ struct Report {
     task_page_p50_ms: Option<f64>,
     live: Option<live::LiveReport>,
     inbox: Option<inbox::InboxReport>,
+    graph: Option<graph::GraphReport>,
 }
 
 /// Real words for the head of the vocabulary; the long tail is made of syllables.
@@ -278,6 +280,7 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
             .await?;
         report.create_rps = Some(create.rps());
         report.create_p99_ms = Some(create.percentile(99.0));
+        report.graph = Some(graph::measure(&bench).await?);
     }
     if let Some(session) = &session {
         measure_pages(&args, &mut report, &base, &token, session, &ids).await?;

@@ -27,6 +27,12 @@ pub(super) fn print_table(r: &Report, args: &BenchArgs) {
         opt(r.create_rps, "req/s"),
         opt(r.create_p99_ms, "ms")
     );
+    if let Some(g) = &r.graph {
+        println!(
+            "  get_task, 10 sub-tasks + 5 relations {:.0} req/s   p50 {:.2} ms   p99 {:.2} ms",
+            g.get_task_rps, g.get_task_p50_ms, g.get_task_p99_ms
+        );
+    }
     println!(
         "  task list page       p50 {}",
         opt(r.task_list_page_p50_ms, "ms")

@@ -557,3 +557,34 @@ fn the_command_line_creates_users_with_handles() {
     let bad = create(&["--email", "x@orgn.test", "--handle", "no spaces"]);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not valid"));
 }
+
+#[tokio::test]
+async fn completing_a_blocker_tells_the_people_waiting_once() {
+    let app = TestApp::spawn().await;
+    let blocks = TaskPatch {
+        add_relations: vec![orgn_domain::RelationInput {
+            kind: "blocks".into(),
+            task: "ENG-1".into(),
+        }],
+        ..Default::default()
+    };
+    update(&app, ADMIN, "ENG-3", blocks).await;
+    let before = told(&app, ALICE).await.len();
+    // Bob completes the blocker: Alice, who has ENG-1, hears of it on ENG-1, once.
+    update(&app, BOB, "ENG-3", status("Done")).await;
+    let after = told(&app, ALICE).await;
+    assert_eq!(
+        after[before..],
+        [("ENG-1".to_string(), NotificationKind::BlockerCompleted)],
+        "{after:?}"
+    );
+    // A move between open statuses of the blocker tells nobody it was completed.
+    update(&app, BOB, "ENG-3", status("In Progress")).await;
+    let kinds = told(&app, ALICE).await;
+    let completions = kinds
+        .iter()
+        .filter(|(_, k)| *k == NotificationKind::BlockerCompleted)
+        .count();
+    assert_eq!(completions, 1, "{kinds:?}");
+    app.stop().await;
+}

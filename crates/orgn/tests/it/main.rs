@@ -12,6 +12,8 @@ mod support;
 mod assistant;
 mod cli;
 mod core;
+mod graph;
+mod graph_web;
 mod hardening;
 mod hardening_assistant;
 mod hardening_corpus;

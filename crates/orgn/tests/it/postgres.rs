@@ -255,6 +255,7 @@ async fn add_one_of_everything(store: &SqliteStore, ws: &Workspace) {
     let admin = ws.actor(users[0].id).await.unwrap();
     ws.generate_token(&admin).await.unwrap();
     crate::oauth::add_an_oauth_connection(ws, &admin).await;
+    crate::graph::add_a_sub_task_and_a_relation(ws, &admin).await;
     let now = time::OffsetDateTime::now_utc();
     store
         .create_session(

@@ -52,9 +52,13 @@ pub const TABLES: &[(&str, &str)] = &[
     (
         "tasks",
         "id team_id number title:t description:t status_id priority assignee_id creator_id project_id milestone_id cycle_id \
-         due_date:t estimate created_at updated_at started_at completed_at canceled_at deleted_at deleted_by version",
+         due_date:t estimate created_at updated_at started_at completed_at canceled_at deleted_at deleted_by version parent_id",
     ),
     ("task_labels", "task_id label_id"),
+    (
+        "task_relations",
+        "from_task_id to_task_id kind:t created_at",
+    ),
     (
         "task_events",
         "id task_id actor_id at field:t old:t new:t channel:t client:t",

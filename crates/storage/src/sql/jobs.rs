@@ -170,7 +170,7 @@ impl<B: BulkInsert> Jobs for SqlStore<B> {
         Ok(self.writer().await?.execute(sql).await? == 1)
     }
 
-    async fn import_chunk(&self, chunk: &ImportChunk, now: OffsetDateTime) -> Result<()> {
+    async fn import_chunk(&self, chunk: &ImportChunk, now: OffsetDateTime) -> Result<Vec<TaskId>> {
         let mut tx = self.begin().await?;
         // Checked inside the transaction (with the job's row locked on PostgreSQL): a cancel
         // waits for this chunk, and a canceled job writes nothing more.
@@ -187,7 +187,7 @@ impl<B: BulkInsert> Jobs for SqlStore<B> {
         if state.as_deref() != Some("running") {
             return Err(Error::Conflict("the job is no longer running".into()));
         }
-        super::bulk::insert_bulk::<B>(&mut tx, &chunk.tasks).await?;
+        let ids = super::bulk::insert_bulk::<B>(&mut tx, &chunk.tasks).await?;
         for (row, message) in &chunk.errors {
             let error = Sql::new(
                 "INSERT INTO job_errors (job_id, row_number, message) VALUES ($1, $2, $3) \
@@ -203,7 +203,8 @@ impl<B: BulkInsert> Jobs for SqlStore<B> {
             .arg(now)
             .arg(chunk.job);
         tx.execute(progress).await?;
-        B::commit(tx).await
+        B::commit(tx).await?;
+        Ok(ids)
     }
 
     async fn job_errors(&self, id: JobId) -> Result<Vec<(i64, String)>> {

@@ -29,6 +29,7 @@ mod conversations;
 mod counts;
 pub(crate) mod credentials;
 pub(crate) mod feed;
+pub(crate) mod graph;
 mod inbox;
 mod jobs;
 mod oauth;

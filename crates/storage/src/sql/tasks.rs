@@ -15,6 +15,7 @@ use time::OffsetDateTime;
 
 use super::bulk::{self, BulkInsert};
 use super::feed::append_change;
+use super::graph;
 use super::search::{Indexed, SearchIndex, push_tier_arms};
 use super::{Arg, Backend, Conn, PointReads, Sql, SqlStore};
 use crate::rows::{self, RowExt};
@@ -33,7 +34,7 @@ macro_rules! task_columns {
              t.project_id, p.name AS project_name, t.milestone_id, m.name AS milestone_name, \
              t.cycle_id, cy.number AS cycle_number, cy.name AS cycle_name, \
              t.due_date, t.estimate, t.created_at, t.updated_at, t.started_at, t.completed_at, \
-             t.canceled_at, t.version, (SELECT count(*) FROM comments cm WHERE cm.task_id = t.id) AS comment_count, ",
+             t.canceled_at, t.version, t.parent_id, (SELECT count(*) FROM comments cm WHERE cm.task_id = t.id) AS comment_count, ",
             $labels_json,
             " AS labels_json"
         )
@@ -175,6 +176,13 @@ pub(crate) fn push_task_filters<B: Backend>(sql: &mut Sql, q: &TaskQuery, team: 
             sql.push(&format!(" AND t.{column} = ")).bind(v);
         }
     }
+    if let Some(parent) = q.parent_id {
+        sql.push(" AND t.parent_id = ").bind(parent);
+    }
+    if let Some(teams) = &q.blocked_by_teams {
+        sql.push(" AND ");
+        super::graph::push_open_blocker(sql, teams);
+    }
     if let Some(since) = q.updated_since {
         sql.push(" AND t.updated_at >= ").bind(since);
     }
@@ -304,6 +312,9 @@ async fn apply_task_update<B: SearchIndex>(conn: &mut B::Conn, u: &TaskUpdate) -
         }
     }
     let c = &u.changes;
+    if let Some(Some(parent)) = c.parent_id {
+        graph::refuse_cycle::<B>(conn, u.task_id, parent).await?;
+    }
     // A task that changes status, project, milestone or cycle leaves one count and joins another.
     let moves = c.status.is_some()
         || c.project_id.is_some()
@@ -348,6 +359,9 @@ async fn apply_task_update<B: SearchIndex>(conn: &mut B::Conn, u: &TaskUpdate) -
     if let Some(v) = c.estimate {
         sets.push(("estimate", v.into()));
     }
+    if let Some(v) = c.parent_id {
+        sets.push(("parent_id", v.into()));
+    }
     let mut sql = super::update_versioned("tasks", ("updated_at", now.into()), sets, u.task_id);
     sql.push(" AND deleted_at IS NULL");
     if conn.execute(sql).await? != 1 {
@@ -359,6 +373,8 @@ async fn apply_task_update<B: SearchIndex>(conn: &mut B::Conn, u: &TaskUpdate) -
     if let Some(labels) = &c.label_ids {
         set_task_labels(conn, u.task_id, labels).await?;
     }
+    graph::remove_relations(conn, u.task_id, &c.remove_relations).await?;
+    graph::add_relations(conn, u.task_id, &c.add_relations, now).await?;
     if c.title.is_some() || c.description.is_some() {
         B::reindex_tasks(conn, u.task_id, u.task_id).await?;
     }
@@ -425,6 +441,26 @@ pub(crate) async fn insert_task_in<B: SearchIndex>(
     Ok(id)
 }
 
+/// Moves a live task to the Trash, as of its change's time, inside the caller's
+/// transaction (a task deleted already is left alone).
+pub(crate) async fn delete_task_in<B: SearchIndex>(
+    tx: &mut B::Conn,
+    id: TaskId,
+    change: &NewChange,
+) -> Result<()> {
+    let deleted = Sql::new(
+        "UPDATE tasks SET deleted_at = $1, version = version + 1 WHERE id = $2 AND deleted_at IS NULL",
+    )
+    .arg(change.stamp.at)
+    .arg(id);
+    if tx.execute(deleted).await? == 1 {
+        adjust_progress(&mut *tx, id, -1).await?;
+        B::unindex_task(tx, id).await?;
+        append_change::<B>(tx, change).await?;
+    }
+    Ok(())
+}
+
 /// How a single task goes in. The default commits each insert on its own; SQLite's gathers
 /// concurrent inserts into one commit (`sqlite/batch.rs`).
 #[async_trait]
@@ -475,16 +511,7 @@ impl<B: GroupCommit + PointReads + BulkInsert> Tasks for SqlStore<B> {
 
     async fn delete_task(&self, id: TaskId, change: &NewChange) -> Result<()> {
         let mut tx = self.begin().await?;
-        let deleted = Sql::new(
-            "UPDATE tasks SET deleted_at = $1, version = version + 1 WHERE id = $2 AND deleted_at IS NULL",
-        )
-        .arg(change.stamp.at)
-        .arg(id);
-        if tx.execute(deleted).await? == 1 {
-            adjust_progress(&mut *tx, id, -1).await?;
-            B::unindex_task(&mut tx, id).await?;
-            append_change::<B>(&mut tx, change).await?;
-        }
+        delete_task_in::<B>(&mut tx, id, change).await?;
         self.commit_changes(tx).await
     }
 

@@ -126,7 +126,10 @@ async fn an_empty_directory_gets_every_migration_once() {
     SqliteStore::open(&dir).await.unwrap().close().await;
     let rows = sqlite_bookkeeping(&dir).await;
     assert_eq!(rows.iter().map(|r| r.0).collect::<Vec<_>>(), all_versions());
-    assert_eq!(all_versions(), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
+    assert_eq!(
+        all_versions(),
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]
+    );
     assert!(rows.iter().all(|r| r.1 && r.2 == 48), "{rows:?}");
     let pool = raw(&dir).await;
     let tables: i64 = sqlx::query_scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('tasks', 'task_fts', 'personal_tokens')")

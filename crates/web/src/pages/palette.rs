@@ -225,18 +225,25 @@ fn matches(label: &str, q: &str) -> bool {
 }
 
 fn task_actions(task: &Task, q: &str) -> Section {
+    let mut items: Vec<Item> = Field::ALL
+        .into_iter()
+        .filter(|f| matches(f.action(), q))
+        .map(|f| Item {
+            label: f.action().into(),
+            hint: String::new(),
+            icon: String::new(),
+            does: Does::Pick(f.name()),
+        })
+        .collect();
+    // The new task form, as a sub-task of this one (in its team).
+    let sub_task = "Create sub-task";
+    if matches(sub_task, q) {
+        let href = format!("/tasks/new?parent={}", task.identifier());
+        items.push(Item::go(sub_task, "", href));
+    }
     Section {
         title: format!("{} {}", task.identifier(), task.title),
-        items: Field::ALL
-            .into_iter()
-            .filter(|f| matches(f.action(), q))
-            .map(|f| Item {
-                label: f.action().into(),
-                hint: String::new(),
-                icon: String::new(),
-                does: Does::Pick(f.name()),
-            })
-            .collect(),
+        items,
     }
 }
 

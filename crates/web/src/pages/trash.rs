@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use orgn_domain::TRASH_RETENTION;
 use orgn_domain::model::{DocId, ProjectId, TeamId, TrashItem, TrashKind};
-use orgn_domain::{Actor, Workspace};
+use orgn_domain::{Actor, SubTasks, Workspace};
 use serde::Deserialize;
 
 use super::{Empty, client_message, missing, render, see, task_ref};
@@ -26,40 +26,67 @@ struct ConfirmPage {
     cancel: String,
 }
 
+/// The confirmation of a task's delete, which for a parent asks what becomes of its
+/// sub-tasks, as the task page's dialog does.
+#[derive(Template)]
+#[template(path = "task_confirm_delete.html")]
+struct ConfirmTaskPage {
+    chrome: Chrome,
+    name: String,
+    team_key: String,
+    action: String,
+    cancel: String,
+    /// Its live sub-tasks.
+    sub_tasks: i64,
+}
+
 pub async fn confirm_task(
     State(state): State<AppState>,
     me: Me,
     Path(id): Path<String>,
 ) -> WebResult {
-    let task = state
-        .workspace
-        .task(&me.actor, &task_ref(&id)?)
+    let ws = &state.workspace;
+    let (task, graph) = ws
+        .task_with_graph(&me.actor, &task_ref(&id)?)
         .await
         .map_err(missing)?;
     let ident = task.identifier();
-    render(ConfirmPage {
-        chrome: Chrome::new(
-            &me,
-            format!("Delete {ident}"),
-            format!("{}:tasks", task.team_key),
-        ),
-        what: "task".into(),
+    let chrome = Chrome::new(
+        &me,
+        format!("Delete {ident}"),
+        format!("{}:tasks", task.team_key),
+    );
+    render(ConfirmTaskPage {
+        chrome,
         name: format!("{ident} {}", task.title),
         team_key: task.team_key.clone(),
         action: format!("/tasks/{ident}/delete"),
         cancel: format!("/tasks/{ident}"),
+        sub_tasks: graph.children_progress.total,
     })
+}
+
+/// What the delete dialog of a parent says of its sub-tasks: `with` (to the Trash with
+/// it) or, by default, `top` (they stay, at the top level).
+#[derive(Deserialize, Default)]
+pub struct DeleteTaskForm {
+    sub_tasks: Option<String>,
 }
 
 pub async fn delete_task(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    posted: Posted<Empty>,
+    posted: Posted<DeleteTaskForm>,
 ) -> WebResult {
     let ws = &state.workspace;
     let id = task_ref(&id)?;
     let task = ws.task(&posted.me.actor, &id).await.map_err(missing)?;
-    ws.delete_task(&posted.me.actor, &id).await?;
+    let sub_tasks = match posted.form.sub_tasks.as_deref() {
+        Some("with") => SubTasks::GoWithIt,
+        _ => SubTasks::MoveToTopLevel,
+    };
+    ws.delete_task_and_sub_tasks(&posted.me.actor, &id, sub_tasks)
+        .await?;
     see(&format!(
         "/team/{}/tasks?deleted={}",
         task.team_key,

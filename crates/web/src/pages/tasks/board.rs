@@ -45,6 +45,7 @@ async fn board_page(
         page_path: format!("/team/{}/board", team.key),
         board: true,
         shown,
+        nested: false,
     };
     let columns = status_groups(ws, &me.actor, &filter, &order, &order, &source)
         .await?

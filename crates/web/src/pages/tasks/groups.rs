@@ -13,7 +13,7 @@ use crate::AppState;
 use crate::error::WebResult;
 use crate::pages::{missing, render};
 use crate::session::Me;
-use crate::view::{MoreLink, StatusGroup, TaskRow, status_icon};
+use crate::view::{MoreLink, StatusGroup, status_icon};
 
 /// Tasks a group shows at first, and brings with each "Show more".
 pub const GROUP_STEP: usize = 50;
@@ -32,6 +32,8 @@ pub struct GroupSource {
     pub board: bool,
     /// How many tasks each group shows at first.
     pub shown: usize,
+    /// Sub-tasks shown under their parents (`?nest=1`) rather than flat.
+    pub nested: bool,
 }
 
 impl GroupSource {
@@ -125,7 +127,7 @@ pub async fn status_groups(
         g.count = count_of(&status.name);
         if g.count > 0 {
             let (tasks, next) = group_page(ws, actor, filter, &status.name, None, shown).await?;
-            g.tasks = tasks.iter().map(TaskRow::new).collect();
+            g.tasks = super::graph::rows(&tasks, source.nested);
             g.more = next.map(|c| source.more(&status.name, c, shown));
         }
         Ok::<_, orgn_domain::Error>(g)
@@ -188,6 +190,7 @@ pub async fn more(State(state): State<AppState>, me: Me, Query(q): Query<MoreQue
         filter_qs: list.query_string(),
         board,
         shown: GROUP_STEP,
+        nested: list.nested(),
     };
     let kind = tasks
         .first()
@@ -195,7 +198,7 @@ pub async fn more(State(state): State<AppState>, me: Me, Query(q): Query<MoreQue
         .unwrap_or(StatusKind::Unstarted);
     let g = StatusGroup {
         selectable: !board,
-        tasks: tasks.iter().map(TaskRow::new).collect(),
+        tasks: super::graph::rows(&tasks, source.nested),
         more: next.map(|c| source.more(&q.status, c, GROUP_STEP)),
         icon: status_icon(kind),
         ..StatusGroup::empty(&q.status, kind)

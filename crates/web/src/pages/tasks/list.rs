@@ -24,9 +24,16 @@ pub struct ListQuery {
     pub priority: Option<String>,
     pub project: Option<String>,
     pub cycle: Option<String>,
+    /// `1`: sub-tasks nested under their parents; otherwise flat. A way of showing, not a
+    /// filter.
+    pub nest: Option<String>,
 }
 
 impl ListQuery {
+    pub fn nested(&self) -> bool {
+        given(&self.nest).is_some_and(|n| n == "1")
+    }
+
     fn filter(&self, team: Option<&str>) -> TaskFilter {
         TaskFilter {
             team: team.map(String::from),
@@ -72,6 +79,7 @@ impl ListQuery {
             ("priority", &self.priority),
             ("project", &self.project),
             ("cycle", &self.cycle),
+            ("nest", &self.nest),
         ];
         let pairs: Vec<(&str, String)> = fields
             .iter()
@@ -184,6 +192,10 @@ struct TaskListPage {
     list_error: Option<String>,
     /// The list's URL without the toast's parameters, for the address bar.
     clean_url: String,
+    /// Sub-tasks under their parents, and the list's URL each way.
+    nested: bool,
+    flat_url: String,
+    nested_url: String,
 }
 
 /// The filter of a team's list, or of My tasks (assigned to me unless chosen otherwise).
@@ -280,6 +292,13 @@ pub async fn list_view(
         .collect();
     let filter_qs = q.query_string();
     let clean_url = bulk::list_url(team, &q, "");
+    let nested = q.nested();
+    let shown_as = |nest: Option<&str>| {
+        let mut shown = q.clone();
+        shown.nest = nest.map(String::from);
+        bulk::list_url(team, &shown, "")
+    };
+    let (flat_url, nested_url) = (shown_as(None), shown_as(Some("1")));
     let filter = scoped_filter(team, &q);
     let source = GroupSource {
         scope: team_key.clone(),
@@ -287,6 +306,7 @@ pub async fn list_view(
         page_path: bulk::list_url(team, &ListQuery::default(), ""),
         board: false,
         shown,
+        nested: q.nested(),
     };
     let groups = status_groups(ws, &me.actor, &filter, &order, &statuses, &source);
     // A wrong filter value (an unknown label typed into the URL) is the user's to fix: say so.
@@ -311,6 +331,9 @@ pub async fn list_view(
         toast,
         list_error,
         clean_url,
+        nested,
+        flat_url,
+        nested_url,
     };
     if page.list_error.is_some() {
         bad_request(render(page))

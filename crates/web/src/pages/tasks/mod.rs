@@ -2,6 +2,7 @@
 //! with its comments and history. What more than one of them needs lives here.
 
 pub mod board;
+pub mod graph;
 pub mod groups;
 pub mod list;
 pub mod new;

@@ -26,11 +26,15 @@ struct NewTaskPage {
     cycles: Vec<Opt>,
     title: String,
     description: String,
+    /// The parent's identifier when this is a sub-task (the team is the parent's).
+    parent: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
 pub struct NewQuery {
     team: Option<String>,
+    /// `/tasks/new?parent=ENG-12`: a sub-task of ENG-12, in its team.
+    parent: Option<String>,
 }
 
 async fn new_task_page(
@@ -40,7 +44,16 @@ async fn new_task_page(
     form: &NewTaskForm,
     error: Option<String>,
 ) -> WebResult {
-    let team = match team_key.filter(|k| !k.trim().is_empty()) {
+    let parent = match given(&form.parent) {
+        Some(p) => Some(ws.task(&me.actor, &p.parse()?).await.map_err(missing)?),
+        None => None,
+    };
+    let parent_team = parent.as_ref().map(|p| p.team_key.clone());
+    let team = match parent_team
+        .as_deref()
+        .or(team_key)
+        .filter(|k| !k.trim().is_empty())
+    {
         Some(k) => ws.visible_team(&me.actor, k).map_err(missing)?,
         None => me
             .actor
@@ -88,6 +101,7 @@ async fn new_task_page(
         ),
         title: cur(&form.title),
         description: cur(&form.description),
+        parent: parent.map(|p| p.identifier()),
         team,
     };
     render(page)
@@ -102,7 +116,10 @@ pub async fn new_form(
         &state.workspace,
         &me,
         q.team.as_deref(),
-        &NewTaskForm::default(),
+        &NewTaskForm {
+            parent: q.parent,
+            ..Default::default()
+        },
         None,
     )
     .await
@@ -120,6 +137,7 @@ pub struct NewTaskForm {
     cycle: Option<String>,
     due_date: Option<String>,
     estimate: Option<String>,
+    parent: Option<String>,
 }
 
 pub async fn create(State(state): State<AppState>, posted: Posted<NewTaskForm>) -> WebResult {
@@ -142,6 +160,8 @@ pub async fn create(State(state): State<AppState>, posted: Posted<NewTaskForm>) 
                 cycle: given(&f.cycle),
                 due_date: given(&f.due_date),
                 estimate,
+                parent: given(&f.parent),
+                relations: Vec::new(),
             };
             ws.create_task(&posted.me.actor, draft).await
         }

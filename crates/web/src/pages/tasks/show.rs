@@ -8,6 +8,7 @@ use orgn_domain::model::*;
 use orgn_domain::{TaskPatch, TaskRef, Workspace};
 use serde::Deserialize;
 
+use super::graph::{GraphForm, GraphView};
 use super::{Htmx, parse_estimate};
 use crate::AppState;
 use crate::error::WebResult;
@@ -70,6 +71,8 @@ fn describe(e: &TaskEvent) -> String {
     match (e.field.as_str(), e.old.as_deref(), e.new.as_deref()) {
         ("created", _, _) => "created the task".into(),
         ("description", _, _) => "edited the description".into(),
+        ("relations", _, Some(new)) => format!("added the relation {new}"),
+        ("relations", Some(old), None) => format!("removed the relation {old}"),
         (_, None | Some(""), Some(new)) => format!("set {field} to {new}"),
         (_, Some(old), None | Some("")) => format!("cleared {field} (was {old})"),
         (_, Some(old), Some(new)) => format!("changed {field} from {old} to {new}"),
@@ -107,7 +110,7 @@ pub struct TaskView {
     history: Vec<EventView>,
     comment_draft: String,
     delete_action: String,
-    delete_what: &'static str,
+    graph: GraphView,
     error: Option<FieldError>,
     /// Rendered as parts of an htmx answer: each part replaces its namesake by id.
     oob: bool,
@@ -146,7 +149,7 @@ async fn task_view(
     error: Option<FieldError>,
     comment_draft: String,
 ) -> WebResult<TaskView> {
-    let task = ws.task(&me.actor, id).await.map_err(missing)?;
+    let (task, graph) = ws.task_with_graph(&me.actor, id).await.map_err(missing)?;
     let a = &me.actor;
     let statuses = ws.statuses(a, &task.team_key).await?;
     let members = ws.team_members(a, &task.team_key).await?;
@@ -165,6 +168,7 @@ async fn task_view(
     let cycles = ws.cycles(a, Some(&task.team_key)).await?;
     let comments = ws.comments(a, id).await?;
     let history = ws.task_history(a, id).await?;
+    let graph = GraphView::new(&graph);
     let ident = task.identifier();
     let mut comments: Vec<CommentView> = comments
         .into_iter()
@@ -231,7 +235,7 @@ async fn task_view(
         comments,
         history: history.iter().rev().map(EventView::new).collect(),
         delete_action: format!("/tasks/{ident}/delete"),
-        delete_what: "task",
+        graph,
         ident,
         task,
         comment_draft,
@@ -304,9 +308,24 @@ pub struct TaskForm {
     label_on: Option<String>,
     /// The task's version the page showed: a field someone else changed since is refused.
     version: Option<i64>,
+    /// The graph's controls (`GraphForm`): not flattened, as serde_urlencoded reads a
+    /// flattened struct's numbers (`version`) as text and fails.
+    parent: Option<String>,
+    relation_type: Option<String>,
+    relation_task: Option<String>,
+    remove_relation: Option<String>,
 }
 
 impl TaskForm {
+    fn graph(&self) -> GraphForm {
+        GraphForm {
+            parent: self.parent.clone(),
+            relation_type: self.relation_type.clone(),
+            relation_task: self.relation_task.clone(),
+            remove_relation: self.remove_relation.clone(),
+        }
+    }
+
     /// The control the form came from, for its error message.
     fn field(&self) -> &'static str {
         let fields = [
@@ -326,6 +345,7 @@ impl TaskForm {
             .iter()
             .find(|(_, v)| v.is_some())
             .map(|(k, _)| *k)
+            .or(self.graph().field())
             .unwrap_or("status")
     }
 
@@ -350,6 +370,7 @@ impl TaskForm {
         if self.estimate.is_some() {
             patch.estimate = Some(parse_estimate(&self.estimate)?);
         }
+        let relations = self.graph().apply(&mut patch);
         if let Some(label) = given(&self.label) {
             let mut names: Vec<String> = task.labels.iter().map(|l| l.name.clone()).collect();
             names.retain(|n| !n.eq_ignore_ascii_case(&label));
@@ -357,7 +378,7 @@ impl TaskForm {
                 names.push(label);
             }
             patch.labels = Some(names);
-        } else {
+        } else if !relations {
             // A label toggle is applied to the labels as they are now and needs no check;
             // any other field is refused if someone else changed it since the page's version.
             patch.based_on = self.version;
@@ -487,6 +508,14 @@ mod tests {
         assert_eq!(
             describe(&event("due_date", Some("2026-12-01"), None)),
             "cleared due date (was 2026-12-01)"
+        );
+        assert_eq!(
+            describe(&event("relations", None, Some("blocked by ENG-1"))),
+            "added the relation blocked by ENG-1"
+        );
+        assert_eq!(
+            describe(&event("relations", Some("relates to DES-2"), None)),
+            "removed the relation relates to DES-2"
         );
     }
 }

@@ -91,6 +91,23 @@
     }
   }, true);
 
+  // A list's live refresh is fetched without the action that made its toast (a bulk
+  // change's Undo, a deletion's Restore): the toast the page shows stays through it, with
+  // its forms set up again (htmx cleaned up the old part's).
+  var keptToast = null;
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var elt = e.detail.requestConfig && e.detail.requestConfig.elt;
+    keptToast = elt && elt.id === "list-page" ? document.getElementById("toast") : null;
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    var page = document.getElementById("list-page");
+    if (keptToast && page && !document.getElementById("toast")) {
+      page.appendChild(keptToast);
+      htmx.process(keptToast);
+    }
+    keptToast = null;
+  });
+
   // The recent changes: the newest few, each leaving after a while.
   var LIVE_KEEP = 4;
   function trimChanges(list) {

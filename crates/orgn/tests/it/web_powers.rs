@@ -14,7 +14,7 @@ use fantoccini::actions::{
 use fantoccini::elements::Element;
 use fantoccini::{Client, Locator};
 use orgn_domain::model::JobId;
-use orgn_domain::{Error, TaskDraft, TaskFilter, TaskRef};
+use orgn_domain::{Error, TaskDraft, TaskFilter, TaskPatch, TaskRef};
 use serde_json::{Value, json};
 
 // --- Helpers ------------------------------------------------------------------------------------
@@ -482,6 +482,17 @@ async fn bulk_change_the_status_of_a_filtered_selection_and_undo_it() {
     wait_text(c, "Status of 30 tasks set to In Progress").await;
     assert_bottom_right(c).await;
     screenshot(c, "bulk-undo-toast").await;
+    // Another change in the team refreshes the list in place; the toast and its Undo stay.
+    let renamed = TaskPatch {
+        title: Some("Polish widget renamed".into()),
+        ..Default::default()
+    };
+    app.workspace
+        .update_task(&alice, &task_ref("ENG-20"), renamed)
+        .await
+        .unwrap();
+    wait_text(c, "Polish widget renamed").await;
+    assert!(exists(c, "#undo").await, "the live refresh kept the Undo");
     // The filter is kept; the address bar no longer carries the undo.
     let url = c.current_url().await.unwrap();
     assert_eq!(url.path(), "/team/ENG/tasks");

@@ -4,70 +4,37 @@
 //   node inbox.mjs <base-url> <token>
 //
 // Exit code 0 and a last stdout line {"ok":true,...} when every step worked.
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { call, runSdkScript } from "./sdk-script.mjs";
 
-const [baseUrl, token] = process.argv.slice(2);
-if (!baseUrl || !token) {
-  console.error("usage: node inbox.mjs <base-url> <token>");
-  process.exit(2);
-}
-const url = new URL(`${baseUrl.replace(/\/$/, "")}/mcp`);
+await runSdkScript(
+  "inbox.mjs",
+  async (client, summary) => {
+    const { tools } = await client.listTools();
+    summary.hints = Object.fromEntries(
+      tools
+        .filter((t) => t.name.includes("notifications"))
+        .map((t) => [t.name, t.annotations]),
+    );
 
-async function call(client, name, args) {
-  const result = await client.callTool({ name, arguments: args });
-  if (result.isError) {
-    throw new Error(`${name} failed: ${result.content?.map((c) => c.text).join(" ")}`);
-  }
-  return result;
-}
+    // Page through the unread ones, one at a time.
+    const seen = [];
+    let cursor;
+    do {
+      const page = await call(client, "list_notifications", { unread_only: true, limit: 1, ...(cursor ? { cursor } : {}) });
+      summary.unread_before ??= page.structuredContent.unread;
+      for (const n of page.structuredContent.notifications) seen.push(`${n.task} ${n.kind} by ${n.by}`);
+      cursor = page.structuredContent.next_cursor;
+    } while (cursor);
+    summary.seen = seen;
 
-const summary = {};
-const client = new Client({ name: "orgn-test-inbox", version: "1.0.0" });
-const timer = setTimeout(() => {
-  console.error("timed out");
-  process.exit(3);
-}, 60_000);
-try {
-  await client.connect(
-    new StreamableHTTPClientTransport(url, {
-      requestInit: { headers: { Authorization: `Bearer ${token}` } },
-    }),
-  );
-  const { tools } = await client.listTools();
-  summary.hints = Object.fromEntries(
-    tools
-      .filter((t) => t.name.includes("notifications"))
-      .map((t) => [t.name, t.annotations]),
-  );
-
-  // Page through the unread ones, one at a time.
-  const seen = [];
-  let cursor;
-  do {
-    const page = await call(client, "list_notifications", { unread_only: true, limit: 1, ...(cursor ? { cursor } : {}) });
-    summary.unread_before ??= page.structuredContent.unread;
-    for (const n of page.structuredContent.notifications) seen.push(`${n.task} ${n.kind} by ${n.by}`);
-    cursor = page.structuredContent.next_cursor;
-  } while (cursor);
-  summary.seen = seen;
-
-  const first = await call(client, "list_notifications", { limit: 1 });
-  const one = await call(client, "mark_notifications_read", { ids: [first.structuredContent.notifications[0].id] });
-  summary.marked_one = one.structuredContent;
-  const all = await call(client, "mark_notifications_read", { all: true });
-  summary.marked_all = all.structuredContent;
-  const after = await call(client, "list_notifications", { unread_only: true });
-  summary.unread_after = after.structuredContent.notifications.length;
-  summary.text_after = after.content[0].text;
-
-  summary.ok = true;
-} catch (e) {
-  summary.ok = false;
-  summary.error = String(e?.stack ?? e);
-} finally {
-  clearTimeout(timer);
-  await client.close().catch(() => {});
-}
-console.log(JSON.stringify(summary));
-process.exit(summary.ok ? 0 : 1);
+    const first = await call(client, "list_notifications", { limit: 1 });
+    const one = await call(client, "mark_notifications_read", { ids: [first.structuredContent.notifications[0].id] });
+    summary.marked_one = one.structuredContent;
+    const all = await call(client, "mark_notifications_read", { all: true });
+    summary.marked_all = all.structuredContent;
+    const after = await call(client, "list_notifications", { unread_only: true });
+    summary.unread_after = after.structuredContent.notifications.length;
+    summary.text_after = after.content[0].text;
+  },
+  60_000,
+);

@@ -80,7 +80,7 @@
     if (typing(e.target) || document.querySelector("dialog[open]")) return;
     if (pendingG && Date.now() - pendingG < 1200) {
       pendingG = 0;
-      var to = { i: "/my", p: "/projects", d: "/docs", s: "/settings/profile", m: "/settings/mcp" }[e.key];
+      var to = { n: "/inbox", i: "/my", p: "/projects", d: "/docs", s: "/settings/profile", m: "/settings/mcp" }[e.key];
       if (to) { e.preventDefault(); window.location.href = to; }
       return;
     }

@@ -160,6 +160,7 @@ async fn ctrl_k_opens_a_task_by_identifier_or_title_words_and_any_page() {
     .await;
     palette_opens(c, "eng 1", "ENG-1 Fix login redirect", "/tasks/ENG-1").await;
     palette_opens(c, "mcp", "MCP Access", "/settings/mcp").await;
+    palette_opens(c, "inbox", "Inbox", "/inbox").await;
 
     // Among several, chosen with the arrow keys.
     palette(c, "engineering").await;
@@ -168,6 +169,11 @@ async fn ctrl_k_opens_a_task_by_identifier_or_title_words_and_any_page() {
     selected_shows(c, "Engineering Board").await;
     press(c, ENTER).await;
     arrive(c, "/team/ENG/board").await;
+    // G then N: the inbox.
+    press(c, 'g').await;
+    press(c, 'n').await;
+    arrive(c, "/inbox").await;
+    go(c, &app, "/team/ENG/board").await;
 
     // Esc closes it.
     palette(c, "zzz nothing").await;

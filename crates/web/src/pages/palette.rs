@@ -302,7 +302,10 @@ async fn tasks(ws: &Workspace, actor: &Actor, q: &str) -> WebResult<Vec<Item>> {
 
 /// Every page of the sidebar (and each project), those matching the text.
 async fn pages(ws: &Workspace, actor: &Actor, q: &str) -> WebResult<Section> {
-    let mut all = vec![Item::go("My tasks", "Page", "/my")];
+    let mut all = vec![
+        Item::go("Inbox", "Page", "/inbox"),
+        Item::go("My tasks", "Page", "/my"),
+    ];
     for m in actor.memberships() {
         let t = &m.team;
         for (part, what) in [

@@ -33,6 +33,24 @@ pub(crate) fn push_open_blocker(sql: &mut Sql, teams: &[TeamId]) {
     .push(")");
 }
 
+/// `t` has an open blocker the reader can see, for search_tasks' `blocked`. The candidates
+/// come from the relations (a list of the `blocks` ones: it grows with the relations, not
+/// with the tasks), and each team's tasks are looked up by key rather than read until a page
+/// of blocked ones fills. At 1M tasks with 6 `blocks` relations, sqlite3 took 163 ms for the
+/// `EXISTS` form and under 1 ms for this one. `CROSS JOIN` keeps SQLite's planner starting
+/// from the relations whatever its statistics (on an empty database's it read every task of
+/// the blockers' teams); PostgreSQL orders it as any inner join.
+pub(crate) fn push_in_open_blocker_targets(sql: &mut Sql, teams: &[TeamId]) {
+    sql.push(
+        "t.id IN (SELECT r.to_task_id FROM task_relations r CROSS JOIN tasks b \
+         CROSS JOIN statuses bs WHERE b.id = r.from_task_id AND bs.id = b.status_id \
+         AND r.kind = 'blocks' AND b.deleted_at IS NULL \
+         AND bs.kind NOT IN ('completed', 'canceled') AND b.team_id IN ",
+    )
+    .list(teams)
+    .push(")");
+}
+
 /// Sets or clears a task's parent, inside the caller's transaction (no version raised: the
 /// caller's own update or insert does that).
 pub(crate) async fn set_parent<C: Conn>(
@@ -530,18 +548,24 @@ mod tests {
             blocked_by_teams: Some(teams.to_vec()),
             ..q.clone()
         };
-        // search_tasks' `blocked`: each team's arm reads its tasks newest first off the
-        // (team, id) index, stopping when the page is full, and looks up each one's
-        // blockers off the index: a page costs the tasks read until it fills.
+        // search_tasks' `blocked`: each team's arm looks its tasks up by key from the list
+        // of open blockers' targets (read off the relations' covering index), never reading
+        // a team's tasks until a page of blocked ones fills.
         let blocked = plan(&store, task_search::<SqliteBackend>(&blocked_q, None)).await;
-        let arms = blocked
+        let by_key = blocked
             .iter()
-            .filter(|s| s.contains("tasks_by_team_id (team_id=?)"));
-        assert_eq!(arms.count(), 2, "{blocked:#?}");
-        let lookups = blocked
-            .iter()
-            .filter(|s| s.contains("task_relations_by_to"));
-        assert_eq!(lookups.count(), 2, "{blocked:#?}");
+            .filter(|s| s.starts_with("SEARCH t ") && s.ends_with("id=?)"));
+        assert!(by_key.count() >= 2, "{blocked:#?}");
+        assert!(
+            !blocked.iter().any(|s| s.ends_with("(team_id=?)")),
+            "no team's tasks read in a range: {blocked:#?}"
+        );
+        assert!(
+            blocked
+                .iter()
+                .any(|s| s.contains("COVERING INDEX task_relations")),
+            "{blocked:#?}"
+        );
         store.close().await;
         let _ = std::fs::remove_dir_all(&dir);
     }

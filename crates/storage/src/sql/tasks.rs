@@ -181,7 +181,7 @@ pub(crate) fn push_task_filters<B: Backend>(sql: &mut Sql, q: &TaskQuery, team: 
     }
     if let Some(teams) = &q.blocked_by_teams {
         sql.push(" AND ");
-        super::graph::push_open_blocker(sql, teams);
+        super::graph::push_in_open_blocker_targets(sql, teams);
     }
     if let Some(since) = q.updated_since {
         sql.push(" AND t.updated_at >= ").bind(since);

@@ -268,6 +268,28 @@ pub fn task_topics(
     topics
 }
 
+/// The page of another task than the change's (a related one, which shows this task's
+/// status), scoped to that task's team: `task-12@3`. A change is seen by the members of its
+/// own teams; of those, only the members of team 3 are sent a topic scoped to it
+/// (`topic_scope`), so no one learns the ids of tasks or teams they cannot see.
+pub fn related_task_topic(team: TeamId, task: TaskId) -> String {
+    format!("task-{task}@{team}")
+}
+
+/// The lists and board of another task's team (its "blocked" marker moved), scoped to it.
+pub fn related_team_topic(team: TeamId) -> String {
+    format!("team-{team}@{team}")
+}
+
+/// A stored topic's name, and the team whose members alone are sent it when it is scoped
+/// (an unreadable scope names team 0, which no one is in).
+pub fn topic_scope(topic: &str) -> (&str, Option<TeamId>) {
+    match topic.split_once('@') {
+        Some((name, team)) => (name, Some(TeamId::new(team.parse().unwrap_or(0)))),
+        None => (topic, None),
+    }
+}
+
 impl NewChange {
     /// A change to a task, about its page, lists, project and cycle as they are in `task`.
     pub fn task(task: &Task, fields: Vec<String>, stamp: Stamp) -> NewChange {

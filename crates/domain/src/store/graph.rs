@@ -17,6 +17,9 @@ pub struct NewLinks {
     pub parent_id: Option<TaskId>,
     /// Each relation as the new task sees it ("blocks ENG-9": `(Blocks, ENG-9's id)`).
     pub relations: Vec<(RelationKind, TaskId)>,
+    /// The pages the links concern besides the new task's own: its parent's, and each
+    /// related task's, scoped to that task's team (`changes::related_task_topic`).
+    pub topics: Vec<String>,
 }
 
 #[async_trait]

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use super::Workspace;
 use crate::access::Actor;
-use crate::changes::{Change, Channel, NewChange, ObjectKind, Stamp};
+use crate::changes::{Change, Channel, NewChange, ObjectKind, Stamp, topic_scope};
 use crate::error::{Error, Result};
 use crate::model::TeamId;
 
@@ -44,6 +44,18 @@ pub fn ago(then: OffsetDateTime, now: OffsetDateTime) -> String {
         3600..=86_399 => format!("{} h ago", s / 3600),
         _ => format!("{} days ago", s / 86_400),
     }
+}
+
+/// The topics of a change as `actor` may read them: a topic scoped to another team
+/// (`changes::topic_scope`: a related task's page) only if the actor is in it, unscoped.
+fn visible_topics(actor: &Actor, topics: &[String]) -> Vec<String> {
+    topics
+        .iter()
+        .filter_map(|topic| match topic_scope(topic) {
+            (_, Some(team)) if !actor.can_see_team(team) => None,
+            (name, _) => Some(name.to_string()),
+        })
+        .collect()
 }
 
 impl Workspace {
@@ -148,10 +160,11 @@ impl Workspace {
             let rows = self.store.changes_after(cursor, batch).await?;
             let exhausted = (rows.len() as i64) < batch;
             scanned += rows.len() as i64;
-            for change in rows {
+            for mut change in rows {
                 cursor = change.seq;
                 let wanted = team.is_none_or(|t| change.teams.contains(&t));
                 if wanted && may_see(actor, &change) {
+                    change.topics = visible_topics(actor, &change.topics);
                     changes.push(change);
                     if changes.len() == limit {
                         let more = self.store.changes_after(cursor, 1).await?;

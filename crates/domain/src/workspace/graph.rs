@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use super::Workspace;
 use super::refs::{TaskRef, is_clear};
 use crate::access::Actor;
-use crate::changes::{NewChange, ObjectKind, task_topics};
+use crate::changes::{NewChange, ObjectKind, related_task_topic, related_team_topic, task_topics};
 use crate::error::{Error, Result};
 use crate::model::*;
 use crate::store::{NewEvent, NewLinks};
@@ -61,6 +61,21 @@ pub(super) struct GraphPlan {
 
 fn relation_text(kind: RelationKind, other: &str) -> String {
     format!("{} {other}", kind.label())
+}
+
+/// Drops from a task's history the relations to tasks of teams the actor is not in: a
+/// relation the task page hides must not be told by its history ("added the relation
+/// blocked by DES-1"). The other task is named by identifier in the entry's text.
+pub(super) fn hide_unseen_relations(actor: &Actor, history: &mut Vec<TaskEvent>) {
+    let seen = |text: &Option<String>| {
+        let Some(text) = text else { return true };
+        let other = text
+            .rsplit(' ')
+            .next()
+            .and_then(|w| w.parse::<TaskRef>().ok());
+        other.is_some_and(|r| actor.memberships().iter().any(|m| m.team.key == r.key()))
+    };
+    history.retain(|e| e.field != "relations" || (seen(&e.old) && seen(&e.new)));
 }
 
 fn parse_kind(kind: &str) -> Result<RelationKind> {
@@ -241,9 +256,19 @@ impl Workspace {
         let cancels = relations
             .iter()
             .any(|(k, _)| *k == RelationKind::DuplicateOf);
+        let topics = parent_id
+            .map(|p| format!("task-{p}"))
+            .into_iter()
+            .chain(
+                relations
+                    .iter()
+                    .map(|(_, t)| related_task_topic(t.team_id, t.id)),
+            )
+            .collect();
         let links = NewLinks {
             parent_id,
             relations: relations.iter().map(|(k, t)| (*k, t.id)).collect(),
+            topics,
         };
         Ok((links, cancels))
     }
@@ -298,7 +323,8 @@ impl Workspace {
                     new: None,
                 });
                 plan.remove.push((kind, other.id));
-                plan.topics.push(format!("task-{}", other.id));
+                plan.topics
+                    .push(related_task_topic(other.team_id, other.id));
             }
         }
         for (kind, other) in self.resolve_relations(actor, Some(task), add).await? {
@@ -313,8 +339,9 @@ impl Workspace {
                 });
                 plan.add.push((kind, other.id));
                 plan.cancels |= kind == RelationKind::DuplicateOf;
-                plan.topics.push(format!("task-{}", other.id));
-                plan.topics.push(format!("team-{}", other.team_id));
+                plan.topics
+                    .push(related_task_topic(other.team_id, other.id));
+                plan.topics.push(related_team_topic(other.team_id));
             }
         }
         Ok(plan)
@@ -326,8 +353,8 @@ impl Workspace {
         let links = self.store.related_tasks(task, MAX_RELATED_TOPICS).await?;
         let mut topics = Vec::with_capacity(links.len() * 2);
         for link in links {
-            topics.push(format!("task-{}", link.id));
-            topics.push(format!("team-{}", link.team_id));
+            topics.push(related_task_topic(link.team_id, link.id));
+            topics.push(related_team_topic(link.team_id));
         }
         Ok(topics)
     }

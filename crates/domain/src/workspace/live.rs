@@ -17,7 +17,7 @@ use super::feed::may_see;
 use crate::access::Actor;
 use crate::changes::{Change, ObjectKind};
 use crate::error::Result;
-use crate::model::UserId;
+use crate::model::{TeamId, UserId};
 
 /// How many changes the broadcast holds for a slow stream before it must catch up from
 /// the database.
@@ -198,6 +198,12 @@ impl LiveStream {
             received = self.receiver.recv() => received,
             _ = self.closing.wait_for(|closing| *closing) => Err(broadcast::error::RecvError::Closed),
         }
+    }
+
+    /// Whether a topic scoped to `team` (`changes::topic_scope`) may be sent on this stream:
+    /// the access rule, with the memberships as the stream knows them now.
+    pub fn sees_team(&self, team: TeamId) -> bool {
+        self.actor.can_see_team(team)
     }
 
     /// The sequence number of the last change this stream went past.

@@ -613,7 +613,9 @@ impl Workspace {
 
     pub async fn task_history(&self, actor: &Actor, id: &TaskRef) -> Result<Vec<TaskEvent>> {
         let task = self.visible_task(actor, id).await?;
-        self.store.task_history(task.id).await
+        let mut history = self.store.task_history(task.id).await?;
+        super::graph::hide_unseen_relations(actor, &mut history);
+        Ok(history)
     }
 
     /// Moves a task to its team's Trash. Its identifier is never reused.

@@ -8,7 +8,10 @@ use orgn_domain::model::*;
 use orgn_domain::{Actor, RelationInput, TaskDraft, TaskFilter, TaskPatch, Workspace};
 use serde_json::{Value, json};
 
+use std::time::Duration;
+
 use crate::http::mcp_call;
+use crate::live::EventStream;
 use crate::support::*;
 
 fn relation(kind: &str, task: &str) -> RelationInput {
@@ -293,6 +296,15 @@ async fn relations_to_tasks_the_reader_cannot_see_are_neither_shown_nor_counted(
         graph.relations.is_empty() && !graph.more_relations,
         "{graph:?}"
     );
+    // Nor does its history tell of it (the page, get_task and exports read it).
+    let history = ws.task_history(&alice, &task_ref("ENG-1")).await.unwrap();
+    assert!(
+        !history.iter().any(|e| e.field == "relations"),
+        "{history:?}"
+    );
+    let admins = ws.task_history(&admin, &task_ref("ENG-1")).await.unwrap();
+    let told = admins.iter().filter(|e| e.field == "relations");
+    assert_eq!(told.count(), 1, "{admins:?}");
     // Nor can she relate to it: it does not exist for her.
     let hidden = patch(ws, &alice, "ENG-2", add("blocks", "DES-1")).await;
     assert!(
@@ -675,6 +687,41 @@ async fn a_parent_changed_meanwhile_is_not_overwritten() {
     assert_eq!(
         task.parent_id,
         Some(ws.task(&alice, &task_ref("ENG-1")).await.unwrap().id)
+    );
+    app.stop().await;
+}
+
+/// A relation to a task of another team tells that task's page and lists only to those who
+/// can see its team: a reader in ENG alone is sent neither DES-1's page nor DES's lists.
+#[tokio::test]
+async fn the_live_stream_names_related_tasks_only_to_those_who_see_them() {
+    let app = TestApp::spawn().await;
+    let ws = &app.workspace;
+    let admin = app.actor(ADMIN).await;
+    let des1 = ws.task(&admin, &task_ref("DES-1")).await.unwrap();
+    let eng1 = ws.task(&admin, &task_ref("ENG-1")).await.unwrap();
+    let mut alices = EventStream::open(app.addr, &app, ALICE, None).await;
+    let mut admins = EventStream::open(app.addr, &app, ADMIN, None).await;
+    patch(ws, &admin, "ENG-1", add("blocks", "DES-1"))
+        .await
+        .unwrap();
+    let (des_page, des_lists) = (
+        format!("event: task-{}\n", des1.id),
+        format!("event: team-{}\n", des1.team_id),
+    );
+    let within = Duration::from_secs(10);
+    admins.until(&des_page, within).await;
+    admins.until(&des_lists, within).await;
+    alices
+        .until(&format!("event: task-{}\n", eng1.id), within)
+        .await;
+    alices.until("event: change", within).await;
+    assert!(!alices.text.contains(&des_page), "{}", alices.text);
+    assert!(!alices.text.contains(&des_lists), "{}", alices.text);
+    assert!(
+        !alices.text.contains('@'),
+        "no scope leaks out: {}",
+        alices.text
     );
     app.stop().await;
 }

@@ -231,13 +231,11 @@ fn linked_change(task: &NewTask, inserted: &Task, links: &NewLinks) -> NewChange
         via: task.via.clone(),
         at: task.now,
     };
-    let others = links.relations.iter().map(|(_, other)| *other);
     links
-        .parent_id
-        .into_iter()
-        .chain(others)
-        .fold(NewChange::task(inserted, fields, stamp), |change, other| {
-            change.with_topic(format!("task-{other}"))
+        .topics
+        .iter()
+        .fold(NewChange::task(inserted, fields, stamp), |change, topic| {
+            change.with_topic(topic.clone())
         })
 }
 

@@ -17,7 +17,8 @@ use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, Stream};
-use orgn_domain::changes::{Change, ObjectKind};
+use orgn_domain::changes::{Change, ObjectKind, topic_scope};
+use orgn_domain::model::TeamId;
 use orgn_domain::{LiveEvent, LiveStream, ago};
 use time::OffsetDateTime;
 
@@ -56,7 +57,13 @@ pub async fn events(
         async move {
             let batch = match live.next().await {
                 Ok(Some(LiveEvent::Change(change))) => {
-                    let mut batch = cache.messages(&change, workspace.now()).as_ref().clone();
+                    let made = cache.messages(&change, workspace.now());
+                    // A related task's topics go only to those who may see its team.
+                    let mut batch: Messages = made
+                        .iter()
+                        .filter(|(scope, _)| scope.is_none_or(|team| live.sees_team(team)))
+                        .map(|(_, message)| message.clone())
+                        .collect();
                     if change.notified.contains(&reader) {
                         // Only to the people it notified (the stream has applied the access
                         // rule already): their sidebar count and inbox reload.
@@ -95,20 +102,19 @@ fn sse(
 /// The messages of the last changes, made once for every stream that delivers them: with
 /// a thousand pages open, formatting each change once instead of a thousand times.
 #[derive(Default)]
-pub struct MessageCache(Mutex<VecDeque<(i64, Arc<Messages>)>>);
+pub struct MessageCache(Mutex<VecDeque<(i64, Arc<Scoped>)>>);
 
 /// What a stream sends for one event.
 type Messages = Vec<Result<Event, Infallible>>;
+
+/// A change's messages, each with the team whose members alone may be sent it, if any.
+type Scoped = Vec<(Option<TeamId>, Result<Event, Infallible>)>;
 
 /// Changes whose messages are kept (the broadcast holds as many).
 const CACHED_CHANGES: usize = 256;
 
 impl MessageCache {
-    fn messages(
-        &self,
-        change: &Arc<Change>,
-        now: OffsetDateTime,
-    ) -> Arc<Vec<Result<Event, Infallible>>> {
+    fn messages(&self, change: &Arc<Change>, now: OffsetDateTime) -> Arc<Scoped> {
         let cached = self.0.lock().expect("message cache");
         if let Some((_, m)) = cached.iter().rev().find(|(seq, _)| *seq == change.seq) {
             return m.clone();
@@ -134,34 +140,37 @@ fn reset_message(live: &LiveStream) -> Messages {
 
 /// The messages of one change: a topic message per page it concerns, then `change`, which
 /// carries the id (so that a reconnect after a half-sent change sends it again whole).
-fn change_messages(change: &Arc<Change>, now: OffsetDateTime) -> Messages {
+fn change_messages(change: &Arc<Change>, now: OffsetDateTime) -> Scoped {
     if change.kind == ObjectKind::Inbox {
         // The reader's own notifications marked (only they are sent it): the count reloads;
         // no line of recent changes.
-        return vec![Ok(Event::default()
+        let marked = Event::default()
             .event("inbox")
             .data(change.seq.to_string())
-            .id(change.seq.to_string()))];
+            .id(change.seq.to_string());
+        return vec![(None, Ok(marked))];
     }
     let own_page = format!("task-{}", change.object_id);
-    let mut out: Messages = change
+    let mut out: Scoped = change
         .topics
         .iter()
         .map(|topic| {
+            let (topic, scope) = topic_scope(topic);
             // A task's page is told the version the change made (`v7`), so that a page that
             // shows it already (its own edit, swapped in) does not load it again; other pages
             // get the sequence number.
             let data = match (change.kind, change.version) {
-                (ObjectKind::Task, Some(v)) if *topic == own_page => format!("v{v}"),
+                (ObjectKind::Task, Some(v)) if topic == own_page => format!("v{v}"),
                 _ => change.seq.to_string(),
             };
-            Ok(Event::default().event(topic.as_str()).data(data))
+            (scope, Ok(Event::default().event(topic).data(data)))
         })
         .collect();
-    out.push(Ok(Event::default()
+    let line = Event::default()
         .event("change")
         .data(describe(change, now))
-        .id(change.seq.to_string())));
+        .id(change.seq.to_string());
+    out.push((None, Ok(line)));
     out
 }
 

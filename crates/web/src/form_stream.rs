@@ -78,7 +78,8 @@ impl Decoder {
                 b'=' if !self.in_value => {
                     self.in_value = true;
                     if self.key == self.large.0 {
-                        self.value.reserve_exact(self.large.1);
+                        // Once: a repeated key must not reserve the body's size again.
+                        self.value.reserve_exact(std::mem::take(&mut self.large.1));
                     }
                 }
                 b'+' => self.out().push(b' '),
@@ -173,6 +174,19 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Room is reserved for the large field once: a body repeating its key (`csv=&csv=…`)
+    /// does not reserve the body's size again for each.
+    #[test]
+    fn the_large_field_is_reserved_room_once() {
+        let mut d = Decoder {
+            large: (b"csv", 1 << 20),
+            ..Decoder::default()
+        };
+        d.push(&b"csv=&".repeat(1000));
+        let held: usize = d.finish().iter().map(|(_, v)| v.capacity()).sum();
+        assert!(held < 2 << 20, "{held} bytes held");
     }
 
     #[tokio::test]

@@ -50,6 +50,14 @@ pub trait Graph: Send + Sync {
         teams: &[TeamId],
         limit: usize,
     ) -> Result<Vec<TaskRelation>>;
+    /// The task's relations with the tasks `among` (of `teams`), whatever their number: what
+    /// a change that names them must know of, without reading every relation of the task.
+    async fn relations_among(
+        &self,
+        task: TaskId,
+        among: &[TaskId],
+        teams: &[TeamId],
+    ) -> Result<Vec<TaskRelation>>;
     /// Which of `tasks` have a live blocker of `teams` that is neither completed nor canceled.
     async fn blocked_among(&self, tasks: &[TaskId], teams: &[TeamId]) -> Result<Vec<TaskId>>;
     /// Moves the tasks to the Trash in one transaction, each with its change (all at one

@@ -308,14 +308,18 @@ impl Workspace {
         if add.is_empty() && remove.is_empty() {
             return Ok(plan);
         }
+        let remove = self.resolve_relations(actor, Some(task), remove).await?;
+        let add = self.resolve_relations(actor, Some(task), add).await?;
+        // Only the relations with the tasks named: a task may have any number of others.
+        let named: Vec<TaskId> = remove.iter().chain(&add).map(|(_, t)| t.id).collect();
         let existing: HashSet<(RelationKind, TaskId)> = self
             .store
-            .relations(task.id, &actor.team_ids(), usize::MAX >> 1)
+            .relations_among(task.id, &named, &actor.team_ids())
             .await?
             .into_iter()
             .map(|r| (r.kind, r.task.id))
             .collect();
-        for (kind, other) in self.resolve_relations(actor, Some(task), remove).await? {
+        for (kind, other) in remove {
             if existing.contains(&(kind, other.id)) && !plan.remove.contains(&(kind, other.id)) {
                 plan.events.push(NewEvent {
                     field: "relations".into(),
@@ -327,7 +331,7 @@ impl Workspace {
                     .push(related_task_topic(other.team_id, other.id));
             }
         }
-        for (kind, other) in self.resolve_relations(actor, Some(task), add).await? {
+        for (kind, other) in add {
             let removed = plan.remove.contains(&(kind, other.id));
             if (removed || !existing.contains(&(kind, other.id)))
                 && !plan.add.contains(&(kind, other.id))

@@ -25,13 +25,17 @@ use crate::changes::{
     Channel, InboxWrites, NewChange, NewNotification, NotificationKind, ObjectKind, Via,
 };
 use crate::cursor::{self, Page, SeekKey};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::*;
 use crate::store::{Marking, NewTask, Notification, NotificationQuery, TaskChanges};
 
 /// The unread count stops here ("99+"): it is read on every page, and must not grow with
 /// the inbox.
 pub const UNREAD_CAP: i64 = 100;
+
+/// The most notifications marked by id in one call (a page of the inbox is at most 100);
+/// "all" marks any number.
+pub const MAX_MARKED_BY_ID: usize = 100;
 
 /// The most blocked tasks whose people hear that their blocker was completed, in one change.
 const MAX_BLOCKED_TOLD: usize = 100;
@@ -325,6 +329,11 @@ impl Workspace {
         read: bool,
     ) -> Result<u64> {
         let which = match ids {
+            Some(ids) if ids.len() > MAX_MARKED_BY_ID => {
+                return Err(Error::Invalid(format!(
+                    "at most {MAX_MARKED_BY_ID} ids at once; to mark them all, use all: true"
+                )));
+            }
             Some(ids) => Marking::Ids(ids),
             None => Marking::All,
         };

@@ -588,3 +588,24 @@ async fn completing_a_blocker_tells_the_people_waiting_once() {
     assert_eq!(completions, 1, "{kinds:?}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn marking_by_id_takes_at_most_a_hundred_ids() {
+    let app = TestApp::spawn().await;
+    let alice = app.actor(ALICE).await;
+    let ids: Vec<NotificationId> = (1..=101).map(NotificationId::new).collect();
+    let refused = app
+        .workspace
+        .mark_notifications(&alice, Some(&ids), true)
+        .await;
+    assert!(
+        matches!(&refused, Err(orgn_domain::Error::Invalid(m)) if m.contains("all: true")),
+        "{refused:?}"
+    );
+    let fine = app
+        .workspace
+        .mark_notifications(&alice, Some(&ids[..100]), true)
+        .await;
+    assert!(fine.is_ok(), "{fine:?}");
+    app.stop().await;
+}

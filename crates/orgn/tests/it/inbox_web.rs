@@ -33,6 +33,20 @@ async fn the_inbox_page_opens_a_task_marking_it_read_and_marks_all_read() {
 
     let newest = inbox(&app, ALICE).await[0].id;
     let path = format!("/inbox/{newest}");
+    let unread_now = || async {
+        app.workspace
+            .unread_count(&app.actor(ALICE).await)
+            .await
+            .unwrap()
+    };
+    // From a link on another site it opens the task but marks nothing.
+    let foreign = [
+        ("Cookie", cookie.as_str()),
+        ("Sec-Fetch-Site", "cross-site"),
+    ];
+    let followed = request(app.addr, "GET", &path, &foreign, "").await;
+    assert_eq!(followed.header("location"), Some("/tasks/ENG-2"));
+    assert_eq!(unread_now().await, 2);
     let opened = request(app.addr, "GET", &path, &[("Cookie", &cookie)], "").await;
     assert_eq!(opened.status, 303);
     assert_eq!(opened.header("location"), Some("/tasks/ENG-2"));

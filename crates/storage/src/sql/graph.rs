@@ -139,14 +139,15 @@ pub(crate) async fn remove_relations<C: Conn>(
 
 /// The statement of a task's relations to live tasks of `teams`, one arm per side, each
 /// on its index; blockers first, then kind, then newest.
-fn relations_sql(task: TaskId, teams: &[TeamId], limit: usize) -> Sql {
+fn relations_sql(task: TaskId, teams: &[TeamId], among: &[TaskId], limit: usize) -> Sql {
     let mut sql = Sql::default();
-    push_relations(&mut sql, task, teams, limit);
+    push_relations(&mut sql, task, teams, among, limit);
     sql
 }
 
-/// `relations_sql`'s statement, appended to `sql`.
-fn push_relations(sql: &mut Sql, task: TaskId, teams: &[TeamId], limit: usize) {
+/// `relations_sql`'s statement, appended to `sql`: relations with the tasks `among` only,
+/// unless it is empty.
+fn push_relations(sql: &mut Sql, task: TaskId, teams: &[TeamId], among: &[TaskId], limit: usize) {
     sql.push("SELECT * FROM (");
     for (i, (mine, other, from_side)) in [
         ("from_task_id", "to_task_id", 1),
@@ -165,6 +166,9 @@ fn push_relations(sql: &mut Sql, task: TaskId, teams: &[TeamId], limit: usize) {
         .bind(task)
         .push(" AND t.deleted_at IS NULL AND t.team_id IN ")
         .list(teams);
+        if !among.is_empty() {
+            sql.push(" AND t.id IN ").list(among);
+        }
     }
     sql.push(
         ") x ORDER BY CASE WHEN edge_kind = 'blocks' AND from_side = 0 THEN 0 \
@@ -187,7 +191,7 @@ fn graph_sql(task: TaskId, teams: &[TeamId], children: usize, relations: usize) 
         .push(") c");
     if !teams.is_empty() {
         sql.push(" UNION ALL SELECT * FROM (");
-        push_relations(&mut sql, task, teams, relations);
+        push_relations(&mut sql, task, teams, &[], relations);
         sql.push(") rel");
     }
     sql
@@ -358,7 +362,22 @@ impl<B: SearchIndex> Graph for SqlStore<B> {
         if teams.is_empty() {
             return Ok(vec![]);
         }
-        let sql = relations_sql(task, teams, limit);
+        let sql = relations_sql(task, teams, &[], limit);
+        let rows = self.reader().await?.rows(sql).await?;
+        rows.iter().map(rows::task_relation).collect()
+    }
+
+    async fn relations_among(
+        &self,
+        task: TaskId,
+        among: &[TaskId],
+        teams: &[TeamId],
+    ) -> Result<Vec<TaskRelation>> {
+        if among.is_empty() || teams.is_empty() {
+            return Ok(vec![]);
+        }
+        // At most one relation of each kind either way with each of them.
+        let sql = relations_sql(task, teams, among, among.len() * 4);
         let rows = self.reader().await?.rows(sql).await?;
         rows.iter().map(rows::task_relation).collect()
     }
@@ -494,7 +513,7 @@ mod tests {
 
         // Each side of the relations reads its own index (the primary key's, the `to` one);
         // only this task's relations are then ordered.
-        let relations = plan(&store, relations_sql(task, &teams, 51)).await;
+        let relations = plan(&store, relations_sql(task, &teams, &[], 51)).await;
         searches_only(&relations);
         assert!(
             relations

@@ -6,6 +6,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
 use orgn_domain::model::NotificationId;
 use orgn_domain::store::Notification;
 use orgn_domain::{UNREAD_CAP, ago, what_happened, who_and_how};
@@ -102,15 +103,27 @@ pub async fn count(State(state): State<AppState>, me: Me) -> WebResult {
 }
 
 /// Opens a notification's task, marking the notification read. One that is not the
-/// person's, or whose task they can no longer see, is not found.
-pub async fn open(State(state): State<AppState>, me: Me, Path(id): Path<String>) -> WebResult {
+/// person's, or whose task they can no longer see, is not found. A link on another site,
+/// or a prefetch, just opens the task: a GET that changes state must not be made for
+/// people by others.
+pub async fn open(
+    State(state): State<AppState>,
+    me: Me,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> WebResult {
     let ws = &state.workspace;
     let id: NotificationId = id.parse().map_err(|_| WebError::NotFound)?;
     let found = ws
         .notification(&me.actor, id)
         .await?
         .ok_or(WebError::NotFound)?;
-    ws.mark_notifications(&me.actor, Some(&[id]), true).await?;
+    let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    let prefetch = headers.get("sec-purpose").is_some();
+    // Browsers say where a navigation came from; one that does not is no browser's.
+    if !matches!(site, Some("cross-site" | "same-site")) && !prefetch {
+        ws.mark_notifications(&me.actor, Some(&[id]), true).await?;
+    }
     see(&format!("/tasks/{}", found.task_identifier))
 }
 

@@ -282,6 +282,7 @@ impl Workspace {
         let rows = self.store.notifications(&query).await?;
         let keyed = rows
             .into_iter()
+            .map(|n| hide_unseen_blocker(actor, n))
             .map(|n| {
                 let key = SeekKey {
                     rank: None,
@@ -382,6 +383,20 @@ pub fn who_and_how(actor: &UserRef, via: &Via) -> String {
 }
 
 /// What a notification says happened: "assigned you", "moved it to Done"...
+/// A completed blocker is named only to a reader who can still see it (who left its team
+/// since is told "a blocker").
+fn hide_unseen_blocker(actor: &Actor, mut n: Notification) -> Notification {
+    if n.kind == NotificationKind::BlockerCompleted {
+        let blocker = n.detail.as_deref().and_then(|d| d.parse::<TaskRef>().ok());
+        let sees =
+            blocker.is_some_and(|b| actor.memberships().iter().any(|m| m.team.key == b.key()));
+        if !sees {
+            n.detail = None;
+        }
+    }
+    n
+}
+
 pub fn what_happened(n: &Notification) -> String {
     match n.kind {
         NotificationKind::Assigned => "assigned you".into(),
@@ -391,9 +406,9 @@ pub fn what_happened(n: &Notification) -> String {
             "moved it to {}",
             n.detail.as_deref().unwrap_or("another status")
         ),
-        NotificationKind::BlockerCompleted => format!(
-            "completed {}, which blocked it",
-            n.detail.as_deref().unwrap_or("a blocker")
-        ),
+        NotificationKind::BlockerCompleted => match n.detail.as_deref() {
+            Some(blocker) => format!("completed {blocker}, which blocked it"),
+            None => "completed a task that blocked it".into(),
+        },
     }
 }

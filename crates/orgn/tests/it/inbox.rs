@@ -609,3 +609,38 @@ async fn marking_by_id_takes_at_most_a_hundred_ids() {
     assert!(fine.is_ok(), "{fine:?}");
     app.stop().await;
 }
+
+/// A completed blocker of another team is named only while the reader can see it.
+#[tokio::test]
+async fn a_blocker_of_a_team_one_left_is_no_longer_named() {
+    let app = TestApp::spawn().await;
+    let blocks = TaskPatch {
+        add_relations: vec![orgn_domain::RelationInput {
+            kind: "blocks".into(),
+            task: "ENG-1".into(),
+        }],
+        ..Default::default()
+    };
+    // The admin, in ENG and DES, created ENG-1 and follows it.
+    update(&app, ADMIN, "DES-1", blocks).await;
+    update(&app, DANA, "DES-1", status("Done")).await;
+    let named = |n: &Notification| n.kind == NotificationKind::BlockerCompleted;
+    let told = inbox(&app, ADMIN).await;
+    let before = told.iter().find(|n| named(n)).expect("told of DES-1");
+    assert_eq!(before.detail.as_deref(), Some("DES-1"));
+    app.workspace
+        .remove_member(Caller::Operator, "DES", ADMIN)
+        .await
+        .unwrap();
+    let told = inbox(&app, ADMIN).await;
+    let after = told
+        .iter()
+        .find(|n| named(n))
+        .expect("still told, on ENG-1");
+    assert_eq!(after.detail, None, "{after:?}");
+    assert_eq!(
+        orgn_domain::what_happened(after),
+        "completed a task that blocked it"
+    );
+    app.stop().await;
+}

@@ -14,6 +14,7 @@ use orgn_domain::{Error, Result};
 use time::OffsetDateTime;
 
 use super::bulk::{self, BulkInsert};
+use super::counts::{self, StatusDeltas};
 use super::feed::append_change;
 use super::graph;
 use super::search::{Indexed, SearchIndex, push_tier_arms};
@@ -286,18 +287,26 @@ pub(crate) async fn apply_task_updates<B: SearchIndex>(
 ) -> Result<bool> {
     let mut ordered: Vec<&TaskUpdate> = updates.iter().collect();
     ordered.sort_by_key(|u| u.task_id);
+    // The status counters are changed once for all the updates, after their tasks' rows
+    // (locked in id order), in the counters' key order.
+    let mut status_deltas = StatusDeltas::new();
     for u in &ordered {
-        if !apply_task_update::<B>(conn, u).await? {
+        if !apply_task_update::<B>(conn, u, &mut status_deltas).await? {
             return Ok(false);
         }
     }
+    counts::adjust_status_counts(conn, &status_deltas).await?;
     for u in ordered {
         append_change::<B>(conn, &u.change).await?;
     }
     Ok(true)
 }
 
-async fn apply_task_update<B: SearchIndex>(conn: &mut B::Conn, u: &TaskUpdate) -> Result<bool> {
+async fn apply_task_update<B: SearchIndex>(
+    conn: &mut B::Conn,
+    u: &TaskUpdate,
+    status_deltas: &mut StatusDeltas,
+) -> Result<bool> {
     let (actor, now) = (u.change.stamp.actor, u.change.stamp.at);
     if let Some(version) = u.planned_on {
         let current = Sql::new(format!(
@@ -322,6 +331,12 @@ async fn apply_task_update<B: SearchIndex>(conn: &mut B::Conn, u: &TaskUpdate) -
         || c.cycle_id.is_some();
     if moves {
         adjust_progress(conn, u.task_id, -1).await?;
+    }
+    if let Some((status, _)) = &c.status
+        && let Some((team, before)) = counts::counted_under(conn, u.task_id).await?
+    {
+        *status_deltas.entry((team, before)).or_default() -= 1;
+        *status_deltas.entry((team, status.get())).or_default() += 1;
     }
     let mut sets: Vec<(&str, Arg)> = Vec::new();
     if let Some(v) = &c.title {
@@ -435,6 +450,7 @@ pub(crate) async fn insert_task_in<B: SearchIndex>(
     if t.project_id.is_some() || t.milestone_id.is_some() || t.cycle_id.is_some() {
         adjust_progress(tx, id, 1).await?;
     }
+    counts::adjust_status_counts(tx, &counts::new_task_deltas(std::slice::from_ref(t))).await?;
     B::reindex_tasks(tx, id, id).await?;
     let change = NewChange::task_created(t, id, format!("{key}-{number}"));
     append_change::<B>(tx, &change).await?;
@@ -455,6 +471,7 @@ pub(crate) async fn delete_task_in<B: SearchIndex>(
     .arg(id);
     if tx.execute(deleted).await? == 1 {
         adjust_progress(&mut *tx, id, -1).await?;
+        counts::adjust_status_count_of(&mut *tx, id, -1).await?;
         B::unindex_task(tx, id).await?;
         append_change::<B>(tx, change).await?;
     }

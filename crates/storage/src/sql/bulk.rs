@@ -1,8 +1,9 @@
 //! Inserting many tasks at once (imports, seeding, SQLite's group commit): the same rows as
 //! `tasks::insert_task_in` writes one by one — numbers, labels, "created" entries, index
-//! entries, progress, status counts — but with a few statements per chunk instead of several per task.
-//! Numbering and progress are shared; how ids are taken and the rows written differ
-//! (multi-row `INSERT`s on SQLite, `UNNEST` arrays on PostgreSQL).
+//! entries, progress, status counts — but with a few statements per chunk instead of
+//! several per task. Numbering, progress and status counts are shared; how ids are taken
+//! and the rows written differ (multi-row `INSERT`s on SQLite, `UNNEST` arrays on
+//! PostgreSQL).
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -18,7 +18,7 @@ use orgn_domain::store::{NewTask, TaskCounts, TaskQuery};
 
 use super::search::{Indexed, SearchIndex, push_tier_arms};
 use super::tasks::push_task_filters;
-use super::{Conn, Sql, SqlStore};
+use super::{Backend, Conn, Sql, SqlStore};
 use crate::rows::RowExt;
 use crate::search::{self, Search};
 
@@ -73,13 +73,18 @@ pub(crate) fn new_task_deltas(tasks: &[NewTask]) -> StatusDeltas {
     deltas
 }
 
-/// The (team id, status id) a live task is counted under now.
-pub(crate) async fn counted_under<C: Conn>(
-    conn: &mut C,
+/// The (team id, status id) a live task is counted under now, its row locked on PostgreSQL
+/// (`Backend::ROW_LOCK`) until the transaction ends: a concurrent status change waits
+/// rather than both counting the task out of the status it had before either.
+pub(crate) async fn counted_under<B: Backend>(
+    conn: &mut B::Conn,
     task: TaskId,
 ) -> Result<Option<(i64, i64)>> {
-    let sql = Sql::new("SELECT team_id, status_id FROM tasks WHERE id = $1 AND deleted_at IS NULL")
-        .arg(task);
+    let sql = Sql::new(format!(
+        "SELECT team_id, status_id FROM tasks WHERE id = $1 AND deleted_at IS NULL{}",
+        B::ROW_LOCK
+    ))
+    .arg(task);
     conn.optional(sql)
         .await?
         .map(|row| Ok((row.int("team_id")?, row.int("status_id")?)))
@@ -197,7 +202,6 @@ mod tests {
 
     use super::*;
     use crate::SqliteStore;
-    use crate::sql::Backend;
     use crate::sqlite::SqliteBackend;
 
     /// The tables a statement's plan reads, one detail per row of EXPLAIN QUERY PLAN.

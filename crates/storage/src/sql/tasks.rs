@@ -333,7 +333,7 @@ async fn apply_task_update<B: SearchIndex>(
         adjust_progress(conn, u.task_id, -1).await?;
     }
     if let Some((status, _)) = &c.status
-        && let Some((team, before)) = counts::counted_under(conn, u.task_id).await?
+        && let Some((team, before)) = counts::counted_under::<B>(conn, u.task_id).await?
     {
         *status_deltas.entry((team, before)).or_default() -= 1;
         *status_deltas.entry((team, status.get())).or_default() += 1;

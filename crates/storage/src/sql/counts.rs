@@ -74,8 +74,8 @@ pub(crate) fn new_task_deltas(tasks: &[NewTask]) -> StatusDeltas {
 }
 
 /// The (team id, status id) a live task is counted under now, its row locked on PostgreSQL
-/// (`Backend::ROW_LOCK`) until the transaction ends: a concurrent status change waits
-/// rather than both counting the task out of the status it had before either.
+/// (`Backend::ROW_LOCK`) until the transaction ends: a concurrent change of the task waits
+/// rather than both counting it out of the status (or project) it had before either.
 pub(crate) async fn counted_under<B: Backend>(
     conn: &mut B::Conn,
     task: TaskId,

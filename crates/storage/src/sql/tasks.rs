@@ -287,11 +287,23 @@ pub(crate) async fn apply_task_updates<B: SearchIndex>(
 ) -> Result<bool> {
     let mut ordered: Vec<&TaskUpdate> = updates.iter().collect();
     ordered.sort_by_key(|u| u.task_id);
-    // The status counters are changed once for all the updates, after their tasks' rows
-    // (locked in id order), in the counters' key order.
-    let mut status_deltas = StatusDeltas::new();
+    // Every task's row is locked first (on PostgreSQL), in id order, with what it is
+    // counted under read: a change of counters (progress, status) then never waits for a
+    // task row while holding a counter, so two transactions that share one cannot deadlock
+    // (a task left alone because it already had the status would otherwise have its row
+    // locked before the project's, in one, and after, in the other). The status counters
+    // change once for all the updates, in their key order.
+    let mut counted = Vec::with_capacity(ordered.len());
     for u in &ordered {
-        if !apply_task_update::<B>(conn, u, &mut status_deltas).await? {
+        counted.push(counts::counted_under::<B>(conn, u.task_id).await?);
+    }
+    let mut status_deltas = StatusDeltas::new();
+    for (u, before) in ordered.iter().zip(counted) {
+        if let (Some((status, _)), Some((team, before))) = (&u.changes.status, before) {
+            *status_deltas.entry((team, before)).or_default() -= 1;
+            *status_deltas.entry((team, status.get())).or_default() += 1;
+        }
+        if !apply_task_update::<B>(conn, u).await? {
             return Ok(false);
         }
     }
@@ -302,11 +314,7 @@ pub(crate) async fn apply_task_updates<B: SearchIndex>(
     Ok(true)
 }
 
-async fn apply_task_update<B: SearchIndex>(
-    conn: &mut B::Conn,
-    u: &TaskUpdate,
-    status_deltas: &mut StatusDeltas,
-) -> Result<bool> {
+async fn apply_task_update<B: SearchIndex>(conn: &mut B::Conn, u: &TaskUpdate) -> Result<bool> {
     let (actor, now) = (u.change.stamp.actor, u.change.stamp.at);
     if let Some(version) = u.planned_on {
         let current = Sql::new(format!(
@@ -331,12 +339,6 @@ async fn apply_task_update<B: SearchIndex>(
         || c.cycle_id.is_some();
     if moves {
         adjust_progress(conn, u.task_id, -1).await?;
-    }
-    if let Some((status, _)) = &c.status
-        && let Some((team, before)) = counts::counted_under::<B>(conn, u.task_id).await?
-    {
-        *status_deltas.entry((team, before)).or_default() -= 1;
-        *status_deltas.entry((team, status.get())).or_default() += 1;
     }
     let mut sets: Vec<(&str, Arg)> = Vec::new();
     if let Some(v) = &c.title {

@@ -12,7 +12,7 @@ use orgn_domain::changes::Via;
 use orgn_domain::clock::SystemClock;
 use orgn_domain::model::*;
 use orgn_domain::store::*;
-use orgn_domain::{Actor, Caller, TaskDraft, TaskPatch, TaskRef, Workspace};
+use orgn_domain::{Actor, Caller, ProjectDraft, TaskDraft, TaskPatch, TaskRef, Workspace};
 use orgn_storage::postgres::drop_database;
 use orgn_storage::sqlite::DATABASE_FILE;
 use orgn_storage::{PgStore, SqliteStore};
@@ -160,21 +160,30 @@ async fn two_teams(store: Arc<dyn Store>) -> (Workspace, Actor, Vec<Team>) {
     (ws, actor, teams)
 }
 
-/// Eight writers at once setting the same twenty tasks to one of two statuses, over and
-/// over (on PostgreSQL each in its own transaction and connection): no deadlock, and no
-/// task counted out of a status twice.
-async fn concurrent_status_changes(store: Arc<dyn Store>) {
+/// Eight writers at once setting the same twenty tasks of a project to Todo or Done, over
+/// and over (on PostgreSQL each in its own transaction and connection): no deadlock, and
+/// no task counted out of a status twice. The project's progress as it ends, and Done.
+async fn concurrent_status_changes(store: Arc<dyn Store>) -> (Progress, StatusId) {
     let (ws, actor, teams) = two_teams(store.clone()).await;
     let statuses = store.statuses(teams[0].id).await.unwrap();
+    let project = ProjectDraft {
+        name: "Contended".into(),
+        teams: vec!["ENG".into()],
+        ..Default::default()
+    };
+    let project = ws.create_project(&actor, project).await.unwrap();
     let mut ids = Vec::new();
     for i in 0..20 {
-        let task = ws.create_task(&actor, draft("ENG", &format!("contended {i}"), None));
-        ids.push(ident(&task.await.unwrap()).to_string());
+        let mut task = draft("ENG", &format!("contended {i}"), None);
+        task.project = Some(project.name.clone());
+        ids.push(ident(&ws.create_task(&actor, task).await.unwrap()).to_string());
     }
+    let (todo, done) = (&statuses[1], &statuses[3]);
+    assert_eq!(done.kind, StatusKind::Completed);
     let mut writers = Vec::new();
     for w in 0..8 {
         let (ws, actor, ids) = (ws.clone(), actor.clone(), ids.clone());
-        let status = statuses[1 + w % 2].name.clone();
+        let status = [todo, done][w % 2].name.clone();
         writers.push(tokio::spawn(async move {
             for _ in 0..25 {
                 ws.set_status_many(&actor, &ids, &status).await.unwrap();
@@ -184,6 +193,25 @@ async fn concurrent_status_changes(store: Arc<dyn Store>) {
     for w in writers {
         w.await.unwrap();
     }
+    let project = store.project(project.id).await.unwrap().unwrap();
+    (project.progress, done.id)
+}
+
+/// The counters equal a fresh `GROUP BY` of the twenty contended tasks, and their project's
+/// progress counts as completed those in `done`.
+fn expect_exact(counters: Counts, group_by: Counts, (progress, done): (Progress, StatusId)) {
+    assert_eq!(counters, group_by);
+    assert_eq!(group_by.iter().map(|r| r.2).sum::<i64>(), 20);
+    let in_done: i64 = group_by
+        .iter()
+        .filter(|r| r.1 == done.get())
+        .map(|r| r.2)
+        .sum();
+    assert_eq!(
+        (progress.total, progress.completed),
+        (20, in_done),
+        "{progress:?}"
+    );
 }
 
 /// `n` tasks created at once, on one team.
@@ -333,11 +361,10 @@ async fn postgres_counters_equal_a_fresh_group_by_after_every_kind_of_change() {
 async fn sqlite_counters_stay_exact_under_concurrent_status_changes() {
     let dir = data_dir("concurrent");
     let store = SqliteStore::open(&dir).await.unwrap();
-    concurrent_status_changes(Arc::new(store.clone())).await;
+    let progress = concurrent_status_changes(Arc::new(store.clone())).await;
     store.close().await;
-    let group_by = sqlite_rows(&dir, GROUP_BY).await;
-    assert_eq!(sqlite_rows(&dir, COUNTERS).await, group_by);
-    assert_eq!(group_by.iter().map(|r| r.2).sum::<i64>(), 20);
+    let counters = sqlite_rows(&dir, COUNTERS).await;
+    expect_exact(counters, sqlite_rows(&dir, GROUP_BY).await, progress);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -346,10 +373,9 @@ async fn postgres_counters_stay_exact_under_concurrent_status_changes() {
     let Some(server) = server() else { return };
     let (url, name) = fresh(&server, "status_counts_concurrent").await;
     let store = PgStore::open(&url).await.unwrap();
-    concurrent_status_changes(Arc::new(store.clone())).await;
-    let group_by = pg_rows(&store, GROUP_BY).await;
-    assert_eq!(pg_rows(&store, COUNTERS).await, group_by);
-    assert_eq!(group_by.iter().map(|r| r.2).sum::<i64>(), 20);
+    let progress = concurrent_status_changes(Arc::new(store.clone())).await;
+    let counters = pg_rows(&store, COUNTERS).await;
+    expect_exact(counters, pg_rows(&store, GROUP_BY).await, progress);
     store.close().await;
     drop_database(&server, &name).await.unwrap();
 }

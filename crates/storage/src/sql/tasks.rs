@@ -292,16 +292,24 @@ pub(crate) async fn apply_task_updates<B: SearchIndex>(
     // task row while holding a counter, so two transactions that share one cannot deadlock
     // (a task left alone because it already had the status would otherwise have its row
     // locked before the project's, in one, and after, in the other). The status counters
-    // change once for all the updates, in their key order.
-    let mut counted = Vec::with_capacity(ordered.len());
+    // change once for all the updates, in their key order (a task given twice leaves the
+    // status its first update gave it).
+    let mut counted: HashMap<TaskId, (i64, i64)> = HashMap::new();
     for u in &ordered {
-        counted.push(counts::counted_under::<B>(conn, u.task_id).await?);
+        if !counted.contains_key(&u.task_id)
+            && let Some(under) = counts::counted_under::<B>(conn, u.task_id).await?
+        {
+            counted.insert(u.task_id, under);
+        }
     }
     let mut status_deltas = StatusDeltas::new();
-    for (u, before) in ordered.iter().zip(counted) {
-        if let (Some((status, _)), Some((team, before))) = (&u.changes.status, before) {
-            *status_deltas.entry((team, before)).or_default() -= 1;
-            *status_deltas.entry((team, status.get())).or_default() += 1;
+    for u in &ordered {
+        if let (Some((status, _)), Some((team, before))) =
+            (&u.changes.status, counted.get_mut(&u.task_id))
+        {
+            *status_deltas.entry((*team, *before)).or_default() -= 1;
+            *status_deltas.entry((*team, status.get())).or_default() += 1;
+            *before = status.get();
         }
         if !apply_task_update::<B>(conn, u).await? {
             return Ok(false);

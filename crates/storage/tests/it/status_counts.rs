@@ -110,8 +110,10 @@ async fn workload(store: Arc<dyn Store>) -> Vec<Team> {
         .await
         .unwrap();
     let ids: Vec<String> = tasks[3..9].iter().map(|t| ident(t).to_string()).collect();
+    // One task named twice: counted out of its status once.
+    let twice = [&ids[..3], &ids[..1]].concat();
     let kept = ws
-        .set_status_many_undoable(&actor, &ids[..3], &last.name)
+        .set_status_many_undoable(&actor, &twice, &last.name)
         .await
         .unwrap();
     let undone = ws

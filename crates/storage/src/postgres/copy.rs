@@ -55,6 +55,7 @@ pub const TABLES: &[(&str, &str)] = &[
          due_date:t estimate created_at updated_at started_at completed_at canceled_at deleted_at deleted_by version parent_id",
     ),
     ("task_labels", "task_id label_id"),
+    ("team_status_counts", "team_id status_id n"),
     (
         "task_relations",
         "from_task_id to_task_id kind:t created_at",

@@ -1,8 +1,9 @@
 //! Inserting many tasks at once (imports, seeding, SQLite's group commit): the same rows as
 //! `tasks::insert_task_in` writes one by one — numbers, labels, "created" entries, index
-//! entries, progress — but with a few statements per chunk instead of several per task.
-//! Numbering and progress are shared; how ids are taken and the rows written differ
-//! (multi-row `INSERT`s on SQLite, `UNNEST` arrays on PostgreSQL).
+//! entries, progress, status counts — but with a few statements per chunk instead of
+//! several per task. Numbering, progress and status counts are shared; how ids are taken
+//! and the rows written differ (multi-row `INSERT`s on SQLite, `UNNEST` arrays on
+//! PostgreSQL).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -83,6 +84,7 @@ pub(crate) async fn insert_bulk<B: BulkInsert>(
     }
     B::insert_rows(tx, tasks, &planned).await?;
     add_progress(tx, tasks).await?;
+    super::counts::adjust_status_counts(tx, &super::counts::new_task_deltas(tasks)).await?;
     for (t, p) in tasks.iter().zip(&planned) {
         let change = NewChange::task_created(t, TaskId::new(p.id), p.identifier());
         super::feed::append_change::<B>(tx, &change).await?;

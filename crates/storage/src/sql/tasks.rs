@@ -14,6 +14,7 @@ use orgn_domain::{Error, Result};
 use time::OffsetDateTime;
 
 use super::bulk::{self, BulkInsert};
+use super::counts::{self, StatusDeltas};
 use super::feed::append_change;
 use super::graph;
 use super::search::{Indexed, SearchIndex, push_tier_arms};
@@ -286,11 +287,35 @@ pub(crate) async fn apply_task_updates<B: SearchIndex>(
 ) -> Result<bool> {
     let mut ordered: Vec<&TaskUpdate> = updates.iter().collect();
     ordered.sort_by_key(|u| u.task_id);
+    // Every task's row is locked first (on PostgreSQL), in id order, with what it is
+    // counted under read: a change of counters (progress, status) then never waits for a
+    // task row while holding a counter, so two transactions that share one cannot deadlock
+    // (a task left alone because it already had the status would otherwise have its row
+    // locked before the project's, in one, and after, in the other). The status counters
+    // change once for all the updates, in their key order (a task given twice leaves the
+    // status its first update gave it).
+    let mut counted: HashMap<TaskId, (i64, i64)> = HashMap::new();
     for u in &ordered {
+        if !counted.contains_key(&u.task_id)
+            && let Some(under) = counts::counted_under::<B>(conn, u.task_id).await?
+        {
+            counted.insert(u.task_id, under);
+        }
+    }
+    let mut status_deltas = StatusDeltas::new();
+    for u in &ordered {
+        if let (Some((status, _)), Some((team, before))) =
+            (&u.changes.status, counted.get_mut(&u.task_id))
+        {
+            *status_deltas.entry((*team, *before)).or_default() -= 1;
+            *status_deltas.entry((*team, status.get())).or_default() += 1;
+            *before = status.get();
+        }
         if !apply_task_update::<B>(conn, u).await? {
             return Ok(false);
         }
     }
+    counts::adjust_status_counts(conn, &status_deltas).await?;
     for u in ordered {
         append_change::<B>(conn, &u.change).await?;
     }
@@ -435,6 +460,7 @@ pub(crate) async fn insert_task_in<B: SearchIndex>(
     if t.project_id.is_some() || t.milestone_id.is_some() || t.cycle_id.is_some() {
         adjust_progress(tx, id, 1).await?;
     }
+    counts::adjust_status_counts(tx, &counts::new_task_deltas(std::slice::from_ref(t))).await?;
     B::reindex_tasks(tx, id, id).await?;
     let change = NewChange::task_created(t, id, format!("{key}-{number}"));
     append_change::<B>(tx, &change).await?;
@@ -455,6 +481,7 @@ pub(crate) async fn delete_task_in<B: SearchIndex>(
     .arg(id);
     if tx.execute(deleted).await? == 1 {
         adjust_progress(&mut *tx, id, -1).await?;
+        counts::adjust_status_count_of(&mut *tx, id, -1).await?;
         B::unindex_task(tx, id).await?;
         append_change::<B>(tx, change).await?;
     }

@@ -156,8 +156,8 @@ impl<B: SearchIndex> Trash for SqlStore<B> {
     }
 }
 
-/// Brings a deleted item back (a live one is left alone): into its progress counts and the
-/// search index.
+/// Brings a deleted item back (a live one is left alone): into its progress and status
+/// counts and the search index.
 async fn restore<B: SearchIndex>(
     store: &B,
     kind: TrashKind,
@@ -177,6 +177,7 @@ async fn restore<B: SearchIndex>(
             TrashKind::Task => {
                 let task = TaskId::new(id);
                 adjust_progress(&mut *tx, task, 1).await?;
+                super::counts::adjust_status_count_of(&mut *tx, task, 1).await?;
                 B::reindex_tasks(&mut tx, task, task).await?;
             }
             TrashKind::Doc => B::reindex_doc(&mut tx, DocId::new(id)).await?,

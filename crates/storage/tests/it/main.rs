@@ -4,3 +4,4 @@ mod group_commit;
 mod migrations;
 mod parity;
 mod postgres;
+mod status_counts;

@@ -92,20 +92,20 @@
   }, true);
 
   // A list's live refresh is fetched without the action that made its toast (a bulk
-  // change's Undo, a deletion's Restore): the toast the page shows stays through it, with
-  // its forms set up again (htmx cleaned up the old part's).
-  var keptToast = null;
+  // change's Undo, a deletion's Restore): the toast leaves the part being replaced for the
+  // page's body first (it is fixed in place, wherever it sits), so it stays with its forms
+  // as they are, even one whose request is on its way. The next answer of an action on the
+  // list brings its own toast, and the kept one goes.
   document.addEventListener("htmx:beforeSwap", function (e) {
-    var elt = e.detail.requestConfig && e.detail.requestConfig.elt;
-    keptToast = elt && elt.id === "list-page" ? document.getElementById("toast") : null;
-  });
-  document.addEventListener("htmx:afterSwap", function () {
     var page = document.getElementById("list-page");
-    if (keptToast && page && !document.getElementById("toast")) {
-      page.appendChild(keptToast);
-      htmx.process(keptToast);
+    if (!page || e.detail.target !== page) return;
+    var elt = e.detail.requestConfig && e.detail.requestConfig.elt;
+    if (elt === page) {
+      var toast = page.querySelector("#toast");
+      if (toast) document.body.appendChild(toast);
+    } else {
+      Array.prototype.forEach.call(document.querySelectorAll("body > .toast"), function (t) { t.remove(); });
     }
-    keptToast = null;
   });
 
   // The recent changes: the newest few, each leaving after a while.

@@ -521,13 +521,12 @@ async fn time_and_token_limits() {
     app.stop().await;
 }
 
-/// One answer at a time in a conversation, across server processes: a question asked while
-/// another process answers in the same conversation is refused, reaches no model and is
-/// not recorded; once the first answer is done, the conversation takes questions again.
-#[tokio::test]
-async fn one_answer_at_a_time_in_a_conversation_across_processes() {
-    let app = TestApp::spawn().await;
-    let alice = app.actor(ALICE).await;
+/// Alice asks "Plan the week" of a model that stalls (for the 2 s answer limit): the stub and
+/// the assistant, kept alive while the answer is being written, and its events.
+pub(crate) async fn stalled_answer(
+    app: &TestApp,
+    alice: &orgn_domain::Actor,
+) -> (Stub, Assistant, tokio::sync::mpsc::Receiver<Event>) {
     let limits = Limits {
         time: Duration::from_secs(2),
         ..Limits::default()
@@ -537,7 +536,18 @@ async fn one_answer_at_a_time_in_a_conversation_across_processes() {
         app.workspace.clone(),
         Some(slow.config().with_limits(limits)),
     );
-    let mut answering = first.ask(alice.clone(), None, "Plan the week");
+    let answering = first.ask(alice.clone(), None, "Plan the week");
+    (slow, first, answering)
+}
+
+/// One answer at a time in a conversation, across server processes: a question asked while
+/// another process answers in the same conversation is refused, reaches no model and is
+/// not recorded; once the first answer is done, the conversation takes questions again.
+#[tokio::test]
+async fn one_answer_at_a_time_in_a_conversation_across_processes() {
+    let app = TestApp::spawn().await;
+    let alice = app.actor(ALICE).await;
+    let (_slow, _first, mut answering) = stalled_answer(&app, &alice).await;
     let conversation = match answering.recv().await {
         Some(Event::Conversation { id, .. }) => id,
         other => panic!("the first event names the conversation, got {other:?}"),

@@ -4,10 +4,9 @@
 //! long text is overwritten. Overwritten doc contents and task descriptions are kept as
 //! previous versions that whoever sees the object can read and restore.
 
-use crate::assistant::{conversation_of, proposal_of, tool_calls};
+use crate::assistant::{conversation_of, proposal_of, stalled_answer, tool_calls};
 use crate::http::request;
 use crate::llm_stub::{Reply, Stub, tool};
-use std::time::Duration;
 
 use crate::support::{ADMIN, ALICE, BOB, DANA, TestApp, task_ref};
 use orgn_assistant::{Api, Asked, Assistant, Event, Limits};
@@ -337,16 +336,7 @@ async fn previous_versions_are_kept_bounded_shown_and_restored() {
 async fn one_answer_at_a_time_per_person_across_conversations_and_processes() {
     let app = TestApp::spawn().await;
     let alice = app.actor(ALICE).await;
-    let limits = Limits {
-        time: Duration::from_secs(2),
-        ..Limits::default()
-    };
-    let slow = Stub::start(Api::OpenAi, vec![Reply::Stall("Thinking".into())]).await;
-    let first = Assistant::new(
-        app.workspace.clone(),
-        Some(slow.config().with_limits(limits)),
-    );
-    let mut answering = first.ask(alice.clone(), None, "Plan the week");
+    let (_slow, _first, mut answering) = stalled_answer(&app, &alice).await;
     assert!(matches!(
         answering.recv().await,
         Some(Event::Conversation { .. })

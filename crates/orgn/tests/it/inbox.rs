@@ -55,6 +55,16 @@ fn status(name: &str) -> TaskPatch {
     }
 }
 
+fn blocks(task: &str) -> TaskPatch {
+    TaskPatch {
+        add_relations: vec![orgn_domain::RelationInput {
+            kind: "blocks".into(),
+            task: task.into(),
+        }],
+        ..Default::default()
+    }
+}
+
 /// A signed-in session's cookie and CSRF token, for requests without a browser.
 pub(crate) async fn session(app: &TestApp, email: &str) -> (String, String) {
     let actor: Actor = app.actor(email).await;
@@ -561,14 +571,7 @@ fn the_command_line_creates_users_with_handles() {
 #[tokio::test]
 async fn completing_a_blocker_tells_the_people_waiting_once() {
     let app = TestApp::spawn().await;
-    let blocks = TaskPatch {
-        add_relations: vec![orgn_domain::RelationInput {
-            kind: "blocks".into(),
-            task: "ENG-1".into(),
-        }],
-        ..Default::default()
-    };
-    update(&app, ADMIN, "ENG-3", blocks).await;
+    update(&app, ADMIN, "ENG-3", blocks("ENG-1")).await;
     let before = told(&app, ALICE).await.len();
     // Bob completes the blocker: Alice, who has ENG-1, hears of it on ENG-1, once.
     update(&app, BOB, "ENG-3", status("Done")).await;
@@ -614,15 +617,8 @@ async fn marking_by_id_takes_at_most_a_hundred_ids() {
 #[tokio::test]
 async fn a_blocker_of_a_team_one_left_is_no_longer_named() {
     let app = TestApp::spawn().await;
-    let blocks = TaskPatch {
-        add_relations: vec![orgn_domain::RelationInput {
-            kind: "blocks".into(),
-            task: "ENG-1".into(),
-        }],
-        ..Default::default()
-    };
     // The admin, in ENG and DES, created ENG-1 and follows it.
-    update(&app, ADMIN, "DES-1", blocks).await;
+    update(&app, ADMIN, "DES-1", blocks("ENG-1")).await;
     update(&app, DANA, "DES-1", status("Done")).await;
     let named = |n: &Notification| n.kind == NotificationKind::BlockerCompleted;
     let told = inbox(&app, ADMIN).await;

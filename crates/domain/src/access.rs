@@ -52,6 +52,10 @@ impl Actor {
     pub fn can_see_team(&self, team_id: TeamId) -> bool {
         self.memberships.iter().any(|m| m.team.id == team_id)
     }
+    /// The rule for a team named by key (a task identifier's `ENG`, kept in a text).
+    pub fn can_see_team_key(&self, key: &str) -> bool {
+        self.memberships.iter().any(|m| m.team.key == key)
+    }
     pub fn can_see_any(&self, team_ids: &[TeamId]) -> bool {
         team_ids.iter().any(|t| self.can_see_team(*t))
     }

@@ -73,7 +73,7 @@ pub(super) fn hide_unseen_relations(actor: &Actor, history: &mut Vec<TaskEvent>)
             .rsplit(' ')
             .next()
             .and_then(|w| w.parse::<TaskRef>().ok());
-        other.is_some_and(|r| actor.memberships().iter().any(|m| m.team.key == r.key()))
+        other.is_some_and(|r| actor.can_see_team_key(r.key()))
     };
     history.retain(|e| e.field != "relations" || (seen(&e.old) && seen(&e.new)));
 }

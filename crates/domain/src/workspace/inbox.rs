@@ -382,14 +382,12 @@ pub fn who_and_how(actor: &UserRef, via: &Via) -> String {
     }
 }
 
-/// What a notification says happened: "assigned you", "moved it to Done"...
-/// A completed blocker is named only to a reader who can still see it (who left its team
-/// since is told "a blocker").
+/// A completed blocker is named only to a reader who can still see it (who has left its
+/// team since is told of "a task that blocked it").
 fn hide_unseen_blocker(actor: &Actor, mut n: Notification) -> Notification {
     if n.kind == NotificationKind::BlockerCompleted {
         let blocker = n.detail.as_deref().and_then(|d| d.parse::<TaskRef>().ok());
-        let sees =
-            blocker.is_some_and(|b| actor.memberships().iter().any(|m| m.team.key == b.key()));
+        let sees = blocker.is_some_and(|b| actor.can_see_team_key(b.key()));
         if !sees {
             n.detail = None;
         }
@@ -397,6 +395,7 @@ fn hide_unseen_blocker(actor: &Actor, mut n: Notification) -> Notification {
     n
 }
 
+/// What a notification says happened: "assigned you", "moved it to Done"...
 pub fn what_happened(n: &Notification) -> String {
     match n.kind {
         NotificationKind::Assigned => "assigned you".into(),

@@ -396,7 +396,7 @@ async fn the_typescript_sdk_client_breaks_a_task_into_steps() {
     let app = TestApp::spawn().await;
     let token = app.token_for(ALICE).await;
     let args = ["graph-client.mjs", app.base_url.as_str(), token.as_str()];
-    let summary = run_node_client(args.iter().map(|a| a.to_string()).collect()).await;
+    let summary = run_node_client(&args).await;
     assert_eq!(
         summary["children"].as_array().unwrap().len(),
         3,

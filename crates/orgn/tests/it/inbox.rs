@@ -486,7 +486,7 @@ async fn a_real_typescript_sdk_client_reads_and_clears_its_inbox() {
     comment(&app, BOB, "ENG-2", "@alice a question").await;
     let alice = app.token_for(ALICE).await;
     let args = ["inbox.mjs", &app.base_url, &alice];
-    let s = run_node_client(args.iter().map(|a| a.to_string()).collect()).await;
+    let s = run_node_client(&args).await;
     assert_eq!(s["unread_before"], json!(3), "{s}");
     assert_eq!(
         s["seen"],

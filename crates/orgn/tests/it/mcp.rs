@@ -965,16 +965,11 @@ async fn bad_requests_get_4xx_or_json_rpc_errors_never_5xx() {
 
 async fn run_client(app: &TestApp, mode: &str, token: &str) -> Value {
     let args = ["client.mjs", mode, &app.base_url, token];
-    run_node_client(args.iter().map(|a| a.to_string()).collect()).await
+    run_node_client(&args).await
 }
 
 fn check_client_summary(s: &Value, created: &str) {
-    let tools: Vec<&str> = s["tools"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t.as_str().unwrap())
-        .collect();
+    let tools = summary_tools(s);
     assert!(
         tools.contains(&"create_task") && !tools.contains(&"delete_task"),
         "{tools:?}"

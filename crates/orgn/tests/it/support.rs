@@ -528,9 +528,20 @@ pub fn task_ref(id: &str) -> orgn_domain::TaskRef {
     id.parse().expect("a task identifier")
 }
 
+/// The tool names a client's summary lists (its `tools`).
+pub fn summary_tools(summary: &serde_json::Value) -> Vec<&str> {
+    summary["tools"]
+        .as_array()
+        .expect("the summary lists the tools")
+        .iter()
+        .map(|t| t.as_str().expect("a tool name"))
+        .collect()
+}
+
 /// Runs one of the real MCP clients of `tests/mcp-clients` (`node <args>` there) and returns
 /// the JSON summary it prints last, which must say `"ok": true`.
-pub async fn run_node_client(args: Vec<String>) -> serde_json::Value {
+pub async fn run_node_client(args: &[&str]) -> serde_json::Value {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
     let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/mcp-clients")
         .canonicalize()

@@ -10,16 +10,11 @@ use crate::support::*;
 
 async fn run_oauth_client(app: &TestApp, mode: &str) -> Value {
     let args = ["oauth-client.mjs", mode, &app.base_url, ALICE, PASSWORD];
-    run_node_client(args.iter().map(|a| a.to_string()).collect()).await
+    run_node_client(&args).await
 }
 
 fn check_oauth_summary(app: &TestApp, s: &Value) {
-    let tools: Vec<&str> = s["tools"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t.as_str().unwrap())
-        .collect();
+    let tools = summary_tools(s);
     assert!(
         tools.contains(&"create_task") && !tools.contains(&"delete_task"),
         "{tools:?}"
